@@ -1,0 +1,13 @@
+import type { Command } from "commander";
+
+/** Sets the exit code of the current command (commands never call process.exit themselves). */
+export type SetExitCode = (code: number) => void;
+
+/**
+ * One line per command; later commands (`diff`, `render`, `plan`, `gate`) slot in here.
+ * Each `register*` adds a subcommand with its own `--help`.
+ */
+export function registerCommands(program: Command, setExitCode: SetExitCode): void {
+  void program;
+  void setExitCode;
+}

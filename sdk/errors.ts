@@ -1,0 +1,27 @@
+/**
+ * One error class for user mistakes (STYLE.md §5). Every problem names the field path, shows the value,
+ * says what is allowed and how to fix it. Commands print `KsailError`s without a stack trace.
+ */
+export interface Issue {
+  /** Dotted field path, e.g. `spec.cluster.controlPlanes` (or a file name for file-level problems). */
+  readonly path: string;
+  /** What is wrong, the value, what is allowed, and how to fix it. */
+  readonly message: string;
+}
+
+export class KsailError extends Error {
+  readonly issues: readonly Issue[];
+
+  constructor(issues: Issue[] | string, prefix?: string) {
+    const list = typeof issues === "string" ? [{ path: "", message: issues }] : issues;
+    const body = list.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("\n");
+    super(prefix ? `${prefix}\n${body}` : body);
+    this.name = "KsailError";
+    this.issues = list;
+  }
+}
+
+/** True for errors caused by user input (print the message only, no stack). */
+export function isKsailError(err: unknown): err is KsailError {
+  return err instanceof Error && (err as Error).name === "KsailError" && Array.isArray((err as KsailError).issues);
+}

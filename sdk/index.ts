@@ -1,0 +1,2 @@
+// Re-exports only (STYLE.md §1).
+export * from "./errors";
