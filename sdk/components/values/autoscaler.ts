@@ -1,0 +1,168 @@
+import * as zlib from "node:zlib";
+import * as YAML from "yaml";
+import { KsailError } from "../../errors";
+import { ComponentContext, isHa } from "../context";
+import { Values } from "../merge";
+
+/** One autoscaled Hetzner node pool (`spec.cluster.autoscaler.node.pools[]`). */
+export interface AutoscalerPool {
+  readonly name: string;
+  /** Hetzner server type, e.g. `cx23`. */
+  readonly serverType: string;
+  /** Hetzner location, e.g. `fsn1`. */
+  readonly location: string;
+  readonly min: number;
+  readonly max: number;
+  readonly labels?: Record<string, string>;
+  /** Taints as `key=value:Effect` or `key:Effect`. */
+  readonly taints?: readonly string[];
+}
+
+/** The autoscaler settings that shape the chart values. */
+export interface AutoscalerSettings {
+  readonly pools: readonly AutoscalerPool[];
+  /** @default ["least-waste"] */
+  readonly expander?: readonly string[];
+  /** @default "10m" */
+  readonly scaleDownUnneededTime?: string;
+  readonly maxNodesTotal?: number;
+  readonly scaleDownUtilizationThreshold?: number;
+  readonly ignoreDaemonSetsUtilization?: boolean;
+  readonly skipNodesWithLocalStorage?: boolean;
+  readonly skipNodesWithSystemPods?: boolean;
+  /** When false, new workers get no public IPv4/IPv6. @default true */
+  readonly workerPublicIp?: boolean;
+}
+
+/** Secret `kube-system/cluster-autoscaler-config`, key `hcloud_cluster_config`. */
+export const autoscalerConfigSecret = { name: "cluster-autoscaler-config", key: "hcloud_cluster_config" } as const;
+
+/** Hetzner's limit on user data is 32 KiB; the autoscaler passes each pool's cloud-init through it. */
+export const maxCloudInitBytes = 32 * 1024;
+
+/** cluster-autoscaler values for the Hetzner provider (ksail-lifecycle §1.2). */
+export function clusterAutoscalerValues(ctx: ComponentContext, s: AutoscalerSettings): Values {
+  const extraArgs: Values = {
+    expander: (s.expander && s.expander.length > 0 ? s.expander : ["least-waste"]).join(","),
+    "scale-down-unneeded-time": s.scaleDownUnneededTime ?? "10m",
+    "scale-down-delay-after-add": "5m",
+    "scale-down-delay-after-delete": "2m",
+    "ok-total-unready-count": 3,
+    v: "4",
+  };
+  if (s.maxNodesTotal !== undefined) extraArgs["max-nodes-total"] = s.maxNodesTotal;
+  if (s.scaleDownUtilizationThreshold !== undefined)
+    extraArgs["scale-down-utilization-threshold"] = s.scaleDownUtilizationThreshold;
+  if (s.ignoreDaemonSetsUtilization !== undefined)
+    extraArgs["ignore-daemonsets-utilization"] = s.ignoreDaemonSetsUtilization;
+  if (s.skipNodesWithLocalStorage !== undefined)
+    extraArgs["skip-nodes-with-local-storage"] = s.skipNodesWithLocalStorage;
+  if (s.skipNodesWithSystemPods !== undefined) extraArgs["skip-nodes-with-system-pods"] = s.skipNodesWithSystemPods;
+  const v: Values = {
+    cloudProvider: "hetzner",
+    autoscalingGroups: s.pools.map((p) => ({
+      name: p.name,
+      minSize: p.min,
+      maxSize: p.max,
+      instanceType: p.serverType,
+      region: p.location,
+    })),
+    extraArgs,
+    extraEnvSecrets: {
+      HCLOUD_TOKEN: { name: "hcloud", key: "token" },
+      HCLOUD_NETWORK: { name: "hcloud", key: "network" },
+      HCLOUD_CLUSTER_CONFIG: { name: autoscalerConfigSecret.name, key: autoscalerConfigSecret.key },
+    },
+    nodeSelector: { "node-role.kubernetes.io/control-plane": "" },
+    tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }],
+    rbac: {
+      serviceAccount: { name: "cluster-autoscaler" },
+      additionalRules: [
+        { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch"] },
+        { apiGroups: [""], resources: ["resourcequotas"], verbs: ["get", "list", "watch"] },
+      ],
+    },
+    resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+  };
+  if (s.workerPublicIp === false) v.extraEnv = { HCLOUD_PUBLIC_IPV4: "false", HCLOUD_PUBLIC_IPV6: "false" };
+  if (isHa(ctx)) v.replicaCount = 2;
+  return v;
+}
+
+function parseTaint(t: string, pool: string): { key: string; value: string; effect: string } {
+  const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(t);
+  if (!m) {
+    throw new KsailError([
+      {
+        path: `spec.cluster.autoscaler.node.pools[${pool}].taints`,
+        message: `taint "${t}" is not of the form key[=value]:Effect with Effect one of NoSchedule, PreferNoSchedule, NoExecute; fix the taint.`,
+      },
+    ]);
+  }
+  return { key: m[1], value: m[2] ?? "", effect: m[3] };
+}
+
+/**
+ * The worker machine config an autoscaled node boots with: install wipes the disk, no extra disks, the
+ * `ksail.io/autoscaled` label plus the pool's labels, and the pool's taints.
+ */
+export function autoscaledWorkerConfig(workerConfigYaml: string, pool: AutoscalerPool): string {
+  const docs = YAML.parseAllDocuments(workerConfigYaml);
+  const out: string[] = [];
+  let patched = false;
+  for (const doc of docs) {
+    const obj = doc.toJS() as Values | null;
+    if (obj && typeof obj === "object" && typeof obj.machine === "object" && obj.machine !== null) {
+      const machine = { ...(obj.machine as Values) };
+      machine.install = { ...((machine.install as Values | undefined) ?? {}), wipe: true };
+      delete machine.disks;
+      machine.nodeLabels = {
+        ...((machine.nodeLabels as Values | undefined) ?? {}),
+        "ksail.io/autoscaled": "true",
+        ...(pool.labels ?? {}),
+      };
+      if (pool.taints && pool.taints.length > 0) {
+        const taints: Values = { ...((machine.nodeTaints as Values | undefined) ?? {}) };
+        for (const t of pool.taints) {
+          const p = parseTaint(t, pool.name);
+          taints[p.key] = p.value === "" ? p.effect : `${p.value}:${p.effect}`;
+        }
+        machine.nodeTaints = taints;
+      }
+      obj.machine = machine;
+      patched = true;
+    }
+    out.push(YAML.stringify(obj));
+  }
+  if (!patched) {
+    throw new KsailError("the worker machine config has no `machine` section; pass the rendered Talos worker config.");
+  }
+  return out.join("---\n");
+}
+
+/**
+ * `HCLOUD_CLUSTER_CONFIG` for the Hetzner autoscaler: base64(JSON) with, per pool, cloud-init =
+ * base64(gzip(worker config)). Throws when a pool's cloud-init exceeds Hetzner's 32 KiB user-data limit.
+ */
+export function hcloudClusterConfig(args: { imageId: string; workerConfig: string; pools: readonly AutoscalerPool[] }): string {
+  const nodeConfigs: Values = {};
+  for (const pool of args.pools) {
+    const cfg = autoscaledWorkerConfig(args.workerConfig, pool);
+    const cloudInit = zlib.gzipSync(Buffer.from(cfg, "utf8"), { level: 9 }).toString("base64");
+    if (cloudInit.length > maxCloudInitBytes) {
+      throw new KsailError([
+        {
+          path: `spec.cluster.autoscaler.node.pools[${pool.name}]`,
+          message: `the compressed worker config is ${cloudInit.length} bytes, over Hetzner's ${maxCloudInitBytes}-byte user-data limit; remove patches or inline manifests from the worker config.`,
+        },
+      ]);
+    }
+    nodeConfigs[pool.name] = {
+      cloudInit,
+      labels: { "ksail.io/autoscaled": "true", ...(pool.labels ?? {}) },
+      taints: (pool.taints ?? []).map((t) => parseTaint(t, pool.name)),
+    };
+  }
+  const json = JSON.stringify({ imagesForArch: { amd64: args.imageId }, nodeConfigs });
+  return Buffer.from(json, "utf8").toString("base64");
+}

@@ -1,0 +1,186 @@
+import { ComponentContext, isHa } from "../context";
+import { Values } from "../merge";
+import { fluxDistribution, images } from "../versions";
+
+/** Where a GitOps engine syncs from. Plain data: it decides which extra resources exist. */
+export type GitOpsSource =
+  | {
+      /** The cluster's local OCI registry (`<cluster>-local-registry:5000`, plain HTTP). */
+      readonly type: "localRegistry";
+      /** Cluster name (the registry container is `<clusterName>-local-registry`). */
+      readonly clusterName: string;
+      /** Repository inside the registry: the sanitized `spec.workload.sourceDirectory`. @default "k8s" */
+      readonly sourceDirectory?: string;
+      /** Artifact tag (`spec.workload.tag`). @default "dev" */
+      readonly tag?: string;
+    }
+  | {
+      /** An external OCI registry, e.g. `ghcr.io/org/manifests`. */
+      readonly type: "oci";
+      /** `oci://host/path` or `host/path`. */
+      readonly url: string;
+      /** @default "dev" */
+      readonly tag?: string;
+    }
+  | {
+      /** A Git repository (HTTPS or SSH URL). */
+      readonly type: "git";
+      readonly url: string;
+      /** Branch. @default "main" */
+      readonly branch?: string;
+      /** Path inside the repository. @default "./" */
+      readonly path?: string;
+    };
+
+/** KSail's repository name for a source directory: lower-case, path separators kept, other runs → "-". */
+export function sanitizeRepoName(dir: string): string {
+  const s = dir
+    .replace(/^\.\/+/, "")
+    .replace(/\/+$/, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9._/-]+/g, "-")
+    .replace(/^[-./]+/, "");
+  return s === "" ? "k8s" : s;
+}
+
+/** The OCI URL and tag (or Git URL and branch) a source resolves to. */
+export function resolveSource(source: GitOpsSource): { url: string; ref: string; path: string; insecure: boolean } {
+  switch (source.type) {
+    case "localRegistry":
+      return {
+        url: `oci://${source.clusterName}-local-registry:5000/${sanitizeRepoName(source.sourceDirectory ?? "k8s")}`,
+        ref: source.tag ?? "dev",
+        path: "./",
+        insecure: true,
+      };
+    case "oci":
+      return {
+        url: source.url.startsWith("oci://") ? source.url : `oci://${source.url}`,
+        ref: source.tag ?? "dev",
+        path: "./",
+        insecure: false,
+      };
+    case "git":
+      return { url: source.url, ref: source.branch ?? "main", path: source.path ?? "./", insecure: false };
+  }
+}
+
+/** flux-operator chart values: chart defaults (it installs its CRDs). */
+export function fluxOperatorValues(ctx: ComponentContext): Values {
+  return isHa(ctx) ? {} : {};
+}
+
+/** Names of the secrets the Flux installer may create in `flux-system`. */
+export const fluxSecretNames = { pull: "ksail-registry-credentials", sopsAge: "sops-age" } as const;
+
+/** `spec` of the FluxInstance `flux-system/flux`. */
+export function fluxInstanceSpec(source: GitOpsSource, opts: { pullSecret: boolean; distributionVersion?: string }): Values {
+  const r = resolveSource(source);
+  const sync: Values =
+    source.type === "git"
+      ? { kind: "GitRepository", url: r.url, ref: `refs/heads/${r.ref}`, path: r.path, interval: "1m" }
+      : { kind: "OCIRepository", url: r.url, ref: r.ref, path: r.path, provider: "generic", interval: "1m" };
+  if (opts.pullSecret) sync.pullSecret = fluxSecretNames.pull;
+  const spec: Values = {
+    distribution: {
+      version: opts.distributionVersion ?? fluxDistribution.version,
+      registry: fluxDistribution.registry,
+      artifact: fluxDistribution.artifact,
+    },
+    sync,
+  };
+  if (r.insecure) {
+    // The local registry speaks plain HTTP: mark the generated OCIRepository insecure declaratively.
+    spec.kustomize = {
+      patches: [
+        {
+          target: { kind: "OCIRepository", name: "flux-system" },
+          patch: "- op: add\n  path: /spec/insecure\n  value: true\n",
+        },
+      ],
+    };
+  }
+  return spec;
+}
+
+/** The Argo CD config-management plugin name used for SOPS-encrypted manifests. */
+export const argoSopsPlugin = "kustomize-sops";
+
+/** Argo CD chart values: HA replicas and PDBs; with `sops`, a CMP sidecar that decrypts and builds. */
+export function argoCdValues(ctx: ComponentContext, opts: { sops: boolean }): Values {
+  const v: Values = {};
+  if (isHa(ctx)) {
+    v.server = { replicas: 2, pdb: { enabled: true, minAvailable: 1 } };
+    v.repoServer = { replicas: 2, pdb: { enabled: true, minAvailable: 1 } };
+  }
+  if (!opts.sops) return v;
+  v.configs = {
+    cmp: {
+      create: true,
+      plugins: {
+        [argoSopsPlugin]: {
+          discover: { find: { glob: "**/kustomization.yaml" } },
+          generate: {
+            command: ["sh", "-c"],
+            args: [
+              'find . -name "*.sops.yaml" -o -name "*.enc.yaml" | while read -r f; do sops --decrypt --in-place "$f"; done; kustomize build .',
+            ],
+          },
+        },
+      },
+    },
+  };
+  const repoServer = (v.repoServer as Values | undefined) ?? {};
+  v.repoServer = {
+    ...repoServer,
+    initContainers: [
+      {
+        name: "install-sops",
+        image: images.sops,
+        command: ["sh", "-c", "cp /usr/local/bin/sops /custom-tools/sops"],
+        volumeMounts: [{ name: "custom-tools", mountPath: "/custom-tools" }],
+      },
+    ],
+    extraContainers: [
+      {
+        name: `cmp-${argoSopsPlugin}`,
+        image: images.argoCd,
+        command: ["/var/run/argocd/argocd-cmp-server"],
+        env: [{ name: "SOPS_AGE_KEY_FILE", value: "/sops/age/sops.agekey" }],
+        securityContext: { runAsNonRoot: true, runAsUser: 999 },
+        volumeMounts: [
+          { name: "var-files", mountPath: "/var/run/argocd" },
+          { name: "plugins", mountPath: "/home/argocd/cmp-server/plugins" },
+          { name: "argocd-cmp-cm", mountPath: "/home/argocd/cmp-server/config/plugin.yaml", subPath: `${argoSopsPlugin}.yaml` },
+          { name: "custom-tools", mountPath: "/usr/local/bin/sops", subPath: "sops" },
+          { name: "sops-age", mountPath: "/sops/age", readOnly: true },
+          { name: "cmp-tmp", mountPath: "/tmp" },
+        ],
+      },
+    ],
+    volumes: [
+      { name: "custom-tools", emptyDir: {} },
+      { name: "sops-age", secret: { secretName: "sops-age", optional: true } },
+      { name: "argocd-cmp-cm", configMap: { name: "argocd-cmp-cm" } },
+      { name: "cmp-tmp", emptyDir: {} },
+    ],
+  };
+  return v;
+}
+
+/** `spec` of the Argo CD Application `argocd/ksail`. */
+export function argoApplicationSpec(source: GitOpsSource, opts: { sops: boolean }): Values {
+  const r = resolveSource(source);
+  const src: Values = {
+    repoURL: r.url,
+    targetRevision: r.ref,
+    path: source.type === "git" ? r.path : ".",
+  };
+  if (opts.sops) src.plugin = { name: argoSopsPlugin };
+  return {
+    project: "default",
+    source: src,
+    destination: { server: "https://kubernetes.default.svc", namespace: "default" },
+    syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] },
+  };
+}

@@ -1,0 +1,235 @@
+/**
+ * Every pinned chart, manifest and image version the component installers use, in one place (STYLE.md §4).
+ * Bump deliberately: `test/unit/components-versions.test.ts` prints what moved against the chart data the
+ * values tests validate against (../shared/data/charts).
+ *
+ * Release names and namespaces are KSail's, so Helm and KSail tooling recognise the releases.
+ */
+
+/** A pinned Helm chart and how KSail installs it. */
+export interface ChartPin {
+  /** Chart name in `repo`, or a full `oci://` reference (then `repo` is undefined). */
+  readonly chart: string;
+  /** Helm repository URL; undefined for OCI charts. */
+  readonly repo?: string;
+  /** Chart version (Helm `--version`). */
+  readonly version: string;
+  /** Helm release name (KSail's). */
+  readonly release: string;
+  /** Release namespace (KSail's). */
+  readonly namespace: string;
+  /** Whether the installer creates the namespace (KSail's `CreateNamespace`). */
+  readonly createNamespace: boolean;
+  /** Whether Helm waits for the release's resources (KSail's `Wait`); false for Calico. */
+  readonly wait: boolean;
+  /** Minimum install timeout in seconds; the effective timeout is max(base, floor). */
+  readonly timeoutFloorSeconds: number;
+  /** Directory under ../shared/data/charts holding values.yaml (and values.schema.json) for this version. */
+  readonly dataDir?: string;
+}
+
+const MIN = 60;
+
+export const charts = {
+  cilium: {
+    chart: "cilium",
+    repo: "https://helm.cilium.io",
+    version: "1.20.0",
+    release: "cilium",
+    namespace: "kube-system",
+    createNamespace: false,
+    wait: true,
+    timeoutFloorSeconds: 0,
+    dataDir: "cilium-1.20.0",
+  },
+  calicoCrds: {
+    chart: "projectcalico.org.v3",
+    repo: "https://docs.tigera.io/calico/charts",
+    version: "v3.32.0",
+    release: "calico-crds",
+    namespace: "tigera-operator",
+    createNamespace: true,
+    wait: false,
+    timeoutFloorSeconds: 10 * MIN,
+  },
+  calico: {
+    chart: "tigera-operator",
+    repo: "https://docs.tigera.io/calico/charts",
+    version: "v3.32.0",
+    release: "calico",
+    namespace: "tigera-operator",
+    createNamespace: true,
+    wait: false,
+    timeoutFloorSeconds: 10 * MIN,
+    dataDir: "tigera-operator-v3.32.0",
+  },
+  hcloudCsi: {
+    chart: "hcloud-csi",
+    repo: "https://charts.hetzner.cloud",
+    version: "2.22.1",
+    release: "hcloud-csi",
+    namespace: "kube-system",
+    createNamespace: false,
+    wait: true,
+    timeoutFloorSeconds: 0,
+    dataDir: "hcloud-csi-2.22.1",
+  },
+  hcloudCcm: {
+    chart: "hcloud-cloud-controller-manager",
+    repo: "https://charts.hetzner.cloud",
+    version: "1.35.0",
+    release: "hcloud-cloud-controller-manager",
+    namespace: "kube-system",
+    createNamespace: false,
+    wait: true,
+    timeoutFloorSeconds: 0,
+    dataDir: "hcloud-cloud-controller-manager-1.35.0",
+  },
+  metricsServer: {
+    chart: "metrics-server",
+    repo: "https://kubernetes-sigs.github.io/metrics-server/",
+    version: "3.13.1",
+    release: "metrics-server",
+    namespace: "kube-system",
+    createNamespace: false,
+    wait: true,
+    timeoutFloorSeconds: 0,
+    dataDir: "metrics-server-3.13.1",
+  },
+  kubeletCsrApprover: {
+    chart: "kubelet-csr-approver",
+    repo: "https://postfinance.github.io/kubelet-csr-approver",
+    version: "1.2.14",
+    release: "kubelet-csr-approver",
+    namespace: "kube-system",
+    createNamespace: false,
+    wait: true,
+    timeoutFloorSeconds: 0,
+    dataDir: "kubelet-csr-approver-1.2.14",
+  },
+  metallb: {
+    chart: "metallb",
+    repo: "https://metallb.github.io/metallb",
+    version: "0.16.1",
+    release: "metallb",
+    namespace: "metallb-system",
+    // The namespace is created by the installer itself (labelled PSS privileged), not by Helm.
+    createNamespace: false,
+    wait: true,
+    timeoutFloorSeconds: 0,
+    dataDir: "metallb-0.16.1",
+  },
+  certManager: {
+    chart: "cert-manager",
+    repo: "https://charts.jetstack.io",
+    version: "v1.21.1",
+    release: "cert-manager",
+    namespace: "cert-manager",
+    createNamespace: true,
+    wait: true,
+    timeoutFloorSeconds: 10 * MIN,
+    dataDir: "cert-manager-v1.21.1",
+  },
+  kyverno: {
+    chart: "kyverno",
+    repo: "https://kyverno.github.io/kyverno/",
+    version: "3.9.0",
+    release: "kyverno",
+    namespace: "kyverno",
+    createNamespace: true,
+    wait: true,
+    timeoutFloorSeconds: 20 * MIN,
+    dataDir: "kyverno-3.9.0",
+  },
+  gatekeeper: {
+    chart: "gatekeeper",
+    repo: "https://open-policy-agent.github.io/gatekeeper/charts",
+    version: "3.23.0",
+    release: "gatekeeper",
+    namespace: "gatekeeper-system",
+    createNamespace: true,
+    wait: true,
+    timeoutFloorSeconds: 7 * MIN,
+    dataDir: "gatekeeper-3.23.0",
+  },
+  // KSail pins 0.58.1; we pin 0.49.0 because that is the newest chart whose values.yaml and
+  // values.schema.json are available in ../shared/data/charts (what the values tests validate against).
+  // The FluxInstance distribution artifact below is bumped together with it (they are a matched pair).
+  fluxOperator: {
+    chart: "oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator",
+    version: "0.49.0",
+    release: "flux-operator",
+    namespace: "flux-system",
+    createNamespace: true,
+    wait: true,
+    timeoutFloorSeconds: 12 * MIN,
+    dataDir: "flux-operator-0.49.0",
+  },
+  // KSail pins 10.4.0; we pin 10.1.1, the newest chart whose values.yaml is in ../shared/data/charts.
+  argoCd: {
+    chart: "oci://ghcr.io/argoproj/argo-helm/argo-cd",
+    version: "10.1.1",
+    release: "argocd",
+    namespace: "argocd",
+    createNamespace: true,
+    wait: true,
+    timeoutFloorSeconds: 25 * MIN,
+    dataDir: "argo-cd-10.1.1",
+  },
+  clusterAutoscaler: {
+    chart: "cluster-autoscaler",
+    repo: "https://kubernetes.github.io/autoscaler",
+    version: "9.59.0",
+    release: "cluster-autoscaler",
+    namespace: "kube-system",
+    createNamespace: false,
+    wait: true,
+    timeoutFloorSeconds: 0,
+    dataDir: "cluster-autoscaler-9.59.0",
+  },
+} as const satisfies Record<string, ChartPin>;
+
+/** Chart keys, e.g. `"certManager"`. */
+export type ChartKey = keyof typeof charts;
+
+/** Raw manifests applied without Helm. */
+export const manifests = {
+  /** Experimental channel: Cilium needs TLSRoute. Applied before the Cilium chart. */
+  gatewayApiCrds: {
+    version: "v1.5.1",
+    url: "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/experimental-install.yaml",
+  },
+  localPathProvisioner: {
+    version: "v0.0.37",
+    url: "https://raw.githubusercontent.com/rancher/local-path-provisioner/v0.0.37/deploy/local-path-storage.yaml",
+    namespace: "local-path-storage",
+    storageClass: "local-path",
+  },
+} as const;
+
+/** Images used outside Helm charts. */
+export const images = {
+  cloudProviderKind: "registry.k8s.io/cloud-provider-kind/cloud-controller-manager:v0.11.1",
+  /** In-cluster connectivity probe (ClusterReadiness, Cilium only). */
+  connectivityProbe: "busybox:1.36.1",
+  /** Argo CD SOPS plugin sidecar; matches the appVersion of the pinned argo-cd chart (10.1.1 → v3.4.4). */
+  argoCd: "quay.io/argoproj/argocd:v3.4.4",
+  sops: "ghcr.io/getsops/sops:v3.13.3-alpine",
+} as const;
+
+/** The Flux distribution the FluxInstance installs; the artifact tag matches the flux-operator chart. */
+export const fluxDistribution = {
+  version: "2.x",
+  registry: "ghcr.io/fluxcd",
+  artifact: `oci://ghcr.io/controlplaneio-fluxcd/flux-operator-manifests:v${charts.fluxOperator.version}`,
+} as const;
+
+/** Install timeout base when `connection.timeout` is unset: 8 min on Talos, 5 min elsewhere. */
+export function baseInstallTimeoutSeconds(distribution: string): number {
+  return distribution === "Talos" ? 8 * MIN : 5 * MIN;
+}
+
+/** Effective Helm timeout for a chart: max(base, the chart's floor). */
+export function installTimeoutSeconds(key: ChartKey, baseSeconds: number): number {
+  return Math.max(baseSeconds, charts[key].timeoutFloorSeconds);
+}
