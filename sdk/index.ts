@@ -1,2 +1,3 @@
 // Re-exports only (STYLE.md §1).
 export * from "./errors";
+export * from "./spec";

@@ -1,0 +1,159 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as YAML from "yaml";
+import { KsailError, type Issue } from "../errors";
+import { k3dCniIssues, kindCniIssues, talosCniIssues } from "./alignment";
+import { expandString, type Env } from "./expand";
+import type { Spec } from "./model";
+import { issueLine, validateClusterDocument, type ValidationResult } from "./parse";
+import { DISTRIBUTION_META } from "./support";
+
+/** One Talos patch file: its path relative to the ksail.yaml directory, and its YAML text (`${VAR}` expanded). */
+export interface PatchFile {
+  source: string;
+  content: string;
+}
+
+/** Talos patches from `<distributionConfig>/{cluster,control-planes,workers}/*.yaml`, sorted by file name. */
+export interface TalosPatchSet {
+  cluster: PatchFile[];
+  controlPlanes: PatchFile[];
+  workers: PatchFile[];
+}
+
+/** What `KSailCluster` needs from a ksail.yaml and the files it points to. */
+export interface LoadedClusterConfig {
+  /** `metadata.name` (undefined when the file has none). */
+  name?: string;
+  spec: Spec;
+  talosConfigPatches?: TalosPatchSet;
+  /** Parsed kind.yaml (Vanilla), when the file exists. */
+  kindConfig?: unknown;
+  /** Parsed k3d.yaml (K3s), when the file exists. */
+  k3dConfig?: unknown;
+  /** Absolute path of the ksail.yaml. */
+  sourcePath?: string;
+  warnings: string[];
+}
+
+export interface LoadOptions {
+  /** Variables for `${VAR}` expansion; default `process.env`. */
+  env?: Env;
+}
+
+export interface FileValidation extends ValidationResult {
+  readonly config?: LoadedClusterConfig;
+}
+
+/**
+ * Loads a ksail.yaml and the distribution files it points to (`distributionConfig`, resolved relative
+ * to the ksail.yaml — unlike the KSail CLI, which resolves it against the working directory, so that a
+ * Pulumi program finds it wherever it runs). Throws a `KsailError` listing every problem.
+ */
+export function loadClusterConfig(file: string, options: LoadOptions = {}): LoadedClusterConfig {
+  const r = validateClusterConfigFile(file, options);
+  if (!r.ok || !r.config) throw new KsailError(r.issues, `invalid KSail cluster configuration in ${file}:`);
+  return r.config;
+}
+
+/** Non-throwing `loadClusterConfig` (used by `ksail-pulumi validate`). */
+export function validateClusterConfigFile(file: string, options: LoadOptions = {}): FileValidation {
+  const env = options.env ?? process.env;
+  const sourcePath = path.resolve(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(sourcePath, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return {
+      ok: false,
+      issues: [{ path: "", message: code === "ENOENT" ? `file not found: ${sourcePath}; check the path` : `cannot read ${sourcePath}: ${(e as Error).message}` }],
+      warnings: [],
+    };
+  }
+  const baseDir = path.dirname(sourcePath);
+  const r = validateClusterDocument(text, { env, source: file, baseDir });
+  if (!r.document) return r;
+  const issues = [...r.issues];
+  const warnings = [...r.warnings];
+  const c = r.document.spec.cluster;
+  const config: LoadedClusterConfig = {
+    name: r.document.metadata.name || undefined,
+    spec: r.document.spec,
+    sourcePath,
+    warnings: [],
+  };
+  const explicit = c.distributionConfig !== DISTRIBUTION_META[c.distribution].config;
+  const target = path.resolve(baseDir, c.distributionConfig);
+  const rel = path.relative(baseDir, target) || ".";
+  const missing = (kind: string): void => {
+    if (explicit) issues.push({ path: "spec.cluster.distributionConfig", message: `${kind} "${c.distributionConfig}" does not exist (resolved to ${target}); fix the path or remove the field to use the default` });
+  };
+  if (c.distribution === "Vanilla" || c.distribution === "K3s") {
+    if (fs.existsSync(target) && fs.statSync(target).isFile()) {
+      const parsed = readYamlFile(target, rel, env, issues);
+      if (parsed !== undefined) {
+        if (c.distribution === "Vanilla") {
+          checkKind(parsed, rel, "Cluster", "kind.x-k8s.io/", issues);
+          config.kindConfig = parsed;
+          issues.push(...kindCniIssues(c.cni, parsed, rel));
+        } else {
+          checkKind(parsed, rel, "Simple", "k3d.io/", issues);
+          config.k3dConfig = parsed;
+          issues.push(...k3dCniIssues(c.cni, parsed, rel));
+        }
+      }
+    } else missing(c.distribution === "Vanilla" ? "the Kind configuration" : "the K3d configuration");
+  } else if (c.distribution === "Talos") {
+    if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {
+      const set: TalosPatchSet = {
+        cluster: readPatches(path.join(target, "cluster"), baseDir, env, issues),
+        controlPlanes: readPatches(path.join(target, "control-planes"), baseDir, env, issues),
+        workers: readPatches(path.join(target, "workers"), baseDir, env, issues),
+      };
+      config.talosConfigPatches = set;
+      issues.push(...talosCniIssues(c.cni, [...set.cluster, ...set.controlPlanes]));
+    } else {
+      missing("the Talos patch directory");
+      if (c.cni === "Cilium") issues.push(...talosCniIssues(c.cni, []));
+    }
+  }
+  config.warnings = warnings.map(issueLine);
+  const ok = issues.length === 0;
+  return { ok, document: r.document, issues, warnings, config: ok ? config : undefined };
+}
+
+function readYamlFile(file: string, source: string, env: Env, issues: Issue[]): unknown {
+  const { value } = expandString(fs.readFileSync(file, "utf8"), env);
+  const doc = YAML.parseDocument(value);
+  if (doc.errors.length > 0) {
+    issues.push({ path: source, message: `YAML syntax error: ${doc.errors[0].message.split("\n")[0]}` });
+    return undefined;
+  }
+  return doc.toJS() as unknown;
+}
+
+function checkKind(parsed: unknown, source: string, kind: string, apiGroup: string, issues: Issue[]): void {
+  const o = parsed as { kind?: unknown; apiVersion?: unknown } | null;
+  if (!o || typeof o !== "object" || o.kind !== kind || typeof o.apiVersion !== "string" || !o.apiVersion.startsWith(apiGroup)) {
+    issues.push({ path: source, message: `expected kind: ${kind} with apiVersion ${apiGroup}...; got kind ${JSON.stringify(o?.kind)} apiVersion ${JSON.stringify(o?.apiVersion)}` });
+  }
+}
+
+function readPatches(dir: string, baseDir: string, env: Env, issues: Issue[]): PatchFile[] {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
+    .sort()
+    .map((f) => {
+      const full = path.join(dir, f);
+      const source = path.relative(baseDir, full).split(path.sep).join("/");
+      const { value } = expandString(fs.readFileSync(full, "utf8"), env);
+      for (const d of YAML.parseAllDocuments(value)) {
+        const errors = "errors" in d ? d.errors : [];
+        if (errors.length > 0) issues.push({ path: source, message: `YAML syntax error in Talos patch: ${errors[0].message.split("\n")[0]}` });
+      }
+      return { source, content: value };
+    });
+}

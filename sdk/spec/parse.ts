@@ -1,0 +1,131 @@
+import * as path from "node:path";
+import * as YAML from "yaml";
+import { KsailError, type Issue } from "../errors";
+import { expandDocument, isObject, type Env } from "./expand";
+import { keysAt } from "./fields";
+import { zodIssues } from "./issues";
+import { migrateDeprecated } from "./migrate";
+import { ClusterDocumentSchema, IGNORED_FIELDS, type ClusterDocument } from "./model";
+import { DISTRIBUTION_META, KSAIL_PROVIDERS } from "./support";
+import { crossValidate } from "./validate";
+import { DISTRIBUTIONS, type Distribution } from "./enums";
+
+export interface ParseOptions {
+  /** Variables for `${VAR}` expansion; default `process.env`. */
+  env?: Env;
+  /** Where the document came from (file path or "stack config"), used in messages. */
+  source?: string;
+  /** Directory relative paths are resolved against (KSail rebases `connection.kubeconfig` and `workload.sourceDirectory`). */
+  baseDir?: string;
+}
+
+export interface ValidationResult {
+  /** True when there are no issues (warnings allowed). */
+  readonly ok: boolean;
+  /** The parsed document, present when it has the right shape (it may still have cross-field issues). */
+  readonly document?: ClusterDocument;
+  /** Every problem, each naming the field path. */
+  readonly issues: Issue[];
+  readonly warnings: Issue[];
+}
+
+/** Validates a ksail.yaml (YAML text or an already-parsed object) without throwing for user errors. */
+export function validateClusterDocument(input: unknown, options: ParseOptions = {}): ValidationResult {
+  const warnings: Issue[] = [];
+  let raw = input;
+  if (typeof input === "string") {
+    const parsed = parseYaml(input);
+    if ("issues" in parsed) return { ok: false, issues: parsed.issues, warnings };
+    raw = parsed.value;
+  }
+  if (!isObject(raw)) {
+    return {
+      ok: false,
+      issues: [{ path: "", message: `the document is ${raw === null || raw === undefined ? "empty" : "not a map"}; expected a KSail Cluster (apiVersion: ksail.io/v1alpha1, kind: Cluster)` }],
+      warnings,
+    };
+  }
+  const expanded = expandDocument(raw, options.env ?? process.env);
+  warnings.push(...expanded.warnings);
+  const migrated = migrateDeprecated(expanded.document);
+  warnings.push(...migrated.warnings);
+  const issues: Issue[] = [...migrated.errors];
+  const prepared = defaultProvider(migrated.document);
+
+  const result = ClusterDocumentSchema.safeParse(prepared, { reportInput: true });
+  if (!result.success) {
+    issues.push(...zodIssues(result.error.issues, keysAt));
+    return { ok: false, issues, warnings };
+  }
+  const document = result.data;
+  warnings.push(...dropIgnored(document));
+  normalize(document, options.baseDir);
+  const cross = crossValidate(document);
+  issues.push(...cross.errors);
+  warnings.push(...cross.warnings);
+  return { ok: issues.length === 0, document, issues, warnings };
+}
+
+/** Parses and validates; throws a `KsailError` listing every issue. Warnings are returned as `path: message` lines. */
+export function parseClusterDocument(input: unknown, options: ParseOptions = {}): { document: ClusterDocument; warnings: string[] } {
+  const r = validateClusterDocument(input, options);
+  if (!r.ok || !r.document) {
+    throw new KsailError(r.issues, `invalid KSail cluster configuration${options.source ? ` in ${options.source}` : ""}:`);
+  }
+  return { document: r.document, warnings: r.warnings.map(issueLine) };
+}
+
+export const issueLine = (i: Issue): string => (i.path ? `${i.path}: ${i.message}` : i.message);
+
+function parseYaml(text: string): { value: unknown } | { issues: Issue[] } {
+  const docs = YAML.parseAllDocuments(text);
+  const list = Array.isArray(docs) ? docs : [docs];
+  const errors = list.flatMap((d) => d.errors);
+  if (errors.length > 0) {
+    return { issues: errors.map((e) => ({ path: "", message: `YAML syntax error: ${e.message.split("\n")[0]}` })) };
+  }
+  if (list.length > 1) {
+    return { issues: [{ path: "", message: `the file holds ${list.length} YAML documents; a ksail.yaml holds exactly one Cluster document` }] };
+  }
+  return { value: list.length === 0 ? null : list[0].toJS() };
+}
+
+/** An omitted `provider` is the distribution's first supported provider (KSail). */
+function defaultProvider(raw: unknown): unknown {
+  if (!isObject(raw) || !isObject(raw.spec) || !isObject(raw.spec.cluster)) return raw;
+  const c = raw.spec.cluster;
+  if ((c.provider === undefined || c.provider === "") && DISTRIBUTIONS.includes(c.distribution as Distribution)) {
+    return { ...raw, spec: { ...raw.spec, cluster: { ...c, provider: KSAIL_PROVIDERS[c.distribution as Distribution][0] } } };
+  }
+  return raw;
+}
+
+function dropIgnored(document: ClusterDocument): Issue[] {
+  const warnings: Issue[] = [];
+  for (const field of IGNORED_FIELDS) {
+    const keys = field.split(".");
+    let parent: unknown = document;
+    for (const k of keys.slice(0, -1)) parent = isObject(parent) ? parent[k] : undefined;
+    const last = keys[keys.length - 1];
+    if (isObject(parent) && last in parent) {
+      if (parent[last] !== undefined) {
+        warnings.push({ path: field, message: `is a KSail field that @ksail/pulumi does not use; ignored` });
+      }
+      delete parent[last];
+    }
+  }
+  return warnings;
+}
+
+function normalize(document: ClusterDocument, baseDir: string | undefined): void {
+  const c = document.spec.cluster;
+  const defaults = new Set(Object.values(DISTRIBUTION_META).map((m) => m.config));
+  if (c.distributionConfig === "" || (defaults.has(c.distributionConfig) && c.distributionConfig !== DISTRIBUTION_META[c.distribution].config)) {
+    c.distributionConfig = DISTRIBUTION_META[c.distribution].config;
+  }
+  if (baseDir) {
+    const rebase = (p: string): string => (p === "" || p.startsWith("~") || path.isAbsolute(p) ? p : path.resolve(baseDir, p));
+    c.connection.kubeconfig = rebase(c.connection.kubeconfig);
+    document.spec.workload.sourceDirectory = rebase(document.spec.workload.sourceDirectory);
+  }
+}
