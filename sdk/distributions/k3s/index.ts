@@ -1,0 +1,3 @@
+// k3s renderers (pure). Re-exports only.
+export * from "./args";
+export * from "./files";

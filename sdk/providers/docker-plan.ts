@@ -1,0 +1,361 @@
+import * as crypto from "node:crypto";
+import { KsailError, type Issue } from "../errors";
+
+/**
+ * The plain plan of one cluster on Docker: every name, address and port decided up front from the spec
+ * alone (DESIGN.md §2.1), so the Pulumi shell (docker.ts) only maps it to resources and tests can assert it
+ * without a runtime.
+ */
+
+/** Distributions the Docker provider runs. */
+export type DockerDistribution = "Talos" | "K3s" | "Vanilla";
+/** Node role. */
+export type DockerNodeRole = "control-plane" | "worker";
+
+/** One node container. */
+export interface DockerNodePlan {
+  /** Container name = hostname = Kubernetes node name, `<cluster>-control-plane-<n>` / `<cluster>-worker-<n>`. */
+  readonly name: string;
+  readonly role: DockerNodeRole;
+  /** 1-based index within its role. */
+  readonly index: number;
+  /** Static IPv4 address on the cluster network. */
+  readonly ip: string;
+}
+
+/** A pull-through mirror container (`registry:3` with `REGISTRY_PROXY_REMOTEURL`). */
+export interface DockerMirrorPlan {
+  /** Registry host it mirrors, e.g. `docker.io`. */
+  readonly host: string;
+  /** Upstream URL, e.g. `https://registry-1.docker.io`. */
+  readonly upstream: string;
+  /** Container name (also its DNS name on the cluster network): `<cluster>-<host with / and : as ->`. */
+  readonly containerName: string;
+  /** Cache volume, shared by clusters on this host: `ksail-mirror-<sanitized host>`. */
+  readonly volumeName: string;
+  /** Static IPv4 address on the cluster network (counting down from .250). */
+  readonly ip: string;
+  /** Endpoint the nodes pull through: `http://<containerName>:5000`. */
+  readonly endpoint: string;
+}
+
+/** The local OCI registry (`registry:3`). */
+export interface DockerLocalRegistryPlan {
+  readonly containerName: string;
+  readonly volumeName: string;
+  /** Published on 127.0.0.1 at this port. */
+  readonly hostPort: number;
+  readonly ip: string;
+  /** In-network endpoint `http://<containerName>:5000`. */
+  readonly endpoint: string;
+}
+
+/** The API load balancer in front of several Kind control planes. */
+export interface DockerLoadBalancerPlan {
+  readonly name: string;
+  readonly ip: string;
+  readonly image: string;
+}
+
+/** Which bundled add-ons stay on (K3s `--disable`, Kind default CNI/storage). */
+export interface DockerAddons {
+  /** CNI: "Default" keeps the distribution's own (kindnet / flannel); Cilium or Calico disable it. */
+  readonly cni: "Default" | "Cilium" | "Calico";
+  /** Effective metrics-server (K3s ships one; Kind: kubelet serving certs are bootstrapped for it). */
+  readonly metricsServer: boolean;
+  /** Effective storage (K3s local-storage). */
+  readonly csi: boolean;
+  /** Effective LoadBalancer (K3s servicelb). */
+  readonly loadBalancer: boolean;
+}
+
+export interface DockerClusterPlan {
+  readonly distribution: DockerDistribution;
+  readonly clusterName: string;
+  /** Node image, e.g. `ghcr.io/siderolabs/talos:v1.12.4`, `rancher/k3s:v1.36.2-k3s1`, `kindest/node:v1.36.1`. */
+  readonly image: string;
+  /** Kubernetes version the nodes run (`v1.36.1`); decides the kubeadm API version for Kind. */
+  readonly kubernetesVersion: string;
+  readonly nodes: readonly DockerNodePlan[];
+  readonly network: {
+    readonly name: string;
+    readonly cidr: string;
+    readonly gateway: string;
+    readonly mtu: number;
+  };
+  /** Host port (127.0.0.1) of the Kubernetes API. */
+  readonly apiHostPort: number;
+  /** Host port (127.0.0.1) of the Talos apid on the first control plane (Talos only). */
+  readonly talosApiHostPort?: number;
+  /** Extra `hostPort:containerPort/proto` mappings on the first control plane. */
+  readonly extraPorts: readonly { readonly hostPort: number; readonly containerPort: number; readonly protocol: "tcp" | "udp" }[];
+  readonly mirrors: readonly DockerMirrorPlan[];
+  readonly localRegistry?: DockerLocalRegistryPlan;
+  /** Present for Kind with more than one control plane. */
+  readonly loadBalancer?: DockerLoadBalancerPlan;
+  readonly addons: DockerAddons;
+  /** Pod and service CIDRs (Kind kubeadm / K3s flags). */
+  readonly podSubnet: string;
+  readonly serviceSubnet: string;
+  /** Per-node CPU count and memory (MiB); Talos sets TALOSSKU from them. */
+  readonly resources: { readonly cpus: number; readonly memoryMiB: number };
+}
+
+/** Mirror as the spec gives it (`host[=upstream]`), parsed. Credentials travel separately as secrets. */
+export interface DockerMirrorInput {
+  readonly host: string;
+  readonly upstream?: string;
+}
+
+export interface DockerPlanInput {
+  readonly distribution: DockerDistribution;
+  readonly clusterName: string;
+  readonly controlPlanes: number;
+  readonly workers: number;
+  /** Node image; default per distribution (see DEFAULT_IMAGES). */
+  readonly image?: string;
+  /** Kubernetes version; default: parsed from the Kind image tag, or per distribution. */
+  readonly kubernetesVersion?: string;
+  /** Network CIDR (IPv4, prefix ≤ 24 bits… i.e. /24 or larger). Default: Talos 10.5.0.0/24, others per cluster name. */
+  readonly networkCidr?: string;
+  /** Network name; default: Talos `<cluster>`, Kind/K3s `<cluster>-network`. */
+  readonly networkName?: string;
+  /** MTU; default 1500. */
+  readonly mtu?: number;
+  /** API host port; default allocated from the cluster name. */
+  readonly apiHostPort?: number;
+  /** Talos apid host port; default allocated from the cluster name. */
+  readonly talosApiHostPort?: number;
+  /** Extra port mappings on the first control plane, `hostPort:containerPort[/proto]`. */
+  readonly extraPortMappings?: readonly string[];
+  /** Mirrors; `undefined` = the four defaults, `[]` = none. */
+  readonly mirrors?: readonly DockerMirrorInput[];
+  /** Local registry host port; `undefined` = no local registry. */
+  readonly localRegistryPort?: number;
+  readonly addons?: Partial<DockerAddons>;
+  readonly podSubnet?: string;
+  readonly serviceSubnet?: string;
+  readonly resources?: { readonly cpus?: number; readonly memoryMiB?: number };
+}
+
+/** Default node images (pinned; bumped deliberately). */
+export const DEFAULT_IMAGES: Readonly<Record<DockerDistribution, string>> = {
+  Talos: "ghcr.io/siderolabs/talos:v1.12.4",
+  K3s: "rancher/k3s:v1.36.2-k3s1",
+  Vanilla: "kindest/node:v1.36.1",
+};
+
+/** The pull-through mirrors a Docker cluster gets when the spec names none (as KSail). */
+export const DEFAULT_MIRRORS: readonly Required<DockerMirrorInput>[] = [
+  { host: "docker.io", upstream: "https://registry-1.docker.io" },
+  { host: "ghcr.io", upstream: "https://ghcr.io" },
+  { host: "quay.io", upstream: "https://quay.io" },
+  { host: "registry.k8s.io", upstream: "https://registry.k8s.io" },
+];
+
+/** Envoy image of the Kind load balancer (kind v0.32.0 switched from haproxy to envoy). */
+export const KIND_LB_IMAGE = "docker.io/envoyproxy/envoy:v1.36.2";
+/** Registry image for the local registry and the mirrors. */
+export const REGISTRY_IMAGE = "registry:3";
+
+/** First host port of the deterministic range, and its size. */
+export const HOST_PORT_BASE = 20000;
+export const HOST_PORT_SPAN = 20000;
+
+/**
+ * A host port chosen from the cluster name, stable across runs and machines, so the kubeconfig endpoint
+ * survives container restarts and re-creations (Docker's random ports do not). `purpose` separates the ports
+ * of one cluster ("api", "talos"); the two never coincide. Collisions between two clusters on one host are
+ * possible but unlikely (1 in 20,000); set the port in the spec to pick one yourself.
+ */
+export function allocateHostPort(clusterName: string, purpose: "api" | "talos"): number {
+  const digest = crypto.createHash("sha256").update(`ksail/${clusterName}`).digest();
+  const base = digest.readUInt32BE(0) % (HOST_PORT_SPAN / 2);
+  // api ports are even offsets, talos ports the next odd one: distinct for the same cluster.
+  return HOST_PORT_BASE + base * 2 + (purpose === "api" ? 0 : 1);
+}
+
+/** Default network CIDR: Talos uses talosctl's 10.5.0.0/24; Kind and K3s get a /24 in 10.6.0.0/16 chosen by name. */
+export function defaultNetworkCidr(distribution: DockerDistribution, clusterName: string): string {
+  if (distribution === "Talos") return "10.5.0.0/24";
+  const digest = crypto.createHash("sha256").update(`ksail-net/${clusterName}`).digest();
+  return `10.6.${digest[0]}.0/24`;
+}
+
+/** `docker.io` → `docker.io`, `my.reg:5000/path` → `my.reg-5000-path` (container/volume-name safe). */
+export function sanitizeHost(host: string): string {
+  return host.replace(/[/:]/g, "-");
+}
+
+function parseIpv4(ip: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+  if (!m) return undefined;
+  const parts = m.slice(1).map(Number);
+  if (parts.some((p) => p > 255)) return undefined;
+  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+}
+
+function formatIpv4(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+}
+
+/** Parse `a.b.c.d/p` into base and prefix; undefined when malformed. */
+export function parseCidr(cidr: string): { base: number; prefix: number } | undefined {
+  const [ip, p] = cidr.split("/");
+  const base = ip === undefined ? undefined : parseIpv4(ip);
+  const prefix = Number(p);
+  if (base === undefined || !Number.isInteger(prefix) || prefix < 8 || prefix > 30) return undefined;
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return { base: (base & mask) >>> 0, prefix };
+}
+
+/** Address `offset` within the network (`offset` 1 = gateway). */
+export function addressAt(cidr: string, offset: number): string {
+  const c = parseCidr(cidr);
+  if (!c) throw new KsailError([{ path: "network.cidr", message: `"${cidr}" is not an IPv4 CIDR; use e.g. 10.5.0.0/24` }]);
+  return formatIpv4((c.base + offset) >>> 0);
+}
+
+/** Parse `hostPort:containerPort[/tcp|udp]`. */
+function parsePortMapping(s: string, path: string, issues: Issue[]) {
+  const m = /^(\d+):(\d+)(?:\/(tcp|udp))?$/.exec(s.trim());
+  if (!m) {
+    issues.push({ path, message: `"${s}" is not hostPort:containerPort[/tcp|udp]; write e.g. 8080:80/tcp` });
+    return undefined;
+  }
+  return { hostPort: Number(m[1]), containerPort: Number(m[2]), protocol: (m[3] ?? "tcp") as "tcp" | "udp" };
+}
+
+/** `kindest/node:v1.36.1@sha256:…` → `v1.36.1`; undefined when the tag is not a version. */
+export function versionFromImage(image: string): string | undefined {
+  const noDigest = image.split("@")[0];
+  const tag = noDigest.includes(":") ? noDigest.slice(noDigest.lastIndexOf(":") + 1) : "";
+  const m = /^v?(\d+\.\d+\.\d+)/.exec(tag);
+  return m ? `v${m[1]}` : undefined;
+}
+
+/** Node name of the `index`-th (1-based) node of a role. */
+export function nodeName(clusterName: string, role: DockerNodeRole, index: number): string {
+  return `${clusterName}-${role}-${index}`;
+}
+
+/** Offsets reserved from the top of the network for the Kind LB, the local registry and the mirrors. */
+const LB_OFFSET = 252;
+const REGISTRY_OFFSET = 251;
+const MIRROR_TOP_OFFSET = 250;
+/** Nodes use offsets 2 .. MAX_NODE_OFFSET. */
+const MAX_NODE_OFFSET = 199;
+
+/**
+ * Build the plan. Throws a KsailError listing every problem (bad CIDR, too many nodes, bad ports).
+ * Node addresses: control planes first from .2, then workers — as talosctl does — so adding a worker never
+ * moves another node; the LB, local registry and mirrors sit at fixed offsets near the top of the /24.
+ */
+export function planDockerCluster(input: DockerPlanInput): DockerClusterPlan {
+  const issues: Issue[] = [];
+  const { distribution, clusterName } = input;
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(clusterName) || clusterName.length > 40)
+    issues.push({
+      path: "metadata.name",
+      message: `"${clusterName}" cannot name Docker containers and Kubernetes nodes; use lowercase letters, digits and "-", at most 40 characters`,
+    });
+  if (!Number.isInteger(input.controlPlanes) || input.controlPlanes < 1)
+    issues.push({ path: "spec.cluster.controlPlanes", message: `is ${input.controlPlanes}; a Docker cluster needs at least 1 control plane` });
+  if (!Number.isInteger(input.workers) || input.workers < 0)
+    issues.push({ path: "spec.cluster.workers", message: `is ${input.workers}; use 0 or more` });
+  if (input.controlPlanes + input.workers > MAX_NODE_OFFSET - 1)
+    issues.push({
+      path: "spec.cluster.workers",
+      message: `${input.controlPlanes} control planes + ${input.workers} workers exceed the ${MAX_NODE_OFFSET - 1} nodes one Docker network plan holds`,
+    });
+  const cidr = input.networkCidr ?? defaultNetworkCidr(distribution, clusterName);
+  const parsed = parseCidr(cidr);
+  if (!parsed || parsed.prefix > 24)
+    issues.push({ path: "network.cidr", message: `"${cidr}" must be an IPv4 CIDR of /24 or larger (e.g. 10.5.0.0/24)` });
+  const extraPorts = (input.extraPortMappings ?? [])
+    .map((s, i) => parsePortMapping(s, `spec.cluster.talos.extraPortMappings[${i}]`, issues))
+    .filter((p): p is NonNullable<typeof p> => p !== undefined);
+  for (const [path, port] of [
+    ["apiHostPort", input.apiHostPort],
+    ["talosApiHostPort", input.talosApiHostPort],
+    ["spec.cluster.localRegistry.registry", input.localRegistryPort],
+  ] as const) {
+    if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535))
+      issues.push({ path, message: `port ${port} is not between 1 and 65535` });
+  }
+  const image = input.image ?? DEFAULT_IMAGES[distribution];
+  const kubernetesVersion =
+    input.kubernetesVersion ?? (distribution === "Talos" ? "v1.36.0" : versionFromImage(image)) ?? "v1.36.1";
+  if (issues.length > 0) throw new KsailError(issues, `Cannot plan the Docker cluster "${clusterName}":`);
+
+  const nodes: DockerNodePlan[] = [];
+  for (let i = 1; i <= input.controlPlanes; i++)
+    nodes.push({ name: nodeName(clusterName, "control-plane", i), role: "control-plane", index: i, ip: addressAt(cidr, 1 + i) });
+  for (let j = 1; j <= input.workers; j++)
+    nodes.push({ name: nodeName(clusterName, "worker", j), role: "worker", index: j, ip: addressAt(cidr, 1 + input.controlPlanes + j) });
+
+  const mirrors = (input.mirrors ?? DEFAULT_MIRRORS).map((m, i): DockerMirrorPlan => {
+    const containerName = `${clusterName}-${sanitizeHost(m.host)}`;
+    return {
+      host: m.host,
+      upstream: m.upstream ?? DEFAULT_MIRRORS.find((d) => d.host === m.host)?.upstream ?? `https://${m.host}`,
+      containerName,
+      volumeName: `ksail-mirror-${sanitizeHost(m.host)}`,
+      ip: addressAt(cidr, MIRROR_TOP_OFFSET - i),
+      endpoint: `http://${containerName}:5000`,
+    };
+  });
+  const localRegistry: DockerLocalRegistryPlan | undefined =
+    input.localRegistryPort === undefined
+      ? undefined
+      : {
+          containerName: `${clusterName}-local-registry`,
+          volumeName: `${clusterName}-local-registry`,
+          hostPort: input.localRegistryPort,
+          ip: addressAt(cidr, REGISTRY_OFFSET),
+          endpoint: `http://${clusterName}-local-registry:5000`,
+        };
+  const loadBalancer =
+    distribution === "Vanilla" && input.controlPlanes > 1
+      ? { name: `${clusterName}-external-load-balancer`, ip: addressAt(cidr, LB_OFFSET), image: KIND_LB_IMAGE }
+      : undefined;
+
+  return {
+    distribution,
+    clusterName,
+    image,
+    kubernetesVersion,
+    nodes,
+    network: {
+      name: input.networkName ?? (distribution === "Talos" ? clusterName : `${clusterName}-network`),
+      cidr,
+      gateway: addressAt(cidr, 1),
+      mtu: input.mtu ?? 1500,
+    },
+    apiHostPort: input.apiHostPort ?? allocateHostPort(clusterName, "api"),
+    talosApiHostPort: distribution === "Talos" ? (input.talosApiHostPort ?? allocateHostPort(clusterName, "talos")) : undefined,
+    extraPorts,
+    mirrors,
+    localRegistry,
+    loadBalancer,
+    addons: {
+      cni: input.addons?.cni ?? "Default",
+      metricsServer: input.addons?.metricsServer ?? distribution === "K3s",
+      csi: input.addons?.csi ?? distribution === "K3s",
+      loadBalancer: input.addons?.loadBalancer ?? distribution === "K3s",
+    },
+    podSubnet: input.podSubnet ?? (distribution === "K3s" ? "10.42.0.0/16" : "10.244.0.0/16"),
+    serviceSubnet: input.serviceSubnet ?? (distribution === "K3s" ? "10.43.0.0/16" : "10.96.0.0/16"),
+    resources: { cpus: input.resources?.cpus ?? 2, memoryMiB: input.resources?.memoryMiB ?? 2048 },
+  };
+}
+
+/** Control-plane nodes of a plan, in join order. */
+export function controlPlanes(plan: DockerClusterPlan): DockerNodePlan[] {
+  return plan.nodes.filter((n) => n.role === "control-plane");
+}
+
+/** Worker nodes of a plan. */
+export function workers(plan: DockerClusterPlan): DockerNodePlan[] {
+  return plan.nodes.filter((n) => n.role === "worker");
+}

@@ -1,0 +1,222 @@
+import { describe, test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as YAML from "yaml";
+import { spawnSync } from "node:child_process";
+import {
+  KIND_PATHS,
+  kubeadmApiVersion,
+  kubeadmConfigDocuments,
+  renderBootstrapScript,
+  renderBootstrapUnit,
+  renderBootstrapDropIn,
+  renderEnvoyConfig,
+  renderHostsToml,
+  renderKubeadmConfig,
+  type KubeadmConfigInput,
+} from "../../sdk/distributions/kind";
+import { isKsailError } from "../../sdk/errors";
+
+const base: KubeadmConfigInput = {
+  clusterName: "dev",
+  kubernetesVersion: "v1.36.1",
+  controlPlaneEndpoint: "dev-control-plane-1:6443",
+  certSANs: ["dev-control-plane-1"],
+  podSubnet: "10.244.0.0/16",
+  serviceSubnet: "10.96.0.0/16",
+  bootstrapToken: "abcdef.0123456789abcdef",
+  caCertHash: "sha256:" + "ab".repeat(32),
+  schedulableControlPlanes: false,
+  kubeletServingCerts: true,
+  node: { name: "dev-control-plane-1", ip: "10.6.1.2", role: "control-plane", init: true },
+};
+
+function byKind(docs: Record<string, unknown>[], kind: string): any {
+  const d = docs.find((x) => x.kind === kind);
+  assert.ok(d, `missing ${kind}`);
+  return d;
+}
+
+describe("kubeadm API version by Kubernetes version", () => {
+  test("v1beta4 from 1.36, v1beta3 for 1.23–1.35, older rejected with a KsailError", () => {
+    assert.equal(kubeadmApiVersion("v1.36.1"), "kubeadm.k8s.io/v1beta4");
+    assert.equal(kubeadmApiVersion("1.37.0"), "kubeadm.k8s.io/v1beta4");
+    assert.equal(kubeadmApiVersion("v1.35.4"), "kubeadm.k8s.io/v1beta3");
+    assert.equal(kubeadmApiVersion("v1.23.0"), "kubeadm.k8s.io/v1beta3");
+    assert.throws(() => kubeadmApiVersion("v1.22.9"), (e) => isKsailError(e) && /v1\.23/.test(e.message));
+    assert.throws(() => kubeadmApiVersion("latest"), (e) => isKsailError(e) && /kubernetesVersion/.test(e.message));
+  });
+});
+
+describe("kubeadm config for the first control plane (v1beta4)", () => {
+  const text = renderKubeadmConfig(base);
+  const docs = YAML.parseAllDocuments(text).map((d) => d.toJS());
+
+  test("documents: ClusterConfiguration, InitConfiguration, KubeletConfiguration, KubeProxyConfiguration", () => {
+    assert.deepEqual(
+      docs.map((d) => `${d.apiVersion}/${d.kind}`),
+      [
+        "kubeadm.k8s.io/v1beta4/ClusterConfiguration",
+        "kubeadm.k8s.io/v1beta4/InitConfiguration",
+        "kubelet.config.k8s.io/v1beta1/KubeletConfiguration",
+        "kubeproxy.config.k8s.io/v1alpha1/KubeProxyConfiguration",
+      ],
+    );
+  });
+
+  test("ClusterConfiguration carries the endpoint, SANs, subnets and version", () => {
+    const c = byKind(docs, "ClusterConfiguration");
+    assert.equal(c.clusterName, "dev");
+    assert.equal(c.kubernetesVersion, "v1.36.1");
+    assert.equal(c.controlPlaneEndpoint, "dev-control-plane-1:6443");
+    assert.deepEqual(c.apiServer.certSANs, ["localhost", "127.0.0.1", "dev-control-plane-1"]);
+    assert.deepEqual(c.networking, { podSubnet: "10.244.0.0/16", serviceSubnet: "10.96.0.0/16" });
+    // v1beta4: argument maps are lists of {name, value}
+    assert.deepEqual(c.controllerManager.extraArgs, [{ name: "enable-hostpath-provisioner", value: "true" }]);
+  });
+
+  test("InitConfiguration: pre-shared token with explicit TTL, advertise address, node registration, no preflight", () => {
+    const i = byKind(docs, "InitConfiguration");
+    assert.equal(i.bootstrapTokens.length, 1);
+    assert.equal(i.bootstrapTokens[0].token, "abcdef.0123456789abcdef");
+    assert.equal(i.bootstrapTokens[0].ttl, "0s");
+    assert.deepEqual(i.localAPIEndpoint, { advertiseAddress: "10.6.1.2", bindPort: 6443 });
+    assert.equal(i.nodeRegistration.name, "dev-control-plane-1");
+    assert.equal(i.nodeRegistration.criSocket, "unix:///run/containerd/containerd.sock");
+    assert.deepEqual(i.nodeRegistration.kubeletExtraArgs, [
+      { name: "node-ip", value: "10.6.1.2" },
+      { name: "provider-id", value: "kind://docker/dev/dev-control-plane-1" },
+    ]);
+    assert.equal(i.nodeRegistration.taints, undefined, "control-plane taint kept when workers exist");
+    assert.deepEqual(i.skipPhases, ["preflight"]);
+  });
+
+  test("KubeletConfiguration as kind writes it, plus serving certs for metrics-server", () => {
+    const k = byKind(docs, "KubeletConfiguration");
+    assert.equal(k.cgroupDriver, "systemd");
+    assert.equal(k.cgroupRoot, "/kubelet");
+    assert.equal(k.failSwapOn, false);
+    assert.equal(k.serverTLSBootstrap, true);
+    assert.deepEqual(k.evictionHard, { "nodefs.available": "0%", "nodefs.inodesFree": "0%", "imagefs.available": "0%" });
+    const p = byKind(docs, "KubeProxyConfiguration");
+    assert.equal(p.mode, "iptables");
+  });
+});
+
+describe("kubeadm config for joining nodes", () => {
+  test("control plane join pins the CA hash and names its local endpoint (v1beta3 maps)", () => {
+    const docs = kubeadmConfigDocuments({
+      ...base,
+      kubernetesVersion: "v1.35.0",
+      node: { name: "dev-control-plane-2", ip: "10.6.1.3", role: "control-plane", init: false },
+    });
+    assert.equal(docs.find((d) => d.kind === "InitConfiguration"), undefined);
+    const j = byKind(docs, "JoinConfiguration");
+    assert.equal(j.apiVersion, "kubeadm.k8s.io/v1beta3");
+    assert.deepEqual(j.controlPlane, { localAPIEndpoint: { advertiseAddress: "10.6.1.3", bindPort: 6443 } });
+    assert.deepEqual(j.discovery.bootstrapToken, {
+      apiServerEndpoint: "dev-control-plane-1:6443",
+      token: "abcdef.0123456789abcdef",
+      caCertHashes: ["sha256:" + "ab".repeat(32)],
+    });
+    assert.equal(j.discovery.bootstrapToken.unsafeSkipCAVerification, undefined);
+    assert.deepEqual(j.nodeRegistration.kubeletExtraArgs, {
+      "node-ip": "10.6.1.3",
+      "provider-id": "kind://docker/dev/dev-control-plane-2",
+    });
+  });
+
+  test("worker join has no controlPlane section; schedulable control planes drop the taint", () => {
+    const w = byKind(
+      kubeadmConfigDocuments({ ...base, node: { name: "dev-worker-1", ip: "10.6.1.4", role: "worker", init: false } }),
+      "JoinConfiguration",
+    );
+    assert.equal(w.controlPlane, undefined);
+    const i = byKind(kubeadmConfigDocuments({ ...base, schedulableControlPlanes: true }), "InitConfiguration");
+    assert.deepEqual(i.nodeRegistration.taints, []);
+  });
+
+  test("malformed token or hash is a KsailError", () => {
+    assert.throws(() => kubeadmConfigDocuments({ ...base, bootstrapToken: "nope" }), isKsailError);
+    assert.throws(() => kubeadmConfigDocuments({ ...base, caCertHash: "md5:00" }), isKsailError);
+  });
+});
+
+describe("bootstrap script, unit and drop-in", () => {
+  const common = {
+    nodeName: "dev-control-plane-1",
+    defaultStorage: true,
+    podSubnet: "10.244.0.0/16",
+    controlPlaneEndpoint: "dev-control-plane-1:6443",
+    schedulableControlPlanes: true,
+  };
+  test("init script: guarded init, then kindnet with the pod subnet, storage, label removal, marker", () => {
+    const s = renderBootstrapScript({ ...common, mode: "init", defaultCni: true });
+    const order = [
+      'if [ -f "$MARKER" ]',
+      "if [ ! -f /etc/kubernetes/admin.conf ]; then",
+      "kubeadm init --config=/kind/kubeadm.conf --skip-token-print",
+      "s#{{ .PodSubnet }}#10.244.0.0/16#g",
+      "CONTROL_PLANE_ENDPOINT='dev-control-plane-1:6443'",
+      "kubectl apply -f /kind/manifests/default-storage.yaml",
+      "exclude-from-external-load-balancers-",
+      'touch "$MARKER"',
+    ].map((needle) => {
+      const at = s.indexOf(needle);
+      assert.ok(at >= 0, `script lacks ${needle}`);
+      return at;
+    });
+    assert.deepEqual(order, [...order].sort((a, b) => a - b), "steps in kind's order");
+    assert.ok(s.startsWith("#!/usr/bin/env bash\n"));
+    assert.match(s, /kind v0\.32\.0/);
+    assert.doesNotMatch(s, /kubeadm join/);
+  });
+  test("both scripts are valid bash (bash -n)", () => {
+    for (const mode of ["init", "join"] as const) {
+      const r = spawnSync("bash", ["-n"], { input: renderBootstrapScript({ ...common, mode, defaultCni: true }) });
+      assert.equal(r.status, 0, `${mode}: ${r.stderr}`);
+    }
+  });
+  test("Cilium/Calico: no default CNI", () => {
+    const s = renderBootstrapScript({ ...common, mode: "init", defaultCni: false });
+    assert.doesNotMatch(s, /default-cni\.yaml/);
+  });
+  test("join script retries join with the CA material restored, never runs init", () => {
+    const s = renderBootstrapScript({ ...common, nodeName: "dev-worker-1", mode: "join", defaultCni: true });
+    assert.match(s, /until kubeadm join --config \/kind\/kubeadm\.conf/);
+    assert.match(s, /restore_pki/);
+    assert.doesNotMatch(s, /kubeadm init/);
+    assert.doesNotMatch(s, /default-cni/);
+  });
+  test("unit is a guarded oneshot not ordered before kubelet, and the drop-in wants it", () => {
+    const u = renderBootstrapUnit();
+    assert.match(u, /^Type=oneshot$/m);
+    assert.match(u, /^RemainAfterExit=yes$/m);
+    assert.match(u, new RegExp(`^ConditionPathExists=!${KIND_PATHS.marker}$`, "m"));
+    assert.match(u, new RegExp(`^ExecStart=${KIND_PATHS.script}$`, "m"));
+    assert.doesNotMatch(u, /Before=kubelet/);
+    assert.equal(renderBootstrapDropIn(), "[Unit]\nWants=ksail-bootstrap.service\n");
+    for (const p of Object.values(KIND_PATHS)) assert.ok(!/^\/(run|tmp)\//.test(p), `${p} would be masked by tmpfs`);
+  });
+});
+
+describe("containerd hosts.toml and envoy LB", () => {
+  test("hosts.toml: upstream server and the mirror host with pull/resolve", () => {
+    assert.equal(
+      renderHostsToml({ server: "https://registry-1.docker.io", mirrors: ["http://dev-docker.io:5000"] }),
+      'server = "https://registry-1.docker.io"\n\n[host."http://dev-docker.io:5000"]\n  capabilities = ["pull", "resolve"]\n  skip_verify = true\n',
+    );
+  });
+  test("envoy: one TCP listener on 6443 proxying to every control plane", () => {
+    const cfg = YAML.parse(renderEnvoyConfig({ clusterName: "dev", name: "dev-external-load-balancer", controlPlanes: ["a", "b", "c"] }));
+    const l = cfg.static_resources.listeners[0];
+    assert.equal(l.address.socket_address.port_value, 6443);
+    assert.equal(l.filter_chains[0].filters[0].typed_config.cluster, "kube_apiservers");
+    const c = cfg.static_resources.clusters[0];
+    assert.equal(c.type, "STRICT_DNS");
+    assert.deepEqual(
+      c.load_assignment.endpoints[0].lb_endpoints.map((e: any) => `${e.endpoint.address.socket_address.address}:${e.endpoint.address.socket_address.port_value}`),
+      ["a:6443", "b:6443", "c:6443"],
+    );
+    assert.equal(cfg.node.id, "dev-external-load-balancer");
+  });
+});
