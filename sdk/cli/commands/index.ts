@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { registerSchema } from "./schema";
+import { registerValidate } from "./validate";
 
 /** Sets the exit code of the current command (commands never call process.exit themselves). */
 export type SetExitCode = (code: number) => void;
@@ -8,6 +10,6 @@ export type SetExitCode = (code: number) => void;
  * Each `register*` adds a subcommand with its own `--help`.
  */
 export function registerCommands(program: Command, setExitCode: SetExitCode): void {
-  void program;
-  void setExitCode;
+  registerValidate(program, setExitCode);
+  registerSchema(program, setExitCode);
 }

@@ -1,0 +1,14 @@
+import type { Command } from "commander";
+import { clusterJsonSchema } from "../../spec";
+import type { SetExitCode } from "./index";
+
+/** `ksail-pulumi schema`: the JSON Schema of ksail.yaml, generated from the zod model, on stdout. */
+export function registerSchema(program: Command, setExitCode: SetExitCode): void {
+  program
+    .command("schema")
+    .description("Print the JSON Schema of ksail.yaml (as accepted by @ksail/pulumi), generated from the zod model.")
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(clusterJsonSchema(), null, 2)}\n`);
+      setExitCode(0);
+    });
+}
