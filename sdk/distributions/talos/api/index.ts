@@ -1,0 +1,6 @@
+export * from "./client";
+export * from "./pem";
+export * from "./retry";
+export * from "./talosconfig";
+export { readTarGzEntry } from "./tar";
+export { machineProtoPath } from "./proto";

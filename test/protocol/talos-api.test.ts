@@ -1,0 +1,197 @@
+// L3: the Talos API client against a fake apid over real Ed25519 mTLS (grpc-js on 127.0.0.1).
+import { test, describe, before, after } from "node:test";
+import * as assert from "node:assert/strict";
+import { Code, TalosClient, type TalosClientOptions } from "../../sdk/distributions/talos/api";
+import { FakeApid, talosconfigFor } from "../fakes/apid";
+
+const fastRetry = { initialDelayMs: 10, maxDelayMs: 50, deadlineMs: 5_000 };
+
+describe("Talos API client over mTLS against a fake apid", () => {
+  let apid: FakeApid;
+  const clients: TalosClient[] = [];
+  const client = (o: Partial<TalosClientOptions> = {}) => {
+    const c = new TalosClient({ talosconfig: talosconfigFor(apid.pki, apid.endpoint), retry: fastRetry, timeoutMs: 5_000, ...o });
+    clients.push(c);
+    return c;
+  };
+
+  before(async () => {
+    apid = await FakeApid.start({ kubeconfig: "apiVersion: v1\nkind: Config\ncurrent-context: admin@dev\n" });
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await apid.stop();
+  });
+
+  test("Version with the talosconfig (Talos key label, base64 PEM) as os:admin", async () => {
+    const v = await client().version();
+    assert.equal(v.tag, "v1.12.0");
+    assert.equal(v.hostname, "talos-cp-1");
+    assert.deepEqual(v.platform, { name: "hcloud", mode: "cloud" });
+    const call = apid.callsOf("Version").at(-1)!;
+    assert.equal(call.peerOrg, "os:admin");
+    assert.equal(call.metadata.node, undefined, "no node metadata unless asked");
+  });
+
+  test("node routing metadata: per client and per call", async () => {
+    await client({ node: "10.5.0.3" }).version();
+    assert.deepEqual(apid.callsOf("Version").at(-1)!.metadata.node, ["10.5.0.3"]);
+    await client().version({ node: "10.5.0.4" });
+    assert.deepEqual(apid.callsOf("Version").at(-1)!.metadata.node, ["10.5.0.4"]);
+  });
+
+  test("ApplyConfiguration in each mode, and dry run", async () => {
+    const c = client();
+    const cfg = (n: number) => `version: v1alpha1\nmachine:\n  type: controlplane\n  n: ${n}\n`;
+
+    const auto = await c.applyConfiguration({ data: cfg(1), mode: "AUTO" });
+    assert.equal(auto.mode, "NO_REBOOT", "AUTO resolves to the mode the node chose");
+    assert.equal(apid.config, cfg(1));
+
+    const dry = await c.applyConfiguration({ data: cfg(9), mode: "AUTO", dryRun: true });
+    assert.equal(dry.mode, "NO_REBOOT");
+    assert.equal(apid.config, cfg(1), "dry run changes nothing");
+    assert.equal(apid.callsOf("ApplyConfiguration").at(-1)!.request.dryRun, true);
+
+    const live = await c.applyConfiguration({ data: cfg(2), mode: "NO_REBOOT" });
+    assert.equal(live.mode, "NO_REBOOT");
+    assert.equal(apid.config, cfg(2));
+
+    const staged = await c.applyConfiguration({ data: cfg(3), mode: "STAGED" });
+    assert.equal(staged.mode, "STAGED");
+    assert.equal(apid.config, cfg(2), "staged config is not active yet");
+    assert.equal(apid.staged, cfg(3));
+
+    const tried = await c.applyConfiguration({ data: cfg(4), mode: "TRY", tryModeTimeoutSeconds: 90 });
+    assert.equal(tried.mode, "TRY");
+    const tryReq = apid.callsOf("ApplyConfiguration").at(-1)!.request;
+    assert.equal(tryReq.mode, "TRY");
+    assert.equal(String(tryReq.tryModeTimeout.seconds), "90");
+
+    const reboots = apid.reboots;
+    const reboot = await c.applyConfiguration({ data: cfg(5), mode: "REBOOT" });
+    assert.equal(reboot.mode, "REBOOT");
+    assert.equal(apid.reboots, reboots + 1);
+    // The node is "down" for two calls after a reboot; the client's retries ride through it.
+    const v = await c.version();
+    assert.equal(v.tag, "v1.12.0");
+    assert.equal(apid.config, cfg(5));
+  });
+
+  test("InvalidArgument is not retried", async () => {
+    const before = apid.callsOf("ApplyConfiguration").length;
+    await assert.rejects(client().applyConfiguration({ data: "machine: {}\n", mode: "AUTO" }), (e: any) => {
+      assert.equal(e.code, Code.INVALID_ARGUMENT);
+      assert.match(e.message, /ApplyConfiguration on 127\.0\.0\.1:\d+ failed: INVALID_ARGUMENT/);
+      return true;
+    });
+    assert.equal(apid.callsOf("ApplyConfiguration").length, before + 1);
+  });
+
+  test("retries on Unavailable, then succeeds; gives up after the attempt budget", async () => {
+    apid.failNext("Version", Code.UNAVAILABLE, "apid is starting", 3);
+    const before = apid.callsOf("Version").length;
+    const retried: number[] = [];
+    await client({ retry: { ...fastRetry, onRetry: (_e, n) => retried.push(n) } }).version();
+    assert.equal(apid.callsOf("Version").length, before + 4);
+    assert.deepEqual(retried, [1, 2, 3]);
+
+    apid.failNext("Version", Code.UNAVAILABLE, "still down", 10);
+    await assert.rejects(client({ retry: { ...fastRetry, maxAttempts: 2 } }).version(), (e: any) => e.code === Code.UNAVAILABLE && /still down/.test(e.message));
+  });
+
+  test("Bootstrap: fresh, then AlreadyExists keeps its code", async () => {
+    const f = await FakeApid.start({ pki: apid.pki, initialConfig: "version: v1alpha1\n" });
+    const fc = new TalosClient({ talosconfig: talosconfigFor(f.pki, f.endpoint), retry: fastRetry });
+    try {
+      await fc.bootstrap();
+      assert.equal(f.bootstrapped, true);
+      await assert.rejects(fc.bootstrap(), (e: any) => e.code === Code.ALREADY_EXISTS && /etcd data directory is not empty/.test(e.message));
+      assert.equal(f.callsOf("Bootstrap").length, 2);
+      assert.equal(f.callsOf("Bootstrap")[0].request.recoverEtcd, false);
+    } finally {
+      fc.close();
+      await f.stop();
+    }
+  });
+
+  test("Kubeconfig: the streamed tar.gz is collected and unpacked", async () => {
+    const kc = await client().kubeconfig();
+    assert.equal(kc, "apiVersion: v1\nkind: Config\ncurrent-context: admin@dev\n");
+  });
+
+  test("EtcdMemberList, ForfeitLeadership, LeaveCluster, Reboot, Upgrade, Reset", async () => {
+    const c = client();
+    apid.bootstrapped = true;
+    const members = await c.etcdMemberList();
+    assert.deepEqual(members.map((m) => [m.id, m.hostname, m.isLearner]), [["1", "talos-cp-1", false]]);
+    assert.deepEqual(members[0].peerUrls, ["https://10.5.0.2:2380"]);
+    assert.equal((await c.etcdForfeitLeadership()).member, "talos-cp-1");
+    await c.etcdLeaveCluster();
+    assert.equal(apid.leftEtcd, true);
+    const reboots = apid.reboots;
+    await c.reboot();
+    assert.equal(apid.reboots, reboots + 1);
+    await c.version(); // rides through the simulated downtime
+    assert.equal((await c.upgrade({ image: "factory.talos.dev/installer/abc:v1.12.1" })).ack, "Upgrade request received");
+    assert.deepEqual(apid.upgrades, ["factory.talos.dev/installer/abc:v1.12.1"]);
+    assert.equal(apid.callsOf("Upgrade")[0].request.preserve, true);
+    await c.version();
+    await c.reset({ graceful: true, reboot: false });
+    assert.equal(apid.resets, 1);
+    assert.equal(apid.callsOf("Reset")[0].request.graceful, true);
+  });
+
+  test("a per-node error reported in the response metadata (proxied call) becomes an error", async () => {
+    apid.proxyErrorNext("EtcdMemberList", "rpc error: etcd is not running on 10.5.0.3", Code.FAILED_PRECONDITION);
+    await assert.rejects(client().etcdMemberList({}, { node: "10.5.0.3" }), (e: any) => {
+      assert.equal(e.code, Code.FAILED_PRECONDITION);
+      assert.match(e.message, /EtcdMemberList on 127\.0\.0\.1:\d+ \(node 10\.5\.0\.3\) \[10\.5\.0\.3\] failed: FAILED_PRECONDITION: .*etcd is not running/);
+      return true;
+    });
+  });
+
+  test("server name: relaxed by default (chain still pinned), strict mode rejects a cert without 127.0.0.1", async () => {
+    await client().version();
+    await assert.rejects(client({ strictServerName: true, retry: { ...fastRetry, maxAttempts: 1 } }).version(), (e: any) => e.code === Code.UNAVAILABLE);
+  });
+
+  test("a missing, foreign or wrong-EKU client certificate is rejected", async () => {
+    const noRetry = { ...fastRetry, maxAttempts: 1 };
+    // No client certificate at all (TLS without a cert, server still verified against nothing).
+    await assert.rejects(client({ insecure: true, talosconfig: undefined, endpoint: apid.endpoint, retry: noRetry }).version(), (e: any) => e.code === Code.UNAVAILABLE);
+    // A client certificate from a foreign CA.
+    await assert.rejects(
+      client({ talosconfig: talosconfigFor(apid.pki, apid.endpoint, apid.pki.foreign), retry: noRetry }).version(),
+      (e: any) => e.code === Code.UNAVAILABLE,
+    );
+    // The right CA but EKU serverAuth+clientAuth (apid requires exactly clientAuth).
+    await assert.rejects(
+      client({ talosconfig: talosconfigFor(apid.pki, apid.endpoint, apid.pki.wrongEku), retry: noRetry }).version(),
+      (e: any) => e.code === Code.PERMISSION_DENIED,
+    );
+    // A different server CA pinned by the client: the server chain does not verify.
+    const wrongCa = talosconfigFor({ ...apid.pki, ca: { cert: apid.pki.foreign.cert, key: "" } }, apid.endpoint);
+    await assert.rejects(client({ talosconfig: wrongCa, retry: noRetry }).version(), (e: any) => e.code === Code.UNAVAILABLE);
+  });
+});
+
+describe("maintenance mode (insecure, no client certificate)", () => {
+  test("first configuration goes through AUTO; NO_REBOOT and STAGED are Unimplemented", async () => {
+    const apid = await FakeApid.start({ maintenance: true });
+    const c = new TalosClient({ endpoint: apid.endpoint, insecure: true, retry: fastRetry });
+    try {
+      const v = await c.version();
+      assert.equal(v.platform.name, "metal");
+      await assert.rejects(c.applyConfiguration({ data: "version: v1alpha1\n", mode: "NO_REBOOT" }), (e: any) => e.code === Code.UNIMPLEMENTED);
+      await assert.rejects(c.applyConfiguration({ data: "version: v1alpha1\n", mode: "STAGED" }), (e: any) => e.code === Code.UNIMPLEMENTED);
+      const r = await c.applyConfiguration({ data: "version: v1alpha1\n", mode: "AUTO" });
+      assert.equal(r.mode, "REBOOT");
+      assert.equal(apid.config, "version: v1alpha1\n");
+      assert.equal(apid.callsOf("ApplyConfiguration").at(-1)!.peerOrg, undefined, "no client certificate was presented");
+    } finally {
+      c.close();
+      await apid.stop();
+    }
+  });
+});
