@@ -74,7 +74,10 @@ export function fluxOperatorValues(ctx: ComponentContext): Values {
 export const fluxSecretNames = { pull: "ksail-registry-credentials", sopsAge: "sops-age" } as const;
 
 /** `spec` of the FluxInstance `flux-system/flux`. */
-export function fluxInstanceSpec(source: GitOpsSource, opts: { pullSecret: boolean; distributionVersion?: string }): Values {
+export function fluxInstanceSpec(
+  source: GitOpsSource,
+  opts: { pullSecret: boolean; sops?: boolean; distributionVersion?: string },
+): Values {
   const r = resolveSource(source);
   const sync: Values =
     source.type === "git"
@@ -89,17 +92,22 @@ export function fluxInstanceSpec(source: GitOpsSource, opts: { pullSecret: boole
     },
     sync,
   };
+  const patches: Values[] = [];
   if (r.insecure) {
     // The local registry speaks plain HTTP: mark the generated OCIRepository insecure declaratively.
-    spec.kustomize = {
-      patches: [
-        {
-          target: { kind: "OCIRepository", name: "flux-system" },
-          patch: "- op: add\n  path: /spec/insecure\n  value: true\n",
-        },
-      ],
-    };
+    patches.push({
+      target: { kind: "OCIRepository", name: "flux-system" },
+      patch: "- op: add\n  path: /spec/insecure\n  value: true\n",
+    });
   }
+  if (opts.sops) {
+    // Decrypt SOPS-encrypted manifests of the root Kustomization with the `sops-age` key.
+    patches.push({
+      target: { kind: "Kustomization", name: "flux-system" },
+      patch: `- op: add\n  path: /spec/decryption\n  value:\n    provider: sops\n    secretRef:\n      name: ${fluxSecretNames.sopsAge}\n`,
+    });
+  }
+  if (patches.length > 0) spec.kustomize = { patches };
   return spec;
 }
 

@@ -12,6 +12,7 @@ export * from "./core";
 export * from "./addons";
 export * from "./gitops";
 export * from "./autoscaler";
+export * from "./metallb";
 
 /** Per-chart options a values builder needs beyond the context. */
 export interface ValuesOptions {

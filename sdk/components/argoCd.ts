@@ -1,0 +1,91 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { RegistryCredentials, sopsAgeSecret } from "./gitopsSecrets";
+import { chartRelease, contextOf, InstallerArgs } from "./release";
+import { argoApplicationSpec, chartValues, GitOpsSource, resolveSource } from "./values";
+import { charts } from "./versions";
+
+export interface ArgoCdArgs extends InstallerArgs {
+  /**
+   * Where the `ksail` Application syncs from (local registry, external OCI registry or Git).
+   * @default no repository secret and no Application
+   * Applied in place.
+   */
+  readonly source?: GitOpsSource;
+  /** Credentials for the source; stored in the repository secret. Applied in place. */
+  readonly registryCredentials?: RegistryCredentials;
+  /**
+   * Age private key for SOPS: creates Secret `argocd/sops-age` and adds the `kustomize-sops` config
+   * management plugin (sidecar on the repo server) that the Application uses.
+   * Applied in place (repo server rolls).
+   */
+  readonly sopsAgeKey?: pulumi.Input<string>;
+}
+
+/**
+ * Argo CD (release `argocd` in `argocd`) plus, with a source, the repository secret
+ * `argocd/ksail-local-registry-repo` and the Application `argocd/ksail` (automated sync, prune, self-heal).
+ *
+ * @example
+ * ```ts
+ * new ArgoCd("gitops", { source: { type: "git", url: "https://github.com/acme/deploy", branch: "main" } }, { provider });
+ * ```
+ */
+export class ArgoCd extends pulumi.ComponentResource {
+  /** The Helm release. */
+  public readonly release: k8s.helm.v3.Release;
+  /** The Application (undefined without a source). */
+  public readonly application?: k8s.apiextensions.CustomResource;
+
+  constructor(name: string, args: ArgoCdArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super("ksail:components:ArgoCd", name, {}, opts);
+    const context = contextOf(args);
+    const ns = charts.argoCd.namespace;
+    const sops = args.sopsAgeKey !== undefined;
+    this.release = chartRelease(this, `${name}-release`, "argoCd", args, {
+      context,
+      values: chartValues("argoCd", context, { sops }),
+      atomic: true,
+      dependsOn: opts?.dependsOn,
+    });
+    const deps: pulumi.Resource[] = [this.release];
+    if (sops) deps.push(sopsAgeSecret(`${name}-sops-age`, ns, args.sopsAgeKey!, { parent: this, dependsOn: [this.release] }));
+    if (args.source) {
+      const r = resolveSource(args.source);
+      const stringData: Record<string, pulumi.Input<string>> = {
+        type: args.source.type === "git" ? "git" : "oci",
+        url: r.url,
+      };
+      if (r.insecure) stringData.insecureOCIForceHttp = "true";
+      if (args.registryCredentials) {
+        stringData.username = args.registryCredentials.username;
+        stringData.password = pulumi.secret(args.registryCredentials.password);
+      }
+      deps.push(
+        new k8s.core.v1.Secret(
+          `${name}-repository`,
+          {
+            metadata: {
+              name: "ksail-local-registry-repo",
+              namespace: ns,
+              labels: { "argocd.argoproj.io/secret-type": "repository" },
+            },
+            stringData,
+          },
+          { parent: this, dependsOn: [this.release] },
+        ),
+      );
+      this.application = new k8s.apiextensions.CustomResource(
+        `${name}-application`,
+        {
+          apiVersion: "argoproj.io/v1alpha1",
+          kind: "Application",
+          metadata: { name: "ksail", namespace: ns },
+          spec: argoApplicationSpec(args.source, { sops }),
+        },
+        { parent: this, dependsOn: deps },
+      );
+    }
+    this.registerOutputs({ status: this.release.status });
+  }
+}
