@@ -54,7 +54,9 @@ export function zodIssues(
         out.push({
           path: formatPath(path),
           message:
-            issue.values.length === 1
+            input === undefined
+              ? `is required; set it to ${issue.values.map((v) => show(v)).join(" or ")}`
+              : issue.values.length === 1
               ? `is ${show(input)}; must be ${show(issue.values[0])}`
               : enumMessage(issue.values, input, false),
         });

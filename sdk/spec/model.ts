@@ -2,7 +2,6 @@ import * as z from "zod";
 import {
   CNIS,
   DISTRIBUTIONS,
-  EXPANDERS,
   GITOPS_ENGINES,
   PLACEMENT_STRATEGIES,
   POLICY_ENGINES,
