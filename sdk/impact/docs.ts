@@ -38,10 +38,10 @@ export function renderImpactMarkdown(): string {
     `|---|${COMBOS.map(() => "---|").join("")}---|`,
   ];
   for (const rule of IMPACT_TABLE) {
-    const reasons = [...new Set(COMBOS.filter((c) => rule.cells[c] !== "n/a").map((c) => reasonOf(rule, c)))];
-    const reason = reasons.length === 1
-      ? reasons[0]
-      : COMBOS.filter((c) => rule.cells[c] !== "n/a").map((c) => `${c}: ${reasonOf(rule, c)}`).join("; ");
+    const byReason = new Map<string, string[]>();
+    for (const c of COMBOS.filter((x) => rule.cells[x] !== "n/a")) byReason.set(reasonOf(rule, c), [...(byReason.get(reasonOf(rule, c)) ?? []), c]);
+    const reason =
+      byReason.size === 1 ? [...byReason.keys()][0] : [...byReason].map(([text, combos]) => `${combos.join(", ")}: ${text}`).join("; ");
     const note = rule.note ? ` (${rule.note})` : "";
     out.push(`| \`${rule.field}\` | ${COMBOS.map((c) => LABEL[rule.cells[c]]).join(" | ")} | ${esc(reason + note)} |`);
   }

@@ -1,7 +1,7 @@
 // Re-exports only (STYLE.md §1): the update-impact engine.
 export * from "./types";
 export { IMPACT_TABLE, NEVER_COMPARED, reasonOf, ruleFor, type ImpactRule, type Refine } from "./table";
-export { redactRegistry, effectiveToggle, UNKNOWN_DISPLAY, type SpecLike } from "./values";
+export { UNKNOWN_DISPLAY, type SpecLike } from "./values";
 export { classify, diffSpecs, comboOf, summarize, emptySummary } from "./classify";
 export { formatJson, formatText, orderedChanges, ICONS } from "./format";
 export { recreateTrigger, groupByClass, redactSpec, type Groups } from "./recreate";

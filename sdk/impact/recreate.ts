@@ -2,7 +2,8 @@ import * as crypto from "node:crypto";
 import { comboOf } from "./classify";
 import { IMPACT_TABLE } from "./table";
 import { GROUP_KEYS, GROUP_OF, type GroupKey } from "./types";
-import { redactRegistry, getPath, type SpecLike } from "./values";
+import { redactRegistry } from "../spec/registry";
+import { getPath, type SpecLike } from "./values";
 
 /**
  * `recreateTrigger(spec)`: a stable hash (sha256, hex) of the recreate-class values for the spec's

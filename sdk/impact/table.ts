@@ -1,5 +1,5 @@
 import type { Combo, ImpactCell, ImpactClass } from "./types";
-import { bool, getPath, int, json, list, oidc, registry, set, str, toggle, version, type SpecLike, type ValueFn } from "./values";
+import { bool, getPath, int, json, list, oidc, registry, set, str, strOr, toggle, version, type SpecLike, type ValueFn } from "./values";
 
 /**
  * THE impact table (DESIGN.md §2.4): for every spec field that can change on a live cluster, its class per
@@ -157,7 +157,7 @@ export const IMPACT_TABLE: readonly ImpactRule[] = [
   },
   {
     field: "cluster.talos.drainTimeout",
-    value: str("cluster.talos.drainTimeout"),
+    value: str("cluster.talos.drainTimeout", "10m"),
     cells: cells("-", "-", "I", "I"),
     reason: "only affects how later node operations drain nodes",
   },
@@ -301,7 +301,7 @@ export const IMPACT_TABLE: readonly ImpactRule[] = [
     reason: "hcloud cannot move a running server into or out of a placement group; the servers would be replaced",
   },
   { field: "provider.hetzner.placementGroupFallbackToNone", value: bool("provider.hetzner.placementGroupFallbackToNone", false), cells: HETZNER_ONLY("I"), reason: "only used when new servers are created" },
-  { field: "provider.hetzner.fallbackLocations", value: list("provider.hetzner.fallbackLocations"), cells: HETZNER_ONLY("I"), reason: "only used when new servers are created" },
+  { field: "provider.hetzner.fallbackLocations", value: list("provider.hetzner.fallbackLocations", "nbg1,hel1"), cells: HETZNER_ONLY("I"), reason: "only used when new servers are created" },
   {
     field: "provider.hetzner.floatingIPEnabled",
     value: bool("provider.hetzner.floatingIPEnabled", false),
@@ -310,7 +310,7 @@ export const IMPACT_TABLE: readonly ImpactRule[] = [
   },
   {
     field: "provider.hetzner.floatingIPLocation",
-    value: str("provider.hetzner.floatingIPLocation"),
+    value: strOr("provider.hetzner.floatingIPLocation", str("provider.hetzner.location", "fsn1")),
     cells: HETZNER_ONLY("I"),
     reason: "the floating IP is re-created and the endpoint re-applied without a reboot",
   },
@@ -329,6 +329,8 @@ export const IMPACT_TABLE: readonly ImpactRule[] = [
  * must cover every leaf of the zod model (a test enforces it).
  */
 export const NEVER_COMPARED: Readonly<Record<string, string>> = {
+  "metadata.name":
+    "outside the compared spec: the cluster name prefixes every resource name, so a rename is shown by Pulumi itself as replacements",
   "cluster.distributionConfig": "a local path; the Talos patches it holds are classified by the machine-config classifier",
   "cluster.connection": "where the local kubeconfig/context is written; not part of the cluster",
   "cluster.importImages": "only used once, when the cluster is created",

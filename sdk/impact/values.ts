@@ -1,4 +1,6 @@
 import { UNKNOWN } from "../dynamic/unknown";
+import { providesByDefault, type DefaultComponent } from "../spec/effective";
+import { DEFAULT_LOCAL_REGISTRY, redactRegistry } from "../spec/registry";
 import type { Combo } from "./types";
 
 /**
@@ -46,6 +48,15 @@ const isEmpty = (v: unknown) => v === undefined || v === null || v === "";
 
 /** Plain string; empty → `def`. */
 export const str = (path: string, def = ""): ValueFn => guard(path, (v) => (isEmpty(v) ? def : String(v)));
+
+/** String whose empty value means "same as another field" (e.g. floating-IP location = cluster location). */
+export const strOr = (path: string, fallback: ValueFn): ValueFn => {
+  const own = str(path);
+  return (spec, combo) => {
+    const v = own(spec, combo);
+    return v === "" ? fallback(spec, combo) : v;
+  };
+};
 
 /** Integer as decimal; unset → `def`. */
 export const int = (path: string, def: number): ValueFn => guard(path, (v) => String(isEmpty(v) ? def : Number(v)));
@@ -111,39 +122,27 @@ export const oidc = (path: string): ValueFn => {
 };
 
 /**
- * Redacts the password of a registry reference `[user:pass@]host[:port][/path]`: `u:p@h` → `u:****@h`;
- * `u@h` and `u:@h` are unchanged (KSail's rule). Applied to every displayed or stored registry string.
+ * Registry reference, password redacted (the spec's `redactRegistry`, KSail's rule). Effective value: an
+ * empty registry with Flux or Argo CD is `localhost:5050`. Empty = no registry (adding one is a change).
  */
-export function redactRegistry(ref: string): string {
-  const at = ref.indexOf("@");
-  if (at < 0) return ref;
-  const cred = ref.slice(0, at);
-  const colon = cred.indexOf(":");
-  if (colon < 0 || colon === cred.length - 1) return ref;
-  return `${cred.slice(0, colon)}:****${ref.slice(at)}`;
-}
+export const registry = (path: string): ValueFn =>
+  guard(path, (v, spec) => {
+    const gitOps = getPath(spec, "cluster.gitOpsEngine");
+    if (isEmpty(v)) return gitOps === "Flux" || gitOps === "ArgoCD" ? DEFAULT_LOCAL_REGISTRY : "";
+    return redactRegistry(String(v).trim());
+  });
 
-/** Registry reference, password redacted. Empty = no registry (adding one is a change). */
-export const registry = (path: string): ValueFn => guard(path, (v) => (isEmpty(v) ? "" : redactRegistry(String(v).trim())));
-
-/** What each distribution × provider ships when a tri-state toggle says `Default` (KSail's table). */
-const PROVIDED_BY_DEFAULT: Readonly<Record<"csi" | "cdi" | "metricsServer" | "loadBalancer", readonly Combo[]>> = {
-  csi: ["K3s/Docker", "Talos/Hetzner"],
-  cdi: ["Talos/Docker", "Talos/Hetzner"],
-  metricsServer: ["K3s/Docker"],
-  loadBalancer: ["K3s/Docker", "Talos/Hetzner"],
-};
-
-/** `Default`/empty resolved to `Enabled` or `Disabled` for the combination; explicit values pass through. */
-export function effectiveToggle(field: keyof typeof PROVIDED_BY_DEFAULT, value: unknown, combo: Combo): string {
+/** `Default`/empty resolved to `Enabled` or `Disabled` for the combination (spec's `providesByDefault`). */
+function effectiveToggle(field: DefaultComponent, value: unknown, combo: Combo): string {
   if (value === true) return "Enabled";
   if (value === false) return "Disabled";
-  if (isEmpty(value) || value === "Default") return PROVIDED_BY_DEFAULT[field].includes(combo) ? "Enabled" : "Disabled";
-  return String(value);
+  if (!isEmpty(value) && value !== "Default") return String(value);
+  const [d, p] = combo.split("/") as [Parameters<typeof providesByDefault>[1], Parameters<typeof providesByDefault>[2]];
+  return providesByDefault(field, d, p) ? "Enabled" : "Disabled";
 }
 
 /** Effective value of `cluster.<field>` (csi, cdi, metricsServer, loadBalancer). */
-export const toggle = (field: keyof typeof PROVIDED_BY_DEFAULT): ValueFn =>
+export const toggle = (field: DefaultComponent): ValueFn =>
   guard(`cluster.${field}`, (v, _s, combo) => effectiveToggle(field, v, combo));
 
 /** Display form of a compared value. */

@@ -7,7 +7,6 @@ import {
   formatText,
   groupByClass,
   recreateTrigger,
-  redactRegistry,
   redactSpec,
   summarize,
   type Combo,
@@ -15,6 +14,7 @@ import {
 } from "../../sdk/impact";
 import { UNKNOWN } from "../../sdk/dynamic/unknown";
 import { isKsailError } from "../../sdk/errors";
+import { redactRegistry } from "../../sdk/spec";
 
 /** A minimal spec of one combination (zod defaults are not needed: absent fields take KSail's defaults). */
 function spec(combo: Combo, cluster: Record<string, unknown> = {}, hetzner: Record<string, unknown> = {}, workload: Record<string, unknown> = {}) {
@@ -62,9 +62,9 @@ const PER_FIELD: [string, Record<string, unknown>, Record<string, unknown>, [Exp
   ["cluster.certManager", {}, { certManager: "Enabled" }, ["in-place", "in-place", "in-place", "in-place"]],
   ["cluster.policyEngine", {}, { policyEngine: "Kyverno" }, ["in-place", "in-place", "in-place", "in-place"]],
   ["cluster.policyEngine", { policyEngine: "Kyverno" }, { policyEngine: "Gatekeeper" }, ["in-place", "in-place", "in-place", "in-place"]],
-  ["cluster.gitOpsEngine", {}, { gitOpsEngine: "Flux" }, ["in-place", "in-place", "in-place", "in-place"]],
+  ["cluster.gitOpsEngine", { localRegistry: { registry: "ghcr.io/acme" } }, { gitOpsEngine: "Flux", localRegistry: { registry: "ghcr.io/acme" } }, ["in-place", "in-place", "in-place", "in-place"]],
   ["cluster.gitOpsEngine", { gitOpsEngine: "Flux" }, { gitOpsEngine: "ArgoCD" }, ["in-place", "in-place", "in-place", "in-place"]],
-  ["cluster.gitOpsEngine", { gitOpsEngine: "ArgoCD" }, { gitOpsEngine: "None" }, ["in-place", "in-place", "in-place", "in-place"]],
+  ["cluster.gitOpsEngine", { gitOpsEngine: "ArgoCD", localRegistry: { registry: "ghcr.io/acme" } }, { gitOpsEngine: "None", localRegistry: { registry: "ghcr.io/acme" } }, ["in-place", "in-place", "in-place", "in-place"]],
   ["cluster.cdi", { cdi: "Disabled" }, { cdi: "Enabled" }, ["recreate-required", null, "reboot-required", "reboot-required"]],
   ["cluster.imageVerification", {}, { imageVerification: "Enabled" }, ["recreate-required", "recreate-required", "reboot-required", "reboot-required"]],
   ["cluster.controlPlanes", {}, { controlPlanes: 3 }, ["recreate-required", "recreate-required", "in-place", "in-place"]],
@@ -112,7 +112,8 @@ describe("impact table: one field changed, per distribution × provider", () => 
 });
 
 const HETZNER_CASES: Case[] = [
-  { name: "location", combo: TH, new: {}, newH: { location: "nbg1" }, expect: { "provider.hetzner.location": "recreate-required" } },
+  { name: "location (the floating-IP location follows it)", combo: TH, new: {}, newH: { location: "nbg1" }, expect: { "provider.hetzner.location": "recreate-required", "provider.hetzner.floatingIPLocation": "in-place" } },
+  { name: "location with a pinned floating-IP location", combo: TH, new: {}, oldH: { floatingIPLocation: "fsn1" }, newH: { location: "nbg1", floatingIPLocation: "fsn1" }, expect: { "provider.hetzner.location": "recreate-required" } },
   { name: "location default fsn1 equals explicit fsn1", combo: TH, new: {}, newH: { location: "fsn1" }, expect: {} },
   { name: "network name", combo: TH, new: {}, newH: { networkName: "other" }, expect: { "provider.hetzner.networkName": "recreate-required" } },
   { name: "network CIDR", combo: TH, new: {}, newH: { networkCidr: "10.1.0.0/16" }, expect: { "provider.hetzner.networkCidr": "recreate-required" } },
@@ -384,5 +385,18 @@ describe("object-valued fields compare with their defaults", () => {
     const on = { oidc: { issuerURL: "https://id.example.com", clientID: "k8s" } };
     assert.deepEqual(got(spec(TH, on), spec(TH, { oidc: { ...on.oidc, usernameClaim: "email", groupsPrefix: "oidc:" } })), []);
     assert.deepEqual(got(spec(TH, on), spec(TH, { oidc: { ...on.oidc, usernameClaim: "sub" } })), ["cluster.oidc=in-place"]);
+  });
+});
+
+describe("effective defaults that depend on other fields", () => {
+  test("GitOps engines imply the local registry localhost:5050 (Kind: recreate)", () => {
+    assert.deepEqual(got(spec(VD), spec(VD, { gitOpsEngine: "Flux" })), ["cluster.gitOpsEngine=in-place", "cluster.localRegistry.registry=recreate-required"]);
+    assert.deepEqual(got(spec(TD, { gitOpsEngine: "Flux" }), spec(TD, { gitOpsEngine: "Flux", localRegistry: { registry: "localhost:5050" } })), []);
+  });
+  test("floating-IP location defaults to the cluster location", () => {
+    assert.deepEqual(got(spec(TH, {}, { location: "nbg1" }), spec(TH, {}, { location: "nbg1", floatingIPLocation: "nbg1" })), []);
+  });
+  test("fallback locations default to nbg1, hel1; drain timeout to 10m", () => {
+    assert.deepEqual(got(spec(TH), spec(TH, { talos: { drainTimeout: "10m" } }, { fallbackLocations: ["nbg1", "hel1"] })), []);
   });
 });
