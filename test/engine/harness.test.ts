@@ -145,6 +145,38 @@ describe("engine driver round trip with the sample dynamic provider", () => {
     });
   });
 
+  test("a partial failure (error with id) surfaces as ErrorResourceInitFailed", async () => {
+    const f = path.join(dir, "partial.txt");
+    const { inputs } = await host.check(cap.urn, {}, { ...news, path: f, failAfterWrite: true });
+    await assert.rejects(host.create(cap.urn, inputs), (e: unknown) => {
+      assert.ok(e instanceof ProviderHostError);
+      assert.equal(e.code, 2);
+      assert.match(e.details, /partial\.txt was written but is not healthy/);
+      assert.equal(e.initFailed?.id, sha256(f).slice(0, 12));
+      assert.deepEqual(e.initFailed?.reasons, ["failAfterWrite is set"]);
+      assert.equal(e.initFailed?.properties.generation, 1);
+      return true;
+    });
+    assert.equal(fs.readFileSync(f, "utf8"), `${HEADER}hello`);
+    fs.unlinkSync(f);
+  });
+
+  test("preview() is Check + Diff only: unknowns in a replace-class input plan a replace, nothing runs", async () => {
+    const f = path.join(dir, "p.txt");
+    const s1 = await host.up(cap.urn, { ...news, path: f });
+    const before = fs.readFileSync(f, "utf8");
+    const p1 = await host.preview(cap.urn, { ...news, path: f, content: UNKNOWN }, s1);
+    assert.equal(p1.op, "update");
+    const p2 = await host.preview(cap.urn, { ...news, path: UNKNOWN }, s1);
+    assert.equal(p2.op, "replace");
+    assert.equal(p2.diff?.deleteBeforeReplace, true);
+    const p3 = await host.preview(cap.urn, { ...news, path: path.join(dir, "new.txt") });
+    assert.equal(p3.op, "create");
+    assert.equal(fs.readFileSync(f, "utf8"), before, "preview must not touch the file");
+    assert.equal(fs.existsSync(path.join(dir, "new.txt")), false);
+    await host.destroy(cap.urn, s1);
+  });
+
   test("Delete removes the file, and tolerates a resource that is already gone", async () => {
     await host.delete(created.id, cap.urn, created.outs, checked);
     assert.equal(fs.existsSync(file), false);

@@ -178,6 +178,35 @@ export interface RecordOptions {
   engineSecrets?: boolean;
 }
 
+// Pulumi deliberately turns a failed registration into an unhandled rejection (the language host
+// reports it). During a recording they are collected instead, so the recording rejects with the cause
+// and the test runner does not report them a second time, after the test.
+const sinks = new Set<unknown[]>();
+let savedListeners: NodeJS.UnhandledRejectionListener[] = [];
+const onUnhandled = (reason: unknown) => {
+  for (const s of sinks) s.push(reason);
+};
+
+function captureUnhandledRejections(into: unknown[]): () => Promise<void> {
+  if (sinks.size === 0) {
+    savedListeners = process.listeners("unhandledRejection");
+    process.removeAllListeners("unhandledRejection");
+    process.on("unhandledRejection", onUnhandled);
+  }
+  sinks.add(into);
+  return async () => {
+    // Rejections are reported after the microtask queue drains: give them a turn to arrive.
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    sinks.delete(into);
+    if (sinks.size === 0) {
+      process.off("unhandledRejection", onUnhandled);
+      for (const l of savedListeners) process.on("unhandledRejection", l);
+      savedListeners = [];
+    }
+  };
+}
+
 /** The plain value behind a decoded wire value, plus the paths that were secret. */
 interface Decoded {
   value: any;
@@ -361,7 +390,7 @@ export async function recordProgram(
 
     const mocks: pulumi.runtime.Mocks = {
       newResource: async (args) => {
-        const custom = await opts.state?.({ ...args, preview });
+        const custom = args.type === "pulumi:pulumi:Stack" ? undefined : await opts.state?.({ ...args, preview });
         const base: Record<string, unknown> = custom?.echoInputs === false ? {} : { ...args.inputs };
         return { id: custom?.id ?? `${args.name}-id`, state: { ...base, ...(custom?.outputs ?? {}) } };
       },
@@ -456,6 +485,7 @@ export async function recordProgram(
     // It also gives the construction order (registration completes in any order).
     const constructed: { resource: pulumi.Resource; dependsOn: unknown }[] = [];
     let programError: unknown;
+    const release = captureUnhandledRejections(errors);
     try {
       await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((a) => {
@@ -473,7 +503,11 @@ export async function recordProgram(
     } catch (e) {
       programError ??= e;
     }
-    await runtimeSettings.waitForRPCs();
+    try {
+      await runtimeSettings.waitForRPCs();
+    } finally {
+      await release();
+    }
     // A monitor error (failed mock, failed invoke) is the cause of any program error it produced.
     if (errors.length > 0) throw errors[0];
     if (programError !== undefined) throw programError;

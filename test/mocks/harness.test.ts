@@ -247,6 +247,14 @@ describe("recordProgram", () => {
       }),
       /boom in program/,
     );
+    await assert.rejects(
+      recordProgram(() => void new docker.Network("m", { name: "m" }), {
+        state: () => {
+          throw new Error("mock state failed");
+        },
+      }),
+      /mock state failed/,
+    );
   });
 
   test("settle() reads known, secret and unknown outputs", async () => {

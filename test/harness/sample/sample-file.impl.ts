@@ -15,6 +15,7 @@ interface Inputs {
   kind: string;
   content: string;
   token?: string;
+  failAfterWrite?: boolean;
 }
 interface Outputs extends Inputs {
   sha256: string;
@@ -43,6 +44,15 @@ function write(i: Inputs, generation: number): Outputs {
   const outs: Outputs = { ...i, sha256: sha256(text), generation };
   if (i.token !== undefined) outs.tokenSha256 = sha256(i.token);
   return outs;
+}
+
+/** A partial failure: the host packs `id`/`properties`/`reasons` into ErrorResourceInitFailed. */
+function initFailed(id: string, outs: Outputs): Error {
+  return Object.assign(new Error(`sample: ${outs.path} was written but is not healthy`), {
+    id,
+    properties: outs,
+    reasons: ["failAfterWrite is set"],
+  });
 }
 
 export const handler = {
@@ -80,7 +90,9 @@ export const handler = {
   async create(inputs: Inputs) {
     if (fs.existsSync(inputs.path)) throw new Error(`sample create: ${inputs.path} already exists; remove it or choose another path`);
     const outs = write(inputs, 1);
-    return { id: sha256(inputs.path).slice(0, 12), outs };
+    const id = sha256(inputs.path).slice(0, 12);
+    if (inputs.failAfterWrite) throw initFailed(id, outs);
+    return { id, outs };
   },
 
   async read(id: string, props: Outputs) {
@@ -89,8 +101,10 @@ export const handler = {
     return { id, props: { ...props, sha256: sha256(text) } };
   },
 
-  async update(_id: string, olds: Outputs, news: Inputs) {
-    return { outs: write(news, (olds.generation ?? 0) + 1) };
+  async update(id: string, olds: Outputs, news: Inputs) {
+    const outs = write(news, (olds.generation ?? 0) + 1);
+    if (news.failAfterWrite) throw initFailed(id, outs);
+    return { outs };
   },
 
   async delete(_id: string, props: Outputs) {

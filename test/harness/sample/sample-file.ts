@@ -17,6 +17,11 @@ export interface SampleFileArgs {
   content: pulumi.Input<string>;
   /** A credential: only its SHA-256 is written and output; kept secret in state. */
   token?: pulumi.Input<string>;
+  /**
+   * Test switch: write the file, then report a partial failure (an error carrying the id), as a real
+   * resource does when it exists but did not become healthy. The engine keeps it with init errors.
+   */
+  failAfterWrite?: pulumi.Input<boolean>;
 }
 
 /** One provider object shared by every SampleFile (serialized once, a few hundred bytes). */
