@@ -17,3 +17,4 @@ export {
 } from "./patches";
 export { REDACTED, redactMachineConfig, looksLikeKeyMaterial } from "./redact";
 export * from "./render";
+export * from "./classify";
