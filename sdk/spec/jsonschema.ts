@@ -6,7 +6,6 @@ export function clusterJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(ClusterDocumentSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
   return {
     ...schema,
-    $id: "https://ksail.io/schemas/ksail-pulumi-cluster.schema.json",
     title: "KSail Cluster (ksail.yaml) as accepted by @ksail/pulumi",
   };
 }

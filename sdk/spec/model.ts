@@ -215,10 +215,10 @@ export const FluxSchema = z.strictObject({
   verify: z
     .strictObject({
       provider: z.enum(["cosign", "notation"]).optional(),
-      secretRef: z.strictObject({ name: str() }).optional(),
+      secretRef: z.strictObject({ name: str() }).prefault({}),
       matchOIDCIdentity: z.array(z.strictObject({ issuer: z.string(), subject: z.string() })).default([]),
     })
-    .optional(),
+    .prefault({}),
 });
 
 export const WorkloadSchema = z.strictObject({
