@@ -1,0 +1,165 @@
+/**
+ * A fake kube-apiserver for readiness tests (ladder L3): real HTTPS on 127.0.0.1 that demands a client
+ * certificate signed by the cluster CA (like kube-apiserver) and serves a scripted cluster state:
+ * `/version`, nodes, kube-system DaemonSets, pods, the `kubernetes` Service, and the connectivity probe
+ * pod's lifecycle (create → scripted status → delete).
+ */
+import * as https from "node:https";
+import type { AddressInfo } from "node:net";
+import type * as tls from "node:tls";
+import { issueServerCert, type CertAndKey } from "../../sdk/pki";
+
+export interface FakeRequest {
+  method: string;
+  path: string;
+  /** Client certificate CN. */
+  user: string;
+}
+
+/** Status of the probe pod as the fake reports it on GET (per attempt, 1-based). */
+export type ProbeBehaviour = (attempt: number, getsThisAttempt: number) => Record<string, unknown>;
+
+export interface FakeKubeApiServer {
+  readonly url: string;
+  /** Status code of the n-th `/version` request (1-based). Default: always 200. */
+  version: (n: number) => number;
+  nodes: Record<string, unknown>[];
+  /** Status code of the DaemonSet list (default 200). */
+  daemonSetStatus: number;
+  daemonSets: Record<string, unknown>[];
+  /** Pods per namespace (besides the probe pod). */
+  pods: Record<string, Record<string, unknown>[]>;
+  probe: ProbeBehaviour;
+  readonly requests: FakeRequest[];
+  readonly tlsErrors: string[];
+  /** `/version` requests so far (the `n` passed to `version`); reset it between scenarios. */
+  versionCount: number;
+  /** Probe pods created so far. */
+  probeAttempts: number;
+  /** The command of the last probe pod created. */
+  lastProbeCommand?: string[];
+  close(): Promise<void>;
+}
+
+export function node(name: string, o: { ready?: boolean; reason?: string; taints?: { key: string; effect: string }[]; labels?: Record<string, string>; unschedulable?: boolean } = {}) {
+  return {
+    metadata: { name, labels: o.labels ?? {} },
+    spec: { taints: o.taints ?? [], unschedulable: o.unschedulable ?? false },
+    status: {
+      conditions: [
+        { type: "Ready", status: o.ready === false ? "False" : "True", reason: o.reason ?? (o.ready === false ? "KubeletNotReady" : "KubeletReady"), message: o.ready === false ? "container runtime network not ready: cni plugin not initialized" : "" },
+      ],
+    },
+  };
+}
+
+export function daemonSet(name: string, o: { desired: number; updated?: number; unavailable?: number }) {
+  return {
+    metadata: { name, namespace: "kube-system" },
+    status: { desiredNumberScheduled: o.desired, updatedNumberScheduled: o.updated ?? o.desired, numberUnavailable: o.unavailable ?? 0 },
+  };
+}
+
+export function pod(name: string, phase: string, waiting?: { reason: string; message?: string }) {
+  return {
+    metadata: { name },
+    status: { phase, containerStatuses: [{ name: "main", state: waiting ? { waiting } : { running: {} } }] },
+  };
+}
+
+/** Probe status helpers. */
+export const probeSucceeds: ProbeBehaviour = (_a, gets) => (gets < 2 ? { phase: "Pending" } : { phase: "Succeeded" });
+export const probeFails: ProbeBehaviour = () => ({
+  phase: "Failed",
+  containerStatuses: [{ name: "probe", state: { terminated: { reason: "Error", exitCode: 1 } } }],
+});
+export const probeImagePull: ProbeBehaviour = () => ({
+  phase: "Pending",
+  containerStatuses: [{ name: "probe", state: { waiting: { reason: "ImagePullBackOff", message: "Back-off pulling image \"busybox:1.36.1\"" } } }],
+});
+
+export async function startFakeKubeApiServer(opts: { serverCa: CertAndKey; clientCaPem: string }): Promise<FakeKubeApiServer> {
+  const serving = await issueServerCert({ ca: opts.serverCa, ips: ["127.0.0.1"], dnsNames: ["localhost", "kubernetes"], algorithm: "ecdsa-p256" });
+  let probePod: Record<string, unknown> | undefined;
+  let probeGets = 0;
+  const state: Omit<FakeKubeApiServer, "url" | "close"> = {
+    version: () => 200,
+    nodes: [node("cp-1")],
+    daemonSetStatus: 200,
+    daemonSets: [],
+    pods: {},
+    probe: probeSucceeds,
+    requests: [],
+    tlsErrors: [],
+    probeAttempts: 0,
+    versionCount: 0,
+  };
+  const send = (res: import("node:http").ServerResponse, status: number, body: unknown) => {
+    res.statusCode = status;
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify(body));
+  };
+  const status = (code: number, message: string) => ({ kind: "Status", apiVersion: "v1", status: "Failure", message, code });
+  const server = https.createServer(
+    { cert: serving.cert, key: serving.key, ca: opts.clientCaPem, requestCert: true, rejectUnauthorized: true },
+    (req, res) => {
+      const peer = (req.socket as tls.TLSSocket).getPeerCertificate();
+      const url = new URL(req.url ?? "/", "https://x");
+      const p = url.pathname;
+      const method = req.method ?? "GET";
+      state.requests.push({ method, path: p, user: String(peer.subject?.CN ?? "") });
+      let raw = "";
+      req.on("data", (d: Buffer) => (raw += d.toString("utf8")));
+      req.on("end", () => {
+        if (p === "/version") {
+          state.versionCount++;
+          const code = state.version(state.versionCount);
+          return code === 200 ? send(res, 200, { major: "1", minor: "36", gitVersion: "v1.36.0" }) : send(res, code, status(code, "apiserver not ready"));
+        }
+        if (p === "/api/v1/nodes") return send(res, 200, { kind: "NodeList", items: state.nodes });
+        if (p === "/apis/apps/v1/namespaces/kube-system/daemonsets")
+          return state.daemonSetStatus === 200
+            ? send(res, 200, { kind: "DaemonSetList", items: state.daemonSets })
+            : send(res, state.daemonSetStatus, status(state.daemonSetStatus, "forbidden or throttled"));
+        if (p === "/api/v1/namespaces/default/services/kubernetes")
+          return send(res, 200, { metadata: { name: "kubernetes" }, spec: { clusterIP: "10.96.0.1" } });
+        const probePath = "/api/v1/namespaces/default/pods/ksail-api-connectivity-check";
+        if (p === "/api/v1/namespaces/default/pods" && method === "POST") {
+          if (probePod) return send(res, 409, status(409, "already exists"));
+          const body = JSON.parse(raw) as Record<string, any>;
+          state.probeAttempts++;
+          probeGets = 0;
+          state.lastProbeCommand = body.spec?.containers?.[0]?.command;
+          probePod = { ...body, status: { phase: "Pending" } };
+          return send(res, 201, probePod);
+        }
+        if (p === probePath && method === "GET") {
+          if (!probePod) return send(res, 404, status(404, "not found"));
+          probeGets++;
+          return send(res, 200, { ...probePod, status: state.probe(state.probeAttempts, probeGets) });
+        }
+        if (p === probePath && method === "DELETE") {
+          if (!probePod) return send(res, 404, status(404, "not found"));
+          probePod = undefined;
+          return send(res, 200, { kind: "Status", status: "Success" });
+        }
+        const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(p);
+        if (m && method === "GET") return send(res, 200, { kind: "PodList", items: state.pods[m[1]] ?? [] });
+        return send(res, 404, status(404, `no route for ${method} ${p}`));
+      });
+    },
+  );
+  server.on("tlsClientError", (err: Error & { code?: string }) => state.tlsErrors.push(`${err.code ?? ""} ${err.message}`));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const fake = state as FakeKubeApiServer;
+  Object.assign(fake, {
+    url: `https://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  });
+  return fake;
+}
