@@ -15,7 +15,7 @@
  * `cluster.apiServer.auditPolicy`, NetworkRuleConfig `ingress` and `portSelector.ports`) and the keyed
  * ones (`machine.network.interfaces` by `interface`/`deviceSelector`, their `vlans` by `vlanId`,
  * ExtensionServiceConfig `configFiles` by `mountPath`). `$patch: delete` removes a map key, a list entry
- * (matched by key, else by equality) or a whole non-v1alpha1 document (absent documents: no-op);
+ * (matched by key, else by the fields the entry names) or a whole non-v1alpha1 document (absent documents: no-op);
  * `$patch: replace` replaces a map instead of merging it. Documents match by apiVersion + kind + name;
  * unmatched documents are appended.
  *
@@ -222,7 +222,7 @@ function mergeList(target: Json[], patch: Json[], path: string, where: string): 
     if (del) {
       const probe = stripDirectives(item);
       for (let i = out.length - 1; i >= 0; i--) {
-        if (keys ? sameKey(probe, out[i]) : deepEqual(probe, out[i])) out.splice(i, 1);
+        if (keys ? sameKey(probe, out[i]) : matchesProbe(probe, out[i])) out.splice(i, 1);
       }
       continue;
     }
@@ -231,6 +231,12 @@ function mergeList(target: Json[], patch: Json[], path: string, where: string): 
     else out.push(stripDirectives(item));
   }
   return out;
+}
+
+/** A delete probe matches an entry when every field it names is equal (`{name: x, $patch: delete}`). */
+function matchesProbe(probe: Json, item: Json): boolean {
+  if (isObject(probe) && isObject(item)) return Object.entries(probe).every(([k, v]) => deepEqual(v, item[k]));
+  return deepEqual(probe, item);
 }
 
 /** Remove `$patch` keys (and entries marked for deletion) from data being inserted as-is. */
