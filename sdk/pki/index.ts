@@ -27,3 +27,4 @@ export * from "./k3s";
 export * from "./kubeconfig";
 export * from "./talosconfig";
 export * from "./renewal";
+export * from "./identity";

@@ -1,0 +1,121 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { trampoline } from "./trampoline";
+import type { IdentityDistribution } from "../pki/identity";
+import type { K3sPki, KubeadmPki, TalosSecretsBundle } from "../pki/types";
+
+/** Where the derived admin credentials point. */
+export interface ClusterSecretsEndpoints {
+  /**
+   * Kubernetes API URL written into the kubeconfig, e.g. `https://127.0.0.1:6443` (mapped port, floating IP
+   * or load balancer). Applied in place: the credentials are re-derived, the CAs stay.
+   */
+  kubernetes: pulumi.Input<string>;
+  /**
+   * Talos API endpoints (`host` or `host:port`) of the talosconfig. Required for Talos, ignored otherwise.
+   * Applied in place: the talosconfig is re-derived.
+   */
+  talos?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Default target nodes of the talosconfig.
+   * @default []
+   * Applied in place.
+   */
+  talosNodes?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export interface ClusterSecretsArgs {
+  /**
+   * Cluster name: the kubeconfig's cluster entry, `admin@<name>` user/context, the talosconfig context.
+   * Changing it replaces the identity (new CAs and tokens): Recreates the cluster.
+   */
+  clusterName: pulumi.Input<string>;
+  /**
+   * Which identity to generate: `Talos` (secrets bundle), `Vanilla` (kubeadm PKI for Kind node images) or
+   * `K3s` (k3s custom CA set and K10 token). Changing it replaces the identity: Recreates the cluster.
+   */
+  distribution: IdentityDistribution;
+  /** Endpoints the credentials point at. Applied in place. */
+  endpoints: pulumi.Input<ClusterSecretsEndpoints>;
+  /**
+   * Lifetime of the admin client certificates (kubeconfig, talosconfig), in hours. The CAs always live 10
+   * years.
+   * @default 8760 (1 year)
+   * Applied in place: the credentials are re-derived.
+   */
+  certLifetimeHours?: pulumi.Input<number>;
+  /**
+   * Renewal window in hours: when the client certificates expire within it, the next `pulumi up` re-issues
+   * them (the preview then shows `~ update` of this resource, with a diagnostic saying why).
+   * @default 720 (30 days)
+   * Applied in place.
+   */
+  renewBeforeHours?: pulumi.Input<number>;
+}
+
+/** One provider object shared by every ClusterSecrets; the serialized text holds only the module path. */
+const provider = trampoline(path.join(__dirname, "clusterSecrets.impl"), "handler", ["check", "diff", "update", "delete"]);
+
+/** Outputs holding key material; stored encrypted in state. */
+export const CLUSTER_SECRETS_SECRET_OUTPUTS = ["talos", "kubeadm", "k3s", "kubeconfig", "talosconfig"];
+
+/**
+ * The cluster's identity, generated in Pulumi before any node exists (DESIGN.md §2.2): the Talos secrets
+ * bundle, or the kubeadm / k3s CA material and join tokens, plus the admin kubeconfig (and talosconfig)
+ * derived from it for the given endpoints. Every output with key material is a Pulumi secret.
+ *
+ * Only a changed `clusterName` or `distribution` replaces it. An endpoint or lifetime change, or client
+ * certificates inside the renewal window, re-derive the credentials in place with the same CAs. Because the
+ * renewal check runs in `diff`, a preview inside the window shows an update of this resource.
+ *
+ * @example
+ * ```ts
+ * const secrets = new ClusterSecrets("dev-secrets", {
+ *   clusterName: "dev",
+ *   distribution: "Talos",
+ *   endpoints: { kubernetes: "https://127.0.0.1:6443", talos: ["127.0.0.1:50000"] },
+ * }, { parent: this });
+ * export const kubeconfig = secrets.kubeconfig; // secret
+ * ```
+ */
+export class ClusterSecrets extends pulumi.dynamic.Resource {
+  declare readonly clusterName: pulumi.Output<string>;
+  declare readonly distribution: pulumi.Output<IdentityDistribution>;
+  /** Talos secrets bundle (Talos only; secret). */
+  declare readonly talos: pulumi.Output<TalosSecretsBundle | undefined>;
+  /** kubeadm CA material, bootstrap token and CA cert hash (Vanilla only; secret). */
+  declare readonly kubeadm: pulumi.Output<KubeadmPki | undefined>;
+  /** k3s CA set, service key and K10 token (K3s only; secret). */
+  declare readonly k3s: pulumi.Output<K3sPki | undefined>;
+  /** Admin kubeconfig (secret). */
+  declare readonly kubeconfig: pulumi.Output<string>;
+  /** Admin talosconfig (Talos only; secret). */
+  declare readonly talosconfig: pulumi.Output<string | undefined>;
+  /** Earliest expiry of the admin client certificates (ISO 8601). */
+  declare readonly notAfter: pulumi.Output<string>;
+  /** When the admin credentials were last derived (ISO 8601). */
+  declare readonly issuedAt: pulumi.Output<string>;
+  /** SHA-256 fingerprints of the CA certificates (public), to review that the CAs did not change. */
+  declare readonly caFingerprints: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: ClusterSecretsArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      provider,
+      name,
+      {
+        ...args,
+        talos: undefined,
+        kubeadm: undefined,
+        k3s: undefined,
+        kubeconfig: undefined,
+        talosconfig: undefined,
+        notAfter: undefined,
+        issuedAt: undefined,
+        caFingerprints: undefined,
+      },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: CLUSTER_SECRETS_SECRET_OUTPUTS }),
+      "ksail",
+      "ClusterSecrets",
+    );
+  }
+}
