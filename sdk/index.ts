@@ -1,3 +1,4 @@
 // Re-exports only (STYLE.md §1).
 export * from "./errors";
 export * from "./spec";
+export * from "./pki";
