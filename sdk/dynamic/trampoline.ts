@@ -12,14 +12,17 @@ import type * as pulumi from "@pulumi/pulumi";
  *
  * The specifier is the package path (`@ksail/pulumi/dist/...`) when the package is installed under
  * `node_modules` (resolved from the Pulumi project directory, the dynamic-provider host's cwd), and an
- * absolute path when running from a source checkout (tests, examples in this repository).
+ * absolute path without extension when running from a source checkout (tests, examples in this
+ * repository), so the same provider loads from dist/ and from .ts sources under tsx.
  */
 export function implSpecifier(absFile: string): string {
   const norm = absFile.split(path.sep).join("/");
   const marker = "/node_modules/@ksail/pulumi/";
   const at = norm.lastIndexOf(marker);
   if (at >= 0) return `@ksail/pulumi/${norm.slice(at + marker.length)}`;
-  return absFile;
+  // Source checkout: drop the extension so that `require` finds dist/…/x.impl.js when running compiled
+  // and src …/x.impl.ts when the host runs under tsx (a literal `.js` path does not exist there).
+  return absFile.replace(/\.(js|ts)$/, "");
 }
 
 /** Methods a provider implementation module can export (under one export name). */

@@ -25,7 +25,7 @@ export interface SampleFileArgs {
 }
 
 /** One provider object shared by every SampleFile (serialized once, a few hundred bytes). */
-const provider = trampoline(path.join(__dirname, "sample-file.impl"), "handler", [
+const provider = trampoline(path.join(__dirname, "sample-file.impl.js"), "handler", [
   "configure",
   "check",
   "diff",
