@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerDiff } from "./diff";
 import { registerSchema } from "./schema";
 import { registerValidate } from "./validate";
 
@@ -12,4 +13,5 @@ export type SetExitCode = (code: number) => void;
 export function registerCommands(program: Command, setExitCode: SetExitCode): void {
   registerValidate(program, setExitCode);
   registerSchema(program, setExitCode);
+  registerDiff(program, setExitCode);
 }

@@ -1,0 +1,46 @@
+import { Option, type Command } from "commander";
+import type { Issue } from "../../errors";
+import { classify, formatJson, formatText } from "../../impact";
+import { validateClusterConfigFile, type LoadedClusterConfig } from "../../spec";
+import type { SetExitCode } from "./index";
+
+const line = (file: string, i: Issue): string => (i.path ? `${file}: ${i.path}: ${i.message}` : `${file}: ${i.message}`);
+
+/** Loads one side; prints its problems to stderr and returns undefined when it is invalid. */
+function load(file: string): LoadedClusterConfig | undefined {
+  const r = validateClusterConfigFile(file);
+  for (const w of r.warnings) process.stderr.write(`warning: ${line(file, w)}\n`);
+  if (r.ok && r.config) return r.config;
+  for (const i of r.issues) process.stderr.write(`${line(file, i)}\n`);
+  return undefined;
+}
+
+/**
+ * `ksail-pulumi diff OLD NEW [--output text|json] [--exit-code]`: the update impact of going from the
+ * last-applied ksail.yaml (OLD) to the desired one (NEW), classified by the impact table for NEW's
+ * distribution × provider. JSON is KSail's shape and the only thing on stdout. Exit codes: 0 ok,
+ * 1 invalid input (every problem on stderr), 2 with `--exit-code` when there is any change.
+ */
+export function registerDiff(program: Command, setExitCode: SetExitCode): void {
+  program
+    .command("diff")
+    .description(
+      "Classify the changes between two ksail.yaml files (OLD = last applied, NEW = desired) as in-place, " +
+        "reboot-required, rolling-recreate or recreate-required. Exit 0 ok, 1 invalid input, 2 changes (with --exit-code).",
+    )
+    .argument("<old>", "last-applied ksail.yaml")
+    .argument("<new>", "desired ksail.yaml")
+    .addOption(new Option("-o, --output <format>", "output format (KSail-compatible JSON or a table)").choices(["text", "json"]).default("text"))
+    .option("--exit-code", "exit with 2 when there is any change", false)
+    .action((oldFile: string, newFile: string, opts: { output: "text" | "json"; exitCode: boolean }) => {
+      const before = load(oldFile);
+      const after = load(newFile);
+      if (!before || !after) {
+        setExitCode(1);
+        return;
+      }
+      const summary = classify(before.spec, after.spec);
+      process.stdout.write(opts.output === "json" ? formatJson(summary) : formatText(summary, `🔍 Update impact: ${oldFile} → ${newFile}`));
+      setExitCode(opts.exitCode && summary.totalChanges > 0 ? 2 : 0);
+    });
+}

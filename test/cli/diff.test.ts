@@ -1,0 +1,135 @@
+import { describe, test } from "node:test";
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** Repository root (works from test/cli under tsx and from dist/test/cli under `npm test`). */
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, "bin", "ksail-pulumi.js"))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error("repository root not found");
+    dir = up;
+  }
+  return dir;
+}
+const root = repoRoot();
+const fx = (name: string) => path.join("test", "fixtures", "impact", name);
+
+/** Runs the real command line as a process, exactly as a CI job does. */
+function cli(args: string[], env: Record<string, string> = {}) {
+  assert.ok(fs.existsSync(path.join(root, "dist", "sdk", "cli", "main.js")), "dist/ is missing; run `npm test` (it compiles first)");
+  const r = spawnSync(process.execPath, [path.join(root, "bin", "ksail-pulumi.js"), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const KEYS = ["totalChanges", "inPlaceChanges", "rebootRequired", "recreateRequired", "rollingRecreate", "wipeRequired", "unknownBaseline", "requiresConfirmation"];
+const fields = (items: { field: string }[]) => items.map((i) => i.field);
+
+describe("ksail-pulumi diff (as a process)", () => {
+  test("identical files: no changes, exit 0 even with --exit-code", () => {
+    const r = cli(["diff", fx("talos-hetzner.yaml"), fx("talos-hetzner.yaml"), "--exit-code"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /No changes detected/);
+    const j = cli(["diff", fx("talos-hetzner.yaml"), fx("talos-hetzner.yaml"), "--output", "json"]);
+    assert.equal(j.code, 0);
+    const parsed = JSON.parse(j.stdout);
+    assert.deepEqual(Object.keys(parsed), KEYS);
+    assert.equal(parsed.totalChanges, 0);
+    assert.equal(parsed.requiresConfirmation, false);
+    for (const k of KEYS.slice(1, -1)) assert.deepEqual(parsed[k], []);
+  });
+
+  test("in-place change: stdout is exactly one JSON document in KSail's shape; --exit-code gives 2", () => {
+    const r = cli(["diff", fx("talos-hetzner.yaml"), fx("talos-hetzner-inplace.yaml"), "-o", "json", "--exit-code"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.ok(r.stdout.endsWith("}\n"));
+    const parsed = JSON.parse(r.stdout); // throws if anything else is on stdout
+    assert.deepEqual(Object.keys(parsed), KEYS);
+    assert.equal(parsed.totalChanges, 2);
+    assert.deepEqual(fields(parsed.inPlaceChanges), ["cluster.workers", "cluster.certManager"]);
+    assert.deepEqual(parsed.inPlaceChanges[0], {
+      field: "cluster.workers",
+      oldValue: "2",
+      newValue: "4",
+      category: "in-place",
+      reason: "worker nodes are added, or drained and removed",
+    });
+    assert.equal(parsed.requiresConfirmation, false);
+    const noFlag = cli(["diff", fx("talos-hetzner.yaml"), fx("talos-hetzner-inplace.yaml"), "-o", "json"]);
+    assert.equal(noFlag.code, 0);
+  });
+
+  test("reboot-required change: Talos upgrade and worker resize on Hetzner", () => {
+    const r = cli(["diff", fx("talos-hetzner.yaml"), fx("talos-hetzner-reboot.yaml"), "--output", "json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const parsed = JSON.parse(r.stdout);
+    assert.deepEqual(fields(parsed.rebootRequired), ["cluster.talos.version", "provider.hetzner.workerServerType"]);
+    assert.deepEqual(parsed.rollingRecreate, []);
+    assert.equal(parsed.requiresConfirmation, true);
+    assert.match(parsed.rebootRequired[1].reason, /resize/);
+  });
+
+  test("recreate-required change: text table lists recreate before in-place", () => {
+    const r = cli(["diff", fx("talos-hetzner.yaml"), fx("talos-hetzner-recreate.yaml")]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Detected 3 configuration changes:/);
+    assert.match(r.stdout, /Field +Before +After +Impact +Reason/);
+    const lines = r.stdout.split("\n");
+    const at = (s: string) => lines.findIndex((l) => l.includes(s));
+    assert.ok(at("🔴 provider.hetzner.location") > 0, r.stdout);
+    assert.ok(at("🟢 cluster.policyEngine") > at("🔴 provider.hetzner.location"));
+    assert.match(lines[at("provider.hetzner.location")], /fsn1 +nbg1 +recreate-required/);
+    assert.match(r.stdout, /Requires confirmation/);
+  });
+
+  test("Kind node-count change is recreate-required and effective values are shown", () => {
+    const r = cli(["diff", fx("vanilla.yaml"), fx("vanilla-more-workers.yaml"), "-o", "json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const parsed = JSON.parse(r.stdout);
+    assert.deepEqual(fields(parsed.recreateRequired), ["cluster.workers"]);
+    assert.deepEqual(
+      parsed.inPlaceChanges.map((c: { field: string; oldValue: string; newValue: string }) => [c.field, c.oldValue, c.newValue]),
+      [["cluster.metricsServer", "Disabled", "Enabled"]],
+    );
+  });
+
+  test("distribution and provider rules follow NEW", () => {
+    const r = cli(["diff", fx("talos-hetzner.yaml"), fx("vanilla.yaml"), "-o", "json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const parsed = JSON.parse(r.stdout);
+    assert.ok(fields(parsed.recreateRequired).includes("cluster.distribution"));
+    assert.ok(fields(parsed.recreateRequired).includes("cluster.provider"));
+    assert.ok(!fields([...parsed.inPlaceChanges, ...parsed.recreateRequired]).some((f: string) => f.startsWith("provider.hetzner.")));
+  });
+
+  test("registry passwords never reach the output", () => {
+    const r = cli(["diff", fx("k3s-registry.yaml"), fx("k3s-registry-moved.yaml"), "-o", "json"], { REGISTRY_PASSWORD: "s3cr3t-from-env" });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!/s3cr3t|swordfish|hunter2/.test(r.stdout + r.stderr), r.stdout);
+    const c = JSON.parse(r.stdout).inPlaceChanges[0];
+    assert.deepEqual([c.field, c.oldValue, c.newValue], ["cluster.localRegistry.registry", "ci:****@ghcr.io/acme/k8s", "ci:****@registry.example.com/k8s"]);
+    const text = cli(["diff", fx("k3s-registry.yaml"), fx("k3s-registry-moved.yaml")]);
+    assert.ok(!/swordfish|hunter2/.test(text.stdout), text.stdout);
+  });
+
+  test("invalid input: exit 1, the validation messages on stderr, nothing on stdout", () => {
+    const r = cli(["diff", fx("talos-hetzner.yaml"), fx("invalid.yaml"), "-o", "json", "--exit-code"]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /invalid\.yaml: spec\.cluster\.cni: is "Flannel"; allowed: Default, Cilium, Calico/);
+    const missing = cli(["diff", fx("does-not-exist.yaml"), fx("talos-hetzner.yaml")]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /does-not-exist\.yaml: file not found/);
+    const badFormat = cli(["diff", fx("talos-hetzner.yaml"), fx("talos-hetzner.yaml"), "--output", "xml"]);
+    assert.equal(badFormat.code, 1);
+    assert.match(badFormat.stderr, /xml/);
+    const missingArg = cli(["diff", fx("talos-hetzner.yaml")]);
+    assert.equal(missingArg.code, 1);
+  });
+});
