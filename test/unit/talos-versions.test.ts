@@ -1,0 +1,96 @@
+import { test, describe } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+  parseTalosVersion,
+  resolveKubernetesVersion,
+  contractFor,
+  talosImage,
+  talosInstallerImage,
+  DEFAULT_TALOS_VERSION,
+  TALOS_MINORS,
+  SUPPORTED_TALOS_MINORS,
+} from "../../sdk/distributions/talos";
+import { isKsailError, KsailError } from "../../sdk/errors";
+import { TALOS_SCHEMA_DIR } from "../fixtures/talos/schema";
+
+describe("Talos versions", () => {
+  const ok: [string | undefined, string, string][] = [
+    [undefined, "1.13.9", "1.13"],
+    ["", "1.13.9", "1.13"],
+    ["1.13.9", "1.13.9", "1.13"],
+    ["v1.12.4", "1.12.4", "1.12"],
+    ["1.11", "1.11.6", "1.11"],
+    ["v1.12", "1.12.11", "1.12"],
+    ["1.13.0-rc.1", "1.13.0-rc.1", "1.13"],
+    [" 1.11.2 ", "1.11.2", "1.11"],
+  ];
+  for (const [input, version, contract] of ok) {
+    test(`accepts ${JSON.stringify(input)} → ${version}`, () => {
+      const v = parseTalosVersion(input);
+      assert.equal(v.version, version);
+      assert.equal(v.contract, contract);
+      assert.equal(v.tag, `v${version}`);
+    });
+  }
+
+  const bad: [string, RegExp][] = [
+    ["1.14.0", /Talos "1\.14\.0" is not supported; supported versions: 1\.11\.x, 1\.12\.x, 1\.13\.x \(default 1\.13\.9\)\. Talos 1\.14\+ changes the config contract/],
+    ["1.10.7", /Talos "1\.10\.7" is not supported/],
+    ["2.0.0", /not supported/],
+    ["latest", /"latest" is not a Talos version; expected MAJOR\.MINOR\.PATCH/],
+    ["1", /is not a Talos version/],
+    ["v1.13.9.1", /is not a Talos version/],
+  ];
+  for (const [input, re] of bad) {
+    test(`rejects ${input} naming the field, the value and the supported list`, () => {
+      assert.throws(
+        () => parseTalosVersion(input),
+        (e: unknown) => isKsailError(e) && (e as KsailError).issues[0].path === "spec.cluster.talos.version" && re.test((e as Error).message),
+      );
+    });
+  }
+
+  test("default is the newest stable 1.13 patch, and the newest supported minor", () => {
+    assert.equal(DEFAULT_TALOS_VERSION, TALOS_MINORS["1.13"].latestPatch);
+    assert.equal(SUPPORTED_TALOS_MINORS[SUPPORTED_TALOS_MINORS.length - 1], "1.13");
+  });
+
+  test("pinned patches are the tags whose schemas ship in ../shared/data/talos", () => {
+    const readme = fs.readFileSync(path.join(TALOS_SCHEMA_DIR, "README.md"), "utf8");
+    for (const minor of SUPPORTED_TALOS_MINORS) {
+      assert.ok(readme.includes(`config.schema.v${minor}.json | v${TALOS_MINORS[minor].latestPatch} |`), `README lists v${TALOS_MINORS[minor].latestPatch} for ${minor}`);
+    }
+  });
+
+  test("images", () => {
+    const v = parseTalosVersion("1.12.4");
+    assert.equal(talosImage(v), "ghcr.io/siderolabs/talos:v1.12.4");
+    assert.equal(talosInstallerImage(v), "ghcr.io/siderolabs/installer:v1.12.4");
+  });
+
+  test("Kubernetes version: default per minor, older allowed, newer rejected", () => {
+    assert.equal(resolveKubernetesVersion(parseTalosVersion("1.11")), "1.34.0");
+    assert.equal(resolveKubernetesVersion(parseTalosVersion("1.12")), "1.35.0");
+    assert.equal(resolveKubernetesVersion(parseTalosVersion("1.13")), "1.36.0");
+    assert.equal(resolveKubernetesVersion(parseTalosVersion("1.13"), "v1.33.4"), "1.33.4");
+    assert.throws(() => resolveKubernetesVersion(parseTalosVersion("1.12"), "1.36.0"), /spec\.cluster\.kubernetesVersion: Kubernetes 1\.36\.0 is newer than Talos 1\.12\.11 supports \(newest 1\.35\.x\)/);
+    assert.throws(() => resolveKubernetesVersion(parseTalosVersion("1.12"), "1.35"), /is not a Kubernetes version/);
+  });
+
+  test("contract switches: 1.11 legacy, 1.12 and 1.13 multi-document", () => {
+    assert.deepEqual(contractFor("1.11"), {
+      hostnameDocument: false,
+      registryDocuments: false,
+      networkDocuments: false,
+      hideRbacAndKeyUsage: false,
+      hideDisablePSP: false,
+      grubUseUKICmdline: false,
+      containerIgnoresEth0: true,
+    });
+    for (const m of ["1.12", "1.13"] as const) {
+      assert.ok(Object.entries(contractFor(m)).every(([k, v]) => (k === "containerIgnoresEth0" ? v === false : v === true)));
+    }
+  });
+});
