@@ -257,6 +257,47 @@ describe("recordProgram", () => {
     );
   });
 
+  test("replaceWith, deletedWith, retainOnDelete, hideDiffs, component providers, unknown and secret triggers", async () => {
+    const run = (preview: boolean) =>
+      recordProgram(
+        () => {
+          const spec = new docker.Network("spec", { name: "spec" });
+          const prov = new k8s.Provider("k8s", { kubeconfig: "apiVersion: v1" });
+          const comp = new pulumi.ComponentResource("ksail:test:Group", "group", {}, { providers: [prov] });
+          new docker.Volume(
+            "vol",
+            { name: "vol" },
+            {
+              parent: comp,
+              replaceWith: [spec],
+              deletedWith: spec,
+              retainOnDelete: true,
+              hideDiffs: ["labels"],
+              replacementTrigger: spec.labels.apply((l) => JSON.stringify(l ?? [])),
+            },
+          );
+          new docker.Volume("vol2", { name: "vol2" }, { replacementTrigger: pulumi.secret("hash-s") });
+        },
+        { preview, state: (a) => (a.name === "spec" && !a.preview ? { outputs: { labels: [] } } : undefined) },
+      );
+    for (const preview of [false, true]) {
+      const rec = await run(preview);
+      const vol = rec.byName("vol");
+      assert.equal(vol.parent, "group");
+      assert.deepEqual(vol.options.replaceWith, ["spec"]);
+      assert.equal(vol.options.deletedWith, "spec");
+      assert.equal(vol.options.retainOnDelete, true);
+      assert.deepEqual(vol.options.hideDiffs, ["labels"]);
+      assert.equal(vol.options.provider, undefined, "docker resources do not take the k8s provider");
+      assert.equal(vol.options.replacementTrigger, preview ? UNKNOWN : "[]");
+      assert.deepEqual(rec.byName("group").options.providers, { kubernetes: "k8s" });
+      const vol2 = rec.byName("vol2");
+      assert.equal(vol2.options.replacementTrigger, "hash-s");
+      assert.equal(vol2.options.replacementTriggerSecret, true);
+      assert.ok(!allPlainStrings(rec).includes("hash-s"), "a secret trigger is not a plain string");
+    }
+  });
+
   test("settle() reads known, secret and unknown outputs", async () => {
     let seen: unknown[] = [];
     await recordProgram(
