@@ -9,7 +9,16 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { captureProvider, CheckFailedError, ProviderHostError, startProviderHost, urnOf, type CapturedProvider, type ProviderHost } from "../harness/engine";
+import {
+  captureProvider,
+  CheckFailedError,
+  ProviderHostError,
+  startProviderHost,
+  urnOf,
+  withProviderHost,
+  type CapturedProvider,
+  type ProviderHost,
+} from "../harness/engine";
 import { SampleFile } from "../harness/sample/sample-file";
 import { UNKNOWN } from "../../sdk/dynamic/unknown";
 
@@ -207,6 +216,20 @@ describe("engine driver round trip with the sample dynamic provider", () => {
     assert.equal(s4.outputs.generation, 1);
     await host.destroy(cap.urn, s4);
     assert.equal(fs.existsSync(f2), false);
+  });
+
+  test("withProviderHost closes the host even when the body throws", async () => {
+    let seen: ProviderHost | undefined;
+    await assert.rejects(
+      withProviderHost(async (h) => {
+        seen = h;
+        await h.pluginInfo();
+        throw new Error("body failed");
+      }),
+      /body failed/,
+    );
+    assert.ok(seen);
+    assert.ok(seen.child.exitCode !== null || seen.child.signalCode !== null, "the host process was stopped");
   });
 
   test("a host started with config configures itself; close() is idempotent", async () => {

@@ -480,6 +480,16 @@ export async function startProviderHost(opts: HostOptions = {}): Promise<Provide
   return host;
 }
 
+/** Start a host, run `fn` with it, and always close it (also when `fn` throws). */
+export async function withProviderHost<T>(fn: (host: ProviderHost) => Promise<T>, opts: HostOptions = {}): Promise<T> {
+  const host = await startProviderHost(opts);
+  try {
+    return await fn(host);
+  } finally {
+    await host.close();
+  }
+}
+
 /** A dynamic resource as the program registered it: its serialized provider and its other inputs. */
 export interface CapturedProvider {
   /** The serialized `__provider` module text. */
