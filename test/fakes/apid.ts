@@ -187,6 +187,7 @@ export class FakeApid {
   /** Config staged for the next boot. */
   staged: string | undefined;
   bootstrapped = false;
+  versionTag: string;
   reboots = 0;
   upgrades: string[] = [];
   resets = 0;
@@ -205,6 +206,7 @@ export class FakeApid {
   ) {
     this.pki = pki;
     this.config = opts.initialConfig;
+    this.versionTag = opts.versionTag ?? "v1.12.0";
   }
 
   static async start(opts: FakeApidOptions = {}): Promise<FakeApid> {
@@ -334,7 +336,7 @@ export class FakeApid {
           messages: [
             {
               metadata,
-              version: { tag: this.opts.versionTag ?? "v1.12.0", sha: "fake", arch: "amd64", os: "linux" },
+              version: { tag: this.versionTag, sha: "fake", arch: "amd64", os: "linux" },
               platform: { name: this.opts.containerMode ? "container" : maintenance ? "metal" : "hcloud", mode: this.opts.containerMode ? "container" : maintenance ? "metal" : "cloud" },
             },
           ],
@@ -367,6 +369,7 @@ export class FakeApid {
       case "Upgrade":
         if (this.opts.containerMode) throw this.err(grpc.status.FAILED_PRECONDITION, "method is not supported in container mode");
         this.upgrades.push(req.image);
+        this.versionTag = /:(v\d+\.\d+\.\d+)/.exec(req.image)?.[1] ?? this.versionTag;
         this.reboot();
         return { messages: [{ metadata, ack: "Upgrade request received", actorId: "upgrade-1" }] };
       case "Reset":
@@ -398,6 +401,10 @@ export class FakeApid {
   }
 
   /** Simulate a reboot: the staged config becomes active and the node is unreachable for a few calls. */
+  simulateReboot(): void {
+    this.reboot();
+  }
+
   private reboot(): void {
     this.reboots++;
     if (this.staged !== undefined) {

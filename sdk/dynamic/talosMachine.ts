@@ -1,0 +1,95 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { trampoline } from "./trampoline";
+import type { ImpactMarker, MachineNode } from "./talosMachine.plan";
+
+export type { MachineNode, MachinePlatform, MachineRole } from "./talosMachine.plan";
+
+const provider = trampoline(path.join(__dirname, "talosMachine.impl.js"), "handler", ["check", "diff", "create", "update", "delete"]);
+
+export interface TalosMachineArgs {
+  /**
+   * The node: `{name, role, platform, endpoint, address?, containerName?}`. `endpoint` is the apid to
+   * dial (`host[:port]`); set `address` to route through another node's apid (`node` metadata).
+   * Changing name, role or platform recreates the machine; endpoint/address are applied in place.
+   */
+  node: pulumi.Input<MachineNode>;
+  /** Talos version the config targets (selects the classifier's rules). Applied in place. */
+  talosVersion: pulumi.Input<string>;
+  /**
+   * The full machine config (multi-document YAML). Wrapped as a secret. A change is classified: live
+   * changes are applied in place (NO_REBOOT), reboot-required ones are staged and the node reboots
+   * (Docker: container restart), immutable ones (machine type, install disk, identity) recreate the machine.
+   */
+  config: pulumi.Input<string>;
+  /** Admin talosconfig YAML (derived from the cluster secrets). Wrapped as a secret. Applied in place. */
+  talosconfig: pulumi.Input<string>;
+  /**
+   * Installer image for hcloud/metal nodes (e.g. `factory.talos.dev/installer/<schematic>:v1.12.1`).
+   * @default undefined (no upgrades). A change upgrades the node: Nodes reboot. Ignored on Docker.
+   */
+  installImage?: pulumi.Input<string>;
+  /**
+   * The node boots without a config (Talos ISO on metal/Hetzner): the first apply goes insecurely to
+   * the maintenance-mode API. @default false. Only used on create.
+   */
+  maintenance?: boolean;
+  /** Reset the node on delete. @default true on hcloud/metal, false on Docker (the container goes too). */
+  resetOnDelete?: boolean;
+  /** Wait budgets in seconds. @default {apiSeconds: 600, rebootSeconds: 900}. Applied in place. */
+  timeouts?: { apiSeconds?: number; rebootSeconds?: number };
+}
+
+/**
+ * One Talos node's configuration, applied through the Talos API (no talosctl). The preview shows the
+ * impact class of a config change: `~ update [diff: ~inPlace]`, `~ update [diff: ~rebootRequired]` or
+ * `+- replace [diff: ~recreateRequired]`, and prints the classifier's reasons as a diagnostic.
+ *
+ * Reboots never overlap: give each machine `dependsOn` the previous one in the cluster's reboot chain
+ * (control planes first, one by one, then workers). Pulumi then updates them in order, and every
+ * update returns only after its node answers the API again and, for a control plane, lists its etcd
+ * members — so the next node reboots only once the previous one is healthy and etcd keeps quorum.
+ *
+ * @example
+ * const cp1 = new TalosMachine("dev-cp-1", { node: { name: "dev-controlplane-1", role: "controlplane",
+ *   platform: "docker", endpoint: "127.0.0.1:50000" }, talosVersion: "1.12.0", config, talosconfig });
+ * const w1 = new TalosMachine("dev-w-1", { ... }, { dependsOn: [cp1] });
+ */
+export class TalosMachine extends pulumi.dynamic.Resource {
+  /** Mode Talos used for the last apply (NO_REBOOT, STAGED, REBOOT…). */
+  declare readonly appliedMode: pulumi.Output<string>;
+  /** The Talos version tag the node reported after the last change. */
+  declare readonly talosVersionReported: pulumi.Output<string>;
+  /** What the last create/update did: create, in-place, reboot, upgrade or none. */
+  declare readonly lastChange: pulumi.Output<string>;
+  /** Impact markers: each changes only with a change of its class (digest + reasons, no values). */
+  declare readonly inPlace: pulumi.Output<ImpactMarker>;
+  declare readonly rebootRequired: pulumi.Output<ImpactMarker>;
+  declare readonly recreateRequired: pulumi.Output<ImpactMarker>;
+
+  constructor(name: string, args: TalosMachineArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      provider,
+      name,
+      {
+        node: args.node,
+        talosVersion: args.talosVersion,
+        config: pulumi.secret(args.config),
+        talosconfig: pulumi.secret(args.talosconfig),
+        installImage: args.installImage,
+        maintenance: args.maintenance ?? false,
+        resetOnDelete: args.resetOnDelete,
+        timeouts: args.timeouts,
+        appliedMode: undefined,
+        talosVersionReported: undefined,
+        lastChange: undefined,
+        inPlace: undefined,
+        rebootRequired: undefined,
+        recreateRequired: undefined,
+      },
+      { ...opts, additionalSecretOutputs: ["config", "talosconfig"] },
+      "ksail",
+      "TalosMachine",
+    );
+  }
+}
