@@ -359,3 +359,19 @@ export function controlPlanes(plan: DockerClusterPlan): DockerNodePlan[] {
 export function workers(plan: DockerClusterPlan): DockerNodePlan[] {
   return plan.nodes.filter((n) => n.role === "worker");
 }
+
+/**
+ * The plan's mirrors and local registry in the shape the Talos renderer takes (`machine.registries`): each
+ * mirrored host pulls through its in-network mirror; the local registry is reachable by container name.
+ */
+export function talosRegistryInputs(plan: DockerClusterPlan): {
+  mirrors: { host: string; endpoints: string[] }[];
+  localRegistry?: { host: string; endpoint: string };
+} {
+  return {
+    mirrors: plan.mirrors.map((m) => ({ host: m.host, endpoints: [m.endpoint] })),
+    ...(plan.localRegistry
+      ? { localRegistry: { host: `${plan.localRegistry.containerName}:5000`, endpoint: plan.localRegistry.endpoint } }
+      : {}),
+  };
+}

@@ -6,6 +6,7 @@ import {
   allocateHostPort,
   defaultNetworkCidr,
   planDockerCluster,
+  talosRegistryInputs,
   versionFromImage,
 } from "../../sdk/providers/docker-plan";
 import { isKsailError } from "../../sdk/errors";
@@ -113,5 +114,15 @@ describe("planDockerCluster", () => {
         return true;
       },
     );
+  });
+});
+
+describe("talosRegistryInputs", () => {
+  test("mirrors pull through their in-network containers; the local registry by container name", () => {
+    const p = planDockerCluster({ distribution: "Talos", clusterName: "t", controlPlanes: 1, workers: 0, mirrors: [{ host: "docker.io" }], localRegistryPort: 5050 });
+    assert.deepEqual(talosRegistryInputs(p), {
+      mirrors: [{ host: "docker.io", endpoints: ["http://t-docker.io:5000"] }],
+      localRegistry: { host: "t-local-registry:5000", endpoint: "http://t-local-registry:5000" },
+    });
   });
 });
