@@ -3,7 +3,8 @@ import * as YAML from "yaml";
 import { KsailError, type Issue } from "../errors";
 import { expandDocument, isObject, type Env } from "./expand";
 import { keysAt } from "./fields";
-import { zodIssues } from "./issues";
+import type * as z from "zod";
+import { formatPath, zodIssues } from "./issues";
 import { migrateDeprecated } from "./migrate";
 import { ClusterDocumentSchema, IGNORED_FIELDS, type ClusterDocument } from "./model";
 import { DISTRIBUTION_META, KSAIL_PROVIDERS } from "./support";
@@ -54,7 +55,8 @@ export function validateClusterDocument(input: unknown, options: ParseOptions = 
 
   const result = ClusterDocumentSchema.safeParse(prepared, { reportInput: true });
   if (!result.success) {
-    issues.push(...zodIssues(result.error.issues, keysAt));
+    const shapeIssues = zodIssues(result.error.issues, keysAt);
+    issues.push(...shapeIssues, ...crossIssuesDespite(prepared, result.error.issues));
     return { ok: false, issues, warnings };
   }
   const document = result.data;
@@ -91,6 +93,47 @@ function parseYaml(text: string): { value: unknown } | { issues: Issue[] } {
 }
 
 /** An omitted `provider` is the distribution's first supported provider (KSail). */
+/**
+ * So that one run lists every problem: drop the fields zod rejected (they fall back to defaults; a
+ * missing required field drops its parent, a broken list element the whole list), parse again and run the cross-field rules, keeping only
+ * issues outside the dropped fields. Nothing is added when distribution or provider was dropped, since
+ * every cross-field rule depends on them.
+ */
+function crossIssuesDespite(prepared: unknown, firstErrors: readonly z.core.$ZodIssue[]): Issue[] {
+  const copy = structuredClone(prepared);
+  const dropped: string[] = [];
+  let errors = firstErrors;
+  for (let round = 0; round < 5; round++) {
+    for (const e of errors) {
+      const keyPaths = e.code === "unrecognized_keys" ? e.keys.map((k) => [...e.path, k]) : [(e as { input?: unknown }).input === undefined ? e.path.slice(0, -1) : e.path];
+      for (const full of keyPaths) {
+        // Inside a list, drop the whole list (removing one element would shift the indexes of the rest).
+        const firstIndex = full.findIndex((k) => typeof k === "number");
+        const kp = firstIndex >= 0 ? full.slice(0, firstIndex) : full;
+        if (kp.length === 0) return [];
+        let parent: unknown = copy;
+        for (const k of kp.slice(0, -1)) parent = parent !== null && typeof parent === "object" ? (parent as Record<PropertyKey, unknown>)[k] : undefined;
+        if (parent === null || typeof parent !== "object") return [];
+        const last = kp[kp.length - 1];
+        delete (parent as Record<PropertyKey, unknown>)[last];
+        dropped.push(formatPath(kp));
+      }
+    }
+    const again = ClusterDocumentSchema.safeParse(copy, { reportInput: true });
+    if (!again.success) {
+      errors = again.error.issues;
+      continue;
+    }
+    if (dropped.some((d) => d === "spec" || d === "spec.cluster" || d === "spec.cluster.distribution" || d === "spec.cluster.provider")) return [];
+    dropIgnored(again.data);
+    normalize(again.data, undefined);
+    return crossValidate(again.data).errors.filter(
+      (i) => !dropped.some((d) => i.path === d || i.path.startsWith(`${d}.`) || i.path.startsWith(`${d}[`) || d.startsWith(`${i.path}.`) || d.startsWith(`${i.path}[`)),
+    );
+  }
+  return [];
+}
+
 function defaultProvider(raw: unknown): unknown {
   if (!isObject(raw) || !isObject(raw.spec) || !isObject(raw.spec.cluster)) return raw;
   const c = raw.spec.cluster;

@@ -190,4 +190,28 @@ describe("YAML-level problems", () => {
     const r = validateClusterDocument(d, { env: {} });
     assert.deepEqual(r.issues.map((i) => i.path).sort(), ["spec.cluster.bogus", "spec.cluster.cni", "spec.cluster.csi"]);
   });
+  test("shape errors do not hide cross-field errors elsewhere in the document", () => {
+    const d = base();
+    d.metadata!.name = "Bad";
+    d.spec.cluster.cni = "Flannel";
+    d.spec.cluster.controlPlanes = 0;
+    d.spec.cluster.autoscaler = { node: { enabled: true, expander: "Nope", pools: [pool({ effect: 1 }), { name: "x" }] } };
+    const r = validateClusterDocument(d, { env: {} });
+    assert.deepEqual(r.issues.map((i) => i.path), [
+      "spec.cluster.cni",
+      "spec.cluster.autoscaler.node.pools[0].effect",
+      "spec.cluster.autoscaler.node.pools[1].serverType",
+      "spec.cluster.autoscaler.node.pools[1].location",
+      "metadata.name",
+      "spec.cluster.controlPlanes",
+      "spec.cluster.autoscaler.node.expander[0]",
+    ]);
+  });
+  test("no cross-field guesses when distribution itself is wrong", () => {
+    const d = base();
+    d.spec.cluster.distribution = "Talso";
+    d.spec.cluster.controlPlanes = 0;
+    const r = validateClusterDocument(d, { env: {} });
+    assert.deepEqual(r.issues.map((i) => i.path), ["spec.cluster.distribution"]);
+  });
 });
