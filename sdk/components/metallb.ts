@@ -69,7 +69,7 @@ export class MetalLb extends pulumi.ComponentResource {
       args.addresses !== undefined
         ? pulumi.output(args.addresses)
         : pulumi.output(args.dockerNetworkCidr!).apply((cidr) => [metallbAddressRange(cidr)]);
-    const pool = new k8s.apiextensions.CustomResource(
+    new k8s.apiextensions.CustomResource(
       `${name}-pool`,
       {
         apiVersion: "metallb.io/v1beta1",
@@ -87,7 +87,7 @@ export class MetalLb extends pulumi.ComponentResource {
         metadata: { name: "default-l2-advert", namespace: charts.metallb.namespace },
         spec: { ipAddressPools: ["default-pool"] },
       },
-      { parent: this, dependsOn: [pool] },
+      { parent: this, dependsOn: [this.release] },
     );
     this.registerOutputs({ status: this.release.status, addresses: this.addresses });
   }

@@ -4,6 +4,13 @@ import { KsailError } from "../../errors";
 import { ComponentContext, isHa } from "../context";
 import { Values } from "../merge";
 
+/** A node taint (`spec.cluster.autoscaler.node.pools[].taints[]`). */
+export interface PoolTaint {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
 /** One autoscaled Hetzner node pool (`spec.cluster.autoscaler.node.pools[]`). */
 export interface AutoscalerPool {
   readonly name: string;
@@ -14,8 +21,8 @@ export interface AutoscalerPool {
   readonly min: number;
   readonly max: number;
   readonly labels?: Record<string, string>;
-  /** Taints as `key=value:Effect` or `key:Effect`. */
-  readonly taints?: readonly string[];
+  /** Taints of the pool's nodes. */
+  readonly taints?: readonly PoolTaint[];
 }
 
 /** The autoscaler settings that shape the chart values. */
@@ -89,19 +96,6 @@ export function clusterAutoscalerValues(ctx: ComponentContext, s: AutoscalerSett
   return v;
 }
 
-function parseTaint(t: string, pool: string): { key: string; value: string; effect: string } {
-  const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(t);
-  if (!m) {
-    throw new KsailError([
-      {
-        path: `spec.cluster.autoscaler.node.pools[${pool}].taints`,
-        message: `taint "${t}" is not of the form key[=value]:Effect with Effect one of NoSchedule, PreferNoSchedule, NoExecute; fix the taint.`,
-      },
-    ]);
-  }
-  return { key: m[1], value: m[2] ?? "", effect: m[3] };
-}
-
 /**
  * The worker machine config an autoscaled node boots with: install wipes the disk, no extra disks, the
  * `ksail.io/autoscaled` label plus the pool's labels, and the pool's taints.
@@ -123,10 +117,7 @@ export function autoscaledWorkerConfig(workerConfigYaml: string, pool: Autoscale
       };
       if (pool.taints && pool.taints.length > 0) {
         const taints: Values = { ...((machine.nodeTaints as Values | undefined) ?? {}) };
-        for (const t of pool.taints) {
-          const p = parseTaint(t, pool.name);
-          taints[p.key] = p.value === "" ? p.effect : `${p.value}:${p.effect}`;
-        }
+        for (const t of pool.taints) taints[t.key] = t.value ? `${t.value}:${t.effect}` : t.effect;
         machine.nodeTaints = taints;
       }
       obj.machine = machine;
@@ -160,7 +151,7 @@ export function hcloudClusterConfig(args: { imageId: string; workerConfig: strin
     nodeConfigs[pool.name] = {
       cloudInit,
       labels: { "ksail.io/autoscaled": "true", ...(pool.labels ?? {}) },
-      taints: (pool.taints ?? []).map((t) => parseTaint(t, pool.name)),
+      taints: (pool.taints ?? []).map((t) => ({ key: t.key, value: t.value ?? "", effect: t.effect })),
     };
   }
   const json = JSON.stringify({ imagesForArch: { amd64: args.imageId }, nodeConfigs });

@@ -1,0 +1,108 @@
+import type { EffectiveSpec } from "../spec";
+import { parseRegistrySpec } from "../spec";
+import { ComponentContext } from "./context";
+import { AutoscalerSettings, GitOpsSource } from "./values";
+
+/** Which installers a cluster gets. Plain data derived from the effective spec: it decides the shape. */
+export interface ComponentPlan {
+  readonly clusterName: string;
+  readonly context: ComponentContext;
+  readonly csi: "None" | "LocalPath" | "HetznerCsi";
+  readonly metricsServer: boolean;
+  /** postfinance kubelet-csr-approver beside metrics-server (Vanilla; Talos approves via its machine config). */
+  readonly kubeletCsrApprover: boolean;
+  readonly loadBalancer: "None" | "CloudProviderKind" | "MetalLb" | "HcloudCcm";
+  readonly certManager: boolean;
+  readonly policyEngine: "None" | "Kyverno" | "Gatekeeper";
+  readonly gitOpsEngine: "None" | "Flux" | "ArgoCD";
+  /** Where the GitOps engine syncs from (when one is enabled). */
+  readonly gitOpsSource?: GitOpsSource;
+  /** cluster-autoscaler settings (Talos × Hetzner with node autoscaling). */
+  readonly autoscaler?: AutoscalerSettings;
+}
+
+const units: Record<string, number> = { ns: 1e-9, us: 1e-6, "µs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+
+/** Seconds of a Go duration such as "10m" (the spec's `connection.timeout`); undefined when empty. */
+export function durationSeconds(d: string): number | undefined {
+  const m = /^([0-9]+)(ns|us|µs|ms|s|m|h)$/.exec(d.trim());
+  return m ? Math.ceil(Number(m[1]) * units[m[2]]) : undefined;
+}
+
+const expanderNames: Record<string, string> = {
+  LeastWaste: "least-waste",
+  LeastNodes: "least-nodes",
+  Price: "price",
+  Random: "random",
+  Priority: "priority",
+  MostPods: "most-pods",
+};
+
+/**
+ * The component plan of a cluster, following KSail's component requirements (ksail-lifecycle §2) with one
+ * deliberate change: on Talos × Hetzner the hcloud CCM is installed whenever the LoadBalancer **or** the
+ * CSI driver is enabled (KSail skips it when `loadBalancer: Disabled`, and the CSI driver then waits
+ * forever for the CCM's node label).
+ */
+export function componentPlan(eff: EffectiveSpec): ComponentPlan {
+  const c = eff.cluster;
+  const d = c.distribution as ComponentContext["distribution"];
+  const p = c.provider as ComponentContext["provider"];
+  const hetzner = p === "Hetzner";
+  const context: ComponentContext = {
+    distribution: d,
+    provider: p,
+    nodeCount: c.controlPlanes + c.workers,
+    cni: c.cni as ComponentContext["cni"],
+    loadBalancerEnabled: c.loadBalancer === "Enabled",
+    baseTimeoutSeconds: durationSeconds(c.connection.timeout),
+  };
+  const metricsServer = c.metricsServer === "Enabled" && d !== "K3s";
+  let loadBalancer: ComponentPlan["loadBalancer"] = "None";
+  if (hetzner) loadBalancer = c.loadBalancer === "Enabled" || c.csi === "Enabled" ? "HcloudCcm" : "None";
+  else if (c.loadBalancer === "Enabled" && d === "Vanilla") loadBalancer = "CloudProviderKind";
+  else if (c.loadBalancer === "Enabled" && d === "Talos") loadBalancer = "MetalLb";
+  let csi: ComponentPlan["csi"] = "None";
+  if (c.csi === "Enabled") csi = hetzner ? "HetznerCsi" : d === "K3s" ? "None" : "LocalPath";
+  const gitOpsEngine = c.gitOpsEngine as ComponentPlan["gitOpsEngine"];
+  let gitOpsSource: GitOpsSource | undefined;
+  if (gitOpsEngine !== "None") {
+    const reg = parseRegistrySpec(c.localRegistry.registry);
+    const w = eff.workload;
+    gitOpsSource = reg.external
+      ? {
+          type: "oci",
+          url: `${reg.host}${reg.port ? `:${reg.port}` : ""}${reg.path ? `/${reg.path.replace(/^\/+/, "")}` : ""}`,
+          tag: reg.tag || w.tag,
+        }
+      : { type: "localRegistry", clusterName: eff.name, sourceDirectory: w.sourceDirectory, tag: reg.tag || w.tag };
+  }
+  const n = c.autoscaler.node;
+  const autoscale = hetzner && d === "Talos" && (n.enabled === "Enabled" || c.nodeAutoscaling === "Enabled");
+  const threshold = Number.parseFloat(n.scaleDownUtilizationThreshold);
+  return {
+    clusterName: eff.name,
+    context,
+    csi,
+    metricsServer,
+    kubeletCsrApprover: metricsServer && d === "Vanilla",
+    loadBalancer,
+    certManager: c.certManager === "Enabled",
+    policyEngine: c.policyEngine as ComponentPlan["policyEngine"],
+    gitOpsEngine,
+    gitOpsSource,
+    autoscaler: autoscale
+      ? {
+          pools: n.pools.map((pool) => ({ ...pool, taints: pool.taints })),
+          expander: n.expander.map((e) => expanderNames[e] ?? e.toLowerCase()),
+          scaleDownUnneededTime: n.scaleDownUnneededTime || undefined,
+          maxNodesTotal: n.maxNodesTotal > 0 ? n.maxNodesTotal : undefined,
+          scaleDownUtilizationThreshold: Number.isFinite(threshold) ? threshold : undefined,
+          ignoreDaemonSetsUtilization: n.ignoreDaemonsetsUtilization,
+          skipNodesWithLocalStorage: n.skipNodesWithLocalStorage,
+          skipNodesWithSystemPods: n.skipNodesWithSystemPods,
+          workerPublicIp: eff.provider.hetzner.workerPublicIPv4 !== false,
+        }
+      : undefined,
+  };
+}
