@@ -6,3 +6,4 @@ export { classify, diffSpecs, comboOf, summarize, emptySummary } from "./classif
 export { formatJson, formatText, orderedChanges, ICONS } from "./format";
 export { recreateTrigger, groupByClass, redactSpec, type Groups } from "./recreate";
 export { renderImpactMarkdown } from "./docs";
+export { engineDiff, type EngineDiff } from "./decision";

@@ -3,6 +3,7 @@ import * as assert from "node:assert/strict";
 import {
   classify,
   comboOf,
+  engineDiff,
   formatJson,
   formatText,
   groupByClass,
@@ -398,5 +399,16 @@ describe("effective defaults that depend on other fields", () => {
   });
   test("fallback locations default to nbg1, hel1; drain timeout to 10m", () => {
     assert.deepEqual(got(spec(TH), spec(TH, { talos: { drainTimeout: "10m" } }, { fallbackLocations: ["nbg1", "hel1"] })), []);
+  });
+});
+
+describe("engine decision per class", () => {
+  const one = (category: ImpactClass) => summarize([{ field: "f", oldValue: "a", newValue: "b", category, reason: "r" }]);
+  test("no change → same; in-place, reboot and rolling → update; recreate → delete-before-replace on recreateRequired", () => {
+    assert.deepEqual(engineDiff(summarize([])), { changes: false });
+    assert.deepEqual(engineDiff(one("in-place")), { changes: true });
+    assert.deepEqual(engineDiff(one("reboot-required")), { changes: true });
+    assert.deepEqual(engineDiff(one("rolling-recreate")), { changes: true });
+    assert.deepEqual(engineDiff(one("recreate-required")), { changes: true, replaces: ["recreateRequired"], deleteBeforeReplace: true });
   });
 });

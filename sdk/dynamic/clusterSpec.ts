@@ -1,0 +1,57 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { groupByClass, recreateTrigger, redactSpec, type ImpactSummary } from "../impact";
+import type { Spec } from "../spec";
+import { trampoline } from "./trampoline";
+
+export interface ClusterSpecArgs {
+  /**
+   * The parsed cluster spec (`loadClusterConfig(...).spec` or `parseClusterDocument(...).document.spec`),
+   * a plain value: it decides the shape of the cluster. Stored with the registry password redacted.
+   * Every field is classified by the impact table (docs/impact.md): changes are applied in place, make
+   * nodes reboot, or recreate the cluster, as the table says for the spec's distribution × provider.
+   */
+  spec: Spec;
+}
+
+/** One provider object shared by every ClusterSpec (serialized once; a trampoline into clusterSpec.impl). */
+const provider = trampoline(path.join(__dirname, "clusterSpec.impl.js"), "handler", ["check", "diff", "update", "delete"]);
+
+/**
+ * The record of the applied spec inside a stack, and what makes `pulumi preview` tell the impact class
+ * of a change. Its inputs are the spec's compared values grouped by class — `inPlace`, `rebootRequired`,
+ * `rollingRecreate`, `recreateRequired` — so the preview shows `[diff: ~rebootRequired]`; a
+ * recreate-class change shows as `+- replace` (delete before replace), and `diff` prints the change
+ * table (field, before, after, class) as a preview diagnostic. Its `recreateTrigger` goes into every
+ * infrastructure resource's `replacementTrigger`, so a recreate-class change replaces them in the same
+ * preview.
+ *
+ * @example
+ * const record = new ClusterSpec(`${name}-spec`, { spec: config.spec }, { parent: this });
+ * new docker.Network(`${name}-network`, {...}, { parent: this, replacementTrigger: record.recreateTrigger });
+ */
+export class ClusterSpec extends pulumi.dynamic.Resource {
+  /** The spec last applied (registry password redacted). */
+  declare readonly appliedSpec: pulumi.Output<Spec>;
+  /** The impact of the last update, in KSail's JSON shape (empty after create). */
+  declare readonly impact: pulumi.Output<ImpactSummary>;
+  declare readonly inPlace: pulumi.Output<Record<string, string>>;
+  declare readonly rebootRequired: pulumi.Output<Record<string, string>>;
+  declare readonly rollingRecreate: pulumi.Output<Record<string, string>>;
+  declare readonly recreateRequired: pulumi.Output<Record<string, string>>;
+  /** Hash of the recreate-class values (`recreateTrigger(spec)`), known at construction. */
+  readonly recreateTrigger: string;
+
+  constructor(name: string, args: ClusterSpecArgs, opts?: pulumi.CustomResourceOptions) {
+    const spec = redactSpec(args.spec);
+    super(
+      provider,
+      name,
+      { __spec: spec, ...groupByClass(spec), appliedSpec: undefined, impact: undefined },
+      opts,
+      "ksail",
+      "ClusterSpec",
+    );
+    this.recreateTrigger = recreateTrigger(spec);
+  }
+}
