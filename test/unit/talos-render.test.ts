@@ -35,9 +35,9 @@ const PATCHES: TalosPatchSet = {
         "---",
         "apiVersion: v1alpha1",
         "kind: NetworkRuleConfig",
-        "name: kubelet-ingress",
+        "name: user-metrics",
         "portSelector:",
-        "  ports: [10250]",
+        "  ports: [9100]",
         "  protocol: tcp",
         "ingress:",
         "  - subnet: 10.0.0.0/16",
@@ -75,7 +75,11 @@ function platformExtras(platform: (typeof PLATFORMS)[number]): Partial<TalosRend
     };
   }
   if (platform === "hetzner") {
-    return { endpoint: "https://203.0.113.10:6443", hetzner: { vip: "203.0.113.10", apiToken: "hcloud-token-xyz" }, certSANs: ["10.0.1.2"] };
+    return {
+      endpoint: "https://203.0.113.10:6443",
+      hetzner: { vip: "203.0.113.10", apiToken: "hcloud-token-xyz", firewall: { networkCidr: "10.0.0.0/16" } },
+      certSANs: ["10.0.1.2"],
+    };
   }
   return { install: { disk: "/dev/nvme0n1" } };
 }
@@ -115,8 +119,9 @@ describe("Talos render: every rendered document validates against the shipped JS
                 assert.equal(cp.machine.sysctls["net.core.somaxconn"], "65535");
                 assert.equal(w.machine.nodeLabels["ksail.io/patched"], "cluster");
                 assert.equal(cp.cluster.apiServer.extraArgs["audit-log-maxage"], "7");
-                assert.ok(kinds(r.controlPlane).includes("NetworkRuleConfig"));
-                assert.ok(!kinds(r.worker).includes("NetworkRuleConfig"), "control-plane patch stays off workers");
+                const userRule = (y: string) => docsOf(y).some((d) => d.kind === "NetworkRuleConfig" && d.name === "user-metrics");
+                assert.ok(userRule(r.controlPlane));
+                assert.ok(!userRule(r.worker), "control-plane patch stays off workers");
                 assert.equal(w.machine.nodeLabels.role, "worker");
                 assert.equal(cp.machine.nodeLabels.role, undefined, "worker JSON patch stays off control planes");
                 assert.equal(w.machine.nodeAnnotations["ksail.io/inline"], "yes");
@@ -308,6 +313,34 @@ describe("Talos render: content", () => {
     assert.deepEqual(kinds(noVip.controlPlane), ["v1alpha1", "HostnameConfig"]);
   });
 
+  test("Hetzner firewall: default block, cluster ports from the network, apid/API from allowed CIDRs", () => {
+    const r = renderMachineConfigs(input({ platform: "hetzner", cni: "Cilium", hetzner: { firewall: { networkCidr: "10.0.0.0/16", allowedCidrs: ["198.51.100.0/24"] } } }));
+    const rules = (yaml: string) =>
+      Object.fromEntries(docsOf(yaml).filter((d) => d.kind === "NetworkRuleConfig").map((d) => [d.name, [d.portSelector.protocol, d.portSelector.ports, d.ingress.map((x: any) => x.subnet)]]));
+    assert.deepEqual(docsOf(r.controlPlane).find((d) => d.kind === "NetworkDefaultActionConfig"), { apiVersion: "v1alpha1", kind: "NetworkDefaultActionConfig", ingress: "block" });
+    assert.deepEqual(rules(r.controlPlane), {
+      "kubelet-ingress": ["tcp", [10250], ["10.0.0.0/16"]],
+      "apid-ingress": ["tcp", [50000], ["198.51.100.0/24"]],
+      "trustd-ingress": ["tcp", [50001], ["10.0.0.0/16"]],
+      "etcd-ingress": ["tcp", ["2379-2380"], ["10.0.0.0/16"]],
+      "kubernetes-api-ingress": ["tcp", [6443], ["198.51.100.0/24"]],
+      "cni-vxlan": ["udp", [8472], ["10.0.0.0/16"]],
+    });
+    assert.deepEqual(rules(r.worker), {
+      "kubelet-ingress": ["tcp", [10250], ["10.0.0.0/16"]],
+      "apid-ingress": ["tcp", [50000], ["10.0.0.0/16"]],
+      "cni-vxlan": ["udp", [8472], ["10.0.0.0/16"]],
+    });
+    const flannel = renderMachineConfigs(input({ platform: "hetzner", hetzner: { firewall: { networkCidr: "10.0.0.0/16" } } }));
+    assert.deepEqual(rules(flannel.controlPlane)["cni-vxlan"], ["udp", [4789], ["10.0.0.0/16"]]);
+    assert.deepEqual(rules(flannel.controlPlane)["apid-ingress"][2], ["0.0.0.0/0", "::/0"]);
+    for (const minor of MINORS) {
+      const m = renderMachineConfigs(input({ talosVersion: minor, platform: "hetzner", hetzner: { firewall: { networkCidr: "10.0.0.0/16", allowedCidrs: ["2001:db8::/32"] } } }));
+      assert.deepEqual(schemaErrors(m.controlPlane, minor), [], minor);
+      assert.deepEqual(schemaErrors(m.worker, minor), [], minor);
+    }
+  });
+
   test("metal: install disk and installer image of the pinned version", () => {
     const r = renderMachineConfigs(input({ platform: "metal", talosVersion: "1.12.4" }));
     assert.deepEqual(v1(r.worker).machine.install, { wipe: false, disk: "/dev/sda", image: "ghcr.io/siderolabs/installer:v1.12.4", grubUseUKICmdline: true });
@@ -365,6 +398,7 @@ describe("Talos render: input errors", () => {
     ["negative workers", { workers: -1 }, /spec\.cluster\.workers: is -1/],
     ["VIP without token", { platform: "hetzner", hetzner: { vip: "1.2.3.4" } }, /needs the Hetzner API token/],
     ["mirror without endpoints", { mirrors: [{ host: "docker.io", endpoints: [] }] }, /mirror "docker\.io" needs at least one http/],
+    ["bad firewall CIDR", { platform: "hetzner", hetzner: { firewall: { networkCidr: "10.0.0.0" } } }, /spec\.provider\.hetzner\.networkCidr: "10\.0\.0\.0" is not a CIDR/],
     ["bad cluster name", { clusterName: "Dev_1" }, /metadata\.name: cluster name "Dev_1"/],
   ];
   for (const [name, over, re] of cases) {

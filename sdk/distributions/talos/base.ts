@@ -36,6 +36,12 @@ export interface HetznerOptions {
   readonly nicSelector?: NicSelector;
   /** `cluster.externalCloudProvider` + kubelet `cloud-provider: external` (for the hcloud CCM). Default true. */
   readonly externalCloudProvider?: boolean;
+  /**
+   * Talos host firewall as KSail sets it on Hetzner: ingress blocked by default; kubelet, trustd, etcd and
+   * CNI VXLAN open from the private network; apid and the Kubernetes API open from `allowedCidrs`
+   * (default any IPv4/IPv6) on control planes, apid from the private network on workers. Absent = no firewall.
+   */
+  readonly firewall?: { readonly networkCidr: string; readonly allowedCidrs?: readonly string[] };
 }
 
 /** Everything the base builder needs, already validated and defaulted by render.ts. */
@@ -79,6 +85,32 @@ export function baseDocuments(role: TalosRole, o: BaseOptions): ConfigDocument[]
     docs.push({ apiVersion: "v1alpha1", kind: "DHCPv4Config", name: VIP_LINK_ALIAS });
     docs.push({ apiVersion: "v1alpha1", kind: "HCloudVIPConfig", name: o.hetzner.vip, link: VIP_LINK_ALIAS, apiToken: o.hetzner.apiToken ?? "" });
   }
+  if (o.hetzner?.firewall) docs.push(...firewallDocuments(role, o.hetzner.firewall, o.cni));
+  return docs;
+}
+
+/** NetworkDefaultActionConfig + NetworkRuleConfig documents (exist since 1.11). */
+export function firewallDocuments(role: TalosRole, fw: NonNullable<HetznerOptions["firewall"]>, cni: BaseOptions["cni"]): ConfigDocument[] {
+  const from = (cidrs: readonly string[]) => cidrs.map((subnet) => ({ subnet }));
+  const rule = (name: string, ports: (number | string)[], protocol: "tcp" | "udp", cidrs: readonly string[]): ConfigDocument => ({
+    apiVersion: "v1alpha1",
+    kind: "NetworkRuleConfig",
+    name,
+    portSelector: { ports, protocol },
+    ingress: from(cidrs),
+  });
+  const net = [fw.networkCidr];
+  const open = fw.allowedCidrs?.length ? fw.allowedCidrs : ["0.0.0.0/0", "::/0"];
+  // Cilium's VXLAN port is 8472; Flannel and Calico use the IANA port 4789 (KSail's split).
+  const vxlan = rule("cni-vxlan", [cni === "Cilium" ? 8472 : 4789], "udp", net);
+  const docs: ConfigDocument[] = [{ apiVersion: "v1alpha1", kind: "NetworkDefaultActionConfig", ingress: "block" }, rule("kubelet-ingress", [10250], "tcp", net)];
+  if (role === "controlplane") {
+    docs.push(rule("apid-ingress", [50000], "tcp", open), rule("trustd-ingress", [50001], "tcp", net), rule("etcd-ingress", ["2379-2380"], "tcp", net));
+    docs.push(rule("kubernetes-api-ingress", [6443], "tcp", open));
+  } else {
+    docs.push(rule("apid-ingress", [50000], "tcp", net));
+  }
+  docs.push(vxlan);
   return docs;
 }
 

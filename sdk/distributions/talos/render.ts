@@ -192,6 +192,13 @@ function checkInput(input: TalosRenderInput): { endpoint: string; endpointHost: 
   if (input.hetzner?.vip && !input.hetzner.apiToken) {
     issues.push({ path: "spec.provider.hetzner", message: "a floating-IP VIP needs the Hetzner API token (apiToken) so the elected control plane can move it" });
   }
+  const fw = input.hetzner?.firewall;
+  const cidr = /^[0-9a-f.:]+\/\d{1,3}$/;
+  for (const [i, c] of (fw ? [fw.networkCidr, ...(fw.allowedCidrs ?? [])] : []).entries()) {
+    if (!cidr.test(c)) {
+      issues.push({ path: i === 0 ? "spec.provider.hetzner.networkCidr" : "spec.provider.hetzner.allowedCidrs", message: `"${c}" is not a CIDR such as 10.0.0.0/16 or ::/0 (lower-case hex for IPv6)` });
+    }
+  }
   for (const [i, m] of (input.mirrors ?? []).entries()) {
     if (!m.host || m.endpoints.length === 0 || m.endpoints.some((e) => !/^https?:\/\//.test(e))) {
       issues.push({ path: `spec.cluster.localRegistry.mirrors[${i}]`, message: `mirror "${m.host}" needs at least one http(s):// endpoint, got ${JSON.stringify(m.endpoints)}` });
