@@ -2,3 +2,4 @@
 export * from "./errors";
 export * from "./spec";
 export * from "./pki";
+export * from "./impact";
