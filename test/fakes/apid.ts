@@ -254,12 +254,12 @@ export class FakeApid {
       if (def.responseStream) {
         impl[method] = (call: grpc.ServerWritableStream<any, any>) => {
           const err = this.intercept(method, call);
-          if (err) return call.destroy(err as any);
+          if (err) return void call.emit("error", err);
           try {
             for (const m of this.stream(method)) call.write(m);
             call.end();
           } catch (e) {
-            call.destroy(e as any);
+            call.emit("error", e);
           }
         };
       } else {

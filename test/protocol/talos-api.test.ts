@@ -115,9 +115,15 @@ describe("Talos API client over mTLS against a fake apid", () => {
     }
   });
 
-  test("Kubeconfig: the streamed tar.gz is collected and unpacked", async () => {
+  test("Kubeconfig: the streamed tar.gz is collected and unpacked; a stream error is retried when Unavailable", async () => {
     const kc = await client().kubeconfig();
     assert.equal(kc, "apiVersion: v1\nkind: Config\ncurrent-context: admin@dev\n");
+    apid.failNext("Kubeconfig", Code.UNAVAILABLE, "apiserver not up", 2);
+    const before = apid.callsOf("Kubeconfig").length;
+    assert.equal(await client().kubeconfig(), kc);
+    assert.equal(apid.callsOf("Kubeconfig").length, before + 3);
+    apid.failNext("Kubeconfig", Code.PERMISSION_DENIED, "not allowed", 1);
+    await assert.rejects(client().kubeconfig(), (e: any) => e.code === Code.PERMISSION_DENIED && /Kubeconfig on .* PERMISSION_DENIED: not allowed/.test(e.message));
   });
 
   test("EtcdMemberList, ForfeitLeadership, LeaveCluster, Reboot, Upgrade, Reset", async () => {
