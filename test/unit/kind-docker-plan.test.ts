@@ -10,6 +10,8 @@ import {
   versionFromImage,
 } from "../../sdk/providers/docker-plan";
 import { isKsailError } from "../../sdk/errors";
+import { effective, parseClusterDocument } from "../../sdk/spec";
+import { dockerPlanInputFromSpec } from "../../sdk/providers/docker-spec";
 
 describe("deterministic host ports", () => {
   test("same name → same port, in range, api ≠ talos", () => {
@@ -124,5 +126,33 @@ describe("talosRegistryInputs", () => {
       mirrors: [{ host: "docker.io", endpoints: ["http://t-docker.io:5000"] }],
       localRegistry: { host: "t-local-registry:5000", endpoint: "http://t-local-registry:5000" },
     });
+  });
+});
+
+describe("dockerPlanInputFromSpec", () => {
+  const specOf = (cluster: Record<string, unknown>) => {
+    const { document } = parseClusterDocument({ apiVersion: "ksail.io/v1alpha1", kind: "Cluster", metadata: { name: "dev" }, spec: { cluster } });
+    return effective(document.spec, { name: document.metadata.name });
+  };
+  test("K3s defaults: bundled add-ons on, k3s image from the Kubernetes version", () => {
+    const i = dockerPlanInputFromSpec(specOf({ distribution: "K3s", workers: 2, kubernetesVersion: "1.35.4" }));
+    assert.equal(i.image, "rancher/k3s:v1.35.4-k3s1");
+    assert.equal(i.kubernetesVersion, "v1.35.4");
+    assert.deepEqual(i.addons, { cni: "Default", metricsServer: true, csi: true, loadBalancer: true });
+    assert.equal(i.localRegistryPort, undefined);
+    assert.equal(i.workers, 2);
+  });
+  test("Talos: image from talos.version, extra port mappings, GitOps brings the local registry on 5050", () => {
+    const i = dockerPlanInputFromSpec(
+      specOf({ distribution: "Talos", gitOpsEngine: "Flux", talos: { version: "1.12.4", extraPortMappings: [{ containerPort: 80, hostPort: 8080 }] } }),
+    );
+    assert.equal(i.image, "ghcr.io/siderolabs/talos:v1.12.4");
+    assert.deepEqual(i.extraPortMappings, ["8080:80/tcp"]);
+    assert.equal(i.localRegistryPort, 5050);
+    assert.equal(i.clusterName, "dev");
+  });
+  test("external registries are not run locally; Hetzner is not a Docker plan", () => {
+    assert.equal(dockerPlanInputFromSpec(specOf({ distribution: "Vanilla", localRegistry: { registry: "ghcr.io/me/repo" } })).localRegistryPort, undefined);
+    assert.throws(() => dockerPlanInputFromSpec(specOf({ distribution: "Talos", provider: "Hetzner" })), (e) => isKsailError(e) && /provider/.test(e.message));
   });
 });

@@ -56,6 +56,8 @@ export function renderBootstrapScript(input: BootstrapScriptInput): string {
     "export KUBECONFIG=/etc/kubernetes/admin.conf",
     "# Keep the uploaded CA material so that a failed attempt can be retried after `kubeadm reset`.",
     `if [ -d ${P.pki} ] && [ ! -d ${P.pkiSeed} ]; then cp -a ${P.pki} ${P.pkiSeed}; fi`,
+    "# The node image knows its Kubernetes version (/kind/version); make the config agree with it.",
+    `if [ -f /kind/version ]; then sed -i "s/^kubernetesVersion: .*/kubernetesVersion: $(cat /kind/version)/" ${P.kubeadmConfig}; fi`,
     "restore_pki() {",
     "  kubeadm reset -f >/dev/null 2>&1 || true",
     `  if [ -d ${P.pkiSeed} ]; then mkdir -p ${P.pki} && cp -a ${P.pkiSeed}/. ${P.pki}/; fi`,

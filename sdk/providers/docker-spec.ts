@@ -1,0 +1,63 @@
+import { KsailError } from "../errors";
+import type { EffectiveSpec } from "../spec/effective";
+import { parseRegistrySpec } from "../spec/registry";
+import type { DockerDistribution, DockerMirrorInput, DockerPlanInput } from "./docker-plan";
+
+/**
+ * The Docker plan input a ksail.yaml asks for (pure). Only infrastructure-shaping fields are read: distribution,
+ * node counts, versions, the bundled add-on switches, extra port mappings and the local registry. Component
+ * installers (cert-manager, policy engine, GitOps, …) never reach the containers.
+ */
+export function dockerPlanInputFromSpec(
+  spec: EffectiveSpec,
+  options: { mirrors?: readonly DockerMirrorInput[]; apiHostPort?: number; talosApiHostPort?: number; networkCidr?: string } = {},
+): DockerPlanInput {
+  const c = spec.cluster;
+  if (c.provider !== "Docker")
+    throw new KsailError([{ path: "spec.cluster.provider", message: `is "${c.provider}"; the Docker infrastructure only builds provider Docker` }]);
+  if (c.distribution !== "Vanilla" && c.distribution !== "K3s" && c.distribution !== "Talos")
+    throw new KsailError([
+      {
+        path: "spec.cluster.distribution",
+        message: `is "${c.distribution}"; Docker runs Vanilla, K3s or Talos — pick one of those`,
+      },
+    ]);
+  const distribution: DockerDistribution = c.distribution;
+  const v = (s: string) => (s === "" ? undefined : s.startsWith("v") ? s : `v${s}`);
+  const k8s = v(c.kubernetesVersion);
+  const image =
+    distribution === "Talos"
+      ? c.talos.version
+        ? `ghcr.io/siderolabs/talos:${v(c.talos.version)}`
+        : undefined
+      : k8s
+        ? distribution === "Vanilla"
+          ? `kindest/node:${k8s}`
+          : `rancher/k3s:${k8s}-k3s1`
+        : undefined;
+  let localRegistryPort: number | undefined;
+  if (c.localRegistry.registry !== "") {
+    const r = parseRegistrySpec(c.localRegistry.registry);
+    if (!r.external) localRegistryPort = r.port;
+  }
+  return {
+    distribution,
+    clusterName: spec.name,
+    controlPlanes: c.controlPlanes,
+    workers: c.workers,
+    image,
+    kubernetesVersion: k8s,
+    networkCidr: options.networkCidr,
+    apiHostPort: options.apiHostPort,
+    talosApiHostPort: options.talosApiHostPort,
+    extraPortMappings: c.talos.extraPortMappings.map((p) => `${p.hostPort}:${p.containerPort}/${p.protocol.toLowerCase()}`),
+    mirrors: options.mirrors,
+    localRegistryPort,
+    addons: {
+      cni: c.cni,
+      metricsServer: c.metricsServer === "Enabled",
+      csi: c.csi === "Enabled",
+      loadBalancer: c.loadBalancer === "Enabled",
+    },
+  };
+}
