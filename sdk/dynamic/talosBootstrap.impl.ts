@@ -41,7 +41,7 @@ async function ensure(i: TalosBootstrapInputs): Promise<{ bootstrap: "fresh" | "
       );
       log(name, "etcd bootstrapped");
     } catch (e) {
-      if (!hasCode(e, Code.ALREADY_EXISTS)) throw new Error(`${name}: bootstrap failed: ${(e as Error).message}`);
+      if (!hasCode(e, Code.ALREADY_EXISTS)) throw new Error(`${name}: bootstrap failed: ${(e as Error).message}`, { cause: e });
       bootstrap = "already";
       log(name, "already bootstrapped (etcd data directory is not empty)");
     }
