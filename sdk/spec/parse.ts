@@ -162,6 +162,8 @@ function dropIgnored(document: ClusterDocument): Issue[] {
 
 function normalize(document: ClusterDocument, baseDir: string | undefined): void {
   const c = document.spec.cluster;
+  // KSail trims and de-duplicates OIDC scopes (empty ones are reported by validation first).
+  if (c.oidc.extraScopes.every((x) => x.trim() !== "")) c.oidc.extraScopes = [...new Set(c.oidc.extraScopes.map((x) => x.trim()))];
   const defaults = new Set(Object.values(DISTRIBUTION_META).map((m) => m.config));
   if (c.distributionConfig === "" || (defaults.has(c.distributionConfig) && c.distributionConfig !== DISTRIBUTION_META[c.distribution].config)) {
     c.distributionConfig = DISTRIBUTION_META[c.distribution].config;

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import Ajv2020 from "ajv/dist/2020";
 import * as pulumi from "@pulumi/pulumi";
+import { FIELD_DESCRIPTIONS } from "../../sdk/spec/descriptions";
 import {
   EXPANDED_FIELDS,
   IGNORED_FIELDS,
@@ -156,6 +157,13 @@ describe("field paths", () => {
 });
 
 describe("JSON Schema", () => {
+  test("every leaf of the model has a description, and no description is stale", () => {
+    const leaves = specFieldPaths();
+    assert.deepEqual(leaves.filter((p) => FIELD_DESCRIPTIONS[p] === undefined), []);
+    assert.deepEqual(Object.keys(FIELD_DESCRIPTIONS).filter((p) => !leaves.includes(p)), []);
+    const s = clusterJsonSchema() as { properties: { spec: { properties: { cluster: { properties: Record<string, { description?: string }> } } } } };
+    assert.match(s.properties.spec.properties.cluster.properties.controlPlanes.description ?? "", /control-plane nodes/);
+  });
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   const validate = ajv.compile(clusterJsonSchema());
   const fixtures = ["talos/ksail.yaml", "talos/ksail.prod.yaml", "kind/ksail.yaml", "k3s/ksail.yaml"];

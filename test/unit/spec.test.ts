@@ -182,6 +182,11 @@ spec:
     );
   });
 
+  test("OIDC extra scopes are trimmed and de-duplicated", () => {
+    const { document } = parseClusterDocument(minimal({ cluster: { oidc: { issuerURL: "https://id.example.com", clientID: "k", extraScopes: [" groups", "groups", "email "] } } }), { env: {} });
+    assert.deepEqual(document.spec.cluster.oidc.extraScopes, ["groups", "email"]);
+  });
+
   test("relative kubeconfig and sourceDirectory are rebased on baseDir; ~ and absolute paths kept", () => {
     const { document } = parseClusterDocument(minimal({ cluster: { connection: { kubeconfig: "kube/config" } }, workload: { sourceDirectory: "/abs/k8s" } }), { env: {}, baseDir: "/proj" });
     assert.equal(document.spec.cluster.connection.kubeconfig, "/proj/kube/config");
