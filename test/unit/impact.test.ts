@@ -15,7 +15,7 @@ import {
 } from "../../sdk/impact";
 import { UNKNOWN } from "../../sdk/dynamic/unknown";
 import { isKsailError } from "../../sdk/errors";
-import { redactRegistry } from "../../sdk/spec";
+import { effective, parseClusterDocument, redactRegistry } from "../../sdk/spec";
 
 /** A minimal spec of one combination (zod defaults are not needed: absent fields take KSail's defaults). */
 function spec(combo: Combo, cluster: Record<string, unknown> = {}, hetzner: Record<string, unknown> = {}, workload: Record<string, unknown> = {}) {
@@ -410,5 +410,26 @@ describe("engine decision per class", () => {
     assert.deepEqual(engineDiff(one("reboot-required")), { changes: true });
     assert.deepEqual(engineDiff(one("rolling-recreate")), { changes: true });
     assert.deepEqual(engineDiff(one("recreate-required")), { changes: true, replaces: ["recreateRequired"], deleteBeforeReplace: true });
+  });
+});
+
+describe("the table's defaults agree with the zod model's", () => {
+  // A raw minimal spec and its parsed form (every zod default applied) must compare equal, or a stack
+  // whose state came from one and whose program passes the other would show perpetual diffs.
+  for (const combo of ALL) {
+    test(`${combo}: raw minimal spec ≡ parsed spec`, () => {
+      const raw = spec(combo);
+      const parsed = parseClusterDocument({ apiVersion: "ksail.io/v1alpha1", kind: "Cluster", spec: raw }, { env: {} }).document.spec;
+      assert.deepEqual(got(raw, parsed), []);
+      assert.deepEqual(got(parsed, raw), []);
+      assert.equal(recreateTrigger(raw), recreateTrigger(parsed));
+      assert.deepEqual(groupByClass(raw), groupByClass(parsed));
+    });
+  }
+  test("parsed specs with GitOps: the implied registry matches the spec's effective()", () => {
+    const doc = parseClusterDocument({ apiVersion: "ksail.io/v1alpha1", kind: "Cluster", spec: spec(TD, { gitOpsEngine: "Flux" }) }, { env: {} }).document;
+    const eff = effective(doc.spec, { name: "x" });
+    assert.equal(groupByClass(doc.spec).inPlace["cluster.localRegistry.registry"], eff.cluster.localRegistry.registry);
+    assert.deepEqual(got(doc.spec, eff), []);
   });
 });
