@@ -105,6 +105,25 @@ export async function makeFakePki(): Promise<FakePki> {
   };
 }
 
+/**
+ * Test PKI around a real OS CA from sdk/pki (the cluster's `certs.os`): apid's server certificate and the
+ * bad client certificates are issued with sdk/pki too, so the client's talosconfig can be the one
+ * `deriveAdminCredentials` writes.
+ */
+export async function fakePkiFromOsCa(osCa: Pem): Promise<FakePki> {
+  const pki = await import("../../sdk/pki");
+  const other = await pki.issueCa({ template: "talos", algorithm: "ed25519", subject: { organizations: ["talos"] } });
+  const leaf = (ca: Pem, eku: string[]) =>
+    pki.issueLeaf({ ca, subject: { organizations: ["os:admin"] }, keyUsage: pki.KeyUsage.digitalSignature, extKeyUsages: eku });
+  return {
+    ca: osCa,
+    server: await pki.issueServerCert({ ca: osCa, commonName: "talos-cp-1", dnsNames: ["talos-cp-1"], ips: ["10.5.0.2"] }),
+    admin: await leaf(osCa, [CLIENT_AUTH]),
+    foreign: await leaf(other, [CLIENT_AUTH]),
+    wrongEku: await leaf(osCa, [SERVER_AUTH, CLIENT_AUTH]),
+  };
+}
+
 /** A talosconfig YAML for the fake, written the way Talos writes it (base64 of PEM, Talos key label). */
 export function talosconfigFor(pki: FakePki, endpoint: string, client: Pem = pki.admin, context = "test"): string {
   const b64 = (s: string) => Buffer.from(s).toString("base64");

@@ -2,7 +2,8 @@
 import { test, describe, before, after } from "node:test";
 import * as assert from "node:assert/strict";
 import { Code, TalosClient, type TalosClientOptions } from "../../sdk/distributions/talos/api";
-import { FakeApid, talosconfigFor } from "../fakes/apid";
+import { FakeApid, fakePkiFromOsCa, talosconfigFor } from "../fakes/apid";
+import { deriveAdminCredentials, generateClusterIdentity } from "../../sdk/pki";
 
 const fastRetry = { initialDelayMs: 10, maxDelayMs: 50, deadlineMs: 5_000 };
 
@@ -197,6 +198,34 @@ describe("maintenance mode (insecure, no client certificate)", () => {
       assert.equal(apid.callsOf("ApplyConfiguration").at(-1)!.peerOrg, undefined, "no client certificate was presented");
     } finally {
       c.close();
+      await apid.stop();
+    }
+  });
+});
+
+describe("with the talosconfig sdk/pki derives from the cluster identity", () => {
+  test("Version and Apply succeed as os:admin; a talosconfig from another cluster is refused", async () => {
+    const identity = await generateClusterIdentity("Talos");
+    assert.equal(identity.distribution, "Talos");
+    if (identity.distribution !== "Talos") return;
+    const apid = await FakeApid.start({ pki: await fakePkiFromOsCa(identity.talos.certs.os) });
+    const derive = async (id: Awaited<ReturnType<typeof generateClusterIdentity>>) =>
+      (await deriveAdminCredentials(id, { clusterName: "dev", endpoints: { kubernetes: "https://10.5.0.2:6443", talos: [apid.endpoint], talosNodes: ["10.5.0.2"] } }))
+        .talosconfig!;
+    const talosconfig = await derive(identity);
+    assert.match(Buffer.from(/key: (\S+)/.exec(talosconfig)![1], "base64").toString(), /BEGIN ED25519 PRIVATE KEY/);
+    const c = new TalosClient({ talosconfig, retry: fastRetry });
+    const other = await generateClusterIdentity("Talos");
+    const foreign = new TalosClient({ talosconfig: await derive(other), retry: { ...fastRetry, maxAttempts: 1 } });
+    try {
+      assert.equal(c.endpoint, apid.endpoint, "endpoint taken from the talosconfig");
+      assert.equal((await c.version()).tag, "v1.12.0");
+      assert.equal((await c.applyConfiguration({ data: "version: v1alpha1\n", mode: "AUTO" })).mode, "NO_REBOOT");
+      assert.ok(apid.calls.every((x) => x.peerOrg === "os:admin"));
+      await assert.rejects(foreign.version(), (e: any) => e.code === Code.UNAVAILABLE);
+    } finally {
+      c.close();
+      foreign.close();
       await apid.stop();
     }
   });
