@@ -7,7 +7,7 @@ export type { EffectiveSpec, EffectiveClusterSpec, OnOff, DefaultComponent } fro
 export { expandString, expandDocument, EXPANDED_FIELDS } from "./expand";
 export type { Env, Expanded } from "./expand";
 export { migrateDeprecated } from "./migrate";
-export { parseClusterDocument, validateClusterDocument } from "./parse";
+export { parseClusterDocument, parseSpec, validateClusterDocument } from "./parse";
 export type { ParseOptions, ValidationResult } from "./parse";
 export { loadClusterConfig, validateClusterConfigFile } from "./load";
 export type { LoadedClusterConfig, TalosPatchSet, PatchFile, LoadOptions, FileValidation } from "./load";

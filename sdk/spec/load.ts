@@ -97,10 +97,12 @@ export function validateClusterConfigFile(file: string, options: LoadOptions = {
           checkKind(parsed, rel, "Cluster", "kind.x-k8s.io/", issues);
           config.kindConfig = parsed;
           issues.push(...kindCniIssues(c.cni, parsed, rel));
+          warnings.push(...nodeCountWarnings(countKindNodes(parsed), c.controlPlanes, c.workers, rel));
         } else {
           checkKind(parsed, rel, "Simple", "k3d.io/", issues);
           config.k3dConfig = parsed;
           issues.push(...k3dCniIssues(c.cni, parsed, rel));
+          warnings.push(...nodeCountWarnings(countK3dNodes(parsed), c.controlPlanes, c.workers, rel));
         }
       }
     } else missing(c.distribution === "Vanilla" ? "the Kind configuration" : "the K3d configuration");
@@ -156,4 +158,30 @@ function readPatches(dir: string, baseDir: string, env: Env, issues: Issue[]): P
       }
       return { source, content: value };
     });
+}
+
+/** Node counts declared in kind.yaml (`nodes[].role`), or undefined when it declares none. */
+function countKindNodes(kind: unknown): { controlPlanes: number; workers: number } | undefined {
+  const nodes = (kind as { nodes?: unknown } | null)?.nodes;
+  if (!Array.isArray(nodes) || nodes.length === 0) return undefined;
+  const roles = nodes.map((n) => (n as { role?: unknown } | null)?.role ?? "control-plane");
+  return { controlPlanes: roles.filter((r) => r === "control-plane").length, workers: roles.filter((r) => r === "worker").length };
+}
+
+/** Node counts declared in k3d.yaml (`servers`, `agents`), or undefined when it declares none. */
+function countK3dNodes(k3d: unknown): { controlPlanes: number; workers: number } | undefined {
+  const o = k3d as { servers?: unknown; agents?: unknown } | null;
+  if (typeof o?.servers !== "number" && typeof o?.agents !== "number") return undefined;
+  return { controlPlanes: typeof o.servers === "number" ? o.servers : 1, workers: typeof o.agents === "number" ? o.agents : 0 };
+}
+
+/** KSail replaces the node list of kind.yaml / k3d.yaml with controlPlanes/workers; say so when they differ. */
+function nodeCountWarnings(declared: { controlPlanes: number; workers: number } | undefined, cp: number, workers: number, source: string): Issue[] {
+  if (!declared || (declared.controlPlanes === cp && declared.workers === workers)) return [];
+  return [
+    {
+      path: "spec.cluster.controlPlanes",
+      message: `${source} declares ${declared.controlPlanes} control plane(s) and ${declared.workers} worker(s), but spec.cluster.controlPlanes=${cp} and spec.cluster.workers=${workers} decide the nodes; align the two files`,
+    },
+  ];
 }

@@ -6,7 +6,7 @@ import { keysAt } from "./fields";
 import type * as z from "zod";
 import { formatPath, zodIssues } from "./issues";
 import { migrateDeprecated } from "./migrate";
-import { ClusterDocumentSchema, IGNORED_FIELDS, type ClusterDocument } from "./model";
+import { API_VERSION, ClusterDocumentSchema, IGNORED_FIELDS, KIND, type ClusterDocument, type Spec } from "./model";
 import { DISTRIBUTION_META, KSAIL_PROVIDERS } from "./support";
 import { crossValidate } from "./validate";
 import { DISTRIBUTIONS, type Distribution } from "./enums";
@@ -75,6 +75,16 @@ export function parseClusterDocument(input: unknown, options: ParseOptions = {})
     throw new KsailError(r.issues, `invalid KSail cluster configuration${options.source ? ` in ${options.source}` : ""}:`);
   }
   return { document: r.document, warnings: r.warnings.map(issueLine) };
+}
+
+/**
+ * Parses just a `spec` (an inline spec in a Pulumi program, or an already-parsed `Spec`: parsing is
+ * idempotent). Throws a `KsailError` naming `spec.*` paths.
+ */
+export function parseSpec(spec: unknown, options: ParseOptions & { name?: string } = {}): { spec: Spec; warnings: string[] } {
+  const doc = { apiVersion: API_VERSION, kind: KIND, ...(options.name ? { metadata: { name: options.name } } : {}), spec: spec ?? {} };
+  const { document, warnings } = parseClusterDocument(doc, { source: "the inline spec", ...options });
+  return { spec: document.spec, warnings };
 }
 
 export const issueLine = (i: Issue): string => (i.path ? `${i.path}: ${i.message}` : i.message);

@@ -71,6 +71,14 @@ export function crossValidate(doc: ClusterDocument): Out {
     if (m.containerPort < 1 || m.containerPort > 65535) err(`spec.cluster.talos.extraPortMappings[${i}].containerPort`, `is ${m.containerPort}; must be between 1 and 65535`);
     if (m.hostPort < 0 || m.hostPort > 65535) err(`spec.cluster.talos.extraPortMappings[${i}].hostPort`, `is ${m.hostPort}; must be between 0 (random) and 65535`);
   });
+  const hostPorts = new Map<string, number>();
+  c.talos.extraPortMappings.forEach((m, i) => {
+    if (m.hostPort === 0) return;
+    const key = `${m.hostPort}/${m.protocol}`;
+    const first = hostPorts.get(key);
+    if (first !== undefined) err(`spec.cluster.talos.extraPortMappings[${i}].hostPort`, `host port ${key} is already mapped by extraPortMappings[${first}]; each host port can be published once (use 0 for a random port)`);
+    else hostPorts.set(key, i);
+  });
   if (c.talos.extraPortMappings.length > 0 && p !== "Docker") warn("spec.cluster.talos.extraPortMappings", `only applies to the Docker provider; ignored on ${p}`);
 
   // Talos-only deprecations

@@ -86,6 +86,7 @@ const cases: Case[] = [
   { name: "port mapping out of range", input: edit(docker(), (d) => (d.spec.cluster.talos = { extraPortMappings: [{ containerPort: 70000 }] })), path: "spec.cluster.talos.extraPortMappings[0].containerPort", message: /70000; must be between 1 and 65535/ },
   { name: "port mapping missing containerPort", input: edit(docker(), (d) => (d.spec.cluster.talos = { extraPortMappings: [{ hostPort: 80 }] })), path: "spec.cluster.talos.extraPortMappings[0].containerPort", message: /required/ },
   { name: "port mapping protocol", input: edit(docker(), (d) => (d.spec.cluster.talos = { extraPortMappings: [{ containerPort: 80, protocol: "SCTP" }] })), path: "spec.cluster.talos.extraPortMappings[0].protocol", message: /allowed: TCP, UDP/ },
+  { name: "port mapping host port twice", input: edit(docker(), (d) => (d.spec.cluster.talos = { extraPortMappings: [{ containerPort: 80, hostPort: 8080 }, { containerPort: 81, hostPort: 8080 }] })), path: "spec.cluster.talos.extraPortMappings[1].hostPort", message: /host port 8080\/TCP is already mapped by extraPortMappings\[0\]/ },
   { name: "drainTimeout not a duration", input: edit(base(), (d) => (d.spec.cluster.talos = { drainTimeout: "10 minutes" })), path: "spec.cluster.talos.drainTimeout", message: /Go duration/ },
   { name: "connection.timeout not a duration", input: edit(base(), (d) => (d.spec.cluster.connection = { timeout: "5" })), path: "spec.cluster.connection.timeout", message: /number followed by a unit/ },
   // deprecated fields

@@ -9,6 +9,7 @@ import {
   effective,
   loadClusterConfig,
   parseClusterDocument,
+  parseSpec,
   validateClusterConfigFile,
   validateClusterDocument,
   type Spec,
@@ -242,6 +243,21 @@ describe("effective values (reference §1.7)", () => {
   });
 });
 
+describe("parseSpec (inline specs)", () => {
+  test("parses a bare spec and is idempotent on its own output", () => {
+    const { spec, warnings } = parseSpec({ cluster: { distribution: "Talos", csi: true, talos: { workers: 2 } } }, { env: {} });
+    assert.equal(spec.cluster.csi, "Enabled");
+    assert.equal(spec.cluster.workers, 2);
+    assert.equal(warnings.length, 1);
+    assert.deepEqual(parseSpec(spec, { env: {} }).spec, spec);
+    const prod = loadClusterConfig(path.join(fixtures, "talos/ksail.prod.yaml"), { env: {} });
+    assert.deepEqual(parseSpec(prod.spec, { env: {}, name: prod.name }).spec, prod.spec);
+  });
+  test("errors name spec.* paths", () => {
+    assert.throws(() => parseSpec({ cluster: { workers: "two" } }, { env: {} }), (e: unknown) => isKsailError(e) && e.issues[0].path === "spec.cluster.workers" && /the inline spec/.test(e.message));
+  });
+});
+
 describe("deprecated fields and ignored sections", () => {
   test("talos.controlPlanes/workers migrate when the replacement is unset, with a warning", () => {
     const { document, warnings } = parseClusterDocument(minimal({ cluster: { distribution: "Talos", talos: { controlPlanes: 3, workers: 2 } } }), { env: {} });
@@ -313,6 +329,15 @@ describe("CNI alignment with distribution files", () => {
       }
     });
   }
+  test("node lists in kind.yaml / k3d.yaml that disagree with controlPlanes/workers are warned about", () => {
+    const kind = validateClusterConfigFile(project({ "ksail.yaml": ksail("    workers: 1\n"), "kind.yaml": "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n  - role: control-plane\n  - role: worker\n  - role: worker\n" }), { env: {} });
+    assert.equal(kind.ok, true);
+    assert.deepEqual(kind.config?.warnings, [
+      "spec.cluster.controlPlanes: kind.yaml declares 1 control plane(s) and 2 worker(s), but spec.cluster.controlPlanes=1 and spec.cluster.workers=1 decide the nodes; align the two files",
+    ]);
+    const k3d = validateClusterConfigFile(project({ "ksail.yaml": ksail("    distribution: K3s\n    controlPlanes: 1\n    workers: 2\n"), "k3d.yaml": "apiVersion: k3d.io/v1alpha5\nkind: Simple\nservers: 1\nagents: 2\n" }), { env: {} });
+    assert.deepEqual(k3d.config?.warnings, []);
+  });
   test("an explicit distributionConfig that does not exist is an error; broken patch YAML names the file", () => {
     const r = validateClusterConfigFile(project({ "ksail.yaml": ksail("    distribution: Talos\n    distributionConfig: clusters/talos\n") }), { env: {} });
     assert.match(r.issues.find((i) => i.path === "spec.cluster.distributionConfig")!.message, /"clusters\/talos" does not exist/);
