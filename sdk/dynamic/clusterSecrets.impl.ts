@@ -54,7 +54,16 @@ const REDERIVE_KEYS = ["endpoints", "certLifetimeHours", "renewBeforeHours"] as 
 type Failure = { property: string; reason: string };
 
 const isUnknown = (v: unknown) => containsUnknown(v);
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** JSON with object keys sorted, so that key order (which the wire does not preserve) never shows as a change. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v !== null && typeof v === "object") {
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, e]) => e !== undefined);
+    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, e]) => `${JSON.stringify(k)}:${canonical(e)}`).join(",")}}`;
+  }
+  return JSON.stringify(v) ?? "undefined";
+}
+const same = (a: unknown, b: unknown) => canonical(a) === canonical(b);
 
 function validate(n: Record<string, any>): Failure[] {
   const f: Failure[] = [];

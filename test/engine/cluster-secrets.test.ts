@@ -107,12 +107,19 @@ describe("ClusterSecrets through the dynamic-provider host", () => {
     console.log(`ClusterSecrets Talos create through the host: ${ms} ms`);
   });
 
-  test("same inputs: no change (no update, no replace)", async () => {
+  test("same inputs: no change (no update, no replace), whatever the key order", async () => {
     const s = await host.up(cap.urn, news, s1);
     assert.equal(s.op, "same");
     assert.equal(s.diff?.changes, "none");
-    const p = await host.preview(cap.urn, news, s1);
+    const reordered = { ...news, endpoints: { talosNodes: ["10.5.0.2"], talos: ["127.0.0.1:50000"], kubernetes: "https://127.0.0.1:6443" } };
+    const p = await host.preview(cap.urn, reordered, s1);
     assert.equal(p.op, "same");
+  });
+
+  test("refresh keeps the stored state (nothing outside state to read)", async () => {
+    const r = await host.read(s1.id, cap.urn, s1.outputs, s1.inputs);
+    assert.equal(r.id, s1.id);
+    assert.deepEqual(r.props, s1.outputs);
   });
 
   test("an endpoint change re-derives the credentials in place and keeps the CA material", async () => {
