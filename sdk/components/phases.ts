@@ -84,9 +84,10 @@ export interface InstalledComponents {
   readonly gitOps?: Flux | ArgoCd;
   readonly gates: ClusterReadiness[];
   /**
-   * The installers and gates of each stage, by name, in order. Stages run one after another; everything
-   * inside a stage runs in parallel, so the create critical path is the sum over the stages of the
-   * longest internal chain of one of its members (e.g. CRDs before the chart inside Cilium).
+   * The installers and gates of each stage, by name, in order. Stages run one after another; inside a
+   * stage everything runs in parallel except for inherent orderings (CRDs before a chart, cert-manager
+   * before the policy engine), so the create critical path is the sum over the stages of the longest
+   * chain among the stage's own resources.
    */
   readonly stages: string[][];
 }
@@ -236,7 +237,7 @@ export function installComponents(parent: pulumi.Resource, name: string, plan: C
         ? new Kyverno(`${name}-kyverno`, { context: ctx, ...ov("kyverno") }, opts(pDeps))
         : new Gatekeeper(`${name}-gatekeeper`, { context: ctx, ...ov("gatekeeper") }, opts(pDeps));
     phase1.push(policyEngine);
-    if (!certManager) p1.push(`${name}-${plan.policyEngine.toLowerCase()}`);
+    p1.push(`${name}-${plan.policyEngine.toLowerCase()}`);
   }
   let autoscaler: ClusterAutoscaler | undefined;
   if (plan.autoscaler) {
@@ -252,7 +253,6 @@ export function installComponents(parent: pulumi.Resource, name: string, plan: C
     p1.push(`${name}-cluster-autoscaler`);
   }
   if (p1.length > 0) stages.push(p1);
-  if (certManager && policyEngine) stages.push([`${name}-${plan.policyEngine.toLowerCase()}`]);
 
   // Phase 2: GitOps, behind the full stability gate.
   let gitOps: Flux | ArgoCd | undefined;

@@ -32,9 +32,13 @@ export type GitOpsSource =
       readonly path?: string;
     };
 
-/** KSail's repository name for a source directory: lower-case, path separators kept, other runs → "-". */
+/**
+ * KSail's repository name for a source directory: lower-case, path separators kept, other runs → "-". An
+ * absolute directory (the loader rebases relative ones on the project) contributes its last segment.
+ */
 export function sanitizeRepoName(dir: string): string {
-  const s = dir
+  const rel = dir.startsWith("/") ? (dir.replace(/\/+$/, "").split("/").pop() ?? "") : dir;
+  const s = rel
     .replace(/^\.\/+/, "")
     .replace(/\/+$/, "")
     .toLowerCase()
