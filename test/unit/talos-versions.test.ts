@@ -68,6 +68,9 @@ describe("Talos versions", () => {
     const v = parseTalosVersion("1.12.4");
     assert.equal(talosImage(v), "ghcr.io/siderolabs/talos:v1.12.4");
     assert.equal(talosInstallerImage(v), "ghcr.io/siderolabs/installer:v1.12.4");
+    const schematic = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba";
+    assert.equal(talosInstallerImage(v, schematic), `factory.talos.dev/installer/${schematic}:v1.12.4`);
+    assert.throws(() => talosInstallerImage(v, "not-a-schematic"), /spec\.cluster\.talos\.schematicId: "not-a-schematic" is not an Image Factory schematic ID/);
   });
 
   test("Kubernetes version: default per minor, older allowed, newer rejected", () => {

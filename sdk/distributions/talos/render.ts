@@ -41,8 +41,11 @@ export interface TalosRenderInput {
   /** Local registry reachable from the nodes, e.g. `{host: "talos-default-local-registry:5000", endpoint: "http://talos-default-local-registry:5000"}`. */
   readonly localRegistry?: { readonly host: string; readonly endpoint: string };
   readonly hetzner?: HetznerOptions;
-  /** Metal installs (also the Hetzner ISO route): disk default `/dev/sda`, image default the installer of the Talos version. */
-  readonly install?: { readonly disk?: string; readonly image?: string; readonly wipe?: boolean };
+  /**
+   * Metal installs (also the Hetzner ISO route): disk default `/dev/sda`; image default the installer of
+   * the Talos version, or the Image Factory installer of `schematicId`.
+   */
+  readonly install?: { readonly disk?: string; readonly image?: string; readonly wipe?: boolean; readonly schematicId?: string };
   /** Patch files of the ksail.yaml Talos patch directory. */
   readonly patches?: Partial<TalosPatchSet>;
   /** Inline patches, applied after the files (cluster first, then role). */
@@ -81,7 +84,7 @@ export function renderMachineConfigs(input: TalosRenderInput): RenderedMachineCo
     input.platform === "metal" || input.install
       ? {
           disk: input.install?.disk ?? DEFAULT_INSTALL_DISK,
-          image: input.install?.image ?? talosInstallerImage(version),
+          image: input.install?.image ?? talosInstallerImage(version, input.install?.schematicId),
           wipe: input.install?.wipe ?? false,
         }
       : undefined;

@@ -99,9 +99,21 @@ export function talosImage(v: TalosVersion): string {
   return `${TALOS_IMAGE_REPOSITORY}:${v.tag}`;
 }
 
-/** Installer image for metal installs (`machine.install.image`). */
-export function talosInstallerImage(v: TalosVersion): string {
-  return `${TALOS_INSTALLER_REPOSITORY}:${v.tag}`;
+export const IMAGE_FACTORY_INSTALLER_REPOSITORY = "factory.talos.dev/installer";
+
+/**
+ * Installer image for metal installs (`machine.install.image`): the vanilla installer, or the Image
+ * Factory installer of a schematic (`spec.cluster.talos.schematicId`, which carries the extensions).
+ */
+export function talosInstallerImage(v: TalosVersion, schematicId?: string): string {
+  const id = (schematicId ?? "").trim();
+  if (id === "") return `${TALOS_INSTALLER_REPOSITORY}:${v.tag}`;
+  if (!/^[0-9a-f]{64}$/.test(id)) {
+    throw new KsailError([
+      { path: "spec.cluster.talos.schematicId", message: `"${id}" is not an Image Factory schematic ID (64 lower-case hex characters, the sha256 the factory returns)` },
+    ]);
+  }
+  return `${IMAGE_FACTORY_INSTALLER_REPOSITORY}/${id}:${v.tag}`;
 }
 
 /** Kubernetes version for a Talos version: the given one (validated), else the minor's default. */
