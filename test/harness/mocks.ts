@@ -151,7 +151,10 @@ export interface MockResourceArgsEx extends pulumi.runtime.MockResourceArgs {
 }
 
 export interface MockState {
-  /** Default `<name>-id`. */
+  /**
+   * Default `<name>-id` (also in preview). Return `""` for an unknown id, as a real preview of a create
+   * gives (a provider built from it then has an unknown reference).
+   */
   id?: string;
   /** Extra or overriding outputs (may hold `pulumi.secret(...)` or `UNKNOWN`). */
   outputs?: Record<string, unknown>;

@@ -178,6 +178,19 @@ describe("recordProgram", () => {
     assert.equal(rec.stackOutputs.kubeconfig, UNKNOWN);
   });
 
+  test("preview: state() can make an id unknown, as a real preview of a create does", async () => {
+    const rec = await recordProgram(
+      () => {
+        const p = new k8s.Provider("p", { kubeconfig: "x" });
+        new k8s.helm.v3.Release("r", { chart: "c" }, { provider: p });
+      },
+      { preview: true, state: (a) => (a.type === "pulumi:providers:kubernetes" ? { id: "" } : undefined) },
+    );
+    assert.equal(rec.byName("p").id, undefined);
+    assert.equal(rec.byName("r").options.provider, "p");
+    assert.equal(rec.byName("r").options.providerRef, `${rec.byName("p").urn}::${UNKNOWN}`);
+  });
+
   test("two programs in a row do not share resources, config or mode", async () => {
     const a = await recordProgram(
       () => {
