@@ -1,0 +1,33 @@
+// Re-exports only (STYLE.md §1).
+export { Cilium, type CiliumArgs } from "./cilium";
+export { Calico, type CalicoArgs } from "./calico";
+export { LocalPathProvisioner, type LocalPathProvisionerArgs } from "./localPathProvisioner";
+export { HetznerCsi, type HetznerCsiArgs } from "./hetznerCsi";
+export { HcloudCcm, type HcloudCcmArgs } from "./hcloudCcm";
+export { MetricsServer, type MetricsServerArgs } from "./metricsServer";
+export { MetalLb, type MetalLbArgs } from "./metallb";
+export { CloudProviderKind, type CloudProviderKindArgs } from "./cloudProviderKind";
+export { CertManager, type CertManagerArgs } from "./certManager";
+export { Kyverno, type KyvernoArgs } from "./kyverno";
+export { Gatekeeper, type GatekeeperArgs } from "./gatekeeper";
+export { Flux, type FluxArgs } from "./flux";
+export { ArgoCd, type ArgoCdArgs } from "./argoCd";
+export { ClusterAutoscaler, type ClusterAutoscalerArgs } from "./clusterAutoscaler";
+export { type RegistryCredentials } from "./gitopsSecrets";
+export { type InstallerArgs } from "./release";
+export { clusterProvider, type ClusterProviderArgs } from "./provider";
+export { installComponents, type InstallInputs, type InstalledComponents, type ComponentId } from "./phases";
+export { componentPlan, type ComponentPlan } from "./plan";
+export { type ComponentContext, isHa } from "./context";
+export { deepMerge } from "./merge";
+export { charts, manifests, images, fluxDistribution, type ChartPin, type ChartKey } from "./versions";
+export {
+  chartValues,
+  metallbAddressRange,
+  hcloudClusterConfig,
+  type GitOpsSource,
+  type AutoscalerSettings,
+  type AutoscalerPool,
+  type PoolTaint,
+} from "./values";
+export { ClusterReadiness, type ClusterReadinessArgs, type ReadinessTimeouts } from "../dynamic/clusterReadiness";
