@@ -1,6 +1,6 @@
 // Re-exports only (STYLE.md §1): the cluster identity — secrets bundles, certificate issuing, credentials.
 export * from "./types";
-export { TOKEN_ALPHABET, randomString, bootstrapToken, isBootstrapToken, randomBase64, randomHex } from "./random";
+export { TOKEN_ALPHABET, randomString, bootstrapToken, isBootstrapToken, randomBase64, randomBase64Url, randomHex } from "./random";
 export { pemLabel, toTalosKeyPem, fromTalosKeyPem, pemToBase64, base64ToPem, splitPem } from "./pem";
 export { type KeyAlgorithm, generateKey, privateKeyPem, publicKeyPem, loadPrivateKey } from "./keys";
 export {

@@ -24,7 +24,8 @@ export interface Subject {
 /**
  * Which CA template to use: `talos` mirrors Talos's CAs (KeyUsage certSign+digitalSignature, EKU
  * serverAuth+clientAuth); `kubernetes` mirrors kubeadm/k3s CAs (KeyUsage digitalSignature+keyEncipherment+
- * certSign, no EKU). Both: CA:TRUE critical, KeyUsage critical, random 128-bit serial and SubjectKeyId.
+ * certSign, no EKU). Both: CA:TRUE critical, KeyUsage critical, random 128-bit serial, SubjectKeyId =
+ * SHA-1 of the public key.
  */
 export type CaTemplate = "talos" | "kubernetes";
 
@@ -66,18 +67,20 @@ export async function issueCa(opts: IssueCaOptions): Promise<CertAndKey> {
   const extensions: x509.Extension[] = [
     new x509.KeyUsagesExtension(ku, true),
     new x509.BasicConstraintsExtension(true, undefined, true),
-    new x509.SubjectKeyIdentifierExtension(crypto.randomBytes(16).toString("hex")),
   ];
   if (opts.template === "talos") {
     extensions.splice(1, 0, new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]));
   }
+  const webPublic = await toWebPublicKey(publicKey);
+  // SubjectKeyId = SHA-1 of the public key (RFC 5280 §4.2.1.2 method 1, what Go fills in for CAs).
+  extensions.push(await x509.SubjectKeyIdentifierExtension.create(webPublic));
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
     name: jsonName(opts.subject),
     notBefore: now,
     notAfter: new Date(now.getTime() + (opts.lifetime ?? CA_LIFETIME_MS)),
     signingAlgorithm: signingAlgorithm(privateKey) as never,
-    keys: { privateKey: await toWebPrivateKey(privateKey), publicKey: await toWebPublicKey(publicKey) },
+    keys: { privateKey: await toWebPrivateKey(privateKey), publicKey: webPublic },
     extensions,
   });
   return { cert: certPem(cert), key: privateKeyPem(privateKey) };

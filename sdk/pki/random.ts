@@ -38,6 +38,14 @@ export function randomBase64(bytes = 32): string {
   return crypto.randomBytes(bytes).toString("base64");
 }
 
+/**
+ * `bytes` random bytes, URL-safe base64 with padding (Go's `base64.URLEncoding`; Talos's `cluster.id`, which
+ * also ends up in discovery-service URLs).
+ */
+export function randomBase64Url(bytes = 32): string {
+  return crypto.randomBytes(bytes).toString("base64").replace(/\+/g, "-").replace(/\//g, "_");
+}
+
 /** `bytes` random bytes, lower-case hex. */
 export function randomHex(bytes: number): string {
   return crypto.randomBytes(bytes).toString("hex");

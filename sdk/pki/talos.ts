@@ -2,11 +2,11 @@ import * as YAML from "yaml";
 import { issueCa } from "./issue";
 import { generateKey, privateKeyPem, loadPrivateKey } from "./keys";
 import { base64ToPem, fromTalosKeyPem, pemToBase64, toTalosKeyPem } from "./pem";
-import { bootstrapToken, randomBase64 } from "./random";
+import { bootstrapToken, randomBase64, randomBase64Url } from "./random";
 import type { CertAndKey, TalosSecretsBundle } from "./types";
 
 /**
- * A fresh Talos secrets bundle (contract of Talos ≥ 1.7): cluster id/secret, bootstrap and trustd tokens,
+ * A fresh Talos secrets bundle (contract of Talos ≥ 1.7): cluster id (URL-safe base64) and secret, bootstrap and trustd tokens,
  * secretbox key, the OS CA (Ed25519, O=talos), the Kubernetes, aggregator and etcd CAs (ECDSA P-256,
  * O=kubernetes / empty subject / O=etcd) and the RSA-4096 service-account key. All keys are generated
  * concurrently off the event loop; the RSA key dominates (about 1–3 s).
@@ -21,7 +21,8 @@ export async function generateTalosBundle(opts: { now?: Date } = {}): Promise<Ta
     generateKey("rsa-4096"),
   ]);
   return {
-    cluster: { id: randomBase64(32), secret: randomBase64(32) },
+    // Talos encodes the id URL-safe (it is used in discovery URLs) and the secret with the standard alphabet.
+    cluster: { id: randomBase64Url(32), secret: randomBase64(32) },
     secrets: { bootstrapToken: bootstrapToken(), secretboxEncryptionSecret: randomBase64(32) },
     trustdInfo: { token: bootstrapToken() },
     certs: { etcd, k8s, k8sAggregator, k8sServiceAccount: { key: privateKeyPem(sa.privateKey) }, os },

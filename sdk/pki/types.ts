@@ -13,7 +13,8 @@ export interface CertAndKey {
 
 /** The Talos secrets bundle (contract of Talos ≥ 1.7; reference talos-from-ts.md §1.1). */
 export interface TalosSecretsBundle {
-  readonly cluster: { readonly id: string; readonly secret: string }; // 32 random bytes each, std base64
+  // 32 random bytes each; id URL-safe base64 with padding (Go base64.URLEncoding), secret std base64
+  readonly cluster: { readonly id: string; readonly secret: string };
   readonly secrets: {
     readonly bootstrapToken: string; // [a-z0-9]{6}.[a-z0-9]{16}
     readonly secretboxEncryptionSecret: string; // 32 random bytes, std base64
