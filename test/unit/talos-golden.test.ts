@@ -59,7 +59,7 @@ const CASES: Record<string, Partial<TalosRenderInput>> = {
     platform: "hetzner",
     endpoint: "https://203.0.113.10:6443",
     certSANs: ["10.0.1.2", "10.0.1.3", "10.0.1.4"],
-    hetzner: { vip: "203.0.113.10", apiToken: "token", firewall: { networkCidr: "10.0.0.0/16" } },
+    hetzner: { vip: "203.0.113.10", apiToken: "token", privateNetworkCidr: "10.0.0.0/16", firewall: { networkCidr: "10.0.0.0/16" } },
     install: { disk: "/dev/sda" },
     cni: "Calico",
     metricsServer: true,

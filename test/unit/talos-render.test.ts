@@ -77,7 +77,7 @@ function platformExtras(platform: (typeof PLATFORMS)[number]): Partial<TalosRend
   if (platform === "hetzner") {
     return {
       endpoint: "https://203.0.113.10:6443",
-      hetzner: { vip: "203.0.113.10", apiToken: "hcloud-token-xyz", firewall: { networkCidr: "10.0.0.0/16" } },
+      hetzner: { vip: "203.0.113.10", apiToken: "hcloud-token-xyz", privateNetworkCidr: "10.0.0.0/16", firewall: { networkCidr: "10.0.0.0/16" } },
       certSANs: ["10.0.1.2"],
     };
   }
@@ -295,6 +295,12 @@ describe("Talos render: content", () => {
     assert.equal(w.machine.network, undefined, "the VIP lives on control planes only");
     assert.deepEqual(cp.machine.certSANs, ["127.0.0.1", "203.0.113.10", "10.0.1.2"]);
     assert.equal(cp.machine.install.disk, undefined, "cloud image: no install disk");
+    assert.deepEqual(cp.cluster.etcd.advertisedSubnets, ["10.0.0.0/16"]);
+    assert.deepEqual(cp.machine.kubelet.nodeIP, { validSubnets: ["10.0.0.0/16"] });
+    assert.deepEqual(w.machine.kubelet.nodeIP, { validSubnets: ["10.0.0.0/16"] });
+    const plain = v1(renderMachineConfigs(input({ platform: "hetzner" })).controlPlane);
+    assert.equal(plain.cluster.etcd.advertisedSubnets, undefined);
+    assert.equal(plain.machine.kubelet.nodeIP, undefined);
   });
 
   test("Hetzner ≥ 1.12: VIP as LinkAliasConfig + DHCPv4Config + HCloudVIPConfig; custom NIC selector", () => {
@@ -399,6 +405,7 @@ describe("Talos render: input errors", () => {
     ["VIP without token", { platform: "hetzner", hetzner: { vip: "1.2.3.4" } }, /needs the Hetzner API token/],
     ["mirror without endpoints", { mirrors: [{ host: "docker.io", endpoints: [] }] }, /mirror "docker\.io" needs at least one http/],
     ["bad firewall CIDR", { platform: "hetzner", hetzner: { firewall: { networkCidr: "10.0.0.0" } } }, /spec\.provider\.hetzner\.networkCidr: "10\.0\.0\.0" is not a CIDR/],
+    ["bad private network CIDR", { platform: "hetzner", hetzner: { privateNetworkCidr: "10.0.0.0/33x" } }, /spec\.provider\.hetzner\.networkCidr: "10\.0\.0\.0\/33x" is not a CIDR/],
     ["bad cluster name", { clusterName: "Dev_1" }, /metadata\.name: cluster name "Dev_1"/],
   ];
   for (const [name, over, re] of cases) {

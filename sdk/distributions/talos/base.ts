@@ -37,6 +37,12 @@ export interface HetznerOptions {
   /** `cluster.externalCloudProvider` + kubelet `cloud-provider: external` (for the hcloud CCM). Default true. */
   readonly externalCloudProvider?: boolean;
   /**
+   * CIDR of the Hetzner private network. When set, etcd advertises and kubelets register addresses from it
+   * only (`cluster.etcd.advertisedSubnets`, `machine.kubelet.nodeIP.validSubnets`), so cluster traffic stays
+   * on the private network (what the firewall below expects). Absent = Talos picks addresses itself.
+   */
+  readonly privateNetworkCidr?: string;
+  /**
    * Talos host firewall as KSail sets it on Hetzner: ingress blocked by default; kubelet, trustd, etcd and
    * CNI VXLAN open from the private network; apid and the Kubernetes API open from `allowedCidrs`
    * (default any IPv4/IPv6) on control planes, apid from the private network on workers. Absent = no firewall.
@@ -145,6 +151,7 @@ function machine(role: TalosRole, o: BaseOptions): JsonObject {
     disableManifestsDirectory: true,
   };
   if (Object.keys(extraArgs).length > 0) kubelet.extraArgs = extraArgs;
+  if (o.platform === "hetzner" && o.hetzner?.privateNetworkCidr) kubelet.nodeIP = { validSubnets: [o.hetzner.privateNetworkCidr] };
 
   const m: JsonObject = {
     type: role,
@@ -252,6 +259,7 @@ function cluster(role: TalosRole, o: BaseOptions): JsonObject {
     scheduler: { image: image("kube-scheduler") },
     etcd: { ca: talosCertAndKey(s.certs.etcd, "secrets.certs.etcd") },
   });
+  if (o.platform === "hetzner" && o.hetzner?.privateNetworkCidr) (k.etcd as JsonObject).advertisedSubnets = [o.hetzner.privateNetworkCidr];
   if (o.workers === 0) k.allowSchedulingOnControlPlanes = true;
   if (o.metricsServer) k.inlineManifests = [{ name: APPROVER_NAME, contents: kubeletServingCertApproverManifest() }];
   return k;

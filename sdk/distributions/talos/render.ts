@@ -197,10 +197,13 @@ function checkInput(input: TalosRenderInput): { endpoint: string; endpointHost: 
   }
   const fw = input.hetzner?.firewall;
   const cidr = /^[0-9a-f.:]+\/\d{1,3}$/;
-  for (const [i, c] of (fw ? [fw.networkCidr, ...(fw.allowedCidrs ?? [])] : []).entries()) {
-    if (!cidr.test(c)) {
-      issues.push({ path: i === 0 ? "spec.provider.hetzner.networkCidr" : "spec.provider.hetzner.allowedCidrs", message: `"${c}" is not a CIDR such as 10.0.0.0/16 or ::/0 (lower-case hex for IPv6)` });
-    }
+  const cidrs: [string, string][] = [
+    ...(fw ? [["spec.provider.hetzner.networkCidr", fw.networkCidr] as [string, string]] : []),
+    ...(fw?.allowedCidrs ?? []).map((c) => ["spec.provider.hetzner.allowedCidrs", c] as [string, string]),
+    ...(input.hetzner?.privateNetworkCidr !== undefined ? [["spec.provider.hetzner.networkCidr", input.hetzner.privateNetworkCidr] as [string, string]] : []),
+  ];
+  for (const [field, c] of cidrs) {
+    if (!cidr.test(c)) issues.push({ path: field, message: `"${c}" is not a CIDR such as 10.0.0.0/16 or ::/0 (lower-case hex for IPv6)` });
   }
   for (const [i, m] of (input.mirrors ?? []).entries()) {
     if (!m.host || m.endpoints.length === 0 || m.endpoints.some((e) => !/^https?:\/\//.test(e))) {
