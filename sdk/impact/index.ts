@@ -7,3 +7,4 @@ export { formatJson, formatText, orderedChanges, ICONS } from "./format";
 export { recreateTrigger, groupByClass, redactSpec, type Groups } from "./recreate";
 export { renderImpactMarkdown } from "./docs";
 export { engineDiff, type EngineDiff } from "./decision";
+export { talosPatchChanges, type TalosPatchSide } from "./talosPatches";

@@ -118,6 +118,18 @@ describe("ksail-pulumi diff (as a process)", () => {
     assert.ok(!/swordfish|hunter2/.test(text.stdout), text.stdout);
   });
 
+  test("Talos machine-config patches under distributionConfig are classified too", () => {
+    const r = cli(["diff", fx("patches/ksail-a.yaml"), fx("patches/ksail-b.yaml"), "-o", "json", "--exit-code"]);
+    assert.equal(r.code, 2, r.stderr);
+    const parsed = JSON.parse(r.stdout);
+    assert.deepEqual(fields(parsed.rebootRequired), ["cluster.talos.patches.workers"]);
+    assert.deepEqual(fields(parsed.inPlaceChanges), ["cluster.talos.patches.controlPlanes"]);
+    assert.match(parsed.rebootRequired[0].reason, /machine\.files: reboot/);
+    const recreate = JSON.parse(cli(["diff", fx("patches/ksail-a.yaml"), fx("patches/ksail-c.yaml"), "-o", "json"]).stdout);
+    assert.deepEqual(fields(recreate.recreateRequired), ["cluster.talos.patches.controlPlanes", "cluster.talos.patches.workers"]);
+    assert.match(recreate.recreateRequired[0].reason, /podSubnets: immutable/);
+  });
+
   test("invalid input: exit 1, the validation messages on stderr, nothing on stdout", () => {
     const r = cli(["diff", fx("talos-hetzner.yaml"), fx("invalid.yaml"), "-o", "json", "--exit-code"]);
     assert.equal(r.code, 1);

@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import type { Issue } from "../../errors";
-import { classify, formatJson, formatText } from "../../impact";
+import { comboOf, diffSpecs, formatJson, formatText, summarize, talosPatchChanges } from "../../impact";
 import { validateClusterConfigFile, type LoadedClusterConfig } from "../../spec";
 import type { SetExitCode } from "./index";
 
@@ -18,7 +18,7 @@ function load(file: string): LoadedClusterConfig | undefined {
 /**
  * `ksail-pulumi diff OLD NEW [--output text|json] [--exit-code]`: the update impact of going from the
  * last-applied ksail.yaml (OLD) to the desired one (NEW), classified by the impact table for NEW's
- * distribution × provider. JSON is KSail's shape and the only thing on stdout. Exit codes: 0 ok,
+ * distribution × provider, plus (Talos) the machine-config patches under `distributionConfig`. JSON is KSail's shape and the only thing on stdout. Exit codes: 0 ok,
  * 1 invalid input (every problem on stderr), 2 with `--exit-code` when there is any change.
  */
 export function registerDiff(program: Command, setExitCode: SetExitCode): void {
@@ -39,7 +39,12 @@ export function registerDiff(program: Command, setExitCode: SetExitCode): void {
         setExitCode(1);
         return;
       }
-      const summary = classify(before.spec, after.spec);
+      const changes = diffSpecs(before.spec, after.spec);
+      if (comboOf(after.spec).startsWith("Talos/")) {
+        const side = (c: LoadedClusterConfig) => ({ patches: c.talosConfigPatches, controlPlanes: c.spec.cluster.controlPlanes, workers: c.spec.cluster.workers });
+        changes.push(...talosPatchChanges(side(before), side(after), after.spec.cluster.talos.version));
+      }
+      const summary = summarize(changes);
       process.stdout.write(opts.output === "json" ? formatJson(summary) : formatText(summary, `🔍 Update impact: ${oldFile} → ${newFile}`));
       setExitCode(opts.exitCode && summary.totalChanges > 0 ? 2 : 0);
     });
