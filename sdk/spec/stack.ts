@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumiType from "@pulumi/pulumi";
 import { KsailError } from "../errors";
 import { isObject } from "./expand";
 import { loadClusterConfig, type LoadedClusterConfig } from "./load";
@@ -12,6 +12,8 @@ import { parseClusterDocument } from "./parse";
  * structured spec (a whole Cluster document, or just its `spec`). Exactly one of the two must be set.
  */
 export function clusterConfigFromStack(namespace = "ksail"): LoadedClusterConfig {
+  // Loaded on use: the CLI shares this module and must not pay for the Pulumi SDK.
+  const pulumi = require("@pulumi/pulumi") as typeof pulumiType;
   const cfg = new pulumi.Config(namespace);
   const file = cfg.get("config");
   const cluster = cfg.getObject<unknown>("cluster");
