@@ -45,8 +45,45 @@ export function renderImpactMarkdown(): string {
     const note = rule.note ? ` (${rule.note})` : "";
     out.push(`| \`${rule.field}\` | ${COMBOS.map((c) => LABEL[rule.cells[c]]).join(" | ")} | ${esc(reason + note)} |`);
   }
+  out.push(
+    "",
+    "## Talos machine-config patches",
+    "",
+    "`ksail-pulumi diff` also compares the Talos patches under `distributionConfig` (`cluster/`, `control-planes/`,",
+    "`workers/`): one row per role, `cluster.talos.patches.controlPlanes` / `cluster.talos.patches.workers`, classified",
+    "by the Talos machine-config classifier (live → 🟢 in-place, reboot → 🟡 reboot-required, immutable → 🔴",
+    "recreate-required; a patch that cannot be evaluated offline counts as reboot-required). In a Pulumi program the",
+    "per-node `TalosMachine` resources classify the rendered configs themselves.",
+  );
   out.push("", "## Never compared", "", "| Field | Why |", "|---|---|");
   for (const [field, why] of Object.entries(NEVER_COMPARED)) out.push(`| \`${field}\` | ${esc(why)} |`);
   out.push("");
   return out.join("\n");
+}
+
+/** Words for a class in JSDoc impact lines (STYLE.md §2). */
+const IMPACT_WORDS: Readonly<Record<ImpactCell, string>> = {
+  "in-place": "Applied in place",
+  "reboot-required": "Nodes reboot",
+  "rolling-recreate": "Nodes are replaced one at a time",
+  "recreate-required": "Recreates the cluster",
+  "n/a": "Not applicable",
+};
+
+/**
+ * The JSDoc impact line of a table field (STYLE.md §2), e.g. `impactLine("cluster.cni")` → "Applied in place",
+ * `impactLine("cluster.workers")` → "Recreates the cluster on Vanilla/Docker; applied in place on K3s/Docker,
+ * Talos/Docker, Talos/Hetzner". Undefined for fields the table does not hold.
+ */
+export function impactLine(field: string): string | undefined {
+  const rule = IMPACT_TABLE.find((r) => r.field === field);
+  if (!rule) return undefined;
+  const byClass = new Map<ImpactCell, string[]>();
+  for (const c of COMBOS) if (rule.cells[c] !== "n/a") byClass.set(rule.cells[c], [...(byClass.get(rule.cells[c]) ?? []), c]);
+  if (byClass.size === 1) return IMPACT_WORDS[[...byClass.keys()][0]];
+  const parts = [...byClass].map(([cls, combos], i) => {
+    const words = IMPACT_WORDS[cls];
+    return `${i === 0 ? words : words.charAt(0).toLowerCase() + words.slice(1)} on ${combos.join(", ")}`;
+  });
+  return parts.join("; ");
 }

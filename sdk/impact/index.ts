@@ -5,6 +5,6 @@ export { UNKNOWN_DISPLAY, type SpecLike } from "./values";
 export { classify, diffSpecs, comboOf, summarize, emptySummary } from "./classify";
 export { formatJson, formatText, orderedChanges, ICONS } from "./format";
 export { recreateTrigger, groupByClass, redactSpec, type Groups } from "./recreate";
-export { renderImpactMarkdown } from "./docs";
+export { renderImpactMarkdown, impactLine } from "./docs";
 export { engineDiff, type EngineDiff } from "./decision";
 export { talosPatchChanges, type TalosPatchSide } from "./talosPatches";

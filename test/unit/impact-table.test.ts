@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { COMBOS, IMPACT_TABLE, NEVER_COMPARED, reasonOf, renderImpactMarkdown, ruleFor } from "../../sdk/impact";
+import { COMBOS, IMPACT_TABLE, impactLine, NEVER_COMPARED, reasonOf, renderImpactMarkdown, ruleFor } from "../../sdk/impact";
 import { DEPRECATED_FIELDS, IGNORED_FIELDS, specFieldPaths } from "../../sdk/spec";
 
 /** Model leaf paths relative to `spec` (`metadata.name` stays as it is). */
@@ -73,5 +73,15 @@ describe("docs/impact.md", () => {
       "docs/impact.md is stale; regenerate: npm run build && node -e 'process.stdout.write(require(\"./dist/sdk/impact\").renderImpactMarkdown())' > docs/impact.md",
     );
     for (const rule of IMPACT_TABLE) assert.ok(expected.includes(`\`${rule.field}\``));
+  });
+});
+
+describe("impactLine (JSDoc impact lines, STYLE.md §2)", () => {
+  test("one class → its words; several → per combination; unknown field → undefined", () => {
+    assert.equal(impactLine("cluster.cni"), "Applied in place");
+    assert.equal(impactLine("provider.hetzner.location"), "Recreates the cluster");
+    assert.equal(impactLine("cluster.workers"), "Recreates the cluster on Vanilla/Docker; applied in place on K3s/Docker, Talos/Docker, Talos/Hetzner");
+    assert.equal(impactLine("cluster.talos.version"), "Recreates the cluster on Talos/Docker; nodes reboot on Talos/Hetzner");
+    assert.equal(impactLine("cluster.connection"), undefined);
   });
 });
