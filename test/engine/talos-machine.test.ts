@@ -235,3 +235,49 @@ describe("TalosMachine on Docker: a reboot is a container restart", () => {
     assert.equal(apid.calls.length, before, "delete on Docker makes no API call");
   });
 });
+
+describe("TalosMachine on metal/ISO: the first apply goes to the maintenance-mode API", () => {
+  test("create applies insecurely (AUTO → install + reboot), then waits for the configured node over mTLS", async () => {
+    const maintenance = await FakeApid.start({ maintenance: true });
+    const pki = maintenance.pki;
+    const port = maintenance.port;
+    let configured: FakeApid | undefined;
+    // The node installs and reboots after the insecure apply: swap the maintenance server for a configured
+    // apid (client certificates required) on the same port, as the real node comes back.
+    const swap = (async () => {
+      while (maintenance.config === undefined) await new Promise((r) => setTimeout(r, 50));
+      await maintenance.stop();
+      configured = await FakeApid.start({ pki, port, initialConfig: maintenance.config, hostname: "prod-cp-1" });
+    })();
+    const cap = await captureProvider(
+      () =>
+        new TalosMachine("prod-cp-1", {
+          node: { name: "prod-cp-1", role: "controlplane", platform: "metal", endpoint: `127.0.0.1:${port}` },
+          talosVersion: "1.12.0",
+          config: cfg(),
+          talosconfig: talosconfigFor(pki, `127.0.0.1:${port}`),
+          maintenance: true,
+          timeouts: { apiSeconds: 20, rebootSeconds: 20 },
+        }),
+    );
+    const host = await startProviderHost();
+    try {
+      const s = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
+      await swap;
+      assert.equal(s.op, "create");
+      assert.equal(s.outputs.appliedMode, "REBOOT");
+      const apply = maintenance.callsOf("ApplyConfiguration");
+      assert.equal(apply.length, 1);
+      assert.equal(apply[0].request.mode, "AUTO");
+      assert.equal(apply[0].peerOrg, undefined, "no client certificate in maintenance mode");
+      assert.equal(configured!.config, cfg());
+      assert.ok(configured!.callsOf("Version").length >= 1, "waited for the configured node over mTLS");
+      assert.ok(configured!.calls.every((c) => c.peerOrg === "os:admin"));
+      await host.waitForOutput(/applying the first config insecurely \(maintenance mode\)/);
+    } finally {
+      await host.close();
+      await maintenance.stop();
+      await configured?.stop();
+    }
+  });
+});
