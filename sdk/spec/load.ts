@@ -96,11 +96,13 @@ export function validateClusterConfigFile(file: string, options: LoadOptions = {
         if (c.distribution === "Vanilla") {
           checkKind(parsed, rel, "Cluster", "kind.x-k8s.io/", issues);
           config.kindConfig = parsed;
+          reconcileName(config, (parsed as { name?: unknown } | null)?.name, `${rel} name`, issues);
           issues.push(...kindCniIssues(c.cni, parsed, rel));
           warnings.push(...nodeCountWarnings(countKindNodes(parsed), c.controlPlanes, c.workers, rel));
         } else {
           checkKind(parsed, rel, "Simple", "k3d.io/", issues);
           config.k3dConfig = parsed;
+          reconcileName(config, (parsed as { metadata?: { name?: unknown } } | null)?.metadata?.name, `${rel} metadata.name`, issues);
           issues.push(...k3dCniIssues(c.cni, parsed, rel));
           warnings.push(...nodeCountWarnings(countK3dNodes(parsed), c.controlPlanes, c.workers, rel));
         }
@@ -108,6 +110,7 @@ export function validateClusterConfigFile(file: string, options: LoadOptions = {
     } else missing(c.distribution === "Vanilla" ? "the Kind configuration" : "the K3d configuration");
   } else if (c.distribution === "Talos") {
     if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {
+      warnings.push(...strayTalosEntries(target, baseDir));
       const set: TalosPatchSet = {
         cluster: readPatches(path.join(target, "cluster"), baseDir, env, issues),
         controlPlanes: readPatches(path.join(target, "control-planes"), baseDir, env, issues),
@@ -184,4 +187,26 @@ function nodeCountWarnings(declared: { controlPlanes: number; workers: number } 
       message: `${source} declares ${declared.controlPlanes} control plane(s) and ${declared.workers} worker(s), but spec.cluster.controlPlanes=${cp} and spec.cluster.workers=${workers} decide the nodes; align the two files`,
     },
   ];
+}
+
+/** kind.yaml `name` / k3d.yaml `metadata.name` name the cluster too: adopt it, or refuse a second, different name. */
+function reconcileName(config: LoadedClusterConfig, fileName: unknown, where: string, issues: Issue[]): void {
+  if (typeof fileName !== "string" || fileName === "") return;
+  if (config.name === undefined) config.name = fileName;
+  else if (config.name !== fileName) {
+    issues.push({ path: "metadata.name", message: `is "${config.name}" but ${where} is "${fileName}"; a cluster has one name, make them equal (or drop one)` });
+  }
+}
+
+const TALOS_SUBDIRS = new Set(["cluster", "control-planes", "workers"]);
+
+/** Entries of the Talos patch directory that are never applied (patches live in cluster/, control-planes/, workers/). */
+function strayTalosEntries(dir: string, baseDir: string): Issue[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => (e.isDirectory() && !TALOS_SUBDIRS.has(e.name)) || (e.isFile() && /\.ya?ml$/.test(e.name)))
+    .map((e) => ({
+      path: path.relative(baseDir, path.join(dir, e.name)).split(path.sep).join("/"),
+      message: `is not applied: Talos patches go in ${[...TALOS_SUBDIRS].map((d) => `${d}/`).join(", ")}; move it there`,
+    }));
 }

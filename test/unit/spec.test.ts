@@ -338,6 +338,22 @@ describe("CNI alignment with distribution files", () => {
     const k3d = validateClusterConfigFile(project({ "ksail.yaml": ksail("    distribution: K3s\n    controlPlanes: 1\n    workers: 2\n"), "k3d.yaml": "apiVersion: k3d.io/v1alpha5\nkind: Simple\nservers: 1\nagents: 2\n" }), { env: {} });
     assert.deepEqual(k3d.config?.warnings, []);
   });
+  test("kind.yaml / k3d.yaml names: adopted when metadata.name is absent, refused when different", () => {
+    const kindFile = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: from-kind\n";
+    const adopted = validateClusterConfigFile(project({ "ksail.yaml": ksail("    cni: Default\n"), "kind.yaml": kindFile }), { env: {} });
+    assert.equal(adopted.config?.name, "from-kind");
+    const clash = validateClusterConfigFile(project({ "ksail.yaml": ksail("    cni: Default\n").replace("spec:", "metadata:\n  name: other\nspec:"), "kind.yaml": kindFile }), { env: {} });
+    assert.deepEqual(clash.issues.map((i) => i.path), ["metadata.name"]);
+    assert.match(clash.issues[0].message, /is "other" but kind\.yaml name is "from-kind"/);
+    const k3d = validateClusterConfigFile(project({ "ksail.yaml": ksail("    distribution: K3s\n"), "k3d.yaml": "apiVersion: k3d.io/v1alpha5\nkind: Simple\nmetadata:\n  name: k3s-x\n" }), { env: {} });
+    assert.equal(k3d.config?.name, "k3s-x");
+  });
+  test("stray entries in the Talos patch directory are warned about", () => {
+    const r = validateClusterConfigFile(project({ "ksail.yaml": ksail("    distribution: Talos\n"), "talos/controlplane/a.yaml": "machine: {}\n", "talos/patch.yaml": "machine: {}\n", "talos/README.md": "x" }), { env: {} });
+    assert.equal(r.ok, true);
+    assert.deepEqual(r.warnings.map((w) => w.path).sort(), ["talos/controlplane", "talos/patch.yaml"]);
+    assert.match(r.warnings[0].message, /is not applied: Talos patches go in cluster\/, control-planes\/, workers\//);
+  });
   test("an explicit distributionConfig that does not exist is an error; broken patch YAML names the file", () => {
     const r = validateClusterConfigFile(project({ "ksail.yaml": ksail("    distribution: Talos\n    distributionConfig: clusters/talos\n") }), { env: {} });
     assert.match(r.issues.find((i) => i.path === "spec.cluster.distributionConfig")!.message, /"clusters\/talos" does not exist/);
