@@ -3,3 +3,6 @@ export * from "./errors";
 export * from "./spec";
 export * from "./pki";
 export * from "./impact";
+export * as talosApi from "./distributions/talos/api";
+export { TalosMachine, type TalosMachineArgs, type MachineNode, type MachinePlatform, type MachineRole } from "./dynamic/talosMachine";
+export { TalosBootstrap, type TalosBootstrapArgs } from "./dynamic/talosBootstrap";
