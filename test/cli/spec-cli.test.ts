@@ -18,9 +18,17 @@ const root = repoRoot();
 const bin = path.join(root, "bin/ksail-pulumi.js");
 const fx = (f: string) => path.join("test/fixtures/spec", f);
 
-/** Runs the packaged CLI (bin → dist/sdk/cli/main.js) as a separate process, from the repo root. */
+/**
+ * Runs the packaged CLI (bin → dist/sdk/cli/main.js) as a separate process, from the repo root. When this
+ * test was compiled into another output directory, the same launch runs that directory's CLI instead.
+ */
+const compiledMain = path.resolve(__dirname, "../../sdk/cli/main.js");
+const launcher =
+  compiledMain === path.join(root, "dist/sdk/cli/main.js")
+    ? [bin]
+    : ["-e", `require(${JSON.stringify(compiledMain)}).main(process.argv.slice(1)).then((c) => process.exit(c))`];
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: "utf8", env: { ...process.env, RELEASE_TAG: "" } });
+  const r = spawnSync(process.execPath, [...launcher, ...args], { cwd: root, encoding: "utf8", env: { ...process.env, RELEASE_TAG: "" } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
