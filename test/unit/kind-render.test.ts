@@ -2,6 +2,9 @@ import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as YAML from "yaml";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import {
   KIND_PATHS,
   kubeadmApiVersion,
@@ -176,6 +179,37 @@ describe("bootstrap script, unit and drop-in", () => {
       assert.equal(r.status, 0, `${mode}: ${r.stderr}`);
     }
   });
+  const analyze = spawnSync("systemd-analyze", ["--version"], { timeout: 10_000 });
+  const systemUnits = ["/lib/systemd/system", "/usr/lib/systemd/system"].find((d) => fs.existsSync(path.join(d, "multi-user.target")));
+  test(
+    "systemd accepts the unit and the multi-user.target drop-in (systemd-analyze verify)",
+    { skip: analyze.status !== 0 ? "systemd-analyze not installed" : !systemUnits ? "no systemd unit directory to verify against" : false },
+    () => {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-unit-"));
+      try {
+        const put = (p: string, content: string, mode = 0o644) => {
+          fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
+          fs.writeFileSync(path.join(root, p), content, { mode });
+        };
+        put(KIND_PATHS.unit, renderBootstrapUnit());
+        put(KIND_PATHS.dropIn, renderBootstrapDropIn());
+        put(KIND_PATHS.script, renderBootstrapScript({ ...common, mode: "init", defaultCni: true }), 0o755);
+        fs.mkdirSync(path.join(root, "usr/lib/systemd"), { recursive: true });
+        fs.symlinkSync(systemUnits!, path.join(root, "usr/lib/systemd/system"));
+        for (const unit of [KIND_PATHS.unit, "multi-user.target"]) {
+          const r = spawnSync("systemd-analyze", ["verify", "--man=no", `--root=${root}`, unit], { encoding: "utf8", timeout: 30_000 });
+          assert.equal(r.status, 0, `${unit}: ${r.stderr}`);
+          assert.equal(r.stderr.trim(), "", `${unit}: systemd reported problems`);
+        }
+        // and it does complain about a broken unit, so the check above is meaningful
+        put(KIND_PATHS.unit, renderBootstrapUnit().replace("Type=oneshot", "Type=bogus"));
+        const bad = spawnSync("systemd-analyze", ["verify", "--man=no", `--root=${root}`, KIND_PATHS.unit], { encoding: "utf8", timeout: 30_000 });
+        assert.match(bad.stderr, /Failed to parse service type/);
+      } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
   test("Cilium/Calico: no default CNI", () => {
     const s = renderBootstrapScript({ ...common, mode: "init", defaultCni: false });
     assert.doesNotMatch(s, /default-cni\.yaml/);
