@@ -95,7 +95,27 @@ async function apply(i: TalosMachineInputs, mode: ApplyMode, insecure = false): 
   }
 }
 
-async function reboot(i: TalosMachineInputs): Promise<void> {
+/**
+ * One disruptive operation (reboot, upgrade) at a time per provider process: the engine runs every
+ * dynamic resource of a `pulumi up` in one provider host, so machines updated in parallel queue here.
+ * Inside the lock the node's own health gate runs again, after the previous node came back.
+ */
+let disruptiveQueue: Promise<unknown> = Promise.resolve();
+function disruptive<T>(i: TalosMachineInputs, what: string, fn: () => Promise<T>): Promise<T> {
+  const run = disruptiveQueue.then(async () => {
+    log(i.node.name, `${what}: health gate`);
+    await waitHealthy(i, `before the ${what}`, budgets(i).apiMs);
+    return fn();
+  });
+  disruptiveQueue = run.catch(() => undefined);
+  return run;
+}
+
+function reboot(i: TalosMachineInputs): Promise<void> {
+  return disruptive(i, "reboot", () => rebootNow(i));
+}
+
+async function rebootNow(i: TalosMachineInputs): Promise<void> {
   if (i.node.platform === "docker") {
     const name = i.node.containerName ?? i.node.name;
     log(i.node.name, `restarting container ${name} (Talos cannot reboot inside a container)`);
@@ -198,23 +218,25 @@ export const handler = {
     if (plan.reboot) await reboot(news);
     let tag = String(olds.talosVersionReported ?? "");
     if (plan.upgrade) {
-      const cl = client(news);
-      try {
-        log(name, `upgrading to ${plan.upgrade}`);
-        await cl.upgrade({ image: plan.upgrade, preserve: true });
-      } finally {
-        cl.close();
-      }
-      tag = await waitReboot(news, "upgrade");
-      const want = /:(v\d+\.\d+\.\d+[^@]*)/.exec(plan.upgrade)?.[1];
-      if (want && tag !== want) {
-        const deadline = Date.now() + rebootMs;
-        while (tag !== want && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 2_000));
-          tag = await waitHealthy(news, "upgrade", rebootMs);
+      const image = plan.upgrade;
+      tag = await disruptive(news, "upgrade", async () => {
+        const cl = client(news);
+        try {
+          log(name, `upgrading to ${image}`);
+          await cl.upgrade({ image, preserve: true });
+        } finally {
+          cl.close();
         }
-        if (tag !== want) throw new Error(`${name}: after the upgrade the node reports ${tag}, expected ${want}`);
-      }
+        let t = await waitReboot(news, "upgrade");
+        const want = /:(v\d+\.\d+\.\d+[^@]*)/.exec(image)?.[1];
+        const deadline = Date.now() + rebootMs;
+        while (want && t !== want && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 2_000));
+          t = await waitHealthy(news, "upgrade", rebootMs);
+        }
+        if (want && t !== want) throw new Error(`${name}: after the upgrade the node reports ${t}, expected ${want}`);
+        return t;
+      });
     } else if (plan.reboot || plan.apply !== "none") {
       tag = await waitHealthy(news, "after the change", rebootMs);
     }

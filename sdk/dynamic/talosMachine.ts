@@ -45,10 +45,12 @@ export interface TalosMachineArgs {
  * impact class of a config change: `~ update [diff: ~inPlace]`, `~ update [diff: ~rebootRequired]` or
  * `+- replace [diff: ~recreateRequired]`, and prints the classifier's reasons as a diagnostic.
  *
- * Reboots never overlap: give each machine `dependsOn` the previous one in the cluster's reboot chain
- * (control planes first, one by one, then workers). Pulumi then updates them in order, and every
- * update returns only after its node answers the API again and, for a control plane, lists its etcd
- * members — so the next node reboots only once the previous one is healthy and etcd keeps quorum.
+ * Reboots and upgrades never overlap: the provider runs one disruptive operation at a time (all dynamic
+ * resources of a `pulumi up` share one provider process), and each one starts with a health gate and
+ * returns only after its node answers the API again and, for a control plane, lists its etcd members —
+ * so the next node reboots only once the previous one is healthy and etcd keeps quorum. For a fixed
+ * order (control planes first, then workers), also give each machine `dependsOn` the previous one in
+ * that chain (this serializes creates too).
  *
  * @example
  * const cp1 = new TalosMachine("dev-cp-1", { node: { name: "dev-controlplane-1", role: "controlplane",

@@ -122,7 +122,7 @@ describe("TalosMachine through the dynamic-provider host (hcloud control plane)"
     const from = apid.calls.length;
     state = await host.up(cap.urn, next, state);
     const seq = methods(apid, from);
-    assert.deepEqual(seq.slice(0, 5), ["Version", "EtcdMemberList", "Apply:STAGED", "EtcdForfeitLeadership", "Reboot"]);
+    assert.deepEqual(seq.slice(0, 7), ["Version", "EtcdMemberList", "Apply:STAGED", "Version", "EtcdMemberList", "EtcdForfeitLeadership", "Reboot"]);
     // then: the node goes down (Unavailable) and comes back; the update returns only after etcd answers
     assert.equal(seq.at(-1), "EtcdMemberList");
     assert.equal(apid.reboots, reboots + 1);
@@ -278,6 +278,51 @@ describe("TalosMachine on metal/ISO: the first apply goes to the maintenance-mod
       await host.close();
       await maintenance.stop();
       await configured?.stop();
+    }
+  });
+});
+
+describe("TalosMachine: reboots of machines updated in parallel never overlap", () => {
+  test("two control planes with reboot-required changes at once reboot one after the other, each after a health gate", async () => {
+    const a = await FakeApid.start({ hostname: "cp-a", downCallsAfterReboot: 3 });
+    const b = await FakeApid.start({ hostname: "cp-b", downCallsAfterReboot: 3 });
+    a.bootstrapped = b.bootstrapped = true;
+    const capOf = (name: string, apid: FakeApid) =>
+      captureProvider(
+        () =>
+          new TalosMachine(name, {
+            node: { name, role: "controlplane", platform: "hcloud", endpoint: apid.endpoint },
+            talosVersion: "1.12.0",
+            config: cfg(),
+            talosconfig: talosconfigFor(apid.pki, apid.endpoint),
+            timeouts: { apiSeconds: 20, rebootSeconds: 20 },
+          }),
+      );
+    const [ca, cb] = [await capOf("cp-a", a), await capOf("cp-b", b)];
+    const host = await startProviderHost();
+    try {
+      const [sa, sb] = await Promise.all([host.up(ca.urn, { ...ca.inputs, __provider: ca.provider }), host.up(cb.urn, { ...cb.inputs, __provider: cb.provider })]);
+      const changed = cfg({ env: "rolled" });
+      const [ua, ub] = await Promise.all([
+        host.up(ca.urn, { ...ca.inputs, config: changed, __provider: ca.provider }, sa),
+        host.up(cb.urn, { ...cb.inputs, config: changed, __provider: cb.provider }, sb),
+      ]);
+      assert.equal(ua.outputs.lastChange, "reboot");
+      assert.equal(ub.outputs.lastChange, "reboot");
+      const rebootAt = (f: FakeApid) => f.callsOf("Reboot")[0].at;
+      const [first, second] = rebootAt(a) < rebootAt(b) ? [a, b] : [b, a];
+      const firstBackHealthy = first.callsOf("EtcdMemberList").at(-1)!.at;
+      assert.ok(
+        rebootAt(second) >= firstBackHealthy,
+        `second reboot at ${rebootAt(second)} must follow the first node's post-reboot etcd check at ${firstBackHealthy}`,
+      );
+      // The second node passed its own health gate after the first one came back.
+      const gate = second.calls.filter((c) => c.method === "EtcdMemberList" && c.at >= firstBackHealthy && c.at <= rebootAt(second));
+      assert.ok(gate.length >= 1, "health gate of the second node inside the lock");
+    } finally {
+      await host.close();
+      await a.stop();
+      await b.stop();
     }
   });
 });

@@ -169,6 +169,8 @@ export interface RecordedCall {
   readonly metadata: Record<string, string[]>;
   /** Organization of the client certificate (undefined in maintenance mode). */
   readonly peerOrg?: string;
+  /** When the call arrived (Date.now()). */
+  readonly at: number;
 }
 
 export interface FakeApidOptions {
@@ -319,7 +321,7 @@ export class FakeApid {
     for (const [k, v] of Object.entries(call.metadata.getMap())) md[k] = String(v).split(",");
     const peer = call.getAuthContext()?.sslPeerCertificate;
     const org = peer?.subject?.O as string | undefined;
-    this.calls.push({ method, request: call.request, metadata: md, peerOrg: org });
+    this.calls.push({ method, request: call.request, metadata: md, peerOrg: org, at: Date.now() });
     const status = (code: number, details: string): grpc.StatusObject => ({ code, details, metadata: new grpc.Metadata() });
     if (!this.opts.maintenance) {
       const eku: string[] = peer?.ext_key_usage ?? [];
