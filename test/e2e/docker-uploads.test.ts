@@ -1,0 +1,139 @@
+// L3/L4 against a real Docker daemon: the upload mechanics the Docker node design relies on (reference
+// kind-k3s-bootstrap C0, items marked "verify"). Files are sent exactly as the Docker provider sends them
+// (PUT /containers/{id}/archive?path=/ between create and start, tar entries named by absolute path) into a
+// container shaped like a K3s first server and a Kind control plane (same tmpfs and volume layout), then read
+// back after start. Skips with the reason when no daemon answers or no probe image can be built locally
+// (busybox imported with `docker import`; nothing is pulled).
+import { describe, test, after } from "node:test";
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as os from "node:os";
+import * as path from "node:path";
+import { tarFiles } from "../fixtures/docker/tar";
+import { k3sNodeFiles } from "../../sdk/distributions/k3s";
+import { kindNodeFiles } from "../../sdk/distributions/kind";
+import { dockerSocketPath } from "../../sdk/dynamic/docker-engine";
+import { kindFacts } from "../../sdk/providers/docker-nodes";
+import { planDockerCluster } from "../../sdk/providers/docker-plan";
+import { k3sPki, kubeadmPki } from "../fixtures/docker/record";
+
+const IMAGE = "ksail-upload-probe:1";
+const docker = (args: string[], timeout = 60_000) => spawnSync("docker", args, { encoding: "utf8", timeout });
+
+function skipReason(): string | undefined {
+  let sock: string;
+  try {
+    sock = dockerSocketPath();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (!fs.existsSync(sock)) return `no Docker daemon socket at ${sock}`;
+  const info = docker(["info", "--format", "{{.ServerVersion}}"], 15_000);
+  if (info.status !== 0) return `Docker daemon not answering: ${(info.stderr || String(info.error)).trim().split("\n").pop()}`;
+  if (docker(["image", "inspect", IMAGE]).status === 0) return undefined;
+  const busybox = ["/bin/busybox", "/usr/bin/busybox"].find((p) => fs.existsSync(p));
+  if (!busybox) return "no busybox binary to build a local probe image (install busybox-static)";
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-probe-"));
+  try {
+    fs.mkdirSync(path.join(root, "bin"));
+    fs.copyFileSync(busybox, path.join(root, "bin/busybox"));
+    fs.chmodSync(path.join(root, "bin/busybox"), 0o755);
+    for (const c of ["sh", "cat", "ls", "stat", "test"]) fs.symlinkSync("busybox", path.join(root, "bin", c));
+    const tar = spawnSync("tar", ["-C", root, "-cf", "-", "."], { maxBuffer: 64 * 1024 * 1024 });
+    const imp = spawnSync("docker", ["import", "-", IMAGE], { input: tar.stdout, encoding: "utf8", timeout: 60_000 });
+    if (imp.status !== 0) return `cannot import a probe image: ${imp.stderr.trim()}`;
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  return undefined;
+}
+
+function putArchive(id: string, body: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { socketPath: dockerSocketPath(), method: "PUT", path: `/containers/${id}/archive?path=/`, headers: { "Content-Type": "application/x-tar", "Content-Length": body.length } },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** Create (not start), upload, start, and return what each file reads back as (content + mode), or MISSING. */
+async function roundTrip(name: string, createArgs: string[], files: { path: string; content: string; mode: number }[]) {
+  docker(["rm", "-f", name]);
+  const script = files.map((f) => `if [ -f '${f.path}' ]; then echo "@@${f.path} $(stat -c %a '${f.path}')"; cat '${f.path}'; else echo "@@${f.path} MISSING"; fi`).join("; ");
+  const created = docker(["create", "--name", name, "--network", "none", ...createArgs, IMAGE, "/bin/sh", "-c", script]);
+  assert.equal(created.status, 0, created.stderr);
+  const id = created.stdout.trim();
+  assert.equal(await putArchive(id, tarFiles(files)), 200);
+  const run = docker(["start", "-a", name], 120_000);
+  assert.equal(run.status, 0, run.stderr);
+  const out: Record<string, { mode: string; content: string }> = {};
+  for (const part of run.stdout.split("@@").slice(1)) {
+    const nl = part.indexOf("\n");
+    const [p, mode] = (nl < 0 ? part : part.slice(0, nl)).split(" ");
+    out[p] = { mode, content: nl < 0 ? "" : part.slice(nl + 1) };
+  }
+  return out;
+}
+
+const skip = skipReason();
+const cleanup: string[][] = [];
+after(() => {
+  for (const args of cleanup) docker(args);
+});
+
+describe("uploads into real containers", { skip }, () => {
+  test("K3s first server: CA set, registries.yaml and node password land (named data volume), intact after re-creation", async () => {
+    const pki = await k3sPki();
+    const plan = planDockerCluster({ distribution: "K3s", clusterName: "probe", controlPlanes: 1, workers: 0, localRegistryPort: 5050 });
+    const node = plan.nodes[0];
+    const files = k3sNodeFiles(pki, node, { mirrors: plan.mirrors, localRegistry: plan.localRegistry }).map((f) => ({
+      path: f.path,
+      content: f.content,
+      mode: parseInt(f.permissions, 8),
+    }));
+    const volume = "ksail-probe-k3s-data";
+    docker(["volume", "rm", "-f", volume]);
+    cleanup.push(["rm", "-f", "ksail-probe-k3s"], ["volume", "rm", "-f", volume]);
+    // The k3s container layout: tmpfs /run and /var/run, named volume on the data dir.
+    const got = await roundTrip("ksail-probe-k3s", ["--tmpfs", "/run", "--tmpfs", "/var/run", "-v", `${volume}:/var/lib/rancher/k3s`], files);
+    for (const f of files) {
+      assert.ok(got[f.path], `${f.path} not reported`);
+      assert.notEqual(got[f.path].mode, "MISSING", `${f.path} did not reach the container`);
+      assert.equal(got[f.path].content.replace(/\n$/, ""), f.content.replace(/\n$/, ""), f.path);
+      assert.equal(got[f.path].mode, f.mode.toString(8), `${f.path} mode`);
+    }
+    // A replaced server container re-uses the volume: the CA files are still there, byte for byte.
+    docker(["rm", "-f", "ksail-probe-k3s"]);
+    const again = docker(["run", "--rm", "--network", "none", "-v", `${volume}:/var/lib/rancher/k3s`, IMAGE, "cat", "/var/lib/rancher/k3s/server/tls/server-ca.crt"]);
+    assert.equal(again.stdout, pki.serverCa.cert);
+  });
+
+  test("Kind control plane: kubeadm config, unit, hosts.toml and CA land; a file under tmpfs /run would be lost", async () => {
+    const pki = await kubeadmPki();
+    const plan = planDockerCluster({ distribution: "Vanilla", clusterName: "probe", controlPlanes: 1, workers: 1, localRegistryPort: 5050 });
+    const node = plan.nodes[0];
+    const files = kindNodeFiles(kindFacts(plan), { name: node.name, ip: node.ip, role: node.role, init: true }, pki).map((f) => ({
+      path: f.path,
+      content: f.content,
+      mode: parseInt(f.permissions, 8),
+    }));
+    const canary = { path: "/run/ksail-canary", content: "lost\n", mode: 0o644 };
+    cleanup.push(["rm", "-f", "ksail-probe-kind"]);
+    // The kind node layout: tmpfs /tmp and /run, anonymous /var.
+    const got = await roundTrip("ksail-probe-kind", ["--tmpfs", "/tmp", "--tmpfs", "/run", "-v", "/var"], [...files, canary]);
+    for (const f of files) {
+      assert.notEqual(got[f.path]?.mode, "MISSING", `${f.path} did not reach the container`);
+      assert.equal(got[f.path].content.replace(/\n$/, ""), f.content.replace(/\n$/, ""), f.path);
+      assert.equal(got[f.path].mode, f.mode.toString(8), `${f.path} mode`);
+    }
+    assert.equal(got[canary.path].mode, "MISSING", "tmpfs masks uploads: nothing of ours may live under /run or /tmp");
+  });
+});
