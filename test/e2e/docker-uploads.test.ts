@@ -19,7 +19,7 @@ import { kindFacts } from "../../sdk/providers/docker-nodes";
 import { planDockerCluster } from "../../sdk/providers/docker-plan";
 import { k3sPki, kubeadmPki } from "../fixtures/docker/record";
 
-const IMAGE = "ksail-upload-probe:1";
+const IMAGE = "ksail-upload-probe:2";
 const docker = (args: string[], timeout = 60_000) => spawnSync("docker", args, { encoding: "utf8", timeout });
 
 function skipReason(): string | undefined {
@@ -41,6 +41,9 @@ function skipReason(): string | undefined {
     fs.copyFileSync(busybox, path.join(root, "bin/busybox"));
     fs.chmodSync(path.join(root, "bin/busybox"), 0o755);
     for (const c of ["sh", "cat", "ls", "stat", "test"]) fs.symlinkSync("busybox", path.join(root, "bin", c));
+    // Image content under a path a volume will cover (kind's node image preloads its images under /var).
+    fs.mkdirSync(path.join(root, "var/lib/containerd"), { recursive: true });
+    fs.writeFileSync(path.join(root, "var/lib/containerd/preloaded"), "from the image\n");
     const tar = spawnSync("tar", ["-C", root, "-cf", "-", "."], { maxBuffer: 64 * 1024 * 1024 });
     const imp = spawnSync("docker", ["import", "-", IMAGE], { input: tar.stdout, encoding: "utf8", timeout: 60_000 });
     if (imp.status !== 0) return `cannot import a probe image: ${imp.stderr.trim()}`;
@@ -135,5 +138,13 @@ describe("uploads into real containers", { skip }, () => {
       assert.equal(got[f.path].mode, f.mode.toString(8), `${f.path} mode`);
     }
     assert.equal(got[canary.path].mode, "MISSING", "tmpfs masks uploads: nothing of ours may live under /run or /tmp");
+  });
+
+  test("an anonymous or named volume over an image directory starts with the image's content (kind's preloaded /var)", () => {
+    for (const v of ["/var", "ksail-probe-var:/var"]) {
+      const r = docker(["run", "--rm", "--network", "none", "-v", v, IMAGE, "cat", "/var/lib/containerd/preloaded"]);
+      assert.equal(r.stdout, "from the image\n", v);
+    }
+    docker(["volume", "rm", "-f", "ksail-probe-var"]);
   });
 });
