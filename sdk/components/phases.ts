@@ -147,6 +147,10 @@ export function installComponents(parent: pulumi.Resource, name: string, plan: C
     deps = [
       gate("cni-ready", deps, {
         connectivityProbe: cilium,
+        // Talos approves kubelet serving certificates with an approver from its machine config; metrics-server
+        // needs it running (KSail waits for it before the infrastructure phase).
+        deployments:
+          ctx.distribution === "Talos" && plan.metricsServer ? ["kubelet-serving-cert-approver/kubelet-serving-cert-approver"] : undefined,
         podNamespaces: ctx.cni === "Calico" ? ["kube-system", "tigera-operator", "calico-system"] : ["kube-system"],
       }),
     ];
@@ -258,7 +262,16 @@ export function installComponents(parent: pulumi.Resource, name: string, plan: C
   let gitOps: Flux | ArgoCd | undefined;
   if (plan.gitOpsEngine !== "None") {
     let g2Deps = phase1.length > 0 ? phase1 : deps;
-    if (inputs.readiness) g2Deps = [gate("stable", g2Deps, { connectivityProbe: cilium })];
+    if (inputs.readiness) {
+      g2Deps = [
+        gate("stable", g2Deps, {
+          connectivityProbe: cilium,
+          // Gatekeeper's webhook must have its CA bundle before GitOps applies objects (fatal in KSail).
+          webhookConfigurations:
+            plan.policyEngine === "Gatekeeper" ? [{ kind: "Validating", name: "gatekeeper-validating-webhook-configuration" }] : undefined,
+        }),
+      ];
+    }
     const common = {
       context: ctx,
       source: plan.gitOpsSource,

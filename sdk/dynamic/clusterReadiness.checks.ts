@@ -23,6 +23,12 @@ export interface ReadinessSettings {
   readonly pollIntervalMs: number;
   /** Namespaces whose failing pods are reported when a check times out. */
   readonly podNamespaces: readonly string[];
+  /** Deployments (`namespace/name`) that must be Available; an absent one is skipped (KSail's rule). */
+  readonly deployments?: readonly string[];
+  /** Admission webhook configurations whose every webhook must carry a CA bundle. */
+  readonly webhookConfigurations?: readonly { readonly kind: "Validating" | "Mutating"; readonly name: string }[];
+  /** Budget for the deployment and webhook checks. */
+  readonly workloadsTimeoutMs?: number;
 }
 
 export const probePodName = "ksail-api-connectivity-check";
@@ -291,4 +297,53 @@ export async function runConnectivityProbe(c: KubeClient, s: ReadinessSettings, 
   throw new NotReadyError(
     `In-cluster connectivity probe (pod default/${probePodName}, ${s.probeImage}, nc ${clusterIP}:443) did not succeed within ${secs(s.probeTimeoutMs)} after ${attempt} attempt(s); last: ${last}.`,
   );
+}
+
+/** Listed Deployments Available (absent ones skipped) and webhook configurations with CA bundles injected. */
+export async function waitWorkloads(c: KubeClient, s: ReadinessSettings, log: (m: string) => void): Promise<void> {
+  const deadline = Date.now() + (s.workloadsTimeoutMs ?? 300_000);
+  for (;;) {
+    const pending: string[] = [];
+    for (const ref of s.deployments ?? []) {
+      const [ns, name] = ref.split("/");
+      let r;
+      try {
+        r = await c.get(`/apis/apps/v1/namespaces/${ns}/deployments/${name}`);
+      } catch (e) {
+        pending.push(`Deployment ${ref}: ${(e as Error).message}`);
+        continue;
+      }
+      if (r.status === 404) continue;
+      if (r.status !== 200) {
+        pending.push(`Deployment ${ref}: ${describeResponse(r)}`);
+        continue;
+      }
+      const available = (r.body?.status?.conditions ?? []).find((x: any) => x?.type === "Available");
+      if (available?.status !== "True")
+        pending.push(`Deployment ${ref} not Available (${available ? `${available.reason ?? ""} ${available.message ?? ""}`.trim() : "no Available condition"})`);
+    }
+    for (const w of s.webhookConfigurations ?? []) {
+      const kind = w.kind === "Validating" ? "validatingwebhookconfigurations" : "mutatingwebhookconfigurations";
+      let r;
+      try {
+        r = await c.get(`/apis/admissionregistration.k8s.io/v1/${kind}/${w.name}`);
+      } catch (e) {
+        pending.push(`${w.kind}WebhookConfiguration ${w.name}: ${(e as Error).message}`);
+        continue;
+      }
+      if (r.status !== 200) {
+        pending.push(`${w.kind}WebhookConfiguration ${w.name}: ${r.status === 404 ? "not found" : describeResponse(r)}`);
+        continue;
+      }
+      const missing = ((r.body?.webhooks ?? []) as any[]).filter((h) => !h?.clientConfig?.caBundle).map((h) => h?.name);
+      if ((r.body?.webhooks ?? []).length === 0) pending.push(`${w.kind}WebhookConfiguration ${w.name} has no webhooks yet`);
+      else if (missing.length > 0) pending.push(`${w.kind}WebhookConfiguration ${w.name}: no CA bundle yet on ${missing.join(", ")}`);
+    }
+    if (pending.length === 0) {
+      if ((s.deployments ?? []).length + (s.webhookConfigurations ?? []).length > 0) log("deployments and admission webhooks ready");
+      return;
+    }
+    if (Date.now() >= deadline) return withPods(c, s, `Workloads not ready within ${secs(s.workloadsTimeoutMs ?? 300_000)}: ${pending.join("; ")}.`);
+    await sleep(s.pollIntervalMs);
+  }
 }

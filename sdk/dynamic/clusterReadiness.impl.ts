@@ -7,6 +7,7 @@ import {
   waitApiServerStable,
   waitDaemonSets,
   waitNodes,
+  waitWorkloads,
 } from "./clusterReadiness.checks";
 import { containsUnknown, UNKNOWN } from "./unknown";
 
@@ -29,6 +30,7 @@ const numberKeys = [
   "probeAttemptTimeoutMs",
   "pollIntervalMs",
   "requestTimeoutMs",
+  "workloadsTimeoutMs",
 ] as const;
 const boolKeys = ["checkNodes", "checkDaemonSets", "connectivityProbe"] as const;
 
@@ -42,6 +44,7 @@ export async function runReadiness(inputs: ReadinessInputs): Promise<{ version: 
   const version = await waitApiServerStable(client, inputs, log);
   const nodes = inputs.checkNodes ? await waitNodes(client, inputs, log) : 0;
   const daemonSets = inputs.checkDaemonSets ? await waitDaemonSets(client, inputs, log) : 0;
+  await waitWorkloads(client, inputs, log);
   if (inputs.connectivityProbe) await runConnectivityProbe(client, inputs, log);
   return { version, nodes, daemonSets };
 }

@@ -17,6 +17,8 @@ export interface ReadinessTimeouts {
   readonly probeMs?: number;
   /** One probe attempt. @default 30000 */
   readonly probeAttemptMs?: number;
+  /** Deployments and webhook CA bundles. @default 600000 (10 min, KSail's approver wait) */
+  readonly workloadsMs?: number;
   /** One HTTP request. @default 10000 */
   readonly requestMs?: number;
 }
@@ -43,6 +45,16 @@ export interface ClusterReadinessArgs {
   readonly checkDaemonSets?: boolean;
   /** Run the in-cluster connectivity probe pod (use with Cilium). @default false. Applied in place. */
   readonly connectivityProbe?: boolean;
+  /**
+   * Deployments (`namespace/name`) that must be Available; absent ones are skipped (e.g. Talos'
+   * kubelet-serving-cert-approver from the machine config). @default none. Applied in place.
+   */
+  readonly deployments?: string[];
+  /**
+   * Admission webhook configurations whose webhooks must all have a CA bundle (e.g. Gatekeeper's).
+   * @default none. Applied in place.
+   */
+  readonly webhookConfigurations?: { kind: "Validating" | "Mutating"; name: string }[];
   /** Namespaces whose failing pods are listed on timeout. @default ["kube-system"]. Applied in place. */
   readonly podNamespaces?: string[];
   /** Timeouts. Applied in place. */
@@ -92,6 +104,9 @@ export class ClusterReadiness extends pulumi.dynamic.Resource {
       pollIntervalMs: args.pollIntervalMs ?? 2_000,
       requestTimeoutMs: t.requestMs ?? 10_000,
       podNamespaces: args.podNamespaces ?? ["kube-system"],
+      deployments: args.deployments ?? [],
+      webhookConfigurations: args.webhookConfigurations ?? [],
+      workloadsTimeoutMs: t.workloadsMs ?? 600_000,
       trigger: args.trigger,
       kubernetesVersion: undefined,
       nodeCount: undefined,

@@ -27,6 +27,10 @@ export interface FakeKubeApiServer {
   /** Status code of the DaemonSet list (default 200). */
   daemonSetStatus: number;
   daemonSets: Record<string, unknown>[];
+  /** Deployments by `namespace/name`. */
+  deployments: Record<string, Record<string, unknown>>;
+  /** Webhook configurations by `validating/<name>` or `mutating/<name>`. */
+  webhooks: Record<string, Record<string, unknown>>;
   /** Pods per namespace (besides the probe pod). */
   pods: Record<string, Record<string, unknown>[]>;
   probe: ProbeBehaviour;
@@ -60,6 +64,14 @@ export function daemonSet(name: string, o: { desired: number; updated?: number; 
   };
 }
 
+export function deployment(available: boolean, reason = "MinimumReplicasUnavailable") {
+  return { status: { conditions: [{ type: "Available", status: available ? "True" : "False", reason: available ? "MinimumReplicasAvailable" : reason, message: available ? "" : "Deployment does not have minimum availability." }] } };
+}
+
+export function webhookConfig(caBundles: (string | undefined)[]) {
+  return { webhooks: caBundles.map((ca, i) => ({ name: `w${i}.example.io`, clientConfig: ca ? { caBundle: ca } : {} })) };
+}
+
 export function pod(name: string, phase: string, waiting?: { reason: string; message?: string }) {
   return {
     metadata: { name },
@@ -88,6 +100,8 @@ export async function startFakeKubeApiServer(opts: { serverCa: CertAndKey; clien
     daemonSetStatus: 200,
     daemonSets: [],
     pods: {},
+    deployments: {},
+    webhooks: {},
     probe: probeSucceeds,
     requests: [],
     tlsErrors: [],
@@ -142,6 +156,16 @@ export async function startFakeKubeApiServer(opts: { serverCa: CertAndKey; clien
           if (!probePod) return send(res, 404, status(404, "not found"));
           probePod = undefined;
           return send(res, 200, { kind: "Status", status: "Success" });
+        }
+        const dep = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)$/.exec(p);
+        if (dep) {
+          const d = state.deployments[`${dep[1]}/${dep[2]}`];
+          return d ? send(res, 200, d) : send(res, 404, status(404, "not found"));
+        }
+        const wh = /^\/apis\/admissionregistration.k8s.io\/v1\/(validating|mutating)webhookconfigurations\/([^/]+)$/.exec(p);
+        if (wh) {
+          const w = state.webhooks[`${wh[1]}/${wh[2]}`];
+          return w ? send(res, 200, w) : send(res, 404, status(404, "not found"));
         }
         const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(p);
         if (m && method === "GET") return send(res, 200, { kind: "PodList", items: state.pods[m[1]] ?? [] });

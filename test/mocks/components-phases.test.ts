@@ -136,6 +136,8 @@ describe("install phases", () => {
     assert.ok(rec.find("dev-metrics-server-csr-approver"));
     assert.equal(graph(rec).longest, inherentDepth(rec, stages));
     assert.equal(rec.find("dev-hcloud-secret"), undefined);
+    assert.deepEqual(rec.byName("dev-stable").inputs.webhookConfigurations, [{ kind: "Validating", name: "gatekeeper-validating-webhook-configuration" }]);
+    assert.deepEqual(rec.byName("dev-cni-ready").inputs.deployments, [], "the Talos approver wait is Talos-only");
   });
 
   test("without readiness inputs (existing cluster) the phases still order by dependencies only", async () => {
@@ -161,6 +163,7 @@ describe("install phases", () => {
     const { rec, stages } = await run(plan, { dockerNetworkCidr: "10.5.0.0/24" });
     assert.deepEqual(stages, [["t-api-ready"], ["t-calico"], ["t-cni-ready"], ["t-local-path", "t-metrics-server", "t-metallb", "t-cert-manager"]]);
     assert.deepEqual(rec.byName("t-cni-ready").inputs.podNamespaces, ["kube-system", "tigera-operator", "calico-system"]);
+    assert.deepEqual(rec.byName("t-cni-ready").inputs.deployments, ["kubelet-serving-cert-approver/kubelet-serving-cert-approver"]);
     assert.deepEqual(rec.byName("t-metallb-pool").inputs.spec.addresses, ["10.5.0.200-10.5.0.239"]);
     assert.equal(rec.find("t-stable"), undefined, "no GitOps → no phase-2 gate");
     assert.equal(graph(rec).longest, inherentDepth(rec, stages));
@@ -175,10 +178,14 @@ describe("install phases", () => {
     const added = b.resources.filter((r) => !urnsA.has(r.urn)).map((r) => r.name).sort();
     assert.deepEqual(removed, ["prod-flux", "prod-flux-instance", "prod-flux-operator", "prod-flux-sops-age", "prod-kyverno", "prod-kyverno-release"]);
     assert.deepEqual(added, ["prod-argocd", "prod-argocd-application", "prod-argocd-release", "prod-argocd-repository", "prod-argocd-sops-age", "prod-gatekeeper", "prod-gatekeeper-release"]);
-    // Everything else is untouched: same inputs.
+    // Everything else is untouched (same inputs), except that the stability gate now also waits for
+    // Gatekeeper's webhook CA bundle (an in-place update that re-runs the gate).
     for (const r of a.resources.filter((x) => urnsB.has(x.urn))) {
       const other = b.resources.find((x) => x.urn === r.urn)!;
-      assert.deepEqual(other.inputs, r.inputs, r.name);
+      if (r.name === "prod-stable") {
+        assert.deepEqual({ ...other.inputs, webhookConfigurations: [] }, r.inputs);
+        assert.equal(other.inputs.webhookConfigurations.length, 1);
+      } else assert.deepEqual(other.inputs, r.inputs, r.name);
     }
     // Turning the policy engine off removes only its release.
     const c = (await run({ ...talosHetzner, policyEngine: "None" })).rec;

@@ -7,6 +7,8 @@ import { runReadiness, type ReadinessInputs } from "../../sdk/dynamic/clusterRea
 import { NotReadyError } from "../../sdk/dynamic/clusterReadiness.checks";
 import {
   daemonSet,
+  deployment,
+  webhookConfig,
   node,
   pod,
   probeFails,
@@ -60,6 +62,8 @@ describe("ClusterReadiness checks against a fake API server requiring the client
     fake.daemonSets = [daemonSet("cilium", { desired: 2 }), daemonSet("kube-proxy", { desired: 2 }), daemonSet("unused", { desired: 0, updated: 0 })];
     fake.daemonSetStatus = 200;
     fake.pods = {};
+    fake.deployments = {};
+    fake.webhooks = {};
     fake.probe = probeSucceeds;
     fake.requests.length = 0;
     fake.probeAttempts = 0;
@@ -165,6 +169,25 @@ describe("ClusterReadiness checks against a fake API server requiring the client
     fake.probe = (attempt, gets) => (attempt === 1 ? probeFails(attempt, gets) : probeSucceeds(attempt, gets));
     await runReadiness(settings(kubeconfig, { connectivityProbe: true }));
     assert.equal(fake.probeAttempts, 2);
+  });
+
+  test("deployments: absent ones are skipped, an unavailable one fails naming it; webhooks need CA bundles", async () => {
+    const approver = "kubelet-serving-cert-approver/kubelet-serving-cert-approver";
+    await runReadiness(settings(kubeconfig, { deployments: [approver], workloadsTimeoutMs: 200 }));
+    fake.deployments = { [approver]: deployment(false) };
+    await assert.rejects(
+      runReadiness(settings(kubeconfig, { deployments: [approver], workloadsTimeoutMs: 200 })),
+      /Workloads not ready within 0\.2s: Deployment kubelet-serving-cert-approver\/kubelet-serving-cert-approver not Available \(MinimumReplicasUnavailable Deployment does not have minimum availability\.\)/,
+    );
+    fake.deployments = { [approver]: deployment(true) };
+    const gk = { kind: "Validating" as const, name: "gatekeeper-validating-webhook-configuration" };
+    await assert.rejects(runReadiness(settings(kubeconfig, { deployments: [approver], webhookConfigurations: [gk], workloadsTimeoutMs: 200 })), /ValidatingWebhookConfiguration gatekeeper-validating-webhook-configuration: not found/);
+    fake.webhooks = { "validating/gatekeeper-validating-webhook-configuration": webhookConfig(["Q0E=", undefined]) };
+    await assert.rejects(runReadiness(settings(kubeconfig, { webhookConfigurations: [gk], workloadsTimeoutMs: 200 })), /no CA bundle yet on w1.example.io/);
+    // The bundle gets injected while the gate waits.
+    setTimeout(() => (fake.webhooks = { "validating/gatekeeper-validating-webhook-configuration": webhookConfig(["Q0E=", "Q0E="]) }), 150);
+    await runReadiness(settings(kubeconfig, { webhookConfigurations: [gk], workloadsTimeoutMs: 3_000 }));
+    assert.ok(logs.some((l) => /deployments and admission webhooks ready/.test(l)));
   });
 
   test("a kubeconfig from a foreign CA is rejected by the server (client cert required)", async () => {
