@@ -12,11 +12,12 @@ export interface ArgoCdArgs extends InstallerArgs {
    * Applied in place.
    */
   readonly source?: GitOpsSource;
-  /** Credentials for the source; stored in the repository secret. Applied in place. */
+  /** Credentials for the source; stored in the repository secret. @default none. Applied in place. */
   readonly registryCredentials?: RegistryCredentials;
   /**
    * Age private key for SOPS: creates Secret `argocd/sops-age` and adds the `kustomize-sops` config
    * management plugin (sidecar on the repo server) that the Application uses.
+   * @default no SOPS plugin
    * Applied in place (repo server rolls).
    */
   readonly sopsAgeKey?: pulumi.Input<string>;

@@ -16,7 +16,11 @@ export interface CloudProviderKindArgs {
    * Applied in place (container replaced).
    */
   readonly image?: pulumi.Input<string>;
-  /** Container name; KSail's is shared by all Kind clusters on the host. @default "ksail-cloud-provider-kind" */
+  /**
+   * Container name; KSail's is shared by all Kind clusters on the host.
+   * @default "ksail-cloud-provider-kind"
+   * Applied in place (container replaced).
+   */
   readonly containerName?: string;
 }
 

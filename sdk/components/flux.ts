@@ -16,12 +16,14 @@ export interface FluxArgs extends InstallerArgs {
   /**
    * Credentials for an external source; creates the `ksail-registry-credentials` pull secret in
    * `flux-system` and references it from the sync.
+   * @default none (anonymous pull)
    * Applied in place.
    */
   readonly registryCredentials?: RegistryCredentials;
   /**
    * Age private key for SOPS; creates Secret `flux-system/sops-age` and enables decryption on the root
    * Kustomization.
+   * @default no SOPS decryption
    * Applied in place.
    */
   readonly sopsAgeKey?: pulumi.Input<string>;

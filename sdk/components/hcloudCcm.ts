@@ -8,6 +8,7 @@ export interface HcloudCcmArgs extends InstallerArgs {
   /**
    * Hetzner Cloud API token. When given, the component creates Secret `kube-system/hcloud`; leave it out
    * when the secret already exists (KSailCluster creates it once for CCM, CSI and autoscaler).
+   * @default no secret is created
    * Applied in place.
    */
   readonly hcloudToken?: pulumi.Input<string>;

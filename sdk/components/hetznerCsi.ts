@@ -8,10 +8,11 @@ export interface HetznerCsiArgs extends InstallerArgs {
   /**
    * Hetzner Cloud API token. When given, the component creates Secret `kube-system/hcloud`; leave it out
    * when the secret already exists.
+   * @default no secret is created
    * Applied in place.
    */
   readonly hcloudToken?: pulumi.Input<string>;
-  /** Private network name stored beside the token. Applied in place. */
+  /** Private network name stored beside the token. @default none. Applied in place. */
   readonly networkName?: pulumi.Input<string>;
 }
 

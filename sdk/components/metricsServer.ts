@@ -12,7 +12,7 @@ export interface MetricsServerArgs extends InstallerArgs {
    * Applied in place.
    */
   readonly kubeletCsrApprover?: boolean;
-  /** Version override for the approver chart. Applied in place. */
+  /** Version of the approver chart. @default the version pinned in versions.ts. Applied in place. */
   readonly approverVersion?: pulumi.Input<string>;
 }
 
