@@ -5,6 +5,7 @@
  * are retried; then wait until the node serves a kubeconfig (the Kubernetes control plane is up).
  */
 import { Code, TalosClient, hasCode, type TalosApiError } from "../distributions/talos/api";
+import { UNKNOWN } from "./unknown";
 
 export interface TalosBootstrapInputs {
   readonly node: { readonly name: string; readonly endpoint: string; readonly address?: string };
@@ -70,7 +71,7 @@ async function ensure(i: TalosBootstrapInputs): Promise<{ bootstrap: "fresh" | "
 export const handler = {
   async check(_olds: unknown, news: TalosBootstrapInputs) {
     const failures: { property: string; reason: string }[] = [];
-    if (!news.node || typeof news.node !== "object") failures.push({ property: "node", reason: "node is required: {name, endpoint, address?} of the first control plane" });
+    if (!news.node || (typeof news.node !== "object" && news.node !== UNKNOWN)) failures.push({ property: "node", reason: "node is required: {name, endpoint, address?} of the first control plane" });
     if (typeof news.talosconfig !== "string" || news.talosconfig === "") failures.push({ property: "talosconfig", reason: "talosconfig is required" });
     return { inputs: news, failures };
   },

@@ -141,7 +141,7 @@ export const handler = {
   async check(olds: Partial<TalosMachineInputs>, news: TalosMachineInputs) {
     const failures: { property: string; reason: string }[] = [];
     const n = news.node;
-    if (!n || typeof n !== "object") failures.push({ property: "node", reason: "node is required: {name, role, platform, endpoint}" });
+    if (n === undefined || n === null || (typeof n !== "object" && !containsUnknown(n))) failures.push({ property: "node", reason: "node is required: {name, role, platform, endpoint}" });
     else if (!containsUnknown(n)) {
       if (!["controlplane", "worker"].includes(n.role)) failures.push({ property: "node", reason: `node.role "${n.role}" must be "controlplane" or "worker"` });
       if (!["docker", "hcloud", "metal"].includes(n.platform))
@@ -157,12 +157,12 @@ export const handler = {
     }
   },
 
-  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+  async diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
     const d = machineDiff(olds, news);
     if (d.changes) {
       const c = classifyMachineChange(olds as Partial<TalosMachineInputs>, news as unknown as TalosMachineInputs, classifyMachineConfigChange);
       const cls = d.replaces.length > 0 ? "recreate-required" : c.kind === "reboot" || c.kind === "unknown" ? "reboot-required" : "in-place";
-      console.error(`KSAIL-IMPACT TalosMachine ${String((news.node as { name?: string })?.name)}: ${cls}${c.reasons.length ? `\n  ${c.reasons.join("\n  ")}` : ""}`);
+      console.error(`KSAIL-IMPACT TalosMachine ${String((news.node as { name?: string })?.name ?? id)}: ${cls}${c.reasons.length ? `\n  ${c.reasons.join("\n  ")}` : ""}`);
     }
     return d;
   },

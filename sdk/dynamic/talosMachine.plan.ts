@@ -76,10 +76,14 @@ export function classifyMachineChange(
     const order: ChangeKind[] = ["none", "live", "reboot", "immutable"];
     if (order.indexOf(k) > order.indexOf(kind)) kind = k;
   };
+  if (containsUnknown(news.node)) {
+    // The whole node or part of it is not known yet (preview): identity may change.
+    const unknownIdentity = typeof news.node !== "object" || IDENTITY_KEYS.some((k) => containsUnknown(news.node[k]));
+    if (unknownIdentity) return { kind: "unknown", reasons: ["node: not known yet (may be replaced)"] };
+  }
   for (const k of IDENTITY_KEYS) {
     const a = olds.node?.[k];
     const b = news.node?.[k];
-    if (containsUnknown(b)) return { kind: "unknown", reasons: [`node.${k} is not known yet`] };
     if (a !== b) {
       reasons.push(`node.${k}: immutable — ${JSON.stringify(a)} → ${JSON.stringify(b)} replaces the machine`);
       raise("immutable");

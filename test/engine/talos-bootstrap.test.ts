@@ -7,6 +7,7 @@ import { captureProvider, startProviderHost, type ProviderHost } from "../harnes
 import { Code } from "../../sdk/distributions/talos/api";
 import { TalosBootstrap } from "../../sdk/dynamic/talosBootstrap";
 import { FakeApid, talosconfigFor } from "../fakes/apid";
+import { UNKNOWN } from "../../sdk/dynamic/unknown";
 
 describe("TalosBootstrap through the dynamic-provider host", () => {
   let apid: FakeApid;
@@ -49,6 +50,14 @@ describe("TalosBootstrap through the dynamic-provider host", () => {
     // Same inputs again: nothing to do.
     const again = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider }, s);
     assert.equal(again.op, "same");
+  });
+
+  test("preview with an unknown node or talosconfig passes check (nothing is called)", async () => {
+    const cap = await capture(apid.endpoint, talosconfigFor(apid.pki, apid.endpoint));
+    const before = apid.calls.length;
+    const p = await host.preview(cap.urn, { ...cap.inputs, node: UNKNOWN, talosconfig: UNKNOWN, __provider: cap.provider });
+    assert.equal(p.op, "create");
+    assert.equal(apid.calls.length, before);
   });
 
   test("already bootstrapped: AlreadyExists is success", async () => {

@@ -148,6 +148,14 @@ describe("TalosMachine through the dynamic-provider host (hcloud control plane)"
     assert.equal(p.inputs.rebootRequired, UNKNOWN);
   });
 
+  test("preview with an unknown node: check passes, no false replace, nothing is called", async () => {
+    const before = apid.calls.length;
+    const p = await host.preview(cap.urn, { ...news(state.inputs.config as string), node: UNKNOWN }, state);
+    assert.equal(p.op, "update");
+    assert.deepEqual(p.diff!.replaces, []);
+    assert.equal(apid.calls.length, before);
+  });
+
   test("an invalid config is a check failure before anything touches the node", async () => {
     await assert.rejects(host.preview(cap.urn, news("machine: [\n"), state), /TalosMachine resource 'dev-cp-1': property config/);
   });

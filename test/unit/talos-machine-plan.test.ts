@@ -63,6 +63,15 @@ describe("groupInputs (check)", () => {
     assert.equal(machineDiff(created as any, g as any).changes, true);
   });
 
+  test("an unknown node (preview) is 'may change', never a false identity change", () => {
+    const whole = groupInputs(created, { ...base, node: UNKNOWN as any }, classifyMachineConfigChange);
+    assert.equal(whole.rebootRequired, UNKNOWN);
+    assert.deepEqual(whole.recreateRequired, created.recreateRequired);
+    const endpointOnly = groupInputs(created, { ...base, node: { ...base.node, endpoint: UNKNOWN } }, classifyMachineConfigChange);
+    assert.deepEqual(endpointOnly.rebootRequired, created.rebootRequired, "an unknown endpoint does not reboot anything");
+    assert.equal(machineDiff(created as any, endpointOnly as any).changes, true);
+  });
+
   test("no change → no diff", () => {
     const g = groupInputs(created, base, classifyMachineConfigChange);
     assert.deepEqual(machineDiff(created as any, g as any), { changes: false, replaces: [], deleteBeforeReplace: false });
