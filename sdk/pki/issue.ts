@@ -110,13 +110,22 @@ export interface IssuedCert extends CertAndKey {
   readonly notAfter: string;
 }
 
+/** The key type of a leaf: as asked, else Ed25519 under an Ed25519 CA and ECDSA P-256 otherwise. */
+function leafAlgorithm(ca: CertAndKey, algorithm?: KeyAlgorithm): KeyAlgorithm {
+  return algorithm ?? (loadPrivateKey(ca.key).asymmetricKeyType === "ed25519" ? "ed25519" : "ecdsa-p256");
+}
+
+/** Default KeyUsage of a leaf: Ed25519 keys only sign; ECDSA/RSA leaves also carry keyEncipherment (Go's habit). */
+function defaultLeafKeyUsage(algorithm: KeyAlgorithm): number {
+  return algorithm === "ed25519" ? x509.KeyUsageFlags.digitalSignature : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment;
+}
+
 /** A CA-signed leaf certificate (CA:FALSE) with a fresh key. */
 export async function issueLeaf(opts: IssueLeafOptions): Promise<IssuedCert> {
   const now = opts.now ?? new Date();
   const caKey = loadPrivateKey(opts.ca.key);
   const caCert = new x509.X509Certificate(opts.ca.cert);
-  const algorithm = opts.algorithm ?? (caKey.asymmetricKeyType === "ed25519" ? "ed25519" : "ecdsa-p256");
-  const { publicKey, privateKey } = await generateKey(algorithm);
+  const { publicKey, privateKey } = await generateKey(leafAlgorithm(opts.ca, opts.algorithm));
   const notBefore = new Date(now.getTime() - (opts.notBeforeSkew ?? NOT_BEFORE_SKEW_MS));
   const notAfter = new Date(now.getTime() + (opts.lifetime ?? DEFAULT_CLIENT_CERT_LIFETIME_MS));
   const extensions: x509.Extension[] = [
@@ -159,15 +168,15 @@ export interface ServerCertOptions {
 
 /** A TLS server certificate (EKU serverAuth, SANs for IPs and DNS names), for local fakes and tests. */
 export async function issueServerCert(opts: ServerCertOptions): Promise<IssuedCert> {
-  const edKey = loadPrivateKey(opts.ca.key).asymmetricKeyType === "ed25519" && (opts.algorithm ?? "ed25519") === "ed25519";
+  const algorithm = leafAlgorithm(opts.ca, opts.algorithm);
   return issueLeaf({
     ca: opts.ca,
     // A leaf with an empty subject under an empty-subject CA would look self-issued to OpenSSL.
     subject: { commonName: opts.commonName ?? opts.dnsNames?.[0] ?? opts.ips?.[0] ?? "server" },
-    algorithm: opts.algorithm,
+    algorithm,
     lifetime: opts.lifetime,
     now: opts.now,
-    keyUsage: edKey ? x509.KeyUsageFlags.digitalSignature : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+    keyUsage: defaultLeafKeyUsage(algorithm),
     extKeyUsages: [x509.ExtendedKeyUsage.serverAuth],
     ips: opts.ips,
     dnsNames: opts.dnsNames,
@@ -187,15 +196,14 @@ export interface ClientCertOptions {
 
 /** A TLS client certificate (EKU exactly [clientAuth]). */
 export async function issueClientCert(opts: ClientCertOptions): Promise<IssuedCert> {
-  const ed = (opts.algorithm ?? (loadPrivateKey(opts.ca.key).asymmetricKeyType === "ed25519" ? "ed25519" : "ecdsa-p256")) === "ed25519";
-  const defaultKu = ed ? x509.KeyUsageFlags.digitalSignature : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment;
+  const algorithm = leafAlgorithm(opts.ca, opts.algorithm);
   return issueLeaf({
     ca: opts.ca,
     subject: opts.subject,
-    algorithm: opts.algorithm,
+    algorithm,
     lifetime: opts.lifetime,
     now: opts.now,
-    keyUsage: opts.keyUsage ?? defaultKu,
+    keyUsage: opts.keyUsage ?? defaultLeafKeyUsage(algorithm),
     extKeyUsages: [x509.ExtendedKeyUsage.clientAuth],
   });
 }

@@ -247,3 +247,20 @@ describe("renewal window", () => {
     assert.equal(needsRenewal(at(10), NOW, 10 * DAY), true);
   });
 });
+
+describe("leaf key types", () => {
+  test("an Ed25519 leaf under an ECDSA CA gets KeyUsage digitalSignature only; ECDSA under Ed25519 adds keyEncipherment", async () => {
+    const ec = await issueCa({ subject: { organizations: ["x"] }, algorithm: "ecdsa-p256", template: "talos" });
+    const ed = await issueCa({ subject: { organizations: ["y"] }, algorithm: "ed25519", template: "talos" });
+    const a = await issueServerCert({ ca: ec, ips: ["127.0.0.1"], algorithm: "ed25519" });
+    assert.equal(crypto.createPrivateKey(a.key).asymmetricKeyType, "ed25519");
+    assert.deepEqual(opensslCertInfo(a.cert).keyUsage, ["Digital Signature"]);
+    assert.equal(opensslCertInfo(a.cert).signatureAlgorithm, "ecdsa-with-SHA256");
+    assert.ok(opensslVerify(ec.cert, a.cert, "sslserver").ok);
+    const b = await issueServerCert({ ca: ed, ips: ["127.0.0.1"], algorithm: "ecdsa-p256" });
+    assert.equal(crypto.createPrivateKey(b.key).asymmetricKeyType, "ec");
+    assert.deepEqual(opensslCertInfo(b.cert).keyUsage, ["Digital Signature", "Key Encipherment"]);
+    assert.equal(opensslCertInfo(b.cert).signatureAlgorithm, "ED25519");
+    assert.ok(opensslVerify(ed.cert, b.cert, "sslserver").ok);
+  });
+});
