@@ -36,7 +36,8 @@ function talosPair(p: CertAndKey): { crt: string; key: string } {
 /**
  * The bundle as `talosctl gen secrets` writes it: top-level `cluster`, `secrets`, `trustdinfo`, `certs` with
  * lower-case keys; every `crt`/`key` is base64 of the PEM text, the Ed25519 OS CA key under Talos's
- * `ED25519 PRIVATE KEY` label. `talosctl gen config --with-secrets` accepts this file.
+ * `ED25519 PRIVATE KEY` label, four-space indentation. (Checked when written: Talos's own secrets test fixture
+ * parses with {@link talosBundleFromYaml} and re-serialises byte for byte; talosctl itself is not available here.)
  */
 export function talosBundleToYaml(b: TalosSecretsBundle): string {
   const doc = {
