@@ -125,7 +125,10 @@ export interface HostOptions {
   project?: string;
   /** Extra environment for the host. */
   env?: Record<string, string>;
-  /** Per-call deadline (default 30 s). */
+  /**
+   * Per-call deadline (default 120 s: generous because a loaded CI machine can take tens of seconds for
+   * real key generation; it only exists so that a hung provider fails the test instead of the run).
+   */
   timeoutMs?: number;
   /** Working directory (default: repository root, like a Pulumi project dir). */
   cwd?: string;
@@ -468,7 +471,7 @@ export async function startProviderHost(opts: HostOptions = {}): Promise<Provide
     child.once("exit", onExit);
   });
   const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  const host = new ProviderHost(child, client, port, opts.timeoutMs ?? 30000, out, err);
+  const host = new ProviderHost(child, client, port, opts.timeoutMs ?? 120000, out, err);
   if (opts.config !== undefined) {
     try {
       await host.configure(opts.config);
