@@ -27,6 +27,7 @@
 import * as YAML from "yaml";
 import * as jsonpatch from "fast-json-patch";
 import { KsailError } from "../../errors";
+import type { PatchFile, TalosPatchSet } from "../../spec";
 import {
   ConfigDocument,
   Json,
@@ -39,18 +40,10 @@ import {
   parseDocuments,
 } from "./documents";
 
-/** One patch file: raw YAML text (`${VAR}` already expanded) and where it came from (for errors). */
-export interface PatchFile {
-  readonly source: string;
-  readonly content: string;
-}
-
-/** The Talos patch directory of a ksail.yaml: `cluster/`, `control-planes/`, `workers/`. */
-export interface TalosPatchSet {
-  readonly cluster: readonly PatchFile[];
-  readonly controlPlanes: readonly PatchFile[];
-  readonly workers: readonly PatchFile[];
-}
+// The spec model's shapes (sdk/spec/load.ts): one patch file = `{source, content}` (raw YAML, `${VAR}`
+// already expanded); the Talos patch directory = `{cluster, controlPlanes, workers}`. Re-used, not
+// redeclared, so the package index can re-export both modules without a name clash.
+export type { PatchFile, TalosPatchSet };
 
 export type TalosRole = "controlplane" | "worker";
 
@@ -61,7 +54,7 @@ export type ParsedPatch =
 const bySource = (a: PatchFile, b: PatchFile) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0);
 
 /** The patches for one role, in the documented order (see the module comment). */
-export function orderedPatches(role: TalosRole, files?: Partial<TalosPatchSet>, inline?: Partial<TalosPatchSet>): PatchFile[] {
+export function orderedPatches(role: TalosRole, files?: Partial<Readonly<TalosPatchSet>>, inline?: Partial<Readonly<TalosPatchSet>>): PatchFile[] {
   const roleFiles = role === "controlplane" ? files?.controlPlanes : files?.workers;
   const roleInline = role === "controlplane" ? inline?.controlPlanes : inline?.workers;
   return [
