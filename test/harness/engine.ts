@@ -442,7 +442,7 @@ export async function startProviderHost(opts: HostOptions = {}): Promise<Provide
   let out = "";
   let err = "";
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`provider host did not print its port within 60 s; stderr: ${err}`)), 20000);
+    const timer = setTimeout(() => fail(new Error(`provider host did not print its port within 60 s; stderr: ${err}`)), 60000);
     const onOut = (d: Buffer) => {
       out += String(d);
       const nl = out.indexOf("\n");
