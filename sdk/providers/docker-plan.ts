@@ -88,7 +88,11 @@ export interface DockerClusterPlan {
   /** Host port (127.0.0.1) of the Talos apid on the first control plane (Talos only). */
   readonly talosApiHostPort?: number;
   /** Extra `hostPort:containerPort/proto` mappings on the first control plane. */
-  readonly extraPorts: readonly { readonly hostPort: number; readonly containerPort: number; readonly protocol: "tcp" | "udp" }[];
+  readonly extraPorts: readonly {
+    readonly hostPort: number;
+    readonly containerPort: number;
+    readonly protocol: "tcp" | "udp";
+  }[];
   readonly mirrors: readonly DockerMirrorPlan[];
   readonly localRegistry?: DockerLocalRegistryPlan;
   /** Present for Kind with more than one control plane. */
@@ -212,7 +216,10 @@ export function parseCidr(cidr: string): { base: number; prefix: number } | unde
 /** Address `offset` within the network (`offset` 1 = gateway). */
 export function addressAt(cidr: string, offset: number): string {
   const c = parseCidr(cidr);
-  if (!c) throw new KsailError([{ path: "network.cidr", message: `"${cidr}" is not an IPv4 CIDR; use e.g. 10.5.0.0/24` }]);
+  if (!c)
+    throw new KsailError([
+      { path: "network.cidr", message: `"${cidr}" is not an IPv4 CIDR; use e.g. 10.5.0.0/24` },
+    ]);
   return formatIpv4((c.base + offset) >>> 0);
 }
 
@@ -260,7 +267,10 @@ export function planDockerCluster(input: DockerPlanInput): DockerClusterPlan {
       message: `"${clusterName}" cannot name Docker containers and Kubernetes nodes; use lowercase letters, digits and "-", at most 40 characters`,
     });
   if (!Number.isInteger(input.controlPlanes) || input.controlPlanes < 1)
-    issues.push({ path: "spec.cluster.controlPlanes", message: `is ${input.controlPlanes}; a Docker cluster needs at least 1 control plane` });
+    issues.push({
+      path: "spec.cluster.controlPlanes",
+      message: `is ${input.controlPlanes}; a Docker cluster needs at least 1 control plane`,
+    });
   if (!Number.isInteger(input.workers) || input.workers < 0)
     issues.push({ path: "spec.cluster.workers", message: `is ${input.workers}; use 0 or more` });
   if (input.controlPlanes + input.workers > MAX_NODE_OFFSET - 1)
@@ -271,7 +281,10 @@ export function planDockerCluster(input: DockerPlanInput): DockerClusterPlan {
   const cidr = input.networkCidr ?? defaultNetworkCidr(distribution, clusterName);
   const parsed = parseCidr(cidr);
   if (!parsed || parsed.prefix > 24)
-    issues.push({ path: "network.cidr", message: `"${cidr}" must be an IPv4 CIDR of /24 or larger (e.g. 10.5.0.0/24)` });
+    issues.push({
+      path: "network.cidr",
+      message: `"${cidr}" must be an IPv4 CIDR of /24 or larger (e.g. 10.5.0.0/24)`,
+    });
   const extraPorts = (input.extraPortMappings ?? [])
     .map((s, i) => parsePortMapping(s, `spec.cluster.talos.extraPortMappings[${i}]`, issues))
     .filter((p): p is NonNullable<typeof p> => p !== undefined);
@@ -290,9 +303,19 @@ export function planDockerCluster(input: DockerPlanInput): DockerClusterPlan {
 
   const nodes: DockerNodePlan[] = [];
   for (let i = 1; i <= input.controlPlanes; i++)
-    nodes.push({ name: nodeName(clusterName, "control-plane", i), role: "control-plane", index: i, ip: addressAt(cidr, 1 + i) });
+    nodes.push({
+      name: nodeName(clusterName, "control-plane", i),
+      role: "control-plane",
+      index: i,
+      ip: addressAt(cidr, 1 + i),
+    });
   for (let j = 1; j <= input.workers; j++)
-    nodes.push({ name: nodeName(clusterName, "worker", j), role: "worker", index: j, ip: addressAt(cidr, 1 + input.controlPlanes + j) });
+    nodes.push({
+      name: nodeName(clusterName, "worker", j),
+      role: "worker",
+      index: j,
+      ip: addressAt(cidr, 1 + input.controlPlanes + j),
+    });
 
   const mirrors = (input.mirrors ?? DEFAULT_MIRRORS).map((m, i): DockerMirrorPlan => {
     const containerName = `${clusterName}-${sanitizeHost(m.host)}`;
@@ -317,7 +340,11 @@ export function planDockerCluster(input: DockerPlanInput): DockerClusterPlan {
         };
   const loadBalancer =
     distribution === "Vanilla" && input.controlPlanes > 1
-      ? { name: `${clusterName}-external-load-balancer`, ip: addressAt(cidr, LB_OFFSET), image: KIND_LB_IMAGE }
+      ? {
+          name: `${clusterName}-external-load-balancer`,
+          ip: addressAt(cidr, LB_OFFSET),
+          image: KIND_LB_IMAGE,
+        }
       : undefined;
 
   return {
@@ -333,7 +360,10 @@ export function planDockerCluster(input: DockerPlanInput): DockerClusterPlan {
       mtu: input.mtu ?? 1500,
     },
     apiHostPort: input.apiHostPort ?? allocateHostPort(clusterName, "api"),
-    talosApiHostPort: distribution === "Talos" ? (input.talosApiHostPort ?? allocateHostPort(clusterName, "talos")) : undefined,
+    talosApiHostPort:
+      distribution === "Talos"
+        ? (input.talosApiHostPort ?? allocateHostPort(clusterName, "talos"))
+        : undefined,
     extraPorts,
     mirrors,
     localRegistry,
@@ -371,7 +401,12 @@ export function talosRegistryInputs(plan: DockerClusterPlan): {
   return {
     mirrors: plan.mirrors.map((m) => ({ host: m.host, endpoints: [m.endpoint] })),
     ...(plan.localRegistry
-      ? { localRegistry: { host: `${plan.localRegistry.containerName}:5000`, endpoint: plan.localRegistry.endpoint } }
+      ? {
+          localRegistry: {
+            host: `${plan.localRegistry.containerName}:5000`,
+            endpoint: plan.localRegistry.endpoint,
+          },
+        }
       : {}),
   };
 }

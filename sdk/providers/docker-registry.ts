@@ -26,7 +26,11 @@ export interface RegistryResourcesArgs {
 }
 
 export interface RegistryResources {
-  readonly mirrors: { readonly plan: DockerMirrorPlan; readonly container: docker.Container; readonly volume: docker.Volume }[];
+  readonly mirrors: {
+    readonly plan: DockerMirrorPlan;
+    readonly container: docker.Container;
+    readonly volume: docker.Volume;
+  }[];
   readonly localRegistry?: { readonly container: docker.Container; readonly volume: docker.Volume };
   readonly all: docker.Container[];
 }
@@ -41,7 +45,11 @@ export const REGISTRY_HEALTH: docker.types.input.ContainerHealthcheck = {
 };
 
 /** Create the mirrors and the local registry of a plan as children of `parent`, named `${name}-…`. */
-export function createRegistries(name: string, args: RegistryResourcesArgs, parent: pulumi.Resource): RegistryResources {
+export function createRegistries(
+  name: string,
+  args: RegistryResourcesArgs,
+  parent: pulumi.Resource,
+): RegistryResources {
   const { plan, networkName, recreateTrigger } = args;
   const retainOnDelete = !args.deleteVolumes;
   const containerOpts: pulumi.CustomResourceOptions = {
@@ -96,7 +104,10 @@ export function createRegistries(name: string, args: RegistryResourcesArgs, pare
         networksAdvanced: [{ name: networkName, ipv4Address: r.ip }],
         ports: [{ internal: 5000, external: r.hostPort, ip: "127.0.0.1", protocol: "tcp" }],
         restart: "unless-stopped",
-        labels: [...commonLabels(plan, "local-registry"), { label: "io.ksail.registry", value: r.containerName }],
+        labels: [
+          ...commonLabels(plan, "local-registry"),
+          { label: "io.ksail.registry", value: r.containerName },
+        ],
         healthcheck: REGISTRY_HEALTH,
         mustRun: true,
       },

@@ -10,11 +10,21 @@ import type { DockerDistribution, DockerMirrorInput, DockerPlanInput } from "./d
  */
 export function dockerPlanInputFromSpec(
   spec: EffectiveSpec,
-  options: { mirrors?: readonly DockerMirrorInput[]; apiHostPort?: number; talosApiHostPort?: number; networkCidr?: string } = {},
+  options: {
+    mirrors?: readonly DockerMirrorInput[];
+    apiHostPort?: number;
+    talosApiHostPort?: number;
+    networkCidr?: string;
+  } = {},
 ): DockerPlanInput {
   const c = spec.cluster;
   if (c.provider !== "Docker")
-    throw new KsailError([{ path: "spec.cluster.provider", message: `is "${c.provider}"; the Docker infrastructure only builds provider Docker` }]);
+    throw new KsailError([
+      {
+        path: "spec.cluster.provider",
+        message: `is "${c.provider}"; the Docker infrastructure only builds provider Docker`,
+      },
+    ]);
   if (c.distribution !== "Vanilla" && c.distribution !== "K3s" && c.distribution !== "Talos")
     throw new KsailError([
       {
@@ -50,7 +60,9 @@ export function dockerPlanInputFromSpec(
     networkCidr: options.networkCidr,
     apiHostPort: options.apiHostPort,
     talosApiHostPort: options.talosApiHostPort,
-    extraPortMappings: c.talos.extraPortMappings.map((p) => `${p.hostPort}:${p.containerPort}/${p.protocol.toLowerCase()}`),
+    extraPortMappings: c.talos.extraPortMappings.map(
+      (p) => `${p.hostPort}:${p.containerPort}/${p.protocol.toLowerCase()}`,
+    ),
     mirrors: options.mirrors,
     localRegistryPort,
     addons: {

@@ -11,6 +11,7 @@ import {
   kindContainerArgs,
   kindFacts,
   kindLoadBalancerArgs,
+  networkArgs,
   talosContainerArgs,
 } from "./docker-nodes";
 import { createRegistries, type MirrorCredentials } from "./docker-registry";
@@ -37,6 +38,9 @@ export interface DockerClusterInfraArgs {
   /**
    * Talos only: the initial machine config YAML per node name (secret; becomes env `USERDATA`). Read on first
    * boot only: later changes are ignored here (`ignoreChanges: ["envs"]`) and applied through TalosMachine.
+   * Note: Pulumi keeps the stored value of an ignored property even when the resource is replaced, so a node
+   * re-created by a recreate-class change first boots with its previous USERDATA; TalosMachine (replaced with
+   * the node) must then apply the current config. Keep ClusterSecrets stable across such changes.
    * @default required for Talos
    */
   readonly talosMachineConfigs?: Readonly<Record<string, pulumi.Input<string>>>;
@@ -104,7 +108,10 @@ export class DockerClusterInfra extends pulumi.ComponentResource {
   /** `127.0.0.1:<port>` of the first control plane's apid (Talos only). */
   readonly talosEndpoint: pulumi.Output<string | undefined>;
   /** Registry endpoints: local registry on the host and in the network, mirrors by host. */
-  readonly registryEndpoints: pulumi.Output<{ local?: { host: string; inNetwork: string }; mirrors: Record<string, string> }>;
+  readonly registryEndpoints: pulumi.Output<{
+    local?: { host: string; inNetwork: string };
+    mirrors: Record<string, string>;
+  }>;
 
   constructor(name: string, args: DockerClusterInfraArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ksail:providers:DockerClusterInfra", name, {}, opts);
@@ -112,29 +119,28 @@ export class DockerClusterInfra extends pulumi.ComponentResource {
     validate(args);
     const wait = args.waitTimeoutSeconds ?? 1200;
 
-    this.network = new docker.Network(
-      `${name}-network`,
-      {
-        name: plan.network.name,
-        driver: "bridge",
-        ipamConfigs: [{ subnet: plan.network.cidr, gateway: plan.network.gateway }],
-        options: {
-          "com.docker.network.driver.mtu": String(plan.network.mtu),
-          "com.docker.network.bridge.enable_ip_masquerade": "true",
-          "com.docker.network.bridge.enable_icc": "true",
-        },
-        labels: commonLabels(plan, "network"),
-      },
-      { parent: this, replacementTrigger: recreateTrigger, deleteBeforeReplace: true },
-    );
+    this.network = new docker.Network(`${name}-network`, networkArgs(plan), {
+      parent: this,
+      replacementTrigger: recreateTrigger,
+      deleteBeforeReplace: true,
+    });
     const networkName = this.network.name;
     const registries = createRegistries(
       name,
-      { plan, networkName, recreateTrigger, mirrorCredentials: args.mirrorCredentials, deleteVolumes: args.deleteRegistryVolumes },
+      {
+        plan,
+        networkName,
+        recreateTrigger,
+        mirrorCredentials: args.mirrorCredentials,
+        deleteVolumes: args.deleteRegistryVolumes,
+      },
       this,
     );
 
-    const nodeOpts = (dependsOn: pulumi.Resource[], extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({
+    const nodeOpts = (
+      dependsOn: pulumi.Resource[],
+      extra: pulumi.CustomResourceOptions = {},
+    ): pulumi.CustomResourceOptions => ({
       parent: this,
       replacementTrigger: recreateTrigger,
       deleteBeforeReplace: true,
@@ -154,10 +160,17 @@ export class DockerClusterInfra extends pulumi.ComponentResource {
         );
       }
     } else if (plan.distribution === "Vanilla") {
-      const facts = kindFacts(plan, { tokenTtl: args.kindTokenTtl, apiServerExtraArgs: args.apiServerExtraArgs });
+      const facts = kindFacts(plan, {
+        tokenTtl: args.kindTokenTtl,
+        apiServerExtraArgs: args.apiServerExtraArgs,
+      });
       const pki = args.kubeadmPki!;
       const lb = plan.loadBalancer
-        ? new docker.Container(`${name}-external-load-balancer`, kindLoadBalancerArgs(plan, networkName), nodeOpts([]))
+        ? new docker.Container(
+            `${name}-external-load-balancer`,
+            kindLoadBalancerArgs(plan, networkName),
+            nodeOpts([]),
+          )
         : undefined;
       // Control planes join one at a time: each waits (healthcheck + wait) for the previous one.
       let previous: docker.Container | undefined = lb;
@@ -205,10 +218,17 @@ export class DockerClusterInfra extends pulumi.ComponentResource {
     this.networkName = networkName;
     this.nodes = pulumi.output(plan.nodes.map((n) => ({ name: n.name, ip: n.ip, role: n.role })));
     this.apiEndpoint = pulumi.output(`https://127.0.0.1:${plan.apiHostPort}`);
-    this.talosEndpoint = pulumi.output(plan.talosApiHostPort === undefined ? undefined : `127.0.0.1:${plan.talosApiHostPort}`);
+    this.talosEndpoint = pulumi.output(
+      plan.talosApiHostPort === undefined ? undefined : `127.0.0.1:${plan.talosApiHostPort}`,
+    );
     this.registryEndpoints = pulumi.output({
       ...(plan.localRegistry
-        ? { local: { host: `127.0.0.1:${plan.localRegistry.hostPort}`, inNetwork: `${plan.localRegistry.containerName}:5000` } }
+        ? {
+            local: {
+              host: `127.0.0.1:${plan.localRegistry.hostPort}`,
+              inNetwork: `${plan.localRegistry.containerName}:5000`,
+            },
+          }
         : {}),
       mirrors: Object.fromEntries(plan.mirrors.map((m) => [m.host, m.endpoint])),
     });
@@ -227,15 +247,24 @@ function validate(args: DockerClusterInfraArgs): void {
   const need = (ok: boolean, path: string, message: string) => (ok ? [] : [{ path, message }]);
   const issues = [
     ...need(
-      plan.distribution !== "Talos" || plan.nodes.every((n) => args.talosMachineConfigs?.[n.name] !== undefined),
+      plan.distribution !== "Talos" ||
+        plan.nodes.every((n) => args.talosMachineConfigs?.[n.name] !== undefined),
       "talosMachineConfigs",
       `Talos needs a machine config for every node (${plan.nodes.map((n) => n.name).join(", ")}); missing: ${plan.nodes
         .filter((n) => args.talosMachineConfigs?.[n.name] === undefined)
         .map((n) => n.name)
         .join(", ")}. Pass renderMachineConfigs(...) output keyed by node name`,
     ),
-    ...need(plan.distribution !== "Vanilla" || args.kubeadmPki !== undefined, "kubeadmPki", "Vanilla needs kubeadmPki from ClusterSecrets"),
-    ...need(plan.distribution !== "K3s" || args.k3sPki !== undefined, "k3sPki", "K3s needs k3sPki from ClusterSecrets"),
+    ...need(
+      plan.distribution !== "Vanilla" || args.kubeadmPki !== undefined,
+      "kubeadmPki",
+      "Vanilla needs kubeadmPki from ClusterSecrets",
+    ),
+    ...need(
+      plan.distribution !== "K3s" || args.k3sPki !== undefined,
+      "k3sPki",
+      "K3s needs k3sPki from ClusterSecrets",
+    ),
   ];
   if (issues.length > 0) throw new KsailError(issues, `DockerClusterInfra "${plan.clusterName}":`);
 }

@@ -8,12 +8,22 @@ import { dockerE2eSkipReason, upCluster, waitForReadyNodes } from "../fixtures/d
 import { planDockerCluster } from "../../sdk/providers/docker-plan";
 import { deriveKubeconfig, generateK3sPki, kubeconfigClientCert } from "../../sdk/pki";
 
-const plan = planDockerCluster({ distribution: "K3s", clusterName: "ksail-e2e-k3s", controlPlanes: 1, workers: 1, mirrors: [] });
+const plan = planDockerCluster({
+  distribution: "K3s",
+  clusterName: "ksail-e2e-k3s",
+  controlPlanes: 1,
+  workers: 1,
+  mirrors: [],
+});
 const skip = dockerE2eSkipReason([plan.image]);
 
 test("K3s on Docker: up, Ready nodes, destroy", { skip, timeout: 30 * 60_000 }, async () => {
   const pki = await generateK3sPki();
-  const run = await upCluster(plan, () => ({ k3sPki: pulumi.secret(pki) }), (s) => process.stdout.write(s));
+  const run = await upCluster(
+    plan,
+    () => ({ k3sPki: pulumi.secret(pki) }),
+    (s) => process.stdout.write(s),
+  );
   try {
     assert.equal(run.outputs.apiEndpoint, `https://127.0.0.1:${plan.apiHostPort}`);
     const kc = await deriveKubeconfig({

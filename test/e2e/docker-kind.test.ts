@@ -8,12 +8,22 @@ import { dockerE2eSkipReason, upCluster, waitForReadyNodes } from "../fixtures/d
 import { planDockerCluster } from "../../sdk/providers/docker-plan";
 import { deriveKubeconfig, generateKubeadmPki, kubeconfigClientCert } from "../../sdk/pki";
 
-const plan = planDockerCluster({ distribution: "Vanilla", clusterName: "ksail-e2e-kind", controlPlanes: 1, workers: 1, mirrors: [] });
+const plan = planDockerCluster({
+  distribution: "Vanilla",
+  clusterName: "ksail-e2e-kind",
+  controlPlanes: 1,
+  workers: 1,
+  mirrors: [],
+});
 const skip = dockerE2eSkipReason([plan.image]);
 
 test("Kind node images on Docker: up, Ready nodes, destroy", { skip, timeout: 30 * 60_000 }, async () => {
   const pki = await generateKubeadmPki();
-  const run = await upCluster(plan, () => ({ kubeadmPki: pulumi.secret(pki) }), (s) => process.stdout.write(s));
+  const run = await upCluster(
+    plan,
+    () => ({ kubeadmPki: pulumi.secret(pki) }),
+    (s) => process.stdout.write(s),
+  );
   try {
     const kc = await deriveKubeconfig({
       clusterName: plan.clusterName,

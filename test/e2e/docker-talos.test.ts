@@ -7,11 +7,22 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { dockerE2eSkipReason, upCluster, waitForReadyNodes } from "../fixtures/docker/e2e";
 import { planDockerCluster, talosRegistryInputs } from "../../sdk/providers/docker-plan";
-import { deriveKubeconfig, deriveTalosconfig, generateTalosBundle, kubeconfigClientCert } from "../../sdk/pki";
+import {
+  deriveKubeconfig,
+  deriveTalosconfig,
+  generateTalosBundle,
+  kubeconfigClientCert,
+} from "../../sdk/pki";
 import { renderMachineConfigs } from "../../sdk/distributions/talos/render";
 import { TalosClient } from "../../sdk/distributions/talos/api";
 
-const plan = planDockerCluster({ distribution: "Talos", clusterName: "ksail-e2e-talos", controlPlanes: 1, workers: 1, mirrors: [] });
+const plan = planDockerCluster({
+  distribution: "Talos",
+  clusterName: "ksail-e2e-talos",
+  controlPlanes: 1,
+  workers: 1,
+  mirrors: [],
+});
 const skip = dockerE2eSkipReason([plan.image]);
 
 test("Talos on Docker: up, bootstrap, Ready nodes, destroy", { skip, timeout: 30 * 60_000 }, async () => {
@@ -25,15 +36,26 @@ test("Talos on Docker: up, bootstrap, Ready nodes, destroy", { skip, timeout: 30
     platform: "docker",
     workers: 1,
     ...talosRegistryInputs(plan),
-    nodes: plan.nodes.map((n) => ({ hostname: n.name, role: n.role === "control-plane" ? "controlplane" : "worker" })),
+    nodes: plan.nodes.map((n) => ({
+      hostname: n.name,
+      role: n.role === "control-plane" ? "controlplane" : "worker",
+    })),
   });
   const run = await upCluster(
     plan,
-    () => ({ talosMachineConfigs: Object.fromEntries(plan.nodes.map((n) => [n.name, pulumi.secret(rendered.perNode[n.name])])) }),
+    () => ({
+      talosMachineConfigs: Object.fromEntries(
+        plan.nodes.map((n) => [n.name, pulumi.secret(rendered.perNode[n.name])]),
+      ),
+    }),
     (s) => process.stdout.write(s),
   );
   try {
-    const tc = await deriveTalosconfig({ contextName: plan.clusterName, endpoints: [run.outputs.talosEndpoint as string], osCa: secrets.certs.os });
+    const tc = await deriveTalosconfig({
+      contextName: plan.clusterName,
+      endpoints: [run.outputs.talosEndpoint as string],
+      osCa: secrets.certs.os,
+    });
     const client = new TalosClient({ talosconfig: tc.text, timeoutMs: 60_000 });
     await client.bootstrap();
     const kc = await deriveKubeconfig({

@@ -22,7 +22,12 @@ describe("network and registries", () => {
     assert.deepEqual(net.inputs, {
       name: "dev-network",
       driver: "bridge",
-      ipamConfigs: [{ subnet: defaultNetworkCidr("Vanilla", "dev"), gateway: defaultNetworkCidr("Vanilla", "dev").replace(/0\/24$/, "1") }],
+      ipamConfigs: [
+        {
+          subnet: defaultNetworkCidr("Vanilla", "dev"),
+          gateway: defaultNetworkCidr("Vanilla", "dev").replace(/0\/24$/, "1"),
+        },
+      ],
       options: {
         "com.docker.network.driver.mtu": "1500",
         "com.docker.network.bridge.enable_ip_masquerade": "true",
@@ -41,18 +46,31 @@ describe("network and registries", () => {
   test("mirrors: registry:3 pull-through per default host, cache volume kept on destroy, on the network at .250 down", async () => {
     const r = await recordLayout({ distribution: "Talos", controlPlanes: 1, workers: 0 });
     const hosts = ["docker.io", "ghcr.io", "quay.io", "registry.k8s.io"];
-    const upstreams = ["https://registry-1.docker.io", "https://ghcr.io", "https://quay.io", "https://registry.k8s.io"];
+    const upstreams = [
+      "https://registry-1.docker.io",
+      "https://ghcr.io",
+      "https://quay.io",
+      "https://registry.k8s.io",
+    ];
     hosts.forEach((h, i) => {
       const c = r.byName(`dev-mirror-${h}`);
       assert.equal(c.type, CONTAINER);
       assert.equal(c.inputs.name, `dev-${h}`);
       assert.equal(c.inputs.image, "registry:3");
       assert.deepEqual(c.inputs.envs, [`REGISTRY_PROXY_REMOTEURL=${upstreams[i]}`]);
-      assert.deepEqual(c.inputs.volumes, [{ volumeName: `ksail-mirror-${h}`, containerPath: "/var/lib/registry" }]);
+      assert.deepEqual(c.inputs.volumes, [
+        { volumeName: `ksail-mirror-${h}`, containerPath: "/var/lib/registry" },
+      ]);
       assert.deepEqual(c.inputs.networksAdvanced, [{ name: "dev", ipv4Address: `10.5.0.${250 - i}` }]);
       assert.equal(c.inputs.ports, undefined, "mirrors publish nothing");
       assert.equal(c.inputs.restart, "unless-stopped");
-      assert.deepEqual(c.inputs.healthcheck.tests, ["CMD", "wget", "-q", "--spider", "http://localhost:5000/v2/"]);
+      assert.deepEqual(c.inputs.healthcheck.tests, [
+        "CMD",
+        "wget",
+        "-q",
+        "--spider",
+        "http://localhost:5000/v2/",
+      ]);
       assert.equal(c.options.replacementTrigger, "trigger-a");
       assert.equal(c.options.deleteBeforeReplace, true);
       assert.ok(c.options.replaceOnChanges.includes("healthcheck"));
@@ -70,11 +88,21 @@ describe("network and registries", () => {
       controlPlanes: 1,
       workers: 0,
       plan: { mirrors: [{ host: "ghcr.io" }] },
-      args: { mirrorCredentials: { "ghcr.io": { username: "me", password: "pat-123" } }, deleteRegistryVolumes: true },
+      args: {
+        mirrorCredentials: { "ghcr.io": { username: "me", password: "pat-123" } },
+        deleteRegistryVolumes: true,
+      },
     });
     const c = r.byName("dev-mirror-ghcr.io");
-    assert.deepEqual(c.inputs.envs, ["REGISTRY_PROXY_REMOTEURL=https://ghcr.io", "REGISTRY_PROXY_USERNAME=me", "REGISTRY_PROXY_PASSWORD=pat-123"]);
-    assert.deepEqual(c.secretInputs.filter((p) => p.startsWith("envs")), ["envs[1]", "envs[2]"]);
+    assert.deepEqual(c.inputs.envs, [
+      "REGISTRY_PROXY_REMOTEURL=https://ghcr.io",
+      "REGISTRY_PROXY_USERNAME=me",
+      "REGISTRY_PROXY_PASSWORD=pat-123",
+    ]);
+    assert.deepEqual(
+      c.secretInputs.filter((p) => p.startsWith("envs")),
+      ["envs[1]", "envs[2]"],
+    );
     assert.equal(r.byName("dev-mirror-ghcr.io-cache").options.retainOnDelete, false);
     assert.equal(r.find("dev-mirror-docker.io"), undefined, "only the listed mirrors");
   });
@@ -85,7 +113,9 @@ describe("network and registries", () => {
     assert.equal(c.inputs.name, "dev-local-registry");
     assert.equal(c.inputs.image, "registry:3");
     assert.deepEqual(c.inputs.ports, [{ internal: 5000, external: 5050, ip: "127.0.0.1", protocol: "tcp" }]);
-    assert.deepEqual(c.inputs.volumes, [{ volumeName: "dev-local-registry", containerPath: "/var/lib/registry" }]);
+    assert.deepEqual(c.inputs.volumes, [
+      { volumeName: "dev-local-registry", containerPath: "/var/lib/registry" },
+    ]);
     assert.equal(c.options.replacementTrigger, "trigger-a");
   });
 
@@ -99,12 +129,20 @@ describe("network and registries", () => {
     assert.equal(out.networkName, "dev");
     assert.equal(out.apiEndpoint, `https://127.0.0.1:${allocateHostPort("dev", "api")}`);
     assert.equal(out.talosEndpoint, `127.0.0.1:${allocateHostPort("dev", "talos")}`);
-    assert.deepEqual(out.registryEndpoints.local, { host: "127.0.0.1:5050", inNetwork: "dev-local-registry:5000" });
+    assert.deepEqual(out.registryEndpoints.local, {
+      host: "127.0.0.1:5050",
+      inNetwork: "dev-local-registry:5000",
+    });
     assert.equal(out.registryEndpoints.mirrors["docker.io"], "http://dev-docker.io:5000");
   });
 
   test("missing secret material is a KsailError naming the argument", async () => {
-    const plan = planDockerCluster({ distribution: "Vanilla", clusterName: "dev", controlPlanes: 1, workers: 0 });
+    const plan = planDockerCluster({
+      distribution: "Vanilla",
+      clusterName: "dev",
+      controlPlanes: 1,
+      workers: 0,
+    });
     await assert.rejects(
       recordProgram(() => {
         new DockerClusterInfra("dev", { plan, recreateTrigger: "t" });
@@ -122,9 +160,15 @@ for (const distribution of DISTROS) {
       const added = b.resources.filter((x) => !a.find(x.name)).map((x) => `${x.type} ${x.name}`);
       assert.deepEqual(
         added,
-        distribution === "K3s" ? [`${VOLUME} dev-worker-3-data`, `${CONTAINER} dev-worker-3`] : [`${CONTAINER} dev-worker-3`],
+        distribution === "K3s"
+          ? [`${VOLUME} dev-worker-3-data`, `${CONTAINER} dev-worker-3`]
+          : [`${CONTAINER} dev-worker-3`],
       );
-      assert.deepEqual(a.resources.filter((x) => !b.find(x.name)), [], "nothing removed");
+      assert.deepEqual(
+        a.resources.filter((x) => !b.find(x.name)),
+        [],
+        "nothing removed",
+      );
       for (const x of a.resources) {
         if (x.name === "dev") continue; // the component's outputs list the nodes
         assert.deepEqual(snapshot(b.byName(x.name)), snapshot(x), `${x.name} changed`);
@@ -134,7 +178,10 @@ for (const distribution of DISTROS) {
     test("a new recreate hash changes the trigger of every node, the network and the registries — nothing else", async () => {
       const a = await recordLayout({ distribution, controlPlanes: 3, workers: 2, trigger: "trigger-a" });
       const b = await recordLayout({ distribution, controlPlanes: 3, workers: 2, trigger: "trigger-b" });
-      assert.deepEqual(b.resources.map((x) => x.name), a.resources.map((x) => x.name));
+      assert.deepEqual(
+        b.resources.map((x) => x.name),
+        a.resources.map((x) => x.name),
+      );
       const retriggered: string[] = [];
       for (const x of a.resources) {
         const y = b.byName(x.name);
@@ -150,21 +197,37 @@ for (const distribution of DISTROS) {
       const expected = [
         "dev-network",
         ...b.byType(CONTAINER).map((c) => c.name),
-        ...(distribution === "K3s" ? b.byType(VOLUME).filter((v) => v.name.endsWith("-data") && v.name !== "dev-local-registry-data").map((v) => v.name) : []),
+        ...(distribution === "K3s"
+          ? b
+              .byType(VOLUME)
+              .filter((v) => v.name.endsWith("-data") && v.name !== "dev-local-registry-data")
+              .map((v) => v.name)
+          : []),
       ];
       assert.deepEqual([...retriggered].sort(), [...expected].sort());
-      for (const c of b.byType(CONTAINER)) assert.equal(c.options.deleteBeforeReplace, true, `${c.name} has a fixed name`);
+      for (const c of b.byType(CONTAINER))
+        assert.equal(c.options.deleteBeforeReplace, true, `${c.name} has a fixed name`);
     });
 
     test("preview: the program registers the same resources, every node wired to the Network", async () => {
       const up = await recordLayout({ distribution, controlPlanes: 1, workers: 1 });
       const pre = await recordLayout({ distribution, controlPlanes: 1, workers: 1, preview: true });
-      assert.deepEqual(pre.resources.map((x) => x.name), up.resources.map((x) => x.name));
+      assert.deepEqual(
+        pre.resources.map((x) => x.name),
+        up.resources.map((x) => x.name),
+      );
       for (const rec of [pre, up]) {
         const node = rec.byName("dev-control-plane-1");
         assert.equal(node.inputs.networksAdvanced[0].name, distribution === "Talos" ? "dev" : "dev-network");
-        assert.deepEqual(node.options.propertyDependencies.networksAdvanced, ["dev-network"], "the network name flows from the Network");
-        assert.ok(!JSON.stringify(node.inputs).includes(UNKNOWN), "a create's inputs are all known in preview");
+        assert.deepEqual(
+          node.options.propertyDependencies.networksAdvanced,
+          ["dev-network"],
+          "the network name flows from the Network",
+        );
+        assert.ok(
+          !JSON.stringify(node.inputs).includes(UNKNOWN),
+          "a create's inputs are all known in preview",
+        );
       }
     });
   });

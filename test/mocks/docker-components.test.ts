@@ -11,7 +11,12 @@ import { dockerPlanInputFromSpec } from "../../sdk/providers/docker-spec";
 import { k3sPki, kubeadmPki, snapshot, talosConfigs } from "../fixtures/docker/record";
 
 async function recordSpec(cluster: Record<string, unknown>): Promise<Recording> {
-  const { document } = parseClusterDocument({ apiVersion: "ksail.io/v1alpha1", kind: "Cluster", metadata: { name: "dev" }, spec: { cluster } });
+  const { document } = parseClusterDocument({
+    apiVersion: "ksail.io/v1alpha1",
+    kind: "Cluster",
+    metadata: { name: "dev" },
+    spec: { cluster },
+  });
   const spec = effective(document.spec, { name: document.metadata.name });
   const plan = planDockerCluster(dockerPlanInputFromSpec(spec));
   const kpki = await kubeadmPki();
@@ -28,7 +33,10 @@ async function recordSpec(cluster: Record<string, unknown>): Promise<Recording> 
 }
 
 function assertSame(a: Recording, b: Recording) {
-  assert.deepEqual(b.resources.map((r) => r.name), a.resources.map((r) => r.name));
+  assert.deepEqual(
+    b.resources.map((r) => r.name),
+    a.resources.map((r) => r.name),
+  );
   for (const r of a.resources) assert.deepEqual(snapshot(b.byName(r.name)), snapshot(r), r.name);
 }
 
@@ -42,7 +50,12 @@ const components = {
 describe("component changes touch no infrastructure", () => {
   for (const distribution of ["Talos", "K3s", "Vanilla"]) {
     test(`${distribution}: cert-manager, Kyverno and Flux on → every resource identical`, async () => {
-      const base = { distribution, controlPlanes: 1, workers: 2, localRegistry: { registry: "localhost:5050" } };
+      const base = {
+        distribution,
+        controlPlanes: 1,
+        workers: 2,
+        localRegistry: { registry: "localhost:5050" },
+      };
       assertSame(await recordSpec(base), await recordSpec({ ...base, ...components }));
     });
   }
@@ -50,14 +63,22 @@ describe("component changes touch no infrastructure", () => {
     const base = { distribution: "Talos", controlPlanes: 1, workers: 1 };
     assertSame(
       await recordSpec(base),
-      await recordSpec({ ...base, cni: "Cilium", csi: "Enabled", metricsServer: "Enabled", loadBalancer: "Enabled" }),
+      await recordSpec({
+        ...base,
+        cni: "Cilium",
+        csi: "Enabled",
+        metricsServer: "Enabled",
+        loadBalancer: "Enabled",
+      }),
     );
   });
   test("K3s: bundled add-on switches are server flags — agents stay untouched", async () => {
     const base = { distribution: "K3s", controlPlanes: 1, workers: 2 };
     const a = await recordSpec(base);
     const b = await recordSpec({ ...base, metricsServer: "Disabled" });
-    const changed = a.resources.filter((r) => JSON.stringify(snapshot(r)) !== JSON.stringify(snapshot(b.byName(r.name)))).map((r) => r.name);
+    const changed = a.resources
+      .filter((r) => JSON.stringify(snapshot(r)) !== JSON.stringify(snapshot(b.byName(r.name))))
+      .map((r) => r.name);
     assert.deepEqual(changed, ["dev-control-plane-1"]);
     assert.ok(b.byName("dev-control-plane-1").inputs.command.includes("--disable=metrics-server"));
   });

@@ -20,7 +20,8 @@ describe("deterministic host ports", () => {
       const talos = allocateHostPort(name, "talos");
       assert.equal(api, allocateHostPort(name, "api"));
       assert.notEqual(api, talos);
-      for (const p of [api, talos]) assert.ok(p >= HOST_PORT_BASE && p < HOST_PORT_BASE + HOST_PORT_SPAN, String(p));
+      for (const p of [api, talos])
+        assert.ok(p >= HOST_PORT_BASE && p < HOST_PORT_BASE + HOST_PORT_SPAN, String(p));
     }
     assert.notEqual(allocateHostPort("dev", "api"), allocateHostPort("dev2", "api"));
   });
@@ -32,7 +33,12 @@ describe("deterministic host ports", () => {
 
 describe("planDockerCluster", () => {
   test("Talos 3+2: talosctl addressing, names, network named after the cluster, both ports", () => {
-    const p = planDockerCluster({ distribution: "Talos", clusterName: "talos-default", controlPlanes: 3, workers: 2 });
+    const p = planDockerCluster({
+      distribution: "Talos",
+      clusterName: "talos-default",
+      controlPlanes: 3,
+      workers: 2,
+    });
     assert.deepEqual(
       p.nodes.map((n) => `${n.name}@${n.ip}`),
       [
@@ -43,17 +49,46 @@ describe("planDockerCluster", () => {
         "talos-default-worker-2@10.5.0.6",
       ],
     );
-    assert.deepEqual(p.network, { name: "talos-default", cidr: "10.5.0.0/24", gateway: "10.5.0.1", mtu: 1500 });
+    assert.deepEqual(p.network, {
+      name: "talos-default",
+      cidr: "10.5.0.0/24",
+      gateway: "10.5.0.1",
+      mtu: 1500,
+    });
     assert.equal(p.apiHostPort, allocateHostPort("talos-default", "api"));
     assert.equal(p.talosApiHostPort, allocateHostPort("talos-default", "talos"));
     assert.equal(p.loadBalancer, undefined);
     assert.deepEqual(
       p.mirrors.map((m) => [m.host, m.containerName, m.ip, m.volumeName, m.endpoint]),
       [
-        ["docker.io", "talos-default-docker.io", "10.5.0.250", "ksail-mirror-docker.io", "http://talos-default-docker.io:5000"],
-        ["ghcr.io", "talos-default-ghcr.io", "10.5.0.249", "ksail-mirror-ghcr.io", "http://talos-default-ghcr.io:5000"],
-        ["quay.io", "talos-default-quay.io", "10.5.0.248", "ksail-mirror-quay.io", "http://talos-default-quay.io:5000"],
-        ["registry.k8s.io", "talos-default-registry.k8s.io", "10.5.0.247", "ksail-mirror-registry.k8s.io", "http://talos-default-registry.k8s.io:5000"],
+        [
+          "docker.io",
+          "talos-default-docker.io",
+          "10.5.0.250",
+          "ksail-mirror-docker.io",
+          "http://talos-default-docker.io:5000",
+        ],
+        [
+          "ghcr.io",
+          "talos-default-ghcr.io",
+          "10.5.0.249",
+          "ksail-mirror-ghcr.io",
+          "http://talos-default-ghcr.io:5000",
+        ],
+        [
+          "quay.io",
+          "talos-default-quay.io",
+          "10.5.0.248",
+          "ksail-mirror-quay.io",
+          "http://talos-default-quay.io:5000",
+        ],
+        [
+          "registry.k8s.io",
+          "talos-default-registry.k8s.io",
+          "10.5.0.247",
+          "ksail-mirror-registry.k8s.io",
+          "http://talos-default-registry.k8s.io:5000",
+        ],
       ],
     );
   });
@@ -121,7 +156,14 @@ describe("planDockerCluster", () => {
 
 describe("talosRegistryInputs", () => {
   test("mirrors pull through their in-network containers; the local registry by container name", () => {
-    const p = planDockerCluster({ distribution: "Talos", clusterName: "t", controlPlanes: 1, workers: 0, mirrors: [{ host: "docker.io" }], localRegistryPort: 5050 });
+    const p = planDockerCluster({
+      distribution: "Talos",
+      clusterName: "t",
+      controlPlanes: 1,
+      workers: 0,
+      mirrors: [{ host: "docker.io" }],
+      localRegistryPort: 5050,
+    });
     assert.deepEqual(talosRegistryInputs(p), {
       mirrors: [{ host: "docker.io", endpoints: ["http://t-docker.io:5000"] }],
       localRegistry: { host: "t-local-registry:5000", endpoint: "http://t-local-registry:5000" },
@@ -131,11 +173,18 @@ describe("talosRegistryInputs", () => {
 
 describe("dockerPlanInputFromSpec", () => {
   const specOf = (cluster: Record<string, unknown>) => {
-    const { document } = parseClusterDocument({ apiVersion: "ksail.io/v1alpha1", kind: "Cluster", metadata: { name: "dev" }, spec: { cluster } });
+    const { document } = parseClusterDocument({
+      apiVersion: "ksail.io/v1alpha1",
+      kind: "Cluster",
+      metadata: { name: "dev" },
+      spec: { cluster },
+    });
     return effective(document.spec, { name: document.metadata.name });
   };
   test("K3s defaults: bundled add-ons on, k3s image from the Kubernetes version", () => {
-    const i = dockerPlanInputFromSpec(specOf({ distribution: "K3s", workers: 2, kubernetesVersion: "1.35.4" }));
+    const i = dockerPlanInputFromSpec(
+      specOf({ distribution: "K3s", workers: 2, kubernetesVersion: "1.35.4" }),
+    );
     assert.equal(i.image, "rancher/k3s:v1.35.4-k3s1");
     assert.equal(i.kubernetesVersion, "v1.35.4");
     assert.deepEqual(i.addons, { cni: "Default", metricsServer: true, csi: true, loadBalancer: true });
@@ -144,7 +193,11 @@ describe("dockerPlanInputFromSpec", () => {
   });
   test("Talos: image from talos.version, extra port mappings, GitOps brings the local registry on 5050", () => {
     const i = dockerPlanInputFromSpec(
-      specOf({ distribution: "Talos", gitOpsEngine: "Flux", talos: { version: "1.12.4", extraPortMappings: [{ containerPort: 80, hostPort: 8080 }] } }),
+      specOf({
+        distribution: "Talos",
+        gitOpsEngine: "Flux",
+        talos: { version: "1.12.4", extraPortMappings: [{ containerPort: 80, hostPort: 8080 }] },
+      }),
     );
     assert.equal(i.image, "ghcr.io/siderolabs/talos:v1.12.4");
     assert.deepEqual(i.extraPortMappings, ["8080:80/tcp"]);
@@ -152,7 +205,15 @@ describe("dockerPlanInputFromSpec", () => {
     assert.equal(i.clusterName, "dev");
   });
   test("external registries are not run locally; Hetzner is not a Docker plan", () => {
-    assert.equal(dockerPlanInputFromSpec(specOf({ distribution: "Vanilla", localRegistry: { registry: "ghcr.io/me/repo" } })).localRegistryPort, undefined);
-    assert.throws(() => dockerPlanInputFromSpec(specOf({ distribution: "Talos", provider: "Hetzner" })), (e) => isKsailError(e) && /provider/.test(e.message));
+    assert.equal(
+      dockerPlanInputFromSpec(
+        specOf({ distribution: "Vanilla", localRegistry: { registry: "ghcr.io/me/repo" } }),
+      ).localRegistryPort,
+      undefined,
+    );
+    assert.throws(
+      () => dockerPlanInputFromSpec(specOf({ distribution: "Talos", provider: "Hetzner" })),
+      (e) => isKsailError(e) && /provider/.test(e.message),
+    );
   });
 });

@@ -45,8 +45,14 @@ describe("kubeadm API version by Kubernetes version", () => {
     assert.equal(kubeadmApiVersion("1.37.0"), "kubeadm.k8s.io/v1beta4");
     assert.equal(kubeadmApiVersion("v1.35.4"), "kubeadm.k8s.io/v1beta3");
     assert.equal(kubeadmApiVersion("v1.23.0"), "kubeadm.k8s.io/v1beta3");
-    assert.throws(() => kubeadmApiVersion("v1.22.9"), (e) => isKsailError(e) && /v1\.23/.test(e.message));
-    assert.throws(() => kubeadmApiVersion("latest"), (e) => isKsailError(e) && /kubernetesVersion/.test(e.message));
+    assert.throws(
+      () => kubeadmApiVersion("v1.22.9"),
+      (e) => isKsailError(e) && /v1\.23/.test(e.message),
+    );
+    assert.throws(
+      () => kubeadmApiVersion("latest"),
+      (e) => isKsailError(e) && /kubernetesVersion/.test(e.message),
+    );
   });
 });
 
@@ -99,7 +105,11 @@ describe("kubeadm config for the first control plane (v1beta4)", () => {
     assert.equal(k.cgroupRoot, "/kubelet");
     assert.equal(k.failSwapOn, false);
     assert.equal(k.serverTLSBootstrap, true);
-    assert.deepEqual(k.evictionHard, { "nodefs.available": "0%", "nodefs.inodesFree": "0%", "imagefs.available": "0%" });
+    assert.deepEqual(k.evictionHard, {
+      "nodefs.available": "0%",
+      "nodefs.inodesFree": "0%",
+      "imagefs.available": "0%",
+    });
     const p = byKind(docs, "KubeProxyConfiguration");
     assert.equal(p.mode, "iptables");
   });
@@ -112,7 +122,10 @@ describe("kubeadm config for joining nodes", () => {
       kubernetesVersion: "v1.35.0",
       node: { name: "dev-control-plane-2", ip: "10.6.1.3", role: "control-plane", init: false },
     });
-    assert.equal(docs.find((d) => d.kind === "InitConfiguration"), undefined);
+    assert.equal(
+      docs.find((d) => d.kind === "InitConfiguration"),
+      undefined,
+    );
     const j = byKind(docs, "JoinConfiguration");
     assert.equal(j.apiVersion, "kubeadm.k8s.io/v1beta3");
     assert.deepEqual(j.controlPlane, { localAPIEndpoint: { advertiseAddress: "10.6.1.3", bindPort: 6443 } });
@@ -130,11 +143,17 @@ describe("kubeadm config for joining nodes", () => {
 
   test("worker join has no controlPlane section; schedulable control planes drop the taint", () => {
     const w = byKind(
-      kubeadmConfigDocuments({ ...base, node: { name: "dev-worker-1", ip: "10.6.1.4", role: "worker", init: false } }),
+      kubeadmConfigDocuments({
+        ...base,
+        node: { name: "dev-worker-1", ip: "10.6.1.4", role: "worker", init: false },
+      }),
       "JoinConfiguration",
     );
     assert.equal(w.controlPlane, undefined);
-    const i = byKind(kubeadmConfigDocuments({ ...base, schedulableControlPlanes: true }), "InitConfiguration");
+    const i = byKind(
+      kubeadmConfigDocuments({ ...base, schedulableControlPlanes: true }),
+      "InitConfiguration",
+    );
     assert.deepEqual(i.nodeRegistration.taints, []);
   });
 
@@ -168,22 +187,37 @@ describe("bootstrap script, unit and drop-in", () => {
       assert.ok(at >= 0, `script lacks ${needle}`);
       return at;
     });
-    assert.deepEqual(order, [...order].sort((a, b) => a - b), "steps in kind's order");
+    assert.deepEqual(
+      order,
+      [...order].sort((a, b) => a - b),
+      "steps in kind's order",
+    );
     assert.ok(s.startsWith("#!/usr/bin/env bash\n"));
     assert.match(s, /kind v0\.32\.0/);
     assert.doesNotMatch(s, /kubeadm join/);
   });
   test("both scripts are valid bash (bash -n)", () => {
     for (const mode of ["init", "join"] as const) {
-      const r = spawnSync("bash", ["-n"], { input: renderBootstrapScript({ ...common, mode, defaultCni: true }) });
+      const r = spawnSync("bash", ["-n"], {
+        input: renderBootstrapScript({ ...common, mode, defaultCni: true }),
+      });
       assert.equal(r.status, 0, `${mode}: ${r.stderr}`);
     }
   });
   const analyze = spawnSync("systemd-analyze", ["--version"], { timeout: 10_000 });
-  const systemUnits = ["/lib/systemd/system", "/usr/lib/systemd/system"].find((d) => fs.existsSync(path.join(d, "multi-user.target")));
+  const systemUnits = ["/lib/systemd/system", "/usr/lib/systemd/system"].find((d) =>
+    fs.existsSync(path.join(d, "multi-user.target")),
+  );
   test(
     "systemd accepts the unit and the multi-user.target drop-in (systemd-analyze verify)",
-    { skip: analyze.status !== 0 ? "systemd-analyze not installed" : !systemUnits ? "no systemd unit directory to verify against" : false },
+    {
+      skip:
+        analyze.status !== 0
+          ? "systemd-analyze not installed"
+          : !systemUnits
+            ? "no systemd unit directory to verify against"
+            : false,
+    },
     () => {
       const root = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-unit-"));
       try {
@@ -197,13 +231,19 @@ describe("bootstrap script, unit and drop-in", () => {
         fs.mkdirSync(path.join(root, "usr/lib/systemd"), { recursive: true });
         fs.symlinkSync(systemUnits!, path.join(root, "usr/lib/systemd/system"));
         for (const unit of [KIND_PATHS.unit, "multi-user.target"]) {
-          const r = spawnSync("systemd-analyze", ["verify", "--man=no", `--root=${root}`, unit], { encoding: "utf8", timeout: 30_000 });
+          const r = spawnSync("systemd-analyze", ["verify", "--man=no", `--root=${root}`, unit], {
+            encoding: "utf8",
+            timeout: 30_000,
+          });
           assert.equal(r.status, 0, `${unit}: ${r.stderr}`);
           assert.equal(r.stderr.trim(), "", `${unit}: systemd reported problems`);
         }
         // and it does complain about a broken unit, so the check above is meaningful
         put(KIND_PATHS.unit, renderBootstrapUnit().replace("Type=oneshot", "Type=bogus"));
-        const bad = spawnSync("systemd-analyze", ["verify", "--man=no", `--root=${root}`, KIND_PATHS.unit], { encoding: "utf8", timeout: 30_000 });
+        const bad = spawnSync("systemd-analyze", ["verify", "--man=no", `--root=${root}`, KIND_PATHS.unit], {
+          encoding: "utf8",
+          timeout: 30_000,
+        });
         assert.match(bad.stderr, /Failed to parse service type/);
       } finally {
         fs.rmSync(root, { recursive: true, force: true });
@@ -229,7 +269,8 @@ describe("bootstrap script, unit and drop-in", () => {
     assert.match(u, new RegExp(`^ExecStart=${KIND_PATHS.script}$`, "m"));
     assert.doesNotMatch(u, /Before=kubelet/);
     assert.equal(renderBootstrapDropIn(), "[Unit]\nWants=ksail-bootstrap.service\n");
-    for (const p of Object.values(KIND_PATHS)) assert.ok(!/^\/(run|tmp)\//.test(p), `${p} would be masked by tmpfs`);
+    for (const p of Object.values(KIND_PATHS))
+      assert.ok(!/^\/(run|tmp)\//.test(p), `${p} would be masked by tmpfs`);
   });
 });
 
@@ -241,14 +282,23 @@ describe("containerd hosts.toml and envoy LB", () => {
     );
   });
   test("envoy: one TCP listener on 6443 proxying to every control plane", () => {
-    const cfg = YAML.parse(renderEnvoyConfig({ clusterName: "dev", name: "dev-external-load-balancer", controlPlanes: ["a", "b", "c"] }));
+    const cfg = YAML.parse(
+      renderEnvoyConfig({
+        clusterName: "dev",
+        name: "dev-external-load-balancer",
+        controlPlanes: ["a", "b", "c"],
+      }),
+    );
     const l = cfg.static_resources.listeners[0];
     assert.equal(l.address.socket_address.port_value, 6443);
     assert.equal(l.filter_chains[0].filters[0].typed_config.cluster, "kube_apiservers");
     const c = cfg.static_resources.clusters[0];
     assert.equal(c.type, "STRICT_DNS");
     assert.deepEqual(
-      c.load_assignment.endpoints[0].lb_endpoints.map((e: any) => `${e.endpoint.address.socket_address.address}:${e.endpoint.address.socket_address.port_value}`),
+      c.load_assignment.endpoints[0].lb_endpoints.map(
+        (e: any) =>
+          `${e.endpoint.address.socket_address.address}:${e.endpoint.address.socket_address.port_value}`,
+      ),
       ["a:6443", "b:6443", "c:6443"],
     );
     assert.equal(cfg.node.id, "dev-external-load-balancer");

@@ -49,7 +49,11 @@ export function k3sCaFiles(pki: K3sPki): K3sNodeFile[] {
  * accepted ("Node password rejected" otherwise), and no extra secret needs storing.
  */
 export function k3sNodePassword(token: string, nodeName: string): string {
-  return crypto.createHmac("sha256", token).update(`ksail-node-password/${nodeName}`).digest("hex").slice(0, 32);
+  return crypto
+    .createHmac("sha256", token)
+    .update(`ksail-node-password/${nodeName}`)
+    .digest("hex")
+    .slice(0, 32);
 }
 
 /**
@@ -67,8 +71,16 @@ export function k3sTokenMatchesCa(token: string, serverCaCrt: string): boolean {
 }
 
 export interface K3sRegistryInput {
-  readonly mirrors: readonly { readonly host: string; readonly upstream: string; readonly endpoint: string }[];
-  readonly localRegistry?: { readonly containerName: string; readonly hostPort: number; readonly endpoint: string };
+  readonly mirrors: readonly {
+    readonly host: string;
+    readonly upstream: string;
+    readonly endpoint: string;
+  }[];
+  readonly localRegistry?: {
+    readonly containerName: string;
+    readonly hostPort: number;
+    readonly endpoint: string;
+  };
 }
 
 /** `registries.yaml` (docs.k3s.io private-registry): local mirror first, upstream second, as KSail writes it. */
@@ -92,7 +104,17 @@ export function k3sNodeFiles(
   const files: K3sNodeFile[] = [];
   if (node.role === "control-plane" && node.index === 1) files.push(...k3sCaFiles(pki));
   if (registries.mirrors.length > 0 || registries.localRegistry)
-    files.push({ path: K3S_REGISTRIES_PATH, content: renderK3sRegistries(registries), permissions: "0644", secret: false });
-  files.push({ path: K3S_NODE_PASSWORD_PATH, content: k3sNodePassword(pki.token, node.name) + "\n", permissions: "0600", secret: true });
+    files.push({
+      path: K3S_REGISTRIES_PATH,
+      content: renderK3sRegistries(registries),
+      permissions: "0644",
+      secret: false,
+    });
+  files.push({
+    path: K3S_NODE_PASSWORD_PATH,
+    content: k3sNodePassword(pki.token, node.name) + "\n",
+    permissions: "0600",
+    secret: true,
+  });
   return files;
 }

@@ -107,10 +107,15 @@ export function renderBootstrapScript(input: BootstrapScriptInput): string {
     );
   }
   if (input.defaultStorage) {
-    lines.push("# Default storage (local-path-provisioner, StorageClass standard).", "kubectl apply -f /kind/manifests/default-storage.yaml");
+    lines.push(
+      "# Default storage (local-path-provisioner, StorageClass standard).",
+      "kubectl apply -f /kind/manifests/default-storage.yaml",
+    );
   }
   if (input.schedulableControlPlanes) {
-    lines.push(`kubectl label nodes --all node.kubernetes.io/exclude-from-external-load-balancers- >/dev/null 2>&1 || true`);
+    lines.push(
+      `kubectl label nodes --all node.kubernetes.io/exclude-from-external-load-balancers- >/dev/null 2>&1 || true`,
+    );
   }
   lines.push('touch "$MARKER"', 'log "control plane initialised"', "");
   return lines.join("\n");

@@ -28,7 +28,11 @@ export interface KindClusterFacts {
   readonly tokenTtl?: string;
   readonly apiServerExtraArgs?: Readonly<Record<string, string>>;
   /** Registry hosts → hosts.toml content inputs. */
-  readonly registries: readonly { readonly host: string; readonly server: string; readonly mirrors: readonly string[] }[];
+  readonly registries: readonly {
+    readonly host: string;
+    readonly server: string;
+    readonly mirrors: readonly string[];
+  }[];
 }
 
 /** The CA set kubeadm accepts pre-placed; only control planes get it (kubeadm HA guide, manual distribution). */
@@ -63,8 +67,16 @@ export function kindRegistries(
     mirrors: [m.endpoint],
   }));
   if (localRegistry) {
-    out.push({ host: `localhost:${localRegistry.hostPort}`, server: localRegistry.endpoint, mirrors: [localRegistry.endpoint] });
-    out.push({ host: `${localRegistry.containerName}:5000`, server: localRegistry.endpoint, mirrors: [localRegistry.endpoint] });
+    out.push({
+      host: `localhost:${localRegistry.hostPort}`,
+      server: localRegistry.endpoint,
+      mirrors: [localRegistry.endpoint],
+    });
+    out.push({
+      host: `${localRegistry.containerName}:5000`,
+      server: localRegistry.endpoint,
+      mirrors: [localRegistry.endpoint],
+    });
   }
   return out;
 }
@@ -115,14 +127,12 @@ export function kindNodeFiles(
     },
     { path: KIND_PATHS.unit, content: renderBootstrapUnit(), permissions: "0644", secret: false },
     { path: KIND_PATHS.dropIn, content: renderBootstrapDropIn(), permissions: "0644", secret: false },
-    ...facts.registries.map(
-      (r): NodeFile => ({
-        path: hostsTomlPath(r.host),
-        content: renderHostsToml({ server: r.server, mirrors: r.mirrors }),
-        permissions: "0644",
-        secret: false,
-      }),
-    ),
+    ...facts.registries.map((r): NodeFile => ({
+      path: hostsTomlPath(r.host),
+      content: renderHostsToml({ server: r.server, mirrors: r.mirrors }),
+      permissions: "0644",
+      secret: false,
+    })),
   ];
   if (node.role === "control-plane") files.push(...kindPkiFiles(pki));
   return files;

@@ -50,7 +50,13 @@ export function envoyConfigObject(input: EnvoyConfigInput): Record<string, unkno
           type: "STRICT_DNS",
           lb_policy: "ROUND_ROBIN",
           health_checks: [
-            { timeout: "1s", interval: "2s", unhealthy_threshold: 2, healthy_threshold: 1, tcp_health_check: {} },
+            {
+              timeout: "1s",
+              interval: "2s",
+              unhealthy_threshold: 2,
+              healthy_threshold: 1,
+              tcp_health_check: {},
+            },
           ],
           load_assignment: {
             cluster_name: "kube_apiservers",
