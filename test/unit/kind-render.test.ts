@@ -281,6 +281,34 @@ describe("containerd hosts.toml and envoy LB", () => {
       'server = "https://registry-1.docker.io"\n\n[host."http://dev-docker.io:5000"]\n  capabilities = ["pull", "resolve"]\n  skip_verify = true\n',
     );
   });
+  const tomllib = spawnSync("python3", ["-c", "import tomllib"], { timeout: 10_000 });
+  test(
+    "hosts.toml parses as TOML with containerd's structure (python tomllib)",
+    { skip: tomllib.status !== 0 ? "python3 with tomllib (3.11+) not available" : false },
+    () => {
+      const text = renderHostsToml({
+        server: "https://registry-1.docker.io",
+        mirrors: ["http://dev-docker.io:5000", "https://mirror.example:5443"],
+      });
+      const r = spawnSync(
+        "python3",
+        ["-c", "import sys, json, tomllib; print(json.dumps(tomllib.loads(sys.stdin.read())))"],
+        {
+          input: text,
+          encoding: "utf8",
+          timeout: 10_000,
+        },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout), {
+        server: "https://registry-1.docker.io",
+        host: {
+          "http://dev-docker.io:5000": { capabilities: ["pull", "resolve"], skip_verify: true },
+          "https://mirror.example:5443": { capabilities: ["pull", "resolve"] },
+        },
+      });
+    },
+  );
   test("envoy: one TCP listener on 6443 proxying to every control plane", () => {
     const cfg = YAML.parse(
       renderEnvoyConfig({
