@@ -296,6 +296,24 @@ export function planDockerCluster(input: DockerPlanInput): DockerClusterPlan {
     if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535))
       issues.push({ path, message: `port ${port} is not between 1 and 65535` });
   }
+  // Every host port this cluster publishes must be distinct, or Docker refuses the second container.
+  const apiHostPort = input.apiHostPort ?? allocateHostPort(clusterName, "api");
+  const talosApiHostPort =
+    distribution === "Talos" ? (input.talosApiHostPort ?? allocateHostPort(clusterName, "talos")) : undefined;
+  const hostPorts: [string, number | undefined][] = [
+    ["apiHostPort", apiHostPort],
+    ["talosApiHostPort", talosApiHostPort],
+    ["spec.cluster.localRegistry.registry", input.localRegistryPort],
+    ...extraPorts.map((p, i): [string, number] => [`spec.cluster.talos.extraPortMappings[${i}]`, p.hostPort]),
+  ];
+  const seen = new Map<number, string>();
+  for (const [path, port] of hostPorts) {
+    if (port === undefined || port === 0) continue;
+    const other = seen.get(port);
+    if (other)
+      issues.push({ path, message: `host port ${port} is already used by ${other}; pick another port` });
+    else seen.set(port, path);
+  }
   const image = input.image ?? DEFAULT_IMAGES[distribution];
   const kubernetesVersion =
     input.kubernetesVersion ?? (distribution === "Talos" ? "v1.36.0" : versionFromImage(image)) ?? "v1.36.1";
@@ -359,11 +377,8 @@ export function planDockerCluster(input: DockerPlanInput): DockerClusterPlan {
       gateway: addressAt(cidr, 1),
       mtu: input.mtu ?? 1500,
     },
-    apiHostPort: input.apiHostPort ?? allocateHostPort(clusterName, "api"),
-    talosApiHostPort:
-      distribution === "Talos"
-        ? (input.talosApiHostPort ?? allocateHostPort(clusterName, "talos"))
-        : undefined,
+    apiHostPort,
+    talosApiHostPort,
     extraPorts,
     mirrors,
     localRegistry,

@@ -121,6 +121,29 @@ describe("planDockerCluster", () => {
     );
     assert.equal(p.addons.metricsServer, false);
   });
+  test("two published ports on the same host port are reported with both owners", () => {
+    assert.throws(
+      () =>
+        planDockerCluster({
+          distribution: "Talos",
+          clusterName: "dev",
+          controlPlanes: 1,
+          workers: 0,
+          apiHostPort: 6443,
+          localRegistryPort: 6443,
+          extraPortMappings: ["8080:80", "8080:81"],
+        }),
+      (e) => {
+        assert.ok(isKsailError(e));
+        assert.deepEqual(
+          e.issues.map((i) => i.path),
+          ["spec.cluster.localRegistry.registry", "spec.cluster.talos.extraPortMappings[1]"],
+        );
+        assert.match(e.issues[0].message, /6443 is already used by apiHostPort/);
+        return true;
+      },
+    );
+  });
   test("versions from image tags", () => {
     assert.equal(versionFromImage("kindest/node:v1.35.4@sha256:abc"), "v1.35.4");
     assert.equal(versionFromImage("rancher/k3s:v1.36.2-k3s1"), "v1.36.2");
