@@ -168,6 +168,19 @@ describe("Talos classifier: details", () => {
     }
   });
 
+  test("every machine and machine.features field of the shipped schemas has its own row", async () => {
+    const fs = await import("node:fs");
+    const { TALOS_SCHEMA_DIR } = await import("../fixtures/talos/schema");
+    const rows = new Set(V1ALPHA1_RULES.map((r) => r.path));
+    for (const minor of ["1.11", "1.12", "1.13"]) {
+      const defs = JSON.parse(fs.readFileSync(`${TALOS_SCHEMA_DIR}/config.schema.v${minor}.json`, "utf8")).$defs;
+      for (const k of Object.keys(defs["v1alpha1.MachineConfig"].properties)) assert.ok(rows.has(`machine.${k}`), `${minor}: no row for machine.${k}`);
+      for (const k of Object.keys(defs["v1alpha1.FeaturesConfig"].properties)) assert.ok(rows.has(`machine.features.${k}`), `${minor}: no row for machine.features.${k}`);
+      // cluster.* is live as a whole in Talos's whitelist; the identity/subnet rows above override it.
+      for (const k of Object.keys(defs["v1alpha1.Config"].properties)) assert.ok(rows.has(k), `${minor}: no row for ${k}`);
+    }
+  });
+
   test("errors: unsupported version, missing v1alpha1 document, bad YAML", () => {
     const a = cp("1.13");
     assert.throws(() => classifyMachineConfigChange(a, a, "1.14.0"), (e: unknown) => isKsailError(e) && /not supported/.test((e as Error).message));
