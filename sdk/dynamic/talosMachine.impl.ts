@@ -111,18 +111,18 @@ function disruptive<T>(i: TalosMachineInputs, what: string, fn: () => Promise<T>
   return run;
 }
 
-function reboot(i: TalosMachineInputs): Promise<void> {
+/** Reboot (Docker: restart the container) and wait until healthy; returns the reported version tag. */
+function reboot(i: TalosMachineInputs): Promise<string> {
   return disruptive(i, "reboot", () => rebootNow(i));
 }
 
-async function rebootNow(i: TalosMachineInputs): Promise<void> {
+async function rebootNow(i: TalosMachineInputs): Promise<string> {
   if (i.node.platform === "docker") {
     const name = i.node.containerName ?? i.node.name;
     log(i.node.name, `restarting container ${name} (Talos cannot reboot inside a container)`);
     await restartContainer(name, 30);
     await waitContainerRunning(name, budgets(i).rebootMs);
-    await waitHealthy(i, "after the container restart", budgets(i).rebootMs);
-    return;
+    return waitHealthy(i, "after the container restart", budgets(i).rebootMs);
   }
   const c = client(i);
   try {
@@ -134,7 +134,7 @@ async function rebootNow(i: TalosMachineInputs): Promise<void> {
   } finally {
     c.close();
   }
-  await waitReboot(i, "reboot");
+  return waitReboot(i, "reboot");
 }
 
 export const handler = {
@@ -196,6 +196,8 @@ export const handler = {
     const plan = updateAction(c.kind, olds, news);
     const { rebootMs } = budgets(news);
     let appliedMode = String(olds.appliedMode ?? "");
+    let tag = String(olds.talosVersionReported ?? "");
+    let rebooted = false;
     if (plan.apply !== "none" || plan.upgrade) {
       for (const r of c.reasons) log(name, r);
       // Health gate before touching a node: never start on a node (or an etcd) that is not healthy.
@@ -209,14 +211,17 @@ export const handler = {
         if (!hasCode(e, Code.INVALID_ARGUMENT)) throw e;
         log(name, `Talos refused the live apply (${(e as TalosApiError).details}); staging it and rebooting instead`);
         appliedMode = await apply(news, "STAGED");
-        await reboot(news);
+        tag = await reboot(news);
+        rebooted = true;
       }
     } else if (plan.apply === "STAGED") {
       appliedMode = await apply(news, "STAGED");
       log(name, "config staged for the next boot");
     }
-    if (plan.reboot) await reboot(news);
-    let tag = String(olds.talosVersionReported ?? "");
+    if (plan.reboot) {
+      tag = await reboot(news);
+      rebooted = true;
+    }
     if (plan.upgrade) {
       const image = plan.upgrade;
       tag = await disruptive(news, "upgrade", async () => {
@@ -237,10 +242,10 @@ export const handler = {
         if (want && t !== want) throw new Error(`${name}: after the upgrade the node reports ${t}, expected ${want}`);
         return t;
       });
-    } else if (plan.reboot || plan.apply !== "none") {
+    } else if (!rebooted && plan.apply !== "none") {
       tag = await waitHealthy(news, "after the change", rebootMs);
     }
-    const lastChange = plan.upgrade ? "upgrade" : plan.reboot ? "reboot" : plan.apply === "NO_REBOOT" ? "in-place" : "none";
+    const lastChange = plan.upgrade ? "upgrade" : rebooted ? "reboot" : plan.apply === "NO_REBOOT" ? "in-place" : "none";
     return { outs: { ...news, appliedMode, talosVersionReported: tag, lastChange } };
   },
 

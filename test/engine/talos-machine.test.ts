@@ -319,7 +319,8 @@ describe("TalosMachine: reboots of machines updated in parallel never overlap", 
       assert.equal(ub.outputs.lastChange, "reboot");
       const rebootAt = (f: FakeApid) => f.callsOf("Reboot")[0].at;
       const [first, second] = rebootAt(a) < rebootAt(b) ? [a, b] : [b, a];
-      const firstBackHealthy = first.callsOf("EtcdMemberList").at(-1)!.at;
+      // The first node's etcd answered again after its reboot (the end of its locked section).
+      const firstBackHealthy = first.callsOf("EtcdMemberList").find((c) => c.at > rebootAt(first))!.at;
       assert.ok(
         rebootAt(second) >= firstBackHealthy,
         `second reboot at ${rebootAt(second)} must follow the first node's post-reboot etcd check at ${firstBackHealthy}`,
