@@ -4,7 +4,7 @@
  * `create` and carried over unchanged by every `update`; `update` only re-derives the admin credentials.
  */
 import * as crypto from "node:crypto";
-import { containsUnknown, UNKNOWN } from "./unknown";
+import { containsUnknown } from "./unknown";
 import {
   deriveAdminCredentials,
   generateClusterIdentity,
@@ -162,7 +162,8 @@ export const handler = {
   },
 
   async diff(_id: string, olds: Record<string, any>, news: Record<string, any>) {
-    const replaces = REPLACE_KEYS.filter((k) => news[k] === UNKNOWN || isUnknown(news[k]) || !same(olds[k], news[k]));
+    // An unknown name or distribution (preview) may change: treat it as a replacement, the conservative answer.
+    const replaces = REPLACE_KEYS.filter((k) => isUnknown(news[k]) || !same(olds[k], news[k]));
     if (replaces.length > 0) return { changes: true, replaces: [...replaces], deleteBeforeReplace: false };
     const changed = REDERIVE_KEYS.filter((k) => isUnknown(news[k]) || !same(olds[k], news[k]));
     if (changed.length > 0) return { changes: true, replaces: [] };
