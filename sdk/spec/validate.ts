@@ -2,7 +2,7 @@ import type { Issue } from "../errors";
 import { EXPANDERS, type Expander } from "./enums";
 import { cidrProblem, dnsLabelProblem, labelValueProblem, qualifiedNameProblem } from "./k8snames";
 import type { ClusterDocument } from "./model";
-import { parseRegistrySpec } from "./registry";
+import { parseRegistrySpec, redactRegistry } from "./registry";
 import { DISTRIBUTION_META, KSAIL_PROVIDERS, SUPPORTED_COMBINATIONS, isSupportedCombination, supportedCombinationsText } from "./support";
 
 const CLUSTER_NAME = /^([a-z]|[a-z][a-z0-9-]*[a-z0-9])$/;
@@ -124,9 +124,11 @@ function validateRegistry(doc: ClusterDocument, err: Report): void {
     return;
   }
   const r = parseRegistrySpec(c.localRegistry.registry);
-  if (r.host === "") err(P, `"${c.localRegistry.registry}" has no host; expected [user:pass@]host[:port][/path[:tag]]`);
-  if (!r.external && (r.port < 1 || r.port > 65535)) err(P, `registry port must be between 1 and 65535: got ${r.port} in "${c.localRegistry.registry}"`);
-  if (r.external && r.port > 65535) err(P, `registry port must be between 0 and 65535: got ${r.port} in "${c.localRegistry.registry}"`);
+  // The spec may carry a password (often from ${VAR}); messages show the redacted form only.
+  const shown = redactRegistry(c.localRegistry.registry);
+  if (r.host === "") err(P, `"${shown}" has no host; expected [user:pass@]host[:port][/path[:tag]]`);
+  if (!r.external && (r.port < 1 || r.port > 65535)) err(P, `registry port must be between 1 and 65535: got ${r.port} in "${shown}"`);
+  if (r.external && r.port > 65535) err(P, `registry port must be between 0 and 65535: got ${r.port} in "${shown}"`);
   if (c.provider === "Hetzner" && !r.external) {
     err(P, `cloud provider requires an external registry: "${r.host}:${r.port}" is local to your machine; use a registry the cluster can reach, e.g. ghcr.io/<org>/<repo>`);
   }

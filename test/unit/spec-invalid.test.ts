@@ -169,6 +169,20 @@ describe("invalid ksail.yaml documents are rejected with the offending field nam
   }
 });
 
+describe("secrets in the registry spec", () => {
+  test("problems with a registry that carries a password never print the password", () => {
+    for (const registry of ["bob:hunter2@localhost:70000", "bob:hunter2@/x", "bob:${PW}@localhost:99999"]) {
+      const d = docker();
+      d.spec.cluster.localRegistry = { registry };
+      const r = validateClusterDocument(d, { env: { PW: "hunter2" } });
+      assert.equal(r.ok, false);
+      const text = JSON.stringify(r.issues);
+      assert.doesNotMatch(text, /hunter2/);
+      assert.match(text, /bob:\*\*\*\*@/);
+    }
+  });
+});
+
 describe("YAML-level problems", () => {
   test("syntax errors are reported, not thrown", () => {
     const r = validateClusterDocument("apiVersion: ksail.io/v1alpha1\nkind: [Cluster\n", { env: {} });
