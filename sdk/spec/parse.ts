@@ -46,7 +46,7 @@ export function validateClusterDocument(input: unknown, options: ParseOptions = 
       warnings,
     };
   }
-  const expanded = expandDocument(raw, options.env ?? process.env);
+  const expanded = expandDocument(dropNulls(raw), options.env ?? process.env);
   warnings.push(...expanded.warnings);
   const migrated = migrateDeprecated(expanded.document);
   warnings.push(...migrated.warnings);
@@ -100,6 +100,15 @@ function parseYaml(text: string): { value: unknown } | { issues: Issue[] } {
     return { issues: [{ path: "", message: `the file holds ${list.length} YAML documents; a ksail.yaml holds exactly one Cluster document` }] };
   }
   return { value: list.length === 0 ? null : list[0].toJS() };
+}
+
+/** `key:` with no value (YAML null) means "unset", as in KSail's Go decoding: the default applies. */
+function dropNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropNulls);
+  if (!isObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = dropNulls(v);
+  return out;
 }
 
 /** An omitted `provider` is the distribution's first supported provider (KSail). */

@@ -137,6 +137,13 @@ describe("defaults (KSail's)", () => {
     assert.equal(d.spec.workload.tag, "dev");
   });
 
+  test("empty sections and keys without a value (YAML null) take the defaults", () => {
+    const { document } = parseClusterDocument("apiVersion: ksail.io/v1alpha1\nkind: Cluster\nmetadata:\nspec:\n  cluster:\n    distribution: Talos\n    workers:\n  provider:\n  workload:\n", { env: {} });
+    assert.equal(document.spec.cluster.workers, 0);
+    assert.equal(document.spec.provider.hetzner.location, "fsn1");
+    assert.equal(document.metadata.name, undefined);
+  });
+
   test("distributionConfig: empty or another distribution's default → this distribution's default; custom kept", () => {
     const dc = (spec: Record<string, unknown>) => parseClusterDocument(minimal({ cluster: spec }), { env: {} }).document.spec.cluster.distributionConfig;
     assert.equal(dc({ distribution: "Talos" }), "talos");
