@@ -16,3 +16,4 @@ export { parseRegistrySpec, redactRegistry, DEFAULT_LOCAL_REGISTRY } from "./reg
 export type { RegistrySpec } from "./registry";
 export { specFieldPaths } from "./fields";
 export { clusterJsonSchema } from "./jsonschema";
+export { FIELD_DESCRIPTIONS } from "./descriptions";
