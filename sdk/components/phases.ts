@@ -159,6 +159,11 @@ export function installComponents(parent: pulumi.Resource, name: string, plan: C
   // Hetzner: the shared hcloud secret (in parallel with the CNI, once the API answers), then the CCM alone,
   // then wait until it initialised the nodes.
   const needsSecret = cloud && (plan.loadBalancer === "HcloudCcm" || plan.csi === "HetznerCsi" || plan.autoscaler !== undefined);
+  if (needsSecret && inputs.hcloudToken === undefined) {
+    throw new Error(
+      `installComponents(${name}): the plan installs the hcloud CCM, CSI driver or autoscaler, which read Secret kube-system/hcloud, but no hcloudToken was given; pass the Hetzner API token (a secret)`,
+    );
+  }
   const secret =
     needsSecret && inputs.hcloudToken !== undefined
       ? hcloudSecret(

@@ -201,8 +201,9 @@ describe("install phases", () => {
     assert.equal(rel.inputs.values.webhook.replicaCount, 2);
   });
 
-  test("an autoscaler plan without autoscaler inputs is a clear error", async () => {
+  test("a Hetzner plan without the token or autoscaler inputs is a clear error", async () => {
     await assert.rejects(run(talosHetzner, { autoscaler: undefined }), /cluster-autoscaler but no autoscaler inputs/);
+    await assert.rejects(run(talosHetzner, { hcloudToken: undefined }), /read Secret kube-system\/hcloud, but no hcloudToken was given/);
   });
 });
 
