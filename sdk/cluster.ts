@@ -1,0 +1,252 @@
+import * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
+import { ClusterSpec } from "./dynamic/clusterSpec";
+import { ClusterSecrets } from "./dynamic/clusterSecrets";
+import { TalosMachine } from "./dynamic/talosMachine";
+import { TalosBootstrap } from "./dynamic/talosBootstrap";
+import { DockerClusterInfra } from "./providers/docker";
+import { clusterProvider } from "./components/provider";
+import { installComponents, type ComponentId } from "./components/phases";
+import type { RegistryCredentials } from "./components/gitopsSecrets";
+import type { Values } from "./components/merge";
+import { renderMachineConfigs } from "./distributions/talos/render";
+import type { ImpactSummary } from "./impact/types";
+import { parseSpec } from "./spec/parse";
+import type { SpecInput } from "./spec/model";
+import type { TalosPatchSet } from "./spec/load";
+import { planCluster, type ClusterPlan, type ClusterVersions, type NodeRole } from "./plan";
+
+/** Version and values override of one installer. */
+export interface ComponentOverride {
+  /** Chart version. @default the pin in versions.ts. Applied in place (Helm upgrade). */
+  version?: pulumi.Input<string>;
+  /** Values deep-merged over the computed ones. @default none. Applied in place (Helm upgrade). */
+  values?: pulumi.Input<Values>;
+}
+
+export interface KSailClusterArgs {
+  /**
+   * The `spec` of a ksail.yaml (`cluster`, `provider`, `workload`), inline or from `loadClusterConfig()`.
+   * Validated by the spec model; Default values resolve per distribution × provider. Decides the shape.
+   * Each field's impact follows the impact table (docs/impact.md): applied in place, nodes reboot, or
+   * recreates the cluster.
+   * @example { cluster: { distribution: "Talos", provider: "Docker", workers: 1, gitOpsEngine: "Flux" } }
+   */
+  spec: SpecInput;
+  /**
+   * Cluster name (container/host names, kubeconfig context `admin@<name>`).
+   * @default `metadata.name` of the ksail.yaml, else the resource name
+   * @example "dev"
+   * Recreates the cluster.
+   */
+  name?: string;
+  /**
+   * Talos machine-config patches (`talos/{cluster,control-planes,workers}/*.yaml`), as loadClusterConfig reads them.
+   * @default none
+   * @example loadClusterConfig("ksail.yaml").talosConfigPatches
+   * Classified per change: applied in place, nodes reboot, or recreates the machine.
+   */
+  talosConfigPatches?: TalosPatchSet;
+  /**
+   * Per-installer chart version and values overrides.
+   * @default none (pinned versions, computed values)
+   * @example { cni: { version: "1.20.0" }, flux: { values: { logLevel: "debug" } } }
+   * Applied in place (Helm upgrade of that release only).
+   */
+  components?: Partial<Record<ComponentId, ComponentOverride>>;
+  /**
+   * Refuse recreate-class changes instead of destroying the cluster. Sets Pulumi's `protect` on the
+   * ClusterSpec record, ClusterSecrets and the cluster network: a recreate-class change makes the engine
+   * refuse the replacement ("unable to replace protected resource") before any node is touched, and
+   * `pulumi destroy` fails until you run `pulumi state unprotect`. Other changes (adding or removing a
+   * worker, reboots, component upgrades) still apply.
+   * @default false
+   * @example true  // production
+   * Applied in place.
+   */
+  protect?: boolean;
+  /**
+   * Credentials of an external OCI registry the GitOps engine pulls from (kept secret).
+   * @default none (the local registry, or anonymous)
+   * @example { server: "ghcr.io", username: "bot", password: config.requireSecret("registryToken") }
+   * Applied in place.
+   */
+  registryCredentials?: RegistryCredentials;
+  /**
+   * Age private key for SOPS decryption by the GitOps engine (kept secret).
+   * @default none
+   * Applied in place.
+   */
+  sopsAgeKey?: pulumi.Input<string>;
+  /**
+   * Warnings from `loadClusterConfig`, reported as Pulumi warnings on this resource.
+   * @default none
+   * Applied in place (informational).
+   */
+  warnings?: readonly string[];
+}
+
+/** A node as the cluster reports it. */
+export interface KSailClusterNode {
+  readonly name: string;
+  readonly role: NodeRole;
+  readonly address: string;
+}
+
+/**
+ * A Kubernetes cluster created the way KSail creates it — Vanilla (Kind node images), K3s or Talos on
+ * Docker — with its components, from a ksail.yaml spec. `pulumi preview` shows the impact class of every
+ * change on the `<name>-spec` record (`[diff: ~inPlace]`, `~rebootRequired`, `+-replace`).
+ *
+ * @example
+ * ```ts
+ * const cluster = new KSailCluster("dev", loadClusterConfig("ksail.yaml"));
+ * export const kubeconfig = cluster.kubeconfig;
+ * new k8s.core.v1.Namespace("apps", {}, { provider: cluster.kubernetesProvider });
+ * ```
+ */
+export class KSailCluster extends pulumi.ComponentResource {
+  /** Admin kubeconfig (secret). */
+  readonly kubeconfig: pulumi.Output<string>;
+  /** Admin talosconfig (secret; undefined unless Talos). */
+  readonly talosconfig: pulumi.Output<string | undefined>;
+  /** Kubernetes API URL. */
+  readonly endpoint: pulumi.Output<string>;
+  readonly clusterName: pulumi.Output<string>;
+  readonly nodes: pulumi.Output<KSailClusterNode[]>;
+  /** Provider for Kubernetes resources in this cluster. */
+  readonly kubernetesProvider: k8s.Provider;
+  /** Talos, Kubernetes and chart versions; feed `charts` back as `components` versions to pin them. */
+  readonly versions: pulumi.Output<ClusterVersions>;
+  /** Secret-free Talos machine configs per role (empty for Vanilla/K3s). */
+  readonly renderedConfigs: pulumi.Output<Record<string, string>>;
+  /** Impact of the last spec change (KSail JSON shape). */
+  readonly impact: pulumi.Output<ImpactSummary>;
+  /** The pure plan this cluster was built from. */
+  readonly plan: ClusterPlan;
+
+  constructor(name: string, args: KSailClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ksail:index:KSailCluster", name, {}, opts);
+    const { spec, warnings } = parseSpec(args.spec, { name: args.name });
+    const plan = (this.plan = planCluster({ name: args.name || name, spec, talosConfigPatches: args.talosConfigPatches }));
+    for (const w of [...(args.warnings ?? []), ...warnings]) pulumi.log.warn(w, this);
+    const protect = args.protect ?? false;
+    const trigger = plan.recreateTrigger;
+
+    const record = new ClusterSpec(`${name}-spec`, { spec }, { parent: this, protect });
+    const secrets = new ClusterSecrets(
+      `${name}-secrets`,
+      {
+        clusterName: plan.clusterName,
+        distribution: plan.distribution,
+        endpoints: {
+          kubernetes: plan.endpoint,
+          ...(plan.talos ? { talos: [plan.talos.apiEndpoint], talosNodes: [plan.nodes[0].address] } : {}),
+        },
+      },
+      { parent: this, protect },
+    );
+
+    const talos = plan.talos;
+    const rendered = talos
+      ? secrets.talos.apply((bundle) => renderMachineConfigs({ ...talos.render, secrets: required(bundle, "Talos secrets bundle", plan.clusterName) }))
+      : undefined;
+    const infra = new DockerClusterInfra(
+      `${name}-infra`,
+      {
+        plan: plan.docker!,
+        recreateTrigger: trigger,
+        talosMachineConfigs: rendered
+          ? Object.fromEntries(plan.nodes.map((n) => [n.name, pulumi.secret(rendered.apply((r) => r.perNode[n.name]))]))
+          : undefined,
+        kubeadmPki: plan.distribution === "Vanilla" ? secrets.kubeadm.apply((k) => required(k, "kubeadm CA set", plan.clusterName)) : undefined,
+        k3sPki: plan.distribution === "K3s" ? secrets.k3s.apply((k) => required(k, "k3s CA set", plan.clusterName)) : undefined,
+      },
+      { parent: this, ...(protect ? { transformations: [protectNetwork] } : {}) },
+    );
+
+    // Talos: one TalosMachine per node, chained (control planes first) so reboots run one node at a time in a
+    // fixed order; then etcd bootstrap on the first control plane.
+    const bootstrapDeps: pulumi.Resource[] = [infra];
+    if (talos && rendered) {
+      let previous: pulumi.Resource | undefined;
+      const machines = plan.nodes.map((n) => {
+        const m = new TalosMachine(
+          `${name}-machine-${n.suffix}`,
+          {
+            node: { name: n.name, role: n.role === "control-plane" ? "controlplane" : "worker", platform: "docker", endpoint: talos.apiEndpoint, address: n.address },
+            talosVersion: talos.version,
+            config: rendered.apply((r) => r.perNode[n.name]),
+            talosconfig: secrets.talosconfig.apply((t) => t ?? ""),
+          },
+          { parent: this, dependsOn: [infra.nodeContainers[n.name], ...(previous ? [previous] : [])], replacementTrigger: trigger, deleteBeforeReplace: true },
+        );
+        previous = m;
+        return m;
+      });
+      const first = plan.nodes[0];
+      const bootstrap = new TalosBootstrap(
+        `${name}-bootstrap`,
+        { node: { name: first.name, endpoint: talos.apiEndpoint, address: first.address }, talosconfig: secrets.talosconfig.apply((t) => t ?? "") },
+        { parent: this, dependsOn: [machines[0]], replacementTrigger: trigger, deleteBeforeReplace: true },
+      );
+      bootstrapDeps.splice(0, 1, bootstrap, ...machines);
+    }
+
+    // A recreate gives a new cluster: the provider (and every Kubernetes resource) is replaced with it, while a
+    // kubeconfig change alone (rotation, endpoint) only updates the provider.
+    this.kubernetesProvider = clusterProvider(
+      `${name}-k8s`,
+      { kubeconfig: secrets.kubeconfig, clusterIdentifier: `${plan.clusterName}-${trigger.slice(0, 12)}` },
+      { parent: this },
+    );
+    installComponents(this, name, plan.components, {
+      provider: this.kubernetesProvider,
+      dependsOn: bootstrapDeps,
+      readiness: { kubeconfig: secrets.kubeconfig, trigger },
+      dockerNetworkCidr: plan.docker?.network.cidr,
+      kindNetwork: infra.networkName,
+      registryCredentials: args.registryCredentials,
+      sopsAgeKey: args.sopsAgeKey,
+      overrides: args.components,
+    });
+
+    this.kubeconfig = pulumi.secret(secrets.kubeconfig);
+    this.talosconfig = pulumi.secret(secrets.talosconfig);
+    this.endpoint = pulumi.output(plan.endpoint);
+    this.clusterName = pulumi.output(plan.clusterName);
+    this.nodes = pulumi.output(plan.nodes.map((n) => ({ name: n.name, role: n.role, address: n.address })));
+    this.versions = pinnedVersions(plan, args.components);
+    this.renderedConfigs = rendered
+      ? pulumi.unsecret(rendered.apply((r): Record<string, string> => ({ controlplane: r.controlPlaneRedacted, worker: r.workerRedacted })))
+      : (pulumi.output({}) as pulumi.Output<Record<string, string>>);
+    this.impact = record.impact;
+    this.registerOutputs({
+      kubeconfig: this.kubeconfig,
+      talosconfig: this.talosconfig,
+      endpoint: this.endpoint,
+      clusterName: this.clusterName,
+      nodes: this.nodes,
+      versions: this.versions,
+      renderedConfigs: this.renderedConfigs,
+      impact: this.impact,
+    });
+  }
+}
+
+function required<T>(value: T | undefined, what: string, cluster: string): T {
+  if (value === undefined || value === null) throw new Error(`KSailCluster "${cluster}": ClusterSecrets returned no ${what}; run "pulumi refresh" and retry`);
+  return value;
+}
+
+/** `protect` reaches only the network among the infrastructure (a worker can still be removed). */
+const protectNetwork: pulumi.ResourceTransformation = (a) =>
+  a.type === "docker:index/network:Network" ? { props: a.props, opts: { ...a.opts, protect: true } } : undefined;
+
+/** The plan's versions with the caller's chart version overrides applied. */
+function pinnedVersions(plan: ClusterPlan, overrides: KSailClusterArgs["components"]): pulumi.Output<ClusterVersions> {
+  const ids = Object.keys(plan.versions.charts) as ComponentId[];
+  return pulumi
+    .all(ids.map((id) => pulumi.output(overrides?.[id]?.version ?? plan.versions.charts[id]!)))
+    .apply((vs) => ({ ...plan.versions, charts: Object.fromEntries(ids.map((id, i) => [id, vs[i]])) }));
+}

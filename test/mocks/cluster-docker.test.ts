@@ -1,0 +1,262 @@
+// L1: KSailCluster on Docker (Talos, K3s, Vanilla) under mocks — the full resource graph, parenting, names,
+// secrets, protect, and the change classes of the impact table turned into Pulumi behaviour.
+import { describe, test } from "node:test";
+import * as assert from "node:assert/strict";
+import { allPlainStrings, type Recording } from "../harness/mocks";
+import { snapshot } from "../fixtures/docker/record";
+import { planCluster } from "../../sdk/plan";
+import { parseSpec } from "../../sdk/spec";
+import { isKsailError } from "../../sdk/errors";
+import { UNKNOWN } from "../../sdk/dynamic/unknown";
+import {
+  CLUSTER_SECRETS,
+  CLUSTER_SPEC,
+  CONTAINER,
+  K8S_PROVIDER,
+  KUBECONFIG_MARKER,
+  NETWORK,
+  READINESS,
+  TALOSCONFIG_MARKER,
+  TALOS_BOOTSTRAP,
+  TALOS_MACHINE,
+  VOLUME,
+  recordCluster,
+  secretsOutputs,
+} from "./cluster-record";
+
+const MIRRORS = ["docker.io", "ghcr.io", "quay.io", "registry.k8s.io"];
+const MIRROR_RES = MIRRORS.flatMap((m) => [`dev-infra-mirror-${m}-cache`, `dev-infra-mirror-${m}`]);
+/** Mirrors, and the local registry that GitOps (Flux) brings. */
+const REGISTRIES = [...MIRROR_RES, "dev-infra-local-registry-data", "dev-infra-local-registry"];
+const trigger = (cluster: Record<string, unknown>) => planCluster({ name: "dev", spec: parseSpec({ cluster }).spec }).recreateTrigger;
+
+/** Names of the resources that differ between two recordings: + added, - removed, ~ changed. */
+function changes(a: Recording, b: Recording): string[] {
+  const names = [...new Set([...a.resources, ...b.resources].map((r) => r.name))];
+  return names.flatMap((n) => {
+    const x = a.find(n);
+    const y = b.find(n);
+    if (!x) return [`+${n}`];
+    if (!y) return [`-${n}`];
+    return JSON.stringify(snapshot(x)) === JSON.stringify(snapshot(y)) ? [] : [`~${n}`];
+  });
+}
+
+function assertNoLeak(r: Recording, secrets: string[]) {
+  const plain = allPlainStrings(r);
+  for (const s of secrets) assert.ok(!plain.some((p) => p.includes(s)), `secret ${s.slice(0, 24)}… appears in a plain value`);
+  assert.ok(!plain.some((p) => /PRIVATE KEY/.test(p)), "no PEM private key in plain values");
+}
+
+const TALOS = { distribution: "Talos", workers: 1, cni: "Cilium", certManager: "Enabled", gitOpsEngine: "Flux" };
+
+describe("KSailCluster: Talos on Docker", () => {
+  test("full graph: record, secrets, infrastructure, one TalosMachine per node chained, bootstrap, gates, provider, installers", async () => {
+    const r = await recordCluster({ cluster: TALOS });
+    const t = trigger(TALOS);
+    assert.deepEqual(
+      r.resources.map((x) => [x.name, x.type, x.parent ?? ""]),
+      [
+        ["dev", "ksail:index:KSailCluster", ""],
+        ["dev-spec", CLUSTER_SPEC, "dev"],
+        ["dev-secrets", CLUSTER_SECRETS, "dev"],
+        ["dev-infra", "ksail:providers:DockerClusterInfra", "dev"],
+        ["dev-infra-network", NETWORK, "dev-infra"],
+        ...REGISTRIES.map((n) => [n, n.endsWith("-cache") || n.endsWith("-data") ? VOLUME : CONTAINER, "dev-infra"]),
+        ["dev-infra-control-plane-1", CONTAINER, "dev-infra"],
+        ["dev-infra-worker-1", CONTAINER, "dev-infra"],
+        ["dev-machine-control-plane-1", TALOS_MACHINE, "dev"],
+        ["dev-machine-worker-1", TALOS_MACHINE, "dev"],
+        ["dev-bootstrap", TALOS_BOOTSTRAP, "dev"],
+        ["dev-k8s", K8S_PROVIDER, "dev"],
+        ["dev-api-ready", READINESS, "dev"],
+        ["dev-cilium", "ksail:components:Cilium", "dev"],
+        ["dev-cilium-gateway-api-crds", "kubernetes:yaml/v2:ConfigFile", "dev-cilium"],
+        ["dev-cilium-release", "kubernetes:helm.sh/v3:Release", "dev-cilium"],
+        ["dev-cni-ready", READINESS, "dev"],
+        ["dev-cert-manager", "ksail:components:CertManager", "dev"],
+        ["dev-cert-manager-release", "kubernetes:helm.sh/v3:Release", "dev-cert-manager"],
+        ["dev-stable", READINESS, "dev"],
+        ["dev-flux", "ksail:components:Flux", "dev"],
+        ["dev-flux-operator", "kubernetes:helm.sh/v3:Release", "dev-flux"],
+        ["dev-flux-instance", "kubernetes:fluxcd.controlplane.io/v1:FluxInstance", "dev-flux"],
+      ],
+    );
+    // Every infrastructure resource that belongs to this cluster carries the recreate hash; the shared
+    // mirror caches and the registry volume are kept across recreation on purpose (docker provider).
+    for (const x of r.resources) {
+      const infra = x.type === NETWORK || x.type === CONTAINER || x.type === TALOS_MACHINE || x.type === TALOS_BOOTSTRAP;
+      assert.equal(x.options.replacementTrigger, infra ? t : undefined, `${x.name} replacementTrigger`);
+    }
+    // Machines: after their container, chained control planes first; bootstrap after the first machine.
+    assert.deepEqual(r.byName("dev-machine-control-plane-1").options.dependsOn, ["dev-infra-control-plane-1"]);
+    assert.deepEqual(r.byName("dev-machine-worker-1").options.dependsOn, ["dev-infra-worker-1", "dev-machine-control-plane-1"]);
+    assert.deepEqual(r.byName("dev-bootstrap").options.dependsOn, ["dev-machine-control-plane-1"]);
+    assert.deepEqual(r.byName("dev-api-ready").options.dependsOn, ["dev-bootstrap", "dev-machine-control-plane-1", "dev-machine-worker-1"]);
+    assert.deepEqual(r.byName("dev-cilium-release").options.provider, "dev-k8s");
+
+    const plan = planCluster({ name: "dev", spec: parseSpec({ cluster: TALOS }).spec });
+    const m = r.byName("dev-machine-worker-1").inputs;
+    assert.deepEqual(m.node, { name: "dev-worker-1", role: "worker", platform: "docker", endpoint: plan.talos!.apiEndpoint, address: "10.5.0.3" });
+    assert.equal(m.talosVersion, "1.13.9");
+    assert.match(m.config, /type: worker/);
+    assert.match(m.config, /hostname: dev-worker-1/);
+    assert.ok(r.byName("dev-machine-worker-1").secretInputs.includes("config"));
+    assert.equal(r.byName("dev-infra-control-plane-1").inputs.image, "ghcr.io/siderolabs/talos:v1.13.9");
+    const secrets = r.byName("dev-secrets").inputs;
+    assert.deepEqual(secrets.endpoints, { kubernetes: plan.endpoint, talos: [plan.talos!.apiEndpoint], talosNodes: ["10.5.0.2"] });
+    assert.equal(r.byName("dev-k8s").inputs.clusterIdentifier, `dev-${plan.recreateTrigger.slice(0, 12)}`);
+    assert.ok("cluster.talos.version" in r.byName("dev-spec").inputs.recreateRequired, "the record groups talos.version as recreate-class");
+
+    // Outputs.
+    const o = r.stackOutputs;
+    assert.equal(o.clusterName, "dev");
+    assert.equal(o.endpoint, plan.endpoint);
+    assert.deepEqual(o.nodes, [
+      { name: "dev-control-plane-1", role: "control-plane", address: "10.5.0.2" },
+      { name: "dev-worker-1", role: "worker", address: "10.5.0.3" },
+    ]);
+    assert.deepEqual(o.versions, { talos: "1.13.9", kubernetes: plan.versions.kubernetes, charts: { cni: "1.20.0", certManager: "v1.21.1", flux: "0.49.0" } });
+    assert.deepEqual(Object.keys(o.renderedConfigs).sort(), ["controlplane", "worker"]);
+    assert.match(o.renderedConfigs.controlplane, /\*\*\*redacted\*\*\*/);
+    assert.deepEqual([...r.secretStackOutputs].sort(), ["kubeconfig", "talosconfig"]);
+
+    // Secret scan: no key, token or credential in any non-secret input, output or trigger.
+    const bundle = (await secretsOutputs("Talos")).talos as { cluster: { secret: string }; secrets: { bootstrapToken: string; secretboxEncryptionSecret: string }; trustdInfo: { token: string } };
+    assertNoLeak(r, [KUBECONFIG_MARKER, TALOSCONFIG_MARKER, bundle.cluster.secret, bundle.secrets.bootstrapToken, bundle.secrets.secretboxEncryptionSecret, bundle.trustdInfo.token]);
+  });
+
+  test("every child is named <name>-<suffix> after the resource name, even when the cluster name differs", async () => {
+    const r = await recordCluster({ cluster: { distribution: "Talos" }, name: "edge", args: { name: "lab" } });
+    for (const x of r.resources.slice(1)) assert.match(x.name, /^edge-/, x.name);
+    assert.equal(r.byName("edge-infra-control-plane-1").inputs.name, "lab-control-plane-1");
+    assert.equal(r.stackOutputs.clusterName, "lab");
+  });
+
+  test("preview: the same graph registers, rendered configs are unknown and nothing is created inside apply", async () => {
+    const up = await recordCluster({ cluster: TALOS });
+    const pv = await recordCluster({ cluster: TALOS, preview: true });
+    assert.deepEqual(
+      pv.resources.map((x) => x.name),
+      up.resources.map((x) => x.name),
+    );
+    assert.equal(pv.byName("dev-machine-control-plane-1").inputs.config, UNKNOWN);
+  });
+
+  test("recreate-class change (talos.version): every infrastructure resource's replacementTrigger changes, and the Kubernetes provider is replaced", async () => {
+    const a = await recordCluster({ cluster: TALOS });
+    const next = { ...TALOS, talos: { version: "1.12.4" } };
+    const b = await recordCluster({ cluster: next });
+    const triggered = (r: Recording) => r.resources.filter((x) => x.options.replacementTrigger !== undefined).map((x) => x.name);
+    assert.deepEqual(triggered(b), triggered(a));
+    assert.ok(triggered(a).length >= 11);
+    for (const n of triggered(a)) {
+      assert.equal(a.byName(n).options.replacementTrigger, trigger(TALOS));
+      assert.equal(b.byName(n).options.replacementTrigger, trigger(next), n);
+    }
+    assert.notEqual(trigger(TALOS), trigger(next));
+    assert.notEqual(a.byName("dev-k8s").inputs.clusterIdentifier, b.byName("dev-k8s").inputs.clusterIdentifier);
+    assert.notDeepEqual(a.byName("dev-spec").inputs.recreateRequired, b.byName("dev-spec").inputs.recreateRequired);
+  });
+
+  test("in-place component change (cert-manager values): only its release changes", async () => {
+    const a = await recordCluster({ cluster: TALOS });
+    const b = await recordCluster({ cluster: TALOS, args: { components: { certManager: { values: { replicaCount: 3 } } } } });
+    assert.deepEqual(changes(a, b), ["~dev-cert-manager-release"]);
+    assert.equal(b.byName("dev-cert-manager-release").inputs.values.replicaCount, 3);
+  });
+
+  test("in-place spec change (Kyverno on): the record and the new installer only; no node, machine or provider changes", async () => {
+    const a = await recordCluster({ cluster: TALOS });
+    const b = await recordCluster({ cluster: { ...TALOS, policyEngine: "Kyverno" } });
+    const c = changes(a, b);
+    assert.ok(c.includes("~dev-spec"));
+    assert.ok(c.includes("+dev-kyverno"));
+    for (const x of c.filter((n) => n !== "~dev-spec")) assert.match(x, /^\+dev-kyverno|^~dev-stable$/, x);
+    assert.notDeepEqual(a.byName("dev-spec").inputs.inPlace, b.byName("dev-spec").inputs.inPlace);
+    assert.deepEqual(a.byName("dev-spec").inputs.recreateRequired, b.byName("dev-spec").inputs.recreateRequired);
+  });
+
+  test("worker added: exactly one node (container + machine) added, every other node unchanged", async () => {
+    const base = { ...TALOS, workers: 2 };
+    const a = await recordCluster({ cluster: base });
+    const b = await recordCluster({ cluster: { ...base, workers: 3 } });
+    // The first gate only gains the new machine in its dependsOn (it waits for every node).
+    assert.deepEqual(changes(a, b), ["~dev-spec", "~dev-api-ready", "+dev-infra-worker-3", "+dev-machine-worker-3"]);
+    assert.deepEqual(b.byName("dev-api-ready").inputs, a.byName("dev-api-ready").inputs);
+    assert.deepEqual(b.byName("dev-api-ready").options.dependsOn, [...a.byName("dev-api-ready").options.dependsOn, "dev-machine-worker-3"]);
+  });
+
+  test("protect: the spec record, the secrets and the network are protected; nodes stay removable", async () => {
+    const r = await recordCluster({ cluster: TALOS, args: { protect: true } });
+    for (const n of ["dev-spec", "dev-secrets", "dev-infra-network"]) assert.equal(r.byName(n).options.protect, true, n);
+    for (const n of ["dev-infra-control-plane-1", "dev-infra-worker-1", "dev-machine-worker-1"]) assert.notEqual(r.byName(n).options.protect, true, n);
+    const off = await recordCluster({ cluster: TALOS });
+    for (const x of off.resources) assert.notEqual(x.options.protect, true, x.name);
+  });
+});
+
+describe("KSailCluster: K3s and Vanilla on Docker", () => {
+  for (const distribution of ["K3s", "Vanilla"]) {
+    test(`${distribution}: record, secrets, infrastructure, no Talos resources, gates and installers`, async () => {
+      const cluster = { distribution, workers: 1, certManager: "Enabled" };
+      const r = await recordCluster({ cluster });
+      const nodeRes = distribution === "K3s"
+        ? [["dev-infra-control-plane-1-data", VOLUME], ["dev-infra-control-plane-1", CONTAINER], ["dev-infra-worker-1-data", VOLUME], ["dev-infra-worker-1", CONTAINER]]
+        : [["dev-infra-control-plane-1", CONTAINER], ["dev-infra-worker-1", CONTAINER]];
+      assert.deepEqual(
+        r.resources.map((x) => [x.name, x.type]),
+        [
+          ["dev", "ksail:index:KSailCluster"],
+          ["dev-spec", CLUSTER_SPEC],
+          ["dev-secrets", CLUSTER_SECRETS],
+          ["dev-infra", "ksail:providers:DockerClusterInfra"],
+          ["dev-infra-network", NETWORK],
+          ...MIRROR_RES.map((n) => [n, n.endsWith("-cache") ? VOLUME : CONTAINER]),
+          ...nodeRes,
+          ["dev-k8s", K8S_PROVIDER],
+          ["dev-cni-ready", READINESS],
+          ["dev-cert-manager", "ksail:components:CertManager"],
+          ["dev-cert-manager-release", "kubernetes:helm.sh/v3:Release"],
+        ],
+      );
+      for (const x of r.resources.slice(1)) assert.ok(x.parent === "dev" || x.parent?.startsWith("dev-"), x.name);
+      assert.deepEqual(r.byName("dev-cni-ready").options.dependsOn, ["dev-infra"]);
+      assert.equal(r.byName("dev-secrets").inputs.distribution, distribution);
+      for (const x of r.byType(CONTAINER)) assert.equal(x.options.replacementTrigger, trigger(cluster), x.name);
+      assert.equal(r.stackOutputs.talosconfig ?? undefined, undefined);
+      assert.deepEqual(r.stackOutputs.renderedConfigs, {});
+      const pki = (await secretsOutputs(distribution))[distribution === "K3s" ? "k3s" : "kubeadm"] as Record<string, any>;
+      const keys = distribution === "K3s" ? [pki.serverCa.key, pki.token] : [pki.ca.key, pki.bootstrapToken];
+      assertNoLeak(r, [KUBECONFIG_MARKER, ...keys]);
+    });
+  }
+
+  test("K3s worker added: one volume and one container added, nothing else but the record changes", async () => {
+    const a = await recordCluster({ cluster: { distribution: "K3s", workers: 1 } });
+    const b = await recordCluster({ cluster: { distribution: "K3s", workers: 2 } });
+    assert.deepEqual(changes(a, b), ["~dev-spec", "+dev-infra-worker-2-data", "+dev-infra-worker-2"]);
+  });
+
+  test("Vanilla worker added is recreate-class (Kind cannot join nodes later): every node's trigger changes", async () => {
+    const a = await recordCluster({ cluster: { distribution: "Vanilla", workers: 1 } });
+    const b = await recordCluster({ cluster: { distribution: "Vanilla", workers: 2 } });
+    for (const x of a.byType(CONTAINER)) assert.notEqual(b.byName(x.name).options.replacementTrigger, x.options.replacementTrigger, x.name);
+    assert.ok(changes(a, b).includes("+dev-infra-worker-2"));
+  });
+});
+
+describe("KSailCluster: validation", () => {
+  test("an invalid spec fails with a KsailError naming the field", async () => {
+    await assert.rejects(
+      recordCluster({ cluster: { distribution: "Talos", workers: "two" } }),
+      (e: unknown) => isKsailError(e) && /spec\.cluster\.workers/.test((e as Error).message),
+    );
+  });
+  test("Talos on Hetzner says it is not yet available, naming the field", async () => {
+    await assert.rejects(
+      recordCluster({ cluster: { distribution: "Talos", provider: "Hetzner" } }),
+      (e: unknown) => isKsailError(e) && /spec\.cluster\.provider/.test((e as Error).message) && /not yet available/.test((e as Error).message),
+    );
+  });
+});

@@ -1,0 +1,71 @@
+// Shared fixture of the KSailCluster mocks tests: record a whole cluster from an inline spec, with
+// ClusterSecrets answering like a real create (real generated CA material, one set per process).
+import { recordProgram, type Recording } from "../harness/mocks";
+import { KSailCluster, type KSailClusterArgs } from "../../sdk/cluster";
+import { generateK3sPki, generateKubeadmPki, generateTalosBundle } from "../../sdk/pki";
+
+const cache = new Map<string, Promise<unknown>>();
+const once = <T>(key: string, make: () => Promise<T>): Promise<T> => {
+  if (!cache.has(key)) cache.set(key, make());
+  return cache.get(key) as Promise<T>;
+};
+
+/** Marker strings inside the fake credentials: they must never appear in a non-secret position. */
+export const KUBECONFIG_MARKER = "client-key-data-SECRET-MARKER";
+export const TALOSCONFIG_MARKER = "talos-key-SECRET-MARKER";
+
+export const CLUSTER_SECRETS = "pulumi-nodejs:dynamic/ksail:ClusterSecrets";
+export const CLUSTER_SPEC = "pulumi-nodejs:dynamic/ksail:ClusterSpec";
+export const TALOS_MACHINE = "pulumi-nodejs:dynamic/ksail:TalosMachine";
+export const TALOS_BOOTSTRAP = "pulumi-nodejs:dynamic/ksail:TalosBootstrap";
+export const READINESS = "pulumi-nodejs:dynamic/ksail:ClusterReadiness";
+export const CONTAINER = "docker:index/container:Container";
+export const NETWORK = "docker:index/network:Network";
+export const VOLUME = "docker:index/volume:Volume";
+export const K8S_PROVIDER = "pulumi:providers:kubernetes";
+
+/** What ClusterSecrets returns for a distribution (real key material; fake but secret-looking credentials). */
+export async function secretsOutputs(distribution: string): Promise<Record<string, unknown>> {
+  const base = {
+    kubeconfig: `apiVersion: v1\nkind: Config\nusers:\n- user:\n    client-key-data: ${KUBECONFIG_MARKER}\n`,
+    notAfter: "2030-01-01T00:00:00.000Z",
+    issuedAt: "2026-01-01T00:00:00.000Z",
+    caFingerprints: { k8s: "ab" },
+  };
+  if (distribution === "Talos") return { ...base, talos: await once("talos", generateTalosBundle), talosconfig: `context: dev\nkey: ${TALOSCONFIG_MARKER}\n` };
+  if (distribution === "Vanilla") return { ...base, kubeadm: await once("kubeadm", generateKubeadmPki) };
+  return { ...base, k3s: await once("k3s", generateK3sPki) };
+}
+
+export interface ClusterRun {
+  /** `spec.cluster` of the ksail.yaml. */
+  cluster: Record<string, unknown>;
+  name?: string;
+  args?: Partial<KSailClusterArgs>;
+  preview?: boolean;
+}
+
+/** Records `new KSailCluster("dev", ...)` and returns the recording (stack outputs: the cluster's outputs). */
+export async function recordCluster(run: ClusterRun): Promise<Recording> {
+  const distribution = String(run.cluster.distribution ?? "Vanilla");
+  const outs = await secretsOutputs(distribution);
+  return recordProgram(
+    () => {
+      const c = new KSailCluster(run.name ?? "dev", { spec: { cluster: run.cluster }, ...run.args });
+      return {
+        kubeconfig: c.kubeconfig,
+        talosconfig: c.talosconfig,
+        endpoint: c.endpoint,
+        clusterName: c.clusterName,
+        nodes: c.nodes,
+        versions: c.versions,
+        renderedConfigs: c.renderedConfigs,
+        impact: c.impact,
+      };
+    },
+    {
+      preview: run.preview ?? false,
+      state: (a) => (a.type === CLUSTER_SECRETS && !a.preview ? { outputs: outs } : undefined),
+    },
+  );
+}
