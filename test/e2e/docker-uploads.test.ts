@@ -84,7 +84,7 @@ async function roundTrip(
   createArgs: string[],
   files: { path: string; content: string; mode: number }[],
 ) {
-  docker(["rm", "-f", name]);
+  docker(["rm", "-f", "-v", name]);
   const script = files
     .map(
       (f) =>
@@ -143,7 +143,7 @@ describe("uploads into real containers", { skip }, () => {
     );
     const volume = "ksail-probe-k3s-data";
     docker(["volume", "rm", "-f", volume]);
-    cleanup.push(["rm", "-f", "ksail-probe-k3s"], ["volume", "rm", "-f", volume]);
+    cleanup.push(["rm", "-f", "-v", "ksail-probe-k3s"], ["volume", "rm", "-f", volume]);
     // The k3s container layout: tmpfs /run and /var/run, named volume on the data dir.
     const got = await roundTrip(
       "ksail-probe-k3s",
@@ -157,7 +157,7 @@ describe("uploads into real containers", { skip }, () => {
       assert.equal(got[f.path].mode, f.mode.toString(8), `${f.path} mode`);
     }
     // A replaced server container re-uses the volume: the CA files are still there, byte for byte.
-    docker(["rm", "-f", "ksail-probe-k3s"]);
+    docker(["rm", "-f", "-v", "ksail-probe-k3s"]);
     const again = docker([
       "run",
       "--rm",
@@ -192,7 +192,7 @@ describe("uploads into real containers", { skip }, () => {
       mode: parseInt(f.permissions, 8),
     }));
     const canary = { path: "/run/ksail-canary", content: "lost\n", mode: 0o644 };
-    cleanup.push(["rm", "-f", "ksail-probe-kind"]);
+    cleanup.push(["rm", "-f", "-v", "ksail-probe-kind"]);
     // The kind node layout: tmpfs /tmp and /run, anonymous /var.
     const got = await roundTrip(
       "ksail-probe-kind",
@@ -237,7 +237,7 @@ describe("uploads into real containers", { skip }, () => {
     assert.equal(created.status, 0, created.stderr);
     cleanup.push(["network", "rm", n.name]);
     const mirror = plan.mirrors[0];
-    cleanup.unshift(["rm", "-f", mirror.containerName]);
+    cleanup.unshift(["rm", "-f", "-v", mirror.containerName]);
     const m = docker([
       "run",
       "-d",
@@ -275,7 +275,7 @@ describe("uploads into real containers", { skip }, () => {
       new RegExp(mirror.ip.replace(/\./g, "\\.")),
       "the mirror resolves by container name to its static IP",
     );
-    docker(["rm", "-f", mirror.containerName]);
+    docker(["rm", "-f", "-v", mirror.containerName]);
   });
 
   test("an anonymous or named volume over an image directory starts with the image's content (kind's preloaded /var)", () => {
