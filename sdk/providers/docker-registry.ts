@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { REGISTRY_IMAGE, type DockerClusterPlan, type DockerMirrorPlan } from "./docker-plan";
+import { REGISTRY_IMAGE, sanitizeHost, type DockerClusterPlan, type DockerMirrorPlan } from "./docker-plan";
 import { commonLabels } from "./docker-nodes";
 
 /**
@@ -60,7 +60,7 @@ export function createRegistries(
   };
   const mirrors = plan.mirrors.map((m) => {
     const volume = new docker.Volume(
-      `${name}-mirror-${m.host}-cache`,
+      `${name}-mirror-${sanitizeHost(m.host)}-cache`,
       { name: m.volumeName, labels: [{ label: "ksail.io/mirror-cache", value: m.host }] },
       { parent, retainOnDelete },
     );
@@ -71,7 +71,7 @@ export function createRegistries(
       envs.push(pulumi.secret(pulumi.interpolate`REGISTRY_PROXY_PASSWORD=${creds.password}`));
     }
     const container = new docker.Container(
-      `${name}-mirror-${m.host}`,
+      `${name}-mirror-${sanitizeHost(m.host)}`,
       {
         name: m.containerName,
         image: REGISTRY_IMAGE,

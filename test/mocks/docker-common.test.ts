@@ -107,6 +107,19 @@ describe("network and registries", () => {
     assert.equal(r.find("dev-mirror-docker.io"), undefined, "only the listed mirrors");
   });
 
+  test("a mirror of host:port gets resource and container names without ':'", async () => {
+    const r = await recordLayout({
+      distribution: "Talos",
+      controlPlanes: 1,
+      workers: 0,
+      plan: { mirrors: [{ host: "my.reg:5000", upstream: "https://my.reg:5000" }] },
+    });
+    const c = r.byName("dev-mirror-my.reg-5000");
+    assert.equal(c.inputs.name, "dev-my.reg-5000");
+    assert.deepEqual(c.inputs.envs, ["REGISTRY_PROXY_REMOTEURL=https://my.reg:5000"]);
+    assert.equal(r.byName("dev-mirror-my.reg-5000-cache").inputs.name, "ksail-mirror-my.reg-5000");
+  });
+
   test("local registry: 127.0.0.1:<port> → 5000 with a data volume", async () => {
     const r = await recordLayout({ distribution: "K3s", controlPlanes: 1, workers: 0 });
     const c = r.byName("dev-local-registry");
