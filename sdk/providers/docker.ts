@@ -63,7 +63,9 @@ export interface DockerClusterInfraArgs {
    */
   readonly mirrorCredentials?: Readonly<Record<string, MirrorCredentials>>;
   /**
-   * Delete the mirror cache and local registry volumes on destroy. Applied in place.
+   * Delete the mirror cache and local registry volumes on destroy. Applied in place. Mirror caches are shared
+   * by every cluster on the host (`ksail-mirror-<host>`): Docker refuses to delete one another cluster's mirror
+   * still uses, so set this only when this cluster is the last user.
    * @default false (kept, so a recreated cluster reuses its cache)
    */
   readonly deleteRegistryVolumes?: boolean;
