@@ -1,0 +1,55 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { trampoline } from "./trampoline";
+
+const provider = trampoline(path.join(__dirname, "hcloudServerType.impl.js"), "handler", ["configure", "check", "diff", "create", "update", "delete"]);
+
+export interface HcloudServerTypeArgs {
+  /** Id of the hcloud.Server. A new id (server replaced) re-creates this resource, which checks the type. */
+  serverId: pulumi.Input<string>;
+  /** Server name, for messages. Applied in place. */
+  serverName: pulumi.Input<string>;
+  /** `control-plane` or `worker`. Applied in place. */
+  role: pulumi.Input<"control-plane" | "worker">;
+  /** Desired server type, e.g. `cx33`. Nodes reboot: shut down, change type keeping the disk, power on. */
+  serverType: pulumi.Input<string>;
+  /**
+   * Environment variable holding the API token when `hcloud:token` is not in the stack config. Only the
+   * name is stored. Applied in place.
+   * @default "HCLOUD_TOKEN"
+   */
+  tokenEnvVar?: pulumi.Input<string>;
+  /**
+   * Talos health gate run before the shutdown and after the power-on (`etcd` on control planes): the next
+   * node's resize, which depends on this resource, starts only after this node is healthy again.
+   * The talosconfig is wrapped as a secret. Applied in place.
+   * @default no gate (the power-on action finishing is the end of the step)
+   */
+  health?: pulumi.Input<{ endpoint: pulumi.Input<string>; node?: pulumi.Input<string>; talosconfig: pulumi.Input<string>; etcd?: pulumi.Input<boolean> }>;
+  /** Budgets in seconds. @default {shutdownSeconds: 300, actionSeconds: 900, healthSeconds: 900}. Applied in place. */
+  timeouts?: { shutdownSeconds?: number; actionSeconds?: number; healthSeconds?: number };
+}
+
+/**
+ * Keeps one server's type equal to the plan, resizing it in place (ACPI shutdown so Talos drains the node,
+ * `change_type` with `upgrade_disk: false` so the type can go back down, power on), through the Hetzner
+ * API with the token read at run time. The hcloud.Server carries `ignoreChanges: ["serverType"]`, and each
+ * node's HcloudServerType depends on the previous node's, so a type change of a role is applied one node at
+ * a time, control planes first, each behind a health gate (impact table: reboot-required).
+ */
+export class HcloudServerType extends pulumi.dynamic.Resource {
+  /** The type the server had after the last create/update. */
+  declare readonly appliedType: pulumi.Output<string>;
+
+  constructor(name: string, args: HcloudServerTypeArgs, opts?: pulumi.CustomResourceOptions) {
+    const health = args.health === undefined ? undefined : pulumi.secret(args.health);
+    super(
+      provider,
+      name,
+      { ...args, tokenEnvVar: args.tokenEnvVar ?? "HCLOUD_TOKEN", health, appliedType: undefined },
+      { ...opts, additionalSecretOutputs: ["health"] },
+      "ksail",
+      "HcloudServerType",
+    );
+  }
+}

@@ -1,0 +1,171 @@
+// L0: the pure Hetzner plan — names, labels, subnet, firewall, placement, image route, endpoint mode,
+// user_data encoding and its 32 KiB limit, and the ksail.yaml adapter.
+import { describe, test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as zlib from "node:zlib";
+import { KsailError } from "../../sdk/errors";
+import {
+  MAX_USER_DATA_BYTES,
+  encodeUserData,
+  firewallRules,
+  planHetznerCluster,
+  resizeOrder,
+  subnetOf,
+  talosAllowedCidrs,
+} from "../../sdk/providers/hetzner-plan";
+import { hetznerPlanInputFromSpec, snapshotSelector } from "../../sdk/providers/hetzner-spec";
+import { parseSpec } from "../../sdk/spec/parse";
+import { effective } from "../../sdk/spec/effective";
+
+function issuesOf(fn: () => unknown): { path: string; message: string }[] {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof KsailError, `expected KsailError, got ${String(e)}`);
+    return e.issues;
+  }
+  assert.fail("expected a KsailError");
+}
+
+describe("planHetznerCluster", () => {
+  test("3+3 defaults: names, labels, types, placement per role, ISO route, first-control-plane endpoint", () => {
+    const plan = planHetznerCluster({ clusterName: "prod", controlPlanes: 3, workers: 3, workerServerType: "cx33" });
+    assert.deepEqual(
+      plan.nodes.map((n) => [n.name, n.role, n.index, n.serverType, n.placementGroup]),
+      [
+        ["prod-control-plane-1", "control-plane", 1, "cx23", "prod-placement-control-plane"],
+        ["prod-control-plane-2", "control-plane", 2, "cx23", "prod-placement-control-plane"],
+        ["prod-control-plane-3", "control-plane", 3, "cx23", "prod-placement-control-plane"],
+        ["prod-worker-1", "worker", 1, "cx33", "prod-placement-worker"],
+        ["prod-worker-2", "worker", 2, "cx33", "prod-placement-worker"],
+        ["prod-worker-3", "worker", 3, "cx33", "prod-placement-worker"],
+      ],
+    );
+    assert.deepEqual(plan.nodes[4].labels, { "ksail.owned": "true", "ksail.cluster.name": "prod", "ksail.node.type": "worker", "ksail.node.index": "2" });
+    assert.deepEqual(plan.network, { name: "prod-network", cidr: "10.0.0.0/16", subnetCidr: "10.0.1.0/24" });
+    assert.equal(plan.networkZone, "eu-central");
+    assert.equal(plan.location, "fsn1");
+    assert.deepEqual(plan.image, { kind: "iso", iso: "125127", placeholderImage: "debian-13" });
+    assert.equal(plan.endpoint.mode, "first-control-plane");
+    assert.deepEqual(plan.allowedCidrs, ["0.0.0.0/0", "::/0"]);
+    assert.deepEqual(plan.firewall?.rules, firewallRules(["0.0.0.0/0", "::/0"]));
+    assert.deepEqual(plan.warnings, []);
+    assert.deepEqual(resizeOrder(plan).map((n) => n.suffix), ["control-plane-1", "control-plane-2", "control-plane-3", "worker-1", "worker-2", "worker-3"]);
+  });
+
+  test("firewall: apid and Kubernetes API from allowedCidrs only, ICMP from any; Disabled removes it", () => {
+    const plan = planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 0, allowedCidrs: ["203.0.113.0/24"] });
+    assert.deepEqual(plan.firewall, {
+      name: "c-firewall",
+      rules: [
+        { description: "Talos API (apid)", direction: "in", protocol: "tcp", port: "50000", sourceIps: ["203.0.113.0/24"] },
+        { description: "Kubernetes API", direction: "in", protocol: "tcp", port: "6443", sourceIps: ["203.0.113.0/24"] },
+        { description: "ICMP", direction: "in", protocol: "icmp", sourceIps: ["0.0.0.0/0", "::/0"] },
+      ],
+    });
+    assert.equal(planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 0, ingressFirewall: "Disabled" }).firewall, undefined);
+    // Load balancer targets are reached over the private network: the Talos host firewall must admit it.
+    const lb = planHetznerCluster({ clusterName: "c", controlPlanes: 3, workers: 0, allowedCidrs: ["203.0.113.0/24"], endpointMode: "load-balancer" });
+    assert.deepEqual(talosAllowedCidrs(lb), ["203.0.113.0/24", "10.0.0.0/16"]);
+    assert.deepEqual(talosAllowedCidrs(plan), ["203.0.113.0/24"]);
+  });
+
+  test("subnet: KSail's 10.0.1.0/24 for the default CIDR, else the first /24; too small is an error", () => {
+    assert.equal(subnetOf("10.0.0.0/16"), "10.0.1.0/24");
+    assert.equal(subnetOf("172.16.0.0/12"), "172.16.0.0/24");
+    assert.equal(subnetOf("192.168.5.0/24"), "192.168.5.0/24");
+    assert.match(issuesOf(() => subnetOf("10.0.0.0/25"))[0].message, /\/24 or larger/);
+  });
+
+  test("placement: None creates no group; more than 10 servers of a role in a spread group is an error", () => {
+    const none = planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 2, placementGroupStrategy: "None" });
+    assert.deepEqual(none.placementGroups, []);
+    assert.ok(none.nodes.every((n) => n.placementGroup === undefined));
+    const named = planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 0, placementGroup: "pg" });
+    assert.deepEqual(named.placementGroups, [{ role: "control-plane", name: "pg-control-plane" }]);
+    const issues = issuesOf(() => planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 11, serverLimit: 20 }));
+    assert.deepEqual(issues.map((i) => i.path), ["spec.provider.hetzner.placementGroupStrategy"]);
+    assert.match(issues[0].message, /11 worker servers exceed .* limit of 10.*placementGroupStrategy: None/);
+  });
+
+  test("every problem is reported at once, naming the field and the fix", () => {
+    const issues = issuesOf(() =>
+      planHetznerCluster({ clusterName: "Bad_Name", controlPlanes: 0, workers: 12, location: "mars1", networkCidr: "nope", allowedCidrs: ["x"], controlPlanePublicIPv4: false }),
+    );
+    assert.deepEqual(issues.map((i) => i.path).sort(), [
+      "metadata.name",
+      "spec.cluster",
+      "spec.cluster.controlPlanes",
+      "spec.provider.hetzner.allowedCidrs",
+      "spec.provider.hetzner.controlPlanePublicIPv4",
+      "spec.provider.hetzner.location",
+      "spec.provider.hetzner.networkCidr",
+      "spec.provider.hetzner.placementGroupStrategy",
+    ]);
+    assert.match(issues.find((i) => i.path === "spec.provider.hetzner.location")!.message, /"mars1".*allowed: fsn1, nbg1, hel1/);
+  });
+
+  test("fallback locations are kept but not used, with a warning saying why", () => {
+    const plan = planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 0, fallbackLocations: ["hel1"] });
+    assert.deepEqual(plan.fallbackLocations, ["hel1"]);
+    assert.equal(plan.warnings.length, 1);
+    assert.match(plan.warnings[0], /not used by Pulumi.*created in fsn1 only.*replace the server/);
+  });
+
+  test("endpoint mode: floatingIPEnabled selects the floating IP; explicit mode wins", () => {
+    assert.equal(planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 0, floatingIPEnabled: true }).endpoint.mode, "floating-ip");
+    const p = planHetznerCluster({ clusterName: "c", controlPlanes: 3, workers: 0, floatingIPEnabled: true, endpointMode: "load-balancer" });
+    assert.deepEqual(p.endpoint, { mode: "load-balancer", floatingIpLocation: "fsn1", loadBalancerType: "lb11" });
+  });
+});
+
+describe("encodeUserData", () => {
+  test("plain YAML when it fits", () => {
+    const r = encodeUserData("version: v1alpha1\n");
+    assert.deepEqual(r, { userData: "version: v1alpha1\n", encoding: "plain", bytes: 18 });
+  });
+  test("base64(gzip) above 32 KiB, and it round-trips", () => {
+    const yaml = `machine:\n  files:\n${"    - content: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n".repeat(1000)}`;
+    assert.ok(Buffer.byteLength(yaml) > MAX_USER_DATA_BYTES);
+    const r = encodeUserData(yaml, "n1");
+    assert.equal(r.encoding, "base64-gzip");
+    assert.ok(r.bytes <= MAX_USER_DATA_BYTES);
+    assert.equal(zlib.gunzipSync(Buffer.from(r.userData, "base64")).toString("utf8"), yaml);
+  });
+  test("an error naming the node and both sizes when even the compressed form is too large", () => {
+    const random = require("node:crypto").randomBytes(40_000).toString("base64") as string;
+    const issues = issuesOf(() => encodeUserData(random, "prod-worker-1"));
+    assert.match(issues[0].message, /prod-worker-1 is \d+ bytes \(\d+ bytes as base64\(gzip\)\), above Hetzner's 32768-byte user_data limit/);
+  });
+});
+
+describe("hetznerPlanInputFromSpec", () => {
+  const spec = (extra: Record<string, unknown> = {}, hetzner: Record<string, unknown> = {}) =>
+    effective(
+      parseSpec({ cluster: { distribution: "Talos", provider: "Hetzner", controlPlanes: 3, workers: 2, ...extra }, provider: { hetzner } }, { name: "prod" }).spec,
+      { name: "prod" },
+    );
+
+  test("ISO route by default, KSail's field names mapped", () => {
+    const input = hetznerPlanInputFromSpec("prod", spec({}, { location: "nbg1", workerServerType: "cx43", allowedCidrs: ["198.51.100.7/32"], sshKeyName: "ops" }));
+    const plan = planHetznerCluster(input);
+    assert.equal(plan.location, "nbg1");
+    assert.equal(plan.nodes.at(-1)!.serverType, "cx43");
+    assert.deepEqual(plan.allowedCidrs, ["198.51.100.7/32"]);
+    assert.deepEqual(plan.sshKeys, ["ops"]);
+    assert.deepEqual(plan.image, { kind: "iso", iso: "125127", placeholderImage: "debian-13" });
+  });
+
+  test("a schematic selects the snapshot labelled with the Talos version and schematic", () => {
+    const schematic = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba";
+    const plan = planHetznerCluster(hetznerPlanInputFromSpec("prod", spec({ talos: { version: "1.12.4", schematicId: schematic } })));
+    assert.deepEqual(plan.image, { kind: "snapshot", selector: `ksail.io/talos-version=v1.12.4,ksail.io/talos-schematic=${schematic.slice(0, 63)}` });
+    assert.equal(snapshotSelector("v1.12.4", schematic), plan.image.kind === "snapshot" ? plan.image.selector : "");
+  });
+
+  test("extensions without a schematic, or another distribution, are clear errors", () => {
+    assert.match(issuesOf(() => hetznerPlanInputFromSpec("prod", spec({ talos: { extensions: ["siderolabs/iscsi-tools"] } })))[0].message, /schematicId/);
+    const docker = effective(parseSpec({ cluster: { distribution: "Talos", provider: "Docker" } }, { name: "x" }).spec, { name: "x" });
+    assert.match(issuesOf(() => hetznerPlanInputFromSpec("x", docker))[0].message, /Talos on Hetzner only/);
+  });
+});
