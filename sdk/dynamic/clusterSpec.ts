@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { groupByClass, recreateTrigger, redactSpec, type ImpactSummary } from "../impact";
+import { KsailError } from "../errors";
 import type { Spec } from "../spec";
 import { trampoline } from "./trampoline";
 
@@ -12,6 +13,30 @@ export interface ClusterSpecArgs {
    * nodes reboot, or recreate the cluster, as the table says for the spec's distribution × provider.
    */
   spec: Spec;
+}
+
+/** Path of the first Output (or Promise) inside a value, if any. */
+function outputAt(v: unknown, at: string): string | undefined {
+  if (pulumi.Output.isInstance(v) || v instanceof Promise) return at;
+  if (Array.isArray(v)) {
+    for (const [i, x] of v.entries()) {
+      const p = outputAt(x, `${at}[${i}]`);
+      if (p) return p;
+    }
+  } else if (v !== null && typeof v === "object") {
+    for (const [k, x] of Object.entries(v)) {
+      const p = outputAt(x, `${at}.${k}`);
+      if (p) return p;
+    }
+  }
+  return undefined;
+}
+
+/** The spec decides the cluster's shape, so it must be plain data (no Outputs); returned redacted. */
+function plainSpec(spec: Spec): Spec {
+  const at = outputAt(spec, "spec");
+  if (at) throw new KsailError([{ path: at, message: "is a Pulumi Output; the cluster spec must be plain values because it decides the cluster's shape (load it with loadClusterConfig or clusterConfigFromStack)" }]);
+  return redactSpec(spec);
 }
 
 /** One provider object shared by every ClusterSpec (serialized once; a trampoline into clusterSpec.impl). */
@@ -43,7 +68,7 @@ export class ClusterSpec extends pulumi.dynamic.Resource {
   readonly recreateTrigger: string;
 
   constructor(name: string, args: ClusterSpecArgs, opts?: pulumi.CustomResourceOptions) {
-    const spec = redactSpec(args.spec);
+    const spec = plainSpec(args.spec);
     super(
       provider,
       name,

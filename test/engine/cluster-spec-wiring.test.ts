@@ -4,10 +4,12 @@
 import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
 import { recordProgram } from "../harness/mocks";
 import { ClusterSpec } from "../../sdk/dynamic/clusterSpec";
 import { recreateTrigger } from "../../sdk/impact";
 import { UNKNOWN } from "../../sdk/dynamic/unknown";
+import { isKsailError } from "../../sdk/errors";
 import { parseClusterDocument, type Spec } from "../../sdk/spec";
 
 function talosDocker(cluster: Record<string, unknown> = {}): Spec {
@@ -64,4 +66,9 @@ describe("ClusterSpec wiring under mocks", () => {
     const recreate = await program(talosDocker({ talos: { version: "1.12.4" } }));
     assert.notEqual(recreate.byName("dev-network").options.replacementTrigger, trigger);
   });
+});
+
+test("a spec holding Outputs is a user error that says why", () => {
+  const spec = { ...talosDocker(), workload: pulumi.output("x") } as unknown as Spec;
+  assert.throws(() => new ClusterSpec("bad", { spec }), (e: unknown) => isKsailError(e) && /spec\.workload: is a Pulumi Output.*plain values/.test((e as Error).message));
 });
