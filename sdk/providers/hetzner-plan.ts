@@ -294,7 +294,8 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
   if (issues.length > 0) throw new KsailError(issues, `Hetzner cluster "${name}":`);
 
   const warnings: string[] = [];
-  if ((input.fallbackLocations ?? []).length > 0) {
+  const fallbacks = input.fallbackLocations ?? [];
+  if (fallbacks.length > 0 && fallbacks.join(",") !== DEFAULT_FALLBACKS.join(",")) {
     warnings.push(`${p}.fallbackLocations (${input.fallbackLocations!.join(", ")}) are not used by Pulumi: servers are created in ${location} only, because a location chosen at run time would replace the server on the next update; change ${p}.location if ${location} has no capacity`);
   }
   const allowedCidrs = (input.allowedCidrs ?? []).length > 0 ? [...input.allowedCidrs!] : [...ANY];
