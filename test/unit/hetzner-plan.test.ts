@@ -17,7 +17,7 @@ import { hetznerPlanInputFromSpec, snapshotSelector } from "../../sdk/providers/
 import { parseSpec } from "../../sdk/spec/parse";
 import { effective } from "../../sdk/spec/effective";
 
-function issuesOf(fn: () => unknown): { path: string; message: string }[] {
+function issuesOf(fn: () => unknown): readonly { path: string; message: string }[] {
   try {
     fn();
   } catch (e) {
