@@ -1,5 +1,6 @@
 import { test, describe, before } from "node:test";
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import {
   classifyMachineConfigChange,
   renderMachineConfigs,
@@ -14,6 +15,7 @@ import {
 import { isKsailError } from "../../sdk/errors";
 import type { TalosSecretsBundle } from "../../sdk/pki/types";
 import { talosSecrets, otherTalosSecrets } from "../fixtures/talos/secrets";
+import { TALOS_SCHEMA_DIR } from "../fixtures/talos/schema";
 
 let secrets: TalosSecretsBundle;
 let other: TalosSecretsBundle;
@@ -155,9 +157,7 @@ describe("Talos classifier: details", () => {
     for (const [k, r] of Object.entries(DOCUMENT_RULES)) assert.ok(["live", "reboot", "immutable"].includes(r.kind), k);
   });
 
-  test("every document kind in the shipped schemas has a row", async () => {
-    const fs = await import("node:fs");
-    const { TALOS_SCHEMA_DIR } = await import("../fixtures/talos/schema");
+  test("every document kind in the shipped schemas has a row", () => {
     for (const minor of ["1.11", "1.12", "1.13"]) {
       const s = JSON.parse(fs.readFileSync(`${TALOS_SCHEMA_DIR}/config.schema.v${minor}.json`, "utf8"));
       for (const ref of s.oneOf) {
@@ -168,9 +168,7 @@ describe("Talos classifier: details", () => {
     }
   });
 
-  test("every machine and machine.features field of the shipped schemas has its own row", async () => {
-    const fs = await import("node:fs");
-    const { TALOS_SCHEMA_DIR } = await import("../fixtures/talos/schema");
+  test("every machine and machine.features field of the shipped schemas has its own row", () => {
     const rows = new Set(V1ALPHA1_RULES.map((r) => r.path));
     for (const minor of ["1.11", "1.12", "1.13"]) {
       const defs = JSON.parse(fs.readFileSync(`${TALOS_SCHEMA_DIR}/config.schema.v${minor}.json`, "utf8")).$defs;
