@@ -23,7 +23,9 @@ export interface TalosHealthGate {
 
 export function hcloudClient(config: DynamicConfig | undefined, tokenEnvVar: string | undefined, log: (m: string) => void): HcloudClient {
   const { token, baseUrl } = resolveHcloudCredentials(config, tokenEnvVar);
-  return new HcloudClient({ token, baseUrl, log, backoffMs: Number(process.env.KSAIL_HCLOUD_BACKOFF_MS ?? 1000) });
+  // KSAIL_HCLOUD_BACKOFF_MS / KSAIL_HCLOUD_POLL_MS shorten the waits (tests against a local fake).
+  const ms = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
+  return new HcloudClient({ token, baseUrl, log, backoffMs: ms(process.env.KSAIL_HCLOUD_BACKOFF_MS), pollMs: ms(process.env.KSAIL_HCLOUD_POLL_MS) });
 }
 
 /** Waits until the node answers Version over mTLS and, with `etcd`, lists etcd members. */

@@ -18,6 +18,8 @@ export interface HcloudClientOptions {
   readonly maxAttempts?: number;
   /** First backoff delay (doubles per attempt, capped at 30 s). @default 1000 */
   readonly backoffMs?: number;
+  /** Poll interval of action and status waits. @default 1000 */
+  readonly pollMs?: number;
   /** Progress messages (retries); default console.log. */
   readonly log?: (msg: string) => void;
 }
@@ -130,7 +132,7 @@ export class HcloudClient {
   }
 
   /** Polls GET /actions/{id} until success (returned) or error (thrown), within `timeoutMs`. */
-  async waitAction(action: HcloudAction, timeoutMs = 600_000, pollMs = 1000): Promise<HcloudAction> {
+  async waitAction(action: HcloudAction, timeoutMs = 600_000, pollMs = this.opts.pollMs ?? 1000): Promise<HcloudAction> {
     const deadline = Date.now() + timeoutMs;
     let current = action;
     for (;;) {
@@ -145,7 +147,7 @@ export class HcloudClient {
   }
 
   /** Polls the server until its status is `status`, within `timeoutMs`. */
-  async waitServerStatus(id: number | string, status: string, timeoutMs: number, pollMs = 2000): Promise<HcloudServer> {
+  async waitServerStatus(id: number | string, status: string, timeoutMs: number, pollMs = this.opts.pollMs ?? 2000): Promise<HcloudServer> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const s = await this.getServer(id);
