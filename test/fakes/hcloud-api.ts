@@ -89,12 +89,7 @@ export class FakeHcloudApi {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
-    let body: unknown = undefined;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = text;
-    }
+    const body = parseBody(text);
     const path = (req.url ?? "").replace(/^\/v1/, "");
     const rec: RecordedRequest = { method: req.method ?? "", path, body, authorization: req.headers.authorization, status: 0 };
     this.requests.push(rec);
@@ -131,7 +126,7 @@ export class FakeHcloudApi {
       const s = this.servers.get(Number(m[1]));
       if (!s) return error(404, "not_found", `server with ID '${m[1]}' not found`);
       const kind = m[2];
-      let command = kind;
+      let command: string;
       let finish = () => {};
       switch (kind) {
         case "shutdown":
@@ -185,6 +180,15 @@ export class FakeHcloudApi {
       return send(201, { action: view(a) });
     }
     return error(404, "not_found", `no route for ${req.method} ${path}`);
+  }
+}
+
+function parseBody(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }
 
