@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { registerDiff } from "./diff";
+import { registerGate } from "./gate";
 import { registerSchema } from "./schema";
 import { registerValidate } from "./validate";
 
@@ -14,4 +15,5 @@ export function registerCommands(program: Command, setExitCode: SetExitCode): vo
   registerValidate(program, setExitCode);
   registerSchema(program, setExitCode);
   registerDiff(program, setExitCode);
+  registerGate(program, setExitCode);
 }
