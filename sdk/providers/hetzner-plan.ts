@@ -1,5 +1,6 @@
 import * as zlib from "node:zlib";
 import { KsailError, type Issue } from "../errors";
+import type { HetznerOptions } from "../distributions/talos/base";
 
 /**
  * The plain plan of one Talos cluster on Hetzner Cloud: every name, label, rule and layout decision made
@@ -361,4 +362,19 @@ export function talosAllowedCidrs(plan: HetznerClusterPlan): string[] {
 /** Servers in the order their type changes are applied: control planes first, then workers, by index. */
 export function resizeOrder(plan: HetznerClusterPlan): HetznerNodePlan[] {
   return [...plan.nodes.filter((n) => n.role === "control-plane"), ...plan.nodes.filter((n) => n.role === "worker")];
+}
+
+/**
+ * The renderer's Hetzner options for this plan (`TalosRenderInput.hetzner`): external cloud provider (hcloud
+ * CCM), etcd/kubelet addresses pinned to the private network, and KSail's Talos host firewall unless
+ * `ingressFirewall: Disabled`. Pass the floating IP (`HetznerClusterInfra.vip`) and the API token (secret;
+ * the Talos VIP controller moves the IP with it) in floating-ip mode.
+ */
+export function talosHetznerOptions(plan: HetznerClusterPlan, vip?: { ip: string; apiToken: string }): HetznerOptions {
+  return {
+    externalCloudProvider: true,
+    privateNetworkCidr: plan.network.cidr,
+    ...(plan.firewall ? { firewall: { networkCidr: plan.network.cidr, allowedCidrs: talosAllowedCidrs(plan) } } : {}),
+    ...(vip ? { vip: vip.ip, apiToken: vip.apiToken } : {}),
+  };
 }

@@ -86,7 +86,8 @@ export interface HetznerClusterInfraArgs {
  * ```ts
  * const plan = planHetznerCluster(hetznerPlanInputFromSpec("prod", effective(spec), { endpointMode: "load-balancer" }));
  * const infra = new HetznerClusterInfra("prod", { plan, recreateTrigger: recreateTrigger(spec) });
- * // render machine configs with infra.apiEndpoint and infra.certSANs, then TalosMachine per infra.nodes
+ * // render machine configs with infra.apiEndpoint, infra.certSANs and talosHetznerOptions(plan, vip),
+ * // then one TalosMachine per infra.nodes entry and infra.detachIsos({ [node]: machine }) on the ISO route
  * ```
  */
 export class HetznerClusterInfra extends pulumi.ComponentResource {
@@ -109,10 +110,15 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
   readonly vip: pulumi.Output<string | undefined>;
   /** Talos API endpoint for the talosconfig (`host:50000`). */
   readonly talosEndpoint: pulumi.Output<string>;
+  /** Snapshot route: the image id the servers boot (the autoscaler's `imagesForArch.amd64`); undefined on the ISO route. */
+  readonly imageId: pulumi.Output<string | undefined>;
+  /**
+   * Talos host-firewall input for the renderer (`hetzner.firewall`; undefined with `ingressFirewall:
+   * Disabled`). Same as `talosHetznerOptions(plan).firewall`.
+   */
+  readonly talosFirewall: { networkCidr: string; allowedCidrs: string[] } | undefined;
   /** Network name for Secret kube-system/hcloud (CCM, CSI, autoscaler). */
   readonly networkName: string;
-  /** Talos host-firewall input for the renderer (`hetzner.firewall`). */
-  readonly talosFirewall: { networkCidr: string; allowedCidrs: string[] };
 
   private readonly name: string;
   private readonly plan: HetznerClusterPlan;
@@ -151,19 +157,23 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
       groups[g.name] = new hcloud.PlacementGroup(`${name}-placement-${g.role}`, { name: g.name, type: "spread", labels }, o());
     }
 
-    // The endpoint address exists before any server, so configs (and user_data) can carry it.
+    // The endpoint address exists before any server, so configs (and user_data) can carry it. The first
+    // control plane always gets a reserved primary IPv4 (when it has public IPv4), whatever the endpoint
+    // mode: switching the mode (floatingIPEnabled, load balancer) then never changes a server's public
+    // network, which hcloud could only apply by powering the server off.
+    const cp1 = plan.nodes[0];
+    const primaryIp = cp1.publicIPv4
+      ? new hcloud.PrimaryIp(
+          `${name}-${cp1.suffix}-ipv4`,
+          { name: `${cp1.name}-ipv4`, type: "ipv4", assigneeType: "server", location: plan.location, autoDelete: false, labels },
+          o(),
+        )
+      : undefined;
     let endpointHost: pulumi.Output<string>;
-    let primaryIp: hcloud.PrimaryIp | undefined;
     let floatingIp: hcloud.FloatingIp | undefined;
-    let lb: hcloud.LoadBalancer | undefined;
-    const extraSANs: pulumi.Output<string>[] = [];
+    const extraSANs: pulumi.Output<string>[] = primaryIp ? [primaryIp.ipAddress] : [];
     if (plan.endpoint.mode === "first-control-plane") {
-      primaryIp = new hcloud.PrimaryIp(
-        `${name}-control-plane-1-ipv4`,
-        { name: `${plan.clusterName}-control-plane-1-ipv4`, type: "ipv4", assigneeType: "server", location: plan.location, autoDelete: false, labels },
-        o(),
-      );
-      endpointHost = primaryIp.ipAddress;
+      endpointHost = primaryIp!.ipAddress;
     } else if (plan.endpoint.mode === "floating-ip") {
       floatingIp = new hcloud.FloatingIp(
         `${name}-floating-ip`,
@@ -172,7 +182,7 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
       );
       endpointHost = floatingIp.ipAddress;
     } else {
-      lb = this.loadBalancer(name, labels);
+      const lb = this.loadBalancer(name, labels);
       endpointHost = lb.ipv4;
       extraSANs.push(lb.ipv6);
     }
@@ -181,7 +191,7 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
     const servers: Record<string, hcloud.Server> = {};
     for (const node of plan.nodes) {
       const publicNet: hcloud.types.input.ServerPublicNet = { ipv4Enabled: node.publicIPv4, ipv6Enabled: node.publicIPv6 };
-      if (primaryIp && node.role === "control-plane" && node.index === 1) publicNet.ipv4 = num(primaryIp.id);
+      if (primaryIp && node === cp1) publicNet.ipv4 = num(primaryIp.id);
       const userData =
         plan.image.kind === "snapshot" ? pulumi.secret(pulumi.output(args.machineConfigs![node.name]).apply((c) => encodeUserData(c, node.name).userData)) : undefined;
       servers[node.name] = new hcloud.Server(
@@ -241,13 +251,19 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
     }
     this.serverTypes = types;
 
+    this.imageId = plan.image.kind === "snapshot" ? pulumi.output(image).apply((x): string | undefined => x) : pulumi.output(undefined);
     this.endpointHost = endpointHost;
     this.apiEndpoint = pulumi.interpolate`https://${endpointHost}:${KUBE_API_PORT}`;
     this.certSANs = pulumi.all([endpointHost, ...extraSANs]).apply((xs) => [...new Set(xs.filter((x) => !!x))]);
     this.vip = floatingIp ? floatingIp.ipAddress.apply((x): string | undefined => x) : pulumi.output(undefined);
-    this.talosEndpoint = plan.endpoint.mode === "load-balancer" ? pulumi.interpolate`${endpointHost}:${TALOS_API_PORT}` : pulumi.interpolate`${publicAddress(firstCp)}:${TALOS_API_PORT}`;
+    // The talosconfig endpoint: the load balancer, else the first control plane (not the VIP, which depends
+    // on etcd and Kubernetes being healthy).
+    this.talosEndpoint =
+      plan.endpoint.mode === "load-balancer"
+        ? pulumi.interpolate`${endpointHost}:${TALOS_API_PORT}`
+        : pulumi.interpolate`${primaryIp ? primaryIp.ipAddress : publicAddress(firstCp)}:${TALOS_API_PORT}`;
     this.networkName = plan.secretNetworkName;
-    this.talosFirewall = { networkCidr: plan.network.cidr, allowedCidrs: talosAllowedCidrs(plan) };
+    this.talosFirewall = plan.firewall ? { networkCidr: plan.network.cidr, allowedCidrs: talosAllowedCidrs(plan) } : undefined;
     this.nodes = pulumi.all(
       plan.nodes.map((n) =>
         pulumi.all([publicAddress(servers[n.name]), privateAddress(servers[n.name])]).apply(([pub, priv]) => ({ name: n.name, role: n.role, publicAddress: pub, privateAddress: priv })),

@@ -68,7 +68,7 @@ async function record(
     },
   );
   const outputs: Record<string, unknown> = {};
-  for (const [k, o] of Object.entries({ apiEndpoint: infra!.apiEndpoint, certSANs: infra!.certSANs, talosEndpoint: infra!.talosEndpoint, vip: infra!.vip, nodes: infra!.nodes })) {
+  for (const [k, o] of Object.entries({ imageId: infra!.imageId, apiEndpoint: infra!.apiEndpoint, certSANs: infra!.certSANs, talosEndpoint: infra!.talosEndpoint, vip: infra!.vip, nodes: infra!.nodes })) {
     outputs[k] = (await settle(o as pulumi.Output<unknown>)).value;
   }
   return { rec, outputs };
@@ -135,7 +135,7 @@ describe("HetznerClusterInfra layouts", () => {
     assert.equal(outputs.apiEndpoint, "https://203.0.113.10:6443");
     assert.deepEqual(outputs.certSANs, ["203.0.113.10"]);
     const n = Number(idOf("prod-control-plane-1")) % 200;
-    assert.equal(outputs.talosEndpoint, `198.51.100.${n}:50000`);
+    assert.equal(outputs.talosEndpoint, "203.0.113.10:50000");
     assert.deepEqual(outputs.nodes, [{ name: "prod-control-plane-1", role: "control-plane", publicAddress: `198.51.100.${n}`, privateAddress: `10.0.1.${n}` }]);
     assert.equal(outputs.vip, undefined);
   });
@@ -173,7 +173,10 @@ describe("HetznerClusterInfra layouts", () => {
     ]);
     assert.equal(rec.byType(T.server).length, 6);
     assert.equal(rec.byType(T.serverType).length, 6);
-    assert.deepEqual(rec.byType(T.primaryIp), []);
+    // Control plane 1 keeps a reserved IPv4 in every endpoint mode (switching modes never touches a server).
+    assert.deepEqual(rec.byType(T.primaryIp).map((p) => p.name), ["prod-control-plane-1-ipv4"]);
+    assert.equal(rec.byName("prod-control-plane-1").inputs.publicNets[0].ipv4, Number(idOf("prod-control-plane-1-ipv4")));
+    assert.equal(outputs.imageId, "424242");
     assert.deepEqual(rec.byName("prod-api").inputs, { name: "prod-api", loadBalancerType: "lb11", location: "fsn1", labels: { "ksail.owned": "true", "ksail.cluster.name": "prod" } });
     assert.deepEqual(rec.byName("prod-api-network").inputs, { loadBalancerId: Number(idOf("prod-api")), subnetId: idOf("prod-subnet") });
     for (const [svc, port] of [["prod-api-kubernetes", 6443], ["prod-api-talos", 50000]] as const) {
@@ -207,11 +210,12 @@ describe("HetznerClusterInfra layouts", () => {
     assert.equal(w3.inputs.placementGroupId, Number(idOf("prod-placement-worker")));
     assert.deepEqual(w3.inputs.publicNets, [{ ipv4Enabled: true, ipv6Enabled: true }]);
     assert.equal(outputs.apiEndpoint, "https://203.0.113.30:6443");
-    assert.deepEqual(outputs.certSANs, ["203.0.113.30", "2001:db8::30"]);
+    assert.deepEqual(outputs.certSANs, ["203.0.113.30", "203.0.113.10", "2001:db8::30"]);
     assert.equal(outputs.talosEndpoint, "203.0.113.30:50000");
   });
 
   test("floating-ip endpoint: the IP exists before the servers, is first assigned to control plane 1, then moved by the Talos VIP", async () => {
+    const firstCp = (await record({ clusterName: "prod", controlPlanes: 3, workers: 0 })).rec;
     const { rec, outputs } = await record({ clusterName: "prod", controlPlanes: 3, workers: 0, floatingIPEnabled: true, floatingIPLocation: "nbg1" });
     assert.deepEqual(rec.byName("prod-floating-ip").inputs, { name: "prod-floating-ip", type: "ipv4", homeLocation: "nbg1", labels: { "ksail.owned": "true", "ksail.cluster.name": "prod" } });
     const a = rec.byName("prod-floating-ip-assignment");
@@ -220,7 +224,13 @@ describe("HetznerClusterInfra layouts", () => {
     assert.deepEqual(a.options.ignoreChanges, ["serverId"]);
     assert.equal(outputs.vip, "203.0.113.20");
     assert.equal(outputs.apiEndpoint, "https://203.0.113.20:6443");
-    assert.ok(rec.byType(T.server).every((s) => s.inputs.publicNets[0].ipv4 === undefined));
+    assert.deepEqual(outputs.certSANs, ["203.0.113.20", "203.0.113.10"]);
+    assert.equal(outputs.talosEndpoint, "203.0.113.10:50000", "talosctl goes to control plane 1, not the VIP");
+    assert.deepEqual(rec.byType(T.server).map((s) => s.inputs.publicNets[0].ipv4), [Number(idOf("prod-control-plane-1-ipv4")), undefined, undefined]);
+    assert.equal(outputs.imageId, undefined);
+    // Turning the floating IP on (impact table: in place) adds the IP and its assignment; no server changes.
+    assert.deepEqual(names(rec).filter((n) => !names(firstCp).includes(n)), ["prod-floating-ip", "prod-floating-ip-assignment"]);
+    for (const r of firstCp.resources) assert.deepEqual(strip(rec.byName(r.name)), strip(r), `${r.name} unchanged`);
   });
 
   test("ISO route: one ISO detach per server after what installed it, create-only, with the token read at run time", async () => {

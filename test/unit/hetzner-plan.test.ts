@@ -12,6 +12,7 @@ import {
   resizeOrder,
   subnetOf,
   talosAllowedCidrs,
+  talosHetznerOptions,
 } from "../../sdk/providers/hetzner-plan";
 import { hetznerPlanInputFromSpec, snapshotSelector } from "../../sdk/providers/hetzner-spec";
 import { parseSpec } from "../../sdk/spec/parse";
@@ -116,6 +117,19 @@ describe("planHetznerCluster", () => {
     assert.equal(planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 0, floatingIPEnabled: true }).endpoint.mode, "floating-ip");
     const p = planHetznerCluster({ clusterName: "c", controlPlanes: 3, workers: 0, floatingIPEnabled: true, endpointMode: "load-balancer" });
     assert.deepEqual(p.endpoint, { mode: "load-balancer", floatingIpLocation: "fsn1", loadBalancerType: "lb11" });
+  });
+});
+
+describe("talosHetznerOptions", () => {
+  test("external cloud provider, private network pinning, KSail's host firewall; VIP only when given; none when the firewall is disabled", () => {
+    const plan = planHetznerCluster({ clusterName: "c", controlPlanes: 3, workers: 0, endpointMode: "load-balancer", allowedCidrs: ["203.0.113.0/24"] });
+    assert.deepEqual(talosHetznerOptions(plan), {
+      externalCloudProvider: true,
+      privateNetworkCidr: "10.0.0.0/16",
+      firewall: { networkCidr: "10.0.0.0/16", allowedCidrs: ["203.0.113.0/24", "10.0.0.0/16"] },
+    });
+    const off = planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 0, ingressFirewall: "Disabled", floatingIPEnabled: true });
+    assert.deepEqual(talosHetznerOptions(off, { ip: "203.0.113.20", apiToken: "t" }), { externalCloudProvider: true, privateNetworkCidr: "10.0.0.0/16", vip: "203.0.113.20", apiToken: "t" });
   });
 });
 
