@@ -33,7 +33,20 @@ export interface ReadinessSettings {
 
 export const probePodName = "ksail-api-connectivity-check";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * The time source of the checks: deadlines and pauses go through it. Real time by default; tests pass a
+ * virtual clock so that a deadline counts polls instead of depending on how loaded the machine is.
+ */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** Wall-clock time and real timers. */
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+};
 const secs = (ms: number) => `${Math.round(ms / 100) / 10}s`;
 
 /** Thrown when the cluster is not ready in time; the message names what is not ready and why. */
@@ -45,8 +58,8 @@ export class NotReadyError extends Error {
 }
 
 /** The API server answers `/version` N times in a row. */
-export async function waitApiServerStable(c: KubeClient, s: ReadinessSettings, log: (m: string) => void): Promise<string> {
-  const deadline = Date.now() + s.apiServerTimeoutMs;
+export async function waitApiServerStable(c: KubeClient, s: ReadinessSettings, log: (m: string) => void, clock: Clock = realClock): Promise<string> {
+  const deadline = clock.now() + s.apiServerTimeoutMs;
   let streak = 0;
   let best = 0;
   let last = "no answer yet";
@@ -70,13 +83,13 @@ export async function waitApiServerStable(c: KubeClient, s: ReadinessSettings, l
       log(`API server ${c.server} stable (${streak} consecutive /version successes, ${version || "version unknown"})`);
       return version;
     }
-    if (Date.now() >= deadline) {
+    if (clock.now() >= deadline) {
       throw new NotReadyError(
         `API server ${c.server} is not stable: needed ${s.apiServerSuccesses} consecutive /version successes within ${secs(s.apiServerTimeoutMs)}, ` +
           `best streak ${best}; last failure: ${last}.`,
       );
     }
-    await sleep(s.pollIntervalMs);
+    await clock.sleep(s.pollIntervalMs);
   }
 }
 
@@ -142,8 +155,8 @@ async function withPods(c: KubeClient, s: ReadinessSettings, message: string): P
 }
 
 /** Every node Ready, at least one schedulable, and (optionally) every node labelled. */
-export async function waitNodes(c: KubeClient, s: ReadinessSettings, log: (m: string) => void): Promise<number> {
-  const deadline = Date.now() + s.nodesTimeoutMs;
+export async function waitNodes(c: KubeClient, s: ReadinessSettings, log: (m: string) => void, clock: Clock = realClock): Promise<number> {
+  const deadline = clock.now() + s.nodesTimeoutMs;
   let last: string;
   for (;;) {
     try {
@@ -170,14 +183,14 @@ export async function waitNodes(c: KubeClient, s: ReadinessSettings, log: (m: st
     } catch (e) {
       last = `listing nodes failed: ${(e as Error).message}`;
     }
-    if (Date.now() >= deadline) return withPods(c, s, `Nodes not ready within ${secs(s.nodesTimeoutMs)}: ${last}.`);
-    await sleep(s.pollIntervalMs);
+    if (clock.now() >= deadline) return withPods(c, s, `Nodes not ready within ${secs(s.nodesTimeoutMs)}: ${last}.`);
+    await clock.sleep(s.pollIntervalMs);
   }
 }
 
 /** Every kube-system DaemonSet with desired > 0 is fully updated and available. */
-export async function waitDaemonSets(c: KubeClient, s: ReadinessSettings, log: (m: string) => void): Promise<number> {
-  const deadline = Date.now() + s.daemonSetsTimeoutMs;
+export async function waitDaemonSets(c: KubeClient, s: ReadinessSettings, log: (m: string) => void, clock: Clock = realClock): Promise<number> {
+  const deadline = clock.now() + s.daemonSetsTimeoutMs;
   let last = "no answer yet";
   for (;;) {
     let r;
@@ -211,19 +224,19 @@ export async function waitDaemonSets(c: KubeClient, s: ReadinessSettings, log: (
       }
       last = `listing DaemonSets: ${describeResponse(r)}`;
     }
-    if (Date.now() >= deadline) return withPods(c, s, `kube-system DaemonSets not ready within ${secs(s.daemonSetsTimeoutMs)}: ${last}.`);
-    await sleep(s.pollIntervalMs);
+    if (clock.now() >= deadline) return withPods(c, s, `kube-system DaemonSets not ready within ${secs(s.daemonSetsTimeoutMs)}: ${last}.`);
+    await clock.sleep(s.pollIntervalMs);
   }
 }
 
-async function deleteProbe(c: KubeClient, timeoutMs: number, pollMs: number): Promise<void> {
+async function deleteProbe(c: KubeClient, timeoutMs: number, pollMs: number, clock: Clock): Promise<void> {
   const path = `/api/v1/namespaces/default/pods/${probePodName}`;
-  const deadline = Date.now() + timeoutMs;
+  const deadline = clock.now() + timeoutMs;
   await c.request("DELETE", `${path}?gracePeriodSeconds=0`, { kind: "DeleteOptions", apiVersion: "v1", gracePeriodSeconds: 0 }).catch(() => undefined);
-  while (Date.now() < deadline) {
+  while (clock.now() < deadline) {
     const r = await c.get(path).catch(() => undefined);
     if (r && r.status === 404) return;
-    await sleep(pollMs);
+    await clock.sleep(pollMs);
   }
 }
 
@@ -239,11 +252,11 @@ function podReason(p: any): string {
 }
 
 /** A pod reaches the `kubernetes` Service's ClusterIP on 443 from inside the cluster (Cilium datapath). */
-export async function runConnectivityProbe(c: KubeClient, s: ReadinessSettings, log: (m: string) => void): Promise<void> {
+export async function runConnectivityProbe(c: KubeClient, s: ReadinessSettings, log: (m: string) => void, clock: Clock = realClock): Promise<void> {
   const svc = await c.get("/api/v1/namespaces/default/services/kubernetes");
   if (svc.status !== 200) throw new NotReadyError(`Reading Service default/kubernetes failed: ${describeResponse(svc)}.`);
   const clusterIP = String(svc.body?.spec?.clusterIP ?? "");
-  const deadline = Date.now() + s.probeTimeoutMs;
+  const deadline = clock.now() + s.probeTimeoutMs;
   let attempt = 0;
   let last = "not run";
   const pod = {
@@ -258,18 +271,18 @@ export async function runConnectivityProbe(c: KubeClient, s: ReadinessSettings, 
     },
   };
   try {
-    while (Date.now() < deadline) {
+    while (clock.now() < deadline) {
       attempt++;
-      await deleteProbe(c, 10_000, s.pollIntervalMs);
+      await deleteProbe(c, 10_000, s.pollIntervalMs, clock);
       const created = await c.request("POST", "/api/v1/namespaces/default/pods", pod);
       if (created.status !== 201 && created.status !== 200) {
         last = `creating the probe pod failed: ${describeResponse(created)}`;
-        await sleep(s.pollIntervalMs);
+        await clock.sleep(s.pollIntervalMs);
         continue;
       }
-      const attemptEnd = Math.min(deadline, Date.now() + s.probeAttemptTimeoutMs);
+      const attemptEnd = Math.min(deadline, clock.now() + s.probeAttemptTimeoutMs);
       let outcome: "ok" | "failed" | "timeout" = "timeout";
-      while (Date.now() < attemptEnd) {
+      while (clock.now() < attemptEnd) {
         const r = await c.get(`/api/v1/namespaces/default/pods/${probePodName}`);
         if (r.status === 200) {
           const phase = r.body?.status?.phase;
@@ -283,16 +296,18 @@ export async function runConnectivityProbe(c: KubeClient, s: ReadinessSettings, 
             break;
           }
         }
-        await sleep(s.pollIntervalMs);
+        await clock.sleep(s.pollIntervalMs);
       }
       if (outcome === "ok") {
         log(`in-cluster connectivity to ${clusterIP}:443 ok (attempt ${attempt})`);
         return;
       }
       log(`connectivity probe ${outcome} (${last}); retrying`);
+      // Pause before the next attempt: a pod that fails at once must not turn this into a busy loop.
+      await clock.sleep(s.pollIntervalMs);
     }
   } finally {
-    await deleteProbe(c, 10_000, s.pollIntervalMs).catch(() => undefined);
+    await deleteProbe(c, 10_000, s.pollIntervalMs, clock).catch(() => undefined);
   }
   throw new NotReadyError(
     `In-cluster connectivity probe (pod default/${probePodName}, ${s.probeImage}, nc ${clusterIP}:443) did not succeed within ${secs(s.probeTimeoutMs)} after ${attempt} attempt(s); last: ${last}.`,
@@ -300,8 +315,8 @@ export async function runConnectivityProbe(c: KubeClient, s: ReadinessSettings, 
 }
 
 /** Listed Deployments Available (absent ones skipped) and webhook configurations with CA bundles injected. */
-export async function waitWorkloads(c: KubeClient, s: ReadinessSettings, log: (m: string) => void): Promise<void> {
-  const deadline = Date.now() + (s.workloadsTimeoutMs ?? 300_000);
+export async function waitWorkloads(c: KubeClient, s: ReadinessSettings, log: (m: string) => void, clock: Clock = realClock): Promise<void> {
+  const deadline = clock.now() + (s.workloadsTimeoutMs ?? 300_000);
   for (;;) {
     const pending: string[] = [];
     for (const ref of s.deployments ?? []) {
@@ -343,7 +358,7 @@ export async function waitWorkloads(c: KubeClient, s: ReadinessSettings, log: (m
       if ((s.deployments ?? []).length + (s.webhookConfigurations ?? []).length > 0) log("deployments and admission webhooks ready");
       return;
     }
-    if (Date.now() >= deadline) return withPods(c, s, `Workloads not ready within ${secs(s.workloadsTimeoutMs ?? 300_000)}: ${pending.join("; ")}.`);
-    await sleep(s.pollIntervalMs);
+    if (clock.now() >= deadline) return withPods(c, s, `Workloads not ready within ${secs(s.workloadsTimeoutMs ?? 300_000)}: ${pending.join("; ")}.`);
+    await clock.sleep(s.pollIntervalMs);
   }
 }

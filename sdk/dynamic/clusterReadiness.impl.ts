@@ -2,7 +2,9 @@ import * as crypto from "node:crypto";
 import { kubeconfigClientCert } from "../pki/kubeconfig";
 import { KubeClient } from "./clusterReadiness.client";
 import {
+  Clock,
   ReadinessSettings,
+  realClock,
   runConnectivityProbe,
   waitApiServerStable,
   waitDaemonSets,
@@ -38,14 +40,17 @@ function log(m: string): void {
   console.log(`[ClusterReadiness] ${m}`);
 }
 
-/** Run every configured check in order; throws a NotReadyError naming what is not ready. */
-export async function runReadiness(inputs: ReadinessInputs): Promise<{ version: string; nodes: number; daemonSets: number }> {
+/**
+ * Run every configured check in order; throws a NotReadyError naming what is not ready. `clock` decides
+ * deadlines and pauses (real time unless a test passes a virtual one).
+ */
+export async function runReadiness(inputs: ReadinessInputs, clock: Clock = realClock): Promise<{ version: string; nodes: number; daemonSets: number }> {
   const client = new KubeClient(kubeconfigClientCert(inputs.kubeconfig), inputs.requestTimeoutMs);
-  const version = await waitApiServerStable(client, inputs, log);
-  const nodes = inputs.checkNodes ? await waitNodes(client, inputs, log) : 0;
-  const daemonSets = inputs.checkDaemonSets ? await waitDaemonSets(client, inputs, log) : 0;
-  await waitWorkloads(client, inputs, log);
-  if (inputs.connectivityProbe) await runConnectivityProbe(client, inputs, log);
+  const version = await waitApiServerStable(client, inputs, log, clock);
+  const nodes = inputs.checkNodes ? await waitNodes(client, inputs, log, clock) : 0;
+  const daemonSets = inputs.checkDaemonSets ? await waitDaemonSets(client, inputs, log, clock) : 0;
+  await waitWorkloads(client, inputs, log, clock);
+  if (inputs.connectivityProbe) await runConnectivityProbe(client, inputs, log, clock);
   return { version, nodes, daemonSets };
 }
 
