@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { registerDiff } from "./diff";
 import { registerGate } from "./gate";
+import { registerRender } from "./render";
 import { registerSchema } from "./schema";
 import { registerValidate } from "./validate";
 
@@ -16,4 +17,5 @@ export function registerCommands(program: Command, setExitCode: SetExitCode): vo
   registerSchema(program, setExitCode);
   registerDiff(program, setExitCode);
   registerGate(program, setExitCode);
+  registerRender(program, setExitCode);
 }

@@ -1,0 +1,192 @@
+import * as YAML from "yaml";
+import { planCluster, type ClusterPlan } from "../plan";
+import type { LoadedClusterConfig } from "../spec";
+import type { K3sPki, KubeadmPki, TalosSecretsBundle } from "../pki/types";
+import { generateK3sPki, generateKubeadmPki, generateTalosBundle } from "../pki";
+import { renderMachineConfigs, redactMachineConfig } from "../distributions/talos";
+import { kindNodeFiles, type NodeFile } from "../distributions/kind";
+import { k3sCommand, k3sNodeFiles } from "../distributions/k3s";
+import { K3S_PLACEHOLDER, KUBEADM_PLACEHOLDER, k3sFacts, kindFacts } from "../providers/docker-nodes";
+import { chartValues, fluxInstanceSpec, argoApplicationSpec } from "../components/values";
+import { charts, type ChartKey } from "../components/versions";
+import type { Values } from "../components/merge";
+
+/**
+ * `render`: everything a cluster would get, as files — Talos machine configs per node, Kind (kubeadm) or k3s node
+ * files and commands, Helm values per component, GitOps objects and the node list. Pure apart from key
+ * generation; no Pulumi runtime. Secret-free by default: Talos configs are rendered with a throwaway identity and
+ * then redacted, and Kind/K3s secret files are rendered from shape-only placeholders and redacted (key files are
+ * listed, not written). With `withSecrets`, a throwaway identity is generated and every file is complete.
+ */
+
+/** Marks a value that is secret in the real cluster. */
+export const REDACTED_MARK = "<redacted: secret; ksail-pulumi render --with-secrets writes a complete throwaway version>";
+
+export interface RenderedFile {
+  /** Path relative to the output directory (POSIX separators). */
+  readonly path: string;
+  readonly content: string;
+  /** True when the file holds key material or tokens (only with `withSecrets`). */
+  readonly secret: boolean;
+}
+
+/** A secret file that was not written (secret-free rendering). */
+export interface OmittedFile {
+  readonly path: string;
+  readonly reason: string;
+}
+
+export interface Rendering {
+  readonly plan: ClusterPlan;
+  readonly files: RenderedFile[];
+  readonly omitted: OmittedFile[];
+}
+
+export interface RenderOptions {
+  /** Cluster name when ksail.yaml has no metadata.name. @default "ksail" */
+  readonly name?: string;
+  /** Write complete configs from a throwaway identity. @default false */
+  readonly withSecrets?: boolean;
+  /** Identity to use (tests); generated when absent. */
+  readonly identity?: { talos?: TalosSecretsBundle; kubeadm?: KubeadmPki; k3s?: K3sPki };
+}
+
+const yaml = (v: unknown) => YAML.stringify(v, { lineWidth: 0 });
+/** `/etc/kubernetes/kubeadm.yaml` → `etc/kubernetes/kubeadm.yaml`. */
+const rel = (p: string) => p.replace(/^\/+/, "");
+
+/** The charts a plan installs (CNI, CSI, load balancer, metrics, cert-manager, policy, GitOps, autoscaler). */
+export function installedCharts(plan: ClusterPlan): ChartKey[] {
+  const c = plan.components;
+  const out: ChartKey[] = [];
+  if (c.context.cni === "Cilium") out.push("cilium");
+  if (c.context.cni === "Calico") out.push("calicoCrds", "calico");
+  if (c.loadBalancer === "HcloudCcm") out.push("hcloudCcm");
+  if (c.csi === "HetznerCsi") out.push("hcloudCsi");
+  if (c.metricsServer) out.push("metricsServer");
+  if (c.kubeletCsrApprover) out.push("kubeletCsrApprover");
+  if (c.loadBalancer === "MetalLb") out.push("metallb");
+  if (c.certManager) out.push("certManager");
+  if (c.policyEngine === "Kyverno") out.push("kyverno");
+  if (c.policyEngine === "Gatekeeper") out.push("gatekeeper");
+  if (c.gitOpsEngine === "Flux") out.push("fluxOperator");
+  if (c.gitOpsEngine === "ArgoCD") out.push("argoCd");
+  if (c.autoscaler) out.push("clusterAutoscaler");
+  return out;
+}
+
+/** Helm values and GitOps objects, as the installers compute them (before per-component overrides). */
+function componentFiles(plan: ClusterPlan): RenderedFile[] {
+  const c = plan.components;
+  const files: RenderedFile[] = installedCharts(plan).map((key) => {
+    const pin = charts[key] as { chart?: string; version?: string; repo?: string };
+    const values: Values = chartValues(key, c.context, { networkEnabled: plan.provider === "Hetzner", autoscaler: c.autoscaler });
+    const head = `# ${key}: chart ${pin.chart ?? key} ${pin.version ?? ""}${pin.repo ? ` from ${pin.repo}` : ""}\n`;
+    return { path: `helm/${key}.values.yaml`, content: head + yaml(values), secret: false };
+  });
+  if (c.gitOpsEngine === "Flux" && c.gitOpsSource) {
+    const spec = fluxInstanceSpec(c.gitOpsSource, { pullSecret: false });
+    files.push({ path: "gitops/flux-instance.yaml", content: yaml({ apiVersion: "fluxcd.controlplane.io/v1", kind: "FluxInstance", metadata: { name: "flux", namespace: "flux-system" }, spec }), secret: false });
+  }
+  if (c.gitOpsEngine === "ArgoCD" && c.gitOpsSource) {
+    const spec = argoApplicationSpec(c.gitOpsSource, { sops: false });
+    files.push({ path: "gitops/argocd-application.yaml", content: yaml({ apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata: { name: "ksail", namespace: "argocd" }, spec }), secret: false });
+  }
+  return files;
+}
+
+/** Talos: one machine config per node plus the two role configs. */
+async function talosFiles(plan: ClusterPlan, opts: RenderOptions): Promise<RenderedFile[]> {
+  const talos = plan.talos!;
+  const bundle = opts.identity?.talos ?? (await generateTalosBundle());
+  const render = talos.render as Partial<{ endpoint: string }> & typeof talos.render;
+  const loose = talos as unknown as { endpoint?: string };
+  // On Hetzner the endpoint address is assigned at create; a documentation address stands in for it.
+  const endpoint = render.endpoint ?? loose.endpoint ?? (plan.endpoint?.startsWith("https://") && plan.provider === "Docker" ? plan.endpoint : "https://203.0.113.10:6443");
+  const r = renderMachineConfigs({
+    ...render,
+    endpoint,
+    secrets: bundle,
+    nodes: plan.nodes.map((n) => ({ hostname: n.name, role: n.role === "control-plane" ? "controlplane" : "worker" })),
+  });
+  const secret = opts.withSecrets === true;
+  const out = (c: string) => (secret ? c : redactMachineConfig(c));
+  return [
+    { path: "talos/controlplane.yaml", content: secret ? r.controlPlane : r.controlPlaneRedacted, secret },
+    { path: "talos/worker.yaml", content: secret ? r.worker : r.workerRedacted, secret },
+    ...plan.nodes.map((n) => ({ path: `talos/nodes/${n.name}.yaml`, content: out(r.perNode[n.name]), secret })),
+  ];
+}
+
+/** Replaces the placeholder identity's values in a rendered file by the redaction mark. */
+function redactPlaceholders(content: string, values: readonly string[]): string {
+  let s = content;
+  for (const v of values) if (v.length >= 8) s = s.split(v).join(REDACTED_MARK);
+  return s;
+}
+
+function nodeFile(node: string, f: NodeFile, withSecrets: boolean, placeholders: readonly string[], omitted: OmittedFile[]): RenderedFile[] {
+  const path = `nodes/${node}/files/${rel(f.path)}`;
+  if (!withSecrets && f.content === "") {
+    // A certificate of the shape-only placeholder identity: issued by ClusterSecrets at create.
+    omitted.push({ path, reason: "CA certificate issued by ClusterSecrets at create; written (throwaway) with --with-secrets" });
+    return [];
+  }
+  if (!f.secret || withSecrets) return [{ path, content: f.content, secret: f.secret && withSecrets }];
+  const redacted = redactPlaceholders(f.content, placeholders);
+  if (redacted !== f.content) return [{ path, content: redacted, secret: false }];
+  omitted.push({ path, reason: `key material or token (${f.permissions}); written with --with-secrets` });
+  return [];
+}
+
+/** Kind/K3s: every uploaded file per node (the CA set on control planes) and, for k3s, the command line. */
+async function dockerNodeFiles(plan: ClusterPlan, opts: RenderOptions, omitted: OmittedFile[]): Promise<RenderedFile[]> {
+  const docker = plan.docker!;
+  const withSecrets = opts.withSecrets === true;
+  const files: RenderedFile[] = [];
+  if (plan.distribution === "Vanilla") {
+    const pki = withSecrets ? (opts.identity?.kubeadm ?? (await generateKubeadmPki())) : KUBEADM_PLACEHOLDER;
+    const placeholders = [KUBEADM_PLACEHOLDER.bootstrapToken, KUBEADM_PLACEHOLDER.caCertHash];
+    const facts = kindFacts(docker);
+    for (const n of docker.nodes) {
+      const init = n.role === "control-plane" && n.index === 1;
+      for (const f of kindNodeFiles(facts, { name: n.name, ip: n.ip, role: n.role, init }, pki)) files.push(...nodeFile(n.name, f, withSecrets, placeholders, omitted));
+    }
+  } else {
+    const pki = withSecrets ? (opts.identity?.k3s ?? (await generateK3sPki())) : K3S_PLACEHOLDER;
+    const facts = k3sFacts(docker);
+    const registries = { mirrors: docker.mirrors, localRegistry: docker.localRegistry };
+    for (const n of docker.nodes) {
+      files.push({ path: `nodes/${n.name}/command.txt`, content: `${k3sCommand(facts, n).join(" \\\n  ")}\n`, secret: false });
+      for (const f of k3sNodeFiles(pki, n, registries)) files.push(...nodeFile(n.name, { ...f, secret: f.secret }, withSecrets, [], omitted));
+      if (withSecrets) files.push({ path: `nodes/${n.name}/env/K3S_TOKEN`, content: `${pki.token}\n`, secret: true });
+      else omitted.push({ path: `nodes/${n.name}/env/K3S_TOKEN`, reason: "cluster join token; written with --with-secrets" });
+    }
+  }
+  return files;
+}
+
+/** Renders the cluster of a loaded ksail.yaml. */
+export async function renderCluster(config: LoadedClusterConfig, opts: RenderOptions = {}): Promise<Rendering> {
+  const plan = planCluster({ name: config.name ?? opts.name ?? "ksail", spec: config.spec, talosConfigPatches: config.talosConfigPatches });
+  const omitted: OmittedFile[] = [];
+  const files: RenderedFile[] = [];
+  if (plan.talos) files.push(...(await talosFiles(plan, opts)));
+  else if (plan.docker) files.push(...(await dockerNodeFiles(plan, opts, omitted)));
+  files.push(...componentFiles(plan));
+  const summary = {
+    clusterName: plan.clusterName,
+    distribution: plan.distribution,
+    provider: plan.provider,
+    endpoint: plan.endpoint ?? null,
+    versions: plan.versions,
+    recreateTrigger: plan.recreateTrigger,
+    secrets: opts.withSecrets ? "complete configs from a throwaway identity (not your cluster's)" : "redacted",
+    nodes: plan.nodes.map((n) => ({ name: n.name, role: n.role, address: n.address })),
+    charts: installedCharts(plan),
+    files: files.map((f) => f.path),
+    omitted,
+  };
+  files.unshift({ path: "cluster.json", content: `${JSON.stringify(summary, null, 2)}\n`, secret: false });
+  return { plan, files, omitted };
+}

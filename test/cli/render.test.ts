@@ -1,0 +1,177 @@
+import { describe, test, before } from "node:test";
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as YAML from "yaml";
+import { renderCluster, installedCharts, REDACTED_MARK, type Rendering } from "../../sdk/cli/render";
+import { loadClusterConfig } from "../../sdk/spec";
+import { generateK3sPki, generateKubeadmPki, generateTalosBundle, type K3sPki, type KubeadmPki, type TalosSecretsBundle } from "../../sdk/pki";
+import { chartValues } from "../../sdk/components/values";
+import { planCluster } from "../../sdk/plan";
+
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, "bin", "ksail-pulumi.js"))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error("repository root not found");
+    dir = up;
+  }
+  return dir;
+}
+const root = repoRoot();
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-render-"));
+
+/** Writes a ksail.yaml with the given `spec.cluster` and returns its path. */
+function ksail(name: string, cluster: Record<string, unknown>, extra = ""): string {
+  const file = path.join(tmp, `${name}.yaml`);
+  fs.writeFileSync(file, `apiVersion: ksail.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: ${name}\nspec:\n  cluster: ${JSON.stringify(cluster)}\n${extra}`);
+  return file;
+}
+
+/** Secret strings of an identity and the forms they take in configs (raw, base64, PEM body lines). */
+function secretForms(secrets: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const s of secrets) {
+    if (s.length < 12) continue;
+    out.add(s);
+    out.add(Buffer.from(s).toString("base64"));
+    for (const l of s.split("\n")) if (l.length >= 40 && !l.startsWith("-----")) out.add(l);
+  }
+  return [...out];
+}
+const file = (r: Rendering, p: string) => {
+  const f = r.files.find((x) => x.path === p);
+  assert.ok(f, `${p} not rendered; got ${r.files.map((x) => x.path).join(", ")}`);
+  return f;
+};
+
+let talosId: TalosSecretsBundle;
+let kubeadmId: KubeadmPki;
+let k3sId: K3sPki;
+before(async () => {
+  [talosId, kubeadmId, k3sId] = await Promise.all([generateTalosBundle(), generateKubeadmPki(), generateK3sPki()]);
+});
+
+describe("render (pure)", () => {
+  test("Talos on Docker: per-node machine configs with their hostnames, secret-free; cluster.json lists the nodes", async () => {
+    const cfg = loadClusterConfig(ksail("tal", { distribution: "Talos", provider: "Docker", controlPlanes: 1, workers: 2, metricsServer: "Enabled", certManager: "Enabled" }));
+    const r = await renderCluster(cfg, { identity: { talos: talosId } });
+    const plan = planCluster({ name: "tal", spec: cfg.spec });
+    const summary = JSON.parse(file(r, "cluster.json").content);
+    assert.deepEqual(summary.nodes, plan.nodes.map((n) => ({ name: n.name, role: n.role, address: n.address })));
+    assert.equal(summary.secrets, "redacted");
+    assert.deepEqual(summary.versions, plan.versions);
+    for (const n of plan.nodes) {
+      const docs = YAML.parseAllDocuments(file(r, `talos/nodes/${n.name}.yaml`).content).map((d) => d.toJS());
+      const machine = docs.find((d) => d?.machine)!;
+      assert.equal(machine.machine.type, n.role === "control-plane" ? "controlplane" : "worker");
+      const hostname = docs.find((d) => d?.kind === "HostnameConfig")?.hostname ?? machine.machine.network?.hostname;
+      assert.equal(hostname, n.name);
+      assert.equal(machine.cluster.clusterName, "tal");
+    }
+    const secrets = secretForms([talosId.cluster.secret, talosId.secrets.bootstrapToken, talosId.secrets.secretboxEncryptionSecret, talosId.trustdInfo.token, talosId.certs.os.key, talosId.certs.k8s.key, talosId.certs.etcd.key, talosId.certs.k8sAggregator.key, talosId.certs.k8sServiceAccount.key]);
+    for (const f of r.files) {
+      assert.equal(f.secret, false, f.path);
+      for (const s of secrets) assert.ok(!f.content.includes(s), `${f.path} contains identity secret material`);
+    }
+    assert.deepEqual(r.files.filter((f) => f.path.startsWith("helm/")).map((f) => f.path), ["helm/metricsServer.values.yaml", "helm/certManager.values.yaml"]);
+  });
+
+  test("Talos --with-secrets: complete configs carrying the throwaway identity, marked secret", async () => {
+    const cfg = loadClusterConfig(ksail("tal2", { distribution: "Talos", provider: "Docker", workers: 1 }));
+    const r = await renderCluster(cfg, { withSecrets: true, identity: { talos: talosId } });
+    const cp = file(r, "talos/nodes/tal2-control-plane-1.yaml");
+    assert.equal(cp.secret, true);
+    assert.ok(cp.content.includes(talosId.secrets.bootstrapToken));
+    assert.ok(cp.content.includes(talosId.trustdInfo.token));
+    assert.equal(JSON.parse(file(r, "cluster.json").content).secrets, "complete configs from a throwaway identity (not your cluster's)");
+  });
+
+  test("Kind (Vanilla): kubeadm config rendered with tokens redacted, key files omitted; with secrets everything is written", async () => {
+    const cfg = loadClusterConfig(path.join(root, "test", "fixtures", "impact", "vanilla.yaml"));
+    const r = await renderCluster(cfg);
+    const kubeadm = file(r, "nodes/dev-worker-1/files/kind/kubeadm.conf");
+    assert.equal(kubeadm.secret, false);
+    assert.ok(kubeadm.content.includes(REDACTED_MARK));
+    assert.ok(!kubeadm.content.includes("aaaaaa.aaaaaaaaaaaaaaaa"), "placeholder token must not look like a real one");
+    assert.ok(YAML.parseAllDocuments(kubeadm.content).length >= 2);
+    file(r, "nodes/dev-control-plane-1/files/usr/local/bin/ksail-bootstrap");
+    assert.ok(r.omitted.some((o) => o.path.endsWith("etc/kubernetes/pki/ca.key")));
+    assert.ok(r.omitted.some((o) => o.path.endsWith("etc/kubernetes/pki/ca.crt")));
+    assert.ok(!r.files.some((f) => f.path.endsWith(".key")));
+
+    const s = await renderCluster(cfg, { withSecrets: true, identity: { kubeadm: kubeadmId } });
+    assert.ok(file(s, "nodes/dev-worker-1/files/kind/kubeadm.conf").content.includes(kubeadmId.bootstrapToken));
+    const key = file(s, "nodes/dev-control-plane-1/files/etc/kubernetes/pki/ca.key");
+    assert.equal(key.secret, true);
+    assert.equal(key.content, kubeadmId.ca.key);
+    assert.equal(file(s, "nodes/dev-control-plane-1/files/etc/kubernetes/pki/ca.crt").content, kubeadmId.ca.cert);
+    assert.deepEqual(s.omitted, []);
+  });
+
+  test("K3s: command line and registries per node; the token and node password only with secrets; no registry password leaks", async () => {
+    const cfg = loadClusterConfig(path.join(root, "test", "fixtures", "impact", "k3s-registry.yaml"), { env: { REGISTRY_PASSWORD: "s3cr3t-registry-pw" } });
+    const r = await renderCluster(cfg);
+    const cmd = file(r, "nodes/dev-control-plane-1/command.txt").content;
+    assert.match(cmd, /^server \\\n/);
+    assert.match(cmd, /--cluster-cidr=/);
+    assert.ok(r.omitted.some((o) => o.path === "nodes/dev-control-plane-1/env/K3S_TOKEN"));
+    assert.ok(r.omitted.some((o) => o.path.endsWith("etc/rancher/node/password")));
+    for (const f of r.files) assert.ok(!f.content.includes("s3cr3t-registry-pw"), f.path);
+    const s = await renderCluster(cfg, { withSecrets: true, identity: { k3s: k3sId } });
+    assert.equal(file(s, "nodes/dev-control-plane-1/env/K3S_TOKEN").content, `${k3sId.token}\n`);
+    assert.equal(file(s, "nodes/dev-control-plane-1/files/var/lib/rancher/k3s/server/tls/server-ca.key").content, k3sId.serverCa.key);
+  });
+
+  test("Helm values are exactly the installers' computed values for every installed chart; GitOps objects rendered", async () => {
+    const cfg = loadClusterConfig(
+      ksail("full", { distribution: "Vanilla", provider: "Docker", cni: "Calico", metricsServer: "Enabled", certManager: "Enabled", policyEngine: "Kyverno", gitOpsEngine: "Flux", localRegistry: { registry: "localhost:5050" } }),
+    );
+    const r = await renderCluster(cfg);
+    const plan = planCluster({ name: "full", spec: cfg.spec });
+    const keys = installedCharts(plan);
+    assert.deepEqual(keys, ["calicoCrds", "calico", "metricsServer", "kubeletCsrApprover", "certManager", "kyverno", "fluxOperator"]);
+    for (const k of keys) {
+      const f = file(r, `helm/${k}.values.yaml`);
+      assert.match(f.content, new RegExp(`^# ${k}: chart `));
+      assert.deepEqual(YAML.parse(f.content) ?? {}, JSON.parse(JSON.stringify(chartValues(k, plan.components.context, {}))));
+    }
+    const flux = YAML.parse(file(r, "gitops/flux-instance.yaml").content);
+    assert.equal(flux.kind, "FluxInstance");
+    assert.equal(flux.spec.sync.kind, "OCIRepository");
+  });
+});
+
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, [path.join(root, "bin", "ksail-pulumi.js"), ...args], { cwd: root, encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const hasDist = fs.existsSync(path.join(root, "dist", "sdk", "cli", "commands", "render.js"));
+
+describe("ksail-pulumi render (as a process)", { skip: hasDist ? false : "dist/ has no render command; run `npm test` (it compiles first)" }, () => {
+  test("writes the files under --out; --with-secrets writes key files with mode 0600", () => {
+    const out = path.join(tmp, "out-k3s");
+    const r = cli(["render", path.join(root, "test", "fixtures", "impact", "k3s-registry.yaml"), "--out", out, "--with-secrets"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /THROWAWAY identity/);
+    const key = path.join(out, "nodes", "dev-control-plane-1", "files", "var", "lib", "rancher", "k3s", "server", "tls", "server-ca.key");
+    assert.equal(fs.statSync(key).mode & 0o777, 0o600);
+    assert.match(fs.readFileSync(key, "utf8"), /PRIVATE KEY/);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(out, "cluster.json"), "utf8")).distribution, "K3s");
+  });
+
+  test("secret-free by default; an invalid file exits 1 naming the problem", () => {
+    const out = path.join(tmp, "out-kind");
+    const r = cli(["render", path.join(root, "test", "fixtures", "impact", "vanilla.yaml"), "--out", out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /secret-free/);
+    assert.match(r.stdout, /\(not written\) .*ca\.key/);
+    assert.ok(!fs.existsSync(path.join(out, "nodes", "dev-control-plane-1", "files", "etc", "kubernetes", "pki", "ca.key")));
+    const bad = cli(["render", path.join(root, "test", "fixtures", "impact", "invalid.yaml"), "--out", path.join(tmp, "bad")]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /invalid\.yaml: /);
+    assert.ok(!fs.existsSync(path.join(tmp, "bad")));
+  });
+});
