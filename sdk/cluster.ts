@@ -1,20 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { ClusterSpec } from "./dynamic/clusterSpec";
-import { ClusterSecrets } from "./dynamic/clusterSecrets";
-import { TalosMachine } from "./dynamic/talosMachine";
-import { TalosBootstrap } from "./dynamic/talosBootstrap";
-import { DockerClusterInfra } from "./providers/docker";
 import { clusterProvider } from "./components/provider";
 import { installComponents, type ComponentId } from "./components/phases";
 import type { RegistryCredentials } from "./components/gitopsSecrets";
 import type { Values } from "./components/merge";
-import { renderMachineConfigs } from "./distributions/talos/render";
 import type { ImpactSummary } from "./impact/types";
 import { parseSpec } from "./spec/parse";
 import type { SpecInput } from "./spec/model";
 import type { TalosPatchSet } from "./spec/load";
-import { planCluster, type ClusterPlan, type ClusterVersions, type NodeRole } from "./plan";
+import { planCluster, type ClusterPlan, type ClusterVersions } from "./plan";
+import type { HetznerEndpointMode } from "./providers/hetzner-plan";
+import { dockerCluster } from "./cluster-docker";
+import { hetznerCluster } from "./cluster-hetzner";
+import type { KSailClusterNode } from "./cluster-parts";
+
+export type { KSailClusterNode } from "./cluster-parts";
 
 /** Version and values override of one installer. */
 export interface ComponentOverride {
@@ -79,6 +80,22 @@ export interface KSailClusterArgs {
    */
   sopsAgeKey?: pulumi.Input<string>;
   /**
+   * Hetzner Cloud API token (kept secret), for the hcloud resources, the CCM/CSI/autoscaler secret and the
+   * Talos VIP of a floating-IP endpoint.
+   * @default `hcloud:token` stack config, else the variable named by `spec.provider.hetzner.tokenEnvVar`
+   * @example new pulumi.Config("hcloud").requireSecret("token")
+   * Applied in place.
+   */
+  hcloudToken?: pulumi.Input<string>;
+  /**
+   * Hetzner only: how the Kubernetes and Talos APIs are reached — the first control plane's IP, a floating IP
+   * moved by the Talos VIP, or a load balancer over every control plane.
+   * @default "floating-ip" when `spec.provider.hetzner.floatingIPEnabled`, else "first-control-plane"
+   * @example "load-balancer"
+   * Recreates the cluster.
+   */
+  hetznerEndpoint?: HetznerEndpointMode;
+  /**
    * Warnings from `loadClusterConfig`, reported as Pulumi warnings on this resource.
    * @default none
    * Applied in place (informational).
@@ -86,16 +103,9 @@ export interface KSailClusterArgs {
   warnings?: readonly string[];
 }
 
-/** A node as the cluster reports it. */
-export interface KSailClusterNode {
-  readonly name: string;
-  readonly role: NodeRole;
-  readonly address: string;
-}
-
 /**
  * A Kubernetes cluster created the way KSail creates it — Vanilla (Kind node images), K3s or Talos on
- * Docker — with its components, from a ksail.yaml spec. `pulumi preview` shows the impact class of every
+ * Docker, or Talos on Hetzner Cloud — with its components, from a ksail.yaml spec. `pulumi preview` shows the impact class of every
  * change on the `<name>-spec` record (`[diff: ~inPlace]`, `~rebootRequired`, `+-replace`).
  *
  * @example
@@ -128,70 +138,15 @@ export class KSailCluster extends pulumi.ComponentResource {
   constructor(name: string, args: KSailClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ksail:index:KSailCluster", name, {}, opts);
     const { spec, warnings } = parseSpec(args.spec, { name: args.name });
-    const plan = (this.plan = planCluster({ name: args.name || name, spec, talosConfigPatches: args.talosConfigPatches }));
+    const plan = (this.plan = planCluster({ name: args.name || name, spec, talosConfigPatches: args.talosConfigPatches, hetznerEndpoint: args.hetznerEndpoint }));
     for (const w of [...(args.warnings ?? []), ...warnings]) pulumi.log.warn(w, this);
     const protect = args.protect ?? false;
     const trigger = plan.recreateTrigger;
 
     const record = new ClusterSpec(`${name}-spec`, { spec }, { parent: this, protect });
-    const secrets = new ClusterSecrets(
-      `${name}-secrets`,
-      {
-        clusterName: plan.clusterName,
-        distribution: plan.distribution,
-        endpoints: {
-          kubernetes: plan.endpoint,
-          ...(plan.talos ? { talos: [plan.talos.apiEndpoint], talosNodes: [plan.nodes[0].address] } : {}),
-        },
-      },
-      { parent: this, protect },
-    );
-
-    const talos = plan.talos;
-    const rendered = talos
-      ? secrets.talos.apply((bundle) => renderMachineConfigs({ ...talos.render, secrets: required(bundle, "Talos secrets bundle", plan.clusterName) }))
-      : undefined;
-    const infra = new DockerClusterInfra(
-      `${name}-infra`,
-      {
-        plan: plan.docker!,
-        recreateTrigger: trigger,
-        talosMachineConfigs: rendered
-          ? Object.fromEntries(plan.nodes.map((n) => [n.name, pulumi.secret(rendered.apply((r) => r.perNode[n.name]))]))
-          : undefined,
-        kubeadmPki: plan.distribution === "Vanilla" ? secrets.kubeadm.apply((k) => required(k, "kubeadm CA set", plan.clusterName)) : undefined,
-        k3sPki: plan.distribution === "K3s" ? secrets.k3s.apply((k) => required(k, "k3s CA set", plan.clusterName)) : undefined,
-      },
-      { parent: this, ...(protect ? { transformations: [protectNetwork] } : {}) },
-    );
-
-    // Talos: one TalosMachine per node, chained (control planes first) so reboots run one node at a time in a
-    // fixed order; then etcd bootstrap on the first control plane.
-    const bootstrapDeps: pulumi.Resource[] = [infra];
-    if (talos && rendered) {
-      let previous: pulumi.Resource | undefined;
-      const machines = plan.nodes.map((n) => {
-        const m = new TalosMachine(
-          `${name}-machine-${n.suffix}`,
-          {
-            node: { name: n.name, role: n.role === "control-plane" ? "controlplane" : "worker", platform: "docker", endpoint: talos.apiEndpoint, address: n.address },
-            talosVersion: talos.version,
-            config: rendered.apply((r) => r.perNode[n.name]),
-            talosconfig: secrets.talosconfig.apply((t) => t ?? ""),
-          },
-          { parent: this, dependsOn: [infra.nodeContainers[n.name], ...(previous ? [previous] : [])], replacementTrigger: trigger, deleteBeforeReplace: true },
-        );
-        previous = m;
-        return m;
-      });
-      const first = plan.nodes[0];
-      const bootstrap = new TalosBootstrap(
-        `${name}-bootstrap`,
-        { node: { name: first.name, endpoint: talos.apiEndpoint, address: first.address }, talosconfig: secrets.talosconfig.apply((t) => t ?? "") },
-        { parent: this, dependsOn: [machines[0]], replacementTrigger: trigger, deleteBeforeReplace: true },
-      );
-      bootstrapDeps.splice(0, 1, bootstrap, ...machines);
-    }
+    const ctx = { name, parent: this, plan, protect };
+    const infra = plan.provider === "Hetzner" ? hetznerCluster(ctx, { hcloudToken: args.hcloudToken }) : dockerCluster(ctx);
+    const secrets = infra.secrets;
 
     // A recreate gives a new cluster: the provider (and every Kubernetes resource) is replaced with it, while a
     // kubeconfig change alone (rotation, endpoint) only updates the provider.
@@ -201,11 +156,10 @@ export class KSailCluster extends pulumi.ComponentResource {
       { parent: this },
     );
     installComponents(this, name, plan.components, {
+      ...infra.install,
       provider: this.kubernetesProvider,
-      dependsOn: bootstrapDeps,
+      dependsOn: infra.ready,
       readiness: { kubeconfig: secrets.kubeconfig, trigger },
-      dockerNetworkCidr: plan.docker?.network.cidr,
-      kindNetwork: infra.networkName,
       registryCredentials: args.registryCredentials,
       sopsAgeKey: args.sopsAgeKey,
       overrides: args.components,
@@ -213,10 +167,11 @@ export class KSailCluster extends pulumi.ComponentResource {
 
     this.kubeconfig = pulumi.secret(secrets.kubeconfig);
     this.talosconfig = pulumi.secret(secrets.talosconfig);
-    this.endpoint = pulumi.output(plan.endpoint);
+    this.endpoint = infra.endpoint;
     this.clusterName = pulumi.output(plan.clusterName);
-    this.nodes = pulumi.output(plan.nodes.map((n) => ({ name: n.name, role: n.role, address: n.address })));
+    this.nodes = infra.nodes;
     this.versions = pinnedVersions(plan, args.components);
+    const rendered = infra.rendered;
     this.renderedConfigs = rendered
       ? pulumi.unsecret(rendered.apply((r): Record<string, string> => ({ controlplane: r.controlPlaneRedacted, worker: r.workerRedacted })))
       : (pulumi.output({}) as pulumi.Output<Record<string, string>>);
@@ -233,15 +188,6 @@ export class KSailCluster extends pulumi.ComponentResource {
     });
   }
 }
-
-function required<T>(value: T | undefined, what: string, cluster: string): T {
-  if (value === undefined || value === null) throw new Error(`KSailCluster "${cluster}": ClusterSecrets returned no ${what}; run "pulumi refresh" and retry`);
-  return value;
-}
-
-/** `protect` reaches only the network among the infrastructure (a worker can still be removed). */
-const protectNetwork: pulumi.ResourceTransformation = (a) =>
-  a.type === "docker:index/network:Network" ? { props: a.props, opts: { ...a.opts, protect: true } } : undefined;
 
 /** The plan's versions with the caller's chart version overrides applied. */
 function pinnedVersions(plan: ClusterPlan, overrides: KSailClusterArgs["components"]): pulumi.Output<ClusterVersions> {

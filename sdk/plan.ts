@@ -14,8 +14,10 @@ import type { ComponentId } from "./components/phases";
 import { charts, manifests } from "./components/versions";
 import { planDockerCluster, talosRegistryInputs, type DockerClusterPlan } from "./providers/docker-plan";
 import { dockerPlanInputFromSpec } from "./providers/docker-spec";
+import { planHetznerCluster, type HetznerClusterPlan, type HetznerEndpointMode } from "./providers/hetzner-plan";
+import { hetznerPlanInputFromSpec } from "./providers/hetzner-spec";
 import type { TalosRenderInput } from "./distributions/talos/render";
-import { DEFAULT_TALOS_VERSION, parseTalosVersion, resolveKubernetesVersion, talosImage } from "./distributions/talos/versions";
+import { DEFAULT_TALOS_VERSION, parseTalosVersion, resolveKubernetesVersion, talosImage, talosInstallerImage, type TalosVersion } from "./distributions/talos/versions";
 
 export type PlanDistribution = "Vanilla" | "K3s" | "Talos";
 export type PlanProvider = "Docker" | "Hetzner";
@@ -26,7 +28,7 @@ export interface PlannedNode {
   /** Node name = hostname = Kubernetes node name (`<cluster>-control-plane-1`, `<cluster>-worker-1`). */
   readonly name: string;
   readonly role: NodeRole;
-  /** The node's address inside the cluster network. */
+  /** The node's address inside the cluster network (Docker: static; Hetzner: assigned at create, empty here). */
   readonly address: string;
   /** Child-name suffix of the node's resources (`control-plane-1`, `worker-2`). */
   readonly suffix: string;
@@ -42,13 +44,18 @@ export interface ClusterVersions {
   readonly charts: Readonly<Partial<Record<ComponentId, string>>>;
 }
 
-/** Talos specifics: everything the renderer needs except the secrets bundle (known only after create). */
+/** Talos specifics: everything the renderer needs except the secrets bundle (and, on Hetzner, the endpoint). */
 export interface TalosPlan {
   readonly version: string;
+  /** Node image (Docker) or installer image (Hetzner: Image Factory installer when a schematic is set). */
   readonly image: string;
-  /** Talos API endpoint (`host:port`) the talosconfig and the machines dial. */
-  readonly apiEndpoint: string;
-  readonly render: Omit<TalosRenderInput, "secrets">;
+  /** Docker: Talos API endpoint (`127.0.0.1:port`) the talosconfig and the machines dial. */
+  readonly apiEndpoint?: string;
+  /** Docker: the in-network Kubernetes endpoint of the machine configs. Hetzner: known after the endpoint address exists. */
+  readonly endpoint?: string;
+  /** Hetzner ISO route: the first apply goes to the maintenance-mode API. */
+  readonly maintenance: boolean;
+  readonly render: Omit<TalosRenderInput, "secrets" | "endpoint">;
 }
 
 export interface ClusterPlan {
@@ -61,9 +68,10 @@ export interface ClusterPlan {
   /** `recreateTrigger(spec)`: the `replacementTrigger` of every infrastructure resource. */
   readonly recreateTrigger: string;
   readonly nodes: readonly PlannedNode[];
-  /** Kubernetes API URL of the kubeconfig. */
-  readonly endpoint: string;
+  /** Kubernetes API URL of the kubeconfig (Docker; on Hetzner it is the endpoint address, known at create). */
+  readonly endpoint?: string;
   readonly docker?: DockerClusterPlan;
+  readonly hetzner?: HetznerClusterPlan;
   readonly talos?: TalosPlan;
   readonly components: ComponentPlan;
   readonly versions: ClusterVersions;
@@ -75,6 +83,8 @@ export interface ClusterPlanInput {
   /** Parsed spec (`parseSpec`/`loadClusterConfig`). */
   readonly spec: Spec;
   readonly talosConfigPatches?: TalosPatchSet;
+  /** Hetzner API endpoint: the first control plane's IP, a floating IP (Talos VIP) or a load balancer. @default floating-ip when `floatingIPEnabled`, else first-control-plane */
+  readonly hetznerEndpoint?: HetznerEndpointMode;
 }
 
 /** Builds the plan; throws a `KsailError` for a distribution × provider this version cannot build. */
@@ -83,30 +93,24 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
   const eff = effective(spec, { name: input.name });
   const c = eff.cluster;
   const pair = `${c.distribution} on ${c.provider}`;
-  if (c.provider === "Hetzner" && c.distribution === "Talos") {
-    throw new KsailError([
-      {
-        path: "spec.cluster.provider",
-        message: `Talos on Hetzner is not yet available in this version of @ksail/pulumi (the Hetzner infrastructure has not landed); use provider Docker for now, or plan the program with "ksail-pulumi plan" once it is released`,
-      },
-    ]);
-  }
-  if (c.provider !== "Docker" || !["Vanilla", "K3s", "Talos"].includes(c.distribution)) {
+  const hetzner = c.provider === "Hetzner" && c.distribution === "Talos";
+  if (!hetzner && (c.provider !== "Docker" || !["Vanilla", "K3s", "Talos"].includes(c.distribution))) {
     throw new KsailError([
       {
         path: c.provider !== "Docker" ? "spec.cluster.provider" : "spec.cluster.distribution",
-        message: `${pair} is not supported; KSailCluster builds Vanilla, K3s or Talos on Docker (and Talos on Hetzner); change spec.cluster.distribution/provider`,
+        message: `${pair} is not supported; KSailCluster builds Vanilla, K3s or Talos on Docker, and Talos on Hetzner; change spec.cluster.distribution/provider`,
       },
     ]);
   }
   const distribution = c.distribution as PlanDistribution;
+  const components = componentPlan(eff);
   const talosVersion = distribution === "Talos" ? parseTalosVersion(c.talos.version || DEFAULT_TALOS_VERSION) : undefined;
+  const base = { clusterName: eff.name, spec, effective: eff, distribution, recreateTrigger: recreateTrigger(spec), components };
+  if (hetzner) return planHetzner(input, base, talosVersion!);
+
   const dockerInput = dockerPlanInputFromSpec(eff);
   const docker = planDockerCluster(talosVersion ? { ...dockerInput, image: talosImage(talosVersion) } : dockerInput);
   const nodes = docker.nodes.map((n) => ({ name: n.name, role: n.role, address: n.ip, suffix: n.name.slice(docker.clusterName.length + 1) }));
-  const endpoint = `https://127.0.0.1:${docker.apiHostPort}`;
-  const components = componentPlan(eff);
-
   let talos: TalosPlan | undefined;
   let kubernetes = docker.kubernetesVersion;
   if (talosVersion) {
@@ -115,34 +119,71 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
       version: talosVersion.version,
       image: docker.image,
       apiEndpoint: `127.0.0.1:${docker.talosApiHostPort}`,
-      render: {
-        clusterName: eff.name,
-        endpoint: `https://${nodes[0].address}:6443`,
-        talosVersion: talosVersion.version,
-        kubernetesVersion: kubernetes,
-        platform: "docker",
-        cni: c.cni as "Default" | "Cilium" | "Calico",
-        metricsServer: components.metricsServer,
-        workers: c.workers,
-        ...talosRegistryInputs(docker),
-        patches: input.talosConfigPatches,
-        nodes: nodes.map((n) => ({ hostname: n.name, role: n.role === "control-plane" ? "controlplane" : "worker" })),
-      },
+      endpoint: `https://${nodes[0].address}:6443`,
+      maintenance: false,
+      render: { ...talosRender(input, eff, talosVersion, kubernetes, components, nodes), platform: "docker", ...talosRegistryInputs(docker) },
     };
   }
   return {
-    clusterName: eff.name,
-    spec,
-    effective: eff,
-    distribution,
+    ...base,
     provider: "Docker",
-    recreateTrigger: recreateTrigger(spec),
     nodes,
-    endpoint,
+    endpoint: `https://127.0.0.1:${docker.apiHostPort}`,
     docker,
     talos,
-    components,
     versions: { ...(talos ? { talos: talos.version } : {}), kubernetes, charts: chartVersions(components) },
+  };
+}
+
+type PlanBase = Pick<ClusterPlan, "clusterName" | "spec" | "effective" | "distribution" | "recreateTrigger" | "components">;
+
+function planHetzner(input: ClusterPlanInput, base: PlanBase, version: TalosVersion): ClusterPlan {
+  const eff = base.effective;
+  const c = eff.cluster;
+  const hetzner = planHetznerCluster(hetznerPlanInputFromSpec(eff.name, eff, { endpointMode: input.hetznerEndpoint }));
+  if (base.components.autoscaler && hetzner.image.kind !== "snapshot") {
+    throw new KsailError([
+      {
+        path: "spec.cluster.autoscaler.node.enabled",
+        message: "is Enabled, but autoscaled Hetzner nodes boot from a Talos snapshot and this cluster uses the ISO route; set spec.cluster.talos.schematicId (and build its snapshot) or disable node autoscaling",
+      },
+    ]);
+  }
+  const nodes = hetzner.nodes.map((n) => ({ name: n.name, role: n.role, address: "", suffix: n.suffix }));
+  const kubernetes = resolveKubernetesVersion(version, c.kubernetesVersion || undefined);
+  const schematicId = c.talos.schematicId || undefined;
+  const talos: TalosPlan = {
+    version: version.version,
+    image: talosInstallerImage(version, schematicId),
+    maintenance: hetzner.image.kind === "iso",
+    render: {
+      ...talosRender(input, eff, version, kubernetes, base.components, nodes),
+      platform: "hetzner",
+      install: { schematicId },
+    },
+  };
+  return { ...base, provider: "Hetzner", nodes, hetzner, talos, versions: { talos: talos.version, kubernetes, charts: chartVersions(base.components) } };
+}
+
+/** The renderer input shared by both providers (no secrets, no endpoint, no provider specifics). */
+function talosRender(
+  input: ClusterPlanInput,
+  eff: EffectiveSpec,
+  version: TalosVersion,
+  kubernetes: string,
+  components: ComponentPlan,
+  nodes: readonly PlannedNode[],
+): Omit<TalosRenderInput, "secrets" | "endpoint" | "platform"> {
+  const c = eff.cluster;
+  return {
+    clusterName: eff.name,
+    talosVersion: version.version,
+    kubernetesVersion: kubernetes,
+    cni: c.cni as "Default" | "Cilium" | "Calico",
+    metricsServer: components.metricsServer,
+    workers: c.workers,
+    patches: input.talosConfigPatches,
+    nodes: nodes.map((n) => ({ hostname: n.name, role: n.role === "control-plane" ? "controlplane" : "worker" })),
   };
 }
 

@@ -253,10 +253,4 @@ describe("KSailCluster: validation", () => {
       (e: unknown) => isKsailError(e) && /spec\.cluster\.workers/.test((e as Error).message),
     );
   });
-  test("Talos on Hetzner says it is not yet available, naming the field", async () => {
-    await assert.rejects(
-      recordCluster({ cluster: { distribution: "Talos", provider: "Hetzner" } }),
-      (e: unknown) => isKsailError(e) && /spec\.cluster\.provider/.test((e as Error).message) && /not yet available/.test((e as Error).message),
-    );
-  });
 });

@@ -40,9 +40,18 @@ export async function secretsOutputs(distribution: string): Promise<Record<strin
 export interface ClusterRun {
   /** `spec.cluster` of the ksail.yaml. */
   cluster: Record<string, unknown>;
+  /** `spec.provider` of the ksail.yaml. */
+  provider?: Record<string, unknown>;
   name?: string;
   args?: Partial<KSailClusterArgs>;
   preview?: boolean;
+  /** Extra mock outputs per resource (e.g. Hetzner server addresses); ClusterSecrets is answered already. */
+  outputs?: (type: string, name: string) => Record<string, unknown> | undefined;
+  /** Stack config (e.g. `hcloud:token`). */
+  config?: Record<string, unknown>;
+  secretKeys?: string[];
+  /** Answers invokes (e.g. the Hetzner snapshot lookup). */
+  call?: (token: string, inputs: Record<string, unknown>) => Record<string, unknown>;
 }
 
 /** Records `new KSailCluster("dev", ...)` and returns the recording (stack outputs: the cluster's outputs). */
@@ -51,7 +60,7 @@ export async function recordCluster(run: ClusterRun): Promise<Recording> {
   const outs = await secretsOutputs(distribution);
   return recordProgram(
     () => {
-      const c = new KSailCluster(run.name ?? "dev", { spec: { cluster: run.cluster }, ...run.args });
+      const c = new KSailCluster(run.name ?? "dev", { spec: { cluster: run.cluster, ...(run.provider ? { provider: run.provider } : {}) }, ...run.args });
       return {
         kubeconfig: c.kubeconfig,
         talosconfig: c.talosconfig,
@@ -65,7 +74,26 @@ export async function recordCluster(run: ClusterRun): Promise<Recording> {
     },
     {
       preview: run.preview ?? false,
-      state: (a) => (a.type === CLUSTER_SECRETS && !a.preview ? { outputs: outs } : undefined),
+      config: run.config,
+      call: run.call ? (a) => run.call!(a.token, a.inputs as Record<string, unknown>) : undefined,
+      secretKeys: run.secretKeys,
+      state: (a) => {
+        if (a.preview) return undefined;
+        if (a.type === CLUSTER_SECRETS) return { outputs: outs };
+        const extra = run.outputs?.(a.type, a.name);
+        return extra ? { outputs: extra } : undefined;
+      },
     },
   );
+}
+
+/** Addresses a real Hetzner create would return: public IPv4 per server, private IP, endpoint addresses. */
+export function hetznerOutputs(type: string, name: string): Record<string, unknown> | undefined {
+  const m = /-(control-plane|worker)-(\d+)$/.exec(name);
+  const n = m ? (m[1] === "control-plane" ? 0 : 10) + Number(m[2]) : 0;
+  if (type === "hcloud:index/server:Server") return { ipv4Address: `203.0.113.${100 + n}`, ipv6Address: "", networks: [{ ip: `10.0.1.${n + 1}` }] };
+  if (type === "hcloud:index/primaryIp:PrimaryIp") return { ipAddress: "203.0.113.101" };
+  if (type === "hcloud:index/floatingIp:FloatingIp") return { ipAddress: "203.0.113.50" };
+  if (type === "hcloud:index/loadBalancer:LoadBalancer") return { ipv4: "203.0.113.60", ipv6: "2001:db8::60" };
+  return undefined;
 }

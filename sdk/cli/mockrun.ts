@@ -1,0 +1,262 @@
+/**
+ * Runs a Pulumi program directory under the mock runtime (`pulumi.runtime.setMocks`) and records every
+ * resource it registers: type, name, parent, dependencies, inputs with secrets redacted. Used by
+ * `ksail-pulumi plan` (and by `render`/benchmarks): the offline "what would be created" for CI and for
+ * machines without the Pulumi CLI. Nothing is created; dynamic providers never run.
+ *
+ * Stack config comes from `Pulumi.<stack>.yaml` (plus project-level defaults in `Pulumi.yaml`);
+ * encrypted values (`secure:`) cannot be decrypted here and reach the program as the secret `[secret]`.
+ * The program's `@ksail/pulumi` and `@pulumi/pulumi` imports resolve to the copies this command runs
+ * from, so the program and the mocks share one Pulumi runtime.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as YAML from "yaml";
+import type * as pulumiType from "@pulumi/pulumi";
+import { KsailError } from "../errors";
+
+/** What a redacted secret looks like in a plan. */
+export const SECRET = "[secret]";
+/** What a value unknown until apply looks like in a plan. */
+export const COMPUTED = "[computed]";
+
+export interface PlannedResource {
+  type: string;
+  name: string;
+  /** Parent resource name; undefined for children of the stack. */
+  parent?: string;
+  custom: boolean;
+  /** Direct dependencies (explicit `dependsOn` and from inputs), as names. */
+  dependencies: string[];
+  /** Inputs, secrets replaced by `[secret]`, unknowns by `[computed]` (a dynamic provider's code is left out). */
+  inputs: Record<string, unknown>;
+  protect?: boolean;
+  deleteBeforeReplace?: boolean;
+  /** The `replacementTrigger` option (redacted when secret). */
+  replacementTrigger?: unknown;
+}
+
+export interface MockRunResult {
+  project: string;
+  stack: string;
+  /** The program directory. */
+  dir: string;
+  preview: boolean;
+  resources: PlannedResource[];
+  /** Stack outputs (redacted). */
+  outputs: Record<string, unknown>;
+}
+
+export interface MockRunOptions {
+  /** Program directory (holds Pulumi.yaml). */
+  dir: string;
+  /** Stack name; default: `dev` if Pulumi.dev.yaml exists, else the only/first Pulumi.<stack>.yaml, else `dev`. */
+  stack?: string;
+  /** Run as a preview (outputs of new resources unknown, as in `pulumi preview` of a fresh stack). @default true */
+  preview?: boolean;
+  /** Extra config (`ns:key` → value) over the stack file. */
+  config?: Record<string, string>;
+}
+
+const SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Reads Pulumi.yaml and the stack's config; throws a KsailError saying what is missing. */
+export function readProject(dir: string, stack?: string): { project: string; main: string; stack: string; config: Record<string, string>; secretKeys: string[] } {
+  const projectFile = ["Pulumi.yaml", "Pulumi.yml"].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+  if (!projectFile) throw new KsailError([{ path: dir, message: `no Pulumi.yaml in ${path.resolve(dir)}; pass the directory of a Pulumi program` }]);
+  const proj = (YAML.parse(fs.readFileSync(projectFile, "utf8")) ?? {}) as { name?: string; main?: string; config?: Record<string, unknown> };
+  const project = String(proj.name ?? path.basename(dir));
+  const stacks = fs.readdirSync(dir).map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort();
+  const chosen = stack ?? (stacks.includes("dev") ? "dev" : (stacks[0] ?? "dev"));
+  if (stack && !stacks.includes(stack)) {
+    throw new KsailError([{ path: "--stack", message: `"${stack}" has no Pulumi.${stack}.yaml in ${dir}; stacks here: ${stacks.join(", ") || "none"}` }]);
+  }
+  const qualify = (k: string) => (k.includes(":") ? k : `${project}:${k}`);
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  const put = (k: string, v: unknown) => {
+    const key = qualify(k);
+    if (v !== null && typeof v === "object" && "secure" in (v as object)) {
+      config[key] = SECRET;
+      secretKeys.push(key);
+    } else config[key] = typeof v === "string" ? v : JSON.stringify(v);
+  };
+  for (const [k, v] of Object.entries(proj.config ?? {})) {
+    const o = v as { default?: unknown; value?: unknown } | null;
+    if (o && typeof o === "object" && ("default" in o || "value" in o)) put(k, o.value ?? o.default);
+    else if (typeof v !== "object" || v === null) put(k, v);
+  }
+  const stackFile = path.join(dir, `Pulumi.${chosen}.yaml`);
+  if (fs.existsSync(stackFile)) {
+    const st = (YAML.parse(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    for (const [k, v] of Object.entries(st.config ?? {})) put(k, v);
+  }
+  return { project, main: proj.main ?? ".", stack: chosen, config, secretKeys };
+}
+
+/** The program's entry file (`main`, or its index.ts/index.js). */
+export function programEntry(dir: string, main: string): string {
+  const base = path.resolve(dir, main);
+  const candidates = [base, `${base}.ts`, `${base}.js`, path.join(base, "index.ts"), path.join(base, "index.js")];
+  const hit = candidates.find((c) => fs.existsSync(c) && fs.statSync(c).isFile());
+  if (!hit) throw new KsailError([{ path: "main", message: `no program found at ${base} (looked for index.ts / index.js); set "main" in Pulumi.yaml` }]);
+  return hit;
+}
+
+/** Runs the program in `opts.dir` under mocks and returns what it registered. */
+export async function runProgramUnderMocks(opts: MockRunOptions): Promise<MockRunResult> {
+  const dir = path.resolve(opts.dir);
+  const preview = opts.preview ?? true;
+  const proj = readProject(dir, opts.stack);
+  const entry = programEntry(dir, proj.main);
+  const pulumi = require("@pulumi/pulumi") as typeof pulumiType;
+  const runtimeState = require("@pulumi/pulumi/runtime/state") as { withLocalStorage<T>(cb: () => T): T };
+  const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): any; waitForRPCs(): Promise<void> };
+  if (entry.endsWith(".ts") && !require.extensions[".ts"]) registerTypeScript();
+
+  return runtimeState.withLocalStorage(async () => {
+    const resources: PlannedResource[] = [];
+    const byUrn = new Map<string, PlannedResource>();
+    let outputs: Record<string, unknown> = {};
+    const errors: unknown[] = [];
+    const nameOf = (urn: string) => byUrn.get(urn)?.name ?? urn.split("::").slice(3).join("::");
+    await pulumi.runtime.setMocks(
+      {
+        newResource: async (a) => ({ id: preview ? "" : `${a.name}-id`, state: { ...a.inputs } }),
+        call: async () => ({}),
+      },
+      proj.project,
+      proj.stack,
+      preview,
+    );
+    pulumi.runtime.setAllConfig({ ...proj.config, ...(opts.config ?? {}) }, proj.secretKeys);
+    const monitor = settings.getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, cb: (err: any, resp?: any) => void) => {
+      const inputs = redact(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+      register(req, (err: any, resp: any) => {
+        if (err) errors.push(err);
+        else {
+          const urn: string = resp.getUrn();
+          const parentUrn: string = req.getParent();
+          delete inputs.__provider;
+          const r: PlannedResource = {
+            type: req.getType(),
+            name: req.getName(),
+            parent: parentUrn && typeOfUrn(parentUrn) !== "pulumi:pulumi:Stack" ? nameOf(parentUrn) : undefined,
+            custom: req.getCustom(),
+            dependencies: [...new Set((req.getDependenciesList() as string[]).map(nameOf))],
+            inputs,
+            ...(req.hasProtect() && req.getProtect() ? { protect: true } : {}),
+            ...(req.getDeletebeforereplacedefined() && req.getDeletebeforereplace() ? { deleteBeforeReplace: true } : {}),
+            ...(req.hasReplacementTrigger() ? { replacementTrigger: redact(req.getReplacementTrigger().toJavaScript()) } : {}),
+          };
+          byUrn.set(urn, r);
+          if (r.type !== "pulumi:pulumi:Stack") resources.push(r);
+        }
+        cb(err, resp);
+      });
+    };
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req: any, cb: (err: any, resp?: any) => void) => {
+      const r = byUrn.get(req.getUrn());
+      if (r?.type === "pulumi:pulumi:Stack") outputs = redact(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
+      registerOutputs(req, cb);
+    };
+
+    const constructed = new Map<string, number>();
+    const cwd = process.cwd();
+    const restore = redirectModules();
+    let programError: unknown;
+    try {
+      process.chdir(dir);
+      for (const k of Object.keys(require.cache)) if (k.startsWith(dir + path.sep) && !k.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[k];
+      await pulumi.runtime.runInPulumiStack(async () => {
+        // Construction order (registrations complete in any order), from a stack transformation.
+        pulumi.runtime.registerStackTransformation((a) => {
+          constructed.set(`${a.type}::${a.name}`, constructed.size);
+          return undefined;
+        });
+        try {
+          const mod = require(entry);
+          return mod && typeof mod.default === "function" ? await mod.default() : mod;
+        } catch (e) {
+          programError = e;
+          return undefined;
+        }
+      });
+      await settings.waitForRPCs();
+    } catch (e) {
+      programError ??= e;
+    } finally {
+      process.chdir(cwd);
+      restore();
+    }
+    if (programError !== undefined) throw programError;
+    if (errors.length > 0) throw errors[0];
+    // Parents first (registration completes in any order): sort by the construction tree.
+    return { project: proj.project, stack: proj.stack, dir, preview, resources: treeOrder(resources, constructed), outputs };
+  });
+}
+
+const typeOfUrn = (urn: string) => (urn.split("::")[2] ?? "").split("$").pop() ?? "";
+
+/** Wire value → plain JSON with secrets as `[secret]`, unknowns as `[computed]`, resources by name. */
+function redact(v: unknown): unknown {
+  if (v === UNKNOWN_VALUE) return COMPUTED;
+  if (Array.isArray(v)) return v.map(redact);
+  if (v === null || typeof v !== "object") return v;
+  const o = v as Record<string, unknown>;
+  if (o[SIG] === SECRET_SIG) return SECRET;
+  if (o[SIG] === RESOURCE_SIG) return `<${String(o.urn).split("::").slice(3).join("::")}>`;
+  if (o[SIG] === OUTPUT_SIG) return o.secret === true ? SECRET : o.value === undefined ? COMPUTED : redact(o.value);
+  return Object.fromEntries(Object.entries(o).map(([k, e]) => [k, redact(e)]));
+}
+
+/** Depth-first order of the parent tree, siblings in registration order. */
+function treeOrder(rs: PlannedResource[], constructed: Map<string, number>): PlannedResource[] {
+  const at = (r: PlannedResource) => constructed.get(`${r.type}::${r.name}`) ?? constructed.size;
+  rs = [...rs].sort((a, b) => at(a) - at(b));
+  const names = new Set(rs.map((r) => r.name));
+  const children = new Map<string | undefined, PlannedResource[]>();
+  for (const r of rs) {
+    const p = r.parent && names.has(r.parent) ? r.parent : undefined;
+    children.set(p, [...(children.get(p) ?? []), r]);
+  }
+  const out: PlannedResource[] = [];
+  const visit = (p: string | undefined) => {
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      visit(c.name);
+    }
+  };
+  visit(undefined);
+  return out;
+}
+
+/** `@ksail/pulumi` → this package; `@pulumi/pulumi[/…]` → the copy this process runs (one runtime). */
+function redirectModules(): () => void {
+  const Module = require("node:module") as { _resolveFilename: (...a: any[]) => string };
+  const orig = Module._resolveFilename;
+  const self = require.resolve(path.join(__dirname, "..", "index"));
+  Module._resolveFilename = function (this: unknown, request: string, parent: unknown, ...rest: unknown[]) {
+    if (request === "@ksail/pulumi") return self;
+    if (request === "@pulumi/pulumi" || request.startsWith("@pulumi/pulumi/")) return orig.call(this, request, module, ...rest);
+    return orig.call(this, request, parent, ...rest);
+  };
+  return () => {
+    Module._resolveFilename = orig;
+  };
+}
+
+function registerTypeScript(): void {
+  try {
+    (require("tsx/cjs/api") as { register(): unknown }).register();
+  } catch {
+    throw new KsailError([{ path: "main", message: "the program is TypeScript and tsx is not installed; run `npm install --save-dev tsx` (or point main at compiled JavaScript)" }]);
+  }
+}

@@ -1,0 +1,54 @@
+// Both example programs, planned in-process under the mock runtime exactly as `ksail-pulumi plan` runs them
+// (they also typecheck: tsconfig.json includes examples/**). Asserts that the example files describe what
+// their READMEs promise.
+import { describe, test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { runProgramUnderMocks, type PlannedResource } from "../sdk/cli/mockrun";
+
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, "examples", "local", "Pulumi.yaml"))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error("repository root not found");
+    dir = up;
+  }
+  return dir;
+}
+const root = repoRoot();
+const named = (rs: PlannedResource[]) => new Map(rs.map((r) => [r.name, r]));
+
+describe("examples/local (Talos on Docker, 1+1, Flux from the local registry, default mirrors)", () => {
+  test("plans under mocks: one cluster, two Talos nodes, mirrors, local registry, Flux; nothing outside the component", async () => {
+    const cwd = process.cwd();
+    const plan = await runProgramUnderMocks({ dir: path.join(root, "examples", "local") });
+    assert.equal(process.cwd(), cwd, "the working directory is restored");
+    assert.equal(plan.stack, "dev");
+    const byName = named(plan.resources);
+    assert.equal(plan.resources[0].name, "local");
+    assert.equal(plan.resources[0].type, "ksail:index:KSailCluster");
+    for (const r of plan.resources.slice(1)) assert.ok(r.parent !== undefined && r.name.startsWith("local-"), `${r.name} is a named child`);
+    const talos = plan.resources.filter((r) => r.type === "docker:index/container:Container" && String(r.inputs.image).startsWith("ghcr.io/siderolabs/talos:"));
+    assert.deepEqual(talos.map((r) => r.inputs.hostname), ["local-control-plane-1", "local-worker-1"]);
+    assert.deepEqual(
+      plan.resources.filter((r) => r.name.startsWith("local-infra-mirror-") && r.type === "docker:index/container:Container").map((r) => r.name),
+      ["docker.io", "ghcr.io", "quay.io", "registry.k8s.io"].map((h) => `local-infra-mirror-${h}`),
+    );
+    assert.equal(byName.get("local-infra-local-registry")?.inputs.name, "local-local-registry");
+    assert.deepEqual(
+      plan.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/ksail:TalosMachine").map((r) => r.name),
+      ["local-machine-control-plane-1", "local-machine-worker-1"],
+    );
+    assert.ok(byName.has("local-bootstrap"));
+    const flux = byName.get("local-flux-instance");
+    assert.ok(flux, "FluxInstance present");
+    assert.match(JSON.stringify(flux!.inputs), /local-local-registry:5000/, "Flux syncs from the in-network local registry");
+    assert.deepEqual(plan.outputs.nodes, [
+      { name: "local-control-plane-1", role: "control-plane", address: "10.5.0.2" },
+      { name: "local-worker-1", role: "worker", address: "10.5.0.3" },
+    ]);
+    assert.equal(plan.outputs.kubeconfig, "[secret]");
+    assert.equal(plan.outputs.talosconfig, "[secret]");
+  });
+});
