@@ -15,7 +15,7 @@ export interface HcloudIsoDetachInputs {
 }
 
 let config: DynamicConfig | undefined;
-const log = (server: string, msg: string) => console.log(`[ksail] HcloudIsoDetach ${server}: ${msg}`);
+const log = (server: string, msg: string) => console.log(`[ksail] HcloudIsoDetach ${server}: ${msg.replace(/^\[ksail\] /, "")}`);
 
 async function detach(i: HcloudIsoDetachInputs): Promise<string> {
   const api = hcloudClient(config, i.tokenEnvVar, (m) => log(i.serverName, m));

@@ -1,7 +1,7 @@
 /**
  * HcloudServerType provider logic (loaded by the trampoline in hcloudServerType.ts; never serialized).
- * create/update: make the server's type the planned one (no API mutation when it already is); delete:
- * nothing (the hcloud.Server owns the server).
+ * create/update: make the server's type and public network the planned ones (no API mutation when they
+ * already are), powering the server off once for both; delete: nothing (the hcloud.Server owns the server).
  */
 import type { HcloudClient } from "../providers/hetzner-api";
 import { type DynamicConfig, type TalosHealthGate, hcloudClient, talosHealthy } from "./hcloudCommon";
@@ -12,13 +12,16 @@ export interface HcloudServerTypeInputs {
   readonly serverName: string;
   readonly role: "control-plane" | "worker";
   readonly serverType: string;
+  /** Planned public IPv4/IPv6 (undefined = not managed here). */
+  readonly publicIPv4?: boolean;
+  readonly publicIPv6?: boolean;
   readonly tokenEnvVar?: string;
   readonly health?: TalosHealthGate;
   readonly timeouts?: { shutdownSeconds?: number; actionSeconds?: number; healthSeconds?: number };
 }
 
 let config: DynamicConfig | undefined;
-const log = (server: string, msg: string) => console.log(`[ksail] HcloudServerType ${server}: ${msg}`);
+const log = (server: string, msg: string) => console.log(`[ksail] HcloudServerType ${server}: ${msg.replace(/^\[ksail\] /, "")}`);
 
 async function ensure(i: HcloudServerTypeInputs): Promise<string> {
   const api = hcloudClient(config, i.tokenEnvVar, (m) => log(i.serverName, m));
@@ -27,24 +30,49 @@ async function ensure(i: HcloudServerTypeInputs): Promise<string> {
   const server = await api.getServer(i.serverId);
   if (!server) throw new Error(`${i.serverName}: server ${i.serverId} does not exist (deleted outside Pulumi?); run "pulumi refresh"`);
   const from = server.server_type.name;
-  if (from === i.serverType) return from;
-  const gate = (what: string) => (i.health ? talosHealthy({ ...i.health, etcd: i.health.etcd ?? i.role === "control-plane" }, healthMs, what) : Promise.resolve());
-  await gate("before the resize").catch((e: Error) => {
-    throw new Error(`${i.serverName}: not resizing ${from} → ${i.serverType}, the node is not healthy: ${e.message}`);
+  const families = (["ipv4", "ipv6"] as const).filter((f) => {
+    const want = f === "ipv4" ? i.publicIPv4 : i.publicIPv6;
+    return want !== undefined && want !== (server.public_net?.[f] != null);
   });
-  log(i.serverName, `resizing ${from} → ${i.serverType} (disk kept): shutting down`);
+  const what = [
+    ...(from !== i.serverType ? [`type ${from} → ${i.serverType}`] : []),
+    ...families.map((f) => `public ${f} ${server.public_net?.[f] != null ? "off" : "on"}`),
+  ];
+  if (what.length === 0) return from;
+  const change = what.join(", ");
+  const gate = (when: string) => (i.health ? talosHealthy({ ...i.health, etcd: i.health.etcd ?? i.role === "control-plane" }, healthMs, when) : Promise.resolve());
+  await gate("before the change").catch((e: Error) => {
+    throw new Error(`${i.serverName}: not changing ${change}, the node is not healthy: ${e.message}`);
+  });
+  log(i.serverName, `${change}: shutting down`);
   if (server.status !== "off") await shutdown(api, i, actionMs);
-  await api.serverAction(i.serverId, "change_type", { server_type: i.serverType, upgrade_disk: false }, actionMs);
-  log(i.serverName, `type is now ${i.serverType}; powering on`);
+  if (from !== i.serverType) {
+    await api.serverAction(i.serverId, "change_type", { server_type: i.serverType, upgrade_disk: false }, actionMs);
+    log(i.serverName, `type is now ${i.serverType} (disk kept)`);
+  }
+  for (const f of families) {
+    const current = server.public_net?.[f];
+    if (current) {
+      // Addresses Hetzner created with the server are deleted with it (auto_delete); reserved ones (Pulumi's
+      // PrimaryIp of control plane 1) are only unassigned and left to their own resource.
+      const ip = await api.getPrimaryIp(current.id);
+      await api.releasePrimaryIp(current.id, ip?.auto_delete ?? false, actionMs);
+      log(i.serverName, `public ${f} ${current.ip} removed`);
+    } else {
+      const ip = await api.createPrimaryIp({ name: `${i.serverName}-${f}`, type: f, assignee_id: Number(i.serverId), auto_delete: true }, actionMs);
+      log(i.serverName, `public ${f} ${ip.ip} added`);
+    }
+  }
+  log(i.serverName, "powering on");
   await api.serverAction(i.serverId, "poweron", {}, actionMs);
   await api.waitServerStatus(i.serverId, "running", actionMs);
   if (i.health) {
     log(i.serverName, "waiting for the node to be healthy");
-    await gate("after the resize").catch((e: Error) => {
-      throw new Error(`${i.serverName}: resized to ${i.serverType}, but the node did not come back healthy: ${e.message}`);
+    await gate("after the change").catch((e: Error) => {
+      throw new Error(`${i.serverName}: changed ${change}, but the node did not come back healthy: ${e.message}`);
     });
   }
-  log(i.serverName, `resized to ${i.serverType}`);
+  log(i.serverName, `done: ${change}`);
   return i.serverType;
 }
 
@@ -67,6 +95,9 @@ function checkInputs(news: Record<string, unknown>): { property: string; reason:
     if (containsUnknown(news[key])) continue;
     if (typeof news[key] !== "string" || news[key] === "") failures.push({ property: key, reason: `${key} must be a non-empty string` });
   }
+  for (const key of ["publicIPv4", "publicIPv6"]) {
+    if (news[key] !== undefined && typeof news[key] !== "boolean") failures.push({ property: key, reason: `${key} must be true or false` });
+  }
   if (!containsUnknown(news.role) && news.role !== "control-plane" && news.role !== "worker") {
     failures.push({ property: "role", reason: `role is ${JSON.stringify(news.role)}; allowed: control-plane, worker` });
   }
@@ -84,7 +115,7 @@ export const handler = {
     if (containsUnknown(news.serverId) || olds.serverId !== news.serverId) {
       return { changes: true, replaces: ["serverId"], deleteBeforeReplace: true };
     }
-    const keys = ["serverName", "role", "serverType", "tokenEnvVar", "health", "timeouts"];
+    const keys = ["serverName", "role", "serverType", "publicIPv4", "publicIPv6", "tokenEnvVar", "health", "timeouts"];
     const changed = keys.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
     return { changes: changed.length > 0 };
   },

@@ -14,6 +14,13 @@ export interface HcloudServerTypeArgs {
   /** Desired server type, e.g. `cx33`. Nodes reboot: shut down, change type keeping the disk, power on. */
   serverType: pulumi.Input<string>;
   /**
+   * Planned public IPv4 / IPv6 of the server. A change powers the server off (ACPI shutdown), adds a primary
+   * IP (deleted with the server) or removes one, and powers it on again: Nodes reboot, one at a time.
+   * @default not managed
+   */
+  publicIPv4?: pulumi.Input<boolean>;
+  publicIPv6?: pulumi.Input<boolean>;
+  /**
    * Environment variable holding the API token when `hcloud:token` is not in the stack config. Only the
    * name is stored. Applied in place.
    * @default "HCLOUD_TOKEN"
@@ -31,11 +38,12 @@ export interface HcloudServerTypeArgs {
 }
 
 /**
- * Keeps one server's type equal to the plan, resizing it in place (ACPI shutdown so Talos drains the node,
- * `change_type` with `upgrade_disk: false` so the type can go back down, power on), through the Hetzner
- * API with the token read at run time. The hcloud.Server carries `ignoreChanges: ["serverType"]`, and each
- * node's HcloudServerType depends on the previous node's, so a type change of a role is applied one node at
- * a time, control planes first, each behind a health gate (impact table: reboot-required).
+ * Keeps one server's type and public network equal to the plan, changing them in place (ACPI shutdown so
+ * Talos drains the node, `change_type` with `upgrade_disk: false` so the type can go back down, primary IPs
+ * added or removed, power on), through the Hetzner API with the token read at run time. The hcloud.Server
+ * carries `ignoreChanges: ["serverType", "publicNets"]`, and each node's HcloudServerType depends on the
+ * previous node's, so such a change of a role is applied one node at a time, control planes first, each
+ * behind a health gate (impact table: reboot-required).
  */
 export class HcloudServerType extends pulumi.dynamic.Resource {
   /** The type the server had after the last create/update. */

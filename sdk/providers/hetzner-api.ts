@@ -50,6 +50,20 @@ export interface HcloudServer {
   readonly status: string;
   readonly server_type: { readonly name: string };
   readonly iso: { readonly id: number; readonly name?: string | null } | null;
+  /** Public addresses; `ipv4`/`ipv6` are the assigned primary IPs (null when the family is off). */
+  readonly public_net?: {
+    readonly ipv4: { readonly id: number; readonly ip: string } | null;
+    readonly ipv6: { readonly id: number; readonly ip: string } | null;
+  };
+}
+
+export interface HcloudPrimaryIp {
+  readonly id: number;
+  readonly name: string;
+  readonly type: "ipv4" | "ipv6";
+  readonly ip: string;
+  readonly auto_delete: boolean;
+  readonly assignee_id: number | null;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -129,6 +143,29 @@ export class HcloudClient {
   async serverAction(id: number | string, action: string, body: unknown = {}, timeoutMs = 600_000): Promise<HcloudAction> {
     const res = await this.request<{ action: HcloudAction }>("POST", `/servers/${id}/actions/${action}`, body);
     return this.waitAction(res.action, timeoutMs);
+  }
+
+  /** Creates a primary IP assigned to a (powered-off) server and waits for the assignment. */
+  async createPrimaryIp(body: { name: string; type: "ipv4" | "ipv6"; assignee_id: number; auto_delete: boolean; labels?: Record<string, string> }, timeoutMs = 600_000): Promise<HcloudPrimaryIp> {
+    const res = await this.request<{ primary_ip: HcloudPrimaryIp; action?: HcloudAction | null }>("POST", "/primary_ips", { ...body, assignee_type: "server" });
+    if (res.action) await this.waitAction(res.action, timeoutMs);
+    return res.primary_ip;
+  }
+
+  async getPrimaryIp(id: number): Promise<HcloudPrimaryIp | undefined> {
+    try {
+      return (await this.request<{ primary_ip: HcloudPrimaryIp }>("GET", `/primary_ips/${id}`)).primary_ip;
+    } catch (e) {
+      if (e instanceof HcloudApiError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** Unassigns a primary IP from its (powered-off) server; deletes it when `remove`. */
+  async releasePrimaryIp(id: number, remove: boolean, timeoutMs = 600_000): Promise<void> {
+    const res = await this.request<{ action: HcloudAction }>("POST", `/primary_ips/${id}/actions/unassign`, {});
+    await this.waitAction(res.action, timeoutMs);
+    if (remove) await this.request("DELETE", `/primary_ips/${id}`);
   }
 
   /** Polls GET /actions/{id} until success (returned) or error (thrown), within `timeoutMs`. */

@@ -77,9 +77,9 @@ export interface HetznerClusterInfraArgs {
  * `HcloudServerType` per server, chained control planes first, so server-type changes resize one node at a
  * time.
  *
- * Why a separate resize step: hcloud.Server updates `serverType` itself (power off, change type, power on),
- * but Pulumi updates independent servers in parallel and without a health gate, which could stop every
- * control plane at once. The servers ignore `serverType`; the chained HcloudServerType resources apply it,
+ * Why a separate resize step: hcloud.Server updates `serverType` and `publicNets` itself (power off, change,
+ * power on), but Pulumi updates independent servers in parallel and without a health gate, which could stop
+ * every control plane at once. The servers ignore both; the chained HcloudServerType resources apply them,
  * each after the previous node is healthy again — the reboot-required class of the impact table.
  *
  * @example
@@ -214,9 +214,9 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
         },
         o({
           dependsOn: [this.subnet],
-          // Create-time only (an SSH key, image or config change must not replace a node); serverType is
-          // applied by the chained HcloudServerType steps below.
-          ignoreChanges: ["sshKeys", "image", "userData", "iso", "serverType"],
+          // Create-time only (an SSH key, image or config change must not replace a node); serverType and
+          // publicNets (both need a power-off) are applied by the chained HcloudServerType steps below.
+          ignoreChanges: ["sshKeys", "image", "userData", "iso", "serverType", "publicNets"],
         }),
       );
     }
@@ -243,6 +243,8 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
           serverName: node.name,
           role: node.role,
           serverType: node.serverType,
+          publicIPv4: node.publicIPv4,
+          publicIPv6: node.publicIPv6,
           tokenEnvVar: args.tokenEnvVar,
           health: this.healthGate(node.name, node.role),
         },

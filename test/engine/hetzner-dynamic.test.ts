@@ -70,7 +70,7 @@ describe("Hetzner dynamic resources through the dynamic-provider host", () => {
     );
     await host.waitForOutput(/HTTP 429 \(rate_limit_exceeded\); retrying in 1000 ms/);
     await host.waitForOutput(/HTTP 503 \(unavailable\); retrying/);
-    await host.waitForOutput(/server-102: resized to cx33/);
+    await host.waitForOutput(/server-102: done: type cx23 → cx33/);
     const out = host.output();
     assert.ok(!out.stdout.includes(TOKEN) && !out.stderr.includes(TOKEN), "the token is never printed");
   });
@@ -115,6 +115,41 @@ describe("Hetzner dynamic resources through the dynamic-provider host", () => {
     await assert.rejects(host.up(cap.urn, { ...cap.inputs, __provider: cap.provider }), /GET \/servers\/106: HTTP 502 unavailable/);
     const bad = await resize("106", "cx23", { role: "etcd" });
     await assert.rejects(host.up(bad.urn, { ...bad.inputs, __provider: bad.provider }), /role is "etcd"; allowed: control-plane, worker/);
+  });
+
+  test("public network toggles: powered off once, a created address is deleted with its server, a reserved one is only unassigned", async () => {
+    const server = api.addServer({ id: 107, name: "server-107", server_type: { name: "cx23" } }, { ipv4: true });
+    const reservedV4 = server.public_net.ipv4!.id;
+    const autoV6 = server.public_net.ipv6!.id;
+    const cap = await resize("107", "cx23", { publicIPv4: true, publicIPv6: true });
+    const s1 = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
+    const mark = api.requests.length;
+    // Both families off together with a type change: one shutdown, one power-on.
+    const off = { ...cap.inputs, serverType: "cx33", publicIPv4: false, publicIPv6: false, __provider: cap.provider };
+    assert.equal((await host.preview(cap.urn, off, s1)).op, "update");
+    const s2 = await host.up(cap.urn, off, s1);
+    assert.deepEqual(
+      api.requests.slice(mark).filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`),
+      [
+        "POST /servers/107/actions/shutdown",
+        "POST /servers/107/actions/change_type",
+        `POST /primary_ips/${reservedV4}/actions/unassign`,
+        `POST /primary_ips/${autoV6}/actions/unassign`,
+        `DELETE /primary_ips/${autoV6}`,
+        "POST /servers/107/actions/poweron",
+      ],
+    );
+    assert.deepEqual(api.servers.get(107)!.public_net, { ipv4: null, ipv6: null });
+    assert.equal(api.primaryIps.get(reservedV4)?.assignee_id, null, "the reserved address is kept for its own resource");
+    assert.equal(api.primaryIps.has(autoV6), false);
+    // IPv6 back on: a new auto-deleted primary IP, assigned while the server is off.
+    const s3 = await host.up(cap.urn, { ...off, publicIPv6: true }, s2);
+    assert.equal(s3.op, "update");
+    const v6 = api.servers.get(107)!.public_net.ipv6!;
+    assert.equal(api.primaryIps.get(v6.id)!.auto_delete, true);
+    assert.equal(api.primaryIps.get(v6.id)!.name, "server-107-ipv6");
+    assert.equal(api.servers.get(107)!.status, "running");
+    await host.waitForOutput(/server-107: public ipv6 on: shutting down/);
   });
 
   test("ISO detach: detaches an attached ISO and reboots; a server without ISO is left alone; updates change nothing", async () => {
@@ -195,7 +230,7 @@ describe("Hetzner dynamic resources: token sources and the Talos health gate", (
       // etcd not running: the gate refuses before any power action.
       apid.bootstrapped = false;
       const mark = api.requests.length;
-      await assert.rejects(host.up(cap.urn, { ...cap.inputs, serverType: "cx33", __provider: cap.provider }, s1), /prod-control-plane-2: not resizing cx23 → cx33, the node is not healthy: etcd is not healthy/);
+      await assert.rejects(host.up(cap.urn, { ...cap.inputs, serverType: "cx33", __provider: cap.provider }, s1), /prod-control-plane-2: not changing type cx23 → cx33, the node is not healthy: etcd is not healthy/);
       assert.deepEqual(api.requests.slice(mark).filter((r) => r.method === "POST"), []);
       // Healthy: resized, with Version and EtcdMemberList called before and after.
       apid.bootstrapped = true;

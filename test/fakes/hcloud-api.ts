@@ -2,7 +2,8 @@
  * A local HTTP fake of the few Hetzner Cloud API endpoints the dynamic resources call (request and response
  * shapes from the API reference, https://docs.hetzner.cloud): `GET /v1/servers/{id}`,
  * `POST /v1/servers/{id}/actions/{shutdown,poweroff,poweron,reboot,change_type,detach_iso}` and
- * `GET /v1/actions/{id}`. Actions start `running` and finish on the next poll; power actions change the
+ * `GET /v1/actions/{id}`, and primary IPs (`POST /v1/primary_ips`, `GET`/`DELETE /v1/primary_ips/{id}`,
+ * `POST /v1/primary_ips/{id}/actions/unassign`). Actions start `running` and finish on the next poll; power actions change the
  * server's status, `change_type` refuses a running server as Hetzner does. Checks the Bearer token,
  * records every request, and injects 429/5xx responses on demand. Listens on 127.0.0.1 only.
  */
@@ -15,6 +16,17 @@ export interface FakeServer {
   status: "running" | "off" | "starting" | "stopping";
   server_type: { name: string };
   iso: { id: number; name: string } | null;
+  public_net: { ipv4: { id: number; ip: string } | null; ipv6: { id: number; ip: string } | null };
+}
+
+export interface FakePrimaryIp {
+  id: number;
+  name: string;
+  type: "ipv4" | "ipv6";
+  ip: string;
+  auto_delete: boolean;
+  assignee_id: number | null;
+  assignee_type: "server";
 }
 
 export interface RecordedRequest {
@@ -41,6 +53,8 @@ interface Action {
 
 export class FakeHcloudApi {
   readonly servers = new Map<number, FakeServer>();
+  readonly primaryIps = new Map<number, FakePrimaryIp>();
+  private nextIp = 5000;
   readonly requests: RecordedRequest[] = [];
   private readonly actions = new Map<number, Action>();
   private nextAction = 1000;
@@ -65,10 +79,25 @@ export class FakeHcloudApi {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
   }
 
-  addServer(s: Partial<FakeServer> & { id: number; name: string }): FakeServer {
-    const server: FakeServer = { status: "running", server_type: { name: "cx23" }, iso: null, ...s };
+  /** A server with the given fields; by default running, cx23, no ISO, with auto-deleted public IPv4 and IPv6. */
+  addServer(s: Partial<FakeServer> & { id: number; name: string }, reserved: { ipv4?: boolean } = {}): FakeServer {
+    const server: FakeServer = { status: "running", server_type: { name: "cx23" }, iso: null, public_net: { ipv4: null, ipv6: null }, ...s };
+    if (!s.public_net) {
+      for (const type of ["ipv4", "ipv6"] as const) {
+        const ip = this.newIp(`${s.name}-${type}`, type, !(type === "ipv4" && reserved.ipv4));
+        ip.assignee_id = server.id;
+        server.public_net[type] = { id: ip.id, ip: ip.ip };
+      }
+    }
     this.servers.set(server.id, server);
     return server;
+  }
+
+  private newIp(name: string, type: "ipv4" | "ipv6", autoDelete: boolean): FakePrimaryIp {
+    const id = this.nextIp++;
+    const ip: FakePrimaryIp = { id, name, type, ip: type === "ipv4" ? `198.51.100.${id % 250}` : `2001:db8:${id}::/64`, auto_delete: autoDelete, assignee_id: null, assignee_type: "server" };
+    this.primaryIps.set(id, ip);
+    return ip;
   }
 
   /** The next `count` requests are answered with `status` (e.g. 429 with `Retry-After`, or 503). */
@@ -83,6 +112,23 @@ export class FakeHcloudApi {
 
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private action(command: string, id: number, type: string, finish: () => void): Action {
+    const a: Action = {
+      id: this.nextAction++,
+      command,
+      status: "running",
+      progress: 0,
+      started: new Date().toISOString(),
+      finished: null,
+      resources: [{ id, type }],
+      error: null,
+      polls: 0,
+      finish,
+    };
+    this.actions.set(a.id, a);
+    return a;
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -121,6 +167,43 @@ export class FakeHcloudApi {
         a.finished = new Date().toISOString();
       }
       return send(200, { action: view(a) });
+    }
+    if (req.method === "POST" && path === "/primary_ips") {
+      const b = body as { name?: string; type?: "ipv4" | "ipv6"; assignee_id?: number; assignee_type?: string; auto_delete?: boolean };
+      if (!b?.name || (b.type !== "ipv4" && b.type !== "ipv6") || b.assignee_type !== "server" || typeof b.assignee_id !== "number") {
+        return error(400, "invalid_input", "invalid input in fields 'name', 'type', 'assignee_type', 'assignee_id'");
+      }
+      const s = this.servers.get(b.assignee_id);
+      if (!s) return error(404, "not_found", "server not found");
+      if (s.status !== "off") return error(409, "server_not_stopped", "server must be powered off to assign a primary IP");
+      if (s.public_net[b.type]) return error(409, "server_has_ipv4", `server already has a primary ${b.type}`);
+      const ip = this.newIp(b.name, b.type, b.auto_delete ?? false);
+      const a = this.action("assign_primary_ip", ip.id, "primary_ip", () => {
+        ip.assignee_id = s.id;
+        s.public_net[ip.type] = { id: ip.id, ip: ip.ip };
+      });
+      return send(201, { primary_ip: { ...ip }, action: view(a) });
+    }
+    if ((m = /^\/primary_ips\/(\d+)$/.exec(path)) && (req.method === "GET" || req.method === "DELETE")) {
+      const ip = this.primaryIps.get(Number(m[1]));
+      if (!ip) return error(404, "not_found", "primary ip not found");
+      if (req.method === "GET") return send(200, { primary_ip: { ...ip } });
+      if (ip.assignee_id !== null) return error(409, "conflict", "primary ip is assigned");
+      this.primaryIps.delete(ip.id);
+      rec.status = 204;
+      res.writeHead(204);
+      return void res.end();
+    }
+    if (req.method === "POST" && (m = /^\/primary_ips\/(\d+)\/actions\/unassign$/.exec(path))) {
+      const ip = this.primaryIps.get(Number(m[1]));
+      if (!ip) return error(404, "not_found", "primary ip not found");
+      const s = ip.assignee_id !== null ? this.servers.get(ip.assignee_id) : undefined;
+      if (s && s.status !== "off") return error(409, "server_not_stopped", "server must be powered off to unassign a primary IP");
+      const a = this.action("unassign_primary_ip", ip.id, "primary_ip", () => {
+        if (s) s.public_net[ip.type] = null;
+        ip.assignee_id = null;
+      });
+      return send(201, { action: view(a) });
     }
     if (req.method === "POST" && (m = /^\/servers\/(\d+)\/actions\/([a-z_]+)$/.exec(path))) {
       const s = this.servers.get(Number(m[1]));
@@ -164,20 +247,7 @@ export class FakeHcloudApi {
         default:
           return error(404, "not_found", `unknown action ${kind}`);
       }
-      const a: Action = {
-        id: this.nextAction++,
-        command,
-        status: "running",
-        progress: 0,
-        started: new Date().toISOString(),
-        finished: null,
-        resources: [{ id: s.id, type: "server" }],
-        error: null,
-        polls: 0,
-        finish,
-      };
-      this.actions.set(a.id, a);
-      return send(201, { action: view(a) });
+      return send(201, { action: view(this.action(command, s.id, "server", finish)) });
     }
     return error(404, "not_found", `no route for ${req.method} ${path}`);
   }

@@ -118,7 +118,7 @@ describe("HetznerClusterInfra layouts", () => {
       keepDisk: true,
       shutdownBeforeDeletion: true,
     });
-    assert.deepEqual(server.options.ignoreChanges.sort(), ["image", "iso", "serverType", "sshKeys", "userData"]);
+    assert.deepEqual(server.options.ignoreChanges.sort(), ["image", "iso", "publicNets", "serverType", "sshKeys", "userData"]);
     assert.deepEqual(server.options.dependsOn, ["prod-subnet"]);
     for (const r of rec.resources.filter((x) => x.custom)) {
       assert.equal(r.parent, "prod", r.name);
@@ -130,6 +130,8 @@ describe("HetznerClusterInfra layouts", () => {
     assert.equal(step.inputs.serverId, idOf("prod-control-plane-1"));
     assert.equal(step.inputs.serverType, "cx23");
     assert.equal(step.inputs.role, "control-plane");
+    assert.equal(step.inputs.publicIPv4, true);
+    assert.equal(step.inputs.publicIPv6, true);
     assert.equal(step.inputs.tokenEnvVar, "HCLOUD_TOKEN");
     assert.deepEqual(step.options.dependsOn, []);
     assert.equal(outputs.apiEndpoint, "https://203.0.113.10:6443");
@@ -321,6 +323,19 @@ describe("HetznerClusterInfra changes", () => {
     }
     for (const r of before.resources.filter((x) => x.type !== T.server && x.type !== T.serverType)) assert.deepEqual(strip(after.byName(r.name)), strip(r));
   });
+});
+
+test("turning worker public IPv4 off only changes the workers' chained steps (one node at a time), never a server", async () => {
+  const before = (await record({ clusterName: "prod", controlPlanes: 3, workers: 2 })).rec;
+  const after = (await record({ clusterName: "prod", controlPlanes: 3, workers: 2, workerPublicIPv4: false })).rec;
+  const changed = before.resources.filter((r) => JSON.stringify(strip(after.byName(r.name))) !== JSON.stringify(strip(r))).map((r) => r.name);
+  assert.deepEqual(changed, ["prod-worker-1", "prod-worker-2", "prod-worker-1-type", "prod-worker-2-type"]);
+  for (const w of ["prod-worker-1", "prod-worker-2"]) {
+    assert.ok(after.byName(w).options.ignoreChanges.includes("publicNets"));
+    assert.deepEqual(after.byName(w).inputs.publicNets, [{ ipv4Enabled: false, ipv6Enabled: true }]);
+    assert.equal(after.byName(`${w}-type`).inputs.publicIPv4, false);
+  }
+  assert.deepEqual(after.byName("prod-worker-2-type").options.dependsOn, ["prod-worker-1-type"]);
 });
 
 describe("HetznerClusterInfra secrets", () => {
