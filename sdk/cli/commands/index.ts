@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { registerDiff } from "./diff";
-import { registerPlan } from "./plan";
 import { registerGate } from "./gate";
+import { registerRender } from "./render";
+import { registerPlan } from "./plan";
 import { registerSchema } from "./schema";
 import { registerValidate } from "./validate";
 
@@ -16,6 +17,7 @@ export function registerCommands(program: Command, setExitCode: SetExitCode): vo
   registerValidate(program, setExitCode);
   registerSchema(program, setExitCode);
   registerDiff(program, setExitCode);
-  registerPlan(program, setExitCode);
   registerGate(program, setExitCode);
+  registerRender(program, setExitCode);
+  registerPlan(program, setExitCode);
 }
