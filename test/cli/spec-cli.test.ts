@@ -129,12 +129,12 @@ describe("ksail-pulumi validate", () => {
 });
 
 describe("ksail-pulumi schema", () => {
-  test("prints the JSON Schema that schema.json holds", () => {
+  test("prints the JSON Schema that ksail.schema.json holds", () => {
     const r = cli("schema");
     assert.equal(r.code, 0);
     const schema = JSON.parse(r.stdout) as { properties: { spec: unknown } };
     assert.ok(schema.properties.spec);
-    assert.deepEqual(schema, JSON.parse(fs.readFileSync(path.join(root, "schema.json"), "utf8")));
+    assert.deepEqual(schema, JSON.parse(fs.readFileSync(path.join(root, "ksail.schema.json"), "utf8")));
   });
   test("--help on schema and on the program", () => {
     const r = cli("schema", "--help");

@@ -179,8 +179,8 @@ describe("JSON Schema", () => {
     assert.equal(validate({ apiVersion: "v1", kind: "Cluster" }), false);
     assert.equal(validate(minimal({ cluster: { csi: true } })), true, "YAML booleans are allowed for toggles");
   });
-  test("schema.json at the repository root is the generated schema (regenerate: ksail-pulumi schema > schema.json)", () => {
-    const committed: unknown = JSON.parse(fs.readFileSync(path.join(root, "schema.json"), "utf8"));
+  test("ksail.schema.json at the repository root is the generated schema (regenerate: ksail-pulumi schema > ksail.schema.json)", () => {
+    const committed: unknown = JSON.parse(fs.readFileSync(path.join(root, "ksail.schema.json"), "utf8"));
     assert.deepEqual(committed, clusterJsonSchema());
   });
 });
