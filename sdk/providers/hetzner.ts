@@ -258,12 +258,13 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
     this.apiEndpoint = pulumi.interpolate`https://${endpointHost}:${KUBE_API_PORT}`;
     this.certSANs = pulumi.all([endpointHost, ...extraSANs]).apply((xs) => [...new Set(xs.filter((x) => !!x))]);
     this.vip = floatingIp ? floatingIp.ipAddress.apply((x): string | undefined => x) : pulumi.output(undefined);
-    // The talosconfig endpoint: the load balancer, else the first control plane (not the VIP, which depends
-    // on etcd and Kubernetes being healthy).
+    // The talosconfig endpoint: the load balancer, else control plane 1's reserved address (not the VIP,
+    // which needs etcd and Kubernetes healthy), else the floating IP. Never a server output, so credentials
+    // derived from it (and configs derived from those) do not wait for the servers they configure.
     this.talosEndpoint =
-      plan.endpoint.mode === "load-balancer"
+      plan.endpoint.mode === "load-balancer" || !primaryIp
         ? pulumi.interpolate`${endpointHost}:${TALOS_API_PORT}`
-        : pulumi.interpolate`${primaryIp ? primaryIp.ipAddress : publicAddress(firstCp)}:${TALOS_API_PORT}`;
+        : pulumi.interpolate`${primaryIp.ipAddress}:${TALOS_API_PORT}`;
     this.networkName = plan.secretNetworkName;
     this.talosFirewall = plan.firewall ? { networkCidr: plan.network.cidr, allowedCidrs: talosAllowedCidrs(plan) } : undefined;
     this.nodes = pulumi.all(

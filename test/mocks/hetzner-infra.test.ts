@@ -235,6 +235,14 @@ describe("HetznerClusterInfra layouts", () => {
     for (const r of firstCp.resources) assert.deepEqual(strip(rec.byName(r.name)), strip(r), `${r.name} unchanged`);
   });
 
+  test("floating-ip endpoint without public IPv4 on control planes: no reserved address, talosconfig on the floating IP", async () => {
+    const { rec, outputs } = await record({ clusterName: "prod", controlPlanes: 3, workers: 0, floatingIPEnabled: true, controlPlanePublicIPv4: false });
+    assert.deepEqual(rec.byType(T.primaryIp), []);
+    assert.equal(outputs.talosEndpoint, "203.0.113.20:50000");
+    assert.deepEqual(outputs.certSANs, ["203.0.113.20"]);
+    assert.deepEqual(rec.byName("prod-control-plane-1").inputs.publicNets, [{ ipv4Enabled: false, ipv6Enabled: true }]);
+  });
+
   test("ISO route: one ISO detach per server after what installed it, create-only, with the token read at run time", async () => {
     const { rec } = await record({ clusterName: "prod", controlPlanes: 1, workers: 1 }, { tokenEnvVar: "MY_HCLOUD" }, { detach: true });
     const detaches = rec.byType(T.isoDetach);
