@@ -1,7 +1,7 @@
 import { KsailError } from "../errors";
 import { UNKNOWN } from "../dynamic/unknown";
 import { IMPACT_TABLE, reasonOf, type ImpactRule } from "./table";
-import { COMBOS, type Change, type Combo, type ImpactClass, type ImpactSummary } from "./types";
+import { COMBOS, IMPACT_CLASSES, type Change, type Combo, type ImpactClass, type ImpactSummary } from "./types";
 import { display, getPath, stableJson, UNKNOWN_DISPLAY, type SpecLike } from "./values";
 
 /**
@@ -58,6 +58,11 @@ export function summarize(changes: readonly Change[]): ImpactSummary {
   s.totalChanges = changes.length;
   s.requiresConfirmation = changes.some((c) => c.category !== "in-place");
   return s;
+}
+
+/** Rank of a class, mildest first. */
+function severity(c: ImpactClass): number {
+  return IMPACT_CLASSES.indexOf(c);
 }
 
 function change(field: string, o: string, n: string, category: ImpactClass, reason: string): Change {
@@ -162,7 +167,18 @@ export function diffSpecs(old: SpecLike, next: SpecLike): Change[] {
     const n = rule.value(next, combo);
     if (o === n && o !== UNKNOWN) continue;
     const refined = rule.refine?.(old, next, combo);
-    out.push(change(rule.field, o, n, refined?.category ?? cell, refined?.reason ?? reasonOf(rule, combo)));
+    let category: ImpactClass = refined?.category ?? cell;
+    let reason = refined?.reason ?? reasonOf(rule, combo);
+    const nodeCell = rule.node?.cells[combo];
+    if (rule.node && nodeCell && nodeCell !== "n/a" && severity(nodeCell) > severity(category)) {
+      const no = rule.node.value(old, combo);
+      const nn = rule.node.value(next, combo);
+      if (no !== nn || no === UNKNOWN) {
+        category = nodeCell;
+        reason = reasonOf({ reason: rule.node.reason }, combo);
+      }
+    }
+    out.push(change(rule.field, o, n, category, reason));
   }
   return out;
 }

@@ -14,8 +14,8 @@ export function recreateTrigger(spec: SpecLike): string {
   const combo = comboOf(spec);
   const parts: [string, string][] = [];
   for (const rule of IMPACT_TABLE) {
-    if (rule.cells[combo] !== "recreate-required") continue;
-    parts.push([rule.field, rule.value(spec, combo)]);
+    if (rule.cells[combo] === "recreate-required") parts.push([rule.field, rule.value(spec, combo)]);
+    else if (rule.node?.cells[combo] === "recreate-required") parts.push([`${rule.field}#node`, rule.node.value(spec, combo)]);
   }
   return crypto.createHash("sha256").update(JSON.stringify([combo, parts])).digest("hex");
 }
@@ -36,6 +36,10 @@ export function groupByClass(spec: SpecLike): Groups {
     if (cell === "n/a") continue;
     const cls = rule.refine?.(spec, spec, combo)?.category ?? cell;
     groups[GROUP_OF[cls]][rule.field] = rule.value(spec, combo);
+    const nodeCell = rule.node?.cells[combo];
+    if (rule.node && nodeCell && nodeCell !== "n/a" && nodeCell !== "in-place" && nodeCell !== cls) {
+      groups[GROUP_OF[nodeCell]][`${rule.field}#node`] = rule.node.value(spec, combo);
+    }
   }
   for (const k of GROUP_KEYS) groups[k] = Object.fromEntries(Object.entries(groups[k]).sort(([a], [b]) => a.localeCompare(b)));
   return groups;

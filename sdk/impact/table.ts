@@ -33,6 +33,12 @@ export interface ImpactRule {
   readonly note?: string;
   /** Autoscaler pools: compared per pool name (added/removed/sub-fields), not as one value. */
   readonly pools?: true;
+  /**
+   * The part of the value that is baked into the nodes (e.g. "is the distribution's built-in CNI on?").
+   * When it changes, the change takes the more severe of `cells` and `node.cells`; its value is grouped
+   * and hashed (recreate trigger) under `<field>#node`.
+   */
+  readonly node?: { readonly value: ValueFn; readonly cells: Readonly<Record<Combo, ImpactCell>>; readonly reason: string | Readonly<Partial<Record<Combo | "*", string>>> };
 }
 
 type Code = "I" | "B" | "R" | "X" | "-";
@@ -75,6 +81,9 @@ function serverTypeRefine(countPath: string, def: number, role: string): Refine 
 }
 
 const HELM = (what: string) => `${what} is installed, upgraded or removed with Helm; no node is touched`;
+/** K3s's bundled add-ons are `--disable` flags of the server containers. */
+const K3S_ADDON = (addon: string) =>
+  `K3s's bundled ${addon} is switched by a server flag: the server containers are re-created on their kept data volumes (servers restart; agents are untouched)`;
 const AUTOSCALER = "cluster-autoscaler settings are applied with a Helm upgrade";
 
 export const IMPACT_TABLE: readonly ImpactRule[] = [
@@ -224,10 +233,45 @@ export const IMPACT_TABLE: readonly ImpactRule[] = [
     reason: "Kind containerd mirror configuration is mounted into nodes at cluster creation",
   },
   // ── components (Helm) ────────────────────────────────────────────────────────────────────
-  { field: "cluster.cni", value: str("cluster.cni", "Default"), cells: ALL_IN_PLACE, reason: HELM("the CNI") + " (the old one is removed)" },
-  { field: "cluster.csi", value: toggle("csi"), cells: ALL_IN_PLACE, reason: HELM("the CSI driver") },
-  { field: "cluster.metricsServer", value: toggle("metricsServer"), cells: ALL_IN_PLACE, reason: HELM("metrics-server") },
-  { field: "cluster.loadBalancer", value: toggle("loadBalancer"), cells: ALL_IN_PLACE, reason: HELM("the load-balancer controller") },
+  {
+    field: "cluster.cni",
+    value: str("cluster.cni", "Default"),
+    cells: ALL_IN_PLACE,
+    reason: HELM("the CNI") + " (the old one is removed)",
+    // Cilium ↔ Calico is a Helm switch; turning the distribution's own CNI on or off is node configuration.
+    node: {
+      value: (spec, combo) => (str("cluster.cni", "Default")(spec, combo) === "Default" ? "built-in" : "none"),
+      cells: cells("X", "X", "B", "B"),
+      reason: {
+        "Vanilla/Docker": "the built-in kindnet is applied (or not) by the Kind nodes' kubeadm bootstrap at creation",
+        "K3s/Docker": "flannel is switched by K3s server flags that must match on every server from creation",
+        "*": "the machine config's cluster.network.cni changes; nodes reboot one at a time to clear the old CNI",
+      },
+    },
+    note: "switching between Cilium and Calico is in place; turning the built-in CNI on or off is the `#node` class",
+  },
+  {
+    field: "cluster.csi",
+    value: toggle("csi"),
+    cells: cells("I", "B", "I", "I"),
+    reason: { "K3s/Docker": K3S_ADDON("local-storage"), "*": HELM("the CSI driver") },
+  },
+  {
+    field: "cluster.metricsServer",
+    value: toggle("metricsServer"),
+    cells: cells("X", "B", "I", "I"),
+    reason: {
+      "Vanilla/Docker": "kubelet serving-certificate bootstrap (needed by metrics-server) is set in the Kind nodes' kubeadm configuration at creation",
+      "K3s/Docker": K3S_ADDON("metrics-server"),
+      "*": "kubelet serving-cert rotation and the approver are live machine-config changes; metrics-server is a Helm release",
+    },
+  },
+  {
+    field: "cluster.loadBalancer",
+    value: toggle("loadBalancer"),
+    cells: cells("I", "B", "I", "I"),
+    reason: { "K3s/Docker": K3S_ADDON("servicelb"), "*": HELM("the load-balancer controller") },
+  },
   { field: "cluster.certManager", value: str("cluster.certManager", "Disabled"), cells: ALL_IN_PLACE, reason: HELM("cert-manager") },
   {
     field: "cluster.policyEngine",
@@ -358,7 +402,7 @@ export const NEVER_COMPARED: Readonly<Record<string, string>> = {
 };
 
 /** The reason text of a rule for a combination. */
-export function reasonOf(rule: ImpactRule, combo: Combo): string {
+export function reasonOf(rule: Pick<ImpactRule, "reason">, combo: Combo): string {
   if (typeof rule.reason === "string") return rule.reason;
   return rule.reason[combo] ?? rule.reason["*"] ?? "";
 }

@@ -55,11 +55,15 @@ interface Case {
  */
 const PER_FIELD: [string, Record<string, unknown>, Record<string, unknown>, [Expect, Expect, Expect, Expect]][] = [
   // field, old cluster fields, new cluster fields, expected per VD, KD, TD, TH
-  ["cluster.cni", {}, { cni: "Cilium" }, ["in-place", "in-place", "in-place", "in-place"]],
+  // Turning the built-in CNI off is node configuration: Kind bootstrap, K3s server flags, Talos machine config.
+  ["cluster.cni", {}, { cni: "Cilium" }, ["recreate-required", "recreate-required", "reboot-required", "reboot-required"]],
+  ["cluster.cni", { cni: "Calico" }, {}, ["recreate-required", "recreate-required", "reboot-required", "reboot-required"]],
   ["cluster.cni", { cni: "Cilium" }, { cni: "Calico" }, ["in-place", "in-place", "in-place", "in-place"]],
-  ["cluster.csi", { csi: "Enabled" }, { csi: "Disabled" }, ["in-place", "in-place", "in-place", "in-place"]],
-  ["cluster.metricsServer", { metricsServer: "Disabled" }, { metricsServer: "Enabled" }, ["in-place", "in-place", "in-place", "in-place"]],
-  ["cluster.loadBalancer", { loadBalancer: "Disabled" }, { loadBalancer: "Enabled" }, ["in-place", "in-place", "in-place", "in-place"]],
+  // K3s bundles local-storage, metrics-server and servicelb: server flags, so the servers restart on their data.
+  ["cluster.csi", { csi: "Enabled" }, { csi: "Disabled" }, ["in-place", "reboot-required", "in-place", "in-place"]],
+  // Kind: kubelet serving-cert bootstrap is kubeadm configuration fixed at node creation.
+  ["cluster.metricsServer", { metricsServer: "Disabled" }, { metricsServer: "Enabled" }, ["recreate-required", "reboot-required", "in-place", "in-place"]],
+  ["cluster.loadBalancer", { loadBalancer: "Disabled" }, { loadBalancer: "Enabled" }, ["in-place", "reboot-required", "in-place", "in-place"]],
   ["cluster.certManager", {}, { certManager: "Enabled" }, ["in-place", "in-place", "in-place", "in-place"]],
   ["cluster.policyEngine", {}, { policyEngine: "Kyverno" }, ["in-place", "in-place", "in-place", "in-place"]],
   ["cluster.policyEngine", { policyEngine: "Kyverno" }, { policyEngine: "Gatekeeper" }, ["in-place", "in-place", "in-place", "in-place"]],
@@ -150,10 +154,10 @@ const CROSS_CASES: Case[] = [
   { name: "distribution change (Talos → K3s)", combo: KD, old: { distribution: "Talos" }, new: {}, expect: { "cluster.distribution": "recreate-required" } },
   { name: "provider change (Docker → Hetzner)", combo: TH, old: { provider: "Docker" }, new: {}, expect: { "cluster.provider": "recreate-required" } },
   // effective values: Default is resolved before comparing
-  { name: "Vanilla metricsServer Default → Enabled shows Disabled → Enabled", combo: VD, new: { metricsServer: "Enabled" }, expect: { "cluster.metricsServer": "in-place" } },
+  { name: "Vanilla metricsServer Default → Enabled shows Disabled → Enabled", combo: VD, new: { metricsServer: "Enabled" }, expect: { "cluster.metricsServer": "recreate-required" } },
   { name: "K3s metricsServer Default → Enabled is no change (K3s ships it)", combo: KD, new: { metricsServer: "Enabled" }, expect: {} },
   { name: "K3s csi Default → Enabled is no change", combo: KD, new: { csi: "Enabled" }, expect: {} },
-  { name: "K3s loadBalancer Default → Disabled is a change", combo: KD, new: { loadBalancer: "Disabled" }, expect: { "cluster.loadBalancer": "in-place" } },
+  { name: "K3s loadBalancer Default → Disabled is a change", combo: KD, new: { loadBalancer: "Disabled" }, expect: { "cluster.loadBalancer": "reboot-required" } },
   { name: "Talos/Hetzner csi Default → Enabled is no change", combo: TH, new: { csi: "Enabled" }, expect: {} },
   { name: "Talos/Docker csi Default → Enabled is a change", combo: TD, new: { csi: "Enabled" }, expect: { "cluster.csi": "in-place" } },
   { name: "Talos/Hetzner loadBalancer Default → Enabled is no change", combo: TH, new: { loadBalancer: "Enabled" }, expect: {} },
@@ -176,7 +180,8 @@ const CROSS_CASES: Case[] = [
   { name: "never compared: workload source directory", combo: TD, new: {}, newW: { sourceDirectory: "deploy" }, expect: {} },
   { name: "workload tag is in place", combo: TD, new: {}, newW: { tag: "v2" }, expect: { "workload.tag": "in-place" } },
   { name: "Flux distribution version is in place", combo: TH, new: {}, newW: { flux: { distributionVersion: "2.5.x" } }, expect: { "workload.flux": "in-place" } },
-  { name: "Kind: several changes, recreate and in-place", combo: VD, old: { workers: 1 }, new: { workers: 2, cni: "Cilium", vanilla: { mirrorsDir: "m" } }, expect: { "cluster.workers": "recreate-required", "cluster.cni": "in-place", "cluster.vanilla.mirrorsDir": "recreate-required" } },
+  { name: "Kind: several changes, recreate and in-place", combo: VD, old: { workers: 1 }, new: { workers: 2, cni: "Cilium", vanilla: { mirrorsDir: "m" } }, expect: { "cluster.workers": "recreate-required", "cluster.cni": "recreate-required", "cluster.vanilla.mirrorsDir": "recreate-required" } },
+  { name: "Kind: Cilium → Calico is a Helm switch", combo: VD, old: { workers: 1, cni: "Cilium" }, new: { workers: 1, cni: "Calico" }, expect: { "cluster.cni": "in-place" } },
   { name: "K3s: servers recreate, agents in place", combo: KD, old: { controlPlanes: 1, workers: 1 }, new: { controlPlanes: 3, workers: 3 }, expect: { "cluster.controlPlanes": "recreate-required", "cluster.workers": "in-place" } },
   { name: "Talos/Docker: scale both roles in place", combo: TD, old: { controlPlanes: 1, workers: 1 }, new: { controlPlanes: 3, workers: 0 }, expect: { "cluster.controlPlanes": "in-place", "cluster.workers": "in-place" } },
   { name: "Talos/Hetzner: upgrade and scale", combo: TH, old: { talos: { version: "1.11.5" }, workers: 3 }, new: { talos: { version: "1.12.4" }, workers: 5, kubernetesVersion: "1.35.0" }, expect: { "cluster.talos.version": "reboot-required", "cluster.workers": "in-place", "cluster.kubernetesVersion": "in-place" } },
@@ -218,7 +223,7 @@ describe("impact table: Hetzner, cross-field, effective values and pools", () =>
 describe("change details", () => {
   test("effective values are displayed (Vanilla metricsServer Default → Enabled shows Disabled → Enabled)", () => {
     const s = classify(spec(VD), spec(VD, { metricsServer: "Enabled" }));
-    assert.deepEqual(s.inPlaceChanges.map((c) => [c.field, c.oldValue, c.newValue]), [["cluster.metricsServer", "Disabled", "Enabled"]]);
+    assert.deepEqual(s.recreateRequired.map((c) => [c.field, c.oldValue, c.newValue]), [["cluster.metricsServer", "Disabled", "Enabled"]]);
   });
 
   test("pool add/remove values follow KSail (\"\" → Added, Removed → \"\")", () => {
@@ -274,7 +279,7 @@ describe("change details", () => {
   });
 
   test("requiresConfirmation and totalChanges", () => {
-    const inPlace = classify(spec(TD), spec(TD, { cni: "Cilium" }));
+    const inPlace = classify(spec(TD, { cni: "Calico" }), spec(TD, { cni: "Cilium" }));
     assert.equal(inPlace.totalChanges, 1);
     assert.equal(inPlace.requiresConfirmation, false);
     const reboot = classify(spec(TH), spec(TH, { cdi: "Disabled", cni: "Calico" }));
@@ -284,9 +289,13 @@ describe("change details", () => {
 
   test("preview unknowns count as 'may change' in their class", () => {
     const s = classify(spec(TH, { talos: { version: "1.12.0" } }), spec(TH, { talos: { version: UNKNOWN }, cni: UNKNOWN }));
-    assert.deepEqual(s.rebootRequired.map((c) => [c.field, c.newValue]), [["cluster.talos.version", "(unknown until apply)"]]);
-    assert.deepEqual(s.inPlaceChanges.map((c) => c.field), ["cluster.cni"]);
-    assert.match(s.inPlaceChanges[0].reason, /^may change/);
+    // An unknown CNI may turn the built-in one off: that part of the change reboots Talos nodes.
+    assert.deepEqual(s.rebootRequired.map((c) => [c.field, c.newValue]), [
+      ["cluster.talos.version", "(unknown until apply)"],
+      ["cluster.cni", "(unknown until apply)"],
+    ]);
+    assert.deepEqual(s.inPlaceChanges, []);
+    assert.match(s.rebootRequired[1].reason, /^may change.*cluster\.network\.cni/);
     const unknownNetwork = classify(spec(TH), spec(TH, {}, { networkName: UNKNOWN }));
     assert.deepEqual(unknownNetwork.recreateRequired.map((c) => c.field), ["provider.hetzner.networkName"]);
     const unknownPools = classify(spec(TH, pools(POOL)), spec(TH, { autoscaler: { node: { enabled: "Enabled", pools: UNKNOWN } } }));
@@ -330,7 +339,7 @@ describe("rolling-recreate plumbing", () => {
   });
 
   test("JSON: items keep KSail's key order and arrays are never null", () => {
-    const s = classify(spec(TD), spec(TD, { cni: "Cilium" }));
+    const s = classify(spec(TD, { cni: "Calico" }), spec(TD, { cni: "Cilium" }));
     const text = formatJson(s);
     assert.ok(text.endsWith("}\n"));
     const parsed = JSON.parse(text);
@@ -357,6 +366,14 @@ describe("recreate trigger and grouping", () => {
     assert.equal(recreateTrigger(spec(KD, { workers: 1 })), recreateTrigger(spec(KD, { workers: 2 })));
     assert.notEqual(recreateTrigger(spec(KD, { controlPlanes: 1 })), recreateTrigger(spec(KD, { controlPlanes: 3 })));
     assert.notEqual(recreateTrigger(spec(TD, { talos: { version: "1.12.0" } })), recreateTrigger(spec(TD, { talos: { version: "1.12.4" } })));
+    // The built-in CNI on or off recreates Kind and K3s (node configuration); switching external CNIs does not.
+    assert.notEqual(recreateTrigger(spec(VD)), recreateTrigger(spec(VD, { cni: "Cilium" })));
+    assert.notEqual(recreateTrigger(spec(KD)), recreateTrigger(spec(KD, { cni: "Calico" })));
+    assert.equal(recreateTrigger(spec(VD, { cni: "Cilium" })), recreateTrigger(spec(VD, { cni: "Calico" })));
+    assert.equal(recreateTrigger(spec(TD)), recreateTrigger(spec(TD, { cni: "Cilium" })));
+    // Kind metrics-server sets kubelet serving-cert bootstrap at creation; K3s add-ons only restart servers.
+    assert.notEqual(recreateTrigger(spec(VD)), recreateTrigger(spec(VD, { metricsServer: "Enabled" })));
+    assert.equal(recreateTrigger(spec(KD)), recreateTrigger(spec(KD, { metricsServer: "Disabled", loadBalancer: "Disabled" })));
     assert.equal(recreateTrigger(spec(TH, { talos: { version: "1.12.0" } })), recreateTrigger(spec(TH, { talos: { version: "1.12.4" } })));
   });
 
@@ -371,7 +388,11 @@ describe("recreate trigger and grouping", () => {
     assert.equal(noWorkers.inPlace["provider.hetzner.workerServerType"], "cx23");
     const kind = groupByClass(spec(VD, { workers: 1 }));
     assert.equal(kind.recreateRequired["cluster.workers"], "1");
-    assert.equal(kind.inPlace["cluster.metricsServer"], "Disabled");
+    assert.equal(kind.recreateRequired["cluster.metricsServer"], "Disabled");
+    assert.equal(kind.inPlace["cluster.cni"], "Default");
+    assert.equal(kind.recreateRequired["cluster.cni#node"], "built-in");
+    assert.equal(g.rebootRequired["cluster.cni#node"], "built-in");
+    assert.equal(groupByClass(spec(KD)).rebootRequired["cluster.metricsServer"], "Enabled");
     assert.ok(!("cluster.talos.version" in kind.rebootRequired) && !("cluster.talos.version" in kind.recreateRequired));
   });
 });
