@@ -9,12 +9,26 @@ import { captureProvider, startProviderHost, ProviderHostError, type CapturedPro
 import { daemonSet, node, pod, probeFails, probeSucceeds, startFakeKubeApiServer, type FakeKubeApiServer } from "../fakes/kube-apiserver";
 
 const fast = { apiServerMs: 1_500, nodesMs: 1_000, daemonSetsMs: 1_000, probeMs: 1_500, probeAttemptMs: 300, requestMs: 2_000 };
+/**
+ * The host runs on the real clock, so a check that should pass gets budgets no loaded machine exhausts (a
+ * passing check returns at its first success, so they cost nothing); a test of a timeout shortens only the
+ * check under test, whose outcome is then the same however slow the machine is.
+ */
+const patient = {
+  apiServerTimeoutMs: 120_000,
+  nodesTimeoutMs: 120_000,
+  daemonSetsTimeoutMs: 120_000,
+  probeTimeoutMs: 120_000,
+  probeAttemptTimeoutMs: 60_000,
+  requestTimeoutMs: 30_000,
+};
 
 describe("ClusterReadiness through the dynamic-provider host", () => {
   let fake: FakeKubeApiServer;
   let host: ProviderHost;
   let kubeconfig: string;
   let cap: CapturedProvider;
+  const inputs = (over: Record<string, unknown> = {}) => ({ ...cap.inputs, ...patient, ...over, __provider: cap.provider });
 
   before(async () => {
     const ca = await issueCa({ subject: { commonName: "kubernetes" }, algorithm: "ecdsa-p256", template: "kubernetes" });
@@ -78,16 +92,16 @@ describe("ClusterReadiness through the dynamic-provider host", () => {
   });
 
   test("stable cluster: create succeeds, outputs record version and nodes; same inputs → no diff; trigger change → update re-runs", async () => {
-    const s1 = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
+    const s1 = await host.up(cap.urn, inputs());
     assert.equal(s1.op, "create");
     assert.equal(s1.outputs.kubernetesVersion, "v1.36.0");
     assert.equal(s1.outputs.nodeCount, 1);
     assert.equal(fake.probeAttempts, 1);
     await host.waitForOutput(/\[ClusterReadiness\] in-cluster connectivity to 10\.96\.0\.1:443 ok/);
-    const s2 = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider }, s1);
+    const s2 = await host.up(cap.urn, inputs(), s1);
     assert.equal(s2.op, "same");
     const versionCalls = fake.versionCount;
-    const s3 = await host.up(cap.urn, { ...cap.inputs, trigger: "v2", __provider: cap.provider }, s2);
+    const s3 = await host.up(cap.urn, inputs({ trigger: "v2" }), s2);
     assert.equal(s3.op, "update");
     assert.ok(fake.versionCount >= versionCalls + 3, "the update ran the checks again");
     await host.destroy(cap.urn, s3);
@@ -96,14 +110,14 @@ describe("ClusterReadiness through the dynamic-provider host", () => {
   test("flapping API server still passes once the streak holds", async () => {
     const pattern = [200, 500, 200, 200, 502, 200, 200, 200];
     fake.version = (n) => pattern[n - 1] ?? 200;
-    const s = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
+    const s = await host.up(cap.urn, inputs());
     assert.equal(s.op, "create");
     assert.equal(fake.versionCount, 8);
   });
 
   test("never-ready API server: create fails with a clear timeout error", async () => {
     fake.version = () => 503;
-    await assert.rejects(host.up(cap.urn, { ...cap.inputs, __provider: cap.provider }), (e: Error) => {
+    await assert.rejects(host.up(cap.urn, inputs({ apiServerTimeoutMs: 1_500 })), (e: Error) => {
       assert.ok(e instanceof ProviderHostError);
       assert.match(e.message, /API server https:\/\/127\.0\.0\.1:\d+ is not stable: needed 3 consecutive \/version successes within 1\.5s, best streak 0; last failure: HTTP 503/);
       return true;
@@ -113,8 +127,8 @@ describe("ClusterReadiness through the dynamic-provider host", () => {
   test("DaemonSet not ready: create fails naming the DaemonSet and the failing pod", async () => {
     fake.daemonSets = [daemonSet("cilium", { desired: 1, updated: 1, unavailable: 1 })];
     fake.pods = { "kube-system": [pod("cilium-7xq", "Running", { reason: "CrashLoopBackOff" })] };
-    await assert.rejects(host.up(cap.urn, { ...cap.inputs, __provider: cap.provider }), (e: Error) => {
-      assert.match(e.message, /DaemonSets not ready: cilium \(desired 1, updated 1, unavailable 1\)/);
+    await assert.rejects(host.up(cap.urn, inputs({ daemonSetsTimeoutMs: 1_000 })), (e: Error) => {
+      assert.match(e.message, /kube-system DaemonSets not ready within 1s: DaemonSets not ready: cilium \(desired 1, updated 1, unavailable 1\)/);
       assert.match(e.message, /kube-system\/cilium-7xq Running — main: CrashLoopBackOff/);
       return true;
     });
@@ -122,8 +136,13 @@ describe("ClusterReadiness through the dynamic-provider host", () => {
 
   test("probe pod failing: create fails after retries with the pod's reason", async () => {
     fake.probe = probeFails;
-    await assert.rejects(host.up(cap.urn, { ...cap.inputs, __provider: cap.provider }), /In-cluster connectivity probe .* did not succeed within 1\.5s after \d+ attempt\(s\); last: attempt \d+: Error exit 1/);
-    assert.ok(fake.probeAttempts >= 2);
+    // 6 s with a 500 ms pause after each failed attempt: about ten attempts when idle, and still several
+    // even if every request took a second (the exact attempt count is asserted at L3 on a virtual clock).
+    await assert.rejects(
+      host.up(cap.urn, inputs({ probeTimeoutMs: 6_000, pollIntervalMs: 500 })),
+      /In-cluster connectivity probe .* did not succeed within 6s after \d+ attempt\(s\); last: attempt \d+: Error exit 1/,
+    );
+    assert.ok(fake.probeAttempts >= 2, `retried (${fake.probeAttempts} attempts)`);
   });
 
   test("delete tolerates anything (nothing to remove)", async () => {
