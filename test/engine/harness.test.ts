@@ -233,7 +233,7 @@ describe("engine driver round trip with the sample dynamic provider", () => {
   });
 
   test("a host started with config configures itself; close() is idempotent", async () => {
-    const h = await startProviderHost({ config: { "ksail:sampleHeader": "H2\n" }, timeoutMs: 10000 });
+    const h = await startProviderHost({ config: { "ksail:sampleHeader": "H2\n" }, timeoutMs: 120_000 });
     try {
       const f = path.join(dir, "d.txt");
       const s = await h.up(cap.urn, { ...news, path: f });

@@ -197,9 +197,10 @@ export class ProviderHost {
 
   /**
    * Wait until stdout or stderr matches (output travels on a pipe, separately from the gRPC reply, so it
-   * may arrive just after the call returns). Resolves with the combined text; rejects after the timeout.
+   * may arrive just after the call returns). Resolves with the combined text; rejects after the timeout,
+   * which only bounds a failure: the default is generous because a loaded machine can delay the pipe.
    */
-  waitForOutput(pattern: RegExp | string, timeoutMs = 5000): Promise<string> {
+  waitForOutput(pattern: RegExp | string, timeoutMs = 30_000): Promise<string> {
     const test = () => {
       const all = `${this.stdoutBuf}${this.stderrBuf}`;
       return (typeof pattern === "string" ? all.includes(pattern) : pattern.test(all)) ? all : undefined;

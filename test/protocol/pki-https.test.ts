@@ -55,7 +55,7 @@ async function startApiServer(serverCa: CertAndKey, clientCa: CertAndKey): Promi
 /** GET `path` with the given client credentials; resolves to status and body, rejects on TLS failure. */
 function get(url: string, c: { caPem: string; certPem?: string; keyPem?: string }, path = "/readyz"): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = https.get(`${url}${path}`, { ca: c.caPem, cert: c.certPem, key: c.keyPem, agent: false, timeout: 5000 }, (res) => {
+    const req = https.get(`${url}${path}`, { ca: c.caPem, cert: c.certPem, key: c.keyPem, agent: false, timeout: 60_000 }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (d: string) => (body += d));
