@@ -49,12 +49,16 @@ function assertAdminKubeconfigCert(certPem: string, keyPem: string, ca: CertAndK
   assert.equal(info.signatureAlgorithm, "ecdsa-with-SHA256");
 }
 
+/** One Talos bundle for the whole file (RSA-4096 generation is the slow part); the tests only read it. */
+let sharedTalos: Promise<TalosSecretsBundle> | undefined;
+const talosBundle = (): Promise<TalosSecretsBundle> => (sharedTalos ??= generateTalosBundle());
+
 describe("admin kubeconfig", () => {
   let talos: TalosSecretsBundle;
   let kubeadm: KubeadmPki;
   let k3s: K3sPki;
   before(async () => {
-    [talos, kubeadm, k3s] = await Promise.all([generateTalosBundle(), generateKubeadmPki(), generateK3sPki()]);
+    [talos, kubeadm, k3s] = await Promise.all([talosBundle(), generateKubeadmPki(), generateK3sPki()]);
   });
 
   test("Talos: client cert from certs.k8s, names, lifetime and NotBefore now−10 s", async () => {
@@ -151,7 +155,7 @@ describe("admin kubeconfig", () => {
 describe("admin talosconfig", () => {
   let talos: TalosSecretsBundle;
   before(async () => {
-    talos = await generateTalosBundle();
+    talos = await talosBundle();
   });
 
   test("Ed25519 client cert, O=os:admin, KeyUsage digitalSignature, EKU exactly clientAuth", async () => {
