@@ -14,7 +14,7 @@ export interface DynamicConfig {
 export interface TalosHealthGate {
   /** apid to dial, `host:50000`. */
   readonly endpoint: string;
-  /** Route through the endpoint to this node (`node` metadata). */
+  /** Route through the endpoint to this node (`node` metadata); empty = the endpoint itself. */
   readonly node?: string;
   readonly talosconfig: string;
   /** Also require etcd to list its members (control planes). */
@@ -33,7 +33,7 @@ export async function talosHealthy(gate: TalosHealthGate, budgetMs: number, what
   // Loaded lazily: gRPC is only needed when a gate is configured.
   const { Code, TalosClient } = require("../distributions/talos/api") as typeof import("../distributions/talos/api");
   const retry = { deadlineMs: budgetMs, initialDelayMs: 1_000, maxDelayMs: 10_000, retryOn: [Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED] };
-  const c = new TalosClient({ endpoint: gate.endpoint, talosconfig: gate.talosconfig, node: gate.node, timeoutMs: 15_000, retry });
+  const c = new TalosClient({ endpoint: gate.endpoint, talosconfig: gate.talosconfig, node: gate.node || undefined, timeoutMs: 15_000, retry });
   try {
     await c.version().catch((e: Error) => {
       throw new Error(`the Talos API at ${gate.endpoint} did not answer within ${Math.round(budgetMs / 1000)} s (${what}): ${e.message}`);

@@ -222,6 +222,13 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
     }
     this.servers = servers;
 
+    // The talosconfig endpoint: the load balancer, else control plane 1's reserved address (not the VIP,
+    // which needs etcd and Kubernetes healthy), else the floating IP. Never a server output, so credentials
+    // derived from it (and configs derived from those) do not wait for the servers they configure.
+    this.talosEndpoint =
+      plan.endpoint.mode === "load-balancer" || !primaryIp
+        ? pulumi.interpolate`${endpointHost}:${TALOS_API_PORT}`
+        : pulumi.interpolate`${primaryIp.ipAddress}:${TALOS_API_PORT}`;
     const firstCp = servers[plan.nodes[0].name];
     if (floatingIp) {
       // The Talos VIP moves the floating IP between control planes; Pulumi only sets the first holder.
@@ -258,13 +265,6 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
     this.apiEndpoint = pulumi.interpolate`https://${endpointHost}:${KUBE_API_PORT}`;
     this.certSANs = pulumi.all([endpointHost, ...extraSANs]).apply((xs) => [...new Set(xs.filter((x) => !!x))]);
     this.vip = floatingIp ? floatingIp.ipAddress.apply((x): string | undefined => x) : pulumi.output(undefined);
-    // The talosconfig endpoint: the load balancer, else control plane 1's reserved address (not the VIP,
-    // which needs etcd and Kubernetes healthy), else the floating IP. Never a server output, so credentials
-    // derived from it (and configs derived from those) do not wait for the servers they configure.
-    this.talosEndpoint =
-      plan.endpoint.mode === "load-balancer" || !primaryIp
-        ? pulumi.interpolate`${endpointHost}:${TALOS_API_PORT}`
-        : pulumi.interpolate`${primaryIp.ipAddress}:${TALOS_API_PORT}`;
     this.networkName = plan.secretNetworkName;
     this.talosFirewall = plan.firewall ? { networkCidr: plan.network.cidr, allowedCidrs: talosAllowedCidrs(plan) } : undefined;
     this.nodes = pulumi.all(
@@ -307,7 +307,14 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
     const gate = this.args.health;
     if (!gate) return undefined;
     const server = this.servers[nodeName];
-    return { endpoint: pulumi.interpolate`${publicAddress(server)}:${TALOS_API_PORT}`, talosconfig: gate.talosconfig, etcd };
+    // The node's own public address; a node without one is reached through the talosconfig endpoint, whose
+    // apid proxies to the node's private address (`node` metadata).
+    const via = pulumi
+      .all([publicAddress(server), privateAddress(server), this.talosEndpoint])
+      .apply(([pub, priv, talos]): { endpoint: string; node: string } =>
+        pub ? { endpoint: `${pub.includes(":") ? `[${pub}]` : pub}:${TALOS_API_PORT}`, node: "" } : { endpoint: talos, node: priv },
+      );
+    return { endpoint: via.endpoint, node: via.node, talosconfig: gate.talosconfig, etcd };
   }
 
   private image(name: string): pulumi.Input<string> {

@@ -57,7 +57,12 @@ async function record(
         if (a.type === T.lb) Object.assign(outputs, { ipv4: "203.0.113.30", ipv6: "2001:db8::30" });
         if (a.type === T.server) {
           const n = Number(idOf(a.name)) % 200;
-          Object.assign(outputs, { ipv4Address: `198.51.100.${n}`, ipv6Address: `2001:db8:1::${n}`, networks: [{ networkId: 1, ip: `10.0.1.${n}` }] });
+          const net = (a.inputs.publicNets as { ipv4Enabled?: boolean; ipv6Enabled?: boolean }[] | undefined)?.[0] ?? {};
+          Object.assign(outputs, {
+            ipv4Address: net.ipv4Enabled === false ? "" : `198.51.100.${n}`,
+            ipv6Address: net.ipv6Enabled === false ? "" : `2001:db8:1::${n}`,
+            networks: [{ networkId: 1, ip: `10.0.1.${n}` }],
+          });
         }
         return { id: a.type.startsWith("pulumi:providers:") ? undefined : idOf(a.name), outputs };
       },
@@ -371,6 +376,20 @@ describe("HetznerClusterInfra secrets", () => {
     for (const secret of [TOKEN, "secret-bootstrap-token-xyz", "PRIVATE-KEY-MATERIAL"]) assert.ok(!plain.includes(secret), `${secret.slice(0, 12)}… leaked into a plain value`);
     // Not even in a dynamic provider's serialized code.
     for (const s of rec.byType(T.serverType)) assert.ok(!String(s.inputs.__provider).includes(TOKEN));
+  });
+
+  test("health gates dial each node's own public address (IPv6 in brackets), or proxy through the talosconfig endpoint to a private-only node", async () => {
+    const { rec } = await record(
+      { clusterName: "prod", controlPlanes: 1, workers: 2, workerPublicIPv4: false },
+      { health: { talosconfig: "talosconfig-yaml" } },
+      { detach: true },
+    );
+    const srv = (n: string) => Number(idOf(n)) % 200;
+    assert.deepEqual(rec.byName("prod-control-plane-1-type").inputs.health, { endpoint: `198.51.100.${srv("prod-control-plane-1")}:50000`, node: "", talosconfig: "talosconfig-yaml", etcd: true });
+    assert.deepEqual(rec.byName("prod-worker-1-type").inputs.health, { endpoint: `[2001:db8:1::${srv("prod-worker-1")}]:50000`, node: "", talosconfig: "talosconfig-yaml", etcd: false });
+    assert.deepEqual(rec.byName("prod-worker-2-iso-detach").inputs.health.etcd, false);
+    const privateOnly = (await record({ clusterName: "prod", controlPlanes: 1, workers: 1, workerPublicIPv4: false, workerPublicIPv6: false }, { health: { talosconfig: "t" } })).rec;
+    assert.deepEqual(privateOnly.byName("prod-worker-1-type").inputs.health, { endpoint: "203.0.113.10:50000", node: `10.0.1.${srv("prod-worker-1")}`, talosconfig: "t", etcd: false });
   });
 
   test("preview: unknown ids stay unknown (no NaN), every server still planned", async () => {
