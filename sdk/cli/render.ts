@@ -9,6 +9,7 @@ import { k3sCommand, k3sNodeFiles } from "../distributions/k3s";
 import { K3S_PLACEHOLDER, KUBEADM_PLACEHOLDER, k3sFacts, kindFacts } from "../providers/docker-nodes";
 import { chartValues, fluxInstanceSpec, argoApplicationSpec } from "../components/values";
 import { charts, type ChartKey } from "../components/versions";
+import { talosHetznerOptions } from "../providers/hetzner-plan";
 import type { Values } from "../components/merge";
 
 /**
@@ -18,6 +19,11 @@ import type { Values } from "../components/merge";
  * then redacted, and Kind/K3s secret files are rendered from shape-only placeholders and redacted (key files are
  * listed, not written). With `withSecrets`, a throwaway identity is generated and every file is complete.
  */
+
+/** Stand-ins for Hetzner addresses assigned at create (RFC 5737 documentation addresses). */
+export const PLACEHOLDER_ENDPOINT = "https://203.0.113.10:6443";
+export const PLACEHOLDER_VIP = "203.0.113.11";
+export const PLACEHOLDER_HCLOUD_TOKEN = "<hcloud API token: the hcloudToken argument, at create>";
 
 /** Marks a value that is secret in the real cluster. */
 export const REDACTED_MARK = "<redacted: secret; ksail-pulumi render --with-secrets writes a complete throwaway version>";
@@ -101,10 +107,13 @@ async function talosFiles(plan: ClusterPlan, opts: RenderOptions): Promise<Rende
   const bundle = opts.identity?.talos ?? (await generateTalosBundle());
   const render = talos.render as Partial<{ endpoint: string }> & typeof talos.render;
   const loose = talos as unknown as { endpoint?: string };
-  // On Hetzner the endpoint address is assigned at create; a documentation address stands in for it.
-  const endpoint = render.endpoint ?? loose.endpoint ?? (plan.endpoint?.startsWith("https://") && plan.provider === "Docker" ? plan.endpoint : "https://203.0.113.10:6443");
+  // On Hetzner the endpoint (and the floating IP) are assigned at create; documentation addresses stand in.
+  const endpoint = render.endpoint ?? loose.endpoint ?? (plan.endpoint?.startsWith("https://") && plan.provider === "Docker" ? plan.endpoint : PLACEHOLDER_ENDPOINT);
+  const h = plan.hetzner;
+  const hetzner = h ? talosHetznerOptions(h, h.endpoint.mode === "floating-ip" ? { ip: PLACEHOLDER_VIP, apiToken: PLACEHOLDER_HCLOUD_TOKEN } : undefined) : undefined;
   const r = renderMachineConfigs({
     ...render,
+    ...(hetzner ? { hetzner } : {}),
     endpoint,
     secrets: bundle,
     nodes: plan.nodes.map((n) => ({ hostname: n.name, role: n.role === "control-plane" ? "controlplane" : "worker" })),
@@ -179,6 +188,7 @@ export async function renderCluster(config: LoadedClusterConfig, opts: RenderOpt
     distribution: plan.distribution,
     provider: plan.provider,
     endpoint: plan.endpoint ?? null,
+    ...(plan.provider === "Hetzner" ? { placeholders: { endpoint: PLACEHOLDER_ENDPOINT, ...(plan.hetzner?.endpoint.mode === "floating-ip" ? { floatingIp: PLACEHOLDER_VIP, hcloudToken: PLACEHOLDER_HCLOUD_TOKEN } : {}) } } : {}),
     versions: plan.versions,
     recreateTrigger: plan.recreateTrigger,
     secrets: opts.withSecrets ? "complete configs from a throwaway identity (not your cluster's)" : "redacted",

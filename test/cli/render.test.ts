@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { renderCluster, installedCharts, REDACTED_MARK, type Rendering } from "../../sdk/cli/render";
+import { renderCluster, installedCharts, REDACTED_MARK, PLACEHOLDER_ENDPOINT, PLACEHOLDER_HCLOUD_TOKEN, PLACEHOLDER_VIP, type Rendering } from "../../sdk/cli/render";
 import { loadClusterConfig } from "../../sdk/spec";
 import { generateK3sPki, generateKubeadmPki, generateTalosBundle, type K3sPki, type KubeadmPki, type TalosSecretsBundle } from "../../sdk/pki";
 import { chartValues } from "../../sdk/components/values";
@@ -87,6 +87,25 @@ describe("render (pure)", () => {
     assert.ok(cp.content.includes(talosId.secrets.bootstrapToken));
     assert.ok(cp.content.includes(talosId.trustdInfo.token));
     assert.equal(JSON.parse(file(r, "cluster.json").content).secrets, "complete configs from a throwaway identity (not your cluster's)");
+  });
+
+  test("Talos on Hetzner: the renderer gets the Hetzner options (external cloud provider, private network, VIP) with placeholders for addresses known at create", async () => {
+    const file1 = path.join(tmp, "fip.yaml");
+    fs.writeFileSync(file1, "apiVersion: ksail.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: fip\nspec:\n  cluster:\n    distribution: Talos\n    provider: Hetzner\n    controlPlanes: 3\n    workers: 1\n  provider:\n    hetzner:\n      floatingIPEnabled: true\n");
+    const cfg = loadClusterConfig(file1);
+    const plan = planCluster({ name: "fip", spec: cfg.spec });
+    const r = await renderCluster(cfg, { identity: { talos: talosId } });
+    const summary = JSON.parse(file(r, "cluster.json").content);
+    assert.deepEqual(summary.placeholders, { endpoint: PLACEHOLDER_ENDPOINT, floatingIp: PLACEHOLDER_VIP, hcloudToken: PLACEHOLDER_HCLOUD_TOKEN });
+    assert.equal(summary.nodes.length, 4);
+    const cp = file(r, "talos/nodes/fip-control-plane-1.yaml").content;
+    assert.ok(cp.includes(`endpoint: ${PLACEHOLDER_ENDPOINT}`));
+    assert.ok(cp.includes(PLACEHOLDER_VIP), "floating IP as the Talos VIP");
+    assert.ok(cp.includes(plan.hetzner!.network.cidr), "etcd/kubelet pinned to the private network");
+    assert.match(cp, /cloud-provider: external/);
+    assert.ok(!cp.includes(PLACEHOLDER_HCLOUD_TOKEN), "the VIP's API token is redacted like any secret");
+    const full = await renderCluster(cfg, { withSecrets: true, identity: { talos: talosId } });
+    assert.ok(file(full, "talos/nodes/fip-control-plane-1.yaml").content.includes(PLACEHOLDER_HCLOUD_TOKEN), "never a real token, even with secrets");
   });
 
   test("Kind (Vanilla): kubeadm config rendered with tokens redacted, key files omitted; with secrets everything is written", async () => {
