@@ -70,11 +70,13 @@ export function hetznerCluster(ctx: InfraContext, options: { hcloudToken?: pulum
     talosconfig: secrets.talosconfig,
     node: (nodeName) => {
       const n = plan.nodes.find((x) => x.name === nodeName)!;
-      return infra.nodes.apply((ns) => ({
+      const server = infra.servers[nodeName];
+      // This server's own address only, so each machine waits for its server and no other.
+      return pulumi.all([server.ipv4Address, server.ipv6Address]).apply(([v4, v6]) => ({
         name: n.name,
         role: n.role === "control-plane" ? ("controlplane" as const) : ("worker" as const),
         platform: "hcloud" as const,
-        endpoint: apid(ns.find((x) => x.name === nodeName)?.publicAddress ?? ""),
+        endpoint: apid(v4 || v6 || ""),
       }));
     },
     after: (nodeName) => [infra.servers[nodeName]],

@@ -215,3 +215,15 @@ export function patchSources(set: TalosPatchSet | undefined): { cluster: string[
   const src = (l: PatchFile[] | undefined) => (l ?? []).map((p) => p.source);
   return { cluster: src(set?.cluster), controlPlanes: src(set?.controlPlanes), workers: src(set?.workers) };
 }
+
+/**
+ * KSailCluster args that reproduce the versions another stack runs (its `versions` output): the Talos and
+ * Kubernetes versions go into the spec, the chart versions become per-component `version` overrides. This is
+ * how a production stack promotes exactly what staging validated.
+ */
+export function pinnedVersionArgs(spec: Spec, versions: ClusterVersions): { spec: Spec; components: Partial<Record<ComponentId, { version: string }>> } {
+  const c = spec.cluster;
+  const cluster = { ...c, kubernetesVersion: versions.kubernetes, talos: versions.talos ? { ...c.talos, version: versions.talos } : c.talos };
+  const components = Object.fromEntries(Object.entries(versions.charts).map(([id, version]) => [id, { version: version! }]));
+  return { spec: { ...spec, cluster }, components };
+}

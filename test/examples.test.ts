@@ -52,3 +52,46 @@ describe("examples/local (Talos on Docker, 1+1, Flux from the local registry, de
     assert.equal(plan.outputs.talosconfig, "[secret]");
   });
 });
+
+describe("examples/prod (Talos on Hetzner 3+3, autoscaler, HA endpoint, Flux from an external registry, promotion)", () => {
+  const dir = path.join(root, "examples", "prod");
+  const stagingOutputs = JSON.parse(fs.readFileSync(path.join(dir, "staging-outputs.example.json"), "utf8"));
+
+  test("staging: the full production graph, unprotected, versions from ksail.prod.yaml", async () => {
+    const plan = await runProgramUnderMocks({ dir, stack: "staging" });
+    const byName = named(plan.resources);
+    assert.equal(plan.resources[0].name, "prod");
+    assert.equal(byName.get("prod-secrets")?.inputs.clusterName, "staging");
+    const servers = plan.resources.filter((r) => r.type === "hcloud:index/server:Server").map((r) => r.inputs.name);
+    assert.deepEqual(servers, ["control-plane-1", "control-plane-2", "control-plane-3", "worker-1", "worker-2", "worker-3"].map((n) => `staging-${n}`));
+    assert.equal(byName.get("prod-infra-api")?.type, "hcloud:index/loadBalancer:LoadBalancer", "HA endpoint: a load balancer over the control planes");
+    assert.equal(byName.get("prod-infra-api-targets")?.inputs.labelSelector, "ksail.cluster.name=staging,ksail.node.type=control-plane");
+    for (const r of plan.resources.filter((x) => x.type === "pulumi-nodejs:dynamic/ksail:TalosMachine")) {
+      assert.equal(r.inputs.maintenance, false, "snapshot route");
+      assert.equal(r.inputs.config, "[secret]");
+    }
+    assert.ok(byName.has("prod-cluster-autoscaler-release"));
+    assert.equal(byName.get("prod-cluster-autoscaler-config")?.inputs.stringData, "[secret]");
+    const flux = byName.get("prod-flux-instance");
+    assert.match(JSON.stringify(flux?.inputs), /ghcr\.io\/acme\/platform-manifests/);
+    assert.ok(plan.resources.some((r) => r.parent === "prod-flux" && r.type === "kubernetes:core/v1:Secret" && JSON.stringify(r.inputs).includes("[secret]")), "registry credentials as a secret");
+    for (const r of plan.resources) assert.notEqual(r.protect, true, `${r.name} not protected on staging`);
+    assert.deepEqual(plan.outputs.versions, stagingOutputs["organization/ksail-prod/staging"].versions);
+  });
+
+  test("prod: protected, and pins the versions staging exported (StackReference)", async () => {
+    const pinned = structuredClone(stagingOutputs);
+    const v = pinned["organization/ksail-prod/staging"].versions;
+    v.talos = "1.13.8";
+    v.charts.cni = "1.19.3";
+    const plan = await runProgramUnderMocks({ dir, stack: "prod", stackOutputs: pinned });
+    const byName = named(plan.resources);
+    for (const n of ["prod-spec", "prod-secrets", "prod-infra-network"]) assert.equal(byName.get(n)?.protect, true, `${n} protected`);
+    assert.notEqual(byName.get("prod-infra-worker-1")?.protect, true, "servers stay removable");
+    assert.equal(byName.get("prod-secrets")?.inputs.clusterName, "prod");
+    assert.equal(byName.get("prod-machine-control-plane-1")?.inputs.talosVersion, "1.13.8");
+    assert.equal(byName.get("prod-cilium-release")?.inputs.version, "1.19.3");
+    assert.deepEqual(plan.outputs.versions, v);
+    await assert.rejects(runProgramUnderMocks({ dir, stack: "prod" }), /has no "versions" output; run pulumi up on it first/);
+  });
+});

@@ -5,7 +5,9 @@
  * machines without the Pulumi CLI. Nothing is created; dynamic providers never run.
  *
  * Stack config comes from `Pulumi.<stack>.yaml` (plus project-level defaults in `Pulumi.yaml`);
- * encrypted values (`secure:`) cannot be decrypted here and reach the program as the secret `[secret]`.
+ * encrypted values (`secure:`), and project config declared `secret: true` without a value, cannot be read
+ * here and reach the program as the secret `[secret]`. Invokes answer `{}`, except the Talos snapshot lookup
+ * of KSailCluster on Hetzner (`hcloud:index/getImage:getImage`), answered with the placeholder image id 0.
  * The program's `@ksail/pulumi` and `@pulumi/pulumi` imports resolve to the copies this command runs
  * from, so the program and the mocks share one Pulumi runtime.
  */
@@ -56,6 +58,11 @@ export interface MockRunOptions {
   preview?: boolean;
   /** Extra config (`ns:key` → value) over the stack file. */
   config?: Record<string, string>;
+  /**
+   * Outputs of the stacks the program reads through `StackReference`, by stack name (`org/project/stack`, or
+   * just `stack`). A reference to a stack not listed has no outputs.
+   */
+  stackOutputs?: Record<string, Record<string, unknown>>;
 }
 
 const SIG = "4dabf18193072939515e22adb298388d";
@@ -86,8 +93,9 @@ export function readProject(dir: string, stack?: string): { project: string; mai
     } else config[key] = typeof v === "string" ? v : JSON.stringify(v);
   };
   for (const [k, v] of Object.entries(proj.config ?? {})) {
-    const o = v as { default?: unknown; value?: unknown } | null;
+    const o = v as { default?: unknown; value?: unknown; secret?: boolean } | null;
     if (o && typeof o === "object" && ("default" in o || "value" in o)) put(k, o.value ?? o.default);
+    else if (o && typeof o === "object" && o.secret === true) put(k, { secure: "" });
     else if (typeof v !== "object" || v === null) put(k, v);
   }
   const stackFile = path.join(dir, `Pulumi.${chosen}.yaml`);
@@ -126,8 +134,15 @@ export async function runProgramUnderMocks(opts: MockRunOptions): Promise<MockRu
     const nameOf = (urn: string) => byUrn.get(urn)?.name ?? urn.split("::").slice(3).join("::");
     await pulumi.runtime.setMocks(
       {
-        newResource: async (a) => ({ id: preview ? "" : `${a.name}-id`, state: { ...a.inputs } }),
-        call: async () => ({}),
+        newResource: async (a) => {
+          if (a.type === "pulumi:pulumi:StackReference") {
+            const ref = String(a.inputs.name ?? a.name);
+            const outs = opts.stackOutputs?.[ref] ?? opts.stackOutputs?.[ref.split("/").pop()!] ?? {};
+            return { id: ref, state: { name: ref, outputs: outs, secretOutputNames: [] } };
+          }
+          return { id: preview ? "" : `${a.name}-id`, state: { ...a.inputs } };
+        },
+        call: async (a) => (a.token === "hcloud:index/getImage:getImage" ? { id: 0, name: "talos-snapshot-placeholder" } : {}),
       },
       proj.project,
       proj.stack,
@@ -183,6 +198,7 @@ export async function runProgramUnderMocks(opts: MockRunOptions): Promise<MockRu
         });
         try {
           const mod = require(entry);
+          if (typeof mod === "function") return await mod();
           return mod && typeof mod.default === "function" ? await mod.default() : mod;
         } catch (e) {
           programError = e;

@@ -88,6 +88,17 @@ describe("ksail-pulumi plan (as a process)", () => {
     for (const x of plan.resources) assert.ok(x.name === "local" || x.name.startsWith("local-"), x.name);
   });
 
+  test("examples/prod --stack prod with --stack-outputs: the promoted, protected production graph", () => {
+    const r = cli(["plan", "examples/prod", "--stack", "prod", "--stack-outputs", "examples/prod/staging-outputs.example.json"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Plan of ksail-prod \(stack prod\)/);
+    assert.match(r.stdout, /\+ prod-spec {2}\(pulumi-nodejs:dynamic\/ksail:ClusterSpec\) {2}\[protected\]/);
+    assert.match(r.stdout, /name=prod-worker-3/);
+    const bad = cli(["plan", "examples/prod", "--stack", "prod", "--stack-outputs", "no-such-file.json"]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--stack-outputs: cannot read no-such-file\.json as JSON/);
+  });
+
   test("unknown stack, missing project and failing program: exit 1 with a message saying what to do", () => {
     const s = cli(["plan", "examples/local", "--stack", "nope"]);
     assert.equal(s.code, 1);

@@ -1,10 +1,11 @@
 import type { Command } from "commander";
-import { isKsailError } from "../../errors";
+import * as fs from "node:fs";
+import { isKsailError, KsailError } from "../../errors";
 import { COMPUTED, runProgramUnderMocks, SECRET, type MockRunResult, type PlannedResource } from "../mockrun";
 import type { SetExitCode } from "./index";
 
 /**
- * `ksail-pulumi plan DIR [--stack NAME] [--json]`: runs the Pulumi program in DIR under the mock
+ * `ksail-pulumi plan DIR [--stack NAME] [--json] [--stack-outputs FILE]`: runs the Pulumi program in DIR under the mock
  * runtime with the stack's config and prints the resource graph — type, name, parent, dependencies and key
  * inputs (secrets redacted). The offline "what would be created" for CI and machines without the Pulumi CLI.
  * Exit 0, or 1 when the program fails (the error on stderr).
@@ -19,10 +20,12 @@ export function registerPlan(program: Command, setExitCode: SetExitCode): void {
     .argument("<dir>", "directory of a Pulumi program (holds Pulumi.yaml)")
     .option("-s, --stack <name>", "stack whose Pulumi.<stack>.yaml config to use (default: dev, else the first stack file)")
     .option("--json", "print the graph as JSON (machines)", false)
-    .action(async (dir: string, opts: { stack?: string; json: boolean }) => {
+    .option("--stack-outputs <file>", "JSON file {\"<stack>\": {<output>: value}} answering the program's StackReferences")
+    .action(async (dir: string, opts: { stack?: string; json: boolean; stackOutputs?: string }) => {
       let result: MockRunResult;
       try {
-        result = await runProgramUnderMocks({ dir, stack: opts.stack });
+        const stackOutputs = opts.stackOutputs ? readStackOutputs(opts.stackOutputs) : undefined;
+        result = await runProgramUnderMocks({ dir, stack: opts.stack, stackOutputs });
       } catch (e) {
         if (isKsailError(e)) throw e;
         process.stderr.write(`plan: the program in ${dir} failed under the mock runtime: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -71,4 +74,17 @@ function keyInputs(res: PlannedResource): string[] {
     out.push(`${k}=${s.length > MAX_LEN ? `${s.slice(0, MAX_LEN)}…` : s}`);
   }
   return out;
+}
+
+function readStackOutputs(file: string): Record<string, Record<string, unknown>> {
+  let v: unknown;
+  try {
+    v = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new KsailError([{ path: "--stack-outputs", message: `cannot read ${file} as JSON (${(e as Error).message}); expected {"<stack>": {"<output>": value}}` }]);
+  }
+  if (v === null || typeof v !== "object" || Array.isArray(v)) {
+    throw new KsailError([{ path: "--stack-outputs", message: `${file} must hold an object {"<stack>": {"<output>": value}}` }]);
+  }
+  return v as Record<string, Record<string, unknown>>;
 }
