@@ -81,6 +81,19 @@ describe("gate: reading recorded previews", () => {
     assert.deepEqual(violations(p, parseAllow("recreate")), []);
   });
 
+  test("Talos on Hetzner: a worker server type change is reboot-required (servers resized one at a time), no replacement, token never in the digest", () => {
+    const text = fs.readFileSync(fixture("hetzner-worker-type.json"), "utf8");
+    assert.ok(!text.includes("hcloud-token-recorded"), "the hcloud token is a secret input and reads [secret]");
+    const d = JSON.parse(text) as { steps: PreviewStep[] };
+    assert.ok(d.steps.some((s) => s.op === "update" && s.urn.endsWith("HcloudServerType::dev-infra-worker-1-type")));
+    const p = impactOf(d);
+    const c = p.clusters[0];
+    assert.deepEqual(c.impact.rebootRequired.map((x) => [x.field, x.oldValue, x.newValue]), [["provider.hetzner.workerServerType", "cx33", "cx43"]]);
+    assert.equal(c.impact.totalChanges, 1);
+    assert.deepEqual(c.replacements, []);
+    assert.deepEqual(violations(p, parseAllow("reboot")), []);
+  });
+
   test("Kind worker count is recreate-required (KSail's gap closed)", () => {
     const c = impactOf(load("vanilla-worker-added.json")).clusters[0];
     assert.deepEqual(c.impact.recreateRequired.map((x) => [x.field, x.oldValue, x.newValue]), [["cluster.workers", "1", "2"]]);
