@@ -144,6 +144,19 @@ describe("render (pure)", () => {
     assert.equal(file(s, "nodes/dev-control-plane-1/files/var/lib/rancher/k3s/server/tls/server-ca.key").content, k3sId.serverCa.key);
   });
 
+  test("the examples' ksail files render (examples/local; examples/prod when present)", async () => {
+    for (const f of ["examples/local/ksail.yaml", "examples/prod/ksail.prod.yaml"]) {
+      const abs = path.join(root, f);
+      if (!fs.existsSync(abs)) continue;
+      const cfg = loadClusterConfig(abs);
+      const r = await renderCluster(cfg, { identity: { talos: talosId } });
+      const summary = JSON.parse(file(r, "cluster.json").content);
+      assert.equal(summary.distribution, "Talos", f);
+      for (const n of summary.nodes) file(r, `talos/nodes/${n.name}.yaml`);
+      assert.ok(r.files.some((x) => x.path === "gitops/flux-instance.yaml"), `${f}: Flux instance`);
+    }
+  });
+
   test("Helm values are exactly the installers' computed values for every installed chart; GitOps objects rendered", async () => {
     const cfg = loadClusterConfig(
       ksail("full", { distribution: "Vanilla", provider: "Docker", cni: "Calico", metricsServer: "Enabled", certManager: "Enabled", policyEngine: "Kyverno", gitOpsEngine: "Flux", localRegistry: { registry: "localhost:5050" } }),
