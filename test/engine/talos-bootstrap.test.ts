@@ -18,7 +18,7 @@ describe("TalosBootstrap through the dynamic-provider host", () => {
         new TalosBootstrap("dev-bootstrap", {
           node: { name: "dev-controlplane-1", endpoint, address: "10.5.0.2" },
           talosconfig,
-          timeouts: { bootstrapSeconds: 20, readySeconds: 20 },
+          timeouts: { bootstrapSeconds: 120, readySeconds: 120 }, // bounds a hang only
         }),
     );
 

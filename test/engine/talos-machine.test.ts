@@ -53,7 +53,7 @@ describe("TalosMachine through the dynamic-provider host (hcloud control plane)"
           config: cfg(),
           talosconfig,
           installImage: "factory.talos.dev/installer/abc:v1.12.0",
-          timeouts: { apiSeconds: 20, rebootSeconds: 20 },
+          timeouts: { apiSeconds: 120, rebootSeconds: 120 }, // bounds a hang only: passing paths return at the first success
         }),
     );
     host = await startProviderHost();
@@ -208,7 +208,7 @@ describe("TalosMachine on Docker: a reboot is a container restart", () => {
           talosVersion: "1.12.0",
           config: cfg(),
           talosconfig: talosconfigFor(apid.pki, apid.endpoint),
-          timeouts: { apiSeconds: 20, rebootSeconds: 20 },
+          timeouts: { apiSeconds: 120, rebootSeconds: 120 }, // bounds a hang only: passing paths return at the first success
         }),
     );
     host = await startProviderHost({ env: { DOCKER_HOST: `unix://${sock}` } });
@@ -253,7 +253,11 @@ describe("TalosMachine on metal/ISO: the first apply goes to the maintenance-mod
     // The node installs and reboots after the insecure apply: swap the maintenance server for a configured
     // apid (client certificates required) on the same port, as the real node comes back.
     const swap = (async () => {
-      while (maintenance.config === undefined) await new Promise((r) => setTimeout(r, 50));
+      const deadline = Date.now() + 120_000; // bounded, so a failed create cannot leave this loop holding the file open
+      while (maintenance.config === undefined) {
+        if (Date.now() > deadline) throw new Error("no insecure apply reached the maintenance-mode fake within 120 s");
+        await new Promise((r) => setTimeout(r, 50));
+      }
       await maintenance.stop();
       configured = await FakeApid.start({ pki, port, initialConfig: maintenance.config, hostname: "prod-cp-1" });
     })();
@@ -265,7 +269,7 @@ describe("TalosMachine on metal/ISO: the first apply goes to the maintenance-mod
           config: cfg(),
           talosconfig: talosconfigFor(pki, `127.0.0.1:${port}`),
           maintenance: true,
-          timeouts: { apiSeconds: 20, rebootSeconds: 20 },
+          timeouts: { apiSeconds: 120, rebootSeconds: 120 }, // bounds a hang only: passing paths return at the first success
         }),
     );
     const host = await startProviderHost();
@@ -303,7 +307,7 @@ describe("TalosMachine: reboots of machines updated in parallel never overlap", 
             talosVersion: "1.12.0",
             config: cfg(),
             talosconfig: talosconfigFor(apid.pki, apid.endpoint),
-            timeouts: { apiSeconds: 20, rebootSeconds: 20 },
+            timeouts: { apiSeconds: 120, rebootSeconds: 120 }, // bounds a hang only: passing paths return at the first success
           }),
       );
     const [ca, cb] = [await capOf("cp-a", a), await capOf("cp-b", b)];
