@@ -44,9 +44,12 @@ export interface InfraContext {
 }
 
 /**
- * One TalosMachine per node, chained in plan order (control planes first) so that reboots and upgrades run one
- * node at a time in a fixed order, then TalosBootstrap on the first control plane after `bootstrapAfter`
- * (default: the first machine). Everything is replaced with the cluster (recreate trigger).
+ * One TalosMachine per node. Control planes are chained in plan order (etcd quorum: never two at once, in a
+ * fixed order); every worker depends on the last control plane (Kubernetes skew: workers change after the
+ * control planes) but not on other workers, so creating N workers is one step, not N. Worker reboots and
+ * upgrades are still one at a time: TalosMachine's provider runs them under one lock with a health gate.
+ * Then TalosBootstrap on the first control plane after `bootstrapAfter` (default: the first machine).
+ * Everything is replaced with the cluster (recreate trigger).
  */
 export function talosBootstrap(
   ctx: InfraContext,
@@ -63,9 +66,10 @@ export function talosBootstrap(
   const talos = plan.talos!;
   const talosconfig = args.talosconfig.apply((t) => t ?? "");
   const machines: Record<string, TalosMachine> = {};
-  let previous: TalosMachine | undefined;
+  let lastControlPlane: TalosMachine | undefined;
   for (const n of plan.nodes) {
-    previous = machines[n.name] = new TalosMachine(
+    const previous = lastControlPlane;
+    const machine = (machines[n.name] = new TalosMachine(
       `${name}-machine-${n.suffix}`,
       {
         node: args.node(n.name),
@@ -80,7 +84,8 @@ export function talosBootstrap(
         replacementTrigger: plan.recreateTrigger,
         deleteBeforeReplace: true,
       },
-    );
+    ));
+    if (n.role === "control-plane") lastControlPlane = machine;
   }
   const first = plan.nodes[0].name;
   const firstNode = pulumi.output(args.node(first));

@@ -85,12 +85,17 @@ describe("KSailCluster: Talos on Hetzner (ISO route, first control plane endpoin
       const infra = (x.type.startsWith("hcloud:index/") || x.parent === "dev-infra" || x.type === TALOS_MACHINE || x.type === TALOS_BOOTSTRAP) && x.custom && !x.type.startsWith("pulumi:providers:");
       if (infra) assert.equal(x.options.replacementTrigger, t, `${x.name} replacementTrigger`);
     }
-    // Machines: maintenance-mode apply to each server's public address, chained; bootstrap after the first ISO detach.
+    // Machines: maintenance-mode apply to each server's public address; bootstrap after the first ISO detach.
     const m1 = r.byName("dev-machine-control-plane-1");
     assert.deepEqual(m1.inputs.node, { name: "dev-control-plane-1", role: "controlplane", platform: "hcloud", endpoint: "203.0.113.101:50000" });
     assert.equal(m1.inputs.maintenance, true);
     assert.equal(m1.inputs.installImage, "ghcr.io/siderolabs/installer:v1.13.9");
+    // Control planes one after another; every worker after the last control plane, workers side by side.
+    assert.deepEqual(r.byName("dev-machine-control-plane-2").options.dependsOn, ["dev-infra-control-plane-2", "dev-machine-control-plane-1"]);
+    assert.deepEqual(r.byName("dev-machine-control-plane-3").options.dependsOn, ["dev-infra-control-plane-3", "dev-machine-control-plane-2"]);
     assert.deepEqual(r.byName("dev-machine-worker-1").options.dependsOn, ["dev-infra-worker-1", "dev-machine-control-plane-3"]);
+    assert.deepEqual(r.byName("dev-machine-worker-2").options.dependsOn, ["dev-infra-worker-2", "dev-machine-control-plane-3"]);
+    assert.deepEqual(r.byName("dev-machine-worker-3").options.dependsOn, ["dev-infra-worker-3", "dev-machine-control-plane-3"]);
     assert.deepEqual(r.byName("dev-infra-control-plane-1-iso-detach").options.dependsOn, ["dev-machine-control-plane-1"]);
     assert.deepEqual(r.byName("dev-bootstrap").options.dependsOn, ["dev-infra-control-plane-1-iso-detach"]);
     assert.deepEqual(r.byName("dev-bootstrap").inputs.node, { name: "dev-control-plane-1", endpoint: "203.0.113.101:50000" });
