@@ -8,3 +8,9 @@ export { TalosMachine, type TalosMachineArgs, type MachineNode, type MachinePlat
 export { TalosBootstrap, type TalosBootstrapArgs } from "./dynamic/talosBootstrap";
 export { KSailCluster, type KSailClusterArgs, type KSailClusterNode, type ComponentOverride } from "./cluster";
 export { planCluster, pinnedVersionArgs, type ClusterPlan, type ClusterPlanInput, type ClusterVersions, type PlannedNode } from "./plan";
+export * from "./components";
+export { ClusterSecrets, type ClusterSecretsArgs } from "./dynamic/clusterSecrets";
+export { ClusterReadiness, type ClusterReadinessArgs } from "./dynamic/clusterReadiness";
+// Named ClusterSpecRecord at the root: `ClusterSpec` is the spec model's type of spec.cluster.
+export { ClusterSpec as ClusterSpecRecord, type ClusterSpecArgs as ClusterSpecRecordArgs } from "./dynamic/clusterSpec";
+export * as talos from "./distributions/talos";
