@@ -83,7 +83,7 @@ function serverTypeRefine(countPath: string, def: number, role: string): Refine 
 const HELM = (what: string) => `${what} is installed, upgraded or removed with Helm; no node is touched`;
 /** K3s's bundled add-ons are `--disable` flags of the server containers. */
 const K3S_ADDON = (addon: string) =>
-  `K3s's bundled ${addon} is switched by a server flag: the server containers are re-created on their kept data volumes (servers restart; agents are untouched)`;
+  `K3s's bundled ${addon} is switched by a server flag: the server containers are replaced and start again on their kept data volumes (agents are untouched; with several servers Pulumi replaces them in dependency order, so expect a short API outage)`;
 const AUTOSCALER = "cluster-autoscaler settings are applied with a Helm upgrade";
 
 export const IMPACT_TABLE: readonly ImpactRule[] = [
@@ -253,13 +253,13 @@ export const IMPACT_TABLE: readonly ImpactRule[] = [
   {
     field: "cluster.csi",
     value: toggle("csi"),
-    cells: cells("I", "B", "I", "I"),
+    cells: cells("I", "R", "I", "I"),
     reason: { "K3s/Docker": K3S_ADDON("local-storage"), "*": HELM("the CSI driver") },
   },
   {
     field: "cluster.metricsServer",
     value: toggle("metricsServer"),
-    cells: cells("X", "B", "I", "I"),
+    cells: cells("X", "R", "I", "I"),
     reason: {
       "Vanilla/Docker": "kubelet serving-certificate bootstrap (needed by metrics-server) is set in the Kind nodes' kubeadm configuration at creation",
       "K3s/Docker": K3S_ADDON("metrics-server"),
@@ -269,7 +269,7 @@ export const IMPACT_TABLE: readonly ImpactRule[] = [
   {
     field: "cluster.loadBalancer",
     value: toggle("loadBalancer"),
-    cells: cells("I", "B", "I", "I"),
+    cells: cells("I", "R", "I", "I"),
     reason: { "K3s/Docker": K3S_ADDON("servicelb"), "*": HELM("the load-balancer controller") },
   },
   { field: "cluster.certManager", value: str("cluster.certManager", "Disabled"), cells: ALL_IN_PLACE, reason: HELM("cert-manager") },

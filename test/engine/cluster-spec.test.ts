@@ -145,11 +145,27 @@ describe("ClusterSpec through the real dynamic-provider host", () => {
     assert.equal(impact.requiresConfirmation, true);
   });
 
-  test("rolling-recreate group: present, empty for every supported combination, and stable across updates", async () => {
-    // No table row maps to rolling-recreate (Hetzner server types resize instead, see docs/impact.md); the
-    // class's engine decision (an update, not a replace) is covered by engineDiff in test/unit/impact.test.ts.
+  test("rolling-recreate change (K3s servicelb off: server containers replaced on their data): update, [diff: ~rollingRecreate], never a replace of the record", async () => {
+    // Talos/Hetzner maps nothing to rolling-recreate (server types resize instead, see docs/impact.md).
     assert.deepEqual(created.inputs.rollingRecreate, {});
-    assert.deepEqual(created.outputs.rollingRecreate, {});
+    const k3s = (lb: string) =>
+      parseClusterDocument(
+        { apiVersion: "ksail.io/v1alpha1", kind: "Cluster", metadata: { name: "dev" }, spec: { cluster: { distribution: "K3s", workers: 1, loadBalancer: lb } } },
+        { env: {} },
+      ).document.spec;
+    const { news } = await programInputs(k3s("Default"));
+    const k3sCreated = await host.up(urn, news);
+    assert.equal((k3sCreated.inputs.rollingRecreate as Record<string, string>)["cluster.loadBalancer"], "Enabled");
+    const { preview, printed, keys, step } = await change(k3s("Disabled"), k3sCreated);
+    assert.equal(preview.op, "update");
+    assert.deepEqual(preview.diff && { c: preview.diff.changes, r: preview.diff.replaces }, { c: "some", r: [] });
+    assert.deepEqual(keys, ["rollingRecreate"]);
+    assert.match(printed, /🟠 cluster\.loadBalancer +Enabled +Disabled +rolling-recreate/);
+    assert.equal(step.op, "update");
+    const impact = step.outputs.impact as Record<string, unknown>;
+    assert.deepEqual(fieldsOf(impact.rollingRecreate), ["cluster.loadBalancer"]);
+    assert.equal(impact.requiresConfirmation, true);
+    for (const k of GROUPS) assert.deepEqual(step.outputs[k], step.inputs[k]);
   });
 
   test("recreate-required change: delete-before-replace on recreateRequired, new record created", async () => {

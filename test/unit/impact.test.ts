@@ -59,11 +59,12 @@ const PER_FIELD: [string, Record<string, unknown>, Record<string, unknown>, [Exp
   ["cluster.cni", {}, { cni: "Cilium" }, ["recreate-required", "recreate-required", "reboot-required", "reboot-required"]],
   ["cluster.cni", { cni: "Calico" }, {}, ["recreate-required", "recreate-required", "reboot-required", "reboot-required"]],
   ["cluster.cni", { cni: "Cilium" }, { cni: "Calico" }, ["in-place", "in-place", "in-place", "in-place"]],
-  // K3s bundles local-storage, metrics-server and servicelb: server flags, so the servers restart on their data.
-  ["cluster.csi", { csi: "Enabled" }, { csi: "Disabled" }, ["in-place", "reboot-required", "in-place", "in-place"]],
+  // K3s bundles local-storage, metrics-server and servicelb: server flags, so the server containers are replaced
+  // (on their kept data volumes).
+  ["cluster.csi", { csi: "Enabled" }, { csi: "Disabled" }, ["in-place", "rolling-recreate", "in-place", "in-place"]],
   // Kind: kubelet serving-cert bootstrap is kubeadm configuration fixed at node creation.
-  ["cluster.metricsServer", { metricsServer: "Disabled" }, { metricsServer: "Enabled" }, ["recreate-required", "reboot-required", "in-place", "in-place"]],
-  ["cluster.loadBalancer", { loadBalancer: "Disabled" }, { loadBalancer: "Enabled" }, ["in-place", "reboot-required", "in-place", "in-place"]],
+  ["cluster.metricsServer", { metricsServer: "Disabled" }, { metricsServer: "Enabled" }, ["recreate-required", "rolling-recreate", "in-place", "in-place"]],
+  ["cluster.loadBalancer", { loadBalancer: "Disabled" }, { loadBalancer: "Enabled" }, ["in-place", "rolling-recreate", "in-place", "in-place"]],
   ["cluster.certManager", {}, { certManager: "Enabled" }, ["in-place", "in-place", "in-place", "in-place"]],
   ["cluster.policyEngine", {}, { policyEngine: "Kyverno" }, ["in-place", "in-place", "in-place", "in-place"]],
   ["cluster.policyEngine", { policyEngine: "Kyverno" }, { policyEngine: "Gatekeeper" }, ["in-place", "in-place", "in-place", "in-place"]],
@@ -157,7 +158,7 @@ const CROSS_CASES: Case[] = [
   { name: "Vanilla metricsServer Default → Enabled shows Disabled → Enabled", combo: VD, new: { metricsServer: "Enabled" }, expect: { "cluster.metricsServer": "recreate-required" } },
   { name: "K3s metricsServer Default → Enabled is no change (K3s ships it)", combo: KD, new: { metricsServer: "Enabled" }, expect: {} },
   { name: "K3s csi Default → Enabled is no change", combo: KD, new: { csi: "Enabled" }, expect: {} },
-  { name: "K3s loadBalancer Default → Disabled is a change", combo: KD, new: { loadBalancer: "Disabled" }, expect: { "cluster.loadBalancer": "reboot-required" } },
+  { name: "K3s loadBalancer Default → Disabled is a change", combo: KD, new: { loadBalancer: "Disabled" }, expect: { "cluster.loadBalancer": "rolling-recreate" } },
   { name: "Talos/Hetzner csi Default → Enabled is no change", combo: TH, new: { csi: "Enabled" }, expect: {} },
   { name: "Talos/Docker csi Default → Enabled is a change", combo: TD, new: { csi: "Enabled" }, expect: { "cluster.csi": "in-place" } },
   { name: "Talos/Hetzner loadBalancer Default → Enabled is no change", combo: TH, new: { loadBalancer: "Enabled" }, expect: {} },
@@ -392,7 +393,7 @@ describe("recreate trigger and grouping", () => {
     assert.equal(kind.inPlace["cluster.cni"], "Default");
     assert.equal(kind.recreateRequired["cluster.cni#node"], "built-in");
     assert.equal(g.rebootRequired["cluster.cni#node"], "built-in");
-    assert.equal(groupByClass(spec(KD)).rebootRequired["cluster.metricsServer"], "Enabled");
+    assert.equal(groupByClass(spec(KD)).rollingRecreate["cluster.metricsServer"], "Enabled");
     assert.ok(!("cluster.talos.version" in kind.rebootRequired) && !("cluster.talos.version" in kind.recreateRequired));
   });
 });
