@@ -99,7 +99,7 @@ export function hetznerCluster(ctx: InfraContext, options: { hcloudToken?: pulum
       hcloudToken: token,
       networkName: infra.networkName,
       ...(plan.components.autoscaler && img.kind === "snapshot"
-        ? { autoscaler: { imageId: img.id !== undefined ? String(img.id) : img.selector!, workerConfig: pulumi.secret(rendered.apply((r) => r.worker)) } }
+        ? { autoscaler: { imageId: infra.imageId.apply((id) => id ?? (img.id !== undefined ? String(img.id) : img.selector!)), workerConfig: pulumi.secret(rendered.apply((r) => r.worker)) } }
         : {}),
     },
   };

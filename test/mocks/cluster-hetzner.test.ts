@@ -199,6 +199,9 @@ describe("KSailCluster: Talos on Hetzner variants", () => {
     assert.equal(autoscaler.type, "ksail:components:ClusterAutoscaler");
     const config = r.byName("dev-cluster-autoscaler-config");
     assert.ok(config.secretInputs.length > 0, "the autoscaler config (worker machine config) is secret");
+    // New autoscaled servers boot the snapshot the lookup found (its id, not the label selector).
+    const encoded = Object.values(config.inputs.stringData as Record<string, string>)[0];
+    assert.deepEqual(JSON.parse(Buffer.from(encoded, "base64").toString("utf8")).imagesForArch, { amd64: "4242" });
     assert.ok(!allPlainStrings(r).some((p) => p.includes(TOKEN)));
   });
 
