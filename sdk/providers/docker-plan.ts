@@ -1,5 +1,6 @@
 import * as crypto from "node:crypto";
 import { KsailError, type Issue } from "../errors";
+import { DEFAULT_TALOS_VERSION, TALOS_IMAGE_REPOSITORY } from "../distributions/talos/versions";
 
 /**
  * The plain plan of one cluster on Docker: every name, address and port decided up front from the spec
@@ -144,7 +145,8 @@ export interface DockerPlanInput {
 
 /** Default node images (pinned; bumped deliberately). */
 export const DEFAULT_IMAGES: Readonly<Record<DockerDistribution, string>> = {
-  Talos: "ghcr.io/siderolabs/talos:v1.12.4",
+  // The same default as the Talos renderer, so the node image and the machine-config contract agree.
+  Talos: `${TALOS_IMAGE_REPOSITORY}:v${DEFAULT_TALOS_VERSION}`,
   K3s: "rancher/k3s:v1.36.2-k3s1",
   Vanilla: "kindest/node:v1.36.1",
 };

@@ -19,7 +19,7 @@ function expectedNode(name: string, ip: string, type: "controlplane" | "worker",
   return {
     name,
     hostname: name,
-    image: "ghcr.io/siderolabs/talos:v1.12.4",
+    image: "ghcr.io/siderolabs/talos:v1.13.9",
     privileged: true,
     securityOpts: ["seccomp=unconfined"],
     readOnly: true,
