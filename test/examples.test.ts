@@ -6,16 +6,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runProgramUnderMocks, type PlannedResource } from "../sdk/cli/mockrun";
+import { repoRoot } from "./harness/paths";
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "examples", "local", "Pulumi.yaml"))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error("repository root not found");
-    dir = up;
-  }
-  return dir;
-}
 const root = repoRoot();
 const named = (rs: PlannedResource[]) => new Map(rs.map((r) => [r.name, r]));
 

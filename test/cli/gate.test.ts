@@ -6,17 +6,8 @@ import * as path from "node:path";
 import { parseAllow, previewImpact, readPreview, violations, type PreviewStep } from "../../sdk/cli/preview";
 import { UNKNOWN } from "../../sdk/dynamic/unknown";
 import { isKsailError } from "../../sdk/errors";
+import { repoRoot } from "../harness/paths";
 
-/** Repository root (works from test/cli under tsx and from dist/test/cli under `npm test`). */
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "bin", "ksail-pulumi.js"))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error("repository root not found");
-    dir = up;
-  }
-  return dir;
-}
 const root = repoRoot();
 const fixture = (name: string) => path.join(root, "test", "fixtures", "gate", name);
 // The recorded digests (test/fixtures/gate/record.ts built them from real programs under the mock runtime).

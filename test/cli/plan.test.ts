@@ -6,17 +6,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { repoRoot } from "../harness/paths";
 
-/** Repository root (works from test/cli under tsx and from dist/test/cli under `npm test`). */
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "bin", "ksail-pulumi.js"))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error("repository root not found");
-    dir = up;
-  }
-  return dir;
-}
 const root = repoRoot();
 
 /** Runs the CLI of the tree this test was compiled into (dist/ under npm test, sources under tsx). */

@@ -10,16 +10,8 @@ import { loadClusterConfig } from "../../sdk/spec";
 import { generateK3sPki, generateKubeadmPki, generateTalosBundle, type K3sPki, type KubeadmPki, type TalosSecretsBundle } from "../../sdk/pki";
 import { chartValues } from "../../sdk/components/values";
 import { planCluster } from "../../sdk/plan";
+import { repoRoot } from "../harness/paths";
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "bin", "ksail-pulumi.js"))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error("repository root not found");
-    dir = up;
-  }
-  return dir;
-}
 const root = repoRoot();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-render-"));
 

@@ -4,16 +4,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { repoRoot } from "../harness/paths";
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "package.json")) || !fs.readFileSync(path.join(dir, "package.json"), "utf8").includes('"@ksail/pulumi"')) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error("no repo root");
-    dir = up;
-  }
-  return dir;
-}
 const root = repoRoot();
 const bin = path.join(root, "bin/ksail-pulumi.js");
 const fx = (f: string) => path.join("test/fixtures/spec", f);

@@ -32,8 +32,6 @@
  * `npm test` runs) it is plain node, as users get it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { recordProgram, type RecordOptions, type RecordedResource, type Recording } from "./mocks";
 
@@ -45,17 +43,8 @@ const { Empty } = require("google-protobuf/google/protobuf/empty_pb");
 
 export type Props = Record<string, unknown>;
 
-/** The repository root (the directory holding this package's package.json). */
-export function repoRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    const pj = path.join(dir, "package.json");
-    if (fs.existsSync(pj) && JSON.parse(fs.readFileSync(pj, "utf8")).name === "@ksail/pulumi") return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`repoRoot: no @ksail/pulumi package.json above ${__dirname}`);
-    dir = up;
-  }
-}
+export { repoRoot } from "./paths";
+import { repoRoot } from "./paths";
 
 /** URN of a top-level resource (child of the stack) as the mocks recorder and the engine build it. */
 export function urnOf(type: string, name: string, opts: { project?: string; stack?: string; parentType?: string } = {}): string {

@@ -10,12 +10,8 @@ import { charts, ChartKey } from "../../sdk/components/versions";
 import { chartValues, ValuesOptions } from "../../sdk/components/values";
 import { deepMerge, Values } from "../../sdk/components/merge";
 import { ComponentContext, CniChoice, isHa, supportedPairs } from "../../sdk/components/context";
+import { repoRoot } from "../harness/paths";
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir);
-  return dir;
-}
 const dataDir = path.resolve(repoRoot(), "../shared/data/charts");
 
 /** Every distribution × provider × HA × CNI × LB context the cluster can produce. */

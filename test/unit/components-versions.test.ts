@@ -6,12 +6,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
 import { charts, ChartKey, fluxDistribution, images, installTimeoutSeconds, manifests } from "../../sdk/components/versions";
+import { repoRoot } from "../harness/paths";
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir);
-  return dir;
-}
 const dataDir = path.resolve(repoRoot(), "../shared/data/charts");
 
 test("every pin with chart data matches that chart's Chart.yaml (name, and version where packaged)", () => {

@@ -4,16 +4,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
 import { clusterJsonSchema } from "../../sdk/spec";
+import { repoRoot } from "../harness/paths";
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "scripts", "gen-schema.js"))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error("repository root not found");
-    dir = up;
-  }
-  return dir;
-}
 const root = repoRoot();
 const gen = require(path.join(root, "scripts", "gen-schema.js")) as { render(): string };
 

@@ -18,16 +18,8 @@ import {
   specFieldPaths,
 } from "../../sdk/spec";
 import { isKsailError } from "../../sdk/errors";
+import { repoRoot } from "../harness/paths";
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "package.json")) || !fs.readFileSync(path.join(dir, "package.json"), "utf8").includes('"@ksail/pulumi"')) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error("no repo root");
-    dir = up;
-  }
-  return dir;
-}
 const root = repoRoot();
 const minimal = (spec: unknown = {}) => ({ apiVersion: "ksail.io/v1alpha1", kind: "Cluster", spec });
 

@@ -1,16 +1,6 @@
 import { ComponentContext, isHa } from "../context";
 import { Values } from "../merge";
-
-function spread(labels: Record<string, string>): Values[] {
-  return [
-    {
-      maxSkew: 1,
-      topologyKey: "kubernetes.io/hostname",
-      whenUnsatisfiable: "ScheduleAnyway",
-      labelSelector: { matchLabels: labels },
-    },
-  ];
-}
+import { spread } from "./core";
 
 /** Go-style duration string for whole seconds, e.g. 300 → "5m0s". */
 export function durationString(seconds: number): string {

@@ -2,7 +2,8 @@ import { ComponentContext, isHa } from "../context";
 import { Values } from "../merge";
 import { defaultPodCidr } from "./cni";
 
-function spread(labels: Record<string, string>): Values[] {
+/** HA pods spread over nodes (one topology constraint on the hostname, best effort). */
+export function spread(labels: Record<string, string>): Values[] {
   return [
     {
       maxSkew: 1,
