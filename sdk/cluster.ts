@@ -6,16 +6,16 @@ import { installComponents, type ComponentId } from "./components/phases";
 import type { RegistryCredentials } from "./components/gitopsSecrets";
 import type { Values } from "./components/merge";
 import type { ImpactSummary } from "./impact/types";
-import { parseSpec } from "./spec/parse";
-import type { SpecInput } from "./spec/model";
-import type { TalosPatchSet } from "./spec/load";
-import { planCluster, type ClusterPlan, type ClusterVersions } from "./plan";
-import type { HetznerEndpointMode } from "./providers/hetzner-plan";
-import { dockerCluster } from "./cluster-docker";
-import { hetznerCluster } from "./cluster-hetzner";
-import type { KSailClusterNode } from "./cluster-parts";
+import { parseSpec } from "./config/parse";
+import type { SpecInput } from "./config/model";
+import type { TalosPatchSet } from "./config/load";
+import { planCluster, type ClusterPlan, type ClusterVersions } from "./plan/cluster";
+import type { HetznerEndpointMode } from "./plan/hetzner";
+import { dockerCluster } from "./infra/docker/cluster";
+import { hetznerCluster } from "./infra/hetzner/cluster";
+import type { KSailClusterNode } from "./infra/parts";
 
-export type { KSailClusterNode } from "./cluster-parts";
+export type { KSailClusterNode } from "./infra/parts";
 
 /** Version and values override of one installer. */
 export interface ComponentOverride {

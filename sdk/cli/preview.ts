@@ -1,7 +1,7 @@
 import { KsailError } from "../errors";
 import { classify, comboOf, emptySummary, reasonOf, ruleFor, summarize } from "../impact";
 import { GROUP_KEYS, GROUP_OF, IMPACT_CLASSES, type Change, type GroupKey, type ImpactClass, type ImpactSummary } from "../impact/types";
-import { UNKNOWN } from "../dynamic/unknown";
+import { UNKNOWN } from "../impact/unknown";
 
 /**
  * Reading `pulumi preview --json` (pulumi-mechanics §7): the impact of every KSail cluster in a preview.

@@ -1,15 +1,15 @@
 import * as YAML from "yaml";
-import { planCluster, type ClusterPlan } from "../plan";
-import type { LoadedClusterConfig } from "../spec";
+import { planCluster, type ClusterPlan } from "../plan/cluster";
+import type { LoadedClusterConfig } from "../config";
 import type { K3sPki, KubeadmPki, TalosSecretsBundle } from "../pki/types";
 import { generateK3sPki, generateKubeadmPki, generateTalosBundle } from "../pki";
 import { renderMachineConfigs, redactMachineConfig } from "../distributions/talos";
 import { kindNodeFiles, type NodeFile } from "../distributions/kind";
 import { k3sCommand, k3sNodeFiles } from "../distributions/k3s";
-import { K3S_PLACEHOLDER, KUBEADM_PLACEHOLDER, k3sFacts, kindFacts } from "../providers/docker-nodes";
+import { K3S_PLACEHOLDER, KUBEADM_PLACEHOLDER, k3sFacts, kindFacts } from "../infra/docker/nodes";
 import { chartValues, fluxInstanceSpec, argoApplicationSpec } from "../components/values";
-import { charts, type ChartKey } from "../components/versions";
-import { talosHetznerOptions } from "../providers/hetzner-plan";
+import { charts, type ChartKey } from "../versions";
+import { talosHetznerOptions } from "../plan/hetzner";
 import type { Values } from "../components/merge";
 
 /**

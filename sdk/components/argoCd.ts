@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { RegistryCredentials, sopsAgeSecret } from "./gitopsSecrets";
 import { chartRelease, contextOf, InstallerArgs } from "./release";
 import { argoApplicationSpec, chartValues, GitOpsSource, resolveSource } from "./values";
-import { charts } from "./versions";
+import { charts } from "../versions";
 
 export interface ArgoCdArgs extends InstallerArgs {
   /**

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { chartRelease, contextOf, InstallerArgs } from "./release";
 import { chartValues } from "./values";
-import { manifests } from "./versions";
+import { manifests } from "../versions";
 
 export interface CiliumArgs extends InstallerArgs {
   /**

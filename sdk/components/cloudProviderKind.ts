@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { images } from "./versions";
+import { images } from "../versions";
 
 export interface CloudProviderKindArgs {
   /**

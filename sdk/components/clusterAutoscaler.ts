@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { chartRelease, contextOf, InstallerArgs } from "./release";
 import { autoscalerConfigSecret, AutoscalerSettings, clusterAutoscalerValues, hcloudClusterConfig } from "./values";
-import { charts } from "./versions";
+import { charts } from "../versions";
 
 export interface ClusterAutoscalerArgs extends InstallerArgs {
   /**

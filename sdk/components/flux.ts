@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { dockerConfigSecret, RegistryCredentials, sopsAgeSecret } from "./gitopsSecrets";
 import { chartRelease, contextOf, InstallerArgs } from "./release";
 import { chartValues, fluxInstanceSpec, fluxSecretNames, GitOpsSource } from "./values";
-import { charts } from "./versions";
+import { charts } from "../versions";
 
 export interface FluxArgs extends InstallerArgs {
   /**

@@ -17,10 +17,10 @@ export { type RegistryCredentials } from "./gitopsSecrets";
 export { type InstallerArgs } from "./release";
 export { clusterProvider, type ClusterProviderArgs } from "./provider";
 export { installComponents, type InstallInputs, type InstalledComponents, type ComponentId } from "./phases";
-export { componentPlan, type ComponentPlan } from "./plan";
+export { componentPlan, type ComponentPlan } from "../plan/components";
 export { type ComponentContext, isHa } from "./context";
 export { deepMerge } from "./merge";
-export { charts, manifests, images, fluxDistribution, type ChartPin, type ChartKey } from "./versions";
+export { charts, manifests, images, fluxDistribution, type ChartPin, type ChartKey } from "../versions";
 export {
   chartValues,
   metallbAddressRange,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { manifests } from "./versions";
+import { manifests } from "../versions";
 
 export interface LocalPathProvisionerArgs {
   /**

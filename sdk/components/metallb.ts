@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { KsailError } from "../errors";
 import { chartRelease, contextOf, InstallerArgs } from "./release";
 import { chartValues, metallbAddressRange } from "./values";
-import { charts } from "./versions";
+import { charts } from "../versions";
 
 export interface MetalLbArgs extends InstallerArgs {
   /**

@@ -17,7 +17,7 @@ import { Kyverno } from "./kyverno";
 import { LocalPathProvisioner } from "./localPathProvisioner";
 import { MetalLb } from "./metallb";
 import { MetricsServer } from "./metricsServer";
-import { ComponentPlan } from "./plan";
+import { ComponentPlan } from "../plan/components";
 import { Values } from "./merge";
 
 /** Installer ids for per-component version/values overrides. */

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { ComponentContext, genericContext } from "./context";
 import { deepMerge, Values } from "./merge";
 import { baseTimeout } from "./values";
-import { ChartKey, charts, installTimeoutSeconds } from "./versions";
+import { ChartKey, charts, installTimeoutSeconds } from "../versions";
 
 /** Arguments every Helm-based installer accepts. */
 export interface InstallerArgs {

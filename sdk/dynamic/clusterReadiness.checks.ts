@@ -1,4 +1,4 @@
-import { describeResponse, KubeClient } from "./clusterReadiness.client";
+import { describeResponse, KubeClient } from "../clients/kubernetes";
 
 /** What the readiness gate checks and for how long (all durations in milliseconds). */
 export interface ReadinessSettings {

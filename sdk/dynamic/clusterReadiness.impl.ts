@@ -1,6 +1,6 @@
 import * as crypto from "node:crypto";
 import { kubeconfigClientCert } from "../pki/kubeconfig";
-import { KubeClient } from "./clusterReadiness.client";
+import { KubeClient } from "../clients/kubernetes";
 import {
   Clock,
   ReadinessSettings,
@@ -11,7 +11,7 @@ import {
   waitNodes,
   waitWorkloads,
 } from "./clusterReadiness.checks";
-import { containsUnknown, UNKNOWN } from "./unknown";
+import { containsUnknown, UNKNOWN } from "../impact/unknown";
 
 /** The wire inputs of a ClusterReadiness resource (plain, after the engine resolved them). */
 export interface ReadinessInputs extends ReadinessSettings {

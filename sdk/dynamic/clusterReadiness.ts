@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { trampoline } from "./trampoline";
-import { images } from "../components/versions";
+import { images } from "../versions";
 
 const provider = trampoline(path.join(__dirname, "clusterReadiness.impl.js"), "handler", ["check", "diff", "create", "update", "delete"]);
 

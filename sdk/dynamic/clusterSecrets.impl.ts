@@ -4,7 +4,7 @@
  * `create` and carried over unchanged by every `update`; `update` only re-derives the admin credentials.
  */
 import * as crypto from "node:crypto";
-import { containsUnknown } from "./unknown";
+import { containsUnknown } from "../impact/unknown";
 import {
   deriveAdminCredentials,
   generateClusterIdentity,

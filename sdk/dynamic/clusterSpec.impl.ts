@@ -3,7 +3,7 @@
 import * as crypto from "node:crypto";
 import { classify, comboOf, emptySummary, engineDiff, formatText, groupByClass, type ImpactSummary } from "../impact";
 import { isKsailError } from "../errors";
-import { UNKNOWN } from "./unknown";
+import { UNKNOWN } from "../impact/unknown";
 
 type Props = Record<string, unknown>;
 

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { groupByClass, recreateTrigger, redactSpec, type ImpactSummary } from "../impact";
 import { KsailError } from "../errors";
-import type { Spec } from "../spec";
+import type { Spec } from "../config";
 import { trampoline } from "./trampoline";
 
 export interface ClusterSpecArgs {

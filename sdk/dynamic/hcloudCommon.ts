@@ -3,7 +3,7 @@
  * HcloudIsoDetach): the client built from credentials read at run time (never captured), and the Talos
  * health gate. Loaded by their impl modules only; never serialized.
  */
-import { HcloudClient, resolveHcloudCredentials } from "../providers/hetzner-api";
+import { HcloudClient, resolveHcloudCredentials } from "../clients/hetzner";
 
 /** The stack config handed to `configure` (full and decrypted; pulumi-mechanics §1.6). */
 export interface DynamicConfig {
@@ -31,7 +31,7 @@ export function hcloudClient(config: DynamicConfig | undefined, tokenEnvVar: str
 /** Waits until the node answers Version over mTLS and, with `etcd`, lists etcd members. */
 export async function talosHealthy(gate: TalosHealthGate, budgetMs: number, what: string): Promise<void> {
   // Loaded lazily: gRPC is only needed when a gate is configured.
-  const { Code, TalosClient } = require("../distributions/talos/api") as typeof import("../distributions/talos/api");
+  const { Code, TalosClient } = require("../clients/talos") as typeof import("../clients/talos");
   const retry = { deadlineMs: budgetMs, initialDelayMs: 1_000, maxDelayMs: 10_000, retryOn: [Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED] };
   const c = new TalosClient({ endpoint: gate.endpoint, talosconfig: gate.talosconfig, node: gate.node || undefined, timeoutMs: 15_000, retry });
   try {

@@ -3,7 +3,7 @@
  * create: detach the ISO when one is attached, reboot, optional health gate. update/delete: nothing.
  */
 import { type DynamicConfig, type TalosHealthGate, hcloudClient, talosHealthy } from "./hcloudCommon";
-import { containsUnknown } from "./unknown";
+import { containsUnknown } from "../impact/unknown";
 
 export interface HcloudIsoDetachInputs {
   readonly serverId: string;

@@ -3,9 +3,9 @@
  * create/update: make the server's type and public network the planned ones (no API mutation when they
  * already are), powering the server off once for both; delete: nothing (the hcloud.Server owns the server).
  */
-import type { HcloudClient } from "../providers/hetzner-api";
+import type { HcloudClient } from "../clients/hetzner";
 import { type DynamicConfig, type TalosHealthGate, hcloudClient, talosHealthy } from "./hcloudCommon";
-import { containsUnknown } from "./unknown";
+import { containsUnknown } from "../impact/unknown";
 
 export interface HcloudServerTypeInputs {
   readonly serverId: string;

@@ -4,8 +4,8 @@
  * `FailedPrecondition` ("bootstrap is not available yet", "time is not in sync yet") and `Unavailable`
  * are retried; then wait until the node serves a kubeconfig (the Kubernetes control plane is up).
  */
-import { Code, TalosClient, hasCode, type TalosApiError } from "../distributions/talos/api";
-import { UNKNOWN } from "./unknown";
+import { Code, TalosClient, hasCode, type TalosApiError } from "../clients/talos";
+import { UNKNOWN } from "../impact/unknown";
 
 export interface TalosBootstrapInputs {
   readonly node: { readonly name: string; readonly endpoint: string; readonly address?: string };

@@ -6,9 +6,9 @@
  * delete: control planes leave etcd, hcloud/metal nodes are reset; nothing on Docker.
  */
 import { classifyMachineConfigChange } from "../distributions/talos/classify";
-import { Code, TalosApiError, TalosClient, hasCode, type ApplyMode } from "../distributions/talos/api";
-import { restartContainer, waitContainerRunning } from "./docker-engine";
-import { containsUnknown } from "./unknown";
+import { Code, TalosApiError, TalosClient, hasCode, type ApplyMode } from "../clients/talos";
+import { restartContainer, waitContainerRunning } from "../clients/dockerEngine";
+import { containsUnknown } from "../impact/unknown";
 import {
   type TalosMachineInputs,
   classifyMachineChange,

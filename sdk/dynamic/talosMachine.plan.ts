@@ -10,7 +10,7 @@
  * reasons (paths, never values).
  */
 import * as crypto from "node:crypto";
-import { UNKNOWN, containsUnknown } from "./unknown";
+import { UNKNOWN, containsUnknown } from "../impact/unknown";
 
 export type MachineRole = "controlplane" | "worker";
 export type MachinePlatform = "docker" | "hcloud" | "metal";

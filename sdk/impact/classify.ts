@@ -1,5 +1,5 @@
 import { KsailError } from "../errors";
-import { UNKNOWN } from "../dynamic/unknown";
+import { UNKNOWN } from "./unknown";
 import { IMPACT_TABLE, reasonOf, type ImpactRule } from "./table";
 import { COMBOS, IMPACT_CLASSES, type Change, type Combo, type ImpactClass, type ImpactSummary } from "./types";
 import { display, getPath, stableJson, UNKNOWN_DISPLAY, type SpecLike } from "./values";

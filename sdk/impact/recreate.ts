@@ -2,7 +2,7 @@ import * as crypto from "node:crypto";
 import { comboOf } from "./classify";
 import { IMPACT_TABLE } from "./table";
 import { GROUP_KEYS, GROUP_OF, type GroupKey } from "./types";
-import { redactRegistry } from "../spec/registry";
+import { redactRegistry } from "../config/registry";
 import { getPath, type SpecLike } from "./values";
 
 /**

@@ -1,6 +1,6 @@
 import * as crypto from "node:crypto";
 import { isKsailError } from "../errors";
-import type { TalosPatchSet } from "../spec";
+import type { TalosPatchSet } from "../config";
 import { applyPatches, orderedPatches, type TalosRole } from "../distributions/talos/patches";
 import { stringifyDocuments } from "../distributions/talos/documents";
 import { classifyMachineConfigChange } from "../distributions/talos/classify";

@@ -1,6 +1,6 @@
-import { UNKNOWN } from "../dynamic/unknown";
-import { providesByDefault, type DefaultComponent } from "../spec/effective";
-import { DEFAULT_LOCAL_REGISTRY, redactRegistry } from "../spec/registry";
+import { UNKNOWN } from "./unknown";
+import { providesByDefault, type DefaultComponent } from "../config/effective";
+import { DEFAULT_LOCAL_REGISTRY, redactRegistry } from "../config/registry";
 import type { Combo } from "./types";
 
 /**

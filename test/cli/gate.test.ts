@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseAllow, previewImpact, readPreview, violations, type PreviewStep } from "../../sdk/cli/preview";
-import { UNKNOWN } from "../../sdk/dynamic/unknown";
+import { UNKNOWN } from "../../sdk/impact/unknown";
 import { isKsailError } from "../../sdk/errors";
 import { repoRoot } from "../harness/paths";
 

@@ -6,10 +6,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
 import { renderCluster, installedCharts, REDACTED_MARK, PLACEHOLDER_ENDPOINT, PLACEHOLDER_HCLOUD_TOKEN, PLACEHOLDER_VIP, type Rendering } from "../../sdk/cli/render";
-import { loadClusterConfig } from "../../sdk/spec";
+import { loadClusterConfig } from "../../sdk/config";
 import { generateK3sPki, generateKubeadmPki, generateTalosBundle, type K3sPki, type KubeadmPki, type TalosSecretsBundle } from "../../sdk/pki";
 import { chartValues } from "../../sdk/components/values";
-import { planCluster } from "../../sdk/plan";
+import { planCluster } from "../../sdk/plan/cluster";
 import { repoRoot } from "../harness/paths";
 
 const root = repoRoot();

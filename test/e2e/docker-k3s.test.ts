@@ -5,7 +5,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { dockerE2eSkipReason, upCluster, waitForReadyNodes } from "../fixtures/docker/e2e";
-import { planDockerCluster } from "../../sdk/providers/docker-plan";
+import { planDockerCluster } from "../../sdk/plan/docker";
 import { deriveKubeconfig, generateK3sPki, kubeconfigClientCert } from "../../sdk/pki";
 
 const plan = planDockerCluster({

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { dockerE2eSkipReason, upCluster, waitForReadyNodes } from "../fixtures/docker/e2e";
-import { planDockerCluster, talosRegistryInputs } from "../../sdk/providers/docker-plan";
+import { planDockerCluster, talosRegistryInputs } from "../../sdk/plan/docker";
 import {
   deriveKubeconfig,
   deriveTalosconfig,
@@ -14,7 +14,7 @@ import {
   kubeconfigClientCert,
 } from "../../sdk/pki";
 import { renderMachineConfigs } from "../../sdk/distributions/talos/render";
-import { TalosClient } from "../../sdk/distributions/talos/api";
+import { TalosClient } from "../../sdk/clients/talos";
 
 const plan = planDockerCluster({
   distribution: "Talos",

@@ -14,9 +14,9 @@ import * as path from "node:path";
 import { tarFiles } from "../fixtures/docker/tar";
 import { k3sNodeFiles } from "../../sdk/distributions/k3s";
 import { kindNodeFiles } from "../../sdk/distributions/kind";
-import { dockerSocketPath } from "../../sdk/dynamic/docker-engine";
-import { kindFacts, networkArgs } from "../../sdk/providers/docker-nodes";
-import { planDockerCluster } from "../../sdk/providers/docker-plan";
+import { dockerSocketPath } from "../../sdk/clients/dockerEngine";
+import { kindFacts, networkArgs } from "../../sdk/infra/docker/nodes";
+import { planDockerCluster } from "../../sdk/plan/docker";
 import { k3sPki, kubeadmPki } from "../fixtures/docker/record";
 
 const IMAGE = "ksail-upload-probe:3";

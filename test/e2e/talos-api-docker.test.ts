@@ -8,11 +8,11 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as YAML from "yaml";
-import { Code, TalosClient } from "../../sdk/distributions/talos/api";
+import { Code, TalosClient } from "../../sdk/clients/talos";
 import { renderMachineConfigs } from "../../sdk/distributions/talos/render";
 import { TalosMachine } from "../../sdk/dynamic/talosMachine";
 import { deriveTalosconfig, generateTalosBundle } from "../../sdk/pki";
-import { planDockerCluster } from "../../sdk/providers/docker-plan";
+import { planDockerCluster } from "../../sdk/plan/docker";
 import { captureProvider, startProviderHost } from "../harness/engine";
 
 const IMAGE = process.env.KSAIL_E2E_TALOS_IMAGE ?? planDockerCluster({ distribution: "Talos", clusterName: "x", controlPlanes: 1, workers: 0, mirrors: [] }).image;

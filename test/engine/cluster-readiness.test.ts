@@ -4,7 +4,7 @@ import { describe, test, before, after, beforeEach } from "node:test";
 import * as assert from "node:assert/strict";
 import { deriveKubeconfig, issueCa } from "../../sdk/pki";
 import { ClusterReadiness } from "../../sdk/dynamic/clusterReadiness";
-import { UNKNOWN } from "../../sdk/dynamic/unknown";
+import { UNKNOWN } from "../../sdk/impact/unknown";
 import { captureProvider, startProviderHost, ProviderHostError, type CapturedProvider, type ProviderHost } from "../harness/engine";
 import { daemonSet, node, pod, probeFails, probeSucceeds, startFakeKubeApiServer, type FakeKubeApiServer } from "../fakes/kube-apiserver";
 

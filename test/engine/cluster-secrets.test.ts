@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import { captureProvider, startProviderHost, CheckFailedError, type CapturedProvider, type ProviderHost, type StepResult, type Props } from "../harness/engine";
 import { ClusterSecrets, CLUSTER_SECRETS_SECRET_OUTPUTS, type ClusterSecretsArgs } from "../../sdk/dynamic/clusterSecrets";
-import { UNKNOWN } from "../../sdk/dynamic/unknown";
+import { UNKNOWN } from "../../sdk/impact/unknown";
 import { kubeconfigClientCert, talosconfigClientCert, talosBundleToYaml, type TalosSecretsBundle, type KubeadmPki, type K3sPki } from "../../sdk/pki";
 import { opensslVerify } from "../harness/openssl";
 

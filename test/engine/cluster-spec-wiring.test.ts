@@ -8,9 +8,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { recordProgram } from "../harness/mocks";
 import { ClusterSpec } from "../../sdk/dynamic/clusterSpec";
 import { recreateTrigger } from "../../sdk/impact";
-import { UNKNOWN } from "../../sdk/dynamic/unknown";
+import { UNKNOWN } from "../../sdk/impact/unknown";
 import { isKsailError } from "../../sdk/errors";
-import { parseClusterDocument, type Spec } from "../../sdk/spec";
+import { parseClusterDocument, type Spec } from "../../sdk/config";
 
 function talosDocker(cluster: Record<string, unknown> = {}): Spec {
   return parseClusterDocument(

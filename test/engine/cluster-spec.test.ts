@@ -5,8 +5,8 @@ import { after, before, describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { captureProvider, CheckFailedError, startProviderHost, type ProviderHost, type ResourceState, type StepResult } from "../harness/engine";
 import { ClusterSpec } from "../../sdk/dynamic/clusterSpec";
-import { UNKNOWN } from "../../sdk/dynamic/unknown";
-import { parseClusterDocument, type Spec } from "../../sdk/spec";
+import { UNKNOWN } from "../../sdk/impact/unknown";
+import { parseClusterDocument, type Spec } from "../../sdk/config";
 
 const PASSWORD = "pw-Very-Secret-42";
 

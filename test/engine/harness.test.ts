@@ -20,7 +20,7 @@ import {
   type ProviderHost,
 } from "../harness/engine";
 import { SampleFile } from "../harness/sample/sample-file";
-import { UNKNOWN } from "../../sdk/dynamic/unknown";
+import { UNKNOWN } from "../../sdk/impact/unknown";
 
 const TOKEN = "tok-Secret-9f8e7d";
 const HEADER = "# managed by ksail\n";

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import { captureProvider, startProviderHost, type ProviderHost } from "../harness/engine";
 import { HcloudServerType } from "../../sdk/dynamic/hcloudServerType";
 import { HcloudIsoDetach } from "../../sdk/dynamic/hcloudIsoDetach";
-import { UNKNOWN } from "../../sdk/dynamic/unknown";
+import { UNKNOWN } from "../../sdk/impact/unknown";
 import { FakeHcloudApi } from "../fakes/hcloud-api";
 import { FakeApid, talosconfigFor } from "../fakes/apid";
 

@@ -4,10 +4,10 @@
 import { after, before, describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { captureProvider, startProviderHost, type ProviderHost } from "../harness/engine";
-import { Code } from "../../sdk/distributions/talos/api";
+import { Code } from "../../sdk/clients/talos";
 import { TalosBootstrap } from "../../sdk/dynamic/talosBootstrap";
 import { FakeApid, talosconfigFor } from "../fakes/apid";
-import { UNKNOWN } from "../../sdk/dynamic/unknown";
+import { UNKNOWN } from "../../sdk/impact/unknown";
 
 describe("TalosBootstrap through the dynamic-provider host", () => {
   let apid: FakeApid;

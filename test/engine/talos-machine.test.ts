@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { captureProvider, startProviderHost, type CapturedProvider, type ProviderHost, type StepResult } from "../harness/engine";
 import { TalosMachine } from "../../sdk/dynamic/talosMachine";
-import { UNKNOWN } from "../../sdk/dynamic/unknown";
+import { UNKNOWN } from "../../sdk/impact/unknown";
 import { FakeApid, talosconfigFor } from "../fakes/apid";
 import { startFakeDockerEngine, type FakeDockerEngine } from "../fakes/docker-engine";
 

@@ -11,8 +11,8 @@ import * as zlib from "node:zlib";
 import { webcrypto, randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import * as x509 from "@peculiar/x509";
-import { machinePackage } from "../../sdk/distributions/talos/api/proto";
-import { toTalosKeyPem } from "../../sdk/distributions/talos/api/pem";
+import { machinePackage } from "../../sdk/clients/talos/proto";
+import { toTalosKeyPem } from "../../sdk/clients/talos/pem";
 
 x509.cryptoProvider.set(webcrypto as any);
 

@@ -4,7 +4,7 @@
  * mocks run. Mocks never execute a dynamic provider; this does.
  *
  * ```ts
- * import { captureProvider, startProviderHost } from "../harness/engine";
+ * import { captureProvider, startProviderHost } from "./engine";
  * const cap = await captureProvider(() => new TalosMachine("cp-0", args));   // mocks run, nothing executed
  * const host = await startProviderHost({ config: { "ksail:foo": "bar" } });   // spawns + Configure
  * try {
@@ -22,7 +22,7 @@
  *
  * Values go over the wire as google.protobuf.Struct, like the engine: plain values only (the host
  * answers acceptSecrets=false, so the engine strips secrets before each call; pass plaintext). Preview
- * unknowns are the string `UNKNOWN` from sdk/dynamic/unknown.ts. Keys whose value is `undefined` are
+ * unknowns are the string `UNKNOWN` from sdk/impact/unknown.ts. Keys whose value is `undefined` are
  * dropped (the wire has no undefined). Every call has a deadline; failures throw `ProviderHostError`
  * with the gRPC code, the message, and for create/update the partial-failure detail (`initFailed`).
  *

@@ -4,7 +4,7 @@
  * assert on records rather than on "it did not throw".
  *
  * ```ts
- * import { recordProgram, settle, allPlainStrings } from "../harness/mocks";
+ * import { recordProgram, settle, allPlainStrings } from "./mocks";
  * const rec = await recordProgram(() => { new MyComponent("dev", args); }, { preview: true });
  * const node = rec.byName("dev-cp-0");                       // throws, listing the names, when absent
  * assert.equal(node.type, "docker:index/container:Container");
@@ -23,7 +23,7 @@
  * in one file (even concurrently) do not see each other's resources, config or preview flag.
  *
  * Values are decoded from the wire form: secrets are unwrapped and their paths listed in `secretInputs`
- * / `secretOutputs`; unknowns (preview) are the string `UNKNOWN` from sdk/dynamic/unknown.ts; resource
+ * / `secretOutputs`; unknowns (preview) are the string `UNKNOWN` from sdk/impact/unknown.ts; resource
  * references become `{ urn, name, id? }`; assets `{ asset: {...} }` / `{ archive: {...} }`.
  *
  * Outputs are what the program saw. Like the real engine (and unlike bare setMocks), a top-level output
@@ -33,7 +33,7 @@
  * preview of a create.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { UNKNOWN } from "../../sdk/dynamic/unknown";
+import { UNKNOWN } from "../../sdk/impact/unknown";
 
 // Internal runtime modules (no "exports" map in @pulumi/pulumi, so deep requires are stable per version).
 const runtimeState = require("@pulumi/pulumi/runtime/state") as {

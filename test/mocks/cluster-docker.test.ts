@@ -4,10 +4,10 @@ import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { allPlainStrings, type Recording } from "../harness/mocks";
 import { snapshot } from "../fixtures/docker/record";
-import { planCluster } from "../../sdk/plan";
-import { parseSpec } from "../../sdk/spec";
+import { planCluster } from "../../sdk/plan/cluster";
+import { parseSpec } from "../../sdk/config";
 import { isKsailError } from "../../sdk/errors";
-import { UNKNOWN } from "../../sdk/dynamic/unknown";
+import { UNKNOWN } from "../../sdk/impact/unknown";
 import {
   CLUSTER_SECRETS,
   CLUSTER_SPEC,

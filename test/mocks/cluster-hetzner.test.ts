@@ -6,8 +6,8 @@ import * as assert from "node:assert/strict";
 import { allPlainStrings, type Recording } from "../harness/mocks";
 import { snapshot as snap } from "../fixtures/docker/record";
 import { isKsailError } from "../../sdk/errors";
-import { planCluster } from "../../sdk/plan";
-import { parseSpec } from "../../sdk/spec";
+import { planCluster } from "../../sdk/plan/cluster";
+import { parseSpec } from "../../sdk/config";
 import {
   CLUSTER_SECRETS,
   CLUSTER_SPEC,

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as YAML from "yaml";
 import { recordProgram, type RecordedResource, type Recording } from "../harness/mocks";
 import { ComponentContext, supportedPairs } from "../../sdk/components/context";
-import { charts, ChartKey, manifests, images } from "../../sdk/components/versions";
+import { charts, ChartKey, manifests, images } from "../../sdk/versions";
 import { chartValues, ValuesOptions } from "../../sdk/components/values";
 import { ArgoCd } from "../../sdk/components/argoCd";
 import { Calico } from "../../sdk/components/calico";

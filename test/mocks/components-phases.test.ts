@@ -7,8 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { recordProgram, type Recording } from "../harness/mocks";
 import { installComponents, InstallInputs } from "../../sdk/components/phases";
-import { ComponentPlan, componentPlan } from "../../sdk/components/plan";
-import { effective, parseClusterDocument } from "../../sdk/spec";
+import { ComponentPlan, componentPlan } from "../../sdk/plan/components";
+import { effective, parseClusterDocument } from "../../sdk/config";
 
 const talosHetzner: ComponentPlan = {
   clusterName: "prod",

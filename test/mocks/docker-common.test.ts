@@ -4,12 +4,12 @@
 import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { CONTAINER, NETWORK, VOLUME, recordLayout, snapshot } from "../fixtures/docker/record";
-import { allocateHostPort, defaultNetworkCidr } from "../../sdk/providers/docker-plan";
-import { DockerClusterInfra } from "../../sdk/providers/docker";
-import { planDockerCluster } from "../../sdk/providers/docker-plan";
+import { allocateHostPort, defaultNetworkCidr } from "../../sdk/plan/docker";
+import { DockerClusterInfra } from "../../sdk/infra/docker/infra";
+import { planDockerCluster } from "../../sdk/plan/docker";
 import { recordProgram } from "../harness/mocks";
 import { isKsailError } from "../../sdk/errors";
-import { UNKNOWN } from "../../sdk/dynamic/unknown";
+import { UNKNOWN } from "../../sdk/impact/unknown";
 
 const DISTROS = ["Talos", "K3s", "Vanilla"] as const;
 

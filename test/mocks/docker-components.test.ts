@@ -4,10 +4,10 @@ import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { recordProgram, type Recording } from "../harness/mocks";
-import { effective, parseClusterDocument } from "../../sdk/spec";
-import { DockerClusterInfra } from "../../sdk/providers/docker";
-import { planDockerCluster } from "../../sdk/providers/docker-plan";
-import { dockerPlanInputFromSpec } from "../../sdk/providers/docker-spec";
+import { effective, parseClusterDocument } from "../../sdk/config";
+import { DockerClusterInfra } from "../../sdk/infra/docker/infra";
+import { planDockerCluster } from "../../sdk/plan/docker";
+import { dockerPlanInputFromSpec } from "../../sdk/plan/dockerInput";
 import { k3sPki, kubeadmPki, snapshot, talosConfigs } from "../fixtures/docker/record";
 
 async function recordSpec(cluster: Record<string, unknown>): Promise<Recording> {

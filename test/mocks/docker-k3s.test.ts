@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import * as YAML from "yaml";
 import { CONTAINER, VOLUME, k3sPki, recordLayout, upload } from "../fixtures/docker/record";
-import { allocateHostPort } from "../../sdk/providers/docker-plan";
+import { allocateHostPort } from "../../sdk/plan/docker";
 import { k3sNodePassword, k3sTokenMatchesCa } from "../../sdk/distributions/k3s";
 
 const API = allocateHostPort("dev", "api");

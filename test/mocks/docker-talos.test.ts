@@ -3,7 +3,7 @@
 import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { CONTAINER, recordLayout, talosConfigs } from "../fixtures/docker/record";
-import { allocateHostPort } from "../../sdk/providers/docker-plan";
+import { allocateHostPort } from "../../sdk/plan/docker";
 
 const API = allocateHostPort("dev", "api");
 const APID = allocateHostPort("dev", "talos");

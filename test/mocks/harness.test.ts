@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import { allPlainStrings, recordProgram, settle, type Recording } from "../harness/mocks";
-import { UNKNOWN } from "../../sdk/dynamic/unknown";
+import { UNKNOWN } from "../../sdk/impact/unknown";
 
 const SECRET_TOKEN = "s3cr3t-token-value";
 

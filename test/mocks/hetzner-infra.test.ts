@@ -6,13 +6,13 @@ import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { recordProgram, allPlainStrings, settle, type Recording, type RecordedResource } from "../harness/mocks";
-import { HetznerClusterInfra, type HetznerClusterInfraArgs } from "../../sdk/providers/hetzner";
-import { planHetznerCluster, type HetznerPlanInput } from "../../sdk/providers/hetzner-plan";
-import { hetznerPlanInputFromSpec } from "../../sdk/providers/hetzner-spec";
+import { HetznerClusterInfra, type HetznerClusterInfraArgs } from "../../sdk/infra/hetzner/infra";
+import { planHetznerCluster, type HetznerPlanInput } from "../../sdk/plan/hetzner";
+import { hetznerPlanInputFromSpec } from "../../sdk/plan/hetznerInput";
 import { recreateTrigger } from "../../sdk/impact/recreate";
-import { parseSpec } from "../../sdk/spec/parse";
-import { effective } from "../../sdk/spec/effective";
-import type { Spec } from "../../sdk/spec/model";
+import { parseSpec } from "../../sdk/config/parse";
+import { effective } from "../../sdk/config/effective";
+import type { Spec } from "../../sdk/config/model";
 
 const T = {
   server: "hcloud:index/server:Server",

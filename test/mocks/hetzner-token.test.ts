@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { recordProgram, settle } from "../harness/mocks";
-import { hetznerToken } from "../../sdk/providers/hetzner-token";
+import { hetznerToken } from "../../sdk/infra/hetzner/token";
 
 async function tokenWith(config: Record<string, string>, env: Record<string, string | undefined>, tokenEnvVar?: string) {
   const saved = { ...process.env };

@@ -3,7 +3,7 @@
 // polling to success, a failed action and a wait timeout as clear errors.
 import { after, before, describe, test } from "node:test";
 import * as assert from "node:assert/strict";
-import { HcloudApiError, HcloudClient, rateLimitDelayMs, resolveHcloudCredentials } from "../../sdk/providers/hetzner-api";
+import { HcloudApiError, HcloudClient, rateLimitDelayMs, resolveHcloudCredentials } from "../../sdk/clients/hetzner";
 import { FakeHcloudApi } from "../fakes/hcloud-api";
 
 const headers = (h: Record<string, string>) => ({ get: (k: string) => h[k.toLowerCase()] ?? null });

@@ -1,7 +1,7 @@
 // L3: the Talos API client against a fake apid over real Ed25519 mTLS (grpc-js on 127.0.0.1).
 import { test, describe, before, after } from "node:test";
 import * as assert from "node:assert/strict";
-import { Code, TalosClient, type TalosClientOptions } from "../../sdk/distributions/talos/api";
+import { Code, TalosClient, type TalosClientOptions } from "../../sdk/clients/talos";
 import { FakeApid, fakePkiFromOsCa, talosconfigFor } from "../fakes/apid";
 import { deriveAdminCredentials, generateClusterIdentity } from "../../sdk/pki";
 

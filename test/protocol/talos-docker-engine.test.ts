@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startFakeDockerEngine } from "../fakes/docker-engine";
-import { dockerSocketPath, inspectContainer, restartContainer, waitContainerRunning } from "../../sdk/dynamic/docker-engine";
+import { dockerSocketPath, inspectContainer, restartContainer, waitContainerRunning } from "../../sdk/clients/dockerEngine";
 
 describe("Docker Engine client over a unix socket", () => {
   let dir: string;

@@ -2,7 +2,7 @@
 import { describe, test, before } from "node:test";
 import * as assert from "node:assert/strict";
 import { handler, renewalReason } from "../../sdk/dynamic/clusterSecrets.impl";
-import { UNKNOWN } from "../../sdk/dynamic/unknown";
+import { UNKNOWN } from "../../sdk/impact/unknown";
 import { generateTalosBundle, kubeconfigClientCert, type TalosSecretsBundle } from "../../sdk/pki";
 import { opensslVerify } from "../harness/openssl";
 

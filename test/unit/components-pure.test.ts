@@ -6,7 +6,7 @@ import * as crypto from "node:crypto";
 import * as zlib from "node:zlib";
 import { metallbAddressRange, hcloudClusterConfig, autoscaledWorkerConfig, maxCloudInitBytes, resolveSource, sanitizeRepoName, fluxInstanceSpec } from "../../sdk/components/values";
 import { deepMerge } from "../../sdk/components/merge";
-import { durationSeconds } from "../../sdk/components/plan";
+import { durationSeconds } from "../../sdk/plan/components";
 import { isKsailError } from "../../sdk/errors";
 
 describe("metallbAddressRange", () => {

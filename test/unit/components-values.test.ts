@@ -6,7 +6,7 @@ import * as YAML from "yaml";
 import Ajv from "ajv";
 import Ajv2019 from "ajv/dist/2019";
 import Ajv2020 from "ajv/dist/2020";
-import { charts, ChartKey } from "../../sdk/components/versions";
+import { charts, ChartKey } from "../../sdk/versions";
 import { chartValues, ValuesOptions } from "../../sdk/components/values";
 import { deepMerge, Values } from "../../sdk/components/merge";
 import { ComponentContext, CniChoice, isHa, supportedPairs } from "../../sdk/components/context";

@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { charts, ChartKey, fluxDistribution, images, installTimeoutSeconds, manifests } from "../../sdk/components/versions";
+import { charts, ChartKey, fluxDistribution, images, installTimeoutSeconds, manifests } from "../../sdk/versions";
 import { repoRoot } from "../harness/paths";
 
 const dataDir = path.resolve(repoRoot(), "../shared/data/charts");

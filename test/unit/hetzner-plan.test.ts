@@ -13,10 +13,10 @@ import {
   subnetOf,
   talosAllowedCidrs,
   talosHetznerOptions,
-} from "../../sdk/providers/hetzner-plan";
-import { hetznerPlanInputFromSpec, snapshotSelector } from "../../sdk/providers/hetzner-spec";
-import { parseSpec } from "../../sdk/spec/parse";
-import { effective } from "../../sdk/spec/effective";
+} from "../../sdk/plan/hetzner";
+import { hetznerPlanInputFromSpec, snapshotSelector } from "../../sdk/plan/hetznerInput";
+import { parseSpec } from "../../sdk/config/parse";
+import { effective } from "../../sdk/config/effective";
 
 function issuesOf(fn: () => unknown): readonly { path: string; message: string }[] {
   try {

@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { COMBOS, IMPACT_TABLE, impactLine, NEVER_COMPARED, reasonOf, renderImpactMarkdown, ruleFor } from "../../sdk/impact";
-import { DEPRECATED_FIELDS, IGNORED_FIELDS, specFieldPaths } from "../../sdk/spec";
+import { DEPRECATED_FIELDS, IGNORED_FIELDS, specFieldPaths } from "../../sdk/config";
 
 /** Model leaf paths relative to `spec` (`metadata.name` stays as it is). */
 const leaves = specFieldPaths().map((p) => p.replace(/^spec\./, ""));

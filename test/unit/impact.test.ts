@@ -13,9 +13,9 @@ import {
   type Combo,
   type ImpactClass,
 } from "../../sdk/impact";
-import { UNKNOWN } from "../../sdk/dynamic/unknown";
+import { UNKNOWN } from "../../sdk/impact/unknown";
 import { isKsailError } from "../../sdk/errors";
-import { effective, parseClusterDocument, redactRegistry } from "../../sdk/spec";
+import { effective, parseClusterDocument, redactRegistry } from "../../sdk/config";
 
 /** A minimal spec of one combination (zod defaults are not needed: absent fields take KSail's defaults). */
 function spec(combo: Combo, cluster: Record<string, unknown> = {}, hetzner: Record<string, unknown> = {}, workload: Record<string, unknown> = {}) {

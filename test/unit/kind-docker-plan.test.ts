@@ -8,10 +8,10 @@ import {
   planDockerCluster,
   talosRegistryInputs,
   versionFromImage,
-} from "../../sdk/providers/docker-plan";
+} from "../../sdk/plan/docker";
 import { isKsailError } from "../../sdk/errors";
-import { effective, parseClusterDocument } from "../../sdk/spec";
-import { dockerPlanInputFromSpec } from "../../sdk/providers/docker-spec";
+import { effective, parseClusterDocument } from "../../sdk/config";
+import { dockerPlanInputFromSpec } from "../../sdk/plan/dockerInput";
 
 describe("deterministic host ports", () => {
   test("same name → same port, in range, api ≠ talos", () => {

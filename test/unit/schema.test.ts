@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { clusterJsonSchema } from "../../sdk/spec";
+import { clusterJsonSchema } from "../../sdk/config";
 import { repoRoot } from "../harness/paths";
 
 const root = repoRoot();

@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { isKsailError } from "../../sdk/errors";
-import { parseClusterDocument, validateClusterDocument } from "../../sdk/spec";
+import { parseClusterDocument, validateClusterDocument } from "../../sdk/config";
 
 /** A valid document to break: Talos on Hetzner (the richest combination) unless a case says otherwise. */
 type Doc = { apiVersion?: unknown; kind?: unknown; metadata?: Record<string, unknown>; spec: Record<string, any> } & Record<string, unknown>;

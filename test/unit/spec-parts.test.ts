@@ -5,7 +5,7 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import Ajv2020 from "ajv/dist/2020";
 import * as pulumi from "@pulumi/pulumi";
-import { FIELD_DESCRIPTIONS } from "../../sdk/spec/descriptions";
+import { FIELD_DESCRIPTIONS } from "../../sdk/config/descriptions";
 import {
   EXPANDED_FIELDS,
   IGNORED_FIELDS,
@@ -16,7 +16,7 @@ import {
   parseRegistrySpec,
   redactRegistry,
   specFieldPaths,
-} from "../../sdk/spec";
+} from "../../sdk/config";
 import { isKsailError } from "../../sdk/errors";
 import { repoRoot } from "../harness/paths";
 

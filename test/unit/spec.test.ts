@@ -13,7 +13,7 @@ import {
   validateClusterConfigFile,
   validateClusterDocument,
   type Spec,
-} from "../../sdk/spec";
+} from "../../sdk/config";
 import { isKsailError } from "../../sdk/errors";
 import { repoRoot } from "../harness/paths";
 

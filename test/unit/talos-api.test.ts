@@ -13,7 +13,7 @@ import {
   toStandardKeyPem,
   toTalosKeyPem,
   withRetry,
-} from "../../sdk/distributions/talos/api";
+} from "../../sdk/clients/talos";
 import { tarGz } from "../fakes/apid";
 import { isKsailError } from "../../sdk/errors";
 

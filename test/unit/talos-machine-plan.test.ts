@@ -2,7 +2,7 @@
 import { test, describe } from "node:test";
 import * as assert from "node:assert/strict";
 import { classifyMachineConfigChange } from "../../sdk/distributions/talos/classify";
-import { UNKNOWN } from "../../sdk/dynamic/unknown";
+import { UNKNOWN } from "../../sdk/impact/unknown";
 import { groupInputs, machineDiff, updateAction, type TalosMachineInputs } from "../../sdk/dynamic/talosMachine.plan";
 
 const cfg = (o: { type?: string; kubelet?: string; env?: string } = {}) =>

@@ -1,7 +1,7 @@
 import { Option, type Command } from "commander";
 import type { Issue } from "../../errors";
 import { comboOf, diffSpecs, formatJson, formatText, summarize, talosPatchChanges } from "../../impact";
-import { validateClusterConfigFile, type LoadedClusterConfig } from "../../spec";
+import { validateClusterConfigFile, type LoadedClusterConfig } from "../../config";
 import type { SetExitCode } from "./index";
 
 const line = (file: string, i: Issue): string => (i.path ? `${file}: ${i.path}: ${i.message}` : `${file}: ${i.message}`);

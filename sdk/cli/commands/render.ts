@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
 import type { Issue } from "../../errors";
-import { validateClusterConfigFile } from "../../spec";
+import { validateClusterConfigFile } from "../../config";
 import { renderCluster } from "../render";
 import type { SetExitCode } from "./index";
 

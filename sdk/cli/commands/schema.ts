@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { clusterJsonSchema } from "../../spec";
+import { clusterJsonSchema } from "../../config";
 import type { SetExitCode } from "./index";
 
 /** `ksail-pulumi schema`: the JSON Schema of ksail.yaml, generated from the zod model, on stdout. */

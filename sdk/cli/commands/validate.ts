@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import type { Issue } from "../../errors";
-import { validateClusterConfigFile } from "../../spec";
+import { validateClusterConfigFile } from "../../config";
 import type { SetExitCode } from "./index";
 
 interface FileReport {

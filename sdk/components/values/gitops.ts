@@ -1,6 +1,6 @@
 import { ComponentContext, isHa } from "../context";
 import { Values } from "../merge";
-import { fluxDistribution, images } from "../versions";
+import { fluxDistribution, images } from "../../versions";
 
 /** Where a GitOps engine syncs from. Plain data: it decides which extra resources exist. */
 export type GitOpsSource =

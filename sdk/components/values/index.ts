@@ -1,6 +1,6 @@
 import { ComponentContext } from "../context";
 import { Values } from "../merge";
-import { ChartKey, installTimeoutSeconds, baseInstallTimeoutSeconds } from "../versions";
+import { ChartKey, installTimeoutSeconds, baseInstallTimeoutSeconds } from "../../versions";
 import { calicoCrdsValues, calicoValues, ciliumValues } from "./cni";
 import { hcloudCcmValues, hcloudCsiValues, kubeletCsrApproverValues, metallbValues, metricsServerValues } from "./core";
 import { certManagerValues, gatekeeperValues, kyvernoValues } from "./addons";

@@ -27,7 +27,7 @@
 import * as YAML from "yaml";
 import * as jsonpatch from "fast-json-patch";
 import { KsailError } from "../../errors";
-import type { PatchFile, TalosPatchSet } from "../../spec";
+import type { PatchFile, TalosPatchSet } from "../../config";
 import {
   ConfigDocument,
   Json,
@@ -40,7 +40,7 @@ import {
   parseDocuments,
 } from "./documents";
 
-// The spec model's shapes (sdk/spec/load.ts): one patch file = `{source, content}` (raw YAML, `${VAR}`
+// The spec model's shapes (sdk/config/load.ts): one patch file = `{source, content}` (raw YAML, `${VAR}`
 // already expanded); the Talos patch directory = `{cluster, controlPlanes, workers}`. Re-used, not
 // redeclared, so the package index can re-export both modules without a name clash.
 export type { PatchFile, TalosPatchSet };

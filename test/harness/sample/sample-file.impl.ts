@@ -8,7 +8,7 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { UNKNOWN, containsUnknown } from "../../../sdk/dynamic/unknown";
+import { UNKNOWN, containsUnknown } from "../../../sdk/impact/unknown";
 
 interface Inputs {
   path: string;

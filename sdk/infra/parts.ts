@@ -1,14 +1,14 @@
 /**
- * Shared pieces of KSailCluster's provider wiring (cluster-docker.ts, cluster-hetzner.ts): what a provider
+ * Shared pieces of KSailCluster's provider wiring (infra/docker/cluster.ts, infra/hetzner/cluster.ts): what a provider
  * layer hands back to the component, and the Talos bootstrap both providers build the same way.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterSecrets } from "./dynamic/clusterSecrets";
-import { TalosMachine, type MachineNode } from "./dynamic/talosMachine";
-import { TalosBootstrap } from "./dynamic/talosBootstrap";
-import type { InstallInputs } from "./components/phases";
-import type { RenderedMachineConfigs } from "./distributions/talos/render";
-import type { ClusterPlan, NodeRole } from "./plan";
+import type { ClusterSecrets } from "../dynamic/clusterSecrets";
+import { TalosMachine, type MachineNode } from "../dynamic/talosMachine";
+import { TalosBootstrap } from "../dynamic/talosBootstrap";
+import type { InstallInputs } from "../components/phases";
+import type { RenderedMachineConfigs } from "../distributions/talos/render";
+import type { ClusterPlan, NodeRole } from "../plan/cluster";
 
 /** A node as the cluster reports it. */
 export interface KSailClusterNode {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { REGISTRY_IMAGE, sanitizeHost, type DockerClusterPlan, type DockerMirrorPlan } from "./docker-plan";
-import { commonLabels } from "./docker-nodes";
+import { REGISTRY_IMAGE, sanitizeHost, type DockerClusterPlan, type DockerMirrorPlan } from "../../plan/docker";
+import { commonLabels } from "./nodes";
 
 /**
  * Local OCI registry and pull-through mirrors as KSail runs them (ksail-lifecycle §4): `registry:3` containers on

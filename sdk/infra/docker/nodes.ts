@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as docker from "@pulumi/docker";
-import type { K3sPki, KubeadmPki } from "../pki/types";
+import type { K3sPki, KubeadmPki } from "../../pki/types";
 import {
   ENVOY_COMMAND,
   ENVOY_CONFIG_PATH,
@@ -10,15 +10,15 @@ import {
   renderEnvoyConfig,
   type KindClusterFacts,
   type NodeFile,
-} from "../distributions/kind";
+} from "../../distributions/kind";
 import {
   K3S_DATA_DIR,
   k3sCommand,
   k3sNodeFiles,
   k3sServerUrl,
   type K3sClusterFacts,
-} from "../distributions/k3s";
-import { controlPlanes, type DockerClusterPlan, type DockerNodePlan } from "./docker-plan";
+} from "../../distributions/k3s";
+import { controlPlanes, type DockerClusterPlan, type DockerNodePlan } from "../../plan/docker";
 
 /**
  * Container arguments for each node kind, one function per distribution. Pure apart from wrapping secret

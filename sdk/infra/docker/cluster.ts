@@ -1,9 +1,9 @@
 /** KSailCluster on Docker: identity, network and node containers, and (Talos) the machines and bootstrap. */
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterSecrets } from "./dynamic/clusterSecrets";
-import { DockerClusterInfra } from "./providers/docker";
-import { renderMachineConfigs } from "./distributions/talos/render";
-import { required, talosBootstrap, type ClusterInfra, type InfraContext } from "./cluster-parts";
+import { ClusterSecrets } from "../../dynamic/clusterSecrets";
+import { DockerClusterInfra } from "./infra";
+import { renderMachineConfigs } from "../../distributions/talos/render";
+import { required, talosBootstrap, type ClusterInfra, type InfraContext } from "../parts";
 
 /** `protect` reaches only the network among the Docker resources (a worker can still be removed). */
 const protectNetwork: pulumi.ResourceTransformation = (a) =>

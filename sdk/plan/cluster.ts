@@ -4,20 +4,20 @@
  * components get installed. The component (cluster.ts) only maps this plan to resources, so tests and the
  * `render`/`plan` commands can read it without a Pulumi runtime.
  */
-import { KsailError } from "./errors";
-import { recreateTrigger } from "./impact/recreate";
-import { effective, type EffectiveSpec } from "./spec/effective";
-import type { PatchFile, TalosPatchSet } from "./spec/load";
-import type { Spec } from "./spec/model";
-import { componentPlan, type ComponentPlan } from "./components/plan";
-import type { ComponentId } from "./components/phases";
-import { charts, manifests } from "./components/versions";
-import { planDockerCluster, talosRegistryInputs, type DockerClusterPlan } from "./providers/docker-plan";
-import { dockerPlanInputFromSpec } from "./providers/docker-spec";
-import { planHetznerCluster, type HetznerClusterPlan, type HetznerEndpointMode } from "./providers/hetzner-plan";
-import { hetznerPlanInputFromSpec } from "./providers/hetzner-spec";
-import type { TalosRenderInput } from "./distributions/talos/render";
-import { DEFAULT_TALOS_VERSION, parseTalosVersion, resolveKubernetesVersion, talosImage, talosInstallerImage, type TalosVersion } from "./distributions/talos/versions";
+import { KsailError } from "../errors";
+import { recreateTrigger } from "../impact/recreate";
+import { effective, type EffectiveSpec } from "../config/effective";
+import type { PatchFile, TalosPatchSet } from "../config/load";
+import type { Spec } from "../config/model";
+import { componentPlan, type ComponentPlan } from "./components";
+import type { ComponentId } from "../components/phases";
+import { charts, manifests } from "../versions";
+import { planDockerCluster, talosRegistryInputs, type DockerClusterPlan } from "./docker";
+import { dockerPlanInputFromSpec } from "./dockerInput";
+import { planHetznerCluster, type HetznerClusterPlan, type HetznerEndpointMode } from "./hetzner";
+import { hetznerPlanInputFromSpec } from "./hetznerInput";
+import type { TalosRenderInput } from "../distributions/talos/render";
+import { DEFAULT_TALOS_VERSION, parseTalosVersion, resolveKubernetesVersion, talosImage, talosInstallerImage, type TalosVersion } from "../distributions/talos/versions";
 
 export type PlanDistribution = "Vanilla" | "K3s" | "Talos";
 export type PlanProvider = "Docker" | "Hetzner";

@@ -1,6 +1,6 @@
 import type { Issue } from "../errors";
 import { EXPANDERS, type Expander } from "./enums";
-import { cidrProblem, dnsLabelProblem, labelValueProblem, qualifiedNameProblem } from "./k8snames";
+import { cidrProblem, dnsLabelProblem, labelValueProblem, qualifiedNameProblem } from "./k8sNames";
 import type { ClusterDocument } from "./model";
 import { parseRegistrySpec, redactRegistry } from "./registry";
 import { DISTRIBUTION_META, KSAIL_PROVIDERS, SUPPORTED_COMBINATIONS, isSupportedCombination, supportedCombinationsText } from "./support";

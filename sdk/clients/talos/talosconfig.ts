@@ -1,5 +1,5 @@
 import * as YAML from "yaml";
-import { KsailError } from "../../../errors";
+import { KsailError } from "../../errors";
 import { pemFromMaybeBase64, toStandardKeyPem } from "./pem";
 
 /** Client credentials for the Talos API: PEM text with standard labels (ready for TLS). */

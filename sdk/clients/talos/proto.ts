@@ -5,13 +5,13 @@ import * as protoLoader from "@grpc/proto-loader";
 
 /**
  * Locate machine.proto: beside this module when run from source (tsx), or in the package's
- * `sdk/distributions/talos/api/` when run compiled from `dist/sdk/distributions/talos/api/` (both in this
+ * `sdk/clients/talos/` when run compiled from `dist/sdk/clients/talos/` (both in this
  * repository and in an installed package, whose `files` ship the .proto).
  */
 export function machineProtoPath(): string {
   const candidates = [
     path.join(__dirname, "machine.proto"),
-    path.resolve(__dirname, "../../../../../sdk/distributions/talos/api/machine.proto"),
+    path.resolve(__dirname, "../../../../sdk/clients/talos/machine.proto"),
   ];
   const found = candidates.find((p) => fs.existsSync(p));
   if (!found) throw new Error(`machine.proto not found; looked in: ${candidates.join(", ")}`);

@@ -1,11 +1,11 @@
 /** KSailCluster for Talos on Hetzner: network, firewall, endpoint and servers, identity, machines and bootstrap. */
 import * as pulumi from "@pulumi/pulumi";
-import { KsailError } from "./errors";
-import { ClusterSecrets } from "./dynamic/clusterSecrets";
-import { HetznerClusterInfra } from "./providers/hetzner";
-import { hetznerToken } from "./providers/hetzner-token";
-import { renderMachineConfigs } from "./distributions/talos/render";
-import { required, talosBootstrap, type ClusterInfra, type InfraContext } from "./cluster-parts";
+import { KsailError } from "../../errors";
+import { ClusterSecrets } from "../../dynamic/clusterSecrets";
+import { HetznerClusterInfra } from "./infra";
+import { hetznerToken } from "./token";
+import { renderMachineConfigs } from "../../distributions/talos/render";
+import { required, talosBootstrap, type ClusterInfra, type InfraContext } from "../parts";
 
 /** `protect` reaches only the network among the Hetzner resources (servers can still be removed or resized). */
 const protectNetwork: pulumi.ResourceTransformation = (a) =>

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as hcloud from "@pulumi/hcloud";
-import { KsailError } from "../errors";
-import { HcloudIsoDetach } from "../dynamic/hcloudIsoDetach";
-import { HcloudServerType } from "../dynamic/hcloudServerType";
+import { KsailError } from "../../errors";
+import { HcloudIsoDetach } from "../../dynamic/hcloudIsoDetach";
+import { HcloudServerType } from "../../dynamic/hcloudServerType";
 import {
   KUBE_API_PORT,
   TALOS_API_PORT,
@@ -12,7 +12,7 @@ import {
   talosAllowedCidrs,
   type HetznerClusterPlan,
   type HetznerNodeRole,
-} from "./hetzner-plan";
+} from "../../plan/hetzner";
 
 /** A server as the component reports it. */
 export interface HetznerNodeOutput {

@@ -1,7 +1,7 @@
 import { KsailError } from "../errors";
-import type { EffectiveSpec } from "../spec/effective";
-import { parseRegistrySpec } from "../spec/registry";
-import type { DockerDistribution, DockerMirrorInput, DockerPlanInput } from "./docker-plan";
+import type { EffectiveSpec } from "../config/effective";
+import { parseRegistrySpec } from "../config/registry";
+import type { DockerDistribution, DockerMirrorInput, DockerPlanInput } from "./docker";
 
 /**
  * The Docker plan input a ksail.yaml asks for (pure). Only infrastructure-shaping fields are read: distribution,

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { KsailError } from "../errors";
-import type { K3sPki, KubeadmPki } from "../pki/types";
-import { controlPlanes, workers, type DockerClusterPlan, type DockerNodeRole } from "./docker-plan";
+import { KsailError } from "../../errors";
+import type { K3sPki, KubeadmPki } from "../../pki/types";
+import { controlPlanes, workers, type DockerClusterPlan, type DockerNodeRole } from "../../plan/docker";
 import {
   NODE_REPLACE_ON_CHANGES,
   commonLabels,
@@ -13,8 +13,8 @@ import {
   kindLoadBalancerArgs,
   networkArgs,
   talosContainerArgs,
-} from "./docker-nodes";
-import { createRegistries, type MirrorCredentials } from "./docker-registry";
+} from "./nodes";
+import { createRegistries, type MirrorCredentials } from "./registry";
 
 /** A node as the component reports it. */
 export interface DockerNodeOutput {

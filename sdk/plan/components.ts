@@ -1,7 +1,7 @@
-import type { EffectiveSpec } from "../spec";
-import { parseRegistrySpec } from "../spec";
-import { ComponentContext } from "./context";
-import { AutoscalerSettings, GitOpsSource } from "./values";
+import type { EffectiveSpec } from "../config";
+import { parseRegistrySpec } from "../config";
+import { ComponentContext } from "../components/context";
+import { AutoscalerSettings, GitOpsSource } from "../components/values";
 
 /** Which installers a cluster gets. Plain data derived from the effective spec: it decides the shape. */
 export interface ComponentPlan {

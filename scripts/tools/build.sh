@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Builds the real-peer test tools from Go modules into a per-machine cache (outside the repository),
+# only what is missing. Tools are test peers, never run-time dependencies of the library.
+#
+#   scripts/tools/build.sh [tool ...]      # default: every tool
+#
+# Cache: ${KSAIL_TOOLS_CACHE:-~/.cache/ksail-pulumi/tools}/<name>-<version>/ ; a tool counts as built when
+# its directory holds a `.built` stamp (written last). Prints each tool's version and build time.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cache="${KSAIL_TOOLS_CACHE:-$HOME/.cache/ksail-pulumi/tools}"
+mkdir -p "$cache"
+# shellcheck source=versions.sh
+. "$here/versions.sh"
+
+if ! command -v go >/dev/null 2>&1; then
+  echo "tools: go not found; the real-peer test tiers will skip (install Go ≥ 1.26 to build them)" >&2
+  exit 0
+fi
+
+log() { printf 'tools: %s\n' "$*" >&2; }
+
+# build_module NAME VERSION DIR-WITH-RECIPE: the recipe function fills $dest; stamped when it returns 0.
+run_recipe() {
+  local name="$1" version="$2" fn="$3"
+  local dest="$cache/$name-$version"
+  if [ -f "$dest/.built" ]; then
+    log "$name $version: cached ($dest)"
+    return 0
+  fi
+  rm -rf "$dest" && mkdir -p "$dest"
+  local started=$SECONDS
+  log "$name $version: building into $dest"
+  if "$fn" "$dest" "$version"; then
+    date -u +%FT%TZ > "$dest/.built"
+    log "$name $version: built in $((SECONDS - started)) s"
+  else
+    log "$name $version: FAILED after $((SECONDS - started)) s (tests needing it will skip with the reason)"
+    rm -rf "$dest"
+    return 1
+  fi
+}
+
+# The Pulumi CLI from github.com/pulumi/pulumi/pkg/v3. pkg's go.mod replaces sdk with a local path, so a
+# wrapper module requires pkg and sdk at the same version and carries their non-local replace lines.
+recipe_pulumi() {
+  local dest="$1" version="$2" work
+  work="$(mktemp -d)"
+  cat > "$work/go.mod" <<MOD
+module ksail.test/pulumi-cli
+
+go 1.26
+
+require (
+	github.com/pulumi/pulumi/pkg/v3 $version
+	github.com/pulumi/pulumi/sdk/v3 $version
+)
+
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+
+replace golang.org/x/text => golang.org/x/text v0.41.0
+MOD
+  cat > "$work/tools.go" <<'GO'
+//go:build tools
+
+package tools
+
+import _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
+GO
+  ( cd "$work" && GOFLAGS=-mod=mod go mod tidy >/dev/null 2>&1 || true
+    cd "$work" && GOFLAGS=-mod=mod go build -trimpath \
+      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
+      -o "$dest/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi )
+  local rc=$?
+  rm -rf "$work"
+  [ $rc -eq 0 ] || return $rc
+  "$dest/pulumi" version
+}
+
+want=("$@")
+[ ${#want[@]} -eq 0 ] && want=(pulumi)
+status=0
+for t in "${want[@]}"; do
+  case "$t" in
+    pulumi) run_recipe pulumi "$PULUMI_VERSION" recipe_pulumi || status=1 ;;
+    *) log "unknown tool $t"; status=1 ;;
+  esac
+done
+exit $status
