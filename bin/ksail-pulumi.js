@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 "use strict";
 // The command line lives in the compiled SDK; this file only starts it.
-require("../dist/sdk/cli/main.js").main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`ksail-pulumi: internal error: ${err && err.stack ? err.stack : err}`);
-    process.exit(70);
-  },
-);
+require("../dist/sdk/cli/main.js")
+  .main(process.argv.slice(2))
+  .then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(`ksail-pulumi: internal error: ${err && err.stack ? err.stack : err}`);
+      process.exit(70);
+    },
+  );

@@ -23,7 +23,11 @@ const dist = path.join(root, "dist");
 const args = new Set(process.argv.slice(2));
 
 function build() {
-  const r = spawnSync(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(root, "tsconfig.json")], { stdio: "inherit" });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(root, "tsconfig.json")],
+    { stdio: "inherit" },
+  );
   if (r.status !== 0) throw new Error("tsc failed");
 }
 
@@ -78,12 +82,28 @@ async function main() {
   if (!args.has("--no-build")) build();
   const { runProgramUnderMocks } = require(path.join(dist, "sdk", "cli", "mockrun.js"));
   const record = require(path.join(dist, "test", "mocks", "cluster-record.js"));
-  const results = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, examples: [], providers: {}, scaling: [], criticalPath: [] };
+  const results = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    examples: [],
+    providers: {},
+    scaling: [],
+    criticalPath: [],
+  };
 
   // 1. Examples vs a bare program with as many resources.
   const examples = [
     { dir: "examples/local", stack: "dev", config: {} },
-    { dir: "examples/prod", stack: "staging", config: { "ksail-prod:hcloudToken": "bench-token", "ksail-prod:registryUsername": "bench", "ksail-prod:registryToken": "bench-token" } },
+    {
+      dir: "examples/prod",
+      stack: "staging",
+      config: {
+        "ksail-prod:hcloudToken": "bench-token",
+        "ksail-prod:registryUsername": "bench",
+        "ksail-prod:registryToken": "bench-token",
+      },
+    },
   ];
   for (const ex of examples) {
     const dir = path.join(root, ex.dir);
@@ -101,7 +121,14 @@ async function main() {
       await bareRun();
       const b = await timed(bareRun);
       fs.rmSync(bareDir, { recursive: true, force: true });
-      results.examples.push({ example: ex.dir, stack: ex.stack, resources: n, planMs: round(t.ms), bareMs: round(b.ms), ratio: round(t.ms / b.ms, 2) });
+      results.examples.push({
+        example: ex.dir,
+        stack: ex.stack,
+        resources: n,
+        planMs: round(t.ms),
+        bareMs: round(b.ms),
+        ratio: round(t.ms / b.ms, 2),
+      });
     } catch (e) {
       results.examples.push({ example: ex.dir, error: String(e && e.message ? e.message : e).split("\n")[0] });
     }
@@ -111,7 +138,11 @@ async function main() {
   const token = "bench-hcloud-token";
   const recs = [
     await record.recordCluster({ cluster: { distribution: "Talos", provider: "Docker", workers: 1, gitOpsEngine: "Flux" } }),
-    await record.recordCluster({ cluster: { distribution: "Talos", provider: "Hetzner", controlPlanes: 3, workers: 3, cni: "Cilium" }, args: { hcloudToken: token }, outputs: record.hetznerOutputs }),
+    await record.recordCluster({
+      cluster: { distribution: "Talos", provider: "Hetzner", controlPlanes: 3, workers: 3, cni: "Cilium" },
+      args: { hcloudToken: token },
+      outputs: record.hetznerOutputs,
+    }),
   ];
   for (const rec of recs) {
     for (const r of rec.resources) {
@@ -120,7 +151,10 @@ async function main() {
       const type = r.type.replace("pulumi-nodejs:dynamic/ksail:", "");
       const bytes = Buffer.byteLength(p);
       const prev = results.providers[type];
-      results.providers[type] = { bytes: Math.max(bytes, prev?.bytes ?? 0), capturesToken: (prev?.capturesToken ?? false) || p.includes(token) };
+      results.providers[type] = {
+        bytes: Math.max(bytes, prev?.bytes ?? 0),
+        capturesToken: (prev?.capturesToken ?? false) || p.includes(token),
+      };
     }
   }
 
@@ -128,13 +162,31 @@ async function main() {
   for (const n of [1, 10, 50, 200]) {
     const cp = n >= 3 ? 3 : 1;
     const cluster = { distribution: "Talos", provider: "Hetzner", controlPlanes: cp, workers: n - cp, cni: "Cilium" };
-    const go = () => record.recordCluster({ cluster, provider: { hetzner: { serverLimit: n + 10, placementGroupStrategy: "None" } }, args: { hcloudToken: token }, outputs: record.hetznerOutputs, preview: true });
+    const go = () =>
+      record.recordCluster({
+        cluster,
+        provider: { hetzner: { serverLimit: n + 10, placementGroupStrategy: "None" } },
+        args: { hcloudToken: token },
+        outputs: record.hetznerOutputs,
+        preview: true,
+      });
     const t = await timed(go);
     results.scaling.push({ nodes: n, resources: t.value.resources.length, planMs: round(t.ms), msPerNode: round(t.ms / n, 2) });
     if (n <= 50) {
-      const up = await record.recordCluster({ cluster, provider: { hetzner: { serverLimit: n + 10, placementGroupStrategy: "None" } }, args: { hcloudToken: token }, outputs: record.hetznerOutputs });
+      const up = await record.recordCluster({
+        cluster,
+        provider: { hetzner: { serverLimit: n + 10, placementGroupStrategy: "None" } },
+        args: { hcloudToken: token },
+        outputs: record.hetznerOutputs,
+      });
       const c = criticalPath(up.resources);
-      results.criticalPath.push({ cluster: `Talos/Hetzner ${cp}+${n - cp}`, nodes: n, criticalPath: c.length, stages: c.stages, chain: c.chain });
+      results.criticalPath.push({
+        cluster: `Talos/Hetzner ${cp}+${n - cp}`,
+        nodes: n,
+        criticalPath: c.length,
+        stages: c.stages,
+        chain: c.chain,
+      });
     }
   }
   for (const [label, cluster] of [
@@ -168,10 +220,15 @@ function markdown(r) {
   const lines = [`Measured ${r.date.slice(0, 10)} on Node ${r.node}, ${r.cpus} CPUs (one run each; compare ratios).`, ""];
   lines.push("| Program (mock runtime, preview) | Resources | Plan | Bare program, same count | Ratio |", "|---|---:|---:|---:|---:|");
   for (const e of r.examples) {
-    lines.push(e.error ? `| ${e.example} | – | – | – | ${e.error} |` : `| ${e.example} (${e.stack}) | ${e.resources} | ${e.planMs} ms | ${e.bareMs} ms | ${e.ratio}× |`);
+    lines.push(
+      e.error
+        ? `| ${e.example} | – | – | – | ${e.error} |`
+        : `| ${e.example} (${e.stack}) | ${e.resources} | ${e.planMs} ms | ${e.bareMs} ms | ${e.ratio}× |`,
+    );
   }
   lines.push("", "| Dynamic provider | Serialized `__provider` | Captures the hcloud token |", "|---|---:|---|");
-  for (const [t, p] of Object.entries(r.providers).sort()) lines.push(`| ${t} | ${round(p.bytes / 1024, 2)} KiB | ${p.capturesToken ? "**yes**" : "no"} |`);
+  for (const [t, p] of Object.entries(r.providers).sort())
+    lines.push(`| ${t} | ${round(p.bytes / 1024, 2)} KiB | ${p.capturesToken ? "**yes**" : "no"} |`);
   lines.push("", "| Talos/Hetzner nodes | Resources | Plan | Per node |", "|---:|---:|---:|---:|");
   for (const s of r.scaling) lines.push(`| ${s.nodes} | ${s.resources} | ${s.planMs} ms | ${s.msPerNode} ms |`);
   lines.push("", "| Cluster | Nodes | Create critical path | Stages on it |", "|---|---:|---:|---:|");

@@ -52,7 +52,14 @@ function unwrapInput(node) {
 function generate() {
   const program = ts.createProgram(
     ENTRIES.map((e) => path.join(root, e)),
-    { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, strict: true, esModuleInterop: false, skipLibCheck: true, noEmit: true },
+    {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.CommonJS,
+      strict: true,
+      esModuleInterop: false,
+      skipLibCheck: true,
+      noEmit: true,
+    },
   );
   const checker = program.getTypeChecker();
   const types = {};
@@ -82,7 +89,7 @@ function generate() {
     if (f & ts.TypeFlags.StringLike && !(f & ts.TypeFlags.StringLiteral)) return { type: "string" };
     if (f & ts.TypeFlags.StringLiteral) return { type: "string", const: type.value };
     if (f & ts.TypeFlags.NumberLike) return { type: "number" };
-    if (f & (ts.TypeFlags.BooleanLike)) return { type: "boolean" };
+    if (f & ts.TypeFlags.BooleanLike) return { type: "boolean" };
     if (members) {
       const lits = members.filter((t) => t.flags & ts.TypeFlags.StringLiteral);
       // Toggles also accept YAML booleans (true → Enabled): the schema offers the named values.
@@ -125,9 +132,13 @@ function generate() {
       const props = checker.getPropertiesOfType(type);
       const index = checker.getIndexInfoOfType(type, ts.IndexKind.String);
       if (props.length === 0) {
-        return { type: "object", additionalProperties: index ? mapType(index.type, `${name}Value`, js?.additionalProperties, depth + 1) : { ...ANY } };
+        return {
+          type: "object",
+          additionalProperties: index ? mapType(index.type, `${name}Value`, js?.additionalProperties, depth + 1) : { ...ANY },
+        };
       }
-      if (props.some((p) => p.valueDeclaration && (ts.isMethodDeclaration(p.valueDeclaration) || ts.isMethodSignature(p.valueDeclaration)))) return { ...ANY };
+      if (props.some((p) => p.valueDeclaration && (ts.isMethodDeclaration(p.valueDeclaration) || ts.isMethodSignature(p.valueDeclaration))))
+        return { ...ANY };
       const declared = type.aliasSymbol?.name ?? (symName && !symName.startsWith("__") ? symName : undefined);
       const typeName = declared && !/^(Partial|Readonly|Record|Required|Pick|Omit)$/.test(declared) ? declared : name;
       const token = `ksail:index:${typeName}`;
@@ -180,17 +191,25 @@ function generate() {
       seen.add(target);
       const ctor = decl.members.find((m) => ts.isConstructorDeclaration(m));
       const superCall = ctor?.body?.statements
-        .map((s) => (ts.isExpressionStatement(s) && ts.isCallExpression(s.expression) && s.expression.expression.kind === ts.SyntaxKind.SuperKeyword ? s.expression : undefined))
+        .map((s) =>
+          ts.isExpressionStatement(s) && ts.isCallExpression(s.expression) && s.expression.expression.kind === ts.SyntaxKind.SuperKeyword
+            ? s.expression
+            : undefined,
+        )
         .find(Boolean);
       const tokenArg = superCall?.arguments[0];
-      if (!tokenArg || !ts.isStringLiteral(tokenArg)) throw new Error(`${target.name}: super() must name its type token as a string literal`);
+      if (!tokenArg || !ts.isStringLiteral(tokenArg))
+        throw new Error(`${target.name}: super() must name its type token as a string literal`);
       const token = tokenArg.text;
       const argsParam = ctor.parameters[1];
       const argsType = checker.getTypeFromTypeNode(argsParam.type);
       const isCluster = target.name === "KSailCluster";
       // The spec of ksail.yaml: typed from the zod-inferred type, described by ksail.schema.json.
       const special = isCluster
-        ? { spec: () => mapType(checker.getTypeOfSymbol(checker.getPropertyOfType(argsType, "spec")), "Spec", ksailSchema.properties.spec, 0) }
+        ? {
+            spec: () =>
+              mapType(checker.getTypeOfSymbol(checker.getPropertyOfType(argsType, "spec")), "Spec", ksailSchema.properties.spec, 0),
+          }
         : {};
       const inputs = objectProperties(checker.getPropertiesOfType(argsType), target.name, undefined, 0, special);
       const outputs = {};
@@ -202,7 +221,10 @@ function generate() {
         const key = m.name.text;
         const typeText = m.type ? m.type.getText() : "";
         // `pulumi.Output<T>` is an intersection type; read T from the declaration.
-        const outNode = m.type && ts.isTypeReferenceNode(m.type) && /(^|\.)Output$/.test(m.type.typeName.getText()) ? m.type.typeArguments?.[0] : undefined;
+        const outNode =
+          m.type && ts.isTypeReferenceNode(m.type) && /(^|\.)Output$/.test(m.type.typeName.getText())
+            ? m.type.typeArguments?.[0]
+            : undefined;
         const t = outNode ? checker.getTypeFromTypeNode(outNode) : checker.getTypeAtLocation(m);
         if (key === "plan") continue; // the pure plan object (TypeScript only)
         if (!/Output<|Provider|Release/.test(typeText)) continue;
@@ -221,7 +243,12 @@ function generate() {
       };
     }
   }
-  const sortKeys = (o) => Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+  const sortKeys = (o) =>
+    Object.fromEntries(
+      Object.keys(o)
+        .sort()
+        .map((k) => [k, o[k]]),
+    );
   return {
     name: "ksail",
     displayName: "KSail",
@@ -232,7 +259,13 @@ function generate() {
     keywords: ["pulumi", "kubernetes", "talos", "kind", "k3s", "ksail", "kind/component", "category/cloud"],
     meta: { moduleFormat: "(.*)" },
     language: {
-      nodejs: { packageName: PKG.name, dependencies: { "@pulumi/pulumi": PKG.dependencies["@pulumi/pulumi"], "@pulumi/kubernetes": PKG.dependencies["@pulumi/kubernetes"] } },
+      nodejs: {
+        packageName: PKG.name,
+        dependencies: {
+          "@pulumi/pulumi": PKG.dependencies["@pulumi/pulumi"],
+          "@pulumi/kubernetes": PKG.dependencies["@pulumi/kubernetes"],
+        },
+      },
     },
     dependencies: [{ name: "kubernetes", version: K8S_VERSION }],
     resources: sortKeys(resources),
@@ -258,6 +291,8 @@ if (require.main === module) {
     console.log("schema.json is up to date");
   } else {
     fs.writeFileSync(file, text);
-    console.log(`wrote ${path.relative(process.cwd(), file)}: ${Object.keys(JSON.parse(text).resources).length} components, ${Object.keys(JSON.parse(text).types).length} types`);
+    console.log(
+      `wrote ${path.relative(process.cwd(), file)}: ${Object.keys(JSON.parse(text).resources).length} components, ${Object.keys(JSON.parse(text).types).length} types`,
+    );
   }
 }

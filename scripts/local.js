@@ -50,8 +50,14 @@ async function main() {
   const cli = pulumiCli();
   const docker = await dockerPing();
   const missing = [];
-  if (!cli) missing.push("the Pulumi CLI is not installed (or not on PATH): install it with `curl -fsSL https://get.pulumi.com | sh` (https://www.pulumi.com/docs/install/)");
-  if (!docker.ok) missing.push(`no Docker engine answers at ${docker.where} (${docker.why}): install and start Docker (https://docs.docker.com/engine/install/); the nodes are privileged containers`);
+  if (!cli)
+    missing.push(
+      "the Pulumi CLI is not installed (or not on PATH): install it with `curl -fsSL https://get.pulumi.com | sh` (https://www.pulumi.com/docs/install/)",
+    );
+  if (!docker.ok)
+    missing.push(
+      `no Docker engine answers at ${docker.where} (${docker.why}): install and start Docker (https://docs.docker.com/engine/install/); the nodes are privileged containers`,
+    );
   if (missing.length > 0) {
     console.log("npm run local: cannot create the local cluster on this machine:");
     for (const m of missing) console.log(`  - ${m}`);
@@ -61,7 +67,14 @@ async function main() {
   console.log(`Pulumi ${cli}; Docker at ${docker.where} ${docker.note ?? ""}`);
 
   // The example imports "@ksail/pulumi": build this checkout and link it into the example's node_modules.
-  if (run(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(root, "tsconfig.json")], process.env) !== 0) return 1;
+  if (
+    run(
+      process.execPath,
+      [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(root, "tsconfig.json")],
+      process.env,
+    ) !== 0
+  )
+    return 1;
   const link = path.join(example, "node_modules", "@ksail", "pulumi");
   fs.mkdirSync(path.dirname(link), { recursive: true });
   if (!fs.existsSync(link)) fs.symlinkSync(path.relative(path.dirname(link), root), link, "dir");
@@ -71,7 +84,8 @@ async function main() {
   const env = {
     ...process.env,
     PULUMI_BACKEND_URL: `file://${backend}`,
-    PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? (process.env.PULUMI_CONFIG_PASSPHRASE_FILE ? undefined : LOCAL_PASSPHRASE),
+    PULUMI_CONFIG_PASSPHRASE:
+      process.env.PULUMI_CONFIG_PASSPHRASE ?? (process.env.PULUMI_CONFIG_PASSPHRASE_FILE ? undefined : LOCAL_PASSPHRASE),
   };
   const args = process.argv.slice(2);
   const command = args[0] === "destroy" || args[0] === "preview" ? args.shift() : "up";

@@ -37,6 +37,7 @@ const filters = process.argv.slice(2);
 fs.rmSync(path.join(root, "dist"), { recursive: true, force: true });
 run("typecheck and compile (tsc)", bin("tsc"), ["-p", "tsconfig.json"]);
 if (filters.length === 0) run("lint (eslint)", bin("eslint"), ["--max-warnings", "0", "sdk", "test", "bin", "scripts", "examples"]);
+if (filters.length === 0) run("format (prettier --check)", bin("prettier"), ["--check", "--log-level", "warn", "."]);
 
 let files = testFiles(path.join(root, "dist", "test"));
 if (filters.length > 0) files = files.filter((f) => filters.some((x) => f.includes(x)));

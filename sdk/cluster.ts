@@ -138,7 +138,12 @@ export class KSailCluster extends pulumi.ComponentResource {
   constructor(name: string, args: KSailClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ksail:index:KSailCluster", name, {}, opts);
     const { spec, warnings } = parseSpec(args.spec, { name: args.name });
-    const plan = (this.plan = planCluster({ name: args.name || name, spec, talosConfigPatches: args.talosConfigPatches, hetznerEndpoint: args.hetznerEndpoint }));
+    const plan = (this.plan = planCluster({
+      name: args.name || name,
+      spec,
+      talosConfigPatches: args.talosConfigPatches,
+      hetznerEndpoint: args.hetznerEndpoint,
+    }));
     for (const w of [...(args.warnings ?? []), ...warnings]) pulumi.log.warn(w, this);
     const protect = args.protect ?? false;
     const trigger = plan.recreateTrigger;

@@ -7,7 +7,14 @@ export * as talosApi from "./clients/talos";
 export { TalosMachine, type TalosMachineArgs, type MachineNode, type MachinePlatform, type MachineRole } from "./dynamic/talosMachine";
 export { TalosBootstrap, type TalosBootstrapArgs } from "./dynamic/talosBootstrap";
 export { KSailCluster, type KSailClusterArgs, type KSailClusterNode, type ComponentOverride } from "./cluster";
-export { planCluster, pinnedVersionArgs, type ClusterPlan, type ClusterPlanInput, type ClusterVersions, type PlannedNode } from "./plan/cluster";
+export {
+  planCluster,
+  pinnedVersionArgs,
+  type ClusterPlan,
+  type ClusterPlanInput,
+  type ClusterVersions,
+  type PlannedNode,
+} from "./plan/cluster";
 export * from "./components";
 export { ClusterSecrets, type ClusterSecretsArgs } from "./dynamic/clusterSecrets";
 export { ClusterReadiness, type ClusterReadinessArgs } from "./dynamic/clusterReadiness";

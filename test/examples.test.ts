@@ -21,10 +21,17 @@ describe("examples/local (Talos on Docker, 1+1, Flux from the local registry, de
     assert.equal(plan.resources[0].name, "local");
     assert.equal(plan.resources[0].type, "ksail:index:KSailCluster");
     for (const r of plan.resources.slice(1)) assert.ok(r.parent !== undefined && r.name.startsWith("local-"), `${r.name} is a named child`);
-    const talos = plan.resources.filter((r) => r.type === "docker:index/container:Container" && String(r.inputs.image).startsWith("ghcr.io/siderolabs/talos:"));
-    assert.deepEqual(talos.map((r) => r.inputs.hostname), ["local-control-plane-1", "local-worker-1"]);
+    const talos = plan.resources.filter(
+      (r) => r.type === "docker:index/container:Container" && String(r.inputs.image).startsWith("ghcr.io/siderolabs/talos:"),
+    );
     assert.deepEqual(
-      plan.resources.filter((r) => r.name.startsWith("local-infra-mirror-") && r.type === "docker:index/container:Container").map((r) => r.name),
+      talos.map((r) => r.inputs.hostname),
+      ["local-control-plane-1", "local-worker-1"],
+    );
+    assert.deepEqual(
+      plan.resources
+        .filter((r) => r.name.startsWith("local-infra-mirror-") && r.type === "docker:index/container:Container")
+        .map((r) => r.name),
       ["docker.io", "ghcr.io", "quay.io", "registry.k8s.io"].map((h) => `local-infra-mirror-${h}`),
     );
     assert.equal(byName.get("local-infra-local-registry")?.inputs.name, "local-local-registry");
@@ -55,8 +62,15 @@ describe("examples/prod (Talos on Hetzner 3+3, autoscaler, HA endpoint, Flux fro
     assert.equal(plan.resources[0].name, "prod");
     assert.equal(byName.get("prod-secrets")?.inputs.clusterName, "staging");
     const servers = plan.resources.filter((r) => r.type === "hcloud:index/server:Server").map((r) => r.inputs.name);
-    assert.deepEqual(servers, ["control-plane-1", "control-plane-2", "control-plane-3", "worker-1", "worker-2", "worker-3"].map((n) => `staging-${n}`));
-    assert.equal(byName.get("prod-infra-api")?.type, "hcloud:index/loadBalancer:LoadBalancer", "HA endpoint: a load balancer over the control planes");
+    assert.deepEqual(
+      servers,
+      ["control-plane-1", "control-plane-2", "control-plane-3", "worker-1", "worker-2", "worker-3"].map((n) => `staging-${n}`),
+    );
+    assert.equal(
+      byName.get("prod-infra-api")?.type,
+      "hcloud:index/loadBalancer:LoadBalancer",
+      "HA endpoint: a load balancer over the control planes",
+    );
     assert.equal(byName.get("prod-infra-api-targets")?.inputs.labelSelector, "ksail.cluster.name=staging,ksail.node.type=control-plane");
     for (const r of plan.resources.filter((x) => x.type === "pulumi-nodejs:dynamic/ksail:TalosMachine")) {
       assert.equal(r.inputs.maintenance, false, "snapshot route");
@@ -66,7 +80,12 @@ describe("examples/prod (Talos on Hetzner 3+3, autoscaler, HA endpoint, Flux fro
     assert.equal(byName.get("prod-cluster-autoscaler-config")?.inputs.stringData, "[secret]");
     const flux = byName.get("prod-flux-instance");
     assert.match(JSON.stringify(flux?.inputs), /ghcr\.io\/acme\/platform-manifests/);
-    assert.ok(plan.resources.some((r) => r.parent === "prod-flux" && r.type === "kubernetes:core/v1:Secret" && JSON.stringify(r.inputs).includes("[secret]")), "registry credentials as a secret");
+    assert.ok(
+      plan.resources.some(
+        (r) => r.parent === "prod-flux" && r.type === "kubernetes:core/v1:Secret" && JSON.stringify(r.inputs).includes("[secret]"),
+      ),
+      "registry credentials as a secret",
+    );
     for (const r of plan.resources) assert.notEqual(r.protect, true, `${r.name} not protected on staging`);
     assert.deepEqual(plan.outputs.versions, stagingOutputs["organization/ksail-prod/staging"].versions);
   });

@@ -14,7 +14,9 @@ export = async () => {
     const upstream = new pulumi.StackReference("promote-from", { name: promoteFrom });
     const pinned = (await upstream.getOutputDetails("versions")).value as ClusterVersions | undefined;
     if (!pinned) {
-      throw new KsailError([{ path: "ksail-prod:promoteFrom", message: `stack ${promoteFrom} has no "versions" output; run pulumi up on it first` }]);
+      throw new KsailError([
+        { path: "ksail-prod:promoteFrom", message: `stack ${promoteFrom} has no "versions" output; run pulumi up on it first` },
+      ]);
     }
     ({ spec, components } = pinnedVersionArgs(spec, pinned));
   }
@@ -27,7 +29,11 @@ export = async () => {
     protect: config.requireBoolean("protect"),
     hetznerEndpoint: "load-balancer",
     hcloudToken: config.requireSecret("hcloudToken"),
-    registryCredentials: { server: "ghcr.io", username: config.require("registryUsername"), password: config.requireSecret("registryToken") },
+    registryCredentials: {
+      server: "ghcr.io",
+      username: config.require("registryUsername"),
+      password: config.requireSecret("registryToken"),
+    },
   });
 
   return {

@@ -72,15 +72,29 @@ const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
 const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** Reads Pulumi.yaml and the stack's config; throws a KsailError saying what is missing. */
-export function readProject(dir: string, stack?: string): { project: string; main: string; stack: string; config: Record<string, string>; secretKeys: string[] } {
+export function readProject(
+  dir: string,
+  stack?: string,
+): { project: string; main: string; stack: string; config: Record<string, string>; secretKeys: string[] } {
   const projectFile = ["Pulumi.yaml", "Pulumi.yml"].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
-  if (!projectFile) throw new KsailError([{ path: dir, message: `no Pulumi.yaml in ${path.resolve(dir)}; pass the directory of a Pulumi program` }]);
-  const proj = (YAML.parse(fs.readFileSync(projectFile, "utf8")) ?? {}) as { name?: string; main?: string; config?: Record<string, unknown> };
+  if (!projectFile)
+    throw new KsailError([{ path: dir, message: `no Pulumi.yaml in ${path.resolve(dir)}; pass the directory of a Pulumi program` }]);
+  const proj = (YAML.parse(fs.readFileSync(projectFile, "utf8")) ?? {}) as {
+    name?: string;
+    main?: string;
+    config?: Record<string, unknown>;
+  };
   const project = String(proj.name ?? path.basename(dir));
-  const stacks = fs.readdirSync(dir).map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort();
+  const stacks = fs
+    .readdirSync(dir)
+    .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
+    .filter((s): s is string => !!s)
+    .sort();
   const chosen = stack ?? (stacks.includes("dev") ? "dev" : (stacks[0] ?? "dev"));
   if (stack && !stacks.includes(stack)) {
-    throw new KsailError([{ path: "--stack", message: `"${stack}" has no Pulumi.${stack}.yaml in ${dir}; stacks here: ${stacks.join(", ") || "none"}` }]);
+    throw new KsailError([
+      { path: "--stack", message: `"${stack}" has no Pulumi.${stack}.yaml in ${dir}; stacks here: ${stacks.join(", ") || "none"}` },
+    ]);
   }
   const qualify = (k: string) => (k.includes(":") ? k : `${project}:${k}`);
   const config: Record<string, string> = {};
@@ -111,7 +125,10 @@ export function programEntry(dir: string, main: string): string {
   const base = path.resolve(dir, main);
   const candidates = [base, `${base}.ts`, `${base}.js`, path.join(base, "index.ts"), path.join(base, "index.js")];
   const hit = candidates.find((c) => fs.existsSync(c) && fs.statSync(c).isFile());
-  if (!hit) throw new KsailError([{ path: "main", message: `no program found at ${base} (looked for index.ts / index.js); set "main" in Pulumi.yaml` }]);
+  if (!hit)
+    throw new KsailError([
+      { path: "main", message: `no program found at ${base} (looked for index.ts / index.js); set "main" in Pulumi.yaml` },
+    ]);
   return hit;
 }
 
@@ -189,7 +206,8 @@ export async function runProgramUnderMocks(opts: MockRunOptions): Promise<MockRu
     let programError: unknown;
     try {
       process.chdir(dir);
-      for (const k of Object.keys(require.cache)) if (k.startsWith(dir + path.sep) && !k.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[k];
+      for (const k of Object.keys(require.cache))
+        if (k.startsWith(dir + path.sep) && !k.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[k];
       await pulumi.runtime.runInPulumiStack(async () => {
         // Construction order (registrations complete in any order), from a stack transformation.
         pulumi.runtime.registerStackTransformation((a) => {
@@ -273,6 +291,12 @@ function registerTypeScript(): void {
   try {
     (require("tsx/cjs/api") as { register(): unknown }).register();
   } catch {
-    throw new KsailError([{ path: "main", message: "the program is TypeScript and tsx is not installed; run `npm install --save-dev tsx` (or point main at compiled JavaScript)" }]);
+    throw new KsailError([
+      {
+        path: "main",
+        message:
+          "the program is TypeScript and tsx is not installed; run `npm install --save-dev tsx` (or point main at compiled JavaScript)",
+      },
+    ]);
   }
 }

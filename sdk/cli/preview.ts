@@ -75,7 +75,8 @@ export interface PreviewImpact {
 /** `urn:pulumi:<stack>::<project>::<parent types$type>::<name>` → the resource's own type and name. */
 export function parseUrn(urn: string): { type: string; name: string; typeChain: string[] } {
   const parts = urn.split("::");
-  if (parts.length < 4 || !parts[0].startsWith("urn:pulumi:")) throw new KsailError([{ path: "urn", message: `"${urn}" is not a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>)` }]);
+  if (parts.length < 4 || !parts[0].startsWith("urn:pulumi:"))
+    throw new KsailError([{ path: "urn", message: `"${urn}" is not a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>)` }]);
   const typeChain = parts[2].split("$");
   return { type: typeChain[typeChain.length - 1], name: parts.slice(3).join("::"), typeChain };
 }
@@ -93,7 +94,9 @@ export function readPreview(text: string, source = "preview"): PreviewStep[] {
     return readEvents(trimmed, source);
   }
   if (!isObject(doc) || (doc.steps !== undefined && !Array.isArray(doc.steps))) {
-    throw new KsailError([{ path: source, message: "is not a `pulumi preview --json` document (expected an object with a `steps` array)" }]);
+    throw new KsailError([
+      { path: source, message: "is not a `pulumi preview --json` document (expected an object with a `steps` array)" },
+    ]);
   }
   const steps = (doc.steps ?? []) as unknown[];
   return steps.map((s, i) => {
@@ -113,7 +116,9 @@ function readEvents(text: string, source: string): PreviewStep[] {
     try {
       ev = JSON.parse(line);
     } catch {
-      throw new KsailError([{ path: `${source}: line ${i + 1}`, message: "is neither a `pulumi preview --json` document nor a JSON engine event" }]);
+      throw new KsailError([
+        { path: `${source}: line ${i + 1}`, message: "is neither a `pulumi preview --json` document nor a JSON engine event" },
+      ]);
     }
     const m = isObject(ev) && isObject(ev.resourcePreEvent) ? ev.resourcePreEvent.metadata : undefined;
     if (!isObject(m) || typeof m.op !== "string" || typeof m.urn !== "string") continue;
@@ -174,7 +179,13 @@ function changesFromGroups(olds: Props | undefined, news: Props | undefined): Ch
     const b = news?.[g];
     if (!isObject(b) || !isObject(a)) {
       if (JSON.stringify(a) !== JSON.stringify(b)) {
-        out.push({ field: g, oldValue: isObject(a) ? "(values)" : String(a ?? ""), newValue: b === UNKNOWN ? "(known after apply)" : String(b ?? ""), category, reason: `may change: the ${g} group is not readable in the preview` });
+        out.push({
+          field: g,
+          oldValue: isObject(a) ? "(values)" : String(a ?? ""),
+          newValue: b === UNKNOWN ? "(known after apply)" : String(b ?? ""),
+          category,
+          reason: `may change: the ${g} group is not readable in the preview`,
+        });
       }
       continue;
     }
@@ -207,11 +218,20 @@ function specIn(state: ResourceState | undefined, preferApplied: boolean): Props
 
 /** The impact of one ClusterSpec step. */
 function specImpact(step: PreviewStep): { source: ClusterImpact["source"]; impact: ImpactSummary } {
-  if (step.op === "create" || step.op === "same" || step.op === "read" || step.op === "refresh") return { source: "none", impact: emptySummary() };
+  if (step.op === "create" || step.op === "same" || step.op === "read" || step.op === "refresh")
+    return { source: "none", impact: emptySummary() };
   if (step.op === "delete") {
     return {
       source: "none",
-      impact: summarize([{ field: "cluster", oldValue: "exists", newValue: "", category: "recreate-required", reason: "the cluster is deleted: its ClusterSpec record leaves the program, so every node and its data go away" }]),
+      impact: summarize([
+        {
+          field: "cluster",
+          oldValue: "exists",
+          newValue: "",
+          category: "recreate-required",
+          reason: "the cluster is deleted: its ClusterSpec record leaves the program, so every node and its data go away",
+        },
+      ]),
     };
   }
   const before = specIn(step.oldState, true);
@@ -232,7 +252,13 @@ function specImpact(step: PreviewStep): { source: ClusterImpact["source"]; impac
   const replaced = step.op === "replace";
   if (replaced && !changes.some((c) => c.category === "recreate-required")) {
     const why = (step.replaceReasons ?? []).join(", ") || "recreateRequired";
-    changes.push({ field: "cluster", oldValue: "", newValue: "replaced", category: "recreate-required", reason: `the preview replaces the cluster record (replaceReasons: ${why}); the whole cluster is recreated` });
+    changes.push({
+      field: "cluster",
+      oldValue: "",
+      newValue: "replaced",
+      category: "recreate-required",
+      reason: `the preview replaces the cluster record (replaceReasons: ${why}); the whole cluster is recreated`,
+    });
   }
   return { source, impact: summarize(changes) };
 }
@@ -253,7 +279,11 @@ function ownerOf(urn: string, parents: Map<string, string | undefined>, clusters
   if (at === undefined) return undefined;
   const { name, typeChain } = parseUrn(at);
   if (!typeChain.includes(CLUSTER_TYPE)) return undefined;
-  const candidates = clusters.filter((c) => parseUrn(c.urn).typeChain.join("$") === typeChain.slice(0, typeChain.indexOf(CLUSTER_TYPE) + 1).join("$") && name.startsWith(`${c.name}-`));
+  const candidates = clusters.filter(
+    (c) =>
+      parseUrn(c.urn).typeChain.join("$") === typeChain.slice(0, typeChain.indexOf(CLUSTER_TYPE) + 1).join("$") &&
+      name.startsWith(`${c.name}-`),
+  );
   return candidates.sort((x, y) => y.name.length - x.name.length)[0];
 }
 
@@ -288,7 +318,11 @@ export function previewImpact(rawSteps: PreviewStep[]): PreviewImpact {
       owner.replacements.push({ ...base, impact: "covered by the cluster's recreate" });
       continue;
     }
-    const category: ImpactClass = NODE_TYPES.has(type) ? "rolling-recreate" : type.startsWith("kubernetes:") ? "in-place" : "recreate-required";
+    const category: ImpactClass = NODE_TYPES.has(type)
+      ? "rolling-recreate"
+      : type.startsWith("kubernetes:")
+        ? "in-place"
+        : "recreate-required";
     owner.replacements.push({ ...base, impact: category });
     const why = base.replaceReasons.length > 0 ? ` (replaceReasons: ${base.replaceReasons.join(", ")})` : "";
     const reason =
@@ -297,7 +331,12 @@ export function previewImpact(rawSteps: PreviewStep[]): PreviewImpact {
         : category === "in-place"
           ? `Kubernetes object ${name} (${type}) is replaced${why}; no node is touched`
           : `infrastructure ${name} (${type}) is replaced without a cluster recreate${why}; the cluster may lose connectivity or data`;
-    const changes = [...owner.impact.inPlaceChanges, ...owner.impact.rebootRequired, ...owner.impact.rollingRecreate, ...owner.impact.recreateRequired];
+    const changes = [
+      ...owner.impact.inPlaceChanges,
+      ...owner.impact.rebootRequired,
+      ...owner.impact.rollingRecreate,
+      ...owner.impact.recreateRequired,
+    ];
     owner.impact = summarize([...changes, { field: `resource ${name}`, oldValue: "", newValue: "replaced", category, reason }]);
   }
   return { clusters, otherReplacements };
@@ -318,9 +357,18 @@ export const ALLOW_WORDS: Readonly<Record<string, ImpactClass>> = {
 /** Parses `--allow recreate,rolling,reboot` into the allowed classes (always including in-place). */
 export function parseAllow(list: string | undefined): ImpactClass[] {
   const out = new Set<ImpactClass>(["in-place"]);
-  for (const w of (list ?? "").split(",").map((x) => x.trim().toLowerCase()).filter((x) => x !== "")) {
+  for (const w of (list ?? "")
+    .split(",")
+    .map((x) => x.trim().toLowerCase())
+    .filter((x) => x !== "")) {
     const c = ALLOW_WORDS[w];
-    if (!c) throw new KsailError([{ path: "--allow", message: `"${w}" is not an impact class; allowed: reboot, rolling, recreate (or their full names), comma-separated, e.g. --allow reboot,rolling` }]);
+    if (!c)
+      throw new KsailError([
+        {
+          path: "--allow",
+          message: `"${w}" is not an impact class; allowed: reboot, rolling, recreate (or their full names), comma-separated, e.g. --allow reboot,rolling`,
+        },
+      ]);
     out.add(c);
   }
   return IMPACT_CLASSES.filter((c) => out.has(c));

@@ -92,11 +92,24 @@ function componentFiles(plan: ClusterPlan): RenderedFile[] {
   });
   if (c.gitOpsEngine === "Flux" && c.gitOpsSource) {
     const spec = fluxInstanceSpec(c.gitOpsSource, { pullSecret: false });
-    files.push({ path: "gitops/flux-instance.yaml", content: yaml({ apiVersion: "fluxcd.controlplane.io/v1", kind: "FluxInstance", metadata: { name: "flux", namespace: "flux-system" }, spec }), secret: false });
+    files.push({
+      path: "gitops/flux-instance.yaml",
+      content: yaml({
+        apiVersion: "fluxcd.controlplane.io/v1",
+        kind: "FluxInstance",
+        metadata: { name: "flux", namespace: "flux-system" },
+        spec,
+      }),
+      secret: false,
+    });
   }
   if (c.gitOpsEngine === "ArgoCD" && c.gitOpsSource) {
     const spec = argoApplicationSpec(c.gitOpsSource, { sops: false });
-    files.push({ path: "gitops/argocd-application.yaml", content: yaml({ apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata: { name: "ksail", namespace: "argocd" }, spec }), secret: false });
+    files.push({
+      path: "gitops/argocd-application.yaml",
+      content: yaml({ apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata: { name: "ksail", namespace: "argocd" }, spec }),
+      secret: false,
+    });
   }
   return files;
 }
@@ -108,9 +121,14 @@ async function talosFiles(plan: ClusterPlan, opts: RenderOptions): Promise<Rende
   const render = talos.render as Partial<{ endpoint: string }> & typeof talos.render;
   const loose = talos as unknown as { endpoint?: string };
   // On Hetzner the endpoint (and the floating IP) are assigned at create; documentation addresses stand in.
-  const endpoint = render.endpoint ?? loose.endpoint ?? (plan.endpoint?.startsWith("https://") && plan.provider === "Docker" ? plan.endpoint : PLACEHOLDER_ENDPOINT);
+  const endpoint =
+    render.endpoint ??
+    loose.endpoint ??
+    (plan.endpoint?.startsWith("https://") && plan.provider === "Docker" ? plan.endpoint : PLACEHOLDER_ENDPOINT);
   const h = plan.hetzner;
-  const hetzner = h ? talosHetznerOptions(h, h.endpoint.mode === "floating-ip" ? { ip: PLACEHOLDER_VIP, apiToken: PLACEHOLDER_HCLOUD_TOKEN } : undefined) : undefined;
+  const hetzner = h
+    ? talosHetznerOptions(h, h.endpoint.mode === "floating-ip" ? { ip: PLACEHOLDER_VIP, apiToken: PLACEHOLDER_HCLOUD_TOKEN } : undefined)
+    : undefined;
   const r = renderMachineConfigs({
     ...render,
     ...(hetzner ? { hetzner } : {}),
@@ -134,7 +152,13 @@ function redactPlaceholders(content: string, values: readonly string[]): string 
   return s;
 }
 
-function nodeFile(node: string, f: NodeFile, withSecrets: boolean, placeholders: readonly string[], omitted: OmittedFile[]): RenderedFile[] {
+function nodeFile(
+  node: string,
+  f: NodeFile,
+  withSecrets: boolean,
+  placeholders: readonly string[],
+  omitted: OmittedFile[],
+): RenderedFile[] {
   const path = `nodes/${node}/files/${rel(f.path)}`;
   if (!withSecrets && f.content === "") {
     // A certificate of the shape-only placeholder identity: issued by ClusterSecrets at create.
@@ -159,7 +183,8 @@ async function dockerNodeFiles(plan: ClusterPlan, opts: RenderOptions, omitted: 
     const facts = kindFacts(docker);
     for (const n of docker.nodes) {
       const init = n.role === "control-plane" && n.index === 1;
-      for (const f of kindNodeFiles(facts, { name: n.name, ip: n.ip, role: n.role, init }, pki)) files.push(...nodeFile(n.name, f, withSecrets, placeholders, omitted));
+      for (const f of kindNodeFiles(facts, { name: n.name, ip: n.ip, role: n.role, init }, pki))
+        files.push(...nodeFile(n.name, f, withSecrets, placeholders, omitted));
     }
   } else {
     const pki = withSecrets ? (opts.identity?.k3s ?? (await generateK3sPki())) : K3S_PLACEHOLDER;
@@ -167,7 +192,8 @@ async function dockerNodeFiles(plan: ClusterPlan, opts: RenderOptions, omitted: 
     const registries = { mirrors: docker.mirrors, localRegistry: docker.localRegistry };
     for (const n of docker.nodes) {
       files.push({ path: `nodes/${n.name}/command.txt`, content: `${k3sCommand(facts, n).join(" \\\n  ")}\n`, secret: false });
-      for (const f of k3sNodeFiles(pki, n, registries)) files.push(...nodeFile(n.name, { ...f, secret: f.secret }, withSecrets, [], omitted));
+      for (const f of k3sNodeFiles(pki, n, registries))
+        files.push(...nodeFile(n.name, { ...f, secret: f.secret }, withSecrets, [], omitted));
       if (withSecrets) files.push({ path: `nodes/${n.name}/env/K3S_TOKEN`, content: `${pki.token}\n`, secret: true });
       else omitted.push({ path: `nodes/${n.name}/env/K3S_TOKEN`, reason: "cluster join token; written with --with-secrets" });
     }
@@ -188,7 +214,16 @@ export async function renderCluster(config: LoadedClusterConfig, opts: RenderOpt
     distribution: plan.distribution,
     provider: plan.provider,
     endpoint: plan.endpoint ?? null,
-    ...(plan.provider === "Hetzner" ? { placeholders: { endpoint: PLACEHOLDER_ENDPOINT, ...(plan.hetzner?.endpoint.mode === "floating-ip" ? { floatingIp: PLACEHOLDER_VIP, hcloudToken: PLACEHOLDER_HCLOUD_TOKEN } : {}) } } : {}),
+    ...(plan.provider === "Hetzner"
+      ? {
+          placeholders: {
+            endpoint: PLACEHOLDER_ENDPOINT,
+            ...(plan.hetzner?.endpoint.mode === "floating-ip"
+              ? { floatingIp: PLACEHOLDER_VIP, hcloudToken: PLACEHOLDER_HCLOUD_TOKEN }
+              : {}),
+          },
+        }
+      : {}),
     versions: plan.versions,
     recreateTrigger: plan.recreateTrigger,
     secrets: opts.withSecrets ? "complete configs from a throwaway identity (not your cluster's)" : "redacted",

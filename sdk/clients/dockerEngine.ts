@@ -59,7 +59,11 @@ function request(method: string, path: string, opts: DockerEngineOptions): Promi
     });
     req.on("timeout", () => req.destroy(new Error(`Docker Engine ${method} ${path} timed out after ${timeout} ms (socket ${socketPath})`)));
     req.on("error", (e: NodeJS.ErrnoException) =>
-      reject(e.code === "ENOENT" || e.code === "ECONNREFUSED" ? new Error(`Docker Engine is not reachable on ${socketPath} (${e.code}); is the daemon running?`) : e),
+      reject(
+        e.code === "ENOENT" || e.code === "ECONNREFUSED"
+          ? new Error(`Docker Engine is not reachable on ${socketPath} (${e.code}); is the daemon running?`)
+          : e,
+      ),
     );
     req.end();
   });
@@ -79,14 +83,22 @@ export async function restartContainer(name: string, stopTimeoutSeconds = 30, op
     ...opts,
     timeoutMs: opts.timeoutMs ?? (stopTimeoutSeconds + 60) * 1000,
   });
-  if (r.status !== 204) throw new DockerEngineError(r.status, `Docker Engine: restart of container ${name} failed (HTTP ${r.status}): ${engineMessage(r.body)}`);
+  if (r.status !== 204)
+    throw new DockerEngineError(
+      r.status,
+      `Docker Engine: restart of container ${name} failed (HTTP ${r.status}): ${engineMessage(r.body)}`,
+    );
 }
 
 /** Inspect a container (`GET /containers/{name}/json`); undefined when it does not exist. */
 export async function inspectContainer(name: string, opts: DockerEngineOptions = {}): Promise<ContainerState | undefined> {
   const r = await request("GET", `/containers/${encodeURIComponent(name)}/json`, opts);
   if (r.status === 404) return undefined;
-  if (r.status !== 200) throw new DockerEngineError(r.status, `Docker Engine: inspect of container ${name} failed (HTTP ${r.status}): ${engineMessage(r.body)}`);
+  if (r.status !== 200)
+    throw new DockerEngineError(
+      r.status,
+      `Docker Engine: inspect of container ${name} failed (HTTP ${r.status}): ${engineMessage(r.body)}`,
+    );
   const j = JSON.parse(r.body) as {
     Id: string;
     Name: string;
@@ -105,7 +117,12 @@ export async function inspectContainer(name: string, opts: DockerEngineOptions =
 }
 
 /** Poll until the container runs (and is healthy, when it has a health check), or time out. */
-export async function waitContainerRunning(name: string, timeoutMs = 120_000, opts: DockerEngineOptions = {}, pollMs = 500): Promise<ContainerState> {
+export async function waitContainerRunning(
+  name: string,
+  timeoutMs = 120_000,
+  opts: DockerEngineOptions = {},
+  pollMs = 500,
+): Promise<ContainerState> {
   const deadline = Date.now() + timeoutMs;
   let last: ContainerState | undefined;
   for (;;) {

@@ -123,7 +123,9 @@ export class HcloudClient {
         res.status === 429
           ? Math.min(60_000, rateLimitDelayMs(res.headers) ?? base * 2 ** (attempt - 1))
           : Math.min(30_000, base * 2 ** (attempt - 1));
-      this.log(`[ksail] hcloud ${method} ${path}: HTTP ${res.status} (${err.code}); retrying in ${wait} ms (attempt ${attempt}/${attempts})`);
+      this.log(
+        `[ksail] hcloud ${method} ${path}: HTTP ${res.status} (${err.code}); retrying in ${wait} ms (attempt ${attempt}/${attempts})`,
+      );
       await sleep(wait);
     }
     throw lastError ?? new Error(`${method} ${path} failed`);
@@ -146,8 +148,14 @@ export class HcloudClient {
   }
 
   /** Creates a primary IP assigned to a (powered-off) server and waits for the assignment. */
-  async createPrimaryIp(body: { name: string; type: "ipv4" | "ipv6"; assignee_id: number; auto_delete: boolean; labels?: Record<string, string> }, timeoutMs = 600_000): Promise<HcloudPrimaryIp> {
-    const res = await this.request<{ primary_ip: HcloudPrimaryIp; action?: HcloudAction | null }>("POST", "/primary_ips", { ...body, assignee_type: "server" });
+  async createPrimaryIp(
+    body: { name: string; type: "ipv4" | "ipv6"; assignee_id: number; auto_delete: boolean; labels?: Record<string, string> },
+    timeoutMs = 600_000,
+  ): Promise<HcloudPrimaryIp> {
+    const res = await this.request<{ primary_ip: HcloudPrimaryIp; action?: HcloudAction | null }>("POST", "/primary_ips", {
+      ...body,
+      assignee_type: "server",
+    });
     if (res.action) await this.waitAction(res.action, timeoutMs);
     return res.primary_ip;
   }
@@ -175,9 +183,14 @@ export class HcloudClient {
     for (;;) {
       if (current.status === "success") return current;
       if (current.status === "error") {
-        throw new HcloudApiError(0, current.error?.code ?? "action_failed", `action ${current.id} (${current.command}) failed: ${current.error?.message ?? "unknown error"}`);
+        throw new HcloudApiError(
+          0,
+          current.error?.code ?? "action_failed",
+          `action ${current.id} (${current.command}) failed: ${current.error?.message ?? "unknown error"}`,
+        );
       }
-      if (Date.now() > deadline) throw new Error(`action ${current.id} (${current.command}) did not finish within ${Math.round(timeoutMs / 1000)} s`);
+      if (Date.now() > deadline)
+        throw new Error(`action ${current.id} (${current.command}) did not finish within ${Math.round(timeoutMs / 1000)} s`);
       await sleep(pollMs);
       current = (await this.request<{ action: HcloudAction }>("GET", `/actions/${current.id}`)).action;
     }
@@ -190,7 +203,8 @@ export class HcloudClient {
       const s = await this.getServer(id);
       if (!s) throw new HcloudApiError(404, "not_found", `server ${id} no longer exists`);
       if (s.status === status) return s;
-      if (Date.now() > deadline) throw new Error(`server ${s.name} is "${s.status}", not "${status}", after ${Math.round(timeoutMs / 1000)} s`);
+      if (Date.now() > deadline)
+        throw new Error(`server ${s.name} is "${s.status}", not "${status}", after ${Math.round(timeoutMs / 1000)} s`);
       await sleep(pollMs);
     }
   }
@@ -199,7 +213,12 @@ export class HcloudClient {
 function parseError(status: number, text: string, what: string): HcloudApiError {
   try {
     const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    if (body.error) return new HcloudApiError(status, body.error.code ?? String(status), `${what}: HTTP ${status} ${body.error.code}: ${body.error.message}`);
+    if (body.error)
+      return new HcloudApiError(
+        status,
+        body.error.code ?? String(status),
+        `${what}: HTTP ${status} ${body.error.code}: ${body.error.message}`,
+      );
   } catch {
     // not JSON: fall through to the raw text
   }

@@ -11,7 +11,12 @@ export interface RegistryCredentials {
 }
 
 /** Secret `<namespace>/sops-age` with key `sops.agekey` (the Age private key, kept secret). */
-export function sopsAgeSecret(name: string, namespace: string, key: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): k8s.core.v1.Secret {
+export function sopsAgeSecret(
+  name: string,
+  namespace: string,
+  key: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret {
   return new k8s.core.v1.Secret(
     name,
     { metadata: { name: "sops-age", namespace }, type: "Opaque", stringData: { "sops.agekey": pulumi.secret(key) } },

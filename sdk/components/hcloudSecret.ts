@@ -12,9 +12,5 @@ export function hcloudSecret(
 ): k8s.core.v1.Secret {
   const stringData: Record<string, pulumi.Input<string>> = { token: pulumi.secret(args.token) };
   if (args.network !== undefined) stringData.network = args.network;
-  return new k8s.core.v1.Secret(
-    name,
-    { metadata: { name: "hcloud", namespace: "kube-system" }, type: "Opaque", stringData },
-    opts,
-  );
+  return new k8s.core.v1.Secret(name, { metadata: { name: "hcloud", namespace: "kube-system" }, type: "Opaque", stringData }, opts);
 }

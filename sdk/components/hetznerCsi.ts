@@ -34,7 +34,11 @@ export class HetznerCsi extends pulumi.ComponentResource {
     const context = contextOf(args);
     const secret =
       args.hcloudToken !== undefined
-        ? hcloudSecret(`${name}-secret`, { token: args.hcloudToken, network: args.networkName }, { parent: this, dependsOn: opts?.dependsOn })
+        ? hcloudSecret(
+            `${name}-secret`,
+            { token: args.hcloudToken, network: args.networkName },
+            { parent: this, dependsOn: opts?.dependsOn },
+          )
         : undefined;
     this.release = chartRelease(this, `${name}-release`, "hcloudCsi", args, {
       context,

@@ -251,7 +251,9 @@ export function installComponents(parent: pulumi.Resource, name: string, plan: C
   let autoscaler: ClusterAutoscaler | undefined;
   if (plan.autoscaler) {
     if (!inputs.autoscaler) {
-      throw new Error(`installComponents(${name}): the plan has a cluster-autoscaler but no autoscaler inputs (imageId, workerConfig) were given`);
+      throw new Error(
+        `installComponents(${name}): the plan has a cluster-autoscaler but no autoscaler inputs (imageId, workerConfig) were given`,
+      );
     }
     autoscaler = new ClusterAutoscaler(
       `${name}-cluster-autoscaler`,

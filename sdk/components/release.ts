@@ -64,9 +64,7 @@ export function chartRelease(
 ): k8s.helm.v3.Release {
   const pin = charts[key];
   const timeout = args?.timeoutSeconds ?? installTimeoutSeconds(key, baseTimeout(o.context));
-  const values = args?.values
-    ? pulumi.output(args.values).apply((v) => deepMerge(o.values, v as Values))
-    : o.values;
+  const values = args?.values ? pulumi.output(args.values).apply((v) => deepMerge(o.values, v as Values)) : o.values;
   return new k8s.helm.v3.Release(
     name,
     {

@@ -14,10 +14,20 @@ export function kindCniIssues(cni: Cni, kindConfig: unknown, source: string): Is
   const networking = isObject(kindConfig) && isObject(kindConfig.networking) ? kindConfig.networking : {};
   const disabled = networking.disableDefaultCNI === true;
   if (cni !== "Default" && !disabled) {
-    return [{ path: P, message: `${cni} CNI requires disableDefaultCNI to be true in Kind configuration (${source}); add networking.disableDefaultCNI: true there, or set cni: Default` }];
+    return [
+      {
+        path: P,
+        message: `${cni} CNI requires disableDefaultCNI to be true in Kind configuration (${source}); add networking.disableDefaultCNI: true there, or set cni: Default`,
+      },
+    ];
   }
   if (cni === "Default" && disabled) {
-    return [{ path: P, message: `Default CNI requires disableDefaultCNI to be false in Kind configuration (${source}); remove networking.disableDefaultCNI, or set cni to Cilium or Calico` }];
+    return [
+      {
+        path: P,
+        message: `Default CNI requires disableDefaultCNI to be false in Kind configuration (${source}); remove networking.disableDefaultCNI, or set cni to Cilium or Calico`,
+      },
+    ];
   }
   return [];
 }
@@ -34,11 +44,21 @@ export function k3dCniIssues(cni: Cni, k3dConfig: unknown, source: string): Issu
   const flannelOff = args.includes("--flannel-backend=none");
   const netpolOff = args.includes("--disable-network-policy");
   if (cni !== "Default" && !(flannelOff && netpolOff)) {
-    return [{ path: P, message: `${cni} CNI requires '--flannel-backend=none' and '--disable-network-policy' in K3d configuration (${source}); add them under options.k3s.extraArgs (nodeFilters: server:*), or set cni: Default` }];
+    return [
+      {
+        path: P,
+        message: `${cni} CNI requires '--flannel-backend=none' and '--disable-network-policy' in K3d configuration (${source}); add them under options.k3s.extraArgs (nodeFilters: server:*), or set cni: Default`,
+      },
+    ];
   }
   if (cni === "Default" && (flannelOff || netpolOff)) {
     const found = [flannelOff ? "--flannel-backend=none" : "", netpolOff ? "--disable-network-policy" : ""].filter(Boolean).join(" and ");
-    return [{ path: P, message: `Default CNI requires Flannel to be enabled, but found ${found} in K3d configuration (${source}); remove it, or set cni to Cilium or Calico` }];
+    return [
+      {
+        path: P,
+        message: `Default CNI requires Flannel to be enabled, but found ${found} in K3d configuration (${source}); remove it, or set cni to Cilium or Calico`,
+      },
+    ];
   }
   return [];
 }
@@ -61,10 +81,20 @@ export function talosPatchCni(patches: readonly { source: string; content: strin
 export function talosCniIssues(cni: Cni, patches: readonly { source: string; content: string }[]): Issue[] {
   const set = talosPatchCni(patches);
   if (cni === "Cilium" && set?.name !== "none") {
-    return [{ path: P, message: `Cilium CNI requires cluster.network.cni.name: none in a Talos patch${set ? ` (${set.source} sets "${set.name}")` : ""}; add a cluster/ patch that sets it, or set cni: Default` }];
+    return [
+      {
+        path: P,
+        message: `Cilium CNI requires cluster.network.cni.name: none in a Talos patch${set ? ` (${set.source} sets "${set.name}")` : ""}; add a cluster/ patch that sets it, or set cni: Default`,
+      },
+    ];
   }
   if (cni === "Default" && set?.name === "none") {
-    return [{ path: P, message: `Default CNI requires the Talos CNI (flannel) to be enabled, but ${set.source} sets cluster.network.cni.name: none; remove that patch, or set cni to Cilium or Calico` }];
+    return [
+      {
+        path: P,
+        message: `Default CNI requires the Talos CNI (flannel) to be enabled, but ${set.source} sets cluster.network.cni.name: none; remove that patch, or set cni to Cilium or Calico`,
+      },
+    ];
   }
   return [];
 }

@@ -4,21 +4,25 @@
  */
 export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "metadata.name": "Cluster name (DNS-1123, at most 63 characters). Default: kind / k3d-default / talos-default per distribution.",
-  "spec.cluster.distributionConfig": "Path of kind.yaml (Vanilla), k3d.yaml (K3s) or the Talos patch directory, relative to this file. Default: kind.yaml / k3d.yaml / talos.",
+  "spec.cluster.distributionConfig":
+    "Path of kind.yaml (Vanilla), k3d.yaml (K3s) or the Talos patch directory, relative to this file. Default: kind.yaml / k3d.yaml / talos.",
   "spec.cluster.connection.kubeconfig": "Where KSail writes the kubeconfig. Default: ~/.kube/config.",
   "spec.cluster.connection.context": "Kube context name. Default: kind-<name>, k3d-<name> or admin@<name>.",
   "spec.cluster.connection.timeout": "Timeout for cluster operations, e.g. 10m. Default: unset (per-distribution defaults apply).",
   "spec.cluster.distribution": "Kubernetes distribution: Vanilla (Kind node images), K3s or Talos. Default: Vanilla.",
   "spec.cluster.provider": "Where nodes run: Docker or Hetzner (Talos only). Default: the distribution's first provider (Docker).",
   "spec.cluster.cni": "CNI: Default (the distribution's own: kindnet, flannel), Cilium or Calico. Default: Default.",
-  "spec.cluster.csi": "Storage provisioner (local-path-provisioner, or Hetzner CSI). Default resolves to Enabled for K3s and Talos on Hetzner.",
+  "spec.cluster.csi":
+    "Storage provisioner (local-path-provisioner, or Hetzner CSI). Default resolves to Enabled for K3s and Talos on Hetzner.",
   "spec.cluster.cdi": "Container Device Interface. Default resolves to Enabled for Talos.",
   "spec.cluster.metricsServer": "metrics-server. Default resolves to Enabled for K3s (which ships it).",
-  "spec.cluster.loadBalancer": "LoadBalancer Services (cloud-provider-kind, MetalLB, K3s servicelb, hcloud CCM). Default resolves to Enabled for K3s and Talos on Hetzner.",
+  "spec.cluster.loadBalancer":
+    "LoadBalancer Services (cloud-provider-kind, MetalLB, K3s servicelb, hcloud CCM). Default resolves to Enabled for K3s and Talos on Hetzner.",
   "spec.cluster.certManager": "Install cert-manager. Default: Disabled.",
   "spec.cluster.imageVerification": "Image signature verification scaffolding. Default: Disabled.",
   "spec.cluster.policyEngine": "Policy engine: None, Kyverno or Gatekeeper. Default: None.",
-  "spec.cluster.localRegistry.registry": "OCI registry for GitOps artifacts, [user:pass@]host[:port][/path[:tag]]. Default: none (localhost:5050 with Flux or ArgoCD).",
+  "spec.cluster.localRegistry.registry":
+    "OCI registry for GitOps artifacts, [user:pass@]host[:port][/path[:tag]]. Default: none (localhost:5050 with Flux or ArgoCD).",
   "spec.cluster.localRegistry.credentials.tokenEnvVar": "Environment variable holding the registry token (push and pull).",
   "spec.cluster.localRegistry.credentials.cliTokenEnvVar": "Environment variable holding the token used to push from this machine.",
   "spec.cluster.localRegistry.credentials.clusterTokenEnvVar": "Environment variable holding the token the cluster uses to pull.",
@@ -31,11 +35,15 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "spec.cluster.autoscaler.pod.horizontal": "Horizontal pod autoscaling support. Default: Disabled.",
   "spec.cluster.autoscaler.pod.vertical": "Vertical pod autoscaling support. Default: Disabled.",
   "spec.cluster.autoscaler.node.enabled": "Install the Cluster Autoscaler (Talos on Hetzner). Default: Disabled.",
-  "spec.cluster.autoscaler.node.pools": "Hetzner node pools the autoscaler may grow and shrink (name, serverType, location, min, max, labels, taints).",
+  "spec.cluster.autoscaler.node.pools":
+    "Hetzner node pools the autoscaler may grow and shrink (name, serverType, location, min, max, labels, taints).",
   "spec.cluster.autoscaler.node.maxNodesTotal": "Ceiling for the whole cluster's node count; 0 = no cap.",
-  "spec.cluster.autoscaler.node.expander": "Expander chain (Price, LeastWaste, LeastNodes, Random), a list or a comma-separated string. Default: LeastWaste.",
-  "spec.cluster.autoscaler.node.scaleDownUnneededTime": "How long a node must be unneeded before removal, e.g. 10m. Default: upstream default.",
-  "spec.cluster.autoscaler.node.scaleDownUtilizationThreshold": "Utilization ratio (0.0–1.0, as a string) below which a node may be removed. Default: upstream 0.5.",
+  "spec.cluster.autoscaler.node.expander":
+    "Expander chain (Price, LeastWaste, LeastNodes, Random), a list or a comma-separated string. Default: LeastWaste.",
+  "spec.cluster.autoscaler.node.scaleDownUnneededTime":
+    "How long a node must be unneeded before removal, e.g. 10m. Default: upstream default.",
+  "spec.cluster.autoscaler.node.scaleDownUtilizationThreshold":
+    "Utilization ratio (0.0–1.0, as a string) below which a node may be removed. Default: upstream 0.5.",
   "spec.cluster.autoscaler.node.capacityBuffers": "Enable capacity buffers. Default: false.",
   "spec.cluster.autoscaler.node.ignoreDaemonsetsUtilization": "Ignore DaemonSet pods when computing utilization. Default: false.",
   "spec.cluster.autoscaler.node.skipNodesWithLocalStorage": "Never remove nodes running pods with local storage. Default: true.",
@@ -58,7 +66,8 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "spec.cluster.talos.iso": "Hetzner ISO id used to install Talos when no schematicId is set. Default: 125127.",
   "spec.cluster.talos.schematicId": "Talos Image Factory schematic ID (64 hex characters) for the Hetzner image.",
   "spec.cluster.talos.extensions": "Official Talos system extensions, e.g. siderolabs/iscsi-tools.",
-  "spec.cluster.talos.extraPortMappings": "Host ports published on the first control plane (Docker only): containerPort, hostPort (0 = random), protocol TCP/UDP.",
+  "spec.cluster.talos.extraPortMappings":
+    "Host ports published on the first control plane (Docker only): containerPort, hostPort (0 = random), protocol TCP/UDP.",
   "spec.cluster.talos.drainTimeout": "Per-node drain budget during rolling updates, e.g. 10m. Default: 10m.",
   "spec.cluster.talos.storageHealthTimeout": "Storage-health gate between node reboots, e.g. 5m. Default: off.",
   "spec.provider.hetzner.controlPlaneServerType": "Hetzner server type of control planes. Default: cx23.",

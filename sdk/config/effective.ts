@@ -23,12 +23,7 @@ export function providesByDefault(component: DefaultComponent, distribution: Dis
 }
 
 /** KSail's `EffectiveValue`: an explicit Enabled/Disabled passes through; Default resolves per distribution × provider. */
-export function effectiveToggle(
-  value: TriToggle | "",
-  component: DefaultComponent,
-  distribution: Distribution,
-  provider: Provider,
-): OnOff {
+export function effectiveToggle(value: TriToggle | "", component: DefaultComponent, distribution: Distribution, provider: Provider): OnOff {
   if (value === "Enabled" || value === "Disabled") return value;
   return providesByDefault(component, distribution, provider) ? "Enabled" : "Disabled";
 }

@@ -29,9 +29,7 @@ export type TaintEffect = (typeof TAINT_EFFECTS)[number];
 
 /** YAML booleans are accepted for toggle enums, as KSail does: `true` → `Enabled`, `false` → `Disabled`. */
 function boolAlias<T extends readonly [string, ...string[]]>(values: T) {
-  return z
-    .union([z.enum(values), z.boolean()])
-    .transform((v): T[number] => (typeof v === "boolean" ? (v ? "Enabled" : "Disabled") : v));
+  return z.union([z.enum(values), z.boolean()]).transform((v): T[number] => (typeof v === "boolean" ? (v ? "Enabled" : "Disabled") : v));
 }
 
 export const toggle = () => boolAlias(TOGGLES);

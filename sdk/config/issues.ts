@@ -17,12 +17,12 @@ const show = (v: unknown): string => {
   return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
 };
 
-const typeName = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "a map" : `a ${typeof v}`);
+const typeName = (v: unknown): string =>
+  v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "a map" : `a ${typeof v}`;
 
 function enumMessage(values: readonly unknown[], input: unknown, bool: boolean): string {
   const allowed = values.map((v) => String(v)).join(", ");
-  const hint =
-    typeof input === "string" ? values.find((v) => typeof v === "string" && v.toLowerCase() === input.toLowerCase()) : undefined;
+  const hint = typeof input === "string" ? values.find((v) => typeof v === "string" && v.toLowerCase() === input.toLowerCase()) : undefined;
   return (
     `is ${show(input)}; allowed: ${allowed}${bool ? " (or a YAML boolean: true = Enabled, false = Disabled)" : ""}` +
     (hint !== undefined ? `. Values are case-sensitive: write ${String(hint)}` : "")
@@ -57,8 +57,8 @@ export function zodIssues(
             input === undefined
               ? `is required; set it to ${issue.values.map((v) => show(v)).join(" or ")}`
               : issue.values.length === 1
-              ? `is ${show(input)}; must be ${show(issue.values[0])}`
-              : enumMessage(issue.values, input, false),
+                ? `is ${show(input)}; must be ${show(issue.values[0])}`
+                : enumMessage(issue.values, input, false),
         });
         break;
       case "invalid_union": {
@@ -70,8 +70,14 @@ export function zodIssues(
         } else if (issue.errors.length > 0 && issue.errors.every((b) => b.length > 0 && b[0].code !== "invalid_type")) {
           out.push(...zodIssues(issue.errors[0], keysAt, path));
         } else {
-          const expected = issue.errors.flat().map((e) => (e.code === "invalid_type" ? e.expected : "")).filter(Boolean);
-          out.push({ path: formatPath(path), message: `is ${typeName(input)} (${show(input)}); expected ${[...new Set(expected)].join(" or ")}` });
+          const expected = issue.errors
+            .flat()
+            .map((e) => (e.code === "invalid_type" ? e.expected : ""))
+            .filter(Boolean);
+          out.push({
+            path: formatPath(path),
+            message: `is ${typeName(input)} (${show(input)}); expected ${[...new Set(expected)].join(" or ")}`,
+          });
         }
         break;
       }
@@ -79,7 +85,14 @@ export function zodIssues(
         if (input === undefined) {
           out.push({ path: formatPath(path), message: `is required (${issue.expected}); add it` });
         } else {
-          const expected = issue.expected === "int" ? "a whole number" : issue.expected === "object" ? "a map" : issue.expected === "array" ? "a list" : `a ${issue.expected}`;
+          const expected =
+            issue.expected === "int"
+              ? "a whole number"
+              : issue.expected === "object"
+                ? "a map"
+                : issue.expected === "array"
+                  ? "a list"
+                  : `a ${issue.expected}`;
           out.push({ path: formatPath(path), message: `is ${typeName(input)} (${show(input)}); must be ${expected}` });
         }
         break;

@@ -67,7 +67,13 @@ export function validateClusterConfigFile(file: string, options: LoadOptions = {
     const code = (e as NodeJS.ErrnoException).code;
     return {
       ok: false,
-      issues: [{ path: "", message: code === "ENOENT" ? `file not found: ${sourcePath}; check the path` : `cannot read ${sourcePath}: ${(e as Error).message}` }],
+      issues: [
+        {
+          path: "",
+          message:
+            code === "ENOENT" ? `file not found: ${sourcePath}; check the path` : `cannot read ${sourcePath}: ${(e as Error).message}`,
+        },
+      ],
       warnings: [],
     };
   }
@@ -87,7 +93,11 @@ export function validateClusterConfigFile(file: string, options: LoadOptions = {
   const target = path.resolve(baseDir, c.distributionConfig);
   const rel = path.relative(baseDir, target) || ".";
   const missing = (kind: string): void => {
-    if (explicit) issues.push({ path: "spec.cluster.distributionConfig", message: `${kind} "${c.distributionConfig}" does not exist (resolved to ${target}); fix the path or remove the field to use the default` });
+    if (explicit)
+      issues.push({
+        path: "spec.cluster.distributionConfig",
+        message: `${kind} "${c.distributionConfig}" does not exist (resolved to ${target}); fix the path or remove the field to use the default`,
+      });
   };
   if (c.distribution === "Vanilla" || c.distribution === "K3s") {
     if (fs.existsSync(target) && fs.statSync(target).isFile()) {
@@ -141,7 +151,10 @@ function readYamlFile(file: string, source: string, env: Env, issues: Issue[]): 
 function checkKind(parsed: unknown, source: string, kind: string, apiGroup: string, issues: Issue[]): void {
   const o = parsed as { kind?: unknown; apiVersion?: unknown } | null;
   if (!o || typeof o !== "object" || o.kind !== kind || typeof o.apiVersion !== "string" || !o.apiVersion.startsWith(apiGroup)) {
-    issues.push({ path: source, message: `expected kind: ${kind} with apiVersion ${apiGroup}...; got kind ${JSON.stringify(o?.kind)} apiVersion ${JSON.stringify(o?.apiVersion)}` });
+    issues.push({
+      path: source,
+      message: `expected kind: ${kind} with apiVersion ${apiGroup}...; got kind ${JSON.stringify(o?.kind)} apiVersion ${JSON.stringify(o?.apiVersion)}`,
+    });
   }
 }
 
@@ -157,7 +170,8 @@ function readPatches(dir: string, baseDir: string, env: Env, issues: Issue[]): P
       const { value } = expandString(fs.readFileSync(full, "utf8"), env);
       for (const d of YAML.parseAllDocuments(value)) {
         const errors = "errors" in d ? d.errors : [];
-        if (errors.length > 0) issues.push({ path: source, message: `YAML syntax error in Talos patch: ${errors[0].message.split("\n")[0]}` });
+        if (errors.length > 0)
+          issues.push({ path: source, message: `YAML syntax error in Talos patch: ${errors[0].message.split("\n")[0]}` });
       }
       return { source, content: value };
     });
@@ -179,7 +193,12 @@ function countK3dNodes(k3d: unknown): { controlPlanes: number; workers: number }
 }
 
 /** KSail replaces the node list of kind.yaml / k3d.yaml with controlPlanes/workers; say so when they differ. */
-function nodeCountWarnings(declared: { controlPlanes: number; workers: number } | undefined, cp: number, workers: number, source: string): Issue[] {
+function nodeCountWarnings(
+  declared: { controlPlanes: number; workers: number } | undefined,
+  cp: number,
+  workers: number,
+  source: string,
+): Issue[] {
   if (!declared || (declared.controlPlanes === cp && declared.workers === workers)) return [];
   return [
     {
@@ -194,7 +213,10 @@ function reconcileName(config: LoadedClusterConfig, fileName: unknown, where: st
   if (typeof fileName !== "string" || fileName === "") return;
   if (config.name === undefined) config.name = fileName;
   else if (config.name !== fileName) {
-    issues.push({ path: "metadata.name", message: `is "${config.name}" but ${where} is "${fileName}"; a cluster has one name, make them equal (or drop one)` });
+    issues.push({
+      path: "metadata.name",
+      message: `is "${config.name}" but ${where} is "${fileName}"; a cluster has one name, make them equal (or drop one)`,
+    });
   }
 }
 

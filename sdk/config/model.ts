@@ -52,9 +52,7 @@ export const NodePoolSchema = z.strictObject({
 /** `expander` accepts a comma-separated scalar or a list; the output is always a list. */
 const ExpanderSchema = z
   .union([z.string(), z.array(z.string())])
-  .transform((v) =>
-    (typeof v === "string" ? v.split(",") : v).map((s) => s.trim()).filter((s) => s !== ""),
-  )
+  .transform((v) => (typeof v === "string" ? v.split(",") : v).map((s) => s.trim()).filter((s) => s !== ""))
   .default([]);
 
 export const NodeAutoscalerSchema = z.strictObject({
@@ -73,9 +71,7 @@ export const NodeAutoscalerSchema = z.strictObject({
 });
 
 export const AutoscalerSchema = z.strictObject({
-  pod: z
-    .strictObject({ horizontal: toggle().default("Disabled"), vertical: toggle().default("Disabled") })
-    .prefault({}),
+  pod: z.strictObject({ horizontal: toggle().default("Disabled"), vertical: toggle().default("Disabled") }).prefault({}),
   node: NodeAutoscalerSchema.prefault({}),
 });
 
@@ -116,9 +112,7 @@ export const TalosSchema = z.strictObject({
 export const LocalRegistrySchema = z.strictObject({
   /** `[user:pass@]host[:port][/path[:tag]]`; empty = none (GitOps engines default it to `localhost:5050`). */
   registry: str(),
-  credentials: z
-    .strictObject({ tokenEnvVar: str(), cliTokenEnvVar: str(), clusterTokenEnvVar: str() })
-    .prefault({}),
+  credentials: z.strictObject({ tokenEnvVar: str(), cliTokenEnvVar: str(), clusterTokenEnvVar: str() }).prefault({}),
 });
 
 export const SopsSchema = z.strictObject({

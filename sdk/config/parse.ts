@@ -42,7 +42,12 @@ export function validateClusterDocument(input: unknown, options: ParseOptions = 
   if (!isObject(raw)) {
     return {
       ok: false,
-      issues: [{ path: "", message: `the document is ${raw === null || raw === undefined ? "empty" : "not a map"}; expected a KSail Cluster (apiVersion: ksail.io/v1alpha1, kind: Cluster)` }],
+      issues: [
+        {
+          path: "",
+          message: `the document is ${raw === null || raw === undefined ? "empty" : "not a map"}; expected a KSail Cluster (apiVersion: ksail.io/v1alpha1, kind: Cluster)`,
+        },
+      ],
       warnings,
     };
   }
@@ -97,7 +102,9 @@ function parseYaml(text: string): { value: unknown } | { issues: Issue[] } {
     return { issues: errors.map((e) => ({ path: "", message: `YAML syntax error: ${e.message.split("\n")[0]}` })) };
   }
   if (list.length > 1) {
-    return { issues: [{ path: "", message: `the file holds ${list.length} YAML documents; a ksail.yaml holds exactly one Cluster document` }] };
+    return {
+      issues: [{ path: "", message: `the file holds ${list.length} YAML documents; a ksail.yaml holds exactly one Cluster document` }],
+    };
   }
   return { value: list.length === 0 ? null : list[0].toJS() };
 }
@@ -124,14 +131,18 @@ function crossIssuesDespite(prepared: unknown, firstErrors: readonly z.core.$Zod
   let errors = firstErrors;
   for (let round = 0; round < 5; round++) {
     for (const e of errors) {
-      const keyPaths = e.code === "unrecognized_keys" ? e.keys.map((k) => [...e.path, k]) : [(e as { input?: unknown }).input === undefined ? e.path.slice(0, -1) : e.path];
+      const keyPaths =
+        e.code === "unrecognized_keys"
+          ? e.keys.map((k) => [...e.path, k])
+          : [(e as { input?: unknown }).input === undefined ? e.path.slice(0, -1) : e.path];
       for (const full of keyPaths) {
         // Inside a list, drop the whole list (removing one element would shift the indexes of the rest).
         const firstIndex = full.findIndex((k) => typeof k === "number");
         const kp = firstIndex >= 0 ? full.slice(0, firstIndex) : full;
         if (kp.length === 0) return [];
         let parent: unknown = copy;
-        for (const k of kp.slice(0, -1)) parent = parent !== null && typeof parent === "object" ? (parent as Record<PropertyKey, unknown>)[k] : undefined;
+        for (const k of kp.slice(0, -1))
+          parent = parent !== null && typeof parent === "object" ? (parent as Record<PropertyKey, unknown>)[k] : undefined;
         if (parent === null || typeof parent !== "object") return [];
         const last = kp[kp.length - 1];
         delete (parent as Record<PropertyKey, unknown>)[last];
@@ -143,11 +154,20 @@ function crossIssuesDespite(prepared: unknown, firstErrors: readonly z.core.$Zod
       errors = again.error.issues;
       continue;
     }
-    if (dropped.some((d) => d === "spec" || d === "spec.cluster" || d === "spec.cluster.distribution" || d === "spec.cluster.provider")) return [];
+    if (dropped.some((d) => d === "spec" || d === "spec.cluster" || d === "spec.cluster.distribution" || d === "spec.cluster.provider"))
+      return [];
     dropIgnored(again.data);
     normalize(again.data, undefined);
     return crossValidate(again.data).errors.filter(
-      (i) => !dropped.some((d) => i.path === d || i.path.startsWith(`${d}.`) || i.path.startsWith(`${d}[`) || d.startsWith(`${i.path}.`) || d.startsWith(`${i.path}[`)),
+      (i) =>
+        !dropped.some(
+          (d) =>
+            i.path === d ||
+            i.path.startsWith(`${d}.`) ||
+            i.path.startsWith(`${d}[`) ||
+            d.startsWith(`${i.path}.`) ||
+            d.startsWith(`${i.path}[`),
+        ),
     );
   }
   return [];
@@ -184,7 +204,10 @@ function normalize(document: ClusterDocument, baseDir: string | undefined): void
   // KSail trims and de-duplicates OIDC scopes (empty ones are reported by validation first).
   if (c.oidc.extraScopes.every((x) => x.trim() !== "")) c.oidc.extraScopes = [...new Set(c.oidc.extraScopes.map((x) => x.trim()))];
   const defaults = new Set(Object.values(DISTRIBUTION_META).map((m) => m.config));
-  if (c.distributionConfig === "" || (defaults.has(c.distributionConfig) && c.distributionConfig !== DISTRIBUTION_META[c.distribution].config)) {
+  if (
+    c.distributionConfig === "" ||
+    (defaults.has(c.distributionConfig) && c.distributionConfig !== DISTRIBUTION_META[c.distribution].config)
+  ) {
     c.distributionConfig = DISTRIBUTION_META[c.distribution].config;
   }
   if (baseDir) {

@@ -18,13 +18,24 @@ export function clusterConfigFromStack(namespace = "ksail"): LoadedClusterConfig
   const file = cfg.get("config");
   const cluster = cfg.getObject<unknown>("cluster");
   if (file !== undefined && cluster !== undefined) {
-    throw new KsailError([{ path: `${namespace}:config`, message: `both ${namespace}:config and ${namespace}:cluster are set; keep only one (pulumi config rm ${namespace}:cluster)` }]);
+    throw new KsailError([
+      {
+        path: `${namespace}:config`,
+        message: `both ${namespace}:config and ${namespace}:cluster are set; keep only one (pulumi config rm ${namespace}:cluster)`,
+      },
+    ]);
   }
   if (file !== undefined) return loadClusterConfig(path.resolve(file));
   if (cluster === undefined) {
-    throw new KsailError([{ path: `${namespace}:config`, message: `no cluster configuration in this stack; run "pulumi config set ${namespace}:config ksail.yaml" or set ${namespace}:cluster to the spec` }]);
+    throw new KsailError([
+      {
+        path: `${namespace}:config`,
+        message: `no cluster configuration in this stack; run "pulumi config set ${namespace}:config ksail.yaml" or set ${namespace}:cluster to the spec`,
+      },
+    ]);
   }
-  const doc = isObject(cluster) && ("apiVersion" in cluster || "kind" in cluster) ? cluster : { apiVersion: API_VERSION, kind: KIND, spec: cluster };
+  const doc =
+    isObject(cluster) && ("apiVersion" in cluster || "kind" in cluster) ? cluster : { apiVersion: API_VERSION, kind: KIND, spec: cluster };
   const { document, warnings } = parseClusterDocument(doc, { source: `stack config ${namespace}:cluster` });
   return { name: document.metadata.name || undefined, spec: document.spec, warnings };
 }

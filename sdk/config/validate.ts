@@ -28,10 +28,16 @@ export function crossValidate(doc: ClusterDocument): Out {
 
   // distribution × provider
   if (!KSAIL_PROVIDERS[d].includes(p)) {
-    err("spec.cluster.provider", `distribution ${d} does not support provider ${p} (supported providers: ${KSAIL_PROVIDERS[d].join(", ")}); pick one of those`);
+    err(
+      "spec.cluster.provider",
+      `distribution ${d} does not support provider ${p} (supported providers: ${KSAIL_PROVIDERS[d].join(", ")}); pick one of those`,
+    );
   } else if (!isSupportedCombination(d, p)) {
     const path = SUPPORTED_COMBINATIONS.some((s) => s.distribution === d) ? "spec.cluster.provider" : "spec.cluster.distribution";
-    err(path, `${d} on ${p} is a valid KSail combination, but @ksail/pulumi does not support it yet; supported: ${supportedCombinationsText()}`);
+    err(
+      path,
+      `${d} on ${p} is a valid KSail combination, but @ksail/pulumi does not support it yet; supported: ${supportedCombinationsText()}`,
+    );
   }
 
   // cluster name
@@ -39,21 +45,34 @@ export function crossValidate(doc: ClusterDocument): Out {
   if (name !== undefined && name !== "") {
     if (name.length > 63) err("metadata.name", `cluster name is too long: "${name}" has ${name.length} characters; at most 63 are allowed`);
     else if (!CLUSTER_NAME.test(name)) {
-      err("metadata.name", `cluster name is invalid: "${name}" must be DNS-1123 compliant (lower-case letters, digits and '-', starting with a letter and ending with a letter or digit)`);
+      err(
+        "metadata.name",
+        `cluster name is invalid: "${name}" must be DNS-1123 compliant (lower-case letters, digits and '-', starting with a letter and ending with a letter or digit)`,
+      );
     }
   }
   const clusterName = name || DISTRIBUTION_META[d].defaultName;
 
   // node counts
-  if (c.controlPlanes < 1) err("spec.cluster.controlPlanes", `is ${c.controlPlanes}; a cluster needs at least 1 control plane. Set it to 1 (or 3 for high availability)`);
+  if (c.controlPlanes < 1)
+    err(
+      "spec.cluster.controlPlanes",
+      `is ${c.controlPlanes}; a cluster needs at least 1 control plane. Set it to 1 (or 3 for high availability)`,
+    );
   if (c.workers < 0) err("spec.cluster.workers", `is ${c.workers}; must be 0 or more (0 schedules workloads on the control planes)`);
   if (d === "Talos" && c.controlPlanes > 1 && c.controlPlanes % 2 === 0) {
-    warn("spec.cluster.controlPlanes", `is ${c.controlPlanes}; an even etcd member count tolerates no more failures than ${c.controlPlanes - 1}. Prefer an odd number`);
+    warn(
+      "spec.cluster.controlPlanes",
+      `is ${c.controlPlanes}; an even etcd member count tolerates no more failures than ${c.controlPlanes - 1}. Prefer an odd number`,
+    );
   }
 
   // versions
   if (c.kubernetesVersion !== "" && !VERSION.test(c.kubernetesVersion)) {
-    err("spec.cluster.kubernetesVersion", `is "${c.kubernetesVersion}"; expected a version such as "1.34.1" or "v1.34.1" (or leave it empty to follow the default)`);
+    err(
+      "spec.cluster.kubernetesVersion",
+      `is "${c.kubernetesVersion}"; expected a version such as "1.34.1" or "v1.34.1" (or leave it empty to follow the default)`,
+    );
   }
   if (c.talos.version !== "" && !VERSION.test(c.talos.version)) {
     err("spec.cluster.talos.version", `is "${c.talos.version}"; expected a Talos version such as "v1.12.4" (or leave it empty)`);
@@ -63,34 +82,51 @@ export function crossValidate(doc: ClusterDocument): Out {
   }
   const seenExt = new Set<string>();
   c.talos.extensions.forEach((e, i) => {
-    if (e.trim() === "") err(`spec.cluster.talos.extensions[${i}]`, "is empty; name an official extension such as siderolabs/iscsi-tools, or remove the entry");
+    if (e.trim() === "")
+      err(
+        `spec.cluster.talos.extensions[${i}]`,
+        "is empty; name an official extension such as siderolabs/iscsi-tools, or remove the entry",
+      );
     else if (seenExt.has(e)) err(`spec.cluster.talos.extensions[${i}]`, `"${e}" is listed twice; remove the duplicate`);
     seenExt.add(e);
   });
   c.talos.extraPortMappings.forEach((m, i) => {
-    if (m.containerPort < 1 || m.containerPort > 65535) err(`spec.cluster.talos.extraPortMappings[${i}].containerPort`, `is ${m.containerPort}; must be between 1 and 65535`);
-    if (m.hostPort < 0 || m.hostPort > 65535) err(`spec.cluster.talos.extraPortMappings[${i}].hostPort`, `is ${m.hostPort}; must be between 0 (random) and 65535`);
+    if (m.containerPort < 1 || m.containerPort > 65535)
+      err(`spec.cluster.talos.extraPortMappings[${i}].containerPort`, `is ${m.containerPort}; must be between 1 and 65535`);
+    if (m.hostPort < 0 || m.hostPort > 65535)
+      err(`spec.cluster.talos.extraPortMappings[${i}].hostPort`, `is ${m.hostPort}; must be between 0 (random) and 65535`);
   });
   const hostPorts = new Map<string, number>();
   c.talos.extraPortMappings.forEach((m, i) => {
     if (m.hostPort === 0) return;
     const key = `${m.hostPort}/${m.protocol}`;
     const first = hostPorts.get(key);
-    if (first !== undefined) err(`spec.cluster.talos.extraPortMappings[${i}].hostPort`, `host port ${key} is already mapped by extraPortMappings[${first}]; each host port can be published once (use 0 for a random port)`);
+    if (first !== undefined)
+      err(
+        `spec.cluster.talos.extraPortMappings[${i}].hostPort`,
+        `host port ${key} is already mapped by extraPortMappings[${first}]; each host port can be published once (use 0 for a random port)`,
+      );
     else hostPorts.set(key, i);
   });
-  if (c.talos.extraPortMappings.length > 0 && p !== "Docker") warn("spec.cluster.talos.extraPortMappings", `only applies to the Docker provider; ignored on ${p}`);
+  if (c.talos.extraPortMappings.length > 0 && p !== "Docker")
+    warn("spec.cluster.talos.extraPortMappings", `only applies to the Docker provider; ignored on ${p}`);
 
   // Talos-only deprecations
   if (d === "Talos") {
-    if (c.cdi !== "Default") warn("spec.cluster.cdi", `is ${c.cdi}; setting cdi is deprecated for Talos (Talos provides CDI itself). Remove it`);
-    if (c.oidc.issuerURL !== "") warn("spec.cluster.oidc", "API-server OIDC on Talos is deprecated; configure it with a Talos patch instead");
-    if (p === "Hetzner" && h.ingressFirewall === "Disabled") warn("spec.provider.hetzner.ingressFirewall", "Disabled is deprecated; the Talos ingress firewall protects the node APIs");
+    if (c.cdi !== "Default")
+      warn("spec.cluster.cdi", `is ${c.cdi}; setting cdi is deprecated for Talos (Talos provides CDI itself). Remove it`);
+    if (c.oidc.issuerURL !== "")
+      warn("spec.cluster.oidc", "API-server OIDC on Talos is deprecated; configure it with a Talos patch instead");
+    if (p === "Hetzner" && h.ingressFirewall === "Disabled")
+      warn("spec.provider.hetzner.ingressFirewall", "Disabled is deprecated; the Talos ingress firewall protects the node APIs");
   }
 
   // connection.context
   if (c.connection.context !== "" && c.connection.context !== DISTRIBUTION_META[d].context(clusterName)) {
-    warn("spec.cluster.connection.context", `context name does not match expected pattern for distribution: "${c.connection.context}" (expected "${DISTRIBUTION_META[d].context(clusterName)}")`);
+    warn(
+      "spec.cluster.connection.context",
+      `context name does not match expected pattern for distribution: "${c.connection.context}" (expected "${DISTRIBUTION_META[d].context(clusterName)}")`,
+    );
   }
 
   validateOidc(doc, err);
@@ -105,9 +141,18 @@ type Report = (path: string, message: string) => void;
 function validateOidc(doc: ClusterDocument, err: Report): void {
   const o = doc.spec.cluster.oidc;
   const P = "spec.cluster.oidc";
-  if (o.clientID !== "" && o.issuerURL === "") err(`${P}.issuerURL`, "invalid OIDC configuration: clientID is set but issuerURL is empty; set issuerURL (https://...) or remove clientID");
-  if (o.issuerURL !== "" && o.clientID === "") err(`${P}.clientID`, "invalid OIDC configuration: issuerURL is set but clientID is empty; set the client ID registered with the issuer");
-  if (o.issuerURL !== "" && !/^https:\/\/[^/\s]+/.test(o.issuerURL)) err(`${P}.issuerURL`, `invalid OIDC configuration: "${o.issuerURL}" must be an https:// URL`);
+  if (o.clientID !== "" && o.issuerURL === "")
+    err(
+      `${P}.issuerURL`,
+      "invalid OIDC configuration: clientID is set but issuerURL is empty; set issuerURL (https://...) or remove clientID",
+    );
+  if (o.issuerURL !== "" && o.clientID === "")
+    err(
+      `${P}.clientID`,
+      "invalid OIDC configuration: issuerURL is set but clientID is empty; set the client ID registered with the issuer",
+    );
+  if (o.issuerURL !== "" && !/^https:\/\/[^/\s]+/.test(o.issuerURL))
+    err(`${P}.issuerURL`, `invalid OIDC configuration: "${o.issuerURL}" must be an https:// URL`);
   o.extraScopes.forEach((s, i) => {
     if (s.trim() === "") err(`${P}.extraScopes[${i}]`, "invalid OIDC configuration: extra scope is empty; remove the entry");
   });
@@ -119,7 +164,10 @@ function validateRegistry(doc: ClusterDocument, err: Report): void {
   const gitOps = c.gitOpsEngine !== "None";
   if (c.localRegistry.registry === "") {
     if (gitOps && c.provider === "Hetzner") {
-      err(P, `is empty, so ${c.gitOpsEngine} would pull from localhost:5050, which a Hetzner cluster cannot reach; set an external registry such as ghcr.io/<org>/<repo>`);
+      err(
+        P,
+        `is empty, so ${c.gitOpsEngine} would pull from localhost:5050, which a Hetzner cluster cannot reach; set an external registry such as ghcr.io/<org>/<repo>`,
+      );
     }
     return;
   }
@@ -130,7 +178,10 @@ function validateRegistry(doc: ClusterDocument, err: Report): void {
   if (!r.external && (r.port < 1 || r.port > 65535)) err(P, `registry port must be between 1 and 65535: got ${r.port} in "${shown}"`);
   if (r.external && r.port > 65535) err(P, `registry port must be between 0 and 65535: got ${r.port} in "${shown}"`);
   if (c.provider === "Hetzner" && !r.external) {
-    err(P, `cloud provider requires an external registry: "${r.host}:${r.port}" is local to your machine; use a registry the cluster can reach, e.g. ghcr.io/<org>/<repo>`);
+    err(
+      P,
+      `cloud provider requires an external registry: "${r.host}:${r.port}" is local to your machine; use a registry the cluster can reach, e.g. ghcr.io/<org>/<repo>`,
+    );
   }
 }
 
@@ -139,23 +190,33 @@ function validateHetzner(doc: ClusterDocument, clusterName: string, err: Report,
   const c = doc.spec.cluster;
   const P = "spec.provider.hetzner";
   for (const f of ["controlPlaneServerType", "workerServerType", "location"] as const) {
-    if (h[f].trim() === "") err(`${P}.${f}`, `is empty; set a Hetzner ${f === "location" ? "location such as fsn1" : "server type such as cx23"}`);
+    if (h[f].trim() === "")
+      err(`${P}.${f}`, `is empty; set a Hetzner ${f === "location" ? "location such as fsn1" : "server type such as cx23"}`);
   }
   const netProblem = cidrProblem(h.networkCidr);
   if (netProblem) err(`${P}.networkCidr`, `"${h.networkCidr}" ${netProblem}`);
   h.allowedCidrs.forEach((cidr, i) => {
-    if (cidr.trim() === "") err(`${P}.allowedCidrs[${i}]`, `invalid allowed CIDR: entry[${i}] is empty; remove it or write a CIDR such as 203.0.113.0/24`);
+    if (cidr.trim() === "")
+      err(`${P}.allowedCidrs[${i}]`, `invalid allowed CIDR: entry[${i}] is empty; remove it or write a CIDR such as 203.0.113.0/24`);
     else {
       const prob = cidrProblem(cidr.trim());
       if (prob) err(`${P}.allowedCidrs[${i}]`, `invalid allowed CIDR: entry[${i}] "${cidr}" ${prob}`);
     }
   });
-  if (!h.controlPlanePublicIPv4 && !h.controlPlanePublicIPv6) warn(`${P}.controlPlanePublicIPv4`, "control planes have no public IP; they need a NAT gateway on the private network to reach the internet");
-  if (c.workers > 0 && !h.workerPublicIPv4 && !h.workerPublicIPv6) warn(`${P}.workerPublicIPv4`, "workers have no public IP; they need a NAT gateway on the private network to reach the internet");
+  if (!h.controlPlanePublicIPv4 && !h.controlPlanePublicIPv6)
+    warn(
+      `${P}.controlPlanePublicIPv4`,
+      "control planes have no public IP; they need a NAT gateway on the private network to reach the internet",
+    );
+  if (c.workers > 0 && !h.workerPublicIPv4 && !h.workerPublicIPv6)
+    warn(`${P}.workerPublicIPv4`, "workers have no public IP; they need a NAT gateway on the private network to reach the internet");
   const limit = h.serverLimit === 0 ? 10 : h.serverLimit;
   const reserve = c.distribution === "Talos" ? 1 : 0;
   if (c.controlPlanes + c.workers + reserve > limit) {
-    err(`${P}.serverLimit`, `the cluster needs ${c.controlPlanes + c.workers} servers${reserve ? " plus 1 for the Talos snapshot build" : ""} but serverLimit is ${limit}; lower the node counts or raise serverLimit to your Hetzner project's quota`);
+    err(
+      `${P}.serverLimit`,
+      `the cluster needs ${c.controlPlanes + c.workers} servers${reserve ? " plus 1 for the Talos snapshot build" : ""} but serverLimit is ${limit}; lower the node counts or raise serverLimit to your Hetzner project's quota`,
+    );
   }
   void clusterName;
 }
@@ -167,21 +228,33 @@ function validateAutoscaler(doc: ClusterDocument, err: Report, warn: Report): vo
   const enabled = n.enabled === "Enabled";
   const seen = new Set<string>();
   n.expander.forEach((e, i) => {
-    if (!EXPANDERS.includes(e as Expander)) err(`${P}.expander[${i}]`, `invalid autoscaler configuration: invalid autoscaler expander: "${e}"; allowed: ${EXPANDERS.join(", ")}`);
-    else if (seen.has(e)) err(`${P}.expander[${i}]`, `invalid autoscaler configuration: duplicate autoscaler expander: "${e}"; list each expander once`);
+    if (!EXPANDERS.includes(e as Expander))
+      err(`${P}.expander[${i}]`, `invalid autoscaler configuration: invalid autoscaler expander: "${e}"; allowed: ${EXPANDERS.join(", ")}`);
+    else if (seen.has(e))
+      err(`${P}.expander[${i}]`, `invalid autoscaler configuration: duplicate autoscaler expander: "${e}"; list each expander once`);
     seen.add(e);
     if (e === "Price" && enabled && c.provider === "Hetzner") {
-      err(`${P}.expander[${i}]`, `invalid autoscaler configuration: autoscaler expander not supported for provider: "Price" is not supported on Hetzner; use LeastWaste, LeastNodes or Random`);
+      err(
+        `${P}.expander[${i}]`,
+        `invalid autoscaler configuration: autoscaler expander not supported for provider: "Price" is not supported on Hetzner; use LeastWaste, LeastNodes or Random`,
+      );
     }
   });
   const t = n.scaleDownUtilizationThreshold;
   if (t !== "") {
     const v = Number(t);
     if (!/^[0-9]*\.?[0-9]+$/.test(t.trim()) || Number.isNaN(v) || v < 0 || v > 1) {
-      err(`${P}.scaleDownUtilizationThreshold`, `invalid autoscaler configuration: invalid scaleDownUtilizationThreshold: must be a decimal ratio between 0.0 and 1.0: "${t}"`);
+      err(
+        `${P}.scaleDownUtilizationThreshold`,
+        `invalid autoscaler configuration: invalid scaleDownUtilizationThreshold: must be a decimal ratio between 0.0 and 1.0: "${t}"`,
+      );
     }
   }
-  if (enabled && n.pools.length === 0) err(`${P}.pools`, "invalid autoscaler configuration: node autoscaler is enabled but no pools are configured; add a pool or set enabled: Disabled");
+  if (enabled && n.pools.length === 0)
+    err(
+      `${P}.pools`,
+      "invalid autoscaler configuration: node autoscaler is enabled but no pools are configured; add a pool or set enabled: Disabled",
+    );
   if (enabled && !(c.distribution === "Talos" && c.provider === "Hetzner")) {
     warn(`${P}.enabled`, `the node autoscaler only runs for Talos on Hetzner; ignored for ${c.distribution} on ${c.provider}`);
   }
@@ -190,13 +263,34 @@ function validateAutoscaler(doc: ClusterDocument, err: Report, warn: Report): vo
     const pp = `${P}.pools[${i}]`;
     const np = dnsLabelProblem(pool.name);
     if (np) err(`${pp}.name`, `invalid autoscaler configuration: invalid pool name: pool[${i}] "${pool.name}" ${np}`);
-    else if (names.has(pool.name)) err(`${pp}.name`, `invalid autoscaler configuration: duplicate pool name "${pool.name}"; pool names must be unique`);
+    else if (names.has(pool.name))
+      err(`${pp}.name`, `invalid autoscaler configuration: duplicate pool name "${pool.name}"; pool names must be unique`);
     names.add(pool.name);
-    if (pool.serverType.trim() === "") err(`${pp}.serverType`, `invalid autoscaler configuration: pool "${pool.name}" has an empty serverType; set a Hetzner server type such as cx33`);
-    if (pool.location.trim() === "") err(`${pp}.location`, `invalid autoscaler configuration: pool "${pool.name}" has an empty location; set a Hetzner location such as fsn1`);
-    if (pool.min < 0) err(`${pp}.min`, `invalid autoscaler configuration: invalid pool capacity: pool "${pool.name}" has min=${pool.min}; must be 0 or more`);
-    if (pool.max < 0) err(`${pp}.max`, `invalid autoscaler configuration: invalid pool capacity: pool "${pool.name}" has max=${pool.max}; must be 0 or more`);
-    if (pool.min > pool.max) err(`${pp}.min`, `invalid autoscaler configuration: pool min exceeds max: pool "${pool.name}" has min=${pool.min} > max=${pool.max}; raise max or lower min`);
+    if (pool.serverType.trim() === "")
+      err(
+        `${pp}.serverType`,
+        `invalid autoscaler configuration: pool "${pool.name}" has an empty serverType; set a Hetzner server type such as cx33`,
+      );
+    if (pool.location.trim() === "")
+      err(
+        `${pp}.location`,
+        `invalid autoscaler configuration: pool "${pool.name}" has an empty location; set a Hetzner location such as fsn1`,
+      );
+    if (pool.min < 0)
+      err(
+        `${pp}.min`,
+        `invalid autoscaler configuration: invalid pool capacity: pool "${pool.name}" has min=${pool.min}; must be 0 or more`,
+      );
+    if (pool.max < 0)
+      err(
+        `${pp}.max`,
+        `invalid autoscaler configuration: invalid pool capacity: pool "${pool.name}" has max=${pool.max}; must be 0 or more`,
+      );
+    if (pool.min > pool.max)
+      err(
+        `${pp}.min`,
+        `invalid autoscaler configuration: pool min exceeds max: pool "${pool.name}" has min=${pool.min} > max=${pool.max}; raise max or lower min`,
+      );
     for (const [k, v] of Object.entries(pool.labels)) {
       const kp = qualifiedNameProblem(k);
       if (kp) err(`${pp}.labels.${k}`, `invalid autoscaler configuration: label key "${k}" ${kp}`);
@@ -217,9 +311,15 @@ function validateAutoscaler(doc: ClusterDocument, err: Report, warn: Report): vo
     if (n.maxNodesTotal > 0 && n.maxNodesTotal < reachable) reachable = Math.max(n.maxNodesTotal, base);
     const limit = h.serverLimit === 0 ? 10 : h.serverLimit;
     if (reachable > limit) {
-      err(`${P}.pools`, `invalid autoscaler configuration: autoscaler configuration exceeds Hetzner server limit: reachableTotal(${reachable}) exceeds serverLimit(${limit}); lower pool max values, set maxNodesTotal, or raise spec.provider.hetzner.serverLimit`);
+      err(
+        `${P}.pools`,
+        `invalid autoscaler configuration: autoscaler configuration exceeds Hetzner server limit: reachableTotal(${reachable}) exceeds serverLimit(${limit}); lower pool max values, set maxNodesTotal, or raise spec.provider.hetzner.serverLimit`,
+      );
     } else if (c.distribution === "Talos" && reachable + 1 > limit) {
-      err(`${P}.pools`, `invalid autoscaler configuration: autoscaler configuration exceeds Hetzner server limit: reachableTotal(${reachable}) leaves no Hetzner server slot for the Talos snapshot build (serverLimit ${limit}); lower pool max values or raise spec.provider.hetzner.serverLimit`);
+      err(
+        `${P}.pools`,
+        `invalid autoscaler configuration: autoscaler configuration exceeds Hetzner server limit: reachableTotal(${reachable}) leaves no Hetzner server slot for the Talos snapshot build (serverLimit ${limit}); lower pool max values or raise spec.provider.hetzner.serverLimit`,
+      );
     }
   }
 }

@@ -58,7 +58,12 @@ export class NotReadyError extends Error {
 }
 
 /** The API server answers `/version` N times in a row. */
-export async function waitApiServerStable(c: KubeClient, s: ReadinessSettings, log: (m: string) => void, clock: Clock = realClock): Promise<string> {
+export async function waitApiServerStable(
+  c: KubeClient,
+  s: ReadinessSettings,
+  log: (m: string) => void,
+  clock: Clock = realClock,
+): Promise<string> {
   const deadline = clock.now() + s.apiServerTimeoutMs;
   let streak = 0;
   let best = 0;
@@ -108,7 +113,8 @@ function viewNode(n: any, s: ReadinessSettings): NodeView {
   const blockers: string[] = [];
   if (n?.spec?.unschedulable) blockers.push("cordoned");
   for (const t of n?.spec?.taints ?? []) {
-    if ((t.effect === "NoSchedule" || t.effect === "NoExecute") && !s.ignoreTaints.includes(t.key)) blockers.push(`taint ${t.key}:${t.effect}`);
+    if ((t.effect === "NoSchedule" || t.effect === "NoExecute") && !s.ignoreTaints.includes(t.key))
+      blockers.push(`taint ${t.key}:${t.effect}`);
   }
   return {
     name: String(n?.metadata?.name ?? "?"),
@@ -141,7 +147,7 @@ export async function failingPods(c: KubeClient, namespaces: readonly string[]):
         else if (t && t.exitCode !== 0) reasons.push(`${cs.name}: ${t.reason ?? "terminated"} exit ${t.exitCode}`);
       }
       if ((phase !== "Running" && phase !== "Succeeded") || reasons.length > 0) {
-        const why = reasons.length > 0 ? reasons.join("; ") : p?.status?.reason ?? p?.status?.message ?? "";
+        const why = reasons.length > 0 ? reasons.join("; ") : (p?.status?.reason ?? p?.status?.message ?? "");
         out.push(`${ns}/${p?.metadata?.name} ${phase}${why ? ` — ${why}` : ""}`);
       }
     }
@@ -189,7 +195,12 @@ export async function waitNodes(c: KubeClient, s: ReadinessSettings, log: (m: st
 }
 
 /** Every kube-system DaemonSet with desired > 0 is fully updated and available. */
-export async function waitDaemonSets(c: KubeClient, s: ReadinessSettings, log: (m: string) => void, clock: Clock = realClock): Promise<number> {
+export async function waitDaemonSets(
+  c: KubeClient,
+  s: ReadinessSettings,
+  log: (m: string) => void,
+  clock: Clock = realClock,
+): Promise<number> {
   const deadline = clock.now() + s.daemonSetsTimeoutMs;
   let last = "no answer yet";
   for (;;) {
@@ -232,7 +243,9 @@ export async function waitDaemonSets(c: KubeClient, s: ReadinessSettings, log: (
 async function deleteProbe(c: KubeClient, timeoutMs: number, pollMs: number, clock: Clock): Promise<void> {
   const path = `/api/v1/namespaces/default/pods/${probePodName}`;
   const deadline = clock.now() + timeoutMs;
-  await c.request("DELETE", `${path}?gracePeriodSeconds=0`, { kind: "DeleteOptions", apiVersion: "v1", gracePeriodSeconds: 0 }).catch(() => undefined);
+  await c
+    .request("DELETE", `${path}?gracePeriodSeconds=0`, { kind: "DeleteOptions", apiVersion: "v1", gracePeriodSeconds: 0 })
+    .catch(() => undefined);
   while (clock.now() < deadline) {
     const r = await c.get(path).catch(() => undefined);
     if (r && r.status === 404) return;
@@ -252,7 +265,12 @@ function podReason(p: any): string {
 }
 
 /** A pod reaches the `kubernetes` Service's ClusterIP on 443 from inside the cluster (Cilium datapath). */
-export async function runConnectivityProbe(c: KubeClient, s: ReadinessSettings, log: (m: string) => void, clock: Clock = realClock): Promise<void> {
+export async function runConnectivityProbe(
+  c: KubeClient,
+  s: ReadinessSettings,
+  log: (m: string) => void,
+  clock: Clock = realClock,
+): Promise<void> {
   const svc = await c.get("/api/v1/namespaces/default/services/kubernetes");
   if (svc.status !== 200) throw new NotReadyError(`Reading Service default/kubernetes failed: ${describeResponse(svc)}.`);
   const clusterIP = String(svc.body?.spec?.clusterIP ?? "");
@@ -315,7 +333,12 @@ export async function runConnectivityProbe(c: KubeClient, s: ReadinessSettings, 
 }
 
 /** Listed Deployments Available (absent ones skipped) and webhook configurations with CA bundles injected. */
-export async function waitWorkloads(c: KubeClient, s: ReadinessSettings, log: (m: string) => void, clock: Clock = realClock): Promise<void> {
+export async function waitWorkloads(
+  c: KubeClient,
+  s: ReadinessSettings,
+  log: (m: string) => void,
+  clock: Clock = realClock,
+): Promise<void> {
   const deadline = clock.now() + (s.workloadsTimeoutMs ?? 300_000);
   for (;;) {
     const pending: string[] = [];
@@ -335,7 +358,9 @@ export async function waitWorkloads(c: KubeClient, s: ReadinessSettings, log: (m
       }
       const available = (r.body?.status?.conditions ?? []).find((x: any) => x?.type === "Available");
       if (available?.status !== "True")
-        pending.push(`Deployment ${ref} not Available (${available ? `${available.reason ?? ""} ${available.message ?? ""}`.trim() : "no Available condition"})`);
+        pending.push(
+          `Deployment ${ref} not Available (${available ? `${available.reason ?? ""} ${available.message ?? ""}`.trim() : "no Available condition"})`,
+        );
     }
     for (const w of s.webhookConfigurations ?? []) {
       const kind = w.kind === "Validating" ? "validatingwebhookconfigurations" : "mutatingwebhookconfigurations";
@@ -358,7 +383,8 @@ export async function waitWorkloads(c: KubeClient, s: ReadinessSettings, log: (m
       if ((s.deployments ?? []).length + (s.webhookConfigurations ?? []).length > 0) log("deployments and admission webhooks ready");
       return;
     }
-    if (clock.now() >= deadline) return withPods(c, s, `Workloads not ready within ${secs(s.workloadsTimeoutMs ?? 300_000)}: ${pending.join("; ")}.`);
+    if (clock.now() >= deadline)
+      return withPods(c, s, `Workloads not ready within ${secs(s.workloadsTimeoutMs ?? 300_000)}: ${pending.join("; ")}.`);
     await clock.sleep(s.pollIntervalMs);
   }
 }

@@ -44,7 +44,10 @@ function log(m: string): void {
  * Run every configured check in order; throws a NotReadyError naming what is not ready. `clock` decides
  * deadlines and pauses (real time unless a test passes a virtual one).
  */
-export async function runReadiness(inputs: ReadinessInputs, clock: Clock = realClock): Promise<{ version: string; nodes: number; daemonSets: number }> {
+export async function runReadiness(
+  inputs: ReadinessInputs,
+  clock: Clock = realClock,
+): Promise<{ version: string; nodes: number; daemonSets: number }> {
   const client = new KubeClient(kubeconfigClientCert(inputs.kubeconfig), inputs.requestTimeoutMs);
   const version = await waitApiServerStable(client, inputs, log, clock);
   const nodes = inputs.checkNodes ? await waitNodes(client, inputs, log, clock) : 0;

@@ -80,9 +80,9 @@ export interface ClusterReadinessArgs {
  */
 export class ClusterReadiness extends pulumi.dynamic.Resource {
   /** The API server's `gitVersion` seen by the last run. */
-  public declare readonly kubernetesVersion: pulumi.Output<string>;
+  declare public readonly kubernetesVersion: pulumi.Output<string>;
   /** Nodes seen by the last run (0 when nodes were not checked). */
-  public declare readonly nodeCount: pulumi.Output<number>;
+  declare public readonly nodeCount: pulumi.Output<number>;
 
   constructor(name: string, args: ClusterReadinessArgs, opts?: pulumi.CustomResourceOptions) {
     const cloud = args.provider !== "Docker";

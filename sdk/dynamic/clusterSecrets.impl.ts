@@ -59,7 +59,10 @@ function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
   if (v !== null && typeof v === "object") {
     const entries = Object.entries(v as Record<string, unknown>).filter(([, e]) => e !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, e]) => `${JSON.stringify(k)}:${canonical(e)}`).join(",")}}`;
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, e]) => `${JSON.stringify(k)}:${canonical(e)}`)
+      .join(",")}}`;
   }
   return JSON.stringify(v) ?? "undefined";
 }
@@ -68,7 +71,10 @@ const same = (a: unknown, b: unknown) => canonical(a) === canonical(b);
 function validate(n: Record<string, any>): Failure[] {
   const f: Failure[] = [];
   if (!isUnknown(n.clusterName) && (typeof n.clusterName !== "string" || n.clusterName.trim() === "" || /\s/.test(n.clusterName))) {
-    f.push({ property: "clusterName", reason: `clusterName is ${JSON.stringify(n.clusterName)}; give the cluster's name (non-empty, no spaces)` });
+    f.push({
+      property: "clusterName",
+      reason: `clusterName is ${JSON.stringify(n.clusterName)}; give the cluster's name (non-empty, no spaces)`,
+    });
   }
   if (!isUnknown(n.distribution) && !IDENTITY_DISTRIBUTIONS.includes(n.distribution)) {
     f.push({
@@ -90,23 +96,35 @@ function validate(n: Record<string, any>): Failure[] {
         reason: `endpoints.kubernetes is ${JSON.stringify(ep?.kubernetes)}; expected the Kubernetes API as an https URL, e.g. "https://127.0.0.1:6443"`,
       });
     }
-    if (n.distribution === "Talos" && (!Array.isArray(ep?.talos) || ep.talos.length === 0 || ep.talos.some((e: unknown) => typeof e !== "string" || e === ""))) {
+    if (
+      n.distribution === "Talos" &&
+      (!Array.isArray(ep?.talos) || ep.talos.length === 0 || ep.talos.some((e: unknown) => typeof e !== "string" || e === ""))
+    ) {
       f.push({
         property: "endpoints",
         reason: `endpoints.talos is ${JSON.stringify(ep?.talos)}; Talos needs at least one Talos API endpoint (host or host:port), e.g. ["127.0.0.1:50000"]`,
       });
     }
     if (ep?.talosNodes !== undefined && (!Array.isArray(ep.talosNodes) || ep.talosNodes.some((e: unknown) => typeof e !== "string"))) {
-      f.push({ property: "endpoints", reason: `endpoints.talosNodes is ${JSON.stringify(ep.talosNodes)}; expected a list of node addresses` });
+      f.push({
+        property: "endpoints",
+        reason: `endpoints.talosNodes is ${JSON.stringify(ep.talosNodes)}; expected a list of node addresses`,
+      });
     }
   }
   const life = n.certLifetimeHours;
   const renew = n.renewBeforeHours;
   if (!isUnknown(life) && !(typeof life === "number" && Number.isFinite(life) && life > 0)) {
-    f.push({ property: "certLifetimeHours", reason: `certLifetimeHours is ${JSON.stringify(life)}; expected a positive number of hours (default ${DEFAULT_CERT_LIFETIME_HOURS})` });
+    f.push({
+      property: "certLifetimeHours",
+      reason: `certLifetimeHours is ${JSON.stringify(life)}; expected a positive number of hours (default ${DEFAULT_CERT_LIFETIME_HOURS})`,
+    });
   }
   if (!isUnknown(renew) && !(typeof renew === "number" && Number.isFinite(renew) && renew >= 0)) {
-    f.push({ property: "renewBeforeHours", reason: `renewBeforeHours is ${JSON.stringify(renew)}; expected a number of hours ≥ 0 (default ${DEFAULT_RENEW_BEFORE_HOURS})` });
+    f.push({
+      property: "renewBeforeHours",
+      reason: `renewBeforeHours is ${JSON.stringify(renew)}; expected a number of hours ≥ 0 (default ${DEFAULT_RENEW_BEFORE_HOURS})`,
+    });
   } else if (typeof life === "number" && typeof renew === "number" && renew >= life) {
     f.push({
       property: "renewBeforeHours",
@@ -120,7 +138,9 @@ function identityOf(o: Record<string, any>): ClusterIdentity {
   const d = o.distribution as IdentityDistribution;
   const key = IDENTITY_KEY[d];
   if (!key || !o[key]) {
-    throw new Error(`ClusterSecrets: the stored state has no ${String(key ?? d)} identity for distribution ${JSON.stringify(d)}; replace the resource (pulumi up --replace <urn>) to generate a new one`);
+    throw new Error(
+      `ClusterSecrets: the stored state has no ${String(key ?? d)} identity for distribution ${JSON.stringify(d)}; replace the resource (pulumi up --replace <urn>) to generate a new one`,
+    );
   }
   return { distribution: d, [key]: o[key] } as unknown as ClusterIdentity;
 }
@@ -169,7 +189,9 @@ export const handler = {
     if (changed.length > 0) return { changes: true, replaces: [] };
     const reason = renewalReason(olds, news);
     if (reason) {
-      console.log(`ClusterSecrets ${String(news.clusterName)}: ${reason}; up re-issues the kubeconfig/talosconfig client certificates (the CAs stay the same).`);
+      console.log(
+        `ClusterSecrets ${String(news.clusterName)}: ${reason}; up re-issues the kubeconfig/talosconfig client certificates (the CAs stay the same).`,
+      );
       return { changes: true, replaces: [] };
     }
     return { changes: false, replaces: [] };
@@ -181,7 +203,9 @@ export const handler = {
     const key = IDENTITY_KEY[inputs.distribution];
     // Client certificates start from when they are issued (key generation can take seconds).
     const creds = await credentials(inputs, identity, new Date());
-    console.log(`ClusterSecrets ${inputs.clusterName}: generated the ${inputs.distribution} cluster identity in ${Date.now() - started.getTime()} ms`);
+    console.log(
+      `ClusterSecrets ${inputs.clusterName}: generated the ${inputs.distribution} cluster identity in ${Date.now() - started.getTime()} ms`,
+    );
     const outs: Outputs = { ...inputs, [key]: (identity as unknown as Record<string, unknown>)[key], ...creds };
     return { id: `${inputs.clusterName}-${crypto.randomBytes(4).toString("hex")}`, outs };
   },
@@ -191,7 +215,9 @@ export const handler = {
     const identity = identityOf({ ...olds, distribution: news.distribution });
     const key = IDENTITY_KEY[news.distribution];
     const creds = await credentials(news, identity, new Date());
-    console.log(`ClusterSecrets ${news.clusterName}: re-issued the admin client certificates (valid until ${creds.notAfter}); CA material unchanged`);
+    console.log(
+      `ClusterSecrets ${news.clusterName}: re-issued the admin client certificates (valid until ${creds.notAfter}); CA material unchanged`,
+    );
     const outs: Outputs = { ...news, [key]: olds[key], ...creds };
     return { outs };
   },

@@ -28,7 +28,10 @@ export const handler = {
     const spec = specOf(news);
     if (spec === UNKNOWN || (spec !== undefined && !knownCombo(spec))) return { inputs: news };
     if (spec === null || typeof spec !== "object") {
-      return { inputs: news, failures: [{ property: "__spec", reason: "the cluster spec is missing; pass the parsed spec of ksail.yaml" }] };
+      return {
+        inputs: news,
+        failures: [{ property: "__spec", reason: "the cluster spec is missing; pass the parsed spec of ksail.yaml" }],
+      };
     }
     try {
       return { inputs: { ...news, ...groupByClass(spec) } };

@@ -35,7 +35,14 @@ function outputAt(v: unknown, at: string): string | undefined {
 /** The spec decides the cluster's shape, so it must be plain data (no Outputs); returned redacted. */
 function plainSpec(spec: Spec): Spec {
   const at = outputAt(spec, "spec");
-  if (at) throw new KsailError([{ path: at, message: "is a Pulumi Output; the cluster spec must be plain values because it decides the cluster's shape (load it with loadClusterConfig or clusterConfigFromStack)" }]);
+  if (at)
+    throw new KsailError([
+      {
+        path: at,
+        message:
+          "is a Pulumi Output; the cluster spec must be plain values because it decides the cluster's shape (load it with loadClusterConfig or clusterConfigFromStack)",
+      },
+    ]);
   return redactSpec(spec);
 }
 
@@ -69,14 +76,7 @@ export class ClusterSpec extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ClusterSpecArgs, opts?: pulumi.CustomResourceOptions) {
     const spec = plainSpec(args.spec);
-    super(
-      provider,
-      name,
-      { __spec: spec, ...groupByClass(spec), appliedSpec: undefined, impact: undefined },
-      opts,
-      "ksail",
-      "ClusterSpec",
-    );
+    super(provider, name, { __spec: spec, ...groupByClass(spec), appliedSpec: undefined, impact: undefined }, opts, "ksail", "ClusterSpec");
     this.recreateTrigger = recreateTrigger(spec);
   }
 }

@@ -25,7 +25,13 @@ export function hcloudClient(config: DynamicConfig | undefined, tokenEnvVar: str
   const { token, baseUrl } = resolveHcloudCredentials(config, tokenEnvVar);
   // KSAIL_HCLOUD_BACKOFF_MS / KSAIL_HCLOUD_POLL_MS shorten the waits (tests against a local fake).
   const ms = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
-  return new HcloudClient({ token, baseUrl, log, backoffMs: ms(process.env.KSAIL_HCLOUD_BACKOFF_MS), pollMs: ms(process.env.KSAIL_HCLOUD_POLL_MS) });
+  return new HcloudClient({
+    token,
+    baseUrl,
+    log,
+    backoffMs: ms(process.env.KSAIL_HCLOUD_BACKOFF_MS),
+    pollMs: ms(process.env.KSAIL_HCLOUD_POLL_MS),
+  });
 }
 
 /** Waits until the node answers Version over mTLS and, with `etcd`, lists etcd members. */
@@ -33,7 +39,13 @@ export async function talosHealthy(gate: TalosHealthGate, budgetMs: number, what
   // Loaded lazily: gRPC is only needed when a gate is configured.
   const { Code, TalosClient } = require("../clients/talos") as typeof import("../clients/talos");
   const retry = { deadlineMs: budgetMs, initialDelayMs: 1_000, maxDelayMs: 10_000, retryOn: [Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED] };
-  const c = new TalosClient({ endpoint: gate.endpoint, talosconfig: gate.talosconfig, node: gate.node || undefined, timeoutMs: 15_000, retry });
+  const c = new TalosClient({
+    endpoint: gate.endpoint,
+    talosconfig: gate.talosconfig,
+    node: gate.node || undefined,
+    timeoutMs: 15_000,
+    retry,
+  });
   try {
     await c.version().catch((e: Error) => {
       throw new Error(`the Talos API at ${gate.endpoint} did not answer within ${Math.round(budgetMs / 1000)} s (${what}): ${e.message}`);

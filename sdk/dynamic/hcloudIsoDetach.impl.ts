@@ -54,7 +54,8 @@ export const handler = {
     return { inputs: news, failures };
   },
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
-    if (containsUnknown(news.serverId) || olds.serverId !== news.serverId) return { changes: true, replaces: ["serverId"], deleteBeforeReplace: true };
+    if (containsUnknown(news.serverId) || olds.serverId !== news.serverId)
+      return { changes: true, replaces: ["serverId"], deleteBeforeReplace: true };
     const keys = ["serverName", "reboot", "health", "tokenEnvVar", "timeouts"];
     return { changes: keys.some((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null)) };
   },

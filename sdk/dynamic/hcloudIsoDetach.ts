@@ -2,7 +2,14 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { trampoline } from "./trampoline";
 
-const provider = trampoline(path.join(__dirname, "hcloudIsoDetach.impl.js"), "handler", ["configure", "check", "diff", "create", "update", "delete"]);
+const provider = trampoline(path.join(__dirname, "hcloudIsoDetach.impl.js"), "handler", [
+  "configure",
+  "check",
+  "diff",
+  "create",
+  "update",
+  "delete",
+]);
 
 export interface HcloudIsoDetachArgs {
   /** Id of the hcloud.Server booted from the Talos ISO. A new id (server replaced) detaches again. */
@@ -21,7 +28,12 @@ export interface HcloudIsoDetachArgs {
    * wrapped as a secret. Applied in place.
    * @default no gate (the reboot action finishing is the end)
    */
-  health?: pulumi.Input<{ endpoint: pulumi.Input<string>; node?: pulumi.Input<string>; talosconfig: pulumi.Input<string>; etcd?: pulumi.Input<boolean> }>;
+  health?: pulumi.Input<{
+    endpoint: pulumi.Input<string>;
+    node?: pulumi.Input<string>;
+    talosconfig: pulumi.Input<string>;
+    etcd?: pulumi.Input<boolean>;
+  }>;
   /** Environment variable holding the API token when `hcloud:token` is not in the stack config. @default "HCLOUD_TOKEN". Applied in place. */
   tokenEnvVar?: pulumi.Input<string>;
   /** Budgets in seconds. @default {actionSeconds: 600, healthSeconds: 900}. Applied in place. */

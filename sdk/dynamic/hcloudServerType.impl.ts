@@ -40,7 +40,8 @@ async function ensure(i: HcloudServerTypeInputs): Promise<string> {
   ];
   if (what.length === 0) return from;
   const change = what.join(", ");
-  const gate = (when: string) => (i.health ? talosHealthy({ ...i.health, etcd: i.health.etcd ?? i.role === "control-plane" }, healthMs, when) : Promise.resolve());
+  const gate = (when: string) =>
+    i.health ? talosHealthy({ ...i.health, etcd: i.health.etcd ?? i.role === "control-plane" }, healthMs, when) : Promise.resolve();
   await gate("before the change").catch((e: Error) => {
     throw new Error(`${i.serverName}: not changing ${change}, the node is not healthy: ${e.message}`);
   });
@@ -59,7 +60,10 @@ async function ensure(i: HcloudServerTypeInputs): Promise<string> {
       await api.releasePrimaryIp(current.id, ip?.auto_delete ?? false, actionMs);
       log(i.serverName, `public ${f} ${current.ip} removed`);
     } else {
-      const ip = await api.createPrimaryIp({ name: `${i.serverName}-${f}`, type: f, assignee_id: Number(i.serverId), auto_delete: true }, actionMs);
+      const ip = await api.createPrimaryIp(
+        { name: `${i.serverName}-${f}`, type: f, assignee_id: Number(i.serverId), auto_delete: true },
+        actionMs,
+      );
       log(i.serverName, `public ${f} ${ip.ip} added`);
     }
   }

@@ -2,7 +2,14 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { trampoline } from "./trampoline";
 
-const provider = trampoline(path.join(__dirname, "hcloudServerType.impl.js"), "handler", ["configure", "check", "diff", "create", "update", "delete"]);
+const provider = trampoline(path.join(__dirname, "hcloudServerType.impl.js"), "handler", [
+  "configure",
+  "check",
+  "diff",
+  "create",
+  "update",
+  "delete",
+]);
 
 export interface HcloudServerTypeArgs {
   /** Id of the hcloud.Server. A new id (server replaced) re-creates this resource, which checks the type. */
@@ -32,7 +39,12 @@ export interface HcloudServerTypeArgs {
    * The talosconfig is wrapped as a secret. Applied in place.
    * @default no gate (the power-on action finishing is the end of the step)
    */
-  health?: pulumi.Input<{ endpoint: pulumi.Input<string>; node?: pulumi.Input<string>; talosconfig: pulumi.Input<string>; etcd?: pulumi.Input<boolean> }>;
+  health?: pulumi.Input<{
+    endpoint: pulumi.Input<string>;
+    node?: pulumi.Input<string>;
+    talosconfig: pulumi.Input<string>;
+    etcd?: pulumi.Input<boolean>;
+  }>;
   /** Budgets in seconds. @default {shutdownSeconds: 300, actionSeconds: 900, healthSeconds: 900}. Applied in place. */
   timeouts?: { shutdownSeconds?: number; actionSeconds?: number; healthSeconds?: number };
 }

@@ -71,8 +71,10 @@ async function ensure(i: TalosBootstrapInputs): Promise<{ bootstrap: "fresh" | "
 export const handler = {
   async check(_olds: unknown, news: TalosBootstrapInputs) {
     const failures: { property: string; reason: string }[] = [];
-    if (!news.node || (typeof news.node !== "object" && news.node !== UNKNOWN)) failures.push({ property: "node", reason: "node is required: {name, endpoint, address?} of the first control plane" });
-    if (typeof news.talosconfig !== "string" || news.talosconfig === "") failures.push({ property: "talosconfig", reason: "talosconfig is required" });
+    if (!news.node || (typeof news.node !== "object" && news.node !== UNKNOWN))
+      failures.push({ property: "node", reason: "node is required: {name, endpoint, address?} of the first control plane" });
+    if (typeof news.talosconfig !== "string" || news.talosconfig === "")
+      failures.push({ property: "talosconfig", reason: "talosconfig is required" });
     return { inputs: news, failures };
   },
 

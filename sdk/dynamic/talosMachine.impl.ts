@@ -9,13 +9,7 @@ import { classifyMachineConfigChange } from "../distributions/talos/classify";
 import { Code, TalosApiError, TalosClient, hasCode, type ApplyMode } from "../clients/talos";
 import { restartContainer, waitContainerRunning } from "../clients/dockerEngine";
 import { containsUnknown } from "../impact/unknown";
-import {
-  type TalosMachineInputs,
-  classifyMachineChange,
-  groupInputs,
-  machineDiff,
-  updateAction,
-} from "./talosMachine.plan";
+import { type TalosMachineInputs, classifyMachineChange, groupInputs, machineDiff, updateAction } from "./talosMachine.plan";
 
 const log = (node: string, msg: string) => console.log(`[ksail] TalosMachine ${node}: ${msg}`);
 
@@ -38,22 +32,39 @@ function client(i: TalosMachineInputs, opts: { insecure?: boolean; deadlineMs?: 
  * Wait until the node answers Version and, for a control plane with `etcd`, lists etcd members (the
  * health gate that keeps quorum when machines reboot one after the other).
  */
-async function waitHealthy(i: TalosMachineInputs, what: string, budgetMs: number, o: { insecure?: boolean; etcd?: boolean } = {}): Promise<string> {
+async function waitHealthy(
+  i: TalosMachineInputs,
+  what: string,
+  budgetMs: number,
+  o: { insecure?: boolean; etcd?: boolean } = {},
+): Promise<string> {
   const insecure = o.insecure === true;
   const started = Date.now();
   const c = client(i, { insecure, deadlineMs: budgetMs });
   try {
     const v = await c.version().catch((e: Error) => {
-      throw new Error(`${i.node.name}: the Talos API at ${i.node.endpoint} did not answer within ${Math.round(budgetMs / 1000)} s (${what}): ${e.message}`);
+      throw new Error(
+        `${i.node.name}: the Talos API at ${i.node.endpoint} did not answer within ${Math.round(budgetMs / 1000)} s (${what}): ${e.message}`,
+      );
     });
     if (i.node.role === "controlplane" && !insecure && o.etcd !== false) {
       const left = Math.max(5_000, budgetMs - (Date.now() - started));
       const members = await c
-        .etcdMemberList({}, { retry: { deadlineMs: left, initialDelayMs: 500, maxDelayMs: 5_000, retryOn: [Code.UNAVAILABLE, Code.FAILED_PRECONDITION] } })
+        .etcdMemberList(
+          {},
+          { retry: { deadlineMs: left, initialDelayMs: 500, maxDelayMs: 5_000, retryOn: [Code.UNAVAILABLE, Code.FAILED_PRECONDITION] } },
+        )
         .catch((e: Error) => {
           throw new Error(`${i.node.name}: etcd is not healthy (${what}) within ${Math.round(budgetMs / 1000)} s: ${e.message}`);
         });
-      if (members.some((m) => m.isLearner)) log(i.node.name, `etcd has learner members: ${members.filter((m) => m.isLearner).map((m) => m.hostname).join(", ")}`);
+      if (members.some((m) => m.isLearner))
+        log(
+          i.node.name,
+          `etcd has learner members: ${members
+            .filter((m) => m.isLearner)
+            .map((m) => m.hostname)
+            .join(", ")}`,
+        );
     }
     return v.tag;
   } finally {
@@ -127,7 +138,9 @@ async function rebootNow(i: TalosMachineInputs): Promise<string> {
   const c = client(i);
   try {
     if (i.node.role === "controlplane") {
-      await c.etcdForfeitLeadership().catch((e: Error) => log(i.node.name, `could not hand over etcd leadership (continuing): ${e.message}`));
+      await c
+        .etcdForfeitLeadership()
+        .catch((e: Error) => log(i.node.name, `could not hand over etcd leadership (continuing): ${e.message}`));
     }
     log(i.node.name, "rebooting");
     await c.reboot();
@@ -141,14 +154,17 @@ export const handler = {
   async check(olds: Partial<TalosMachineInputs>, news: TalosMachineInputs) {
     const failures: { property: string; reason: string }[] = [];
     const n = news.node;
-    if (n === undefined || n === null || (typeof n !== "object" && !containsUnknown(n))) failures.push({ property: "node", reason: "node is required: {name, role, platform, endpoint}" });
+    if (n === undefined || n === null || (typeof n !== "object" && !containsUnknown(n)))
+      failures.push({ property: "node", reason: "node is required: {name, role, platform, endpoint}" });
     else if (!containsUnknown(n)) {
-      if (!["controlplane", "worker"].includes(n.role)) failures.push({ property: "node", reason: `node.role "${n.role}" must be "controlplane" or "worker"` });
+      if (!["controlplane", "worker"].includes(n.role))
+        failures.push({ property: "node", reason: `node.role "${n.role}" must be "controlplane" or "worker"` });
       if (!["docker", "hcloud", "metal"].includes(n.platform))
         failures.push({ property: "node", reason: `node.platform "${n.platform}" must be "docker", "hcloud" or "metal"` });
       if (!n.endpoint) failures.push({ property: "node", reason: "node.endpoint is required: the apid host[:port] to dial" });
     }
-    if (typeof news.config !== "string" || news.config === "") failures.push({ property: "config", reason: "config (the machine config YAML) is required" });
+    if (typeof news.config !== "string" || news.config === "")
+      failures.push({ property: "config", reason: "config (the machine config YAML) is required" });
     if (failures.length > 0) return { inputs: news, failures };
     try {
       return { inputs: groupInputs(olds, news, classifyMachineConfigChange) };
@@ -160,9 +176,16 @@ export const handler = {
   async diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
     const d = machineDiff(olds, news);
     if (d.changes) {
-      const c = classifyMachineChange(olds as Partial<TalosMachineInputs>, news as unknown as TalosMachineInputs, classifyMachineConfigChange);
-      const cls = d.replaces.length > 0 ? "recreate-required" : c.kind === "reboot" || c.kind === "unknown" ? "reboot-required" : "in-place";
-      console.error(`KSAIL-IMPACT TalosMachine ${String((news.node as { name?: string })?.name ?? id)}: ${cls}${c.reasons.length ? `\n  ${c.reasons.join("\n  ")}` : ""}`);
+      const c = classifyMachineChange(
+        olds as Partial<TalosMachineInputs>,
+        news as unknown as TalosMachineInputs,
+        classifyMachineConfigChange,
+      );
+      const cls =
+        d.replaces.length > 0 ? "recreate-required" : c.kind === "reboot" || c.kind === "unknown" ? "reboot-required" : "in-place";
+      console.error(
+        `KSAIL-IMPACT TalosMachine ${String((news.node as { name?: string })?.name ?? id)}: ${cls}${c.reasons.length ? `\n  ${c.reasons.join("\n  ")}` : ""}`,
+      );
     }
     return d;
   },
@@ -192,7 +215,8 @@ export const handler = {
   async update(_id: string, olds: TalosMachineInputs & Record<string, unknown>, news: TalosMachineInputs) {
     const name = news.node.name;
     const c = classifyMachineChange(olds, news, classifyMachineConfigChange);
-    if (c.kind === "immutable") throw new Error(`${name}: an immutable change reached update (${c.reasons.join("; ")}); it must replace the machine`);
+    if (c.kind === "immutable")
+      throw new Error(`${name}: an immutable change reached update (${c.reasons.join("; ")}); it must replace the machine`);
     const plan = updateAction(c.kind, olds, news);
     const { rebootMs } = budgets(news);
     let appliedMode = String(olds.appliedMode ?? "");

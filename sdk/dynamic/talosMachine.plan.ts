@@ -147,7 +147,10 @@ export const INPUT_KEYS = [
 ] as const;
 
 /** `diff`: replace (delete first) when the recreate group changed; otherwise an update when any input changed. */
-export function machineDiff(olds: Record<string, unknown>, news: Record<string, unknown>): {
+export function machineDiff(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): {
   changes: boolean;
   replaces: string[];
   deleteBeforeReplace: boolean;
@@ -158,13 +161,19 @@ export function machineDiff(olds: Record<string, unknown>, news: Record<string, 
 }
 
 /** What `update` must do, from the stored outputs and the new inputs. */
-export function updateAction(kind: ChangeKind | "unknown", olds: Partial<TalosMachineInputs>, news: TalosMachineInputs): {
+export function updateAction(
+  kind: ChangeKind | "unknown",
+  olds: Partial<TalosMachineInputs>,
+  news: TalosMachineInputs,
+): {
   apply: "none" | "NO_REBOOT" | "STAGED";
   reboot: boolean;
   upgrade?: string;
 } {
   const upgrade =
-    news.node.platform !== "docker" && news.installImage !== undefined && olds.installImage !== news.installImage ? news.installImage : undefined;
+    news.node.platform !== "docker" && news.installImage !== undefined && olds.installImage !== news.installImage
+      ? news.installImage
+      : undefined;
   const configChanged = olds.config !== news.config;
   if (kind === "reboot" || kind === "unknown") {
     // An upgrade reboots by itself; stage the config so it is active after that boot.

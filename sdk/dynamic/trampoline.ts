@@ -34,19 +34,14 @@ export type ProviderMethod = "configure" | "check" | "diff" | "create" | "read" 
  * object exported there with the methods; `methods` which methods to expose (omit `diff` to let the
  * engine diff inputs itself; omit `update` for replace-only resources).
  */
-export function trampoline(
-  absImplFile: string,
-  exportName: string,
-  methods: readonly ProviderMethod[],
-): pulumi.dynamic.ResourceProvider {
+export function trampoline(absImplFile: string, exportName: string, methods: readonly ProviderMethod[]): pulumi.dynamic.ResourceProvider {
   const spec = implSpecifier(absImplFile);
   const name = exportName;
   const p: Record<string, unknown> = {};
   // Each method is written out so that the serialized text is plain and minimal.
   if (methods.includes("configure")) p.configure = async (req: unknown) => require(spec)[name].configure(req);
   if (methods.includes("check")) p.check = async (olds: unknown, news: unknown) => require(spec)[name].check(olds, news);
-  if (methods.includes("diff"))
-    p.diff = async (id: unknown, olds: unknown, news: unknown) => require(spec)[name].diff(id, olds, news);
+  if (methods.includes("diff")) p.diff = async (id: unknown, olds: unknown, news: unknown) => require(spec)[name].diff(id, olds, news);
   p.create = async (inputs: unknown) => require(spec)[name].create(inputs);
   if (methods.includes("read")) p.read = async (id: unknown, props: unknown) => require(spec)[name].read(id, props);
   if (methods.includes("update"))

@@ -132,8 +132,10 @@ function poolChanges(rule: ImpactRule, old: SpecLike, next: SpecLike, combo: Com
   }
   const out: Change[] = [];
   const sorted = (m: Map<string, Pool>) => [...m.keys()].sort();
-  for (const name of sorted(b)) if (!a.has(name)) out.push(change(`${rule.field}[${name}]`, "", "Added", category, `node pool ${name} added; ${reason}`));
-  for (const name of sorted(a)) if (!b.has(name)) out.push(change(`${rule.field}[${name}]`, "Removed", "", category, `node pool ${name} removed; ${reason}`));
+  for (const name of sorted(b))
+    if (!a.has(name)) out.push(change(`${rule.field}[${name}]`, "", "Added", category, `node pool ${name} added; ${reason}`));
+  for (const name of sorted(a))
+    if (!b.has(name)) out.push(change(`${rule.field}[${name}]`, "Removed", "", category, `node pool ${name} removed; ${reason}`));
   for (const name of sorted(b)) {
     const pa = a.get(name);
     if (!pa) continue;

@@ -39,7 +39,8 @@ export function renderImpactMarkdown(): string {
   ];
   for (const rule of IMPACT_TABLE) {
     const byReason = new Map<string, string[]>();
-    for (const c of COMBOS.filter((x) => rule.cells[x] !== "n/a")) byReason.set(reasonOf(rule, c), [...(byReason.get(reasonOf(rule, c)) ?? []), c]);
+    for (const c of COMBOS.filter((x) => rule.cells[x] !== "n/a"))
+      byReason.set(reasonOf(rule, c), [...(byReason.get(reasonOf(rule, c)) ?? []), c]);
     const reason =
       byReason.size === 1 ? [...byReason.keys()][0] : [...byReason].map(([text, combos]) => `${combos.join(", ")}: ${text}`).join("; ");
     const note = rule.note ? ` (${rule.note})` : "";

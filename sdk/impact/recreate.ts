@@ -17,7 +17,10 @@ export function recreateTrigger(spec: SpecLike): string {
     if (rule.cells[combo] === "recreate-required") parts.push([rule.field, rule.value(spec, combo)]);
     else if (rule.node?.cells[combo] === "recreate-required") parts.push([`${rule.field}#node`, rule.node.value(spec, combo)]);
   }
-  return crypto.createHash("sha256").update(JSON.stringify([combo, parts])).digest("hex");
+  return crypto
+    .createHash("sha256")
+    .update(JSON.stringify([combo, parts]))
+    .digest("hex");
 }
 
 export type Groups = Record<GroupKey, Record<string, string>>;

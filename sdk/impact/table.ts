@@ -38,7 +38,11 @@ export interface ImpactRule {
    * When it changes, the change takes the more severe of `cells` and `node.cells`; its value is grouped
    * and hashed (recreate trigger) under `<field>#node`.
    */
-  readonly node?: { readonly value: ValueFn; readonly cells: Readonly<Record<Combo, ImpactCell>>; readonly reason: string | Readonly<Partial<Record<Combo | "*", string>>> };
+  readonly node?: {
+    readonly value: ValueFn;
+    readonly cells: Readonly<Record<Combo, ImpactCell>>;
+    readonly reason: string | Readonly<Partial<Record<Combo | "*", string>>>;
+  };
 }
 
 type Code = "I" | "B" | "R" | "X" | "-";
@@ -261,7 +265,8 @@ export const IMPACT_TABLE: readonly ImpactRule[] = [
     value: toggle("metricsServer"),
     cells: cells("X", "R", "I", "I"),
     reason: {
-      "Vanilla/Docker": "kubelet serving-certificate bootstrap (needed by metrics-server) is set in the Kind nodes' kubeadm configuration at creation",
+      "Vanilla/Docker":
+        "kubelet serving-certificate bootstrap (needed by metrics-server) is set in the Kind nodes' kubeadm configuration at creation",
       "K3s/Docker": K3S_ADDON("metrics-server"),
       "*": "kubelet serving-cert rotation and the approver are live machine-config changes; metrics-server is a Helm release",
     },
@@ -285,18 +290,78 @@ export const IMPACT_TABLE: readonly ImpactRule[] = [
     cells: ALL_IN_PLACE,
     reason: HELM("the GitOps engine") + " (switching removes the old one)",
   },
-  { field: "cluster.sops", value: json("cluster.sops", { enabled: "Default", ageKeyEnvVar: "SOPS_AGE_KEY" }), cells: ALL_IN_PLACE, reason: "the SOPS age-key Secret is created, updated or removed" },
-  { field: "cluster.autoscaler.pod.horizontal", value: str("cluster.autoscaler.pod.horizontal", "Disabled"), cells: ALL_IN_PLACE, reason: "pod autoscaling support is installed or removed with Helm" },
-  { field: "cluster.autoscaler.pod.vertical", value: str("cluster.autoscaler.pod.vertical", "Disabled"), cells: ALL_IN_PLACE, reason: "pod autoscaling support is installed or removed with Helm" },
-  { field: "cluster.autoscaler.node.enabled", value: str("cluster.autoscaler.node.enabled", "Disabled"), cells: ALL_IN_PLACE, reason: HELM("cluster-autoscaler") },
-  { field: "cluster.autoscaler.node.maxNodesTotal", value: int("cluster.autoscaler.node.maxNodesTotal", 0), cells: ALL_IN_PLACE, reason: AUTOSCALER },
-  { field: "cluster.autoscaler.node.expander", value: list("cluster.autoscaler.node.expander", "LeastWaste"), cells: ALL_IN_PLACE, reason: AUTOSCALER },
-  { field: "cluster.autoscaler.node.scaleDownUnneededTime", value: str("cluster.autoscaler.node.scaleDownUnneededTime"), cells: ALL_IN_PLACE, reason: AUTOSCALER },
-  { field: "cluster.autoscaler.node.scaleDownUtilizationThreshold", value: str("cluster.autoscaler.node.scaleDownUtilizationThreshold"), cells: ALL_IN_PLACE, reason: AUTOSCALER },
-  { field: "cluster.autoscaler.node.capacityBuffers", value: bool("cluster.autoscaler.node.capacityBuffers", false), cells: ALL_IN_PLACE, reason: AUTOSCALER },
-  { field: "cluster.autoscaler.node.ignoreDaemonsetsUtilization", value: bool("cluster.autoscaler.node.ignoreDaemonsetsUtilization", false), cells: ALL_IN_PLACE, reason: AUTOSCALER },
-  { field: "cluster.autoscaler.node.skipNodesWithLocalStorage", value: bool("cluster.autoscaler.node.skipNodesWithLocalStorage", true), cells: ALL_IN_PLACE, reason: AUTOSCALER },
-  { field: "cluster.autoscaler.node.skipNodesWithSystemPods", value: bool("cluster.autoscaler.node.skipNodesWithSystemPods", true), cells: ALL_IN_PLACE, reason: AUTOSCALER },
+  {
+    field: "cluster.sops",
+    value: json("cluster.sops", { enabled: "Default", ageKeyEnvVar: "SOPS_AGE_KEY" }),
+    cells: ALL_IN_PLACE,
+    reason: "the SOPS age-key Secret is created, updated or removed",
+  },
+  {
+    field: "cluster.autoscaler.pod.horizontal",
+    value: str("cluster.autoscaler.pod.horizontal", "Disabled"),
+    cells: ALL_IN_PLACE,
+    reason: "pod autoscaling support is installed or removed with Helm",
+  },
+  {
+    field: "cluster.autoscaler.pod.vertical",
+    value: str("cluster.autoscaler.pod.vertical", "Disabled"),
+    cells: ALL_IN_PLACE,
+    reason: "pod autoscaling support is installed or removed with Helm",
+  },
+  {
+    field: "cluster.autoscaler.node.enabled",
+    value: str("cluster.autoscaler.node.enabled", "Disabled"),
+    cells: ALL_IN_PLACE,
+    reason: HELM("cluster-autoscaler"),
+  },
+  {
+    field: "cluster.autoscaler.node.maxNodesTotal",
+    value: int("cluster.autoscaler.node.maxNodesTotal", 0),
+    cells: ALL_IN_PLACE,
+    reason: AUTOSCALER,
+  },
+  {
+    field: "cluster.autoscaler.node.expander",
+    value: list("cluster.autoscaler.node.expander", "LeastWaste"),
+    cells: ALL_IN_PLACE,
+    reason: AUTOSCALER,
+  },
+  {
+    field: "cluster.autoscaler.node.scaleDownUnneededTime",
+    value: str("cluster.autoscaler.node.scaleDownUnneededTime"),
+    cells: ALL_IN_PLACE,
+    reason: AUTOSCALER,
+  },
+  {
+    field: "cluster.autoscaler.node.scaleDownUtilizationThreshold",
+    value: str("cluster.autoscaler.node.scaleDownUtilizationThreshold"),
+    cells: ALL_IN_PLACE,
+    reason: AUTOSCALER,
+  },
+  {
+    field: "cluster.autoscaler.node.capacityBuffers",
+    value: bool("cluster.autoscaler.node.capacityBuffers", false),
+    cells: ALL_IN_PLACE,
+    reason: AUTOSCALER,
+  },
+  {
+    field: "cluster.autoscaler.node.ignoreDaemonsetsUtilization",
+    value: bool("cluster.autoscaler.node.ignoreDaemonsetsUtilization", false),
+    cells: ALL_IN_PLACE,
+    reason: AUTOSCALER,
+  },
+  {
+    field: "cluster.autoscaler.node.skipNodesWithLocalStorage",
+    value: bool("cluster.autoscaler.node.skipNodesWithLocalStorage", true),
+    cells: ALL_IN_PLACE,
+    reason: AUTOSCALER,
+  },
+  {
+    field: "cluster.autoscaler.node.skipNodesWithSystemPods",
+    value: bool("cluster.autoscaler.node.skipNodesWithSystemPods", true),
+    cells: ALL_IN_PLACE,
+    reason: AUTOSCALER,
+  },
   {
     field: "cluster.autoscaler.node.pools",
     value: json("cluster.autoscaler.node.pools"),
@@ -307,13 +372,43 @@ export const IMPACT_TABLE: readonly ImpactRule[] = [
   },
   // ── GitOps configuration ─────────────────────────────────────────────────────────────────
   { field: "workload.tag", value: str("workload.tag", "dev"), cells: ALL_IN_PLACE, reason: "the GitOps sync reference is updated" },
-  { field: "workload.kustomizationFile", value: str("workload.kustomizationFile"), cells: ALL_IN_PLACE, reason: "the GitOps sync path is updated" },
-  { field: "workload.flux", value: json("workload.flux"), cells: ALL_IN_PLACE, reason: "Flux operator and FluxInstance settings are applied with Helm and the FluxInstance" },
+  {
+    field: "workload.kustomizationFile",
+    value: str("workload.kustomizationFile"),
+    cells: ALL_IN_PLACE,
+    reason: "the GitOps sync path is updated",
+  },
+  {
+    field: "workload.flux",
+    value: json("workload.flux"),
+    cells: ALL_IN_PLACE,
+    reason: "Flux operator and FluxInstance settings are applied with Helm and the FluxInstance",
+  },
   // ── Hetzner infrastructure ───────────────────────────────────────────────────────────────
-  { field: "provider.hetzner.location", value: str("provider.hetzner.location", "fsn1"), cells: HETZNER_ONLY("X"), reason: "servers cannot move to another datacenter location" },
-  { field: "provider.hetzner.networkName", value: str("provider.hetzner.networkName"), cells: HETZNER_ONLY("X"), reason: "servers cannot migrate between private networks" },
-  { field: "provider.hetzner.networkCidr", value: str("provider.hetzner.networkCidr", "10.0.0.0/16"), cells: HETZNER_ONLY("X"), reason: "the network range is fixed (ForceNew) and node addresses and certificates depend on it" },
-  { field: "provider.hetzner.sshKeyName", value: str("provider.hetzner.sshKeyName"), cells: HETZNER_ONLY("I"), reason: "only new servers get the key; existing servers are never replaced for it" },
+  {
+    field: "provider.hetzner.location",
+    value: str("provider.hetzner.location", "fsn1"),
+    cells: HETZNER_ONLY("X"),
+    reason: "servers cannot move to another datacenter location",
+  },
+  {
+    field: "provider.hetzner.networkName",
+    value: str("provider.hetzner.networkName"),
+    cells: HETZNER_ONLY("X"),
+    reason: "servers cannot migrate between private networks",
+  },
+  {
+    field: "provider.hetzner.networkCidr",
+    value: str("provider.hetzner.networkCidr", "10.0.0.0/16"),
+    cells: HETZNER_ONLY("X"),
+    reason: "the network range is fixed (ForceNew) and node addresses and certificates depend on it",
+  },
+  {
+    field: "provider.hetzner.sshKeyName",
+    value: str("provider.hetzner.sshKeyName"),
+    cells: HETZNER_ONLY("I"),
+    reason: "only new servers get the key; existing servers are never replaced for it",
+  },
   {
     field: "provider.hetzner.controlPlaneServerType",
     value: str("provider.hetzner.controlPlaneServerType", "cx23"),
@@ -330,8 +425,18 @@ export const IMPACT_TABLE: readonly ImpactRule[] = [
     refine: serverTypeRefine("cluster.workers", 0, "worker"),
     note: "in-place when the role keeps no nodes (no workers before or after)",
   },
-  { field: "provider.hetzner.ingressFirewall", value: str("provider.hetzner.ingressFirewall", "Enabled"), cells: HETZNER_ONLY("I"), reason: "firewall rules are Talos machine-config patches applied without a reboot" },
-  { field: "provider.hetzner.allowedCidrs", value: set("provider.hetzner.allowedCidrs"), cells: HETZNER_ONLY("I"), reason: "firewall rules are updated in place" },
+  {
+    field: "provider.hetzner.ingressFirewall",
+    value: str("provider.hetzner.ingressFirewall", "Enabled"),
+    cells: HETZNER_ONLY("I"),
+    reason: "firewall rules are Talos machine-config patches applied without a reboot",
+  },
+  {
+    field: "provider.hetzner.allowedCidrs",
+    value: set("provider.hetzner.allowedCidrs"),
+    cells: HETZNER_ONLY("I"),
+    reason: "firewall rules are updated in place",
+  },
   {
     field: "provider.hetzner.placementGroupStrategy",
     value: str("provider.hetzner.placementGroupStrategy", "Spread"),
@@ -344,8 +449,18 @@ export const IMPACT_TABLE: readonly ImpactRule[] = [
     cells: HETZNER_ONLY("X"),
     reason: "hcloud cannot move a running server into or out of a placement group; the servers would be replaced",
   },
-  { field: "provider.hetzner.placementGroupFallbackToNone", value: bool("provider.hetzner.placementGroupFallbackToNone", false), cells: HETZNER_ONLY("I"), reason: "only used when new servers are created" },
-  { field: "provider.hetzner.fallbackLocations", value: list("provider.hetzner.fallbackLocations", "nbg1,hel1"), cells: HETZNER_ONLY("I"), reason: "only used when new servers are created" },
+  {
+    field: "provider.hetzner.placementGroupFallbackToNone",
+    value: bool("provider.hetzner.placementGroupFallbackToNone", false),
+    cells: HETZNER_ONLY("I"),
+    reason: "only used when new servers are created",
+  },
+  {
+    field: "provider.hetzner.fallbackLocations",
+    value: list("provider.hetzner.fallbackLocations", "nbg1,hel1"),
+    cells: HETZNER_ONLY("I"),
+    reason: "only used when new servers are created",
+  },
   {
     field: "provider.hetzner.floatingIPEnabled",
     value: bool("provider.hetzner.floatingIPEnabled", false),
@@ -358,14 +473,12 @@ export const IMPACT_TABLE: readonly ImpactRule[] = [
     cells: HETZNER_ONLY("I"),
     reason: "the floating IP is re-created and the endpoint re-applied without a reboot",
   },
-  ...(["controlPlanePublicIPv4", "controlPlanePublicIPv6", "workerPublicIPv4", "workerPublicIPv6"] as const).map(
-    (f): ImpactRule => ({
-      field: `provider.hetzner.${f}`,
-      value: bool(`provider.hetzner.${f}`, true),
-      cells: HETZNER_ONLY("B"),
-      reason: "hcloud powers a server off to change its public network; servers are changed one at a time",
-    }),
-  ),
+  ...(["controlPlanePublicIPv4", "controlPlanePublicIPv6", "workerPublicIPv4", "workerPublicIPv6"] as const).map((f): ImpactRule => ({
+    field: `provider.hetzner.${f}`,
+    value: bool(`provider.hetzner.${f}`, true),
+    cells: HETZNER_ONLY("B"),
+    reason: "hcloud powers a server off to change its public network; servers are changed one at a time",
+  })),
 ];
 
 /**

@@ -67,14 +67,30 @@ export const bool = (path: string, def: boolean): ValueFn => guard(path, (v) => 
 /** List joined by `,` (order kept); empty → `def`. */
 export const list = (path: string, def = ""): ValueFn =>
   guard(path, (v) => {
-    const items = Array.isArray(v) ? v.map(String) : isEmpty(v) ? [] : String(v).split(",").map((s) => s.trim());
+    const items = Array.isArray(v)
+      ? v.map(String)
+      : isEmpty(v)
+        ? []
+        : String(v)
+            .split(",")
+            .map((s) => s.trim());
     const joined = items.filter((s) => s !== "").join(",");
     return joined === "" ? def : joined;
   });
 
 /** List compared as a set (sorted, joined by `,`). */
 export const set = (path: string): ValueFn =>
-  guard(path, (v) => (Array.isArray(v) ? v.map(String).filter((s) => s !== "").sort().join(",") : isEmpty(v) ? "" : String(v)));
+  guard(path, (v) =>
+    Array.isArray(v)
+      ? v
+          .map(String)
+          .filter((s) => s !== "")
+          .sort()
+          .join(",")
+      : isEmpty(v)
+        ? ""
+        : String(v),
+  );
 
 /** Kubernetes/Talos version: trimmed, leading `v` removed, so `v1.31.0` ≡ `1.31.0`. Empty = unpinned. */
 export const version = (path: string): ValueFn => guard(path, (v) => (isEmpty(v) ? "" : String(v).trim().replace(/^v/, "")));
@@ -142,8 +158,7 @@ function effectiveToggle(field: DefaultComponent, value: unknown, combo: Combo):
 }
 
 /** Effective value of `cluster.<field>` (csi, cdi, metricsServer, loadBalancer). */
-export const toggle = (field: DefaultComponent): ValueFn =>
-  guard(`cluster.${field}`, (v, _s, combo) => effectiveToggle(field, v, combo));
+export const toggle = (field: DefaultComponent): ValueFn => guard(`cluster.${field}`, (v, _s, combo) => effectiveToggle(field, v, combo));
 
 /** Display form of a compared value. */
 export function display(v: string): string {

@@ -104,6 +104,7 @@ export function talosBootstrap(
 
 /** A value ClusterSecrets must have returned (a missing one is a broken state, not a user error). */
 export function required<T>(value: T | undefined | null, what: string, cluster: string): T {
-  if (value === undefined || value === null) throw new Error(`KSailCluster "${cluster}": ClusterSecrets returned no ${what}; run "pulumi refresh" and retry`);
+  if (value === undefined || value === null)
+    throw new Error(`KSailCluster "${cluster}": ClusterSecrets returned no ${what}; run "pulumi refresh" and retry`);
   return value;
 }

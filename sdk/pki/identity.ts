@@ -62,7 +62,9 @@ export async function deriveAdminCredentials(identity: ClusterIdentity, opts: De
   switch (identity.distribution) {
     case "Talos": {
       if (!opts.endpoints.talos || opts.endpoints.talos.length === 0) {
-        throw new KsailError([{ path: "endpoints.talos", message: "is empty; Talos needs at least one Talos API endpoint (host or host:port)" }]);
+        throw new KsailError([
+          { path: "endpoints.talos", message: "is empty; Talos needs at least one Talos API endpoint (host or host:port)" },
+        ]);
       }
       const ca = identity.talos.certs.k8s;
       const [kc, tc] = await Promise.all([
@@ -95,7 +97,12 @@ export function identityFingerprints(identity: ClusterIdentity): Record<string, 
   switch (identity.distribution) {
     case "Talos": {
       const c = identity.talos.certs;
-      return { os: certFingerprint(c.os.cert), k8s: certFingerprint(c.k8s.cert), k8sAggregator: certFingerprint(c.k8sAggregator.cert), etcd: certFingerprint(c.etcd.cert) };
+      return {
+        os: certFingerprint(c.os.cert),
+        k8s: certFingerprint(c.k8s.cert),
+        k8sAggregator: certFingerprint(c.k8sAggregator.cert),
+        etcd: certFingerprint(c.etcd.cert),
+      };
     }
     case "Vanilla": {
       const p = identity.kubeadm;

@@ -64,10 +64,7 @@ export async function issueCa(opts: IssueCaOptions): Promise<CertAndKey> {
     opts.template === "talos"
       ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.digitalSignature
       : x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment;
-  const extensions: x509.Extension[] = [
-    new x509.KeyUsagesExtension(ku, true),
-    new x509.BasicConstraintsExtension(true, undefined, true),
-  ];
+  const extensions: x509.Extension[] = [new x509.KeyUsagesExtension(ku, true), new x509.BasicConstraintsExtension(true, undefined, true)];
   if (opts.template === "talos") {
     extensions.splice(1, 0, new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]));
   }
@@ -117,7 +114,9 @@ function leafAlgorithm(ca: CertAndKey, algorithm?: KeyAlgorithm): KeyAlgorithm {
 
 /** Default KeyUsage of a leaf: Ed25519 keys only sign; ECDSA/RSA leaves also carry keyEncipherment (Go's habit). */
 function defaultLeafKeyUsage(algorithm: KeyAlgorithm): number {
-  return algorithm === "ed25519" ? x509.KeyUsageFlags.digitalSignature : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment;
+  return algorithm === "ed25519"
+    ? x509.KeyUsageFlags.digitalSignature
+    : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment;
 }
 
 /** A CA-signed leaf certificate (CA:FALSE) with a fresh key. */

@@ -72,7 +72,10 @@ export async function deriveKubeconfig(opts: DeriveKubeconfigOptions): Promise<D
     apiVersion: "v1",
     kind: "Config",
     clusters: [
-      { name: opts.clusterName, cluster: { server: opts.endpoint, "certificate-authority-data": pemToBase64(opts.serverCaCert ?? opts.caCert) } },
+      {
+        name: opts.clusterName,
+        cluster: { server: opts.endpoint, "certificate-authority-data": pemToBase64(opts.serverCaCert ?? opts.caCert) },
+      },
     ],
     users: [{ name: ctx, user: { "client-certificate-data": pemToBase64(leaf.cert), "client-key-data": pemToBase64(leaf.key) } }],
     contexts: [{ name: ctx, context: { cluster: opts.clusterName, namespace: "default", user: ctx } }],
@@ -104,13 +107,19 @@ export function kubeconfigClientCert(kubeconfigYaml: string): KubeconfigClient {
   const current: unknown = d["current-context"];
   const contexts: any[] = Array.isArray(d.contexts) ? d.contexts : [];
   const ctx = (typeof current === "string" && current ? contexts.find((c) => c?.name === current) : contexts[0])?.context;
-  if (!ctx) return fail("current-context", `names ${JSON.stringify(current)}, which is not in contexts; set current-context to one of the contexts`);
+  if (!ctx)
+    return fail(
+      "current-context",
+      `names ${JSON.stringify(current)}, which is not in contexts; set current-context to one of the contexts`,
+    );
   const cluster = (Array.isArray(d.clusters) ? d.clusters : []).find((c: any) => c?.name === ctx.cluster)?.cluster;
   if (!cluster) return fail("clusters", `has no entry named ${JSON.stringify(ctx.cluster)}`);
   const user = (Array.isArray(d.users) ? d.users : []).find((u: any) => u?.name === ctx.user)?.user;
   if (!user) return fail("users", `has no entry named ${JSON.stringify(ctx.user)}`);
   const data = (obj: any, key: string, where: string): string =>
-    typeof obj[key] === "string" && obj[key] !== "" ? base64ToPem(obj[key]) : fail(`${where}.${key}`, "is missing; embed the PEM as base64 data");
+    typeof obj[key] === "string" && obj[key] !== ""
+      ? base64ToPem(obj[key])
+      : fail(`${where}.${key}`, "is missing; embed the PEM as base64 data");
   if (typeof cluster.server !== "string" || cluster.server === "") return fail("clusters.cluster.server", "is missing");
   return {
     server: cluster.server,

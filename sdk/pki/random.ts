@@ -10,7 +10,8 @@ export const TOKEN_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
  */
 export function randomString(length: number, alphabet: string = TOKEN_ALPHABET): string {
   if (!Number.isInteger(length) || length < 0) throw new RangeError(`randomString: length must be a non-negative integer, got ${length}`);
-  if (alphabet.length < 2 || alphabet.length > 256) throw new RangeError(`randomString: alphabet must hold 2 to 256 characters, got ${alphabet.length}`);
+  if (alphabet.length < 2 || alphabet.length > 256)
+    throw new RangeError(`randomString: alphabet must hold 2 to 256 characters, got ${alphabet.length}`);
   const limit = 256 - (256 % alphabet.length); // e.g. 252 for 36 characters
   let out = "";
   while (out.length < length) {

@@ -53,7 +53,12 @@ export async function deriveTalosconfig(opts: DeriveTalosconfigOptions): Promise
       },
     },
   };
-  return { text: YAML.stringify(doc, { indent: 4, lineWidth: 0 }), clientCert: leaf.cert, notBefore: leaf.notBefore, notAfter: leaf.notAfter };
+  return {
+    text: YAML.stringify(doc, { indent: 4, lineWidth: 0 }),
+    clientCert: leaf.cert,
+    notBefore: leaf.notBefore,
+    notAfter: leaf.notAfter,
+  };
 }
 
 /** What a Talos API client needs from a talosconfig context (key with the standard PEM label). */

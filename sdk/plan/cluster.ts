@@ -17,7 +17,14 @@ import { dockerPlanInputFromSpec } from "./dockerInput";
 import { planHetznerCluster, type HetznerClusterPlan, type HetznerEndpointMode } from "./hetzner";
 import { hetznerPlanInputFromSpec } from "./hetznerInput";
 import type { TalosRenderInput } from "../distributions/talos/render";
-import { DEFAULT_TALOS_VERSION, parseTalosVersion, resolveKubernetesVersion, talosImage, talosInstallerImage, type TalosVersion } from "../distributions/talos/versions";
+import {
+  DEFAULT_TALOS_VERSION,
+  parseTalosVersion,
+  resolveKubernetesVersion,
+  talosImage,
+  talosInstallerImage,
+  type TalosVersion,
+} from "../distributions/talos/versions";
 
 export type PlanDistribution = "Vanilla" | "K3s" | "Talos";
 export type PlanProvider = "Docker" | "Hetzner";
@@ -110,7 +117,12 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
 
   const dockerInput = dockerPlanInputFromSpec(eff);
   const docker = planDockerCluster(talosVersion ? { ...dockerInput, image: talosImage(talosVersion) } : dockerInput);
-  const nodes = docker.nodes.map((n) => ({ name: n.name, role: n.role, address: n.ip, suffix: n.name.slice(docker.clusterName.length + 1) }));
+  const nodes = docker.nodes.map((n) => ({
+    name: n.name,
+    role: n.role,
+    address: n.ip,
+    suffix: n.name.slice(docker.clusterName.length + 1),
+  }));
   let talos: TalosPlan | undefined;
   let kubernetes = docker.kubernetesVersion;
   if (talosVersion) {
@@ -121,7 +133,11 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
       apiEndpoint: `127.0.0.1:${docker.talosApiHostPort}`,
       endpoint: `https://${nodes[0].address}:6443`,
       maintenance: false,
-      render: { ...talosRender(input, eff, talosVersion, kubernetes, components, nodes), platform: "docker", ...talosRegistryInputs(docker) },
+      render: {
+        ...talosRender(input, eff, talosVersion, kubernetes, components, nodes),
+        platform: "docker",
+        ...talosRegistryInputs(docker),
+      },
     };
   }
   return {
@@ -145,7 +161,8 @@ function planHetzner(input: ClusterPlanInput, base: PlanBase, version: TalosVers
     throw new KsailError([
       {
         path: "spec.cluster.autoscaler.node.enabled",
-        message: "is Enabled, but autoscaled Hetzner nodes boot from a Talos snapshot and this cluster uses the ISO route; set spec.cluster.talos.schematicId (and build its snapshot) or disable node autoscaling",
+        message:
+          "is Enabled, but autoscaled Hetzner nodes boot from a Talos snapshot and this cluster uses the ISO route; set spec.cluster.talos.schematicId (and build its snapshot) or disable node autoscaling",
       },
     ]);
   }
@@ -162,7 +179,14 @@ function planHetzner(input: ClusterPlanInput, base: PlanBase, version: TalosVers
       install: { schematicId },
     },
   };
-  return { ...base, provider: "Hetzner", nodes, hetzner, talos, versions: { talos: talos.version, kubernetes, charts: chartVersions(base.components) } };
+  return {
+    ...base,
+    provider: "Hetzner",
+    nodes,
+    hetzner,
+    talos,
+    versions: { talos: talos.version, kubernetes, charts: chartVersions(base.components) },
+  };
 }
 
 /** The renderer input shared by both providers (no secrets, no endpoint, no provider specifics). */
@@ -221,9 +245,16 @@ export function patchSources(set: TalosPatchSet | undefined): { cluster: string[
  * Kubernetes versions go into the spec, the chart versions become per-component `version` overrides. This is
  * how a production stack promotes exactly what staging validated.
  */
-export function pinnedVersionArgs(spec: Spec, versions: ClusterVersions): { spec: Spec; components: Partial<Record<ComponentId, { version: string }>> } {
+export function pinnedVersionArgs(
+  spec: Spec,
+  versions: ClusterVersions,
+): { spec: Spec; components: Partial<Record<ComponentId, { version: string }>> } {
   const c = spec.cluster;
-  const cluster = { ...c, kubernetesVersion: versions.kubernetes, talos: versions.talos ? { ...c.talos, version: versions.talos } : c.talos };
+  const cluster = {
+    ...c,
+    kubernetesVersion: versions.kubernetes,
+    talos: versions.talos ? { ...c.talos, version: versions.talos } : c.talos,
+  };
   const components = Object.fromEntries(Object.entries(versions.charts).map(([id, version]) => [id, { version: version! }]));
   return { spec: { ...spec, cluster }, components };
 }

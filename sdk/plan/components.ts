@@ -21,7 +21,7 @@ export interface ComponentPlan {
   readonly autoscaler?: AutoscalerSettings;
 }
 
-const units: Record<string, number> = { ns: 1e-9, us: 1e-6, "µs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+const units: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
 
 /** Seconds of a Go duration such as "10m" (the spec's `connection.timeout`); undefined when empty. */
 export function durationSeconds(d: string): number | undefined {

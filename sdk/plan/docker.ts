@@ -218,10 +218,7 @@ export function parseCidr(cidr: string): { base: number; prefix: number } | unde
 /** Address `offset` within the network (`offset` 1 = gateway). */
 export function addressAt(cidr: string, offset: number): string {
   const c = parseCidr(cidr);
-  if (!c)
-    throw new KsailError([
-      { path: "network.cidr", message: `"${cidr}" is not an IPv4 CIDR; use e.g. 10.5.0.0/24` },
-    ]);
+  if (!c) throw new KsailError([{ path: "network.cidr", message: `"${cidr}" is not an IPv4 CIDR; use e.g. 10.5.0.0/24` }]);
   return formatIpv4((c.base + offset) >>> 0);
 }
 
@@ -300,8 +297,7 @@ export function planDockerCluster(input: DockerPlanInput): DockerClusterPlan {
   }
   // Every host port this cluster publishes must be distinct, or Docker refuses the second container.
   const apiHostPort = input.apiHostPort ?? allocateHostPort(clusterName, "api");
-  const talosApiHostPort =
-    distribution === "Talos" ? (input.talosApiHostPort ?? allocateHostPort(clusterName, "talos")) : undefined;
+  const talosApiHostPort = distribution === "Talos" ? (input.talosApiHostPort ?? allocateHostPort(clusterName, "talos")) : undefined;
   const hostPorts: [string, number | undefined][] = [
     ["apiHostPort", apiHostPort],
     ["talosApiHostPort", talosApiHostPort],
@@ -312,13 +308,11 @@ export function planDockerCluster(input: DockerPlanInput): DockerClusterPlan {
   for (const [path, port] of hostPorts) {
     if (port === undefined || port === 0) continue;
     const other = seen.get(port);
-    if (other)
-      issues.push({ path, message: `host port ${port} is already used by ${other}; pick another port` });
+    if (other) issues.push({ path, message: `host port ${port} is already used by ${other}; pick another port` });
     else seen.set(port, path);
   }
   const image = input.image ?? DEFAULT_IMAGES[distribution];
-  const kubernetesVersion =
-    input.kubernetesVersion ?? (distribution === "Talos" ? "v1.36.0" : versionFromImage(image)) ?? "v1.36.1";
+  const kubernetesVersion = input.kubernetesVersion ?? (distribution === "Talos" ? "v1.36.0" : versionFromImage(image)) ?? "v1.36.1";
   if (issues.length > 0) throw new KsailError(issues, `Cannot plan the Docker cluster "${clusterName}":`);
 
   const nodes: DockerNodePlan[] = [];

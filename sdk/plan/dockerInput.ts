@@ -60,9 +60,7 @@ export function dockerPlanInputFromSpec(
     networkCidr: options.networkCidr,
     apiHostPort: options.apiHostPort,
     talosApiHostPort: options.talosApiHostPort,
-    extraPortMappings: c.talos.extraPortMappings.map(
-      (p) => `${p.hostPort}:${p.containerPort}/${p.protocol.toLowerCase()}`,
-    ),
+    extraPortMappings: c.talos.extraPortMappings.map((p) => `${p.hostPort}:${p.containerPort}/${p.protocol.toLowerCase()}`),
     mirrors: options.mirrors,
     localRegistryPort,
     addons: {

@@ -190,7 +190,10 @@ function ipv4(n: number): string {
 /** The cloud subnet of a network: `10.0.1.0/24` for KSail's default `10.0.0.0/16`, else the first /24. */
 export function subnetOf(cidr: string): string {
   const p = parseIPv4Cidr(cidr);
-  if (!p || p.prefix > 24) throw new KsailError([{ path: "spec.provider.hetzner.networkCidr", message: `"${cidr}" must be an IPv4 CIDR of /24 or larger, e.g. 10.0.0.0/16` }]);
+  if (!p || p.prefix > 24)
+    throw new KsailError([
+      { path: "spec.provider.hetzner.networkCidr", message: `"${cidr}" must be an IPv4 CIDR of /24 or larger, e.g. 10.0.0.0/16` },
+    ]);
   if (cidr === "10.0.0.0/16") return "10.0.1.0/24";
   return `${ipv4(p.base)}/24`;
 }
@@ -244,7 +247,11 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
   const location = input.location || "fsn1";
   const cidr = input.networkCidr || "10.0.0.0/16";
   const zone = networkZoneOf(location);
-  if (!zone) issues.push({ path: `${p}.location`, message: `"${location}" is not a Hetzner Cloud location; allowed: fsn1, nbg1, hel1, ash, hil, sin` });
+  if (!zone)
+    issues.push({
+      path: `${p}.location`,
+      message: `"${location}" is not a Hetzner Cloud location; allowed: fsn1, nbg1, hel1, ash, hil, sin`,
+    });
   let subnetCidr = "";
   try {
     subnetCidr = subnetOf(cidr);
@@ -253,30 +260,50 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
     else throw e;
   }
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name) || name.length > 40) {
-    issues.push({ path: "metadata.name", message: `"${name}" must be lowercase letters, digits and '-' (at most 40 characters) so that server names such as ${name}-control-plane-1 stay valid hostnames` });
+    issues.push({
+      path: "metadata.name",
+      message: `"${name}" must be lowercase letters, digits and '-' (at most 40 characters) so that server names such as ${name}-control-plane-1 stay valid hostnames`,
+    });
   }
   if (!Number.isInteger(input.controlPlanes) || input.controlPlanes < 1) {
-    issues.push({ path: "spec.cluster.controlPlanes", message: `is ${input.controlPlanes}; Talos on Hetzner needs at least 1 control plane (use 1 or 3 for etcd quorum)` });
+    issues.push({
+      path: "spec.cluster.controlPlanes",
+      message: `is ${input.controlPlanes}; Talos on Hetzner needs at least 1 control plane (use 1 or 3 for etcd quorum)`,
+    });
   }
-  if (!Number.isInteger(input.workers) || input.workers < 0) issues.push({ path: "spec.cluster.workers", message: `is ${input.workers}; must be 0 or more` });
+  if (!Number.isInteger(input.workers) || input.workers < 0)
+    issues.push({ path: "spec.cluster.workers", message: `is ${input.workers}; must be 0 or more` });
   const limit = input.serverLimit || 10;
   if (input.controlPlanes + input.workers > limit) {
-    issues.push({ path: "spec.cluster", message: `${input.controlPlanes} control planes + ${input.workers} workers = ${input.controlPlanes + input.workers} servers exceed the project's server limit ${limit}; lower the node counts or raise ${p}.serverLimit after Hetzner raised your quota` });
+    issues.push({
+      path: "spec.cluster",
+      message: `${input.controlPlanes} control planes + ${input.workers} workers = ${input.controlPlanes + input.workers} servers exceed the project's server limit ${limit}; lower the node counts or raise ${p}.serverLimit after Hetzner raised your quota`,
+    });
   }
   for (const c of input.allowedCidrs ?? []) {
-    if (!/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(c)) issues.push({ path: `${p}.allowedCidrs`, message: `"${c}" is not a CIDR such as 203.0.113.0/24 or 2001:db8::/32` });
+    if (!/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(c))
+      issues.push({ path: `${p}.allowedCidrs`, message: `"${c}" is not a CIDR such as 203.0.113.0/24 or 2001:db8::/32` });
   }
   const endpointMode: HetznerEndpointMode = input.endpointMode ?? (input.floatingIPEnabled ? "floating-ip" : "first-control-plane");
   if (endpointMode === "first-control-plane" && input.controlPlanePublicIPv4 === false) {
-    issues.push({ path: `${p}.controlPlanePublicIPv4`, message: `is false, but the API endpoint is the first control plane's public IPv4; enable it or use the load-balancer or floating-ip endpoint` });
+    issues.push({
+      path: `${p}.controlPlanePublicIPv4`,
+      message: `is false, but the API endpoint is the first control plane's public IPv4; enable it or use the load-balancer or floating-ip endpoint`,
+    });
   }
   const strategy = input.placementGroupStrategy ?? "Spread";
   const groupBase = input.placementGroup || `${name}-placement`;
   const placementGroups: { role: HetznerNodeRole; name: string }[] = [];
   if (strategy === "Spread") {
-    for (const [role, count] of [["control-plane", input.controlPlanes], ["worker", input.workers]] as const) {
+    for (const [role, count] of [
+      ["control-plane", input.controlPlanes],
+      ["worker", input.workers],
+    ] as const) {
       if (count > SPREAD_GROUP_LIMIT) {
-        issues.push({ path: `${p}.placementGroupStrategy`, message: `is Spread, but ${count} ${role} servers exceed a spread group's limit of ${SPREAD_GROUP_LIMIT}; use at most ${SPREAD_GROUP_LIMIT} or set placementGroupStrategy: None` });
+        issues.push({
+          path: `${p}.placementGroupStrategy`,
+          message: `is Spread, but ${count} ${role} servers exceed a spread group's limit of ${SPREAD_GROUP_LIMIT}; use at most ${SPREAD_GROUP_LIMIT} or set placementGroupStrategy: None`,
+        });
       }
       if (count > 0) placementGroups.push({ role, name: `${groupBase}-${role}` });
     }
@@ -289,7 +316,11 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
     image = { kind: "snapshot", ...input.snapshot };
   } else {
     const iso = String(input.iso ?? 125127);
-    if (iso === "" || iso === "0") issues.push({ path: "spec.cluster.talos.iso", message: `is ${JSON.stringify(input.iso)}; give the id of a public Talos ISO (hcloud iso list), e.g. 125127, or a schematicId for the snapshot route` });
+    if (iso === "" || iso === "0")
+      issues.push({
+        path: "spec.cluster.talos.iso",
+        message: `is ${JSON.stringify(input.iso)}; give the id of a public Talos ISO (hcloud iso list), e.g. 125127, or a schematicId for the snapshot route`,
+      });
     image = { kind: "iso", iso, placeholderImage: input.placeholderImage || "debian-13" };
   }
   if (issues.length > 0) throw new KsailError(issues, `Hetzner cluster "${name}":`);
@@ -297,7 +328,9 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
   const warnings: string[] = [];
   const fallbacks = input.fallbackLocations ?? [];
   if (fallbacks.length > 0 && fallbacks.join(",") !== DEFAULT_FALLBACKS.join(",")) {
-    warnings.push(`${p}.fallbackLocations (${input.fallbackLocations!.join(", ")}) are not used by Pulumi: servers are created in ${location} only, because a location chosen at run time would replace the server on the next update; change ${p}.location if ${location} has no capacity`);
+    warnings.push(
+      `${p}.fallbackLocations (${input.fallbackLocations!.join(", ")}) are not used by Pulumi: servers are created in ${location} only, because a location chosen at run time would replace the server on the next update; change ${p}.location if ${location} has no capacity`,
+    );
   }
   const allowedCidrs = (input.allowedCidrs ?? []).length > 0 ? [...input.allowedCidrs!] : [...ANY];
   const nodes: HetznerNodePlan[] = [];

@@ -19,7 +19,16 @@ function cli(args: string[], env: Record<string, string> = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const KEYS = ["totalChanges", "inPlaceChanges", "rebootRequired", "recreateRequired", "rollingRecreate", "wipeRequired", "unknownBaseline", "requiresConfirmation"];
+const KEYS = [
+  "totalChanges",
+  "inPlaceChanges",
+  "rebootRequired",
+  "recreateRequired",
+  "rollingRecreate",
+  "wipeRequired",
+  "unknownBaseline",
+  "requiresConfirmation",
+];
 const fields = (items: { field: string }[]) => items.map((i) => i.field);
 
 describe("ksail-pulumi diff (as a process)", () => {
@@ -106,7 +115,10 @@ describe("ksail-pulumi diff (as a process)", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!/s3cr3t|swordfish|hunter2/.test(r.stdout + r.stderr), r.stdout);
     const c = JSON.parse(r.stdout).inPlaceChanges[0];
-    assert.deepEqual([c.field, c.oldValue, c.newValue], ["cluster.localRegistry.registry", "ci:****@ghcr.io/acme/k8s", "ci:****@registry.example.com/k8s"]);
+    assert.deepEqual(
+      [c.field, c.oldValue, c.newValue],
+      ["cluster.localRegistry.registry", "ci:****@ghcr.io/acme/k8s", "ci:****@registry.example.com/k8s"],
+    );
     const text = cli(["diff", fx("k3s-registry.yaml"), fx("k3s-registry-moved.yaml")]);
     assert.ok(!/swordfish|hunter2/.test(text.stdout), text.stdout);
   });

@@ -23,7 +23,8 @@ describe("gate: reading recorded previews", () => {
     const s = specStep(d);
     assert.equal(s.op, "update");
     assert.match(s.urn, /^urn:pulumi:test::ksail::ksail:index:KSailCluster\$pulumi-nodejs:dynamic\/ksail:ClusterSpec::dev-spec$/);
-    for (const k of ["__provider", "__spec", "inPlace", "rebootRequired", "rollingRecreate", "recreateRequired"]) assert.ok(k in (s.newState?.inputs ?? {}), k);
+    for (const k of ["__provider", "__spec", "inPlace", "rebootRequired", "rollingRecreate", "recreateRequired"])
+      assert.ok(k in (s.newState?.inputs ?? {}), k);
     assert.deepEqual(s.diffReasons, [], "dynamic resources get no diffReasons");
     assert.equal(d.diagnostics.length, 1, "the ClusterSpec diff prints its change table as a diagnostic");
   });
@@ -35,10 +36,13 @@ describe("gate: reading recorded previews", () => {
     assert.equal(c.name, "dev");
     assert.equal(c.op, "update");
     assert.equal(c.source, "spec");
-    assert.deepEqual(c.impact.inPlaceChanges.map((x) => [x.field, x.oldValue, x.newValue]), [
-      ["cluster.workers", "1", "2"],
-      ["cluster.certManager", "Disabled", "Enabled"],
-    ]);
+    assert.deepEqual(
+      c.impact.inPlaceChanges.map((x) => [x.field, x.oldValue, x.newValue]),
+      [
+        ["cluster.workers", "1", "2"],
+        ["cluster.certManager", "Disabled", "Enabled"],
+      ],
+    );
     assert.equal(c.impact.totalChanges, 2);
     assert.equal(c.impact.requiresConfirmation, false);
     assert.deepEqual(c.replacements, []);
@@ -49,7 +53,10 @@ describe("gate: reading recorded previews", () => {
   test("reboot-required: image verification on Talos; fails unless reboot is allowed", () => {
     const p = impactOf(load("talos-reboot.json"));
     const c = p.clusters[0];
-    assert.deepEqual(c.impact.rebootRequired.map((x) => x.field), ["cluster.imageVerification"]);
+    assert.deepEqual(
+      c.impact.rebootRequired.map((x) => x.field),
+      ["cluster.imageVerification"],
+    );
     assert.equal(c.impact.requiresConfirmation, true);
     assert.deepEqual(violations(p, parseAllow("")), [
       { cluster: "dev", category: "reboot-required", field: "cluster.imageVerification", reason: c.impact.rebootRequired[0].reason },
@@ -62,10 +69,16 @@ describe("gate: reading recorded previews", () => {
     const p = impactOf(load("talos-recreate.json"));
     const c = p.clusters[0];
     assert.equal(c.op, "replace");
-    assert.deepEqual(c.impact.recreateRequired.map((x) => [x.field, x.newValue]), [["cluster.talos.version", "1.12.4"]]);
+    assert.deepEqual(
+      c.impact.recreateRequired.map((x) => [x.field, x.newValue]),
+      [["cluster.talos.version", "1.12.4"]],
+    );
     assert.equal(c.impact.totalChanges, 1, "replacements under a recreate add no change of their own");
     const names = c.replacements.map((r) => r.name).sort();
-    assert.ok(names.includes("dev-infra-network") && names.includes("dev-infra-control-plane-1") && names.includes("dev-machine-worker-1"), names.join(","));
+    assert.ok(
+      names.includes("dev-infra-network") && names.includes("dev-infra-control-plane-1") && names.includes("dev-machine-worker-1"),
+      names.join(","),
+    );
     assert.ok(c.replacements.every((r) => r.impact === "covered by the cluster's recreate"));
     assert.deepEqual(p.otherReplacements, [], "children of DockerClusterInfra (not a step itself) belong to the cluster");
     assert.equal(violations(p, parseAllow("reboot,rolling")).length, 1);
@@ -79,7 +92,10 @@ describe("gate: reading recorded previews", () => {
     assert.ok(d.steps.some((s) => s.op === "update" && s.urn.endsWith("HcloudServerType::dev-infra-worker-1-type")));
     const p = impactOf(d);
     const c = p.clusters[0];
-    assert.deepEqual(c.impact.rebootRequired.map((x) => [x.field, x.oldValue, x.newValue]), [["provider.hetzner.workerServerType", "cx33", "cx43"]]);
+    assert.deepEqual(
+      c.impact.rebootRequired.map((x) => [x.field, x.oldValue, x.newValue]),
+      [["provider.hetzner.workerServerType", "cx33", "cx43"]],
+    );
     assert.equal(c.impact.totalChanges, 1);
     assert.deepEqual(c.replacements, []);
     assert.deepEqual(violations(p, parseAllow("reboot")), []);
@@ -87,7 +103,10 @@ describe("gate: reading recorded previews", () => {
 
   test("Kind worker count is recreate-required (KSail's gap closed)", () => {
     const c = impactOf(load("vanilla-worker-added.json")).clusters[0];
-    assert.deepEqual(c.impact.recreateRequired.map((x) => [x.field, x.oldValue, x.newValue]), [["cluster.workers", "1", "2"]]);
+    assert.deepEqual(
+      c.impact.recreateRequired.map((x) => [x.field, x.oldValue, x.newValue]),
+      [["cluster.workers", "1", "2"]],
+    );
   });
 
   test("no change: an empty digest has no cluster and passes", () => {
@@ -106,7 +125,9 @@ describe("gate: reading recorded previews", () => {
 
   test("--show-replacement-steps: create-replacement/replace/delete-replaced merge into one replace per resource", () => {
     const d = clone(load("talos-recreate.json"));
-    const expanded = d.steps.flatMap((s) => (s.op === "replace" ? [{ ...s, op: "create-replacement" }, s, { ...s, op: "delete-replaced" }] : [s]));
+    const expanded = d.steps.flatMap((s) =>
+      s.op === "replace" ? [{ ...s, op: "create-replacement" }, s, { ...s, op: "delete-replaced" }] : [s],
+    );
     const a = impactOf(load("talos-recreate.json"));
     const b = impactOf({ steps: expanded });
     assert.deepEqual(b, a);
@@ -122,7 +143,10 @@ describe("gate: reading recorded previews", () => {
     }
     const c = impactOf(d).clusters[0];
     assert.equal(c.source, "groups");
-    assert.deepEqual(c.impact.rebootRequired.map((x) => [x.field, x.oldValue, x.newValue, x.category]), [["cluster.imageVerification", "Disabled", "Enabled", "reboot-required"]]);
+    assert.deepEqual(
+      c.impact.rebootRequired.map((x) => [x.field, x.oldValue, x.newValue, x.category]),
+      [["cluster.imageVerification", "Disabled", "Enabled", "reboot-required"]],
+    );
     assert.match(c.impact.rebootRequired[0].reason, /image verification/, "reason from the impact table for the combo in the groups");
     assert.equal(c.impact.totalChanges, 1);
   });
@@ -130,7 +154,7 @@ describe("gate: reading recorded previews", () => {
   test("preview unknowns: a value known only after apply counts as 'may change' in its class", () => {
     const d = clone(load("talos-reboot.json"));
     const s = specStep(d);
-    ((s.newState?.inputs?.__spec as { cluster: Record<string, unknown> }).cluster).imageVerification = UNKNOWN;
+    (s.newState?.inputs?.__spec as { cluster: Record<string, unknown> }).cluster.imageVerification = UNKNOWN;
     const c = impactOf(d).clusters[0];
     assert.equal(c.impact.rebootRequired.length, 1);
     assert.match(c.impact.rebootRequired[0].reason, /^may change/);
@@ -140,7 +164,10 @@ describe("gate: reading recorded previews", () => {
     if (s.newState?.inputs) s.newState.inputs.recreateRequired = UNKNOWN;
     const g = impactOf(d).clusters[0];
     assert.equal(g.source, "groups");
-    assert.deepEqual(g.impact.recreateRequired.map((x) => x.field), ["recreateRequired"]);
+    assert.deepEqual(
+      g.impact.recreateRequired.map((x) => x.field),
+      ["recreateRequired"],
+    );
   });
 
   test("a replaced record whose specs are unreadable is still reported as recreate-required (fail closed)", () => {
@@ -166,14 +193,23 @@ describe("gate: reading recorded previews", () => {
     const ns: PreviewStep = {
       op: "replace",
       urn: "urn:pulumi:test::ksail::ksail:index:KSailCluster$ksail:components:CertManager$kubernetes:core/v1:Namespace::dev-cert-manager-ns",
-      newState: { type: "kubernetes:core/v1:Namespace", parent: "urn:pulumi:test::ksail::ksail:index:KSailCluster$ksail:components:CertManager::dev-cert-manager" },
+      newState: {
+        type: "kubernetes:core/v1:Namespace",
+        parent: "urn:pulumi:test::ksail::ksail:index:KSailCluster$ksail:components:CertManager::dev-cert-manager",
+      },
       replaceReasons: ["metadata"],
     };
     d.steps.push(node, net, ns);
     const c = impactOf(d).clusters[0];
-    assert.deepEqual(c.impact.rollingRecreate.map((x) => x.field), ["resource dev-infra-worker-1"]);
+    assert.deepEqual(
+      c.impact.rollingRecreate.map((x) => x.field),
+      ["resource dev-infra-worker-1"],
+    );
     assert.match(c.impact.rollingRecreate[0].reason, /replaceReasons: image/);
-    assert.deepEqual(c.impact.recreateRequired.map((x) => x.field), ["resource dev-infra-network"]);
+    assert.deepEqual(
+      c.impact.recreateRequired.map((x) => x.field),
+      ["resource dev-infra-network"],
+    );
     assert.ok(c.impact.inPlaceChanges.some((x) => x.field === "resource dev-cert-manager-ns"));
     assert.equal(c.impact.totalChanges, 5);
     assert.deepEqual(new Set(violations(impactOf(d), parseAllow("rolling")).map((v) => v.category)), new Set(["recreate-required"]));
@@ -181,7 +217,10 @@ describe("gate: reading recorded previews", () => {
 
   test("two clusters in one stack keep their own changes and replacements; foreign replacements are reported apart", () => {
     const dev = load("talos-inplace.json");
-    const prodText = fs.readFileSync(fixture("talos-recreate.json"), "utf8").replace(/::dev(?=[-"])/g, "::prod").replace(/"dev-/g, '"prod-');
+    const prodText = fs
+      .readFileSync(fixture("talos-recreate.json"), "utf8")
+      .replace(/::dev(?=[-"])/g, "::prod")
+      .replace(/"dev-/g, '"prod-');
     const prod = JSON.parse(prodText) as { steps: PreviewStep[] };
     const foreign: PreviewStep = {
       op: "replace",
@@ -190,15 +229,24 @@ describe("gate: reading recorded previews", () => {
       replaceReasons: ["length"],
     };
     const p = impactOf({ steps: [...dev.steps, ...prod.steps, foreign] });
-    assert.deepEqual(p.clusters.map((c) => [c.name, c.op]), [
-      ["dev", "update"],
-      ["prod", "replace"],
-    ]);
+    assert.deepEqual(
+      p.clusters.map((c) => [c.name, c.op]),
+      [
+        ["dev", "update"],
+        ["prod", "replace"],
+      ],
+    );
     assert.deepEqual(p.clusters[0].replacements, []);
     assert.ok(p.clusters[1].replacements.length >= 9);
     assert.ok(p.clusters[1].replacements.every((r) => r.name.startsWith("prod-")));
-    assert.deepEqual(p.otherReplacements.map((r) => [r.name, r.impact]), [["db", "outside any KSail cluster"]]);
-    assert.deepEqual(violations(p, parseAllow("")).map((v) => v.cluster), ["prod"]);
+    assert.deepEqual(
+      p.otherReplacements.map((r) => [r.name, r.impact]),
+      [["db", "outside any KSail cluster"]],
+    );
+    assert.deepEqual(
+      violations(p, parseAllow("")).map((v) => v.cluster),
+      ["prod"],
+    );
   });
 
   test("a deleted cluster is reported as recreate-required", () => {
@@ -207,7 +255,10 @@ describe("gate: reading recorded previews", () => {
     s.op = "delete";
     delete s.newState;
     const c = impactOf(d).clusters[0];
-    assert.deepEqual(c.impact.recreateRequired.map((x) => x.field), ["cluster"]);
+    assert.deepEqual(
+      c.impact.recreateRequired.map((x) => x.field),
+      ["cluster"],
+    );
   });
 
   test("streaming JSON (PULUMI_ENABLE_STREAMING_JSON_PREVIEW): resourcePreEvent lines give the same result", () => {
@@ -218,7 +269,19 @@ describe("gate: reading recorded previews", () => {
         JSON.stringify({
           sequence: i + 1,
           timestamp: 1,
-          resourcePreEvent: { metadata: { op: s.op, urn: s.urn, type: s.newState?.type ?? s.oldState?.type, old: s.oldState, new: s.newState, keys: s.replaceReasons, diffs: s.diffReasons, logical: true, provider: "" } },
+          resourcePreEvent: {
+            metadata: {
+              op: s.op,
+              urn: s.urn,
+              type: s.newState?.type ?? s.oldState?.type,
+              old: s.oldState,
+              new: s.newState,
+              keys: s.replaceReasons,
+              diffs: s.diffReasons,
+              logical: true,
+              provider: "",
+            },
+          },
         }),
       ),
       JSON.stringify({ sequence: 99, timestamp: 2, summaryEvent: { resourceChanges: {} } }),
@@ -251,40 +314,53 @@ function cli(args: string[], input?: string) {
 }
 const hasDist = fs.existsSync(path.join(root, "dist", "sdk", "cli", "commands", "gate.js"));
 
-describe("ksail-pulumi gate (as a process)", { skip: hasDist ? false : "dist/ has no gate command; run `npm test` (it compiles first)" }, () => {
-  test("reboot change: exit 2 and a violation by default, exit 0 with --allow reboot; stdout is one JSON document", () => {
-    const f = fixture("talos-reboot.json");
-    const r = cli(["gate", f]);
-    assert.equal(r.code, 2, r.stderr);
-    const doc = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(doc), ["clusters", "otherReplacements", "allowed", "violations", "pass"]);
-    assert.equal(doc.pass, false);
-    assert.deepEqual(Object.keys(doc.clusters[0].impact), ["totalChanges", "inPlaceChanges", "rebootRequired", "recreateRequired", "rollingRecreate", "wipeRequired", "unknownBaseline", "requiresConfirmation"]);
-    assert.match(r.stderr, /1 change\(s\) of a class not allowed: reboot-required/);
-    const ok = cli(["gate", f, "--allow", "reboot"]);
-    assert.equal(ok.code, 0, ok.stderr);
-    assert.equal(JSON.parse(ok.stdout).pass, true);
-  });
+describe(
+  "ksail-pulumi gate (as a process)",
+  { skip: hasDist ? false : "dist/ has no gate command; run `npm test` (it compiles first)" },
+  () => {
+    test("reboot change: exit 2 and a violation by default, exit 0 with --allow reboot; stdout is one JSON document", () => {
+      const f = fixture("talos-reboot.json");
+      const r = cli(["gate", f]);
+      assert.equal(r.code, 2, r.stderr);
+      const doc = JSON.parse(r.stdout);
+      assert.deepEqual(Object.keys(doc), ["clusters", "otherReplacements", "allowed", "violations", "pass"]);
+      assert.equal(doc.pass, false);
+      assert.deepEqual(Object.keys(doc.clusters[0].impact), [
+        "totalChanges",
+        "inPlaceChanges",
+        "rebootRequired",
+        "recreateRequired",
+        "rollingRecreate",
+        "wipeRequired",
+        "unknownBaseline",
+        "requiresConfirmation",
+      ]);
+      assert.match(r.stderr, /1 change\(s\) of a class not allowed: reboot-required/);
+      const ok = cli(["gate", f, "--allow", "reboot"]);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.equal(JSON.parse(ok.stdout).pass, true);
+    });
 
-  test("recreate change: --allow reboot,rolling still fails; --allow recreate passes; text output shows the table", () => {
-    const f = fixture("talos-recreate.json");
-    assert.equal(cli(["gate", f, "--allow", "reboot,rolling"]).code, 2);
-    assert.equal(cli(["gate", f, "--allow", "recreate"]).code, 0);
-    const t = cli(["gate", f, "-o", "text"]);
-    assert.equal(t.code, 2);
-    assert.match(t.stdout, /🔴 cluster\.talos\.version/);
-    assert.match(t.stdout, /gate: FAIL — 1 change\(s\) of a class not allowed/);
-  });
+    test("recreate change: --allow reboot,rolling still fails; --allow recreate passes; text output shows the table", () => {
+      const f = fixture("talos-recreate.json");
+      assert.equal(cli(["gate", f, "--allow", "reboot,rolling"]).code, 2);
+      assert.equal(cli(["gate", f, "--allow", "recreate"]).code, 0);
+      const t = cli(["gate", f, "-o", "text"]);
+      assert.equal(t.code, 2);
+      assert.match(t.stdout, /🔴 cluster\.talos\.version/);
+      assert.match(t.stdout, /gate: FAIL — 1 change\(s\) of a class not allowed/);
+    });
 
-  test("reads stdin with -, in-place passes; bad input and bad --allow exit 1 with the reason", () => {
-    const r = cli(["gate", "-"], fs.readFileSync(fixture("talos-inplace.json"), "utf8"));
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(JSON.parse(r.stdout).clusters[0].impact.totalChanges, 2);
-    const missing = cli(["gate", "no-such-preview.json"]);
-    assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /no-such-preview\.json: cannot be read \(ENOENT\)/);
-    const bad = cli(["gate", fixture("talos-inplace.json"), "--allow", "yolo"]);
-    assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /--allow: "yolo" is not an impact class/);
-  });
-});
+    test("reads stdin with -, in-place passes; bad input and bad --allow exit 1 with the reason", () => {
+      const r = cli(["gate", "-"], fs.readFileSync(fixture("talos-inplace.json"), "utf8"));
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).clusters[0].impact.totalChanges, 2);
+      const missing = cli(["gate", "no-such-preview.json"]);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /no-such-preview\.json: cannot be read \(ENOENT\)/);
+      const bad = cli(["gate", fixture("talos-inplace.json"), "--allow", "yolo"]);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /--allow: "yolo" is not an impact class/);
+    });
+  },
+);

@@ -28,7 +28,10 @@ describe("ksail-pulumi plan (as a process)", () => {
     const r = cli(["plan", "examples/local"]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split("\n");
-    assert.match(lines[0], /^Plan of ksail-local \(stack dev\) under the mock runtime: \d+ resources would be created \(preview of a new stack\)\.$/);
+    assert.match(
+      lines[0],
+      /^Plan of ksail-local \(stack dev\) under the mock runtime: \d+ resources would be created \(preview of a new stack\)\.$/,
+    );
     const tree = lines.filter((l) => /^\s*\+ /.test(l)).map((l) => l.replace(/\s+\(.*$/, ""));
     for (const expected of [
       "+ local",
@@ -75,7 +78,10 @@ describe("ksail-pulumi plan (as a process)", () => {
     assert.ok(m.dependencies.includes("local-machine-control-plane-1"));
     assert.equal(byName.get("local-k8s").inputs.kubeconfig, "[secret]");
     assert.equal(plan.outputs.kubeconfig, "[secret]");
-    assert.deepEqual(plan.outputs.nodes.map((n: any) => n.name), ["local-control-plane-1", "local-worker-1"]);
+    assert.deepEqual(
+      plan.outputs.nodes.map((n: any) => n.name),
+      ["local-control-plane-1", "local-worker-1"],
+    );
     for (const x of plan.resources) assert.ok(x.name === "local" || x.name.startsWith("local-"), x.name);
   });
 

@@ -5,9 +5,24 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { renderCluster, installedCharts, REDACTED_MARK, PLACEHOLDER_ENDPOINT, PLACEHOLDER_HCLOUD_TOKEN, PLACEHOLDER_VIP, type Rendering } from "../../sdk/cli/render";
+import {
+  renderCluster,
+  installedCharts,
+  REDACTED_MARK,
+  PLACEHOLDER_ENDPOINT,
+  PLACEHOLDER_HCLOUD_TOKEN,
+  PLACEHOLDER_VIP,
+  type Rendering,
+} from "../../sdk/cli/render";
 import { loadClusterConfig } from "../../sdk/config";
-import { generateK3sPki, generateKubeadmPki, generateTalosBundle, type K3sPki, type KubeadmPki, type TalosSecretsBundle } from "../../sdk/pki";
+import {
+  generateK3sPki,
+  generateKubeadmPki,
+  generateTalosBundle,
+  type K3sPki,
+  type KubeadmPki,
+  type TalosSecretsBundle,
+} from "../../sdk/pki";
 import { chartValues } from "../../sdk/components/values";
 import { planCluster } from "../../sdk/plan/cluster";
 import { repoRoot } from "../harness/paths";
@@ -18,7 +33,10 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-render-"));
 /** Writes a ksail.yaml with the given `spec.cluster` and returns its path. */
 function ksail(name: string, cluster: Record<string, unknown>, extra = ""): string {
   const file = path.join(tmp, `${name}.yaml`);
-  fs.writeFileSync(file, `apiVersion: ksail.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: ${name}\nspec:\n  cluster: ${JSON.stringify(cluster)}\n${extra}`);
+  fs.writeFileSync(
+    file,
+    `apiVersion: ksail.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: ${name}\nspec:\n  cluster: ${JSON.stringify(cluster)}\n${extra}`,
+  );
   return file;
 }
 
@@ -48,11 +66,23 @@ before(async () => {
 
 describe("render (pure)", () => {
   test("Talos on Docker: per-node machine configs with their hostnames, secret-free; cluster.json lists the nodes", async () => {
-    const cfg = loadClusterConfig(ksail("tal", { distribution: "Talos", provider: "Docker", controlPlanes: 1, workers: 2, metricsServer: "Enabled", certManager: "Enabled" }));
+    const cfg = loadClusterConfig(
+      ksail("tal", {
+        distribution: "Talos",
+        provider: "Docker",
+        controlPlanes: 1,
+        workers: 2,
+        metricsServer: "Enabled",
+        certManager: "Enabled",
+      }),
+    );
     const r = await renderCluster(cfg, { identity: { talos: talosId } });
     const plan = planCluster({ name: "tal", spec: cfg.spec });
     const summary = JSON.parse(file(r, "cluster.json").content);
-    assert.deepEqual(summary.nodes, plan.nodes.map((n) => ({ name: n.name, role: n.role, address: n.address })));
+    assert.deepEqual(
+      summary.nodes,
+      plan.nodes.map((n) => ({ name: n.name, role: n.role, address: n.address })),
+    );
     assert.equal(summary.secrets, "redacted");
     assert.deepEqual(summary.versions, plan.versions);
     for (const n of plan.nodes) {
@@ -63,12 +93,25 @@ describe("render (pure)", () => {
       assert.equal(hostname, n.name);
       assert.equal(machine.cluster.clusterName, "tal");
     }
-    const secrets = secretForms([talosId.cluster.secret, talosId.secrets.bootstrapToken, talosId.secrets.secretboxEncryptionSecret, talosId.trustdInfo.token, talosId.certs.os.key, talosId.certs.k8s.key, talosId.certs.etcd.key, talosId.certs.k8sAggregator.key, talosId.certs.k8sServiceAccount.key]);
+    const secrets = secretForms([
+      talosId.cluster.secret,
+      talosId.secrets.bootstrapToken,
+      talosId.secrets.secretboxEncryptionSecret,
+      talosId.trustdInfo.token,
+      talosId.certs.os.key,
+      talosId.certs.k8s.key,
+      talosId.certs.etcd.key,
+      talosId.certs.k8sAggregator.key,
+      talosId.certs.k8sServiceAccount.key,
+    ]);
     for (const f of r.files) {
       assert.equal(f.secret, false, f.path);
       for (const s of secrets) assert.ok(!f.content.includes(s), `${f.path} contains identity secret material`);
     }
-    assert.deepEqual(r.files.filter((f) => f.path.startsWith("helm/")).map((f) => f.path), ["helm/metricsServer.values.yaml", "helm/certManager.values.yaml"]);
+    assert.deepEqual(
+      r.files.filter((f) => f.path.startsWith("helm/")).map((f) => f.path),
+      ["helm/metricsServer.values.yaml", "helm/certManager.values.yaml"],
+    );
   });
 
   test("Talos --with-secrets: complete configs carrying the throwaway identity, marked secret", async () => {
@@ -83,12 +126,19 @@ describe("render (pure)", () => {
 
   test("Talos on Hetzner: the renderer gets the Hetzner options (external cloud provider, private network, VIP) with placeholders for addresses known at create", async () => {
     const file1 = path.join(tmp, "fip.yaml");
-    fs.writeFileSync(file1, "apiVersion: ksail.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: fip\nspec:\n  cluster:\n    distribution: Talos\n    provider: Hetzner\n    controlPlanes: 3\n    workers: 1\n  provider:\n    hetzner:\n      floatingIPEnabled: true\n");
+    fs.writeFileSync(
+      file1,
+      "apiVersion: ksail.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: fip\nspec:\n  cluster:\n    distribution: Talos\n    provider: Hetzner\n    controlPlanes: 3\n    workers: 1\n  provider:\n    hetzner:\n      floatingIPEnabled: true\n",
+    );
     const cfg = loadClusterConfig(file1);
     const plan = planCluster({ name: "fip", spec: cfg.spec });
     const r = await renderCluster(cfg, { identity: { talos: talosId } });
     const summary = JSON.parse(file(r, "cluster.json").content);
-    assert.deepEqual(summary.placeholders, { endpoint: PLACEHOLDER_ENDPOINT, floatingIp: PLACEHOLDER_VIP, hcloudToken: PLACEHOLDER_HCLOUD_TOKEN });
+    assert.deepEqual(summary.placeholders, {
+      endpoint: PLACEHOLDER_ENDPOINT,
+      floatingIp: PLACEHOLDER_VIP,
+      hcloudToken: PLACEHOLDER_HCLOUD_TOKEN,
+    });
     assert.equal(summary.nodes.length, 4);
     const cp = file(r, "talos/nodes/fip-control-plane-1.yaml").content;
     assert.ok(cp.includes(`endpoint: ${PLACEHOLDER_ENDPOINT}`));
@@ -97,7 +147,10 @@ describe("render (pure)", () => {
     assert.match(cp, /cloud-provider: external/);
     assert.ok(!cp.includes(PLACEHOLDER_HCLOUD_TOKEN), "the VIP's API token is redacted like any secret");
     const full = await renderCluster(cfg, { withSecrets: true, identity: { talos: talosId } });
-    assert.ok(file(full, "talos/nodes/fip-control-plane-1.yaml").content.includes(PLACEHOLDER_HCLOUD_TOKEN), "never a real token, even with secrets");
+    assert.ok(
+      file(full, "talos/nodes/fip-control-plane-1.yaml").content.includes(PLACEHOLDER_HCLOUD_TOKEN),
+      "never a real token, even with secrets",
+    );
   });
 
   test("Kind (Vanilla): kubeadm config rendered with tokens redacted, key files omitted; with secrets everything is written", async () => {
@@ -123,7 +176,9 @@ describe("render (pure)", () => {
   });
 
   test("K3s: command line and registries per node; the token and node password only with secrets; no registry password leaks", async () => {
-    const cfg = loadClusterConfig(path.join(root, "test", "fixtures", "impact", "k3s-registry.yaml"), { env: { REGISTRY_PASSWORD: "s3cr3t-registry-pw" } });
+    const cfg = loadClusterConfig(path.join(root, "test", "fixtures", "impact", "k3s-registry.yaml"), {
+      env: { REGISTRY_PASSWORD: "s3cr3t-registry-pw" },
+    });
     const r = await renderCluster(cfg);
     const cmd = file(r, "nodes/dev-control-plane-1/command.txt").content;
     assert.match(cmd, /^server \\\n/);
@@ -145,13 +200,25 @@ describe("render (pure)", () => {
       const summary = JSON.parse(file(r, "cluster.json").content);
       assert.equal(summary.distribution, "Talos", f);
       for (const n of summary.nodes) file(r, `talos/nodes/${n.name}.yaml`);
-      assert.ok(r.files.some((x) => x.path === "gitops/flux-instance.yaml"), `${f}: Flux instance`);
+      assert.ok(
+        r.files.some((x) => x.path === "gitops/flux-instance.yaml"),
+        `${f}: Flux instance`,
+      );
     }
   });
 
   test("Helm values are exactly the installers' computed values for every installed chart; GitOps objects rendered", async () => {
     const cfg = loadClusterConfig(
-      ksail("full", { distribution: "Vanilla", provider: "Docker", cni: "Calico", metricsServer: "Enabled", certManager: "Enabled", policyEngine: "Kyverno", gitOpsEngine: "Flux", localRegistry: { registry: "localhost:5050" } }),
+      ksail("full", {
+        distribution: "Vanilla",
+        provider: "Docker",
+        cni: "Calico",
+        metricsServer: "Enabled",
+        certManager: "Enabled",
+        policyEngine: "Kyverno",
+        gitOpsEngine: "Flux",
+        localRegistry: { registry: "localhost:5050" },
+      }),
     );
     const r = await renderCluster(cfg);
     const plan = planCluster({ name: "full", spec: cfg.spec });
@@ -174,28 +241,32 @@ function cli(args: string[]) {
 }
 const hasDist = fs.existsSync(path.join(root, "dist", "sdk", "cli", "commands", "render.js"));
 
-describe("ksail-pulumi render (as a process)", { skip: hasDist ? false : "dist/ has no render command; run `npm test` (it compiles first)" }, () => {
-  test("writes the files under --out; --with-secrets writes key files with mode 0600", () => {
-    const out = path.join(tmp, "out-k3s");
-    const r = cli(["render", path.join(root, "test", "fixtures", "impact", "k3s-registry.yaml"), "--out", out, "--with-secrets"]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /THROWAWAY identity/);
-    const key = path.join(out, "nodes", "dev-control-plane-1", "files", "var", "lib", "rancher", "k3s", "server", "tls", "server-ca.key");
-    assert.equal(fs.statSync(key).mode & 0o777, 0o600);
-    assert.match(fs.readFileSync(key, "utf8"), /PRIVATE KEY/);
-    assert.equal(JSON.parse(fs.readFileSync(path.join(out, "cluster.json"), "utf8")).distribution, "K3s");
-  });
+describe(
+  "ksail-pulumi render (as a process)",
+  { skip: hasDist ? false : "dist/ has no render command; run `npm test` (it compiles first)" },
+  () => {
+    test("writes the files under --out; --with-secrets writes key files with mode 0600", () => {
+      const out = path.join(tmp, "out-k3s");
+      const r = cli(["render", path.join(root, "test", "fixtures", "impact", "k3s-registry.yaml"), "--out", out, "--with-secrets"]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /THROWAWAY identity/);
+      const key = path.join(out, "nodes", "dev-control-plane-1", "files", "var", "lib", "rancher", "k3s", "server", "tls", "server-ca.key");
+      assert.equal(fs.statSync(key).mode & 0o777, 0o600);
+      assert.match(fs.readFileSync(key, "utf8"), /PRIVATE KEY/);
+      assert.equal(JSON.parse(fs.readFileSync(path.join(out, "cluster.json"), "utf8")).distribution, "K3s");
+    });
 
-  test("secret-free by default; an invalid file exits 1 naming the problem", () => {
-    const out = path.join(tmp, "out-kind");
-    const r = cli(["render", path.join(root, "test", "fixtures", "impact", "vanilla.yaml"), "--out", out]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /secret-free/);
-    assert.match(r.stdout, /\(not written\) .*ca\.key/);
-    assert.ok(!fs.existsSync(path.join(out, "nodes", "dev-control-plane-1", "files", "etc", "kubernetes", "pki", "ca.key")));
-    const bad = cli(["render", path.join(root, "test", "fixtures", "impact", "invalid.yaml"), "--out", path.join(tmp, "bad")]);
-    assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /invalid\.yaml: /);
-    assert.ok(!fs.existsSync(path.join(tmp, "bad")));
-  });
-});
+    test("secret-free by default; an invalid file exits 1 naming the problem", () => {
+      const out = path.join(tmp, "out-kind");
+      const r = cli(["render", path.join(root, "test", "fixtures", "impact", "vanilla.yaml"), "--out", out]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /secret-free/);
+      assert.match(r.stdout, /\(not written\) .*ca\.key/);
+      assert.ok(!fs.existsSync(path.join(out, "nodes", "dev-control-plane-1", "files", "etc", "kubernetes", "pki", "ca.key")));
+      const bad = cli(["render", path.join(root, "test", "fixtures", "impact", "invalid.yaml"), "--out", path.join(tmp, "bad")]);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /invalid\.yaml: /);
+      assert.ok(!fs.existsSync(path.join(tmp, "bad")));
+    });
+  },
+);

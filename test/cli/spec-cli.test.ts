@@ -64,9 +64,18 @@ describe("ksail-pulumi validate", () => {
     const lines = r.stdout.trim().split("\n");
     assert.equal(lines[0], `${fx("kind/ksail.yaml")}: valid (Vanilla on Docker, 1 control plane, 2 workers)`);
     const problems = lines.slice(1);
-    assert.ok(problems.every((l) => l.startsWith(`${file}: `)), problems.join("\n"));
+    assert.ok(
+      problems.every((l) => l.startsWith(`${file}: `)),
+      problems.join("\n"),
+    );
     const paths = problems.map((l) => l.slice(file.length + 2).split(": ")[0]).sort();
-    assert.deepEqual(paths, ["metadata.name", "spec.cluster.cni", "spec.cluster.controlPlanes", "spec.cluster.provider", "spec.cluster.typo"]);
+    assert.deepEqual(paths, [
+      "metadata.name",
+      "spec.cluster.cni",
+      "spec.cluster.controlPlanes",
+      "spec.cluster.provider",
+      "spec.cluster.typo",
+    ]);
     assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at /, "no stack trace");
   });
 
@@ -75,7 +84,10 @@ describe("ksail-pulumi validate", () => {
     const r = cli("validate", file);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /: metadata\.name: cluster name is invalid: "Bad_Name"/);
-    assert.match(r.stdout, /: spec\.cluster\.provider: Vanilla on Hetzner is a valid KSail combination, but @ksail\/pulumi does not support it yet; supported: Vanilla on Docker, K3s on Docker, Talos on Docker, Talos on Hetzner/);
+    assert.match(
+      r.stdout,
+      /: spec\.cluster\.provider: Vanilla on Hetzner is a valid KSail combination, but @ksail\/pulumi does not support it yet; supported: Vanilla on Docker, K3s on Docker, Talos on Docker, Talos on Hetzner/,
+    );
     assert.match(r.stdout, /: spec\.cluster\.controlPlanes: is 0; a cluster needs at least 1 control plane/);
   });
 
@@ -83,15 +95,23 @@ describe("ksail-pulumi validate", () => {
     const file = tempFile(BROKEN);
     const r = cli("validate", "--output", "json", fx("k3s/ksail.yaml"), file, "missing.yaml");
     assert.equal(r.code, 1);
-    const out = JSON.parse(r.stdout) as { valid: boolean; files: { file: string; valid: boolean; issues: { path: string; message: string }[]; warnings: unknown[] }[] };
+    const out = JSON.parse(r.stdout) as {
+      valid: boolean;
+      files: { file: string; valid: boolean; issues: { path: string; message: string }[]; warnings: unknown[] }[];
+    };
     assert.equal(out.valid, false);
-    assert.deepEqual(out.files.map((f) => [f.file, f.valid]), [
-      [fx("k3s/ksail.yaml"), true],
-      [file, false],
-      ["missing.yaml", false],
-    ]);
+    assert.deepEqual(
+      out.files.map((f) => [f.file, f.valid]),
+      [
+        [fx("k3s/ksail.yaml"), true],
+        [file, false],
+        ["missing.yaml", false],
+      ],
+    );
     assert.equal(out.files[0].warnings.length, 1);
-    assert.ok(out.files[1].issues.some((i) => i.path === "spec.cluster.cni" && /"Flannel"; allowed: Default, Cilium, Calico/.test(i.message)));
+    assert.ok(
+      out.files[1].issues.some((i) => i.path === "spec.cluster.cni" && /"Flannel"; allowed: Default, Cilium, Calico/.test(i.message)),
+    );
     assert.match(out.files[2].issues[0].message, /file not found/);
     const ok = cli("validate", "-o", "json", fx("talos/ksail.prod.yaml"));
     assert.equal(ok.code, 0);

@@ -7,12 +7,7 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { dockerE2eSkipReason, upCluster, waitForReadyNodes } from "../fixtures/docker/e2e";
 import { planDockerCluster, talosRegistryInputs } from "../../sdk/plan/docker";
-import {
-  deriveKubeconfig,
-  deriveTalosconfig,
-  generateTalosBundle,
-  kubeconfigClientCert,
-} from "../../sdk/pki";
+import { deriveKubeconfig, deriveTalosconfig, generateTalosBundle, kubeconfigClientCert } from "../../sdk/pki";
 import { renderMachineConfigs } from "../../sdk/distributions/talos/render";
 import { TalosClient } from "../../sdk/clients/talos";
 
@@ -44,9 +39,7 @@ test("Talos on Docker: up, bootstrap, Ready nodes, destroy", { skip, timeout: 30
   const run = await upCluster(
     plan,
     () => ({
-      talosMachineConfigs: Object.fromEntries(
-        plan.nodes.map((n) => [n.name, pulumi.secret(rendered.perNode[n.name])]),
-      ),
+      talosMachineConfigs: Object.fromEntries(plan.nodes.map((n) => [n.name, pulumi.secret(rendered.perNode[n.name])])),
     }),
     (s) => process.stdout.write(s),
   );

@@ -31,8 +31,7 @@ function skipReason(): string | undefined {
   }
   if (!fs.existsSync(sock)) return `no Docker daemon socket at ${sock}`;
   const info = docker(["info", "--format", "{{.ServerVersion}}"], 15_000);
-  if (info.status !== 0)
-    return `Docker daemon not answering: ${(info.stderr || String(info.error)).trim().split("\n").pop()}`;
+  if (info.status !== 0) return `Docker daemon not answering: ${(info.stderr || String(info.error)).trim().split("\n").pop()}`;
   if (docker(["image", "inspect", IMAGE]).status === 0) return undefined;
   const busybox = ["/bin/busybox", "/usr/bin/busybox"].find((p) => fs.existsSync(p));
   if (!busybox) return "no busybox binary to build a local probe image (install busybox-static)";
@@ -41,8 +40,7 @@ function skipReason(): string | undefined {
     fs.mkdirSync(path.join(root, "bin"));
     fs.copyFileSync(busybox, path.join(root, "bin/busybox"));
     fs.chmodSync(path.join(root, "bin/busybox"), 0o755);
-    for (const c of ["sh", "cat", "ls", "stat", "test", "sleep"])
-      fs.symlinkSync("busybox", path.join(root, "bin", c));
+    for (const c of ["sh", "cat", "ls", "stat", "test", "sleep"]) fs.symlinkSync("busybox", path.join(root, "bin", c));
     // Image content under a path a volume will cover (kind's node image preloads its images under /var).
     fs.mkdirSync(path.join(root, "var/lib/containerd"), { recursive: true });
     fs.writeFileSync(path.join(root, "var/lib/containerd/preloaded"), "from the image\n");
@@ -79,11 +77,7 @@ function putArchive(id: string, body: Buffer): Promise<number> {
 }
 
 /** Create (not start), upload, start, and return what each file reads back as (content + mode), or MISSING. */
-async function roundTrip(
-  name: string,
-  createArgs: string[],
-  files: { path: string; content: string; mode: number }[],
-) {
+async function roundTrip(name: string, createArgs: string[], files: { path: string; content: string; mode: number }[]) {
   docker(["rm", "-f", "-v", name]);
   const script = files
     .map(
@@ -91,18 +85,7 @@ async function roundTrip(
         `if [ -f '${f.path}' ]; then echo "@@${f.path} $(stat -c %a '${f.path}')"; cat '${f.path}'; else echo "@@${f.path} MISSING"; fi`,
     )
     .join("; ");
-  const created = docker([
-    "create",
-    "--name",
-    name,
-    "--network",
-    "none",
-    ...createArgs,
-    IMAGE,
-    "/bin/sh",
-    "-c",
-    script,
-  ]);
+  const created = docker(["create", "--name", name, "--network", "none", ...createArgs, IMAGE, "/bin/sh", "-c", script]);
   assert.equal(created.status, 0, created.stderr);
   const id = created.stdout.trim();
   assert.equal(await putArchive(id, tarFiles(files)), 200);
@@ -134,13 +117,11 @@ describe("uploads into real containers", { skip }, () => {
       localRegistryPort: 5050,
     });
     const node = plan.nodes[0];
-    const files = k3sNodeFiles(pki, node, { mirrors: plan.mirrors, localRegistry: plan.localRegistry }).map(
-      (f) => ({
-        path: f.path,
-        content: f.content,
-        mode: parseInt(f.permissions, 8),
-      }),
-    );
+    const files = k3sNodeFiles(pki, node, { mirrors: plan.mirrors, localRegistry: plan.localRegistry }).map((f) => ({
+      path: f.path,
+      content: f.content,
+      mode: parseInt(f.permissions, 8),
+    }));
     const volume = "ksail-probe-k3s-data";
     docker(["volume", "rm", "-f", volume]);
     cleanup.push(["rm", "-f", "-v", "ksail-probe-k3s"], ["volume", "rm", "-f", volume]);
@@ -182,11 +163,7 @@ describe("uploads into real containers", { skip }, () => {
       localRegistryPort: 5050,
     });
     const node = plan.nodes[0];
-    const files = kindNodeFiles(
-      kindFacts(plan),
-      { name: node.name, ip: node.ip, role: node.role, init: true },
-      pki,
-    ).map((f) => ({
+    const files = kindNodeFiles(kindFacts(plan), { name: node.name, ip: node.ip, role: node.role, init: true }, pki).map((f) => ({
       path: f.path,
       content: f.content,
       mode: parseInt(f.permissions, 8),
@@ -194,21 +171,13 @@ describe("uploads into real containers", { skip }, () => {
     const canary = { path: "/run/ksail-canary", content: "lost\n", mode: 0o644 };
     cleanup.push(["rm", "-f", "-v", "ksail-probe-kind"]);
     // The kind node layout: tmpfs /tmp and /run, anonymous /var.
-    const got = await roundTrip(
-      "ksail-probe-kind",
-      ["--tmpfs", "/tmp", "--tmpfs", "/run", "-v", "/var"],
-      [...files, canary],
-    );
+    const got = await roundTrip("ksail-probe-kind", ["--tmpfs", "/tmp", "--tmpfs", "/run", "-v", "/var"], [...files, canary]);
     for (const f of files) {
       assert.notEqual(got[f.path]?.mode, "MISSING", `${f.path} did not reach the container`);
       assert.equal(got[f.path].content.replace(/\n$/, ""), f.content.replace(/\n$/, ""), f.path);
       assert.equal(got[f.path].mode, f.mode.toString(8), `${f.path} mode`);
     }
-    assert.equal(
-      got[canary.path].mode,
-      "MISSING",
-      "tmpfs masks uploads: nothing of ours may live under /run or /tmp",
-    );
+    assert.equal(got[canary.path].mode, "MISSING", "tmpfs masks uploads: nothing of ours may live under /run or /tmp");
   });
 
   test("the cluster network as planned: subnet, gateway, MTU and options accepted; static IPs; names resolve", () => {
@@ -221,36 +190,16 @@ describe("uploads into real containers", { skip }, () => {
       mirrors: [{ host: "docker.io" }],
     });
     const n = networkArgs(plan) as any;
-    const flags = [
-      "-d",
-      n.driver,
-      "--subnet",
-      n.ipamConfigs[0].subnet,
-      "--gateway",
-      n.ipamConfigs[0].gateway,
-    ];
+    const flags = ["-d", n.driver, "--subnet", n.ipamConfigs[0].subnet, "--gateway", n.ipamConfigs[0].gateway];
     for (const [k, v] of Object.entries(n.options as Record<string, string>)) flags.push("-o", `${k}=${v}`);
-    for (const l of n.labels as { label: string; value: string }[])
-      flags.push("--label", `${l.label}=${l.value}`);
+    for (const l of n.labels as { label: string; value: string }[]) flags.push("--label", `${l.label}=${l.value}`);
     docker(["network", "rm", n.name]);
     const created = docker(["network", "create", ...flags, n.name]);
     assert.equal(created.status, 0, created.stderr);
     cleanup.push(["network", "rm", n.name]);
     const mirror = plan.mirrors[0];
     cleanup.unshift(["rm", "-f", "-v", mirror.containerName]);
-    const m = docker([
-      "run",
-      "-d",
-      "--name",
-      mirror.containerName,
-      "--network",
-      n.name,
-      "--ip",
-      mirror.ip,
-      IMAGE,
-      "sleep",
-      "60",
-    ]);
+    const m = docker(["run", "-d", "--name", mirror.containerName, "--network", n.name, "--ip", mirror.ip, IMAGE, "sleep", "60"]);
     assert.equal(m.status, 0, m.stderr);
     const node = plan.nodes[1];
     const r = docker([
@@ -270,27 +219,13 @@ describe("uploads into real containers", { skip }, () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`inet ${node.ip.replace(/\./g, "\\.")}/24`));
     assert.match(r.stdout, /mtu 1400/);
-    assert.match(
-      r.stdout,
-      new RegExp(mirror.ip.replace(/\./g, "\\.")),
-      "the mirror resolves by container name to its static IP",
-    );
+    assert.match(r.stdout, new RegExp(mirror.ip.replace(/\./g, "\\.")), "the mirror resolves by container name to its static IP");
     docker(["rm", "-f", "-v", mirror.containerName]);
   });
 
   test("an anonymous or named volume over an image directory starts with the image's content (kind's preloaded /var)", () => {
     for (const v of ["/var", "ksail-probe-var:/var"]) {
-      const r = docker([
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        "-v",
-        v,
-        IMAGE,
-        "cat",
-        "/var/lib/containerd/preloaded",
-      ]);
+      const r = docker(["run", "--rm", "--network", "none", "-v", v, IMAGE, "cat", "/var/lib/containerd/preloaded"]);
       assert.equal(r.stdout, "from the image\n", v);
     }
     docker(["volume", "rm", "-f", "ksail-probe-var"]);

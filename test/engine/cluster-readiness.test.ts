@@ -86,7 +86,11 @@ describe("ClusterReadiness through the dynamic-provider host", () => {
   });
 
   test("check rejects a bad kubeconfig and bad numbers with the property named", async () => {
-    const r = await host.check(cap.urn, {}, { ...cap.inputs, kubeconfig: "apiVersion: v1\nkind: Config\n", pollIntervalMs: 0, __provider: cap.provider });
+    const r = await host.check(
+      cap.urn,
+      {},
+      { ...cap.inputs, kubeconfig: "apiVersion: v1\nkind: Config\n", pollIntervalMs: 0, __provider: cap.provider },
+    );
     const props = r.failures.map((f) => f.property).sort();
     assert.deepEqual(props, ["kubeconfig", "pollIntervalMs"]);
   });
@@ -119,7 +123,10 @@ describe("ClusterReadiness through the dynamic-provider host", () => {
     fake.version = () => 503;
     await assert.rejects(host.up(cap.urn, inputs({ apiServerTimeoutMs: 1_500 })), (e: Error) => {
       assert.ok(e instanceof ProviderHostError);
-      assert.match(e.message, /API server https:\/\/127\.0\.0\.1:\d+ is not stable: needed 3 consecutive \/version successes within 1\.5s, best streak 0; last failure: HTTP 503/);
+      assert.match(
+        e.message,
+        /API server https:\/\/127\.0\.0\.1:\d+ is not stable: needed 3 consecutive \/version successes within 1\.5s, best streak 0; last failure: HTTP 503/,
+      );
       return true;
     });
   });
@@ -128,7 +135,10 @@ describe("ClusterReadiness through the dynamic-provider host", () => {
     fake.daemonSets = [daemonSet("cilium", { desired: 1, updated: 1, unavailable: 1 })];
     fake.pods = { "kube-system": [pod("cilium-7xq", "Running", { reason: "CrashLoopBackOff" })] };
     await assert.rejects(host.up(cap.urn, inputs({ daemonSetsTimeoutMs: 1_000 })), (e: Error) => {
-      assert.match(e.message, /kube-system DaemonSets not ready within 1s: DaemonSets not ready: cilium \(desired 1, updated 1, unavailable 1\)/);
+      assert.match(
+        e.message,
+        /kube-system DaemonSets not ready within 1s: DaemonSets not ready: cilium \(desired 1, updated 1, unavailable 1\)/,
+      );
       assert.match(e.message, /kube-system\/cilium-7xq Running — main: CrashLoopBackOff/);
       return true;
     });

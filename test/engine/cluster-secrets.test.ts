@@ -3,10 +3,25 @@
 import { after, before, describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
-import { captureProvider, startProviderHost, CheckFailedError, type CapturedProvider, type ProviderHost, type StepResult, type Props } from "../harness/engine";
+import {
+  captureProvider,
+  startProviderHost,
+  CheckFailedError,
+  type CapturedProvider,
+  type ProviderHost,
+  type StepResult,
+  type Props,
+} from "../harness/engine";
 import { ClusterSecrets, CLUSTER_SECRETS_SECRET_OUTPUTS, type ClusterSecretsArgs } from "../../sdk/dynamic/clusterSecrets";
 import { UNKNOWN } from "../../sdk/impact/unknown";
-import { kubeconfigClientCert, talosconfigClientCert, talosBundleToYaml, type TalosSecretsBundle, type KubeadmPki, type K3sPki } from "../../sdk/pki";
+import {
+  kubeconfigClientCert,
+  talosconfigClientCert,
+  talosBundleToYaml,
+  type TalosSecretsBundle,
+  type KubeadmPki,
+  type K3sPki,
+} from "../../sdk/pki";
 import { opensslVerify } from "../harness/openssl";
 
 const TALOS_ARGS: ClusterSecretsArgs = {
@@ -61,18 +76,28 @@ describe("ClusterSecrets through the dynamic-provider host", () => {
     assert.deepEqual(ok.failures, []);
     assert.equal(ok.inputs.certLifetimeHours, 8760);
     assert.equal(ok.inputs.renewBeforeHours, 720);
-    const bad = await host.check(cap.urn, {}, {
-      ...news,
-      distribution: "Omni",
-      endpoints: { kubernetes: "http://127.0.0.1:6443" },
-      certLifetimeHours: 24,
-      renewBeforeHours: 48,
-    });
-    assert.deepEqual(bad.failures.map((f) => f.property), ["distribution", "endpoints", "renewBeforeHours"]);
+    const bad = await host.check(
+      cap.urn,
+      {},
+      {
+        ...news,
+        distribution: "Omni",
+        endpoints: { kubernetes: "http://127.0.0.1:6443" },
+        certLifetimeHours: 24,
+        renewBeforeHours: 48,
+      },
+    );
+    assert.deepEqual(
+      bad.failures.map((f) => f.property),
+      ["distribution", "endpoints", "renewBeforeHours"],
+    );
     assert.match(bad.failures[0].reason, /allowed: Talos, Vanilla, K3s/);
     assert.match(bad.failures[1].reason, /https URL/);
     const noTalosEp = await host.check(cap.urn, {}, { ...news, endpoints: { kubernetes: "https://127.0.0.1:6443" } });
-    assert.deepEqual(noTalosEp.failures.map((f) => f.property), ["endpoints"]);
+    assert.deepEqual(
+      noTalosEp.failures.map((f) => f.property),
+      ["endpoints"],
+    );
     assert.match(noTalosEp.failures[0].reason, /endpoints\.talos/);
     await assert.rejects(host.preview(cap.urn, { ...news, clusterName: "" }), CheckFailedError);
     // Unknowns in preview are not failures.
@@ -114,7 +139,10 @@ describe("ClusterSecrets through the dynamic-provider host", () => {
     const s = await host.up(cap.urn, news, s1);
     assert.equal(s.op, "same");
     assert.equal(s.diff?.changes, "none");
-    const reordered = { ...news, endpoints: { talosNodes: ["10.5.0.2"], talos: ["127.0.0.1:50000"], kubernetes: "https://127.0.0.1:6443" } };
+    const reordered = {
+      ...news,
+      endpoints: { talosNodes: ["10.5.0.2"], talos: ["127.0.0.1:50000"], kubernetes: "https://127.0.0.1:6443" },
+    };
     const p = await host.preview(cap.urn, reordered, s1);
     assert.equal(p.op, "same");
   });
@@ -206,7 +234,10 @@ describe("ClusterSecrets through the dynamic-provider host", () => {
     assert.deepEqual(b.outputs.talos, a.outputs.talos, "CA material untouched");
     assert.ok(Date.parse(b.outputs.notAfter as string) >= issuedNotAfter, "a full new lifetime, not the aged one");
     assert.ok(Date.parse(b.outputs.notAfter as string) - Date.parse(b.outputs.issuedAt as string) === 3_600_000);
-    assert.notEqual(kubeconfigClientCert(b.outputs.kubeconfig as string).certPem, kubeconfigClientCert(a.outputs.kubeconfig as string).certPem);
+    assert.notEqual(
+      kubeconfigClientCert(b.outputs.kubeconfig as string).certPem,
+      kubeconfigClientCert(a.outputs.kubeconfig as string).certPem,
+    );
     assertKubeconfigSignedBy(b.outputs.kubeconfig, (a.outputs.talos as TalosSecretsBundle).certs.k8s.cert, "https://127.0.0.1:6443");
     await host.waitForOutput(/re-issued the admin client certificates/);
     const after = await host.preview(cap.urn, short, b);

@@ -18,7 +18,15 @@ function talosDocker(cluster: Record<string, unknown> = {}): Spec {
       apiVersion: "ksail.io/v1alpha1",
       kind: "Cluster",
       metadata: { name: "dev" },
-      spec: { cluster: { distribution: "Talos", provider: "Docker", workers: 1, localRegistry: { registry: "me:hunter2@localhost:5050" }, ...cluster } },
+      spec: {
+        cluster: {
+          distribution: "Talos",
+          provider: "Docker",
+          workers: 1,
+          localRegistry: { registry: "me:hunter2@localhost:5050" },
+          ...cluster,
+        },
+      },
     },
     { env: {} },
   ).document.spec;
@@ -70,5 +78,8 @@ describe("ClusterSpec wiring under mocks", () => {
 
 test("a spec holding Outputs is a user error that says why", () => {
   const spec = { ...talosDocker(), workload: pulumi.output("x") } as unknown as Spec;
-  assert.throws(() => new ClusterSpec("bad", { spec }), (e: unknown) => isKsailError(e) && /spec\.workload: is a Pulumi Output.*plain values/.test((e as Error).message));
+  assert.throws(
+    () => new ClusterSpec("bad", { spec }),
+    (e: unknown) => isKsailError(e) && /spec\.workload: is a Pulumi Output.*plain values/.test((e as Error).message),
+  );
 });

@@ -3,7 +3,14 @@
 // `pulumi preview` and `pulumi up`.
 import { after, before, describe, test } from "node:test";
 import * as assert from "node:assert/strict";
-import { captureProvider, CheckFailedError, startProviderHost, type ProviderHost, type ResourceState, type StepResult } from "../harness/engine";
+import {
+  captureProvider,
+  CheckFailedError,
+  startProviderHost,
+  type ProviderHost,
+  type ResourceState,
+  type StepResult,
+} from "../harness/engine";
 import { ClusterSpec } from "../../sdk/dynamic/clusterSpec";
 import { UNKNOWN } from "../../sdk/impact/unknown";
 import { parseClusterDocument, type Spec } from "../../sdk/config";
@@ -70,7 +77,12 @@ describe("ClusterSpec through the real dynamic-provider host", () => {
     assert.ok(cap.provider.length < 4096, `__provider is ${cap.provider.length} bytes`);
     assert.match(cap.provider, /clusterSpec\.impl/);
     assert.ok(!JSON.stringify(cap.resource.inputs).includes(PASSWORD), "registry password reached the inputs");
-    assert.deepEqual(Object.keys(cap.inputs).filter((k) => !k.startsWith("__")).sort(), [...GROUPS].sort());
+    assert.deepEqual(
+      Object.keys(cap.inputs)
+        .filter((k) => !k.startsWith("__"))
+        .sort(),
+      [...GROUPS].sort(),
+    );
     const g = cap.inputs as Record<string, Record<string, string>>;
     assert.equal(g.rebootRequired["cluster.talos.version"], "1.12.0");
     assert.equal(g.recreateRequired["provider.hetzner.location"], "fsn1");
@@ -87,7 +99,19 @@ describe("ClusterSpec through the real dynamic-provider host", () => {
     assert.equal((created.outputs.appliedSpec as Spec).cluster.controlPlanes, 3);
     const impact = created.outputs.impact as Record<string, unknown>;
     // google.protobuf.Struct (the wire and the state) sorts keys; `formatJson` restores KSail's order.
-    assert.deepEqual(Object.keys(impact).sort(), ["totalChanges", "inPlaceChanges", "rebootRequired", "recreateRequired", "rollingRecreate", "wipeRequired", "unknownBaseline", "requiresConfirmation"].sort());
+    assert.deepEqual(
+      Object.keys(impact).sort(),
+      [
+        "totalChanges",
+        "inPlaceChanges",
+        "rebootRequired",
+        "recreateRequired",
+        "rollingRecreate",
+        "wipeRequired",
+        "unknownBaseline",
+        "requiresConfirmation",
+      ].sort(),
+    );
     assert.equal(impact.totalChanges, 0);
   });
 
@@ -133,7 +157,10 @@ describe("ClusterSpec through the real dynamic-provider host", () => {
   });
 
   test("reboot-required change: update, [diff: ~rebootRequired], never a replace", async () => {
-    const { preview, printed, keys, step } = await change(talosHetzner({ talos: { version: "v1.12.4" } }, { workerServerType: "cx33" }), created);
+    const { preview, printed, keys, step } = await change(
+      talosHetzner({ talos: { version: "v1.12.4" } }, { workerServerType: "cx33" }),
+      created,
+    );
     assert.equal(preview.op, "update");
     assert.deepEqual(preview.diff?.replaces, []);
     assert.equal(preview.diff?.deleteBeforeReplace, false);
@@ -150,7 +177,12 @@ describe("ClusterSpec through the real dynamic-provider host", () => {
     assert.deepEqual(created.inputs.rollingRecreate, {});
     const k3s = (lb: string) =>
       parseClusterDocument(
-        { apiVersion: "ksail.io/v1alpha1", kind: "Cluster", metadata: { name: "dev" }, spec: { cluster: { distribution: "K3s", workers: 1, loadBalancer: lb } } },
+        {
+          apiVersion: "ksail.io/v1alpha1",
+          kind: "Cluster",
+          metadata: { name: "dev" },
+          spec: { cluster: { distribution: "K3s", workers: 1, loadBalancer: lb } },
+        },
         { env: {} },
       ).document.spec;
     const { news } = await programInputs(k3s("Default"));
@@ -189,17 +221,27 @@ describe("ClusterSpec through the real dynamic-provider host", () => {
     const p = await host.preview(urn, news, created);
     assert.equal(p.op, "update");
     assert.deepEqual(p.diff?.replaces, []);
-    assert.match(await host.waitForOutput(/unknown until apply/), /cluster\.talos\.version +1\.12\.0 +\(unknown until apply\) +reboot-required/);
-    const whole = await host.preview(urn, { ...base, __spec: UNKNOWN, inPlace: UNKNOWN, rebootRequired: UNKNOWN, rollingRecreate: UNKNOWN, recreateRequired: UNKNOWN }, created);
+    assert.match(
+      await host.waitForOutput(/unknown until apply/),
+      /cluster\.talos\.version +1\.12\.0 +\(unknown until apply\) +reboot-required/,
+    );
+    const whole = await host.preview(
+      urn,
+      { ...base, __spec: UNKNOWN, inPlace: UNKNOWN, rebootRequired: UNKNOWN, rollingRecreate: UNKNOWN, recreateRequired: UNKNOWN },
+      created,
+    );
     assert.equal(whole.op, "replace");
     assert.deepEqual(whole.diff?.replaces, ["recreateRequired"]);
   });
 
   test("an unsupported distribution × provider fails check with a message that says what to do", async () => {
     const bad = { ...base, __spec: { cluster: { distribution: "Vanilla", provider: "Hetzner" } } };
-    await assert.rejects(host.check(urn, {}, bad).then((r) => {
-      if (r.failures.length) throw new CheckFailedError(urn, r.failures, bad);
-    }), /Vanilla\/Hetzner.*supported: Vanilla\/Docker/);
+    await assert.rejects(
+      host.check(urn, {}, bad).then((r) => {
+        if (r.failures.length) throw new CheckFailedError(urn, r.failures, bad);
+      }),
+      /Vanilla\/Hetzner.*supported: Vanilla\/Docker/,
+    );
   });
 
   test("delete tolerates an already-gone record", async () => {

@@ -38,7 +38,9 @@ describe("engine driver round trip with the sample dynamic provider", () => {
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-harness-"));
     file = path.join(dir, "a.txt");
-    cap = await captureProvider(() => new SampleFile("sample", { path: file, kind: "text", content: "hello", token: pulumi.secret(TOKEN) }));
+    cap = await captureProvider(
+      () => new SampleFile("sample", { path: file, kind: "text", content: "hello", token: pulumi.secret(TOKEN) }),
+    );
     news = { ...cap.inputs, __provider: cap.provider };
     host = await startProviderHost();
   });
@@ -81,7 +83,10 @@ describe("engine driver round trip with the sample dynamic provider", () => {
     );
     assert.match(bad.failures[1].reason, /kind is "yaml"; allowed: text, json/);
     const badJson = await host.check(cap.urn, {}, { ...news, kind: "json", content: "{nope" });
-    assert.deepEqual(badJson.failures.map((f) => f.property), ["content"]);
+    assert.deepEqual(
+      badJson.failures.map((f) => f.property),
+      ["content"],
+    );
     await assert.rejects(host.preview(cap.urn, { ...news, kind: "yaml" }), (e: unknown) => {
       assert.ok(e instanceof CheckFailedError);
       assert.match(e.message, /pulumi-nodejs:dynamic\/ksail:SampleFile resource 'sample': property kind value "yaml" has a problem/);

@@ -28,7 +28,16 @@ describe("Hetzner dynamic resources through the dynamic-provider host", () => {
   });
 
   const resize = (serverId: string, serverType: string, extra: Record<string, unknown> = {}) =>
-    captureProvider(() => new HcloudServerType("prod-control-plane-1-type", { serverId, serverName: `server-${serverId}`, role: "control-plane", serverType, ...extra }));
+    captureProvider(
+      () =>
+        new HcloudServerType("prod-control-plane-1-type", {
+          serverId,
+          serverName: `server-${serverId}`,
+          role: "control-plane",
+          serverType,
+          ...extra,
+        }),
+    );
 
   test("create with the planned type already in place: one GET, no mutation; the token is never in the provider code", async () => {
     api.addServer({ id: 101, name: "server-101", server_type: { name: "cx23" } });
@@ -39,7 +48,10 @@ describe("Hetzner dynamic resources through the dynamic-provider host", () => {
     const s = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
     assert.equal(s.op, "create");
     assert.equal(s.outputs.appliedType, "cx23");
-    assert.deepEqual(api.requests.slice(before).map((r) => `${r.method} ${r.path}`), ["GET /servers/101"]);
+    assert.deepEqual(
+      api.requests.slice(before).map((r) => `${r.method} ${r.path}`),
+      ["GET /servers/101"],
+    );
     assert.ok(api.requests.every((r) => r.status === 401 || r.authorization === `Bearer ${TOKEN}`));
   });
 
@@ -59,7 +71,14 @@ describe("Hetzner dynamic resources through the dynamic-provider host", () => {
     assert.equal(api.servers.get(102)!.server_type.name, "cx33");
     assert.equal(api.servers.get(102)!.status, "running");
     const seen = api.requests.slice(mark);
-    assert.deepEqual(seen.slice(0, 3).map((r) => [r.path, r.status]), [["/servers/102", 429], ["/servers/102", 503], ["/servers/102", 200]]);
+    assert.deepEqual(
+      seen.slice(0, 3).map((r) => [r.path, r.status]),
+      [
+        ["/servers/102", 429],
+        ["/servers/102", 503],
+        ["/servers/102", 200],
+      ],
+    );
     assert.deepEqual(
       seen.filter((r) => r.method === "POST").map((r) => [r.path, r.body]),
       [
@@ -84,7 +103,10 @@ describe("Hetzner dynamic resources through the dynamic-provider host", () => {
       const mark = api.requests.length;
       await host.up(cap.urn, { ...cap.inputs, serverType: "cx43", __provider: cap.provider }, s1);
       assert.deepEqual(
-        api.requests.slice(mark).filter((r) => r.method === "POST").map((r) => r.path.split("/").pop()),
+        api.requests
+          .slice(mark)
+          .filter((r) => r.method === "POST")
+          .map((r) => r.path.split("/").pop()),
         ["shutdown", "poweroff", "change_type", "poweron"],
       );
       assert.equal(api.servers.get(103)!.server_type.name, "cx43");
@@ -108,7 +130,10 @@ describe("Hetzner dynamic resources through the dynamic-provider host", () => {
 
   test("errors: a missing server and a persistent 5xx fail with the server and the API error; check rejects a bad role", async () => {
     const gone = await resize("999", "cx23");
-    await assert.rejects(host.up(gone.urn, { ...gone.inputs, __provider: gone.provider }), /server-999: server 999 does not exist .*pulumi refresh/);
+    await assert.rejects(
+      host.up(gone.urn, { ...gone.inputs, __provider: gone.provider }),
+      /server-999: server 999 does not exist .*pulumi refresh/,
+    );
     api.addServer({ id: 106, name: "server-106", server_type: { name: "cx22" } });
     const cap = await resize("106", "cx23");
     api.failNext(6, 502);
@@ -129,7 +154,10 @@ describe("Hetzner dynamic resources through the dynamic-provider host", () => {
     assert.equal((await host.preview(cap.urn, off, s1)).op, "update");
     const s2 = await host.up(cap.urn, off, s1);
     assert.deepEqual(
-      api.requests.slice(mark).filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`),
+      api.requests
+        .slice(mark)
+        .filter((r) => r.method !== "GET")
+        .map((r) => `${r.method} ${r.path}`),
       [
         "POST /servers/107/actions/shutdown",
         "POST /servers/107/actions/change_type",
@@ -154,25 +182,38 @@ describe("Hetzner dynamic resources through the dynamic-provider host", () => {
 
   test("ISO detach: detaches an attached ISO and reboots; a server without ISO is left alone; updates change nothing", async () => {
     api.addServer({ id: 201, name: "prod-worker-1", iso: { id: 125127, name: "talos-v1.12.4-amd64.iso" } });
-    const cap = await captureProvider(() => new HcloudIsoDetach("prod-worker-1-iso-detach", { serverId: "201", serverName: "prod-worker-1" }));
+    const cap = await captureProvider(
+      () => new HcloudIsoDetach("prod-worker-1-iso-detach", { serverId: "201", serverName: "prod-worker-1" }),
+    );
     assert.equal(cap.type, "pulumi-nodejs:dynamic/ksail:HcloudIsoDetach");
     assert.ok(!cap.provider.includes(TOKEN));
     const mark = api.requests.length;
     const s = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
     assert.equal(s.outputs.detachedIso, "talos-v1.12.4-amd64.iso");
     assert.equal(api.servers.get(201)!.iso, null);
-    assert.deepEqual(api.mutations().filter((m) => m.includes("/servers/201/")), ["POST /servers/201/actions/detach_iso", "POST /servers/201/actions/reboot"]);
-    assert.ok(api.requests.slice(mark).some((r) => r.path.startsWith("/actions/")), "actions were polled");
+    assert.deepEqual(
+      api.mutations().filter((m) => m.includes("/servers/201/")),
+      ["POST /servers/201/actions/detach_iso", "POST /servers/201/actions/reboot"],
+    );
+    assert.ok(
+      api.requests.slice(mark).some((r) => r.path.startsWith("/actions/")),
+      "actions were polled",
+    );
     const again = await host.up(cap.urn, { ...cap.inputs, reboot: false, __provider: cap.provider }, s);
     assert.equal(again.op, "update");
     assert.equal(again.outputs.detachedIso, "talos-v1.12.4-amd64.iso");
     assert.equal(api.mutations().filter((m) => m.includes("/servers/201/")).length, 2, "no second detach or reboot");
 
     api.addServer({ id: 202, name: "prod-worker-2" });
-    const none = await captureProvider(() => new HcloudIsoDetach("prod-worker-2-iso-detach", { serverId: "202", serverName: "prod-worker-2" }));
+    const none = await captureProvider(
+      () => new HcloudIsoDetach("prod-worker-2-iso-detach", { serverId: "202", serverName: "prod-worker-2" }),
+    );
     const s2 = await host.up(none.urn, { ...none.inputs, __provider: none.provider });
     assert.equal(s2.outputs.detachedIso, "");
-    assert.deepEqual(api.mutations().filter((m) => m.includes("/servers/202/")), []);
+    assert.deepEqual(
+      api.mutations().filter((m) => m.includes("/servers/202/")),
+      [],
+    );
     await host.waitForOutput(/prod-worker-2: no ISO attached; nothing to detach/);
   });
 });
@@ -191,9 +232,21 @@ describe("Hetzner dynamic resources: token sources and the Talos health gate", (
 
   test("without hcloud:token the token comes from tokenEnvVar; with neither, the error says how to set it", async () => {
     api.addServer({ id: 301, name: "server-301", server_type: { name: "cx23" } });
-    const cap = await captureProvider(() => new HcloudServerType("t", { serverId: "301", serverName: "server-301", role: "worker", serverType: "cx23", tokenEnvVar: "MY_HCLOUD_TOKEN" }));
+    const cap = await captureProvider(
+      () =>
+        new HcloudServerType("t", {
+          serverId: "301",
+          serverName: "server-301",
+          role: "worker",
+          serverType: "cx23",
+          tokenEnvVar: "MY_HCLOUD_TOKEN",
+        }),
+    );
     assert.equal(cap.inputs.tokenEnvVar, "MY_HCLOUD_TOKEN");
-    const withEnv = await startProviderHost({ config: { "hcloud:endpoint": api.url }, env: { ...ENV, MY_HCLOUD_TOKEN: TOKEN, HCLOUD_TOKEN: "" } });
+    const withEnv = await startProviderHost({
+      config: { "hcloud:endpoint": api.url },
+      env: { ...ENV, MY_HCLOUD_TOKEN: TOKEN, HCLOUD_TOKEN: "" },
+    });
     try {
       const s = await withEnv.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
       assert.equal(s.outputs.appliedType, "cx23");
@@ -202,7 +255,10 @@ describe("Hetzner dynamic resources: token sources and the Talos health gate", (
     }
     const without = await startProviderHost({ config: { "hcloud:endpoint": api.url }, env: { ...ENV, HCLOUD_TOKEN: "" } });
     try {
-      await assert.rejects(without.up(cap.urn, { ...cap.inputs, __provider: cap.provider }), /no Hetzner Cloud API token: set it with "pulumi config set --secret hcloud:token <token>" or export MY_HCLOUD_TOKEN/);
+      await assert.rejects(
+        without.up(cap.urn, { ...cap.inputs, __provider: cap.provider }),
+        /no Hetzner Cloud API token: set it with "pulumi config set --secret hcloud:token <token>" or export MY_HCLOUD_TOKEN/,
+      );
     } finally {
       await without.close();
     }
@@ -230,8 +286,14 @@ describe("Hetzner dynamic resources: token sources and the Talos health gate", (
       // etcd not running: the gate refuses before any power action.
       apid.bootstrapped = false;
       const mark = api.requests.length;
-      await assert.rejects(host.up(cap.urn, { ...cap.inputs, serverType: "cx33", __provider: cap.provider }, s1), /prod-control-plane-2: not changing type cx23 → cx33, the node is not healthy: etcd is not healthy/);
-      assert.deepEqual(api.requests.slice(mark).filter((r) => r.method === "POST"), []);
+      await assert.rejects(
+        host.up(cap.urn, { ...cap.inputs, serverType: "cx33", __provider: cap.provider }, s1),
+        /prod-control-plane-2: not changing type cx23 → cx33, the node is not healthy: etcd is not healthy/,
+      );
+      assert.deepEqual(
+        api.requests.slice(mark).filter((r) => r.method === "POST"),
+        [],
+      );
       // Healthy: resized, with Version and EtcdMemberList called before and after.
       apid.bootstrapped = true;
       const calls = apid.callsOf("EtcdMemberList").length;

@@ -74,7 +74,10 @@ describe("TalosBootstrap through the dynamic-provider host", () => {
     apid.bootstrapped = false;
     apid.failNext("Bootstrap", Code.FAILED_PRECONDITION, "bootstrap is not supported on worker nodes", 1);
     const before = apid.callsOf("Bootstrap").length;
-    await assert.rejects(host.up(cap.urn, { ...cap.inputs, __provider: cap.provider }), /dev-controlplane-1: bootstrap failed: .*FAILED_PRECONDITION: bootstrap is not supported on worker nodes/);
+    await assert.rejects(
+      host.up(cap.urn, { ...cap.inputs, __provider: cap.provider }),
+      /dev-controlplane-1: bootstrap failed: .*FAILED_PRECONDITION: bootstrap is not supported on worker nodes/,
+    );
     assert.equal(apid.callsOf("Bootstrap").length, before + 1);
   });
 });

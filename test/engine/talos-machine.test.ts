@@ -122,7 +122,15 @@ describe("TalosMachine through the dynamic-provider host (hcloud control plane)"
     const from = apid.calls.length;
     state = await host.up(cap.urn, next, state);
     const seq = methods(apid, from);
-    assert.deepEqual(seq.slice(0, 7), ["Version", "EtcdMemberList", "Apply:STAGED", "Version", "EtcdMemberList", "EtcdForfeitLeadership", "Reboot"]);
+    assert.deepEqual(seq.slice(0, 7), [
+      "Version",
+      "EtcdMemberList",
+      "Apply:STAGED",
+      "Version",
+      "EtcdMemberList",
+      "EtcdForfeitLeadership",
+      "Reboot",
+    ]);
     // then: the node goes down (Unavailable) and comes back; the update returns only after etcd answers
     assert.equal(seq.at(-1), "EtcdMemberList");
     assert.equal(apid.reboots, reboots + 1);
@@ -161,7 +169,9 @@ describe("TalosMachine through the dynamic-provider host (hcloud control plane)"
   });
 
   test("immutable change (machine.type): replace, delete first (graceful reset), then create", async () => {
-    const next = news(cfg({ type: "worker", kubelet: "2", env: "http://proxy:3128" }), { installImage: "factory.talos.dev/installer/abc:v1.12.1" });
+    const next = news(cfg({ type: "worker", kubelet: "2", env: "http://proxy:3128" }), {
+      installImage: "factory.talos.dev/installer/abc:v1.12.1",
+    });
     const p = await host.preview(cap.urn, next, state);
     assert.equal(p.op, "replace");
     assert.deepEqual(p.diff!.replaces, ["recreateRequired"]);
@@ -229,10 +239,10 @@ describe("TalosMachine on Docker: a reboot is a container restart", () => {
     assert.equal(s.op, "update");
     assert.equal(s.outputs.lastChange, "reboot");
     assert.equal(docker.state["dev-controlplane-1"].restarts, 1);
-    assert.deepEqual(
-      docker.requests.map((r) => `${r.method} ${r.url.split("?")[0]}`).slice(0, 2),
-      ["POST /containers/dev-controlplane-1/restart", "GET /containers/dev-controlplane-1/json"],
-    );
+    assert.deepEqual(docker.requests.map((r) => `${r.method} ${r.url.split("?")[0]}`).slice(0, 2), [
+      "POST /containers/dev-controlplane-1/restart",
+      "GET /containers/dev-controlplane-1/json",
+    ]);
     const seq = methods(apid, from);
     assert.ok(!seq.includes("Reboot"), "no Reboot RPC in container mode");
     assert.equal(seq[2], "Apply:STAGED");
@@ -313,7 +323,10 @@ describe("TalosMachine: reboots of machines updated in parallel never overlap", 
     const [ca, cb] = [await capOf("cp-a", a), await capOf("cp-b", b)];
     const host = await startProviderHost();
     try {
-      const [sa, sb] = await Promise.all([host.up(ca.urn, { ...ca.inputs, __provider: ca.provider }), host.up(cb.urn, { ...cb.inputs, __provider: cb.provider })]);
+      const [sa, sb] = await Promise.all([
+        host.up(ca.urn, { ...ca.inputs, __provider: ca.provider }),
+        host.up(cb.urn, { ...cb.inputs, __provider: cb.provider }),
+      ]);
       const changed = cfg({ env: "rolled" });
       const [ua, ub] = await Promise.all([
         host.up(ca.urn, { ...ca.inputs, config: changed, __provider: ca.provider }, sa),

@@ -47,7 +47,9 @@ async function keys(): Promise<any> {
 async function makeCa(org: string): Promise<{ pem: Pem; cert: x509.X509Certificate; keys: any }> {
   const k = await keys();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomBytes(16).toString("hex").replace(/^[89a-f]/, "1"),
+    serialNumber: randomBytes(16)
+      .toString("hex")
+      .replace(/^[89a-f]/, "1"),
     name: `O=${org}`,
     notBefore: new Date(Date.now() - 60_000),
     notAfter: new Date(Date.now() + 10 * 365 * 86400_000),
@@ -59,7 +61,11 @@ async function makeCa(org: string): Promise<{ pem: Pem; cert: x509.X509Certifica
       new x509.ExtendedKeyUsageExtension([SERVER_AUTH, CLIENT_AUTH] as any),
     ],
   });
-  return { pem: { cert: cert.toString("pem") + "\n", key: pemKey(await webcrypto.subtle.exportKey("pkcs8", k.privateKey)) }, cert, keys: k };
+  return {
+    pem: { cert: cert.toString("pem") + "\n", key: pemKey(await webcrypto.subtle.exportKey("pkcs8", k.privateKey)) },
+    cert,
+    keys: k,
+  };
 }
 
 async function makeLeaf(
@@ -76,7 +82,9 @@ async function makeLeaf(
   ];
   if (sans) exts.push(new x509.SubjectAlternativeNameExtension(sans));
   const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: randomBytes(16).toString("hex").replace(/^[89a-f]/, "1"),
+    serialNumber: randomBytes(16)
+      .toString("hex")
+      .replace(/^[89a-f]/, "1"),
     subject,
     issuer: ca.cert.subject,
     notBefore: new Date(Date.now() - 60_000),
@@ -95,10 +103,15 @@ export async function makeFakePki(): Promise<FakePki> {
   const other = await makeCa("talos");
   return {
     ca: ca.pem,
-    server: await makeLeaf(ca, "CN=talos-cp-1", [SERVER_AUTH], [
-      { type: "dns", value: "talos-cp-1" },
-      { type: "ip", value: "10.5.0.2" },
-    ]),
+    server: await makeLeaf(
+      ca,
+      "CN=talos-cp-1",
+      [SERVER_AUTH],
+      [
+        { type: "dns", value: "talos-cp-1" },
+        { type: "ip", value: "10.5.0.2" },
+      ],
+    ),
     admin: await makeLeaf(ca, "O=os:admin", [CLIENT_AUTH]),
     foreign: await makeLeaf(other, "O=os:admin", [CLIENT_AUTH]),
     wrongEku: await makeLeaf(ca, "O=os:admin", [SERVER_AUTH, CLIENT_AUTH]),
@@ -151,7 +164,12 @@ export function tarGz(name: string, content: string): Buffer {
   header.write("0000000\0", 108);
   header.write("0000000\0", 116);
   header.write(data.length.toString(8).padStart(11, "0") + "\0", 124);
-  header.write(Math.floor(Date.now() / 1000).toString(8).padStart(11, "0") + "\0", 136);
+  header.write(
+    Math.floor(Date.now() / 1000)
+      .toString(8)
+      .padStart(11, "0") + "\0",
+    136,
+  );
   header.write("        ", 148);
   header.write("0", 156);
   header.write("ustar\0", 257);
@@ -303,7 +321,11 @@ export class FakeApid {
     }
     server.addService(svc, impl);
     const creds = this.opts.maintenance
-      ? grpc.ServerCredentials.createSsl(null, [{ private_key: Buffer.from(this.pki.server.key), cert_chain: Buffer.from(this.pki.server.cert) }], false)
+      ? grpc.ServerCredentials.createSsl(
+          null,
+          [{ private_key: Buffer.from(this.pki.server.key), cert_chain: Buffer.from(this.pki.server.cert) }],
+          false,
+        )
       : grpc.ServerCredentials.createSsl(
           Buffer.from(this.pki.ca.cert),
           [{ private_key: Buffer.from(this.pki.server.key), cert_chain: Buffer.from(this.pki.server.cert) }],
@@ -316,7 +338,10 @@ export class FakeApid {
   }
 
   /** Record the call, apply the apid EKU rule and scripted failures. Returns an error to send, if any. */
-  private intercept(method: string, call: { metadata: grpc.Metadata; request?: any; getAuthContext(): any }): grpc.StatusObject | undefined {
+  private intercept(
+    method: string,
+    call: { metadata: grpc.Metadata; request?: any; getAuthContext(): any },
+  ): grpc.StatusObject | undefined {
     const md: Record<string, string[]> = {};
     for (const [k, v] of Object.entries(call.metadata.getMap())) md[k] = String(v).split(",");
     const peer = call.getAuthContext()?.sslPeerCertificate;
@@ -325,7 +350,8 @@ export class FakeApid {
     const status = (code: number, details: string): grpc.StatusObject => ({ code, details, metadata: new grpc.Metadata() });
     if (!this.opts.maintenance) {
       const eku: string[] = peer?.ext_key_usage ?? [];
-      if (!(eku.length === 1 && eku[0] === CLIENT_AUTH)) return status(grpc.status.PERMISSION_DENIED, "client certificate EKU must be exactly clientAuth");
+      if (!(eku.length === 1 && eku[0] === CLIENT_AUTH))
+        return status(grpc.status.PERMISSION_DENIED, "client certificate EKU must be exactly clientAuth");
     }
     if (this.downFor > 0) {
       this.downFor--;
@@ -358,7 +384,10 @@ export class FakeApid {
             {
               metadata,
               version: { tag: this.versionTag, sha: "fake", arch: "amd64", os: "linux" },
-              platform: { name: this.opts.containerMode ? "container" : maintenance ? "metal" : "hcloud", mode: this.opts.containerMode ? "container" : maintenance ? "metal" : "cloud" },
+              platform: {
+                name: this.opts.containerMode ? "container" : maintenance ? "metal" : "hcloud",
+                mode: this.opts.containerMode ? "container" : maintenance ? "metal" : "cloud",
+              },
             },
           ],
         };
@@ -366,7 +395,8 @@ export class FakeApid {
         const data = Buffer.from(req.data ?? []).toString("utf8");
         if (!data.includes("version: v1alpha1")) throw this.err(grpc.status.INVALID_ARGUMENT, "config has no v1alpha1 document");
         let mode: string = req.mode;
-        if (maintenance && (mode === "NO_REBOOT" || mode === "STAGED")) throw this.err(grpc.status.UNIMPLEMENTED, `apply mode ${mode} is not supported in maintenance mode`);
+        if (maintenance && (mode === "NO_REBOOT" || mode === "STAGED"))
+          throw this.err(grpc.status.UNIMPLEMENTED, `apply mode ${mode} is not supported in maintenance mode`);
         if (mode === "AUTO") mode = maintenance ? "REBOOT" : (this.opts.autoResolvesTo ?? "NO_REBOOT");
         if (!req.dryRun) {
           if (mode === "STAGED") this.staged = data;
@@ -376,7 +406,9 @@ export class FakeApid {
             if (mode === "REBOOT") this.reboot();
           }
         }
-        return { messages: [{ metadata, mode, modeDetails: req.dryRun ? "dry run: no changes applied" : `applied in mode ${mode}`, warnings: [] }] };
+        return {
+          messages: [{ metadata, mode, modeDetails: req.dryRun ? "dry run: no changes applied" : `applied in mode ${mode}`, warnings: [] }],
+        };
       }
       case "Bootstrap":
         if (this.bootstrapped) throw this.err(grpc.status.ALREADY_EXISTS, "etcd data directory is not empty");

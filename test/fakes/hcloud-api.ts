@@ -81,7 +81,13 @@ export class FakeHcloudApi {
 
   /** A server with the given fields; by default running, cx23, no ISO, with auto-deleted public IPv4 and IPv6. */
   addServer(s: Partial<FakeServer> & { id: number; name: string }, reserved: { ipv4?: boolean } = {}): FakeServer {
-    const server: FakeServer = { status: "running", server_type: { name: "cx23" }, iso: null, public_net: { ipv4: null, ipv6: null }, ...s };
+    const server: FakeServer = {
+      status: "running",
+      server_type: { name: "cx23" },
+      iso: null,
+      public_net: { ipv4: null, ipv6: null },
+      ...s,
+    };
     if (!s.public_net) {
       for (const type of ["ipv4", "ipv6"] as const) {
         const ip = this.newIp(`${s.name}-${type}`, type, !(type === "ipv4" && reserved.ipv4));
@@ -95,13 +101,26 @@ export class FakeHcloudApi {
 
   private newIp(name: string, type: "ipv4" | "ipv6", autoDelete: boolean): FakePrimaryIp {
     const id = this.nextIp++;
-    const ip: FakePrimaryIp = { id, name, type, ip: type === "ipv4" ? `198.51.100.${id % 250}` : `2001:db8:${id}::/64`, auto_delete: autoDelete, assignee_id: null, assignee_type: "server" };
+    const ip: FakePrimaryIp = {
+      id,
+      name,
+      type,
+      ip: type === "ipv4" ? `198.51.100.${id % 250}` : `2001:db8:${id}::/64`,
+      auto_delete: autoDelete,
+      assignee_id: null,
+      assignee_type: "server",
+    };
     this.primaryIps.set(id, ip);
     return ip;
   }
 
   /** The next `count` requests are answered with `status` (e.g. 429 with `Retry-After`, or 503). */
-  failNext(count: number, status: number, headers: Record<string, string> = {}, code = status === 429 ? "rate_limit_exceeded" : "unavailable"): void {
+  failNext(
+    count: number,
+    status: number,
+    headers: Record<string, string> = {},
+    code = status === 429 ? "rate_limit_exceeded" : "unavailable",
+  ): void {
     for (let i = 0; i < count; i++) this.faults.push({ status, headers, code });
   }
 
@@ -144,10 +163,17 @@ export class FakeHcloudApi {
       res.writeHead(status, { "Content-Type": "application/json", ...headers });
       res.end(JSON.stringify(payload));
     };
-    const error = (status: number, code: string, message: string, headers: Record<string, string> = {}) => send(status, { error: { code, message, details: {} } }, headers);
+    const error = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+      send(status, { error: { code, message, details: {} } }, headers);
 
     const fault = this.faults.shift();
-    if (fault) return error(fault.status, fault.code, fault.status === 429 ? "limit of 3600 requests per hour reached" : "service unavailable", fault.headers);
+    if (fault)
+      return error(
+        fault.status,
+        fault.code,
+        fault.status === 429 ? "limit of 3600 requests per hour reached" : "service unavailable",
+        fault.headers,
+      );
     if (req.headers.authorization !== `Bearer ${this.token}`) return error(401, "unauthorized", "unable to authenticate");
 
     let m: RegExpExecArray | null;

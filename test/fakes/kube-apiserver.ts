@@ -45,13 +45,27 @@ export interface FakeKubeApiServer {
   close(): Promise<void>;
 }
 
-export function node(name: string, o: { ready?: boolean; reason?: string; taints?: { key: string; effect: string }[]; labels?: Record<string, string>; unschedulable?: boolean } = {}) {
+export function node(
+  name: string,
+  o: {
+    ready?: boolean;
+    reason?: string;
+    taints?: { key: string; effect: string }[];
+    labels?: Record<string, string>;
+    unschedulable?: boolean;
+  } = {},
+) {
   return {
     metadata: { name, labels: o.labels ?? {} },
     spec: { taints: o.taints ?? [], unschedulable: o.unschedulable ?? false },
     status: {
       conditions: [
-        { type: "Ready", status: o.ready === false ? "False" : "True", reason: o.reason ?? (o.ready === false ? "KubeletNotReady" : "KubeletReady"), message: o.ready === false ? "container runtime network not ready: cni plugin not initialized" : "" },
+        {
+          type: "Ready",
+          status: o.ready === false ? "False" : "True",
+          reason: o.reason ?? (o.ready === false ? "KubeletNotReady" : "KubeletReady"),
+          message: o.ready === false ? "container runtime network not ready: cni plugin not initialized" : "",
+        },
       ],
     },
   };
@@ -65,7 +79,18 @@ export function daemonSet(name: string, o: { desired: number; updated?: number; 
 }
 
 export function deployment(available: boolean, reason = "MinimumReplicasUnavailable") {
-  return { status: { conditions: [{ type: "Available", status: available ? "True" : "False", reason: available ? "MinimumReplicasAvailable" : reason, message: available ? "" : "Deployment does not have minimum availability." }] } };
+  return {
+    status: {
+      conditions: [
+        {
+          type: "Available",
+          status: available ? "True" : "False",
+          reason: available ? "MinimumReplicasAvailable" : reason,
+          message: available ? "" : "Deployment does not have minimum availability.",
+        },
+      ],
+    },
+  };
 }
 
 export function webhookConfig(caBundles: (string | undefined)[]) {
@@ -87,11 +112,18 @@ export const probeFails: ProbeBehaviour = () => ({
 });
 export const probeImagePull: ProbeBehaviour = () => ({
   phase: "Pending",
-  containerStatuses: [{ name: "probe", state: { waiting: { reason: "ImagePullBackOff", message: "Back-off pulling image \"busybox:1.36.1\"" } } }],
+  containerStatuses: [
+    { name: "probe", state: { waiting: { reason: "ImagePullBackOff", message: 'Back-off pulling image "busybox:1.36.1"' } } },
+  ],
 });
 
 export async function startFakeKubeApiServer(opts: { serverCa: CertAndKey; clientCaPem: string }): Promise<FakeKubeApiServer> {
-  const serving = await issueServerCert({ ca: opts.serverCa, ips: ["127.0.0.1"], dnsNames: ["localhost", "kubernetes"], algorithm: "ecdsa-p256" });
+  const serving = await issueServerCert({
+    ca: opts.serverCa,
+    ips: ["127.0.0.1"],
+    dnsNames: ["localhost", "kubernetes"],
+    algorithm: "ecdsa-p256",
+  });
   let probePod: Record<string, unknown> | undefined;
   let probeGets = 0;
   const state: Omit<FakeKubeApiServer, "url" | "close"> = {
@@ -128,7 +160,9 @@ export async function startFakeKubeApiServer(opts: { serverCa: CertAndKey; clien
         if (p === "/version") {
           state.versionCount++;
           const code = state.version(state.versionCount);
-          return code === 200 ? send(res, 200, { major: "1", minor: "36", gitVersion: "v1.36.0" }) : send(res, code, status(code, "apiserver not ready"));
+          return code === 200
+            ? send(res, 200, { major: "1", minor: "36", gitVersion: "v1.36.0" })
+            : send(res, code, status(code, "apiserver not ready"));
         }
         if (p === "/api/v1/nodes") return send(res, 200, { kind: "NodeList", items: state.nodes });
         if (p === "/apis/apps/v1/namespaces/kube-system/daemonsets")

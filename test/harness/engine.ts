@@ -77,7 +77,9 @@ export class CheckFailedError extends Error {
     const name = urn.split("::").slice(3).join("::");
     super(
       failures
-        .map((f) => `${type} resource '${name}': property ${f.property} value ${JSON.stringify(news[f.property])} has a problem: ${f.reason}`)
+        .map(
+          (f) => `${type} resource '${name}': property ${f.property} value ${JSON.stringify(news[f.property])} has a problem: ${f.reason}`,
+        )
         .join("\n"),
     );
     this.name = "CheckFailedError";
@@ -206,7 +208,11 @@ export class ProviderHost {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(done);
-        reject(new Error(`waitForOutput: ${String(pattern)} not seen in ${timeoutMs} ms; stdout=${JSON.stringify(this.stdoutBuf)} stderr=${JSON.stringify(this.stderrBuf)}`));
+        reject(
+          new Error(
+            `waitForOutput: ${String(pattern)} not seen in ${timeoutMs} ms; stdout=${JSON.stringify(this.stdoutBuf)} stderr=${JSON.stringify(this.stderrBuf)}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.add(done);
     });
@@ -334,7 +340,11 @@ export class ProviderHost {
    * What `pulumi preview` does for one resource: Check (fatal on failures) and, for an existing resource,
    * Diff. No create/update (the host does not support preview). `news` may hold UNKNOWN.
    */
-  async preview(urn: string, news: Props, prior?: ResourceState): Promise<{ inputs: Props; diff?: DiffResult; op: "create" | "same" | "update" | "replace" }> {
+  async preview(
+    urn: string,
+    news: Props,
+    prior?: ResourceState,
+  ): Promise<{ inputs: Props; diff?: DiffResult; op: "create" | "same" | "update" | "replace" }> {
     const { inputs, failures } = await this.check(urn, prior?.inputs ?? {}, news);
     if (failures.length > 0) throw new CheckFailedError(urn, failures, news);
     if (!prior) return { inputs, op: "create" };
@@ -394,7 +404,14 @@ function opOf(d: DiffResult, oldInputs: Props, newInputs: Props): "same" | "upda
   if (d.replaces.length > 0) return "replace";
   if (d.changes === "some") return "update";
   if (d.changes === "none") return "same";
-  const strip = (o: Props) => JSON.stringify(Object.fromEntries(Object.entries(o).filter(([k]) => !k.startsWith("__")).sort(([a], [b]) => a.localeCompare(b))));
+  const strip = (o: Props) =>
+    JSON.stringify(
+      Object.fromEntries(
+        Object.entries(o)
+          .filter(([k]) => !k.startsWith("__"))
+          .sort(([a], [b]) => a.localeCompare(b)),
+      ),
+    );
   return strip(oldInputs) === strip(newInputs) ? "same" : "update";
 }
 

@@ -302,12 +302,12 @@ function optionsOf(req: any, nameOf: (urn: string) => string): { options: Record
   const ct = req.hasCustomtimeouts() ? req.getCustomtimeouts() : undefined;
   const customTimeouts =
     ct && (ct.getCreate() || ct.getUpdate() || ct.getDelete())
-    ? {
-        ...(ct.getCreate() ? { create: ct.getCreate() } : {}),
-        ...(ct.getUpdate() ? { update: ct.getUpdate() } : {}),
-        ...(ct.getDelete() ? { delete: ct.getDelete() } : {}),
-      }
-    : undefined;
+      ? {
+          ...(ct.getCreate() ? { create: ct.getCreate() } : {}),
+          ...(ct.getUpdate() ? { update: ct.getUpdate() } : {}),
+          ...(ct.getDelete() ? { delete: ct.getDelete() } : {}),
+        }
+      : undefined;
   return {
     secret: triggerSecret,
     options: {
@@ -341,13 +341,12 @@ function wrapSecret(v: unknown): unknown {
   return { [SIG]: SECRET_SIG, value: v };
 }
 
-function makeRecording(
-  base: Omit<Recording, "byName" | "find" | "byType" | "childrenOf">,
-): Recording {
+function makeRecording(base: Omit<Recording, "byName" | "find" | "byType" | "childrenOf">): Recording {
   const rec = base as Recording;
   rec.find = (name) => {
     const hits = rec.resources.filter((r) => r.name === name);
-    if (hits.length > 1) throw new Error(`recording: ${hits.length} resources are named "${name}" (${hits.map((h) => h.type).join(", ")}); use byType`);
+    if (hits.length > 1)
+      throw new Error(`recording: ${hits.length} resources are named "${name}" (${hits.map((h) => h.type).join(", ")}); use byType`);
     return hits[0];
   };
   rec.byName = (name) => {
@@ -374,10 +373,7 @@ export function byType(recording: Recording, type: string): RecordedResource[] {
  * Run `fn` as a Pulumi program under mocks and record everything it registers. `fn` may return stack
  * outputs (an object, possibly holding Outputs). Rejects with the first registration or program error.
  */
-export async function recordProgram(
-  fn: () => unknown,
-  opts: RecordOptions = {},
-): Promise<Recording> {
+export async function recordProgram(fn: () => unknown, opts: RecordOptions = {}): Promise<Recording> {
   const preview = opts.preview ?? false;
   const project = opts.project ?? "ksail";
   const stack = opts.stack ?? "test";

@@ -97,7 +97,13 @@ describe("KSailCluster: Talos on Docker", () => {
 
     const plan = planCluster({ name: "dev", spec: parseSpec({ cluster: TALOS }).spec });
     const m = r.byName("dev-machine-worker-1").inputs;
-    assert.deepEqual(m.node, { name: "dev-worker-1", role: "worker", platform: "docker", endpoint: plan.talos!.apiEndpoint, address: "10.5.0.3" });
+    assert.deepEqual(m.node, {
+      name: "dev-worker-1",
+      role: "worker",
+      platform: "docker",
+      endpoint: plan.talos!.apiEndpoint,
+      address: "10.5.0.3",
+    });
     assert.equal(m.talosVersion, "1.13.9");
     assert.match(m.config, /type: worker/);
     assert.match(m.config, /hostname: dev-worker-1/);
@@ -116,14 +122,29 @@ describe("KSailCluster: Talos on Docker", () => {
       { name: "dev-control-plane-1", role: "control-plane", address: "10.5.0.2" },
       { name: "dev-worker-1", role: "worker", address: "10.5.0.3" },
     ]);
-    assert.deepEqual(o.versions, { talos: "1.13.9", kubernetes: plan.versions.kubernetes, charts: { cni: "1.20.0", certManager: "v1.21.1", flux: "0.49.0" } });
+    assert.deepEqual(o.versions, {
+      talos: "1.13.9",
+      kubernetes: plan.versions.kubernetes,
+      charts: { cni: "1.20.0", certManager: "v1.21.1", flux: "0.49.0" },
+    });
     assert.deepEqual(Object.keys(o.renderedConfigs).sort(), ["controlplane", "worker"]);
     assert.match(o.renderedConfigs.controlplane, /\*\*\*redacted\*\*\*/);
     assert.deepEqual([...r.secretStackOutputs].sort(), ["kubeconfig", "talosconfig"]);
 
     // Secret scan: no key, token or credential in any non-secret input, output or trigger.
-    const bundle = (await secretsOutputs("Talos")).talos as { cluster: { secret: string }; secrets: { bootstrapToken: string; secretboxEncryptionSecret: string }; trustdInfo: { token: string } };
-    assertNoLeak(r, [KUBECONFIG_MARKER, TALOSCONFIG_MARKER, bundle.cluster.secret, bundle.secrets.bootstrapToken, bundle.secrets.secretboxEncryptionSecret, bundle.trustdInfo.token]);
+    const bundle = (await secretsOutputs("Talos")).talos as {
+      cluster: { secret: string };
+      secrets: { bootstrapToken: string; secretboxEncryptionSecret: string };
+      trustdInfo: { token: string };
+    };
+    assertNoLeak(r, [
+      KUBECONFIG_MARKER,
+      TALOSCONFIG_MARKER,
+      bundle.cluster.secret,
+      bundle.secrets.bootstrapToken,
+      bundle.secrets.secretboxEncryptionSecret,
+      bundle.trustdInfo.token,
+    ]);
   });
 
   test("every child is named <name>-<suffix> after the resource name, even when the cluster name differs", async () => {
@@ -190,7 +211,8 @@ describe("KSailCluster: Talos on Docker", () => {
   test("protect: the spec record, the secrets and the network are protected; nodes stay removable", async () => {
     const r = await recordCluster({ cluster: TALOS, args: { protect: true } });
     for (const n of ["dev-spec", "dev-secrets", "dev-infra-network"]) assert.equal(r.byName(n).options.protect, true, n);
-    for (const n of ["dev-infra-control-plane-1", "dev-infra-worker-1", "dev-machine-worker-1"]) assert.notEqual(r.byName(n).options.protect, true, n);
+    for (const n of ["dev-infra-control-plane-1", "dev-infra-worker-1", "dev-machine-worker-1"])
+      assert.notEqual(r.byName(n).options.protect, true, n);
     const off = await recordCluster({ cluster: TALOS });
     for (const x of off.resources) assert.notEqual(x.options.protect, true, x.name);
   });
@@ -201,9 +223,18 @@ describe("KSailCluster: K3s and Vanilla on Docker", () => {
     test(`${distribution}: record, secrets, infrastructure, no Talos resources, gates and installers`, async () => {
       const cluster = { distribution, workers: 1, certManager: "Enabled" };
       const r = await recordCluster({ cluster });
-      const nodeRes = distribution === "K3s"
-        ? [["dev-infra-control-plane-1-data", VOLUME], ["dev-infra-control-plane-1", CONTAINER], ["dev-infra-worker-1-data", VOLUME], ["dev-infra-worker-1", CONTAINER]]
-        : [["dev-infra-control-plane-1", CONTAINER], ["dev-infra-worker-1", CONTAINER]];
+      const nodeRes =
+        distribution === "K3s"
+          ? [
+              ["dev-infra-control-plane-1-data", VOLUME],
+              ["dev-infra-control-plane-1", CONTAINER],
+              ["dev-infra-worker-1-data", VOLUME],
+              ["dev-infra-worker-1", CONTAINER],
+            ]
+          : [
+              ["dev-infra-control-plane-1", CONTAINER],
+              ["dev-infra-worker-1", CONTAINER],
+            ];
       assert.deepEqual(
         r.resources.map((x) => [x.name, x.type]),
         [

@@ -26,8 +26,17 @@ const TOKEN = "hcloud-token-SECRET-MARKER-0123456789abcdef0123456789abcdef012345
 const CLUSTER = { distribution: "Talos", provider: "Hetzner", controlPlanes: 3, workers: 3, cni: "Cilium" };
 const SCHEMATIC = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba";
 
-function record(cluster: Record<string, unknown>, extra: { provider?: Record<string, unknown>; args?: Record<string, unknown>; preview?: boolean } = {}): Promise<Recording> {
-  return recordCluster({ cluster, provider: extra.provider, args: { hcloudToken: TOKEN, ...extra.args }, outputs: hetznerOutputs, preview: extra.preview });
+function record(
+  cluster: Record<string, unknown>,
+  extra: { provider?: Record<string, unknown>; args?: Record<string, unknown>; preview?: boolean } = {},
+): Promise<Recording> {
+  return recordCluster({
+    cluster,
+    provider: extra.provider,
+    args: { hcloudToken: TOKEN, ...extra.args },
+    outputs: hetznerOutputs,
+    preview: extra.preview,
+  });
 }
 const trigger = (cluster: Record<string, unknown>) => planCluster({ name: "dev", spec: parseSpec({ cluster }).spec }).recreateTrigger;
 const nodes = ["control-plane-1", "control-plane-2", "control-plane-3", "worker-1", "worker-2", "worker-3"];
@@ -82,17 +91,31 @@ describe("KSailCluster: Talos on Hetzner (ISO route, first control plane endpoin
     );
     // Every cloud resource, machine and the bootstrap carry the recreate hash.
     for (const x of r.resources) {
-      const infra = (x.type.startsWith("hcloud:index/") || x.parent === "dev-infra" || x.type === TALOS_MACHINE || x.type === TALOS_BOOTSTRAP) && x.custom && !x.type.startsWith("pulumi:providers:");
+      const infra =
+        (x.type.startsWith("hcloud:index/") || x.parent === "dev-infra" || x.type === TALOS_MACHINE || x.type === TALOS_BOOTSTRAP) &&
+        x.custom &&
+        !x.type.startsWith("pulumi:providers:");
       if (infra) assert.equal(x.options.replacementTrigger, t, `${x.name} replacementTrigger`);
     }
     // Machines: maintenance-mode apply to each server's public address; bootstrap after the first ISO detach.
     const m1 = r.byName("dev-machine-control-plane-1");
-    assert.deepEqual(m1.inputs.node, { name: "dev-control-plane-1", role: "controlplane", platform: "hcloud", endpoint: "203.0.113.101:50000" });
+    assert.deepEqual(m1.inputs.node, {
+      name: "dev-control-plane-1",
+      role: "controlplane",
+      platform: "hcloud",
+      endpoint: "203.0.113.101:50000",
+    });
     assert.equal(m1.inputs.maintenance, true);
     assert.equal(m1.inputs.installImage, "ghcr.io/siderolabs/installer:v1.13.9");
     // Control planes one after another; every worker after the last control plane, workers side by side.
-    assert.deepEqual(r.byName("dev-machine-control-plane-2").options.dependsOn, ["dev-infra-control-plane-2", "dev-machine-control-plane-1"]);
-    assert.deepEqual(r.byName("dev-machine-control-plane-3").options.dependsOn, ["dev-infra-control-plane-3", "dev-machine-control-plane-2"]);
+    assert.deepEqual(r.byName("dev-machine-control-plane-2").options.dependsOn, [
+      "dev-infra-control-plane-2",
+      "dev-machine-control-plane-1",
+    ]);
+    assert.deepEqual(r.byName("dev-machine-control-plane-3").options.dependsOn, [
+      "dev-infra-control-plane-3",
+      "dev-machine-control-plane-2",
+    ]);
     assert.deepEqual(r.byName("dev-machine-worker-1").options.dependsOn, ["dev-infra-worker-1", "dev-machine-control-plane-3"]);
     assert.deepEqual(r.byName("dev-machine-worker-2").options.dependsOn, ["dev-infra-worker-2", "dev-machine-control-plane-3"]);
     assert.deepEqual(r.byName("dev-machine-worker-3").options.dependsOn, ["dev-infra-worker-3", "dev-machine-control-plane-3"]);
@@ -105,11 +128,19 @@ describe("KSailCluster: Talos on Hetzner (ISO route, first control plane endpoin
     assert.match(cfg, /10\.0\.0\.0\/16/);
     assert.match(cfg, /hostname: dev-control-plane-1/);
     assert.doesNotMatch(cfg, /vip:/);
-    assert.deepEqual(r.byName("dev-secrets").inputs.endpoints, { kubernetes: "https://203.0.113.101:6443", talos: ["203.0.113.101:50000"] });
+    assert.deepEqual(r.byName("dev-secrets").inputs.endpoints, {
+      kubernetes: "https://203.0.113.101:6443",
+      talos: ["203.0.113.101:50000"],
+    });
     assert.equal(r.byName("dev-hcloud-secret").inputs.stringData.network, "dev-network");
     // Outputs.
     assert.equal(r.stackOutputs.endpoint, "https://203.0.113.101:6443");
-    assert.deepEqual(r.stackOutputs.nodes[3], { name: "dev-worker-1", role: "worker", address: "203.0.113.111", privateAddress: "10.0.1.12" });
+    assert.deepEqual(r.stackOutputs.nodes[3], {
+      name: "dev-worker-1",
+      role: "worker",
+      address: "203.0.113.111",
+      privateAddress: "10.0.1.12",
+    });
     assert.deepEqual(Object.keys(r.stackOutputs.versions.charts).sort(), ["cni", "csi", "hcloudCcm"]);
     // Secret scan: token, credentials and key material never in plain values.
     const bundle = (await secretsOutputs("Talos")).talos as { cluster: { secret: string }; secrets: { bootstrapToken: string } };
@@ -124,7 +155,8 @@ describe("KSailCluster: Talos on Hetzner (ISO route, first control plane endpoin
     const a = await record({ ...CLUSTER, workers: 2 });
     const b = await record({ ...CLUSTER, workers: 3 });
     const c = changes(a, b);
-    for (const added of ["+dev-infra-worker-3", "+dev-infra-worker-3-type", "+dev-machine-worker-3", "+dev-infra-worker-3-iso-detach"]) assert.ok(c.includes(added), `${added} in ${c.join(", ")}`);
+    for (const added of ["+dev-infra-worker-3", "+dev-infra-worker-3-type", "+dev-machine-worker-3", "+dev-infra-worker-3-iso-detach"])
+      assert.ok(c.includes(added), `${added} in ${c.join(", ")}`);
     const other = c.filter((x) => !x.startsWith("+") && !["~dev-spec", "~dev-api-ready"].includes(x));
     assert.deepEqual(other, [], "nothing else changes");
     assert.equal(b.byName("dev-infra-worker-1").options.replacementTrigger, a.byName("dev-infra-worker-1").options.replacementTrigger);
@@ -149,7 +181,8 @@ describe("KSailCluster: Talos on Hetzner (ISO route, first control plane endpoin
   test("protect: the spec record, the secrets and the network are protected, servers are not", async () => {
     const r = await record(CLUSTER, { args: { protect: true } });
     for (const n of ["dev-spec", "dev-secrets", "dev-infra-network"]) assert.equal(r.byName(n).options.protect, true, n);
-    for (const n of ["dev-infra-worker-1", "dev-infra-subnet", "dev-machine-worker-1"]) assert.notEqual(r.byName(n).options.protect, true, n);
+    for (const n of ["dev-infra-worker-1", "dev-infra-subnet", "dev-machine-worker-1"])
+      assert.notEqual(r.byName(n).options.protect, true, n);
   });
 });
 
@@ -163,7 +196,11 @@ describe("KSailCluster: Talos on Hetzner variants", () => {
     assert.ok(m.secretInputs.includes("config"));
     assert.ok(!allPlainStrings(r).some((p) => p.includes(TOKEN)));
     await assert.rejects(
-      recordCluster({ cluster: CLUSTER, provider: { hetzner: { floatingIPEnabled: true, tokenEnvVar: "KSAIL_TEST_NO_SUCH_TOKEN" } }, outputs: hetznerOutputs }),
+      recordCluster({
+        cluster: CLUSTER,
+        provider: { hetzner: { floatingIPEnabled: true, tokenEnvVar: "KSAIL_TEST_NO_SUCH_TOKEN" } },
+        outputs: hetznerOutputs,
+      }),
       (e: unknown) => isKsailError(e) && /floatingIPEnabled/.test((e as Error).message) && /hcloud:token/.test((e as Error).message),
     );
   });
@@ -207,7 +244,10 @@ describe("KSailCluster: Talos on Hetzner variants", () => {
 
   test("node autoscaling on the ISO route says a snapshot is needed", async () => {
     await assert.rejects(
-      record({ ...CLUSTER, autoscaler: { node: { enabled: "Enabled", pools: [{ name: "burst", serverType: "cx33", location: "fsn1", min: 0, max: 3 }] } } }),
+      record({
+        ...CLUSTER,
+        autoscaler: { node: { enabled: "Enabled", pools: [{ name: "burst", serverType: "cx33", location: "fsn1", min: 0, max: 3 }] } },
+      }),
       (e: unknown) => isKsailError(e) && /schematicId/.test((e as Error).message),
     );
   });

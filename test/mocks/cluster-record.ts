@@ -32,7 +32,8 @@ export async function secretsOutputs(distribution: string): Promise<Record<strin
     issuedAt: "2026-01-01T00:00:00.000Z",
     caFingerprints: { k8s: "ab" },
   };
-  if (distribution === "Talos") return { ...base, talos: await once("talos", generateTalosBundle), talosconfig: `context: dev\nkey: ${TALOSCONFIG_MARKER}\n` };
+  if (distribution === "Talos")
+    return { ...base, talos: await once("talos", generateTalosBundle), talosconfig: `context: dev\nkey: ${TALOSCONFIG_MARKER}\n` };
   if (distribution === "Vanilla") return { ...base, kubeadm: await once("kubeadm", generateKubeadmPki) };
   return { ...base, k3s: await once("k3s", generateK3sPki) };
 }
@@ -60,7 +61,10 @@ export async function recordCluster(run: ClusterRun): Promise<Recording> {
   const outs = await secretsOutputs(distribution);
   return recordProgram(
     () => {
-      const c = new KSailCluster(run.name ?? "dev", { spec: { cluster: run.cluster, ...(run.provider ? { provider: run.provider } : {}) }, ...run.args });
+      const c = new KSailCluster(run.name ?? "dev", {
+        spec: { cluster: run.cluster, ...(run.provider ? { provider: run.provider } : {}) },
+        ...run.args,
+      });
       return {
         kubeconfig: c.kubeconfig,
         talosconfig: c.talosconfig,
@@ -91,7 +95,8 @@ export async function recordCluster(run: ClusterRun): Promise<Recording> {
 export function hetznerOutputs(type: string, name: string): Record<string, unknown> | undefined {
   const m = /-(control-plane|worker)-(\d+)$/.exec(name);
   const n = m ? (m[1] === "control-plane" ? 0 : 10) + Number(m[2]) : 0;
-  if (type === "hcloud:index/server:Server") return { ipv4Address: `203.0.113.${100 + n}`, ipv6Address: "", networks: [{ ip: `10.0.1.${n + 1}` }] };
+  if (type === "hcloud:index/server:Server")
+    return { ipv4Address: `203.0.113.${100 + n}`, ipv6Address: "", networks: [{ ip: `10.0.1.${n + 1}` }] };
   if (type === "hcloud:index/primaryIp:PrimaryIp") return { ipAddress: "203.0.113.101" };
   if (type === "hcloud:index/floatingIp:FloatingIp") return { ipAddress: "203.0.113.50" };
   if (type === "hcloud:index/loadBalancer:LoadBalancer") return { ipv4: "203.0.113.60", ipv6: "2001:db8::60" };

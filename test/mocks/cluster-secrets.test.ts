@@ -55,7 +55,10 @@ describe("ClusterSecrets under mocks", () => {
     assert.deepEqual(r.secretInputs, []);
     for (const k of ["kubeconfig", "talosconfig", "talos", "issuedAt"]) assert.equal(seen[k].secret, true, `${k} is secret`);
     for (const k of ["notAfter", "caFingerprints"]) assert.equal(seen[k].secret, false, `${k} is plain`);
-    assert.deepEqual(rec.resources.map((x) => x.name), ["dev-secrets"]);
+    assert.deepEqual(
+      rec.resources.map((x) => x.name),
+      ["dev-secrets"],
+    );
   });
 
   test("in a create preview the outputs are unknown (declared, not computed)", async () => {

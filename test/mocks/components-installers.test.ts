@@ -54,7 +54,12 @@ function assertRelease(r: RecordedResource, key: ChartKey, ctx: ComponentContext
 }
 
 const ctxs = (n = 1): ComponentContext[] =>
-  supportedPairs().map((p) => ({ ...p, nodeCount: n, cni: "Default", loadBalancerEnabled: p.provider === "Hetzner" || p.distribution === "K3s" }));
+  supportedPairs().map((p) => ({
+    ...p,
+    nodeCount: n,
+    cni: "Default",
+    loadBalancerEnabled: p.provider === "Hetzner" || p.distribution === "K3s",
+  }));
 
 describe("Helm installers record KSail's release per distribution × provider", () => {
   const simple: [string, ChartKey, (name: string, ctx: ComponentContext, p: k8s.Provider) => unknown, number][] = [
@@ -139,7 +144,10 @@ describe("Helm installers record KSail's release per distribution × provider", 
     const secret = rec.byName("ccm-secret");
     assert.deepEqual(secret.inputs.metadata, { name: "hcloud", namespace: "kube-system" });
     assert.deepEqual(secret.inputs.stringData, { token: "tok", network: "prod-network" });
-    assert.ok(secret.secretInputs.some((p) => p.startsWith("stringData")), "token is secret");
+    assert.ok(
+      secret.secretInputs.some((p) => p.startsWith("stringData")),
+      "token is secret",
+    );
     assert.deepEqual(ccm.options.dependsOn, ["ccm-secret"]);
     assertRelease(rec.byName("csi-release"), "hcloudCsi", ctx);
     assert.equal(rec.find("csi-secret"), undefined);
@@ -161,7 +169,10 @@ describe("Helm installers record KSail's release per distribution × provider", 
     assert.deepEqual(l2.inputs.spec, { ipAddressPools: ["default-pool"] });
     const kind = await record((provider) => new MetalLb("lb", { dockerNetworkCidr: "172.18.0.0/16" }, { provider }));
     assert.deepEqual(kind.byName("lb-pool").inputs.spec.addresses, ["172.18.255.200-172.18.255.250"]);
-    await assert.rejects(record((provider) => new MetalLb("lb", {}, { provider })), /dockerNetworkCidr: is not set/);
+    await assert.rejects(
+      record((provider) => new MetalLb("lb", {}, { provider })),
+      /dockerNetworkCidr: is not set/,
+    );
   });
 
   test("cloud-provider-kind: one fixed-name container on the host Docker with the socket mounted", async () => {
@@ -188,8 +199,18 @@ describe("Helm installers record KSail's release per distribution × provider", 
 
   test("version and values overrides deep-merge over the computed values", async () => {
     const ctx = ctxs(3)[0];
-    const rec = await record((provider) =>
-      new CertManager("cm", { context: ctx, version: "v1.99.0", values: { webhook: { replicaCount: 3, timeoutSeconds: 5 }, replicaCount: null } as never, timeoutSeconds: 77 }, { provider }),
+    const rec = await record(
+      (provider) =>
+        new CertManager(
+          "cm",
+          {
+            context: ctx,
+            version: "v1.99.0",
+            values: { webhook: { replicaCount: 3, timeoutSeconds: 5 }, replicaCount: null } as never,
+            timeoutSeconds: 77,
+          },
+          { provider },
+        ),
     );
     const rel = rec.byName("cm-release");
     assert.equal(rel.inputs.version, "v1.99.0");
@@ -203,10 +224,24 @@ describe("Helm installers record KSail's release per distribution × provider", 
 
 describe("GitOps and autoscaler installers", () => {
   test("Flux: operator release, then a FluxInstance syncing the local registry (insecure) with SOPS decryption", async () => {
-    const rec = await record((provider) =>
-      new Flux("gitops", { source: { type: "localRegistry", clusterName: "dev", sourceDirectory: "./K8s/Apps", tag: "v1" }, sopsAgeKey: pulumi.secret("AGE-SECRET-KEY-1") }, { provider }),
+    const rec = await record(
+      (provider) =>
+        new Flux(
+          "gitops",
+          {
+            source: { type: "localRegistry", clusterName: "dev", sourceDirectory: "./K8s/Apps", tag: "v1" },
+            sopsAgeKey: pulumi.secret("AGE-SECRET-KEY-1"),
+          },
+          { provider },
+        ),
     );
-    assertRelease(rec.byName("gitops-operator"), "fluxOperator", { distribution: "Vanilla", provider: "Docker", nodeCount: 1, cni: "Default", loadBalancerEnabled: false });
+    assertRelease(rec.byName("gitops-operator"), "fluxOperator", {
+      distribution: "Vanilla",
+      provider: "Docker",
+      nodeCount: 1,
+      cni: "Default",
+      loadBalancerEnabled: false,
+    });
     const sops = rec.byName("gitops-sops-age");
     assert.deepEqual(sops.inputs.metadata, { name: "sops-age", namespace: "flux-system" });
     assert.deepEqual(sops.inputs.stringData, { "sops.agekey": "AGE-SECRET-KEY-1" });
@@ -215,17 +250,37 @@ describe("GitOps and autoscaler installers", () => {
     assert.equal(inst.inputs.apiVersion, "fluxcd.controlplane.io/v1");
     assert.equal(inst.inputs.kind, "FluxInstance");
     assert.deepEqual(inst.inputs.metadata, { name: "flux", namespace: "flux-system" });
-    assert.deepEqual(inst.inputs.spec.sync, { kind: "OCIRepository", url: "oci://dev-local-registry:5000/k8s/apps", ref: "v1", path: "./", provider: "generic", interval: "1m" });
-    assert.equal(inst.inputs.spec.distribution.artifact, `oci://ghcr.io/controlplaneio-fluxcd/flux-operator-manifests:v${charts.fluxOperator.version}`);
+    assert.deepEqual(inst.inputs.spec.sync, {
+      kind: "OCIRepository",
+      url: "oci://dev-local-registry:5000/k8s/apps",
+      ref: "v1",
+      path: "./",
+      provider: "generic",
+      interval: "1m",
+    });
+    assert.equal(
+      inst.inputs.spec.distribution.artifact,
+      `oci://ghcr.io/controlplaneio-fluxcd/flux-operator-manifests:v${charts.fluxOperator.version}`,
+    );
     const patches = inst.inputs.spec.kustomize.patches as { target: { kind: string }; patch: string }[];
     assert.deepEqual(YAML.parse(patches[0].patch), [{ op: "add", path: "/spec/insecure", value: true }]);
-    assert.deepEqual(YAML.parse(patches[1].patch), [{ op: "add", path: "/spec/decryption", value: { provider: "sops", secretRef: { name: "sops-age" } } }]);
+    assert.deepEqual(YAML.parse(patches[1].patch), [
+      { op: "add", path: "/spec/decryption", value: { provider: "sops", secretRef: { name: "sops-age" } } },
+    ]);
     assert.deepEqual(inst.options.dependsOn.sort(), ["gitops-operator", "gitops-sops-age"]);
   });
 
   test("Flux: external OCI source with credentials gets the dockerconfigjson pull secret; no source → operator only", async () => {
-    const rec = await record((provider) =>
-      new Flux("gitops", { source: { type: "oci", url: "ghcr.io/acme/manifests", tag: "prod" }, registryCredentials: { server: "ghcr.io", username: "bot", password: pulumi.secret("pw") } }, { provider }),
+    const rec = await record(
+      (provider) =>
+        new Flux(
+          "gitops",
+          {
+            source: { type: "oci", url: "ghcr.io/acme/manifests", tag: "prod" },
+            registryCredentials: { server: "ghcr.io", username: "bot", password: pulumi.secret("pw") },
+          },
+          { provider },
+        ),
     );
     const pull = rec.byName("gitops-pull-secret");
     assert.equal(pull.inputs.type, "kubernetes.io/dockerconfigjson");
@@ -236,13 +291,17 @@ describe("GitOps and autoscaler installers", () => {
     assert.equal(inst.inputs.spec.sync.pullSecret, "ksail-registry-credentials");
     assert.equal(inst.inputs.spec.kustomize, undefined);
     const bare = await record((provider) => new Flux("gitops", {}, { provider }));
-    assert.deepEqual(bare.resources.filter((r) => r.custom && r.type !== "pulumi:providers:kubernetes").map((r) => r.name), ["gitops-operator"]);
+    assert.deepEqual(
+      bare.resources.filter((r) => r.custom && r.type !== "pulumi:providers:kubernetes").map((r) => r.name),
+      ["gitops-operator"],
+    );
   });
 
   test("Argo CD: release (SOPS plugin sidecar), repository secret and the ksail Application", async () => {
     const ctx = ctxs(3)[2];
-    const rec = await record((provider) =>
-      new ArgoCd("gitops", { context: ctx, source: { type: "localRegistry", clusterName: "dev" }, sopsAgeKey: "AGE" }, { provider }),
+    const rec = await record(
+      (provider) =>
+        new ArgoCd("gitops", { context: ctx, source: { type: "localRegistry", clusterName: "dev" }, sopsAgeKey: "AGE" }, { provider }),
     );
     const rel = rec.byName("gitops-release");
     assertRelease(rel, "argoCd", ctx, { sops: true });
@@ -253,19 +312,41 @@ describe("GitOps and autoscaler installers", () => {
     assert.deepEqual(repo.inputs.stringData, { type: "oci", url: "oci://dev-local-registry:5000/k8s", insecureOCIForceHttp: "true" });
     const app = rec.byName("gitops-application");
     assert.equal(app.inputs.kind, "Application");
-    assert.deepEqual(app.inputs.spec.source, { repoURL: "oci://dev-local-registry:5000/k8s", targetRevision: "dev", path: ".", plugin: { name: "kustomize-sops" } });
+    assert.deepEqual(app.inputs.spec.source, {
+      repoURL: "oci://dev-local-registry:5000/k8s",
+      targetRevision: "dev",
+      path: ".",
+      plugin: { name: "kustomize-sops" },
+    });
     assert.deepEqual(app.inputs.spec.syncPolicy, { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] });
     assert.deepEqual(app.options.dependsOn.sort(), ["gitops-release", "gitops-repository", "gitops-sops-age"]);
   });
 
   test("cluster-autoscaler: hetzner values, HCLOUD_CLUSTER_CONFIG secret (gzip+base64 worker config per pool)", async () => {
     const ctx = ctxs(3).find((c) => c.provider === "Hetzner")!;
-    const settings = { pools: [{ name: "burst", serverType: "cx33", location: "nbg1", min: 0, max: 4, labels: { tier: "burst" }, taints: [{ key: "burst", value: "true", effect: "NoSchedule" as const }] }] };
+    const settings = {
+      pools: [
+        {
+          name: "burst",
+          serverType: "cx33",
+          location: "nbg1",
+          min: 0,
+          max: 4,
+          labels: { tier: "burst" },
+          taints: [{ key: "burst", value: "true", effect: "NoSchedule" as const }],
+        },
+      ],
+    };
     const worker = "version: v1alpha1\nmachine:\n  type: worker\n  install:\n    disk: /dev/sda\n  disks:\n    - device: /dev/sdb\n";
-    const rec = await record((provider) => new ClusterAutoscaler("ca", { context: ctx, settings, imageId: "4242", workerConfig: pulumi.secret(worker) }, { provider }));
+    const rec = await record(
+      (provider) =>
+        new ClusterAutoscaler("ca", { context: ctx, settings, imageId: "4242", workerConfig: pulumi.secret(worker) }, { provider }),
+    );
     const rel = rec.byName("ca-release");
     assertRelease(rel, "clusterAutoscaler", ctx, { autoscaler: settings });
-    assert.deepEqual(rel.inputs.values.autoscalingGroups, [{ name: "burst", minSize: 0, maxSize: 4, instanceType: "cx33", region: "nbg1" }]);
+    assert.deepEqual(rel.inputs.values.autoscalingGroups, [
+      { name: "burst", minSize: 0, maxSize: 4, instanceType: "cx33", region: "nbg1" },
+    ]);
     assert.deepEqual(rel.options.dependsOn, ["ca-config"]);
     const secret = rec.byName("ca-config");
     assert.deepEqual(secret.inputs.metadata, { name: "cluster-autoscaler-config", namespace: "kube-system" });
@@ -285,10 +366,13 @@ describe("GitOps and autoscaler installers", () => {
 
 describe("standalone use on a plain k8s.Provider (README snippet)", () => {
   test("new CertManager('cm', {}, { provider }) on an existing cluster: chart defaults + KSail's settings", async () => {
-    const rec = await recordProgram(() => {
-      const provider = new k8s.Provider("existing", { kubeconfig: "~/.kube/config", context: "kind-dev" });
-      new CertManager("cm", {}, { provider });
-    }, { state: (a) => (a.type === RELEASE ? { outputs: { status: { status: "deployed", version: 1 } } } : undefined) });
+    const rec = await recordProgram(
+      () => {
+        const provider = new k8s.Provider("existing", { kubeconfig: "~/.kube/config", context: "kind-dev" });
+        new CertManager("cm", {}, { provider });
+      },
+      { state: (a) => (a.type === RELEASE ? { outputs: { status: { status: "deployed", version: 1 } } } : undefined) },
+    );
     const rel = rec.byName("cm-release");
     assert.equal(rel.options.provider, "existing");
     assert.equal(rel.inputs.name, "cert-manager");

@@ -39,7 +39,11 @@ const vanillaDocker: ComponentPlan = {
 
 const worker = "machine:\n  type: worker\n";
 
-async function run(plan: ComponentPlan, extra: Partial<InstallInputs> = {}, withGates = true): Promise<{ rec: Recording; stages: string[][] }> {
+async function run(
+  plan: ComponentPlan,
+  extra: Partial<InstallInputs> = {},
+  withGates = true,
+): Promise<{ rec: Recording; stages: string[][] }> {
   let stages: string[][] = [];
   const rec = await recordProgram(() => {
     const parent = new pulumi.ComponentResource("ksail:index:KSailCluster", plan.clusterName, {}, {});
@@ -61,7 +65,9 @@ async function run(plan: ComponentPlan, extra: Partial<InstallInputs> = {}, with
 
 /** Nodes of the dependency graph: resources the engine creates (custom ones, and remote components). */
 function graph(rec: Recording, within?: Set<string>) {
-  const nodes = rec.resources.filter((r) => (r.custom || r.remote) && !r.type.startsWith("pulumi:providers:") && (!within || within.has(r.name)));
+  const nodes = rec.resources.filter(
+    (r) => (r.custom || r.remote) && !r.type.startsWith("pulumi:providers:") && (!within || within.has(r.name)),
+  );
   const names = new Set(nodes.map((n) => n.name));
   const deps = new Map(nodes.map((n) => [n.name, n.options.dependencies.filter((d) => names.has(d))]));
   const memo = new Map<string, number>();
@@ -136,7 +142,9 @@ describe("install phases", () => {
     assert.ok(rec.find("dev-metrics-server-csr-approver"));
     assert.equal(graph(rec).longest, inherentDepth(rec, stages));
     assert.equal(rec.find("dev-hcloud-secret"), undefined);
-    assert.deepEqual(rec.byName("dev-stable").inputs.webhookConfigurations, [{ kind: "Validating", name: "gatekeeper-validating-webhook-configuration" }]);
+    assert.deepEqual(rec.byName("dev-stable").inputs.webhookConfigurations, [
+      { kind: "Validating", name: "gatekeeper-validating-webhook-configuration" },
+    ]);
     assert.deepEqual(rec.byName("dev-cni-ready").inputs.deployments, [], "the Talos approver wait is Talos-only");
   });
 
@@ -161,7 +169,12 @@ describe("install phases", () => {
       gitOpsSource: undefined,
     };
     const { rec, stages } = await run(plan, { dockerNetworkCidr: "10.5.0.0/24" });
-    assert.deepEqual(stages, [["t-api-ready"], ["t-calico"], ["t-cni-ready"], ["t-local-path", "t-metrics-server", "t-metallb", "t-cert-manager"]]);
+    assert.deepEqual(stages, [
+      ["t-api-ready"],
+      ["t-calico"],
+      ["t-cni-ready"],
+      ["t-local-path", "t-metrics-server", "t-metallb", "t-cert-manager"],
+    ]);
     assert.deepEqual(rec.byName("t-cni-ready").inputs.podNamespaces, ["kube-system", "tigera-operator", "calico-system"]);
     assert.deepEqual(rec.byName("t-cni-ready").inputs.deployments, ["kubelet-serving-cert-approver/kubelet-serving-cert-approver"]);
     assert.deepEqual(rec.byName("t-metallb-pool").inputs.spec.addresses, ["10.5.0.200-10.5.0.239"]);
@@ -174,10 +187,31 @@ describe("install phases", () => {
     const b = (await run({ ...talosHetzner, policyEngine: "Gatekeeper", gitOpsEngine: "ArgoCD" })).rec;
     const urnsA = new Set(a.resources.map((r) => r.urn));
     const urnsB = new Set(b.resources.map((r) => r.urn));
-    const removed = a.resources.filter((r) => !urnsB.has(r.urn)).map((r) => r.name).sort();
-    const added = b.resources.filter((r) => !urnsA.has(r.urn)).map((r) => r.name).sort();
-    assert.deepEqual(removed, ["prod-flux", "prod-flux-instance", "prod-flux-operator", "prod-flux-sops-age", "prod-kyverno", "prod-kyverno-release"]);
-    assert.deepEqual(added, ["prod-argocd", "prod-argocd-application", "prod-argocd-release", "prod-argocd-repository", "prod-argocd-sops-age", "prod-gatekeeper", "prod-gatekeeper-release"]);
+    const removed = a.resources
+      .filter((r) => !urnsB.has(r.urn))
+      .map((r) => r.name)
+      .sort();
+    const added = b.resources
+      .filter((r) => !urnsA.has(r.urn))
+      .map((r) => r.name)
+      .sort();
+    assert.deepEqual(removed, [
+      "prod-flux",
+      "prod-flux-instance",
+      "prod-flux-operator",
+      "prod-flux-sops-age",
+      "prod-kyverno",
+      "prod-kyverno-release",
+    ]);
+    assert.deepEqual(added, [
+      "prod-argocd",
+      "prod-argocd-application",
+      "prod-argocd-release",
+      "prod-argocd-repository",
+      "prod-argocd-sops-age",
+      "prod-gatekeeper",
+      "prod-gatekeeper-release",
+    ]);
     // Everything else is untouched (same inputs), except that the stability gate now also waits for
     // Gatekeeper's webhook CA bundle (an in-place update that re-runs the gate).
     for (const r of a.resources.filter((x) => urnsB.has(x.urn))) {
@@ -190,7 +224,13 @@ describe("install phases", () => {
     // Turning the policy engine off removes only its release.
     const c = (await run({ ...talosHetzner, policyEngine: "None" })).rec;
     const urnsC = new Set(c.resources.map((r) => r.urn));
-    assert.deepEqual(a.resources.filter((r) => !urnsC.has(r.urn)).map((r) => r.name).sort(), ["prod-kyverno", "prod-kyverno-release"]);
+    assert.deepEqual(
+      a.resources
+        .filter((r) => !urnsC.has(r.urn))
+        .map((r) => r.name)
+        .sort(),
+      ["prod-kyverno", "prod-kyverno-release"],
+    );
   });
 
   test("per-installer overrides reach the release", async () => {
@@ -209,15 +249,31 @@ describe("install phases", () => {
 
 describe("component plan from ksail.yaml", () => {
   const plan = (cluster: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
-    const { document } = parseClusterDocument({ apiVersion: "ksail.io/v1alpha1", kind: "Cluster", metadata: { name: "c1" }, spec: { cluster, ...extra } }, { env: {} });
+    const { document } = parseClusterDocument(
+      { apiVersion: "ksail.io/v1alpha1", kind: "Cluster", metadata: { name: "c1" }, spec: { cluster, ...extra } },
+      { env: {} },
+    );
     return componentPlan(effective(document.spec, { name: document.metadata?.name }));
   };
 
   test("Vanilla defaults: nothing beyond the cluster; explicit toggles add KSail's installers", () => {
     const p0 = plan({});
-    assert.deepEqual([p0.csi, p0.metricsServer, p0.loadBalancer, p0.certManager, p0.policyEngine, p0.gitOpsEngine], ["None", false, "None", false, "None", "None"]);
-    const p1 = plan({ csi: "Enabled", metricsServer: "Enabled", loadBalancer: "Enabled", certManager: "Enabled", controlPlanes: 1, workers: 2 });
-    assert.deepEqual([p1.csi, p1.metricsServer, p1.kubeletCsrApprover, p1.loadBalancer, p1.certManager], ["LocalPath", true, true, "CloudProviderKind", true]);
+    assert.deepEqual(
+      [p0.csi, p0.metricsServer, p0.loadBalancer, p0.certManager, p0.policyEngine, p0.gitOpsEngine],
+      ["None", false, "None", false, "None", "None"],
+    );
+    const p1 = plan({
+      csi: "Enabled",
+      metricsServer: "Enabled",
+      loadBalancer: "Enabled",
+      certManager: "Enabled",
+      controlPlanes: 1,
+      workers: 2,
+    });
+    assert.deepEqual(
+      [p1.csi, p1.metricsServer, p1.kubeletCsrApprover, p1.loadBalancer, p1.certManager],
+      ["LocalPath", true, true, "CloudProviderKind", true],
+    );
     assert.equal(p1.context.nodeCount, 3);
   });
 
@@ -247,12 +303,22 @@ describe("component plan from ksail.yaml", () => {
     const p = plan({
       distribution: "Talos",
       provider: "Hetzner",
-      autoscaler: { node: { enabled: "Enabled", pools: [{ name: "burst", serverType: "cx33", location: "nbg1", min: 0, max: 5 }], expander: ["LeastNodes", "LeastWaste"], maxNodesTotal: 12 } },
+      autoscaler: {
+        node: {
+          enabled: "Enabled",
+          pools: [{ name: "burst", serverType: "cx33", location: "nbg1", min: 0, max: 5 }],
+          expander: ["LeastNodes", "LeastWaste"],
+          maxNodesTotal: 12,
+        },
+      },
     });
     assert.equal(p.autoscaler?.pools[0].name, "burst");
     assert.deepEqual(p.autoscaler?.expander, ["least-nodes", "least-waste"]);
     assert.equal(p.autoscaler?.maxNodesTotal, 12);
     const pools = [{ name: "burst", serverType: "cx33", location: "nbg1", min: 0, max: 5 }];
-    assert.equal(plan({ distribution: "Talos", provider: "Hetzner", autoscaler: { node: { enabled: "Disabled", pools } } }).autoscaler, undefined);
+    assert.equal(
+      plan({ distribution: "Talos", provider: "Hetzner", autoscaler: { node: { enabled: "Disabled", pools } } }).autoscaler,
+      undefined,
+    );
   });
 });

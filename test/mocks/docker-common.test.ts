@@ -46,31 +46,18 @@ describe("network and registries", () => {
   test("mirrors: registry:3 pull-through per default host, cache volume kept on destroy, on the network at .250 down", async () => {
     const r = await recordLayout({ distribution: "Talos", controlPlanes: 1, workers: 0 });
     const hosts = ["docker.io", "ghcr.io", "quay.io", "registry.k8s.io"];
-    const upstreams = [
-      "https://registry-1.docker.io",
-      "https://ghcr.io",
-      "https://quay.io",
-      "https://registry.k8s.io",
-    ];
+    const upstreams = ["https://registry-1.docker.io", "https://ghcr.io", "https://quay.io", "https://registry.k8s.io"];
     hosts.forEach((h, i) => {
       const c = r.byName(`dev-mirror-${h}`);
       assert.equal(c.type, CONTAINER);
       assert.equal(c.inputs.name, `dev-${h}`);
       assert.equal(c.inputs.image, "registry:3");
       assert.deepEqual(c.inputs.envs, [`REGISTRY_PROXY_REMOTEURL=${upstreams[i]}`]);
-      assert.deepEqual(c.inputs.volumes, [
-        { volumeName: `ksail-mirror-${h}`, containerPath: "/var/lib/registry" },
-      ]);
+      assert.deepEqual(c.inputs.volumes, [{ volumeName: `ksail-mirror-${h}`, containerPath: "/var/lib/registry" }]);
       assert.deepEqual(c.inputs.networksAdvanced, [{ name: "dev", ipv4Address: `10.5.0.${250 - i}` }]);
       assert.equal(c.inputs.ports, undefined, "mirrors publish nothing");
       assert.equal(c.inputs.restart, "unless-stopped");
-      assert.deepEqual(c.inputs.healthcheck.tests, [
-        "CMD",
-        "wget",
-        "-q",
-        "--spider",
-        "http://localhost:5000/v2/",
-      ]);
+      assert.deepEqual(c.inputs.healthcheck.tests, ["CMD", "wget", "-q", "--spider", "http://localhost:5000/v2/"]);
       assert.equal(c.options.replacementTrigger, "trigger-a");
       assert.equal(c.options.deleteBeforeReplace, true);
       assert.ok(c.options.replaceOnChanges.includes("healthcheck"));
@@ -126,9 +113,7 @@ describe("network and registries", () => {
     assert.equal(c.inputs.name, "dev-local-registry");
     assert.equal(c.inputs.image, "registry:3");
     assert.deepEqual(c.inputs.ports, [{ internal: 5000, external: 5050, ip: "127.0.0.1", protocol: "tcp" }]);
-    assert.deepEqual(c.inputs.volumes, [
-      { volumeName: "dev-local-registry", containerPath: "/var/lib/registry" },
-    ]);
+    assert.deepEqual(c.inputs.volumes, [{ volumeName: "dev-local-registry", containerPath: "/var/lib/registry" }]);
     assert.equal(c.options.replacementTrigger, "trigger-a");
   });
 
@@ -173,9 +158,7 @@ for (const distribution of DISTROS) {
       const added = b.resources.filter((x) => !a.find(x.name)).map((x) => `${x.type} ${x.name}`);
       assert.deepEqual(
         added,
-        distribution === "K3s"
-          ? [`${VOLUME} dev-worker-3-data`, `${CONTAINER} dev-worker-3`]
-          : [`${CONTAINER} dev-worker-3`],
+        distribution === "K3s" ? [`${VOLUME} dev-worker-3-data`, `${CONTAINER} dev-worker-3`] : [`${CONTAINER} dev-worker-3`],
       );
       assert.deepEqual(
         a.resources.filter((x) => !b.find(x.name)),
@@ -218,8 +201,7 @@ for (const distribution of DISTROS) {
           : []),
       ];
       assert.deepEqual([...retriggered].sort(), [...expected].sort());
-      for (const c of b.byType(CONTAINER))
-        assert.equal(c.options.deleteBeforeReplace, true, `${c.name} has a fixed name`);
+      for (const c of b.byType(CONTAINER)) assert.equal(c.options.deleteBeforeReplace, true, `${c.name} has a fixed name`);
     });
 
     test("preview: the program registers the same resources, every node wired to the Network", async () => {
@@ -232,15 +214,8 @@ for (const distribution of DISTROS) {
       for (const rec of [pre, up]) {
         const node = rec.byName("dev-control-plane-1");
         assert.equal(node.inputs.networksAdvanced[0].name, distribution === "Talos" ? "dev" : "dev-network");
-        assert.deepEqual(
-          node.options.propertyDependencies.networksAdvanced,
-          ["dev-network"],
-          "the network name flows from the Network",
-        );
-        assert.ok(
-          !JSON.stringify(node.inputs).includes(UNKNOWN),
-          "a create's inputs are all known in preview",
-        );
+        assert.deepEqual(node.options.propertyDependencies.networksAdvanced, ["dev-network"], "the network name flows from the Network");
+        assert.ok(!JSON.stringify(node.inputs).includes(UNKNOWN), "a create's inputs are all known in preview");
       }
     });
   });

@@ -9,13 +9,7 @@ import { allocateHostPort } from "../../sdk/plan/docker";
 import { k3sNodePassword, k3sTokenMatchesCa } from "../../sdk/distributions/k3s";
 
 const API = allocateHostPort("dev", "api");
-const MIRRORS = [
-  "dev-mirror-docker.io",
-  "dev-mirror-ghcr.io",
-  "dev-mirror-quay.io",
-  "dev-mirror-registry.k8s.io",
-  "dev-local-registry",
-];
+const MIRRORS = ["dev-mirror-docker.io", "dev-mirror-ghcr.io", "dev-mirror-quay.io", "dev-mirror-registry.k8s.io", "dev-local-registry"];
 const TLS = "/var/lib/rancher/k3s/server/tls";
 const CA_FILES = [
   "server-ca.crt",
@@ -98,22 +92,12 @@ for (const [cps, ws] of [
         );
         assert.deepEqual(
           secret.sort(),
-          [
-            "K3S_TOKEN",
-            "/etc/rancher/node/password",
-            ...(first ? CA_FILES.filter((f) => f.endsWith(".key")) : []),
-          ].sort(),
+          ["K3S_TOKEN", "/etc/rancher/node/password", ...(first ? CA_FILES.filter((f) => f.endsWith(".key")) : [])].sort(),
         );
-        assert.equal(
-          upload(n.inputs, "/etc/rancher/node/password").content.trim(),
-          k3sNodePassword(pki.token, n.name),
-        );
-        assert.deepEqual(
-          YAML.parse(upload(n.inputs, "/etc/rancher/k3s/registries.yaml").content).mirrors["docker.io"],
-          {
-            endpoint: ["http://dev-docker.io:5000", "https://registry-1.docker.io"],
-          },
-        );
+        assert.equal(upload(n.inputs, "/etc/rancher/node/password").content.trim(), k3sNodePassword(pki.token, n.name));
+        assert.deepEqual(YAML.parse(upload(n.inputs, "/etc/rancher/k3s/registries.yaml").content).mirrors["docker.io"], {
+          endpoint: ["http://dev-docker.io:5000", "https://registry-1.docker.io"],
+        });
         assert.equal(n.options.deleteBeforeReplace, true);
         assert.equal(n.options.replacementTrigger, "trigger-a");
         const v = r.byName(`${n.name}-data`);
@@ -128,8 +112,7 @@ for (const [cps, ws] of [
       for (const n of nodes(r)) {
         const m = /-(control-plane|worker)-(\d+)$/.exec(n.name)!;
         const idx = Number(m[2]);
-        const after =
-          m[1] === "worker" ? ["dev-control-plane-1"] : idx === 1 ? [] : [`dev-control-plane-${idx - 1}`];
+        const after = m[1] === "worker" ? ["dev-control-plane-1"] : idx === 1 ? [] : [`dev-control-plane-${idx - 1}`];
         assert.deepEqual(n.options.dependsOn, [...MIRRORS, ...after], n.name);
       }
     });

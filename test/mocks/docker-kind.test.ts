@@ -9,23 +9,10 @@ import { allocateHostPort } from "../../sdk/plan/docker";
 import { caCertHash } from "../../sdk/pki";
 
 const API = allocateHostPort("dev", "api");
-const MIRRORS = [
-  "dev-mirror-docker.io",
-  "dev-mirror-ghcr.io",
-  "dev-mirror-quay.io",
-  "dev-mirror-registry.k8s.io",
-  "dev-local-registry",
-];
-const PKI_FILES = [
-  "ca.crt",
-  "ca.key",
-  "front-proxy-ca.crt",
-  "front-proxy-ca.key",
-  "etcd/ca.crt",
-  "etcd/ca.key",
-  "sa.key",
-  "sa.pub",
-].map((f) => `/etc/kubernetes/pki/${f}`);
+const MIRRORS = ["dev-mirror-docker.io", "dev-mirror-ghcr.io", "dev-mirror-quay.io", "dev-mirror-registry.k8s.io", "dev-local-registry"];
+const PKI_FILES = ["ca.crt", "ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "etcd/ca.crt", "etcd/ca.key", "sa.key", "sa.pub"].map(
+  (f) => `/etc/kubernetes/pki/${f}`,
+);
 const COMMON_FILES = [
   "/kind/kubeadm.conf",
   "/usr/local/bin/ksail-bootstrap",
@@ -74,10 +61,7 @@ for (const [cps, ws] of [
           privileged: true,
           securityOpts: ["seccomp=unconfined", "apparmor=unconfined"],
           tmpfs: { "/tmp": "", "/run": "" },
-          volumes: [
-            { containerPath: "/var" },
-            { hostPath: "/lib/modules", containerPath: "/lib/modules", readOnly: true },
-          ],
+          volumes: [{ containerPath: "/var" }, { hostPath: "/lib/modules", containerPath: "/lib/modules", readOnly: true }],
           cgroupnsMode: "private",
           init: false,
           tty: true,
@@ -92,10 +76,7 @@ for (const [cps, ws] of [
             { label: "io.x-k8s.kind.role", value: cp ? "control-plane" : "worker" },
           ],
           networksAdvanced: [{ name: "dev-network", ipv4Address: ip }],
-          ports:
-            n.name === "dev-control-plane-1" && cps === 1
-              ? [{ internal: 6443, external: API, ip: "127.0.0.1", protocol: "tcp" }]
-              : [],
+          ports: n.name === "dev-control-plane-1" && cps === 1 ? [{ internal: 6443, external: API, ip: "127.0.0.1", protocol: "tcp" }] : [],
           healthcheck: {
             tests: ["CMD", "test", "-f", "/kind/ksail-bootstrap.done"],
             interval: "10s",
@@ -113,11 +94,8 @@ for (const [cps, ws] of [
           (uploads as any[]).map((u) => u.file),
           cp ? [...COMMON_FILES, ...PKI_FILES] : COMMON_FILES,
         );
-        for (const u of uploads as any[])
-          assert.ok(!/^\/(run|tmp)\//.test(u.file), `${u.file} would be masked by tmpfs`);
-        const secretFiles = n.secretInputs.map(
-          (p) => (uploads as any[])[Number(/^uploads\[(\d+)\]\.content$/.exec(p)![1])].file,
-        );
+        for (const u of uploads as any[]) assert.ok(!/^\/(run|tmp)\//.test(u.file), `${u.file} would be masked by tmpfs`);
+        const secretFiles = n.secretInputs.map((p) => (uploads as any[])[Number(/^uploads\[(\d+)\]\.content$/.exec(p)![1])].file);
         assert.deepEqual(
           secretFiles.sort(),
           ["/kind/kubeadm.conf", ...(cp ? PKI_FILES.filter((f) => f.endsWith(".key")) : [])].sort(),
@@ -127,23 +105,13 @@ for (const [cps, ws] of [
         for (const u of uploads as any[])
           assert.equal(
             u.permissions,
-            u.file.endsWith(".key") || u.file === "/kind/kubeadm.conf"
-              ? "0600"
-              : u.executable
-                ? "0755"
-                : "0644",
+            u.file.endsWith(".key") || u.file === "/kind/kubeadm.conf" ? "0600" : u.executable ? "0755" : "0644",
             u.file,
           );
         assert.equal(n.options.deleteBeforeReplace, true);
         assert.equal(n.options.replacementTrigger, "trigger-a");
         assert.deepEqual(n.options.ignoreChanges, []);
-        assert.deepEqual(n.options.replaceOnChanges, [
-          "tmpfs",
-          "healthcheck",
-          "init",
-          "cpuPeriod",
-          "cpuQuota",
-        ]);
+        assert.deepEqual(n.options.replaceOnChanges, ["tmpfs", "healthcheck", "init", "cpuPeriod", "cpuQuota"]);
       }
     });
 
@@ -154,13 +122,7 @@ for (const [cps, ws] of [
         const m = /-(control-plane|worker)-(\d+)$/.exec(n.name)!;
         const idx = Number(m[2]);
         const after =
-          m[1] === "worker"
-            ? [lastCp]
-            : idx === 1
-              ? cps > 1
-                ? ["dev-external-load-balancer"]
-                : []
-              : [`dev-control-plane-${idx - 1}`];
+          m[1] === "worker" ? [lastCp] : idx === 1 ? (cps > 1 ? ["dev-external-load-balancer"] : []) : [`dev-control-plane-${idx - 1}`];
         assert.deepEqual(n.options.dependsOn, [...MIRRORS, ...after], n.name);
       }
     });
@@ -209,19 +171,14 @@ describe("Kind CA material", () => {
         ["etcd/ca.crt", "etcd/ca.key"],
       ]) {
         const cert = new crypto.X509Certificate(upload(i, `/etc/kubernetes/pki/${crt}`).content);
-        assert.ok(
-          cert.checkPrivateKey(crypto.createPrivateKey(upload(i, `/etc/kubernetes/pki/${key}`).content)),
-          `${name} ${key}`,
-        );
+        assert.ok(cert.checkPrivateKey(crypto.createPrivateKey(upload(i, `/etc/kubernetes/pki/${key}`).content)), `${name} ${key}`);
         assert.ok(cert.ca, `${crt} is a CA`);
         assert.ok(cert.verify(cert.publicKey), `${crt} is self-signed`);
       }
       const sa = crypto.createPrivateKey(upload(i, "/etc/kubernetes/pki/sa.key").content);
       assert.equal(
         crypto.createPublicKey(sa).export({ type: "spki", format: "pem" }),
-        crypto
-          .createPublicKey(upload(i, "/etc/kubernetes/pki/sa.pub").content)
-          .export({ type: "spki", format: "pem" }),
+        crypto.createPublicKey(upload(i, "/etc/kubernetes/pki/sa.pub").content).export({ type: "spki", format: "pem" }),
       );
       assert.equal(caCertHash(ca), pki.caCertHash, "the hash joins pin is over the uploaded CA");
       assert.equal(upload(i, "/etc/kubernetes/pki/ca.key").permissions, "0600");
@@ -259,16 +216,12 @@ describe("Kind load balancer and add-ons", () => {
     assert.match(lb.inputs.networksAdvanced[0].ipv4Address, /\.252$/);
     const cfg = YAML.parse(uploads[0].content);
     assert.deepEqual(
-      cfg.static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints.map(
-        (e: any) => e.endpoint.address.socket_address.address,
-      ),
+      cfg.static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints.map((e: any) => e.endpoint.address.socket_address.address),
       ["dev-control-plane-1", "dev-control-plane-2", "dev-control-plane-3"],
     );
     assert.equal(lb.options.replacementTrigger, "trigger-a");
     assert.equal(lb.options.deleteBeforeReplace, true);
-    const sans = kubeadmDocs(r.byName("dev-control-plane-1").inputs).find(
-      (d) => d.kind === "ClusterConfiguration",
-    ).apiServer.certSANs;
+    const sans = kubeadmDocs(r.byName("dev-control-plane-1").inputs).find((d) => d.kind === "ClusterConfiguration").apiServer.certSANs;
     assert.ok(sans.includes("dev-external-load-balancer") && sans.includes("127.0.0.1"));
   });
 
@@ -288,9 +241,6 @@ describe("Kind load balancer and add-ons", () => {
       'server = "https://registry-1.docker.io"\n\n[host."http://dev-docker.io:5000"]\n  capabilities = ["pull", "resolve"]\n  skip_verify = true\n',
     );
     const plain = await recordLayout({ distribution: "Vanilla", controlPlanes: 1, workers: 1 });
-    assert.match(
-      upload(plain.byName("dev-control-plane-1").inputs, "/usr/local/bin/ksail-bootstrap").content,
-      /default-cni\.yaml/,
-    );
+    assert.match(upload(plain.byName("dev-control-plane-1").inputs, "/usr/local/bin/ksail-bootstrap").content, /default-cni\.yaml/);
   });
 });

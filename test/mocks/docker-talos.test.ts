@@ -7,13 +7,7 @@ import { allocateHostPort } from "../../sdk/plan/docker";
 
 const API = allocateHostPort("dev", "api");
 const APID = allocateHostPort("dev", "talos");
-const MIRRORS = [
-  "dev-mirror-docker.io",
-  "dev-mirror-ghcr.io",
-  "dev-mirror-quay.io",
-  "dev-mirror-registry.k8s.io",
-  "dev-local-registry",
-];
+const MIRRORS = ["dev-mirror-docker.io", "dev-mirror-ghcr.io", "dev-mirror-quay.io", "dev-mirror-registry.k8s.io", "dev-local-registry"];
 
 function expectedNode(name: string, ip: string, type: "controlplane" | "worker", ports: unknown[]) {
   return {
@@ -24,15 +18,11 @@ function expectedNode(name: string, ip: string, type: "controlplane" | "worker",
     securityOpts: ["seccomp=unconfined"],
     readOnly: true,
     tmpfs: { "/run": "rw", "/system": "rw", "/tmp": "rw" },
-    volumes: ["/var", "/system/state", "/etc/cni", "/etc/kubernetes", "/usr/libexec/kubernetes", "/opt"].map(
-      (containerPath) => ({ containerPath }),
-    ),
+    volumes: ["/var", "/system/state", "/etc/cni", "/etc/kubernetes", "/usr/libexec/kubernetes", "/opt"].map((containerPath) => ({
+      containerPath,
+    })),
     sysctls: { "net.ipv6.conf.all.disable_ipv6": "0" },
-    envs: [
-      "PLATFORM=container",
-      "TALOSSKU=2CPU-2048RAM",
-      `USERDATA=${Buffer.from(talosConfigs([name])[name]).toString("base64")}`,
-    ],
+    envs: ["PLATFORM=container", "TALOSSKU=2CPU-2048RAM", `USERDATA=${Buffer.from(talosConfigs([name])[name]).toString("base64")}`],
     cpus: "2",
     memory: 2048,
     labels: [
@@ -63,21 +53,12 @@ for (const [cps, ws] of [
   describe(`Talos ${cps}+${ws}`, () => {
     test("every node container exactly as talosctl shapes it; only the first control plane publishes ports", async () => {
       const r = await recordLayout({ distribution: "Talos", controlPlanes: cps, workers: ws });
-      const nodes = r
-        .byType(CONTAINER)
-        .filter((c) => !c.name.startsWith("dev-mirror") && c.name !== "dev-local-registry");
+      const nodes = r.byType(CONTAINER).filter((c) => !c.name.startsWith("dev-mirror") && c.name !== "dev-local-registry");
       const expected = [
         ...Array.from({ length: cps }, (_, i) =>
-          expectedNode(
-            `dev-control-plane-${i + 1}`,
-            `10.5.0.${2 + i}`,
-            "controlplane",
-            i === 0 ? FIRST_PORTS : [],
-          ),
+          expectedNode(`dev-control-plane-${i + 1}`, `10.5.0.${2 + i}`, "controlplane", i === 0 ? FIRST_PORTS : []),
         ),
-        ...Array.from({ length: ws }, (_, j) =>
-          expectedNode(`dev-worker-${j + 1}`, `10.5.0.${2 + cps + j}`, "worker", []),
-        ),
+        ...Array.from({ length: ws }, (_, j) => expectedNode(`dev-worker-${j + 1}`, `10.5.0.${2 + cps + j}`, "worker", [])),
       ];
       assert.deepEqual(
         nodes.map((n) => n.inputs),
@@ -89,13 +70,7 @@ for (const [cps, ws] of [
         assert.deepEqual(n.options.ignoreChanges, ["envs"], "later config changes go through TalosMachine");
         assert.equal(n.options.deleteBeforeReplace, true);
         assert.equal(n.options.replacementTrigger, "trigger-a");
-        assert.deepEqual(n.options.replaceOnChanges, [
-          "tmpfs",
-          "healthcheck",
-          "init",
-          "cpuPeriod",
-          "cpuQuota",
-        ]);
+        assert.deepEqual(n.options.replaceOnChanges, ["tmpfs", "healthcheck", "init", "cpuPeriod", "cpuQuota"]);
         assert.deepEqual(n.options.dependsOn, MIRRORS, "mirrors exist before nodes pull through them");
         assert.equal(n.inputs.uploads, undefined, "Talos takes its config from USERDATA, no uploads");
       }

@@ -46,11 +46,7 @@ class Sample extends pulumi.ComponentResource {
       },
     );
     this.kubeconfig = pulumi.secret(pulumi.interpolate`server: https://${node.hostname}:6443`);
-    const provider = new k8s.Provider(
-      `${name}-k8s`,
-      { kubeconfig: this.kubeconfig, clusterIdentifier: name },
-      { parent: this },
-    );
+    const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, clusterIdentifier: name }, { parent: this });
     new k8s.helm.v3.Release(
       `${name}-cilium`,
       { chart: "cilium", version: "1.18.2", namespace: "kube-system", values: { ipam: { mode: "kubernetes" } } },
@@ -89,7 +85,10 @@ function assertCommon(rec: Recording, name: string) {
   const comp = rec.byName(name);
   assert.equal(comp.urn, `urn:pulumi:test::ksail::pulumi:pulumi:Stack$ksail:test:Sample::${name}`);
   assert.equal(comp.parentUrn, rec.stackResource.urn);
-  assert.deepEqual(rec.childrenOf(name).map((r) => r.name), [`${name}-network`, `${name}-volume`, `${name}-node`, `${name}-k8s`, `${name}-cilium`]);
+  assert.deepEqual(
+    rec.childrenOf(name).map((r) => r.name),
+    [`${name}-network`, `${name}-volume`, `${name}-node`, `${name}-k8s`, `${name}-cilium`],
+  );
 
   const node = rec.byName(`${name}-node`);
   assert.equal(node.urn, `urn:pulumi:test::ksail::ksail:test:Sample$docker:index/container:Container::${name}-node`);
@@ -207,12 +206,18 @@ describe("recordProgram", () => {
       },
       { preview: true },
     );
-    assert.deepEqual(a.resources.map((r) => r.name), ["a"]);
+    assert.deepEqual(
+      a.resources.map((r) => r.name),
+      ["a"],
+    );
     assert.equal(a.byName("a").inputs.name, "from-config");
     assert.equal(a.byName("a").urn, "urn:pulumi:dev::proj::pulumi:pulumi:Stack$docker:index/network:Network::a");
     assert.deepEqual(a.stackOutputs, { secretCfg: "t0k", dry: false });
     assert.deepEqual(a.secretStackOutputs, ["secretCfg"]);
-    assert.deepEqual(b.resources.map((r) => r.name), ["b"]);
+    assert.deepEqual(
+      b.resources.map((r) => r.name),
+      ["b"],
+    );
     assert.equal(b.byName("b").inputs.name, "no-config");
     assert.deepEqual(b.stackOutputs, { dry: true });
     assert.throws(() => b.byName("a"), /no resource named "a"; recorded: b/);
@@ -223,8 +228,14 @@ describe("recordProgram", () => {
       recordProgram(() => void new docker.Network("x", { name: "x" })),
       recordProgram(() => void new docker.Network("y", { name: "y" }), { preview: true }),
     ]);
-    assert.deepEqual(x.resources.map((r) => r.name), ["x"]);
-    assert.deepEqual(y.resources.map((r) => r.name), ["y"]);
+    assert.deepEqual(
+      x.resources.map((r) => r.name),
+      ["x"],
+    );
+    assert.deepEqual(
+      y.resources.map((r) => r.name),
+      ["y"],
+    );
   });
 
   test("state() customises ids and outputs; call() answers invokes and they are recorded", async () => {

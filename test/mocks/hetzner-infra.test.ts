@@ -35,7 +35,7 @@ const TOKEN = "hcloud-token-0123456789abcdef0123456789abcdef0123456789abcdef0123
 const TRIGGER = "trigger-1";
 
 /** Numeric ids like Hetzner's (the component converts ids to numbers for hcloud references). */
-const idOf = (name: string) => String(crypto.createHash("sha256").update(name).digest().readUInt32BE(0) % 9_000_000 + 1_000_000);
+const idOf = (name: string) => String((crypto.createHash("sha256").update(name).digest().readUInt32BE(0) % 9_000_000) + 1_000_000);
 
 async function record(
   input: HetznerPlanInput,
@@ -73,14 +73,26 @@ async function record(
     },
   );
   const outputs: Record<string, unknown> = {};
-  for (const [k, o] of Object.entries({ imageId: infra!.imageId, apiEndpoint: infra!.apiEndpoint, certSANs: infra!.certSANs, talosEndpoint: infra!.talosEndpoint, vip: infra!.vip, nodes: infra!.nodes })) {
+  for (const [k, o] of Object.entries({
+    imageId: infra!.imageId,
+    apiEndpoint: infra!.apiEndpoint,
+    certSANs: infra!.certSANs,
+    talosEndpoint: infra!.talosEndpoint,
+    vip: infra!.vip,
+    nodes: infra!.nodes,
+  })) {
     outputs[k] = (await settle(o as pulumi.Output<unknown>)).value;
   }
   return { rec, outputs };
 }
 
 const names = (rec: Recording) => rec.resources.map((r) => r.name);
-const strip = (r: RecordedResource) => ({ type: r.type, inputs: r.inputs, secretInputs: r.secretInputs, options: { ...r.options, dependencies: undefined, propertyDependencies: undefined } });
+const strip = (r: RecordedResource) => ({
+  type: r.type,
+  inputs: r.inputs,
+  secretInputs: r.secretInputs,
+  options: { ...r.options, dependencies: undefined, propertyDependencies: undefined },
+});
 
 describe("HetznerClusterInfra layouts", () => {
   test("1+0 ISO (KSail defaults): network, cloud subnet, firewall, one spread group, reserved endpoint IP, one server, its resize step", async () => {
@@ -98,14 +110,31 @@ describe("HetznerClusterInfra layouts", () => {
     const labels = { "ksail.owned": "true", "ksail.cluster.name": "prod" };
     assert.equal(rec.byName("prod").type, "ksail:providers:HetznerClusterInfra");
     assert.deepEqual(rec.byName("prod-network").inputs, { name: "prod-network", ipRange: "10.0.0.0/16", labels });
-    assert.deepEqual(rec.byName("prod-subnet").inputs, { networkId: Number(idOf("prod-network")), type: "cloud", networkZone: "eu-central", ipRange: "10.0.1.0/24" });
-    assert.deepEqual(rec.byName("prod-firewall").inputs.rules.map((r: { port?: string; protocol: string; sourceIps: string[] }) => [r.protocol, r.port, r.sourceIps]), [
-      ["tcp", "50000", ["0.0.0.0/0", "::/0"]],
-      ["tcp", "6443", ["0.0.0.0/0", "::/0"]],
-      ["icmp", undefined, ["0.0.0.0/0", "::/0"]],
-    ]);
+    assert.deepEqual(rec.byName("prod-subnet").inputs, {
+      networkId: Number(idOf("prod-network")),
+      type: "cloud",
+      networkZone: "eu-central",
+      ipRange: "10.0.1.0/24",
+    });
+    assert.deepEqual(
+      rec
+        .byName("prod-firewall")
+        .inputs.rules.map((r: { port?: string; protocol: string; sourceIps: string[] }) => [r.protocol, r.port, r.sourceIps]),
+      [
+        ["tcp", "50000", ["0.0.0.0/0", "::/0"]],
+        ["tcp", "6443", ["0.0.0.0/0", "::/0"]],
+        ["icmp", undefined, ["0.0.0.0/0", "::/0"]],
+      ],
+    );
     assert.deepEqual(rec.byName("prod-placement-control-plane").inputs, { name: "prod-placement-control-plane", type: "spread", labels });
-    assert.deepEqual(rec.byName("prod-control-plane-1-ipv4").inputs, { name: "prod-control-plane-1-ipv4", type: "ipv4", assigneeType: "server", location: "fsn1", autoDelete: false, labels });
+    assert.deepEqual(rec.byName("prod-control-plane-1-ipv4").inputs, {
+      name: "prod-control-plane-1-ipv4",
+      type: "ipv4",
+      assigneeType: "server",
+      location: "fsn1",
+      autoDelete: false,
+      labels,
+    });
     const server = rec.byName("prod-control-plane-1");
     assert.equal(server.type, T.server);
     assert.deepEqual(server.inputs, {
@@ -143,7 +172,9 @@ describe("HetznerClusterInfra layouts", () => {
     assert.deepEqual(outputs.certSANs, ["203.0.113.10"]);
     const n = Number(idOf("prod-control-plane-1")) % 200;
     assert.equal(outputs.talosEndpoint, "203.0.113.10:50000");
-    assert.deepEqual(outputs.nodes, [{ name: "prod-control-plane-1", role: "control-plane", publicAddress: `198.51.100.${n}`, privateAddress: `10.0.1.${n}` }]);
+    assert.deepEqual(outputs.nodes, [
+      { name: "prod-control-plane-1", role: "control-plane", publicAddress: `198.51.100.${n}`, privateAddress: `10.0.1.${n}` },
+    ]);
     assert.equal(outputs.vip, undefined);
   });
 
@@ -165,28 +196,42 @@ describe("HetznerClusterInfra layouts", () => {
     const input = hetznerPlanInputFromSpec("prod", effective(spec, { name: "prod" }), { endpointMode: "load-balancer" });
     const configs = Object.fromEntries(planHetznerCluster(input).nodes.map((n) => [n.name, pulumi.secret(`machine config of ${n.name}`)]));
     const { rec, outputs } = await record(input, { machineConfigs: configs });
-    assert.deepEqual(names(rec).filter((n) => !/(control-plane|worker)-\d/.test(n)), [
-      "prod",
-      "prod-network",
-      "prod-subnet",
-      "prod-firewall",
-      "prod-placement-control-plane",
-      "prod-placement-worker",
-      "prod-api",
-      "prod-api-network",
-      "prod-api-kubernetes",
-      "prod-api-talos",
-      "prod-api-targets",
-    ]);
+    assert.deepEqual(
+      names(rec).filter((n) => !/(control-plane|worker)-\d/.test(n)),
+      [
+        "prod",
+        "prod-network",
+        "prod-subnet",
+        "prod-firewall",
+        "prod-placement-control-plane",
+        "prod-placement-worker",
+        "prod-api",
+        "prod-api-network",
+        "prod-api-kubernetes",
+        "prod-api-talos",
+        "prod-api-targets",
+      ],
+    );
     assert.equal(rec.byType(T.server).length, 6);
     assert.equal(rec.byType(T.serverType).length, 6);
     // Control plane 1 keeps a reserved IPv4 in every endpoint mode (switching modes never touches a server).
-    assert.deepEqual(rec.byType(T.primaryIp).map((p) => p.name), ["prod-control-plane-1-ipv4"]);
+    assert.deepEqual(
+      rec.byType(T.primaryIp).map((p) => p.name),
+      ["prod-control-plane-1-ipv4"],
+    );
     assert.equal(rec.byName("prod-control-plane-1").inputs.publicNets[0].ipv4, Number(idOf("prod-control-plane-1-ipv4")));
     assert.equal(outputs.imageId, "424242");
-    assert.deepEqual(rec.byName("prod-api").inputs, { name: "prod-api", loadBalancerType: "lb11", location: "fsn1", labels: { "ksail.owned": "true", "ksail.cluster.name": "prod" } });
+    assert.deepEqual(rec.byName("prod-api").inputs, {
+      name: "prod-api",
+      loadBalancerType: "lb11",
+      location: "fsn1",
+      labels: { "ksail.owned": "true", "ksail.cluster.name": "prod" },
+    });
     assert.deepEqual(rec.byName("prod-api-network").inputs, { loadBalancerId: Number(idOf("prod-api")), subnetId: idOf("prod-subnet") });
-    for (const [svc, port] of [["prod-api-kubernetes", 6443], ["prod-api-talos", 50000]] as const) {
+    for (const [svc, port] of [
+      ["prod-api-kubernetes", 6443],
+      ["prod-api-talos", 50000],
+    ] as const) {
       assert.deepEqual(rec.byName(svc).inputs, {
         loadBalancerId: idOf("prod-api"),
         protocol: "tcp",
@@ -196,17 +241,25 @@ describe("HetznerClusterInfra layouts", () => {
       });
     }
     const target = rec.byName("prod-api-targets");
-    assert.deepEqual(target.inputs, { loadBalancerId: Number(idOf("prod-api")), type: "label_selector", labelSelector: "ksail.cluster.name=prod,ksail.node.type=control-plane", usePrivateIp: true });
+    assert.deepEqual(target.inputs, {
+      loadBalancerId: Number(idOf("prod-api")),
+      type: "label_selector",
+      labelSelector: "ksail.cluster.name=prod,ksail.node.type=control-plane",
+      usePrivateIp: true,
+    });
     assert.deepEqual(target.options.dependsOn, ["prod-api-network"]);
     // The snapshot route (schematic set): image from the label selector, config as secret user_data.
-    assert.deepEqual(rec.invokes.map((i) => [i.token, i.inputs.withSelector, i.inputs.mostRecent, i.inputs.withArchitecture]), [
+    assert.deepEqual(
+      rec.invokes.map((i) => [i.token, i.inputs.withSelector, i.inputs.mostRecent, i.inputs.withArchitecture]),
       [
-        "hcloud:index/getImage:getImage",
-        "ksail.io/talos-version=v1.12.4,ksail.io/talos-schematic=376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4b",
-        true,
-        "x86",
+        [
+          "hcloud:index/getImage:getImage",
+          "ksail.io/talos-version=v1.12.4,ksail.io/talos-schematic=376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4b",
+          true,
+          "x86",
+        ],
       ],
-    ]);
+    );
     const w3 = rec.byName("prod-worker-3");
     assert.equal(w3.inputs.image, "424242");
     assert.equal(w3.inputs.iso, undefined);
@@ -223,8 +276,19 @@ describe("HetznerClusterInfra layouts", () => {
 
   test("floating-ip endpoint: the IP exists before the servers, is first assigned to control plane 1, then moved by the Talos VIP", async () => {
     const firstCp = (await record({ clusterName: "prod", controlPlanes: 3, workers: 0 })).rec;
-    const { rec, outputs } = await record({ clusterName: "prod", controlPlanes: 3, workers: 0, floatingIPEnabled: true, floatingIPLocation: "nbg1" });
-    assert.deepEqual(rec.byName("prod-floating-ip").inputs, { name: "prod-floating-ip", type: "ipv4", homeLocation: "nbg1", labels: { "ksail.owned": "true", "ksail.cluster.name": "prod" } });
+    const { rec, outputs } = await record({
+      clusterName: "prod",
+      controlPlanes: 3,
+      workers: 0,
+      floatingIPEnabled: true,
+      floatingIPLocation: "nbg1",
+    });
+    assert.deepEqual(rec.byName("prod-floating-ip").inputs, {
+      name: "prod-floating-ip",
+      type: "ipv4",
+      homeLocation: "nbg1",
+      labels: { "ksail.owned": "true", "ksail.cluster.name": "prod" },
+    });
     const a = rec.byName("prod-floating-ip-assignment");
     assert.equal(a.type, T.fipAssign);
     assert.deepEqual(a.inputs, { floatingIpId: Number(idOf("prod-floating-ip")), serverId: Number(idOf("prod-control-plane-1")) });
@@ -233,15 +297,27 @@ describe("HetznerClusterInfra layouts", () => {
     assert.equal(outputs.apiEndpoint, "https://203.0.113.20:6443");
     assert.deepEqual(outputs.certSANs, ["203.0.113.20", "203.0.113.10"]);
     assert.equal(outputs.talosEndpoint, "203.0.113.10:50000", "talosctl goes to control plane 1, not the VIP");
-    assert.deepEqual(rec.byType(T.server).map((s) => s.inputs.publicNets[0].ipv4), [Number(idOf("prod-control-plane-1-ipv4")), undefined, undefined]);
+    assert.deepEqual(
+      rec.byType(T.server).map((s) => s.inputs.publicNets[0].ipv4),
+      [Number(idOf("prod-control-plane-1-ipv4")), undefined, undefined],
+    );
     assert.equal(outputs.imageId, undefined);
     // Turning the floating IP on (impact table: in place) adds the IP and its assignment; no server changes.
-    assert.deepEqual(names(rec).filter((n) => !names(firstCp).includes(n)), ["prod-floating-ip", "prod-floating-ip-assignment"]);
+    assert.deepEqual(
+      names(rec).filter((n) => !names(firstCp).includes(n)),
+      ["prod-floating-ip", "prod-floating-ip-assignment"],
+    );
     for (const r of firstCp.resources) assert.deepEqual(strip(rec.byName(r.name)), strip(r), `${r.name} unchanged`);
   });
 
   test("floating-ip endpoint without public IPv4 on control planes: no reserved address, talosconfig on the floating IP", async () => {
-    const { rec, outputs } = await record({ clusterName: "prod", controlPlanes: 3, workers: 0, floatingIPEnabled: true, controlPlanePublicIPv4: false });
+    const { rec, outputs } = await record({
+      clusterName: "prod",
+      controlPlanes: 3,
+      workers: 0,
+      floatingIPEnabled: true,
+      controlPlanePublicIPv4: false,
+    });
     assert.deepEqual(rec.byType(T.primaryIp), []);
     assert.equal(outputs.talosEndpoint, "203.0.113.20:50000");
     assert.deepEqual(outputs.certSANs, ["203.0.113.20"]);
@@ -251,10 +327,20 @@ describe("HetznerClusterInfra layouts", () => {
   test("ISO route: one ISO detach per server after what installed it, create-only, with the token read at run time", async () => {
     const { rec } = await record({ clusterName: "prod", controlPlanes: 1, workers: 1 }, { tokenEnvVar: "MY_HCLOUD" }, { detach: true });
     const detaches = rec.byType(T.isoDetach);
-    assert.deepEqual(detaches.map((d) => [d.name, d.inputs.serverId, d.inputs.serverName, d.inputs.reboot, d.inputs.tokenEnvVar, d.options.dependsOn]), [
-      ["prod-control-plane-1-iso-detach", idOf("prod-control-plane-1"), "prod-control-plane-1", true, "MY_HCLOUD", ["prod-control-plane-1"]],
-      ["prod-worker-1-iso-detach", idOf("prod-worker-1"), "prod-worker-1", true, "MY_HCLOUD", ["prod-worker-1"]],
-    ]);
+    assert.deepEqual(
+      detaches.map((d) => [d.name, d.inputs.serverId, d.inputs.serverName, d.inputs.reboot, d.inputs.tokenEnvVar, d.options.dependsOn]),
+      [
+        [
+          "prod-control-plane-1-iso-detach",
+          idOf("prod-control-plane-1"),
+          "prod-control-plane-1",
+          true,
+          "MY_HCLOUD",
+          ["prod-control-plane-1"],
+        ],
+        ["prod-worker-1-iso-detach", idOf("prod-worker-1"), "prod-worker-1", true, "MY_HCLOUD", ["prod-worker-1"]],
+      ],
+    );
     for (const d of detaches) {
       assert.equal(d.options.replacementTrigger, TRIGGER);
       assert.equal(d.options.provider, undefined);
@@ -263,7 +349,10 @@ describe("HetznerClusterInfra layouts", () => {
 
   test("snapshot route without a config for every node is a clear error", async () => {
     await assert.rejects(
-      record({ clusterName: "prod", controlPlanes: 1, workers: 1, snapshot: { id: 7 } }, { machineConfigs: { "prod-control-plane-1": "x" } }),
+      record(
+        { clusterName: "prod", controlPlanes: 1, workers: 1, snapshot: { id: 7 } },
+        { machineConfigs: { "prod-control-plane-1": "x" } },
+      ),
       /missing: prod-worker-1/,
     );
   });
@@ -275,7 +364,10 @@ describe("HetznerClusterInfra changes", () => {
     const after = (await record({ clusterName: "prod", controlPlanes: 3, workers: 3 })).rec;
     const added = names(after).filter((n) => !names(before).includes(n));
     assert.deepEqual(added, ["prod-worker-3", "prod-worker-3-type"]);
-    assert.deepEqual(names(before).filter((n) => !names(after).includes(n)), []);
+    assert.deepEqual(
+      names(before).filter((n) => !names(after).includes(n)),
+      [],
+    );
     for (const r of before.resources) assert.deepEqual(strip(after.byName(r.name)), strip(r), `${r.name} unchanged`);
     assert.deepEqual(after.byName("prod-worker-3-type").options.dependsOn, ["prod-worker-2-type"]);
   });
@@ -297,10 +389,19 @@ describe("HetznerClusterInfra changes", () => {
 
   test("a location change changes every resource's replacementTrigger (recreate-required)", async () => {
     const specAt = (location: string): Spec =>
-      parseSpec({ cluster: { distribution: "Talos", provider: "Hetzner", controlPlanes: 3, workers: 1 }, provider: { hetzner: { location } } }, { name: "prod" }).spec;
+      parseSpec(
+        { cluster: { distribution: "Talos", provider: "Hetzner", controlPlanes: 3, workers: 1 }, provider: { hetzner: { location } } },
+        { name: "prod" },
+      ).spec;
     const run = async (location: string) => {
       const spec = specAt(location);
-      return (await record(hetznerPlanInputFromSpec("prod", effective(spec, { name: "prod" })), { recreateTrigger: recreateTrigger(spec) }, { detach: true })).rec;
+      return (
+        await record(
+          hetznerPlanInputFromSpec("prod", effective(spec, { name: "prod" })),
+          { recreateTrigger: recreateTrigger(spec) },
+          { detach: true },
+        )
+      ).rec;
     };
     const before = await run("fsn1");
     const after = await run("nbg1");
@@ -316,7 +417,9 @@ describe("HetznerClusterInfra changes", () => {
 
   test("a server-type change is applied one node at a time: servers ignore it, the chained resize steps carry it", async () => {
     const before = (await record({ clusterName: "prod", controlPlanes: 3, workers: 2 })).rec;
-    const after = (await record({ clusterName: "prod", controlPlanes: 3, workers: 2, controlPlaneServerType: "cx33", workerServerType: "cx43" })).rec;
+    const after = (
+      await record({ clusterName: "prod", controlPlanes: 3, workers: 2, controlPlaneServerType: "cx33", workerServerType: "cx43" })
+    ).rec;
     const chain = after.byType(T.serverType);
     assert.deepEqual(
       chain.map((s) => [s.name, s.inputs.serverType, s.options.dependsOn]),
@@ -334,14 +437,17 @@ describe("HetznerClusterInfra changes", () => {
       assert.deepEqual({ ...s.inputs, serverType: b.inputs.serverType }, b.inputs);
       assert.equal(s.options.replacementTrigger, b.options.replacementTrigger);
     }
-    for (const r of before.resources.filter((x) => x.type !== T.server && x.type !== T.serverType)) assert.deepEqual(strip(after.byName(r.name)), strip(r));
+    for (const r of before.resources.filter((x) => x.type !== T.server && x.type !== T.serverType))
+      assert.deepEqual(strip(after.byName(r.name)), strip(r));
   });
 });
 
 test("turning worker public IPv4 off only changes the workers' chained steps (one node at a time), never a server", async () => {
   const before = (await record({ clusterName: "prod", controlPlanes: 3, workers: 2 })).rec;
   const after = (await record({ clusterName: "prod", controlPlanes: 3, workers: 2, workerPublicIPv4: false })).rec;
-  const changed = before.resources.filter((r) => JSON.stringify(strip(after.byName(r.name))) !== JSON.stringify(strip(r))).map((r) => r.name);
+  const changed = before.resources
+    .filter((r) => JSON.stringify(strip(after.byName(r.name))) !== JSON.stringify(strip(r)))
+    .map((r) => r.name);
   assert.deepEqual(changed, ["prod-worker-1", "prod-worker-2", "prod-worker-1-type", "prod-worker-2-type"]);
   for (const w of ["prod-worker-1", "prod-worker-2"]) {
     assert.ok(after.byName(w).options.ignoreChanges.includes("publicNets"));
@@ -373,7 +479,8 @@ describe("HetznerClusterInfra secrets", () => {
       assert.ok(s.options.additionalSecretOutputs.includes("health"));
     }
     const plain = allPlainStrings(rec).join("\n");
-    for (const secret of [TOKEN, "secret-bootstrap-token-xyz", "PRIVATE-KEY-MATERIAL"]) assert.ok(!plain.includes(secret), `${secret.slice(0, 12)}… leaked into a plain value`);
+    for (const secret of [TOKEN, "secret-bootstrap-token-xyz", "PRIVATE-KEY-MATERIAL"])
+      assert.ok(!plain.includes(secret), `${secret.slice(0, 12)}… leaked into a plain value`);
     // Not even in a dynamic provider's serialized code.
     for (const s of rec.byType(T.serverType)) assert.ok(!String(s.inputs.__provider).includes(TOKEN));
   });
@@ -385,11 +492,31 @@ describe("HetznerClusterInfra secrets", () => {
       { detach: true },
     );
     const srv = (n: string) => Number(idOf(n)) % 200;
-    assert.deepEqual(rec.byName("prod-control-plane-1-type").inputs.health, { endpoint: `198.51.100.${srv("prod-control-plane-1")}:50000`, node: "", talosconfig: "talosconfig-yaml", etcd: true });
-    assert.deepEqual(rec.byName("prod-worker-1-type").inputs.health, { endpoint: `[2001:db8:1::${srv("prod-worker-1")}]:50000`, node: "", talosconfig: "talosconfig-yaml", etcd: false });
+    assert.deepEqual(rec.byName("prod-control-plane-1-type").inputs.health, {
+      endpoint: `198.51.100.${srv("prod-control-plane-1")}:50000`,
+      node: "",
+      talosconfig: "talosconfig-yaml",
+      etcd: true,
+    });
+    assert.deepEqual(rec.byName("prod-worker-1-type").inputs.health, {
+      endpoint: `[2001:db8:1::${srv("prod-worker-1")}]:50000`,
+      node: "",
+      talosconfig: "talosconfig-yaml",
+      etcd: false,
+    });
     assert.deepEqual(rec.byName("prod-worker-2-iso-detach").inputs.health.etcd, false);
-    const privateOnly = (await record({ clusterName: "prod", controlPlanes: 1, workers: 1, workerPublicIPv4: false, workerPublicIPv6: false }, { health: { talosconfig: "t" } })).rec;
-    assert.deepEqual(privateOnly.byName("prod-worker-1-type").inputs.health, { endpoint: "203.0.113.10:50000", node: `10.0.1.${srv("prod-worker-1")}`, talosconfig: "t", etcd: false });
+    const privateOnly = (
+      await record(
+        { clusterName: "prod", controlPlanes: 1, workers: 1, workerPublicIPv4: false, workerPublicIPv6: false },
+        { health: { talosconfig: "t" } },
+      )
+    ).rec;
+    assert.deepEqual(privateOnly.byName("prod-worker-1-type").inputs.health, {
+      endpoint: "203.0.113.10:50000",
+      node: `10.0.1.${srv("prod-worker-1")}`,
+      talosconfig: "t",
+      etcd: false,
+    });
   });
 
   test("preview: unknown ids stay unknown (no NaN), every server still planned", async () => {

@@ -27,12 +27,24 @@ async function tokenWith(config: Record<string, string>, env: Record<string, str
 }
 
 test("config hcloud:token wins and stays secret", async () => {
-  assert.deepEqual(await tokenWith({ "hcloud:token": "from-config" }, { MY_TOKEN: "from-env", HCLOUD_TOKEN: "default" }, "MY_TOKEN"), { known: true, secret: true, value: "from-config" });
+  assert.deepEqual(await tokenWith({ "hcloud:token": "from-config" }, { MY_TOKEN: "from-env", HCLOUD_TOKEN: "default" }, "MY_TOKEN"), {
+    known: true,
+    secret: true,
+    value: "from-config",
+  });
 });
 
 test("then the spec's tokenEnvVar, then HCLOUD_TOKEN, wrapped as secrets", async () => {
-  assert.deepEqual(await tokenWith({}, { MY_TOKEN: "from-env", HCLOUD_TOKEN: "default" }, "MY_TOKEN"), { known: true, secret: true, value: "from-env" });
-  assert.deepEqual(await tokenWith({}, { MY_TOKEN: undefined, HCLOUD_TOKEN: "default" }, "MY_TOKEN"), { known: true, secret: true, value: "default" });
+  assert.deepEqual(await tokenWith({}, { MY_TOKEN: "from-env", HCLOUD_TOKEN: "default" }, "MY_TOKEN"), {
+    known: true,
+    secret: true,
+    value: "from-env",
+  });
+  assert.deepEqual(await tokenWith({}, { MY_TOKEN: undefined, HCLOUD_TOKEN: "default" }, "MY_TOKEN"), {
+    known: true,
+    secret: true,
+    value: "default",
+  });
 });
 
 test("nothing set: undefined (the caller decides whether that is an error)", async () => {

@@ -25,10 +25,13 @@ describe("resolveHcloudCredentials", () => {
       process.env.MY_TOKEN = "from-env";
       process.env.HCLOUD_TOKEN = "from-default-env";
       delete process.env.HCLOUD_ENDPOINT;
-      assert.deepEqual(resolveHcloudCredentials(cfg({ "hcloud:token": "from-config", "hcloud:endpoint": "http://127.0.0.1:1/v1" }), "MY_TOKEN"), {
-        token: "from-config",
-        baseUrl: "http://127.0.0.1:1/v1",
-      });
+      assert.deepEqual(
+        resolveHcloudCredentials(cfg({ "hcloud:token": "from-config", "hcloud:endpoint": "http://127.0.0.1:1/v1" }), "MY_TOKEN"),
+        {
+          token: "from-config",
+          baseUrl: "http://127.0.0.1:1/v1",
+        },
+      );
       assert.equal(resolveHcloudCredentials(cfg({}), "MY_TOKEN").token, "from-env");
       assert.equal(resolveHcloudCredentials(undefined, "UNSET_VAR").token, "from-default-env");
       assert.equal(resolveHcloudCredentials(undefined, undefined).baseUrl, "https://api.hetzner.cloud/v1");
@@ -57,7 +60,10 @@ describe("HcloudClient against the local fake", () => {
     assert.equal((await client.getServer(1))!.name, "a");
     assert.equal(logs.filter((l) => l.includes("HTTP 500")).length, 2);
     api.failNext(3, 429, { "RateLimit-Reset": "0" });
-    await assert.rejects(client.getServer(1), (e: unknown) => e instanceof HcloudApiError && e.status === 429 && e.code === "rate_limit_exceeded");
+    await assert.rejects(
+      client.getServer(1),
+      (e: unknown) => e instanceof HcloudApiError && e.status === 429 && e.code === "rate_limit_exceeded",
+    );
   });
 
   test("4xx is not retried; 404 of a server reads as gone; a wrong token is a 401", async () => {
@@ -66,7 +72,10 @@ describe("HcloudClient against the local fake", () => {
     assert.equal(api.requests.length, before + 1);
     const bad = new HcloudClient({ token: "wrong", baseUrl: api.url, backoffMs: 5 });
     await assert.rejects(bad.getServer(1), /HTTP 401 unauthorized: unable to authenticate/);
-    await assert.rejects(client.serverAction(1, "change_type", { server_type: "cx33", upgrade_disk: false }), /HTTP 409 server_not_stopped/);
+    await assert.rejects(
+      client.serverAction(1, "change_type", { server_type: "cx33", upgrade_disk: false }),
+      /HTTP 409 server_not_stopped/,
+    );
   });
 
   test("actions are polled until success; a failed action and a timeout are errors naming the action", async () => {
@@ -75,7 +84,10 @@ describe("HcloudClient against the local fake", () => {
     assert.equal(a.status, "success");
     assert.equal(a.command, "stop_server");
     assert.equal(api.servers.get(1)!.status, "off");
-    await assert.rejects(client.waitAction({ id: 7, command: "change_server_type", status: "error", error: { code: "server_error", message: "boom" } }), /action 7 \(change_server_type\) failed: boom/);
+    await assert.rejects(
+      client.waitAction({ id: 7, command: "change_server_type", status: "error", error: { code: "server_error", message: "boom" } }),
+      /action 7 \(change_server_type\) failed: boom/,
+    );
     await assert.rejects(client.waitServerStatus(1, "running", 30), /server a is "off", not "running", after 0 s/);
     api.actionPolls = 1;
   });

@@ -26,7 +26,12 @@ interface Fake {
 
 /** An API-server stand-in on 127.0.0.1:0: server cert from `serverCa`, client certs verified against `clientCa`. */
 async function startApiServer(serverCa: CertAndKey, clientCa: CertAndKey): Promise<Fake> {
-  const serving = await issueServerCert({ ca: serverCa, ips: ["127.0.0.1"], dnsNames: ["localhost", "kubernetes"], algorithm: "ecdsa-p256" });
+  const serving = await issueServerCert({
+    ca: serverCa,
+    ips: ["127.0.0.1"],
+    dnsNames: ["localhost", "kubernetes"],
+    algorithm: "ecdsa-p256",
+  });
   const seen: string[] = [];
   const tlsErrors: string[] = [];
   const server = https.createServer(
@@ -53,7 +58,11 @@ async function startApiServer(serverCa: CertAndKey, clientCa: CertAndKey): Promi
 }
 
 /** GET `path` with the given client credentials; resolves to status and body, rejects on TLS failure. */
-function get(url: string, c: { caPem: string; certPem?: string; keyPem?: string }, path = "/readyz"): Promise<{ status: number; body: string }> {
+function get(
+  url: string,
+  c: { caPem: string; certPem?: string; keyPem?: string },
+  path = "/readyz",
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = https.get(`${url}${path}`, { ca: c.caPem, cert: c.certPem, key: c.keyPem, agent: false, timeout: 60_000 }, (res) => {
       let body = "";
@@ -103,7 +112,10 @@ describe("derived kubeconfig against a TLS server requiring client certs", () =>
         const foreign = await clientFor(fake.url, foreignCa);
         const before = fake.seen.length;
         const errors = fake.tlsErrors.length;
-        await assert.rejects(get(fake.url, { caPem: ca.cert, certPem: foreign.certPem, keyPem: foreign.keyPem }), /socket hang up|ECONNRESET|alert/);
+        await assert.rejects(
+          get(fake.url, { caPem: ca.cert, certPem: foreign.certPem, keyPem: foreign.keyPem }),
+          /socket hang up|ECONNRESET|alert/,
+        );
         assert.equal(fake.seen.length, before, "no request reached the handler");
         assert.match(fake.tlsErrors.slice(errors).join("\n"), /authorizationError=UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
       });
@@ -116,7 +128,10 @@ describe("derived kubeconfig against a TLS server requiring client certs", () =>
 
       test("the client refuses a server whose certificate is not from the cluster CA", async () => {
         const c = await clientFor(fake.url, ca);
-        await assert.rejects(get(fake.url, { caPem: foreignCa.cert, certPem: c.certPem, keyPem: c.keyPem }), /self[- ]signed|unable to (verify|get)/i);
+        await assert.rejects(
+          get(fake.url, { caPem: foreignCa.cert, certPem: c.certPem, keyPem: c.keyPem }),
+          /self[- ]signed|unable to (verify|get)/i,
+        );
       });
     });
   }
@@ -140,7 +155,10 @@ describe("derived kubeconfig against a TLS server requiring client certs", () =>
 
     test("rejects a client certificate signed by server-ca instead of client-ca", async () => {
       const wrong = await clientFor(fake.url, pki.serverCa);
-      await assert.rejects(get(fake.url, { caPem: pki.serverCa.cert, certPem: wrong.certPem, keyPem: wrong.keyPem }), /socket hang up|ECONNRESET|alert/);
+      await assert.rejects(
+        get(fake.url, { caPem: pki.serverCa.cert, certPem: wrong.certPem, keyPem: wrong.keyPem }),
+        /socket hang up|ECONNRESET|alert/,
+      );
       assert.equal(fake.seen.length, 1);
       // The client also sends server-ca (OpenSSL completes the chain from its trust store); it is not trusted here.
       assert.match(fake.tlsErrors.join("\n"), /authorizationError=(SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)/);

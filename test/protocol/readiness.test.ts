@@ -68,7 +68,11 @@ describe("ClusterReadiness checks against a fake API server requiring the client
   beforeEach(() => {
     fake.version = () => 200;
     fake.nodes = [node("dev-control-plane-1"), node("dev-worker-1")];
-    fake.daemonSets = [daemonSet("cilium", { desired: 2 }), daemonSet("kube-proxy", { desired: 2 }), daemonSet("unused", { desired: 0, updated: 0 })];
+    fake.daemonSets = [
+      daemonSet("cilium", { desired: 2 }),
+      daemonSet("kube-proxy", { desired: 2 }),
+      daemonSet("unused", { desired: 0, updated: 0 }),
+    ];
     fake.daemonSetStatus = 200;
     fake.pods = {};
     fake.deployments = {};
@@ -110,7 +114,10 @@ describe("ClusterReadiness checks against a fake API server requiring the client
     const clock = new VirtualClock();
     await assert.rejects(run(settings(kubeconfig, { apiServerSuccesses: 3, apiServerTimeoutMs: 1_500 }), clock), (e: Error) => {
       assert.ok(e instanceof NotReadyError);
-      assert.match(e.message, /API server https:\/\/127\.0\.0\.1:\d+ is not stable: needed 3 consecutive \/version successes within 1\.5s, best streak 2; last failure: HTTP 503: apiserver not ready/);
+      assert.match(
+        e.message,
+        /API server https:\/\/127\.0\.0\.1:\d+ is not stable: needed 3 consecutive \/version successes within 1\.5s, best streak 2; last failure: HTTP 503: apiserver not ready/,
+      );
       return true;
     });
     // 1.5 s at 20 ms per poll: 75 pauses, and one last answer at the deadline.
@@ -120,9 +127,14 @@ describe("ClusterReadiness checks against a fake API server requiring the client
 
   test("nodes not Ready: names the node and its condition, lists failing kube-system pods", async () => {
     fake.nodes = [node("dev-control-plane-1"), node("dev-worker-1", { ready: false })];
-    fake.pods = { "kube-system": [pod("cilium-abcde", "Pending", { reason: "CrashLoopBackOff", message: "back-off 40s" }), pod("coredns-1", "Running")] };
+    fake.pods = {
+      "kube-system": [pod("cilium-abcde", "Pending", { reason: "CrashLoopBackOff", message: "back-off 40s" }), pod("coredns-1", "Running")],
+    };
     await assert.rejects(run(settings(kubeconfig, { nodesTimeoutMs: 200 })), (e: Error) => {
-      assert.match(e.message, /Nodes not ready within 0\.2s: not Ready: dev-worker-1 \(KubeletNotReady: container runtime network not ready/);
+      assert.match(
+        e.message,
+        /Nodes not ready within 0\.2s: not Ready: dev-worker-1 \(KubeletNotReady: container runtime network not ready/,
+      );
       assert.match(e.message, /Failing pods:\n {2}kube-system\/cilium-abcde Pending — main: CrashLoopBackOff \(back-off 40s\)/);
       assert.doesNotMatch(e.message, /coredns/);
       return true;
@@ -131,8 +143,14 @@ describe("ClusterReadiness checks against a fake API server requiring the client
 
   test("no schedulable node: names each node's taints; the cloud uninitialized taint can be ignored", async () => {
     const uninit = { key: "node.cloudprovider.kubernetes.io/uninitialized", effect: "NoSchedule" };
-    fake.nodes = [node("cp-1", { taints: [uninit, { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }] }), node("w-1", { taints: [uninit] })];
-    await assert.rejects(run(settings(kubeconfig, { nodesTimeoutMs: 150, checkDaemonSets: false })), /no schedulable node: cp-1 \(taint node.cloudprovider.kubernetes.io\/uninitialized:NoSchedule, taint node-role.kubernetes.io\/control-plane:NoSchedule\), w-1 \(taint node.cloudprovider/);
+    fake.nodes = [
+      node("cp-1", { taints: [uninit, { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }] }),
+      node("w-1", { taints: [uninit] }),
+    ];
+    await assert.rejects(
+      run(settings(kubeconfig, { nodesTimeoutMs: 150, checkDaemonSets: false })),
+      /no schedulable node: cp-1 \(taint node.cloudprovider.kubernetes.io\/uninitialized:NoSchedule, taint node-role.kubernetes.io\/control-plane:NoSchedule\), w-1 \(taint node.cloudprovider/,
+    );
     const r = await run(settings(kubeconfig, { ignoreTaints: [uninit.key], checkDaemonSets: false }));
     assert.equal(r.nodes, 2);
   });
@@ -149,7 +167,10 @@ describe("ClusterReadiness checks against a fake API server requiring the client
     fake.daemonSets = [daemonSet("cilium", { desired: 2, updated: 1, unavailable: 1 }), daemonSet("kube-proxy", { desired: 2 })];
     fake.pods = { "kube-system": [pod("cilium-xyz", "Pending", { reason: "ImagePullBackOff", message: "pull access denied" })] };
     await assert.rejects(run(settings(kubeconfig, { daemonSetsTimeoutMs: 200 })), (e: Error) => {
-      assert.match(e.message, /kube-system DaemonSets not ready within 0\.2s: DaemonSets not ready: cilium \(desired 2, updated 1, unavailable 1\)\./);
+      assert.match(
+        e.message,
+        /kube-system DaemonSets not ready within 0\.2s: DaemonSets not ready: cilium \(desired 2, updated 1, unavailable 1\)\./,
+      );
       assert.doesNotMatch(e.message, /kube-proxy \(/);
       assert.match(e.message, /kube-system\/cilium-xyz Pending — main: ImagePullBackOff \(pull access denied\)/);
       return true;
@@ -159,7 +180,10 @@ describe("ClusterReadiness checks against a fake API server requiring the client
   test("DaemonSet list: 429 is retried, 403 is fatal at once", async () => {
     fake.daemonSetStatus = 403;
     const clock = new VirtualClock();
-    await assert.rejects(run(settings(kubeconfig, { daemonSetsTimeoutMs: 5_000 }), clock), /Listing kube-system DaemonSets failed: HTTP 403/);
+    await assert.rejects(
+      run(settings(kubeconfig, { daemonSetsTimeoutMs: 5_000 }), clock),
+      /Listing kube-system DaemonSets failed: HTTP 403/,
+    );
     const dsList = (path: string) => path === "/apis/apps/v1/namespaces/kube-system/daemonsets";
     assert.equal(fake.requests.filter((q) => dsList(q.path)).length, 1, "fatal at once: no second list");
     assert.deepEqual(clock.sleeps, [20, 20], "only the API-server streak paused, not the DaemonSet check");
@@ -173,7 +197,10 @@ describe("ClusterReadiness checks against a fake API server requiring the client
     fake.probe = probeFails;
     // Each failed attempt is followed by one 250 ms pause: 2 s hold exactly 8 attempts.
     await assert.rejects(run(settings(kubeconfig, { connectivityProbe: true, probeTimeoutMs: 2_000, pollIntervalMs: 250 })), (e: Error) => {
-      assert.match(e.message, /In-cluster connectivity probe \(pod default\/ksail-api-connectivity-check, busybox:1.36.1, nc 10.96.0.1:443\) did not succeed within 2s after 8 attempt\(s\); last: attempt 8: Error exit 1\./);
+      assert.match(
+        e.message,
+        /In-cluster connectivity probe \(pod default\/ksail-api-connectivity-check, busybox:1.36.1, nc 10.96.0.1:443\) did not succeed within 2s after 8 attempt\(s\); last: attempt 8: Error exit 1\./,
+      );
       return true;
     });
     assert.equal(fake.probeAttempts, 8, "retried after every failure");
@@ -188,7 +215,10 @@ describe("ClusterReadiness checks against a fake API server requiring the client
       run(settings(kubeconfig, { connectivityProbe: true, probeTimeoutMs: 1_000, probeAttemptTimeoutMs: 200, pollIntervalMs: 50 })),
       /did not succeed within 1s after 4 attempt\(s\); last: attempt 4: ImagePullBackOff \(Back-off pulling image "busybox:1.36.1"\)/,
     );
-    assert.ok(logs.some((l) => /connectivity probe timeout \(attempt 1: ImagePullBackOff/.test(l)), "an attempt that never leaves Pending times out");
+    assert.ok(
+      logs.some((l) => /connectivity probe timeout \(attempt 1: ImagePullBackOff/.test(l)),
+      "an attempt that never leaves Pending times out",
+    );
   });
 
   test("probe recovers after a failed attempt", async () => {
@@ -207,9 +237,15 @@ describe("ClusterReadiness checks against a fake API server requiring the client
     );
     fake.deployments = { [approver]: deployment(true) };
     const gk = { kind: "Validating" as const, name: "gatekeeper-validating-webhook-configuration" };
-    await assert.rejects(run(settings(kubeconfig, { deployments: [approver], webhookConfigurations: [gk], workloadsTimeoutMs: 200 })), /ValidatingWebhookConfiguration gatekeeper-validating-webhook-configuration: not found/);
+    await assert.rejects(
+      run(settings(kubeconfig, { deployments: [approver], webhookConfigurations: [gk], workloadsTimeoutMs: 200 })),
+      /ValidatingWebhookConfiguration gatekeeper-validating-webhook-configuration: not found/,
+    );
     fake.webhooks = { "validating/gatekeeper-validating-webhook-configuration": webhookConfig(["Q0E=", undefined]) };
-    await assert.rejects(run(settings(kubeconfig, { webhookConfigurations: [gk], workloadsTimeoutMs: 200 })), /no CA bundle yet on w1.example.io/);
+    await assert.rejects(
+      run(settings(kubeconfig, { webhookConfigurations: [gk], workloadsTimeoutMs: 200 })),
+      /no CA bundle yet on w1.example.io/,
+    );
     // The bundle gets injected while the gate waits (150 virtual ms into the run).
     const clock = new VirtualClock();
     const injectAt = clock.now() + 150;
@@ -224,9 +260,14 @@ describe("ClusterReadiness checks against a fake API server requiring the client
 
   test("a kubeconfig from a foreign CA is rejected by the server (client cert required)", async () => {
     const foreign = await issueCa({ subject: { commonName: "kubernetes" }, algorithm: "ecdsa-p256", template: "kubernetes" });
-    const kc = (await deriveKubeconfig({ clusterName: "dev", endpoint: fake.url, caCert: foreign.cert, caKey: foreign.key, serverCaCert: ca.cert })).text;
+    const kc = (
+      await deriveKubeconfig({ clusterName: "dev", endpoint: fake.url, caCert: foreign.cert, caKey: foreign.key, serverCaCert: ca.cert })
+    ).text;
     const before = fake.requests.length;
-    await assert.rejects(run(settings(kc, { apiServerTimeoutMs: 200 })), /is not stable: .*best streak 0; last failure: .*(socket hang up|ECONNRESET|alert|certificate)/i);
+    await assert.rejects(
+      run(settings(kc, { apiServerTimeoutMs: 200 })),
+      /is not stable: .*best streak 0; last failure: .*(socket hang up|ECONNRESET|alert|certificate)/i,
+    );
     assert.equal(fake.requests.length, before, "no request reached the handler");
   });
 });

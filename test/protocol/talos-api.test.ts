@@ -98,7 +98,10 @@ describe("Talos API client over mTLS against a fake apid", () => {
     assert.deepEqual(retried, [1, 2, 3]);
 
     apid.failNext("Version", Code.UNAVAILABLE, "still down", 10);
-    await assert.rejects(client({ retry: { ...fastRetry, maxAttempts: 2 } }).version(), (e: any) => e.code === Code.UNAVAILABLE && /still down/.test(e.message));
+    await assert.rejects(
+      client({ retry: { ...fastRetry, maxAttempts: 2 } }).version(),
+      (e: any) => e.code === Code.UNAVAILABLE && /still down/.test(e.message),
+    );
   });
 
   test("Bootstrap: fresh, then AlreadyExists keeps its code", async () => {
@@ -107,7 +110,10 @@ describe("Talos API client over mTLS against a fake apid", () => {
     try {
       await fc.bootstrap();
       assert.equal(f.bootstrapped, true);
-      await assert.rejects(fc.bootstrap(), (e: any) => e.code === Code.ALREADY_EXISTS && /etcd data directory is not empty/.test(e.message));
+      await assert.rejects(
+        fc.bootstrap(),
+        (e: any) => e.code === Code.ALREADY_EXISTS && /etcd data directory is not empty/.test(e.message),
+      );
       assert.equal(f.callsOf("Bootstrap").length, 2);
       assert.equal(f.callsOf("Bootstrap")[0].request.recoverEtcd, false);
     } finally {
@@ -124,14 +130,20 @@ describe("Talos API client over mTLS against a fake apid", () => {
     assert.equal(await client().kubeconfig(), kc);
     assert.equal(apid.callsOf("Kubeconfig").length, before + 3);
     apid.failNext("Kubeconfig", Code.PERMISSION_DENIED, "not allowed", 1);
-    await assert.rejects(client().kubeconfig(), (e: any) => e.code === Code.PERMISSION_DENIED && /Kubeconfig on .* PERMISSION_DENIED: not allowed/.test(e.message));
+    await assert.rejects(
+      client().kubeconfig(),
+      (e: any) => e.code === Code.PERMISSION_DENIED && /Kubeconfig on .* PERMISSION_DENIED: not allowed/.test(e.message),
+    );
   });
 
   test("EtcdMemberList, ForfeitLeadership, LeaveCluster, Reboot, Upgrade, Reset", async () => {
     const c = client();
     apid.bootstrapped = true;
     const members = await c.etcdMemberList();
-    assert.deepEqual(members.map((m) => [m.id, m.hostname, m.isLearner]), [["1", "talos-cp-1", false]]);
+    assert.deepEqual(
+      members.map((m) => [m.id, m.hostname, m.isLearner]),
+      [["1", "talos-cp-1", false]],
+    );
     assert.deepEqual(members[0].peerUrls, ["https://10.5.0.2:2380"]);
     assert.equal((await c.etcdForfeitLeadership()).member, "talos-cp-1");
     await c.etcdLeaveCluster();
@@ -153,20 +165,29 @@ describe("Talos API client over mTLS against a fake apid", () => {
     apid.proxyErrorNext("EtcdMemberList", "rpc error: etcd is not running on 10.5.0.3", Code.FAILED_PRECONDITION);
     await assert.rejects(client().etcdMemberList({}, { node: "10.5.0.3" }), (e: any) => {
       assert.equal(e.code, Code.FAILED_PRECONDITION);
-      assert.match(e.message, /EtcdMemberList on 127\.0\.0\.1:\d+ \(node 10\.5\.0\.3\) \[10\.5\.0\.3\] failed: FAILED_PRECONDITION: .*etcd is not running/);
+      assert.match(
+        e.message,
+        /EtcdMemberList on 127\.0\.0\.1:\d+ \(node 10\.5\.0\.3\) \[10\.5\.0\.3\] failed: FAILED_PRECONDITION: .*etcd is not running/,
+      );
       return true;
     });
   });
 
   test("server name: relaxed by default (chain still pinned), strict mode rejects a cert without 127.0.0.1", async () => {
     await client().version();
-    await assert.rejects(client({ strictServerName: true, retry: { ...fastRetry, maxAttempts: 1 } }).version(), (e: any) => e.code === Code.UNAVAILABLE);
+    await assert.rejects(
+      client({ strictServerName: true, retry: { ...fastRetry, maxAttempts: 1 } }).version(),
+      (e: any) => e.code === Code.UNAVAILABLE,
+    );
   });
 
   test("a missing, foreign or wrong-EKU client certificate is rejected", async () => {
     const noRetry = { ...fastRetry, maxAttempts: 1 };
     // No client certificate at all (TLS without a cert, server still verified against nothing).
-    await assert.rejects(client({ insecure: true, talosconfig: undefined, endpoint: apid.endpoint, retry: noRetry }).version(), (e: any) => e.code === Code.UNAVAILABLE);
+    await assert.rejects(
+      client({ insecure: true, talosconfig: undefined, endpoint: apid.endpoint, retry: noRetry }).version(),
+      (e: any) => e.code === Code.UNAVAILABLE,
+    );
     // A client certificate from a foreign CA.
     await assert.rejects(
       client({ talosconfig: talosconfigFor(apid.pki, apid.endpoint, apid.pki.foreign), retry: noRetry }).version(),
@@ -190,8 +211,14 @@ describe("maintenance mode (insecure, no client certificate)", () => {
     try {
       const v = await c.version();
       assert.equal(v.platform.name, "metal");
-      await assert.rejects(c.applyConfiguration({ data: "version: v1alpha1\n", mode: "NO_REBOOT" }), (e: any) => e.code === Code.UNIMPLEMENTED);
-      await assert.rejects(c.applyConfiguration({ data: "version: v1alpha1\n", mode: "STAGED" }), (e: any) => e.code === Code.UNIMPLEMENTED);
+      await assert.rejects(
+        c.applyConfiguration({ data: "version: v1alpha1\n", mode: "NO_REBOOT" }),
+        (e: any) => e.code === Code.UNIMPLEMENTED,
+      );
+      await assert.rejects(
+        c.applyConfiguration({ data: "version: v1alpha1\n", mode: "STAGED" }),
+        (e: any) => e.code === Code.UNIMPLEMENTED,
+      );
       const r = await c.applyConfiguration({ data: "version: v1alpha1\n", mode: "AUTO" });
       assert.equal(r.mode, "REBOOT");
       assert.equal(apid.config, "version: v1alpha1\n");
@@ -210,8 +237,12 @@ describe("with the talosconfig sdk/pki derives from the cluster identity", () =>
     if (identity.distribution !== "Talos") return;
     const apid = await FakeApid.start({ pki: await fakePkiFromOsCa(identity.talos.certs.os) });
     const derive = async (id: Awaited<ReturnType<typeof generateClusterIdentity>>) =>
-      (await deriveAdminCredentials(id, { clusterName: "dev", endpoints: { kubernetes: "https://10.5.0.2:6443", talos: [apid.endpoint], talosNodes: ["10.5.0.2"] } }))
-        .talosconfig!;
+      (
+        await deriveAdminCredentials(id, {
+          clusterName: "dev",
+          endpoints: { kubernetes: "https://10.5.0.2:6443", talos: [apid.endpoint], talosNodes: ["10.5.0.2"] },
+        })
+      ).talosconfig!;
     const talosconfig = await derive(identity);
     assert.match(Buffer.from(/key: (\S+)/.exec(talosconfig)![1], "base64").toString(), /BEGIN ED25519 PRIVATE KEY/);
     const c = new TalosClient({ talosconfig, retry: fastRetry });

@@ -40,10 +40,16 @@ describe("Docker Engine client over a unix socket", () => {
 
   test("inspect of a missing container is undefined; restart of one is an error naming it", async () => {
     assert.equal(await inspectContainer("gone", { socketPath: sock }), undefined);
-    await assert.rejects(restartContainer("gone", 1, { socketPath: sock }), /restart of container gone failed \(HTTP 404\): No such container: gone/);
+    await assert.rejects(
+      restartContainer("gone", 1, { socketPath: sock }),
+      /restart of container gone failed \(HTTP 404\): No such container: gone/,
+    );
   });
 
   test("an absent socket gives an actionable error", async () => {
-    await assert.rejects(inspectContainer("x", { socketPath: path.join(dir, "nope.sock") }), /Docker Engine is not reachable on .*nope\.sock \(ENOENT\)/);
+    await assert.rejects(
+      inspectContainer("x", { socketPath: path.join(dir, "nope.sock") }),
+      /Docker Engine is not reachable on .*nope\.sock \(ENOENT\)/,
+    );
   });
 });

@@ -38,7 +38,10 @@ describe("ClusterSecrets provider methods", () => {
     assert.equal(r2.inputs.certLifetimeHours, 48);
     assert.deepEqual(r2.failures, []);
     const bad = await handler.check({}, { ...base, certLifetimeHours: -1, renewBeforeHours: "x" });
-    assert.deepEqual(bad.failures.map((f) => f.property), ["certLifetimeHours", "renewBeforeHours"]);
+    assert.deepEqual(
+      bad.failures.map((f) => f.property),
+      ["certLifetimeHours", "renewBeforeHours"],
+    );
   });
 
   test("diff: replace only on clusterName/distribution (also when unknown)", async () => {
@@ -46,7 +49,10 @@ describe("ClusterSecrets provider methods", () => {
     assert.deepEqual((await handler.diff("id", olds(), { ...base, clusterName: "x" })).replaces, ["clusterName"]);
     assert.deepEqual((await handler.diff("id", olds(), { ...base, distribution: "K3s" })).replaces, ["distribution"]);
     assert.deepEqual((await handler.diff("id", olds(), { ...base, clusterName: UNKNOWN })).replaces, ["clusterName"]);
-    assert.deepEqual((await handler.diff("id", olds(), { ...base, clusterName: "x", distribution: "K3s" })).replaces, ["clusterName", "distribution"]);
+    assert.deepEqual((await handler.diff("id", olds(), { ...base, clusterName: "x", distribution: "K3s" })).replaces, [
+      "clusterName",
+      "distribution",
+    ]);
   });
 
   test("diff: endpoint and lifetime changes (or unknowns) are in-place updates", async () => {
@@ -66,7 +72,10 @@ describe("ClusterSecrets provider methods", () => {
     assert.deepEqual(await handler.diff("id", soon, { ...base, renewBeforeHours: 24 }), { changes: true, replaces: [] }); // window changed
     const now = new Date("2026-06-01T00:00:00Z");
     const o = { notAfter: "2026-06-20T00:00:00.000Z" };
-    assert.match(renewalReason(o, { renewBeforeHours: 720 }, now) ?? "", /expire at 2026-06-20T00:00:00.000Z, within the renewal window of 720 h/);
+    assert.match(
+      renewalReason(o, { renewBeforeHours: 720 }, now) ?? "",
+      /expire at 2026-06-20T00:00:00.000Z, within the renewal window of 720 h/,
+    );
     assert.equal(renewalReason(o, { renewBeforeHours: 24 }, now), undefined);
     assert.match(renewalReason({}, {}, now) ?? "", /no client certificate expiry/);
   });

@@ -20,8 +20,7 @@ function contexts(): ComponentContext[] {
   for (const pair of supportedPairs())
     for (const nodeCount of [1, 3])
       for (const cni of ["Default", "Cilium", "Calico"] as CniChoice[])
-        for (const loadBalancerEnabled of [false, true])
-          out.push({ ...pair, nodeCount, cni, loadBalancerEnabled });
+        for (const loadBalancerEnabled of [false, true]) out.push({ ...pair, nodeCount, cni, loadBalancerEnabled });
   return out;
 }
 
@@ -77,8 +76,7 @@ function pathProblem(defaults: Values, p: string, free: string[]): string | unde
       return `${p}: key "${parts[i]}" not in values.yaml`;
     }
     cur = obj[parts[i]];
-    if (cur === null || (typeof cur === "object" && !Array.isArray(cur) && Object.keys(cur as Values).length === 0))
-      return undefined;
+    if (cur === null || (typeof cur === "object" && !Array.isArray(cur) && Object.keys(cur as Values).length === 0)) return undefined;
   }
   return undefined;
 }
@@ -179,10 +177,9 @@ describe("values per distribution × provider × HA", () => {
   test("Cilium host-network Gateway only on Docker without a LoadBalancer", () => {
     assert.deepEqual(chartValues("cilium", base).gatewayAPI, { enabled: true, hostNetwork: { enabled: true } });
     assert.deepEqual(chartValues("cilium", { ...base, loadBalancerEnabled: true }).gatewayAPI, { enabled: true });
-    assert.deepEqual(
-      chartValues("cilium", { ...base, distribution: "Talos", provider: "Hetzner", loadBalancerEnabled: true }).gatewayAPI,
-      { enabled: true },
-    );
+    assert.deepEqual(chartValues("cilium", { ...base, distribution: "Talos", provider: "Hetzner", loadBalancerEnabled: true }).gatewayAPI, {
+      enabled: true,
+    });
   });
   test("Calico disables Goldmane/Whisker; Talos gets nftables + VXLAN pool", () => {
     const kind = chartValues("calico", base);
@@ -195,10 +192,7 @@ describe("values per distribution × provider × HA", () => {
   });
   test("cert-manager startupapicheck timeout follows the install timeout floor (10m)", () => {
     assert.equal((chartValues("certManager", base).startupapicheck as Values).timeout, "10m0s");
-    assert.equal(
-      (chartValues("certManager", { ...base, baseTimeoutSeconds: 900 }).startupapicheck as Values).timeout,
-      "15m0s",
-    );
+    assert.equal((chartValues("certManager", { ...base, baseTimeoutSeconds: 900 }).startupapicheck as Values).timeout, "15m0s");
   });
   test("metrics-server HA adds replicas, PDB and spread", () => {
     const ha = chartValues("metricsServer", { ...base, nodeCount: 4 });

@@ -23,7 +23,12 @@ test("every pin with chart data matches that chart's Chart.yaml (name, and versi
 });
 
 test("pinned versions (bump deliberately: this list is the review surface)", () => {
-  const pins = Object.fromEntries((Object.keys(charts) as ChartKey[]).map((k) => [k, `${charts[k].chart}@${charts[k].version} → ${charts[k].namespace}/${charts[k].release}`]));
+  const pins = Object.fromEntries(
+    (Object.keys(charts) as ChartKey[]).map((k) => [
+      k,
+      `${charts[k].chart}@${charts[k].version} → ${charts[k].namespace}/${charts[k].release}`,
+    ]),
+  );
   assert.deepEqual(pins, {
     cilium: "cilium@1.20.0 → kube-system/cilium",
     calicoCrds: "projectcalico.org.v3@v3.32.0 → tigera-operator/calico-crds",

@@ -42,7 +42,12 @@ describe("planHetznerCluster", () => {
         ["prod-worker-3", "worker", 3, "cx33", "prod-placement-worker"],
       ],
     );
-    assert.deepEqual(plan.nodes[4].labels, { "ksail.owned": "true", "ksail.cluster.name": "prod", "ksail.node.type": "worker", "ksail.node.index": "2" });
+    assert.deepEqual(plan.nodes[4].labels, {
+      "ksail.owned": "true",
+      "ksail.cluster.name": "prod",
+      "ksail.node.type": "worker",
+      "ksail.node.index": "2",
+    });
     assert.deepEqual(plan.network, { name: "prod-network", cidr: "10.0.0.0/16", subnetCidr: "10.0.1.0/24" });
     assert.equal(plan.networkZone, "eu-central");
     assert.equal(plan.location, "fsn1");
@@ -51,7 +56,10 @@ describe("planHetznerCluster", () => {
     assert.deepEqual(plan.allowedCidrs, ["0.0.0.0/0", "::/0"]);
     assert.deepEqual(plan.firewall?.rules, firewallRules(["0.0.0.0/0", "::/0"]));
     assert.deepEqual(plan.warnings, []);
-    assert.deepEqual(resizeOrder(plan).map((n) => n.suffix), ["control-plane-1", "control-plane-2", "control-plane-3", "worker-1", "worker-2", "worker-3"]);
+    assert.deepEqual(
+      resizeOrder(plan).map((n) => n.suffix),
+      ["control-plane-1", "control-plane-2", "control-plane-3", "worker-1", "worker-2", "worker-3"],
+    );
   });
 
   test("firewall: apid and Kubernetes API from allowedCidrs only, ICMP from any; Disabled removes it", () => {
@@ -66,7 +74,13 @@ describe("planHetznerCluster", () => {
     });
     assert.equal(planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 0, ingressFirewall: "Disabled" }).firewall, undefined);
     // Load balancer targets are reached over the private network: the Talos host firewall must admit it.
-    const lb = planHetznerCluster({ clusterName: "c", controlPlanes: 3, workers: 0, allowedCidrs: ["203.0.113.0/24"], endpointMode: "load-balancer" });
+    const lb = planHetznerCluster({
+      clusterName: "c",
+      controlPlanes: 3,
+      workers: 0,
+      allowedCidrs: ["203.0.113.0/24"],
+      endpointMode: "load-balancer",
+    });
     assert.deepEqual(talosAllowedCidrs(lb), ["203.0.113.0/24", "10.0.0.0/16"]);
     assert.deepEqual(talosAllowedCidrs(plan), ["203.0.113.0/24"]);
   });
@@ -85,13 +99,24 @@ describe("planHetznerCluster", () => {
     const named = planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 0, placementGroup: "pg" });
     assert.deepEqual(named.placementGroups, [{ role: "control-plane", name: "pg-control-plane" }]);
     const issues = issuesOf(() => planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 11, serverLimit: 20 }));
-    assert.deepEqual(issues.map((i) => i.path), ["spec.provider.hetzner.placementGroupStrategy"]);
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      ["spec.provider.hetzner.placementGroupStrategy"],
+    );
     assert.match(issues[0].message, /11 worker servers exceed .* limit of 10.*placementGroupStrategy: None/);
   });
 
   test("every problem is reported at once, naming the field and the fix", () => {
     const issues = issuesOf(() =>
-      planHetznerCluster({ clusterName: "Bad_Name", controlPlanes: 0, workers: 12, location: "mars1", networkCidr: "nope", allowedCidrs: ["x"], controlPlanePublicIPv4: false }),
+      planHetznerCluster({
+        clusterName: "Bad_Name",
+        controlPlanes: 0,
+        workers: 12,
+        location: "mars1",
+        networkCidr: "nope",
+        allowedCidrs: ["x"],
+        controlPlanePublicIPv4: false,
+      }),
     );
     assert.deepEqual(issues.map((i) => i.path).sort(), [
       "metadata.name",
@@ -114,22 +139,48 @@ describe("planHetznerCluster", () => {
   });
 
   test("endpoint mode: floatingIPEnabled selects the floating IP; explicit mode wins", () => {
-    assert.equal(planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 0, floatingIPEnabled: true }).endpoint.mode, "floating-ip");
-    const p = planHetznerCluster({ clusterName: "c", controlPlanes: 3, workers: 0, floatingIPEnabled: true, endpointMode: "load-balancer" });
+    assert.equal(
+      planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 0, floatingIPEnabled: true }).endpoint.mode,
+      "floating-ip",
+    );
+    const p = planHetznerCluster({
+      clusterName: "c",
+      controlPlanes: 3,
+      workers: 0,
+      floatingIPEnabled: true,
+      endpointMode: "load-balancer",
+    });
     assert.deepEqual(p.endpoint, { mode: "load-balancer", floatingIpLocation: "fsn1", loadBalancerType: "lb11" });
   });
 });
 
 describe("talosHetznerOptions", () => {
   test("external cloud provider, private network pinning, KSail's host firewall; VIP only when given; none when the firewall is disabled", () => {
-    const plan = planHetznerCluster({ clusterName: "c", controlPlanes: 3, workers: 0, endpointMode: "load-balancer", allowedCidrs: ["203.0.113.0/24"] });
+    const plan = planHetznerCluster({
+      clusterName: "c",
+      controlPlanes: 3,
+      workers: 0,
+      endpointMode: "load-balancer",
+      allowedCidrs: ["203.0.113.0/24"],
+    });
     assert.deepEqual(talosHetznerOptions(plan), {
       externalCloudProvider: true,
       privateNetworkCidr: "10.0.0.0/16",
       firewall: { networkCidr: "10.0.0.0/16", allowedCidrs: ["203.0.113.0/24", "10.0.0.0/16"] },
     });
-    const off = planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 0, ingressFirewall: "Disabled", floatingIPEnabled: true });
-    assert.deepEqual(talosHetznerOptions(off, { ip: "203.0.113.20", apiToken: "t" }), { externalCloudProvider: true, privateNetworkCidr: "10.0.0.0/16", vip: "203.0.113.20", apiToken: "t" });
+    const off = planHetznerCluster({
+      clusterName: "c",
+      controlPlanes: 1,
+      workers: 0,
+      ingressFirewall: "Disabled",
+      floatingIPEnabled: true,
+    });
+    assert.deepEqual(talosHetznerOptions(off, { ip: "203.0.113.20", apiToken: "t" }), {
+      externalCloudProvider: true,
+      privateNetworkCidr: "10.0.0.0/16",
+      vip: "203.0.113.20",
+      apiToken: "t",
+    });
   });
 });
 
@@ -149,19 +200,28 @@ describe("encodeUserData", () => {
   test("an error naming the node and both sizes when even the compressed form is too large", () => {
     const random = require("node:crypto").randomBytes(40_000).toString("base64") as string;
     const issues = issuesOf(() => encodeUserData(random, "prod-worker-1"));
-    assert.match(issues[0].message, /prod-worker-1 is \d+ bytes \(\d+ bytes as base64\(gzip\)\), above Hetzner's 32768-byte user_data limit/);
+    assert.match(
+      issues[0].message,
+      /prod-worker-1 is \d+ bytes \(\d+ bytes as base64\(gzip\)\), above Hetzner's 32768-byte user_data limit/,
+    );
   });
 });
 
 describe("hetznerPlanInputFromSpec", () => {
   const spec = (extra: Record<string, unknown> = {}, hetzner: Record<string, unknown> = {}) =>
     effective(
-      parseSpec({ cluster: { distribution: "Talos", provider: "Hetzner", controlPlanes: 3, workers: 2, ...extra }, provider: { hetzner } }, { name: "prod" }).spec,
+      parseSpec(
+        { cluster: { distribution: "Talos", provider: "Hetzner", controlPlanes: 3, workers: 2, ...extra }, provider: { hetzner } },
+        { name: "prod" },
+      ).spec,
       { name: "prod" },
     );
 
   test("ISO route by default, KSail's field names mapped", () => {
-    const input = hetznerPlanInputFromSpec("prod", spec({}, { location: "nbg1", workerServerType: "cx43", allowedCidrs: ["198.51.100.7/32"], sshKeyName: "ops" }));
+    const input = hetznerPlanInputFromSpec(
+      "prod",
+      spec({}, { location: "nbg1", workerServerType: "cx43", allowedCidrs: ["198.51.100.7/32"], sshKeyName: "ops" }),
+    );
     const plan = planHetznerCluster(input);
     assert.equal(plan.location, "nbg1");
     assert.equal(plan.nodes.at(-1)!.serverType, "cx43");
@@ -173,12 +233,18 @@ describe("hetznerPlanInputFromSpec", () => {
   test("a schematic selects the snapshot labelled with the Talos version and schematic", () => {
     const schematic = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba";
     const plan = planHetznerCluster(hetznerPlanInputFromSpec("prod", spec({ talos: { version: "1.12.4", schematicId: schematic } })));
-    assert.deepEqual(plan.image, { kind: "snapshot", selector: `ksail.io/talos-version=v1.12.4,ksail.io/talos-schematic=${schematic.slice(0, 63)}` });
+    assert.deepEqual(plan.image, {
+      kind: "snapshot",
+      selector: `ksail.io/talos-version=v1.12.4,ksail.io/talos-schematic=${schematic.slice(0, 63)}`,
+    });
     assert.equal(snapshotSelector("v1.12.4", schematic), plan.image.kind === "snapshot" ? plan.image.selector : "");
   });
 
   test("extensions without a schematic, or another distribution, are clear errors", () => {
-    assert.match(issuesOf(() => hetznerPlanInputFromSpec("prod", spec({ talos: { extensions: ["siderolabs/iscsi-tools"] } })))[0].message, /schematicId/);
+    assert.match(
+      issuesOf(() => hetznerPlanInputFromSpec("prod", spec({ talos: { extensions: ["siderolabs/iscsi-tools"] } })))[0].message,
+      /schematicId/,
+    );
     const docker = effective(parseSpec({ cluster: { distribution: "Talos", provider: "Docker" } }, { name: "x" }).spec, { name: "x" });
     assert.match(issuesOf(() => hetznerPlanInputFromSpec("x", docker))[0].message, /Talos on Hetzner only/);
   });

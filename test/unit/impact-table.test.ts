@@ -25,7 +25,10 @@ describe("impact table completeness", () => {
   test("every table row names a real model field", () => {
     for (const rule of IMPACT_TABLE) {
       for (const p of rule.paths ?? [rule.field]) {
-        assert.ok(leaves.some((l) => covers(p, l)), `table row ${rule.field}: path ${p} is not in the model`);
+        assert.ok(
+          leaves.some((l) => covers(p, l)),
+          `table row ${rule.field}: path ${p} is not in the model`,
+        );
       }
     }
   });
@@ -80,7 +83,10 @@ describe("impactLine (JSDoc impact lines, STYLE.md §2)", () => {
   test("one class → its words; several → per combination; unknown field → undefined", () => {
     assert.equal(impactLine("cluster.cni"), "Applied in place");
     assert.equal(impactLine("provider.hetzner.location"), "Recreates the cluster");
-    assert.equal(impactLine("cluster.workers"), "Recreates the cluster on Vanilla/Docker; applied in place on K3s/Docker, Talos/Docker, Talos/Hetzner");
+    assert.equal(
+      impactLine("cluster.workers"),
+      "Recreates the cluster on Vanilla/Docker; applied in place on K3s/Docker, Talos/Docker, Talos/Hetzner",
+    );
     assert.equal(impactLine("cluster.talos.version"), "Recreates the cluster on Talos/Docker; nodes reboot on Talos/Hetzner");
     assert.equal(impactLine("cluster.connection"), undefined);
   });

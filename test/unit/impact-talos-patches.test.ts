@@ -31,10 +31,14 @@ describe("Talos machine-config patch changes (classified by the Talos classifier
   });
   test("an immutable field (pod subnets) recreates", () => {
     const net = "cluster:\n  network:\n    podSubnets: [10.200.0.0/16]\n";
-    assert.deepEqual(rows(talosPatchChanges(side(set()), side(set([], [net])), "")), ["cluster.talos.patches.controlPlanes=recreate-required"]);
+    assert.deepEqual(rows(talosPatchChanges(side(set()), side(set([], [net])), "")), [
+      "cluster.talos.patches.controlPlanes=recreate-required",
+    ]);
   });
   test("roles without nodes before and after are skipped", () => {
-    assert.deepEqual(rows(talosPatchChanges(side(set(), 1, 0), side(set([SYSCTL("2")]), 1, 0), "1.12.4")), ["cluster.talos.patches.controlPlanes=in-place"]);
+    assert.deepEqual(rows(talosPatchChanges(side(set(), 1, 0), side(set([SYSCTL("2")]), 1, 0), "1.12.4")), [
+      "cluster.talos.patches.controlPlanes=in-place",
+    ]);
   });
   test("a patch that cannot be applied offline is assumed to reboot, with the reason", () => {
     const op = "- op: replace\n  path: /machine/install/disk\n  value: /dev/sdb\n";

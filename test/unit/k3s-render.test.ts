@@ -44,18 +44,15 @@ const pki: K3sPki = {
 
 describe("k3s server and agent arguments", () => {
   test("single server: no --cluster-init, SANs for 127.0.0.1/localhost/its name, subnets, nothing disabled", () => {
-    assert.deepEqual(
-      k3sCommand(facts, { name: "dev-control-plane-1", ip: "10.6.1.2", role: "control-plane", index: 1 }),
-      [
-        "server",
-        "--node-ip=10.6.1.2",
-        "--tls-san=127.0.0.1",
-        "--tls-san=localhost",
-        "--tls-san=dev-control-plane-1",
-        "--cluster-cidr=10.42.0.0/16",
-        "--service-cidr=10.43.0.0/16",
-      ],
-    );
+    assert.deepEqual(k3sCommand(facts, { name: "dev-control-plane-1", ip: "10.6.1.2", role: "control-plane", index: 1 }), [
+      "server",
+      "--node-ip=10.6.1.2",
+      "--tls-san=127.0.0.1",
+      "--tls-san=localhost",
+      "--tls-san=dev-control-plane-1",
+      "--cluster-cidr=10.42.0.0/16",
+      "--service-cidr=10.43.0.0/16",
+    ]);
   });
   test("three servers: embedded etcd on the first, the others join it with identical cluster-wide flags", () => {
     const f = { ...facts, servers: 3, cni: "Cilium" as const, metricsServer: false };
@@ -74,8 +71,7 @@ describe("k3s server and agent arguments", () => {
     assert.ok(first.includes("--cluster-init"));
     assert.ok(!second.includes("--cluster-init"));
     assert.ok(second.includes("--server=https://dev-control-plane-1:6443"));
-    const wide = (c: string[]) =>
-      c.filter((a) => /^--(cluster-cidr|service-cidr|flannel-backend|disable)/.test(a));
+    const wide = (c: string[]) => c.filter((a) => /^--(cluster-cidr|service-cidr|flannel-backend|disable)/.test(a));
     assert.deepEqual(wide(first), wide(second));
     assert.deepEqual(wide(first), [
       "--cluster-cidr=10.42.0.0/16",
@@ -87,18 +83,13 @@ describe("k3s server and agent arguments", () => {
     ]);
   });
   test("add-on switches follow the effective spec (as KSail applies them to K3d)", () => {
-    assert.deepEqual(
-      k3sDisabledAddons({ cni: "Default", metricsServer: true, csi: true, loadBalancer: true }),
-      [],
-    );
-    assert.deepEqual(
-      k3sDisabledAddons({ cni: "Calico", metricsServer: false, csi: false, loadBalancer: false }),
-      ["local-storage", "metrics-server", "servicelb"],
-    );
-    assert.deepEqual(
-      k3sDisabledAddons({ cni: "Cilium", metricsServer: true, csi: true, loadBalancer: true }),
-      ["traefik"],
-    );
+    assert.deepEqual(k3sDisabledAddons({ cni: "Default", metricsServer: true, csi: true, loadBalancer: true }), []);
+    assert.deepEqual(k3sDisabledAddons({ cni: "Calico", metricsServer: false, csi: false, loadBalancer: false }), [
+      "local-storage",
+      "metrics-server",
+      "servicelb",
+    ]);
+    assert.deepEqual(k3sDisabledAddons({ cni: "Cilium", metricsServer: true, csi: true, loadBalancer: true }), ["traefik"]);
   });
   test("agents run `agent` with their IP only (the URL and token come from env)", () => {
     assert.deepEqual(k3sCommand(facts, { name: "dev-worker-1", ip: "10.6.1.3", role: "worker", index: 1 }), [
@@ -110,9 +101,7 @@ describe("k3s server and agent arguments", () => {
 
 describe("k3s files", () => {
   const registries = {
-    mirrors: [
-      { host: "docker.io", upstream: "https://registry-1.docker.io", endpoint: "http://dev-docker.io:5000" },
-    ],
+    mirrors: [{ host: "docker.io", upstream: "https://registry-1.docker.io", endpoint: "http://dev-docker.io:5000" }],
     localRegistry: {
       containerName: "dev-local-registry",
       hostPort: 5050,
@@ -120,11 +109,7 @@ describe("k3s files", () => {
     },
   };
   test("CA layout under server/tls goes to the first server only; keys 0600", () => {
-    const first = k3sNodeFiles(
-      pki,
-      { name: "dev-control-plane-1", role: "control-plane", index: 1 },
-      registries,
-    );
+    const first = k3sNodeFiles(pki, { name: "dev-control-plane-1", role: "control-plane", index: 1 }, registries);
     const paths = first.map((f) => f.path);
     for (const rel of [
       "server-ca.crt",
@@ -142,11 +127,7 @@ describe("k3s files", () => {
       assert.ok(paths.includes(`${K3S_TLS_DIR}/${rel}`), rel);
     for (const f of first) if (f.path.endsWith(".key")) assert.equal(f.permissions, "0600");
     assert.equal(first.find((f) => f.path === `${K3S_TLS_DIR}/server-ca.crt`)?.content, pki.serverCa.cert);
-    const second = k3sNodeFiles(
-      pki,
-      { name: "dev-control-plane-2", role: "control-plane", index: 2 },
-      registries,
-    );
+    const second = k3sNodeFiles(pki, { name: "dev-control-plane-2", role: "control-plane", index: 2 }, registries);
     const agent = k3sNodeFiles(pki, { name: "dev-worker-1", role: "worker", index: 1 }, registries);
     for (const files of [second, agent]) assert.ok(!files.some((f) => f.path.startsWith(K3S_TLS_DIR)));
     assert.deepEqual(
@@ -155,16 +136,11 @@ describe("k3s files", () => {
     );
   });
   test("the token's CA hash is over the exact uploaded server-ca.crt bytes", () => {
-    const uploaded = k3sNodeFiles(
-      pki,
-      { name: "dev-control-plane-1", role: "control-plane", index: 1 },
-      registries,
-    ).find((f) => f.path === `${K3S_TLS_DIR}/server-ca.crt`)!;
+    const uploaded = k3sNodeFiles(pki, { name: "dev-control-plane-1", role: "control-plane", index: 1 }, registries).find(
+      (f) => f.path === `${K3S_TLS_DIR}/server-ca.crt`,
+    )!;
     assert.ok(k3sTokenMatchesCa(pki.token, uploaded.content));
-    assert.equal(
-      pki.token,
-      `K10${crypto.createHash("sha256").update(uploaded.content).digest("hex")}::server:s3cret`,
-    );
+    assert.equal(pki.token, `K10${crypto.createHash("sha256").update(uploaded.content).digest("hex")}::server:s3cret`);
     assert.ok(!k3sTokenMatchesCa(pki.token, uploaded.content + "\n"));
   });
   test("node password: stable per node, distinct across nodes and tokens, secret", () => {

@@ -20,8 +20,7 @@ describe("deterministic host ports", () => {
       const talos = allocateHostPort(name, "talos");
       assert.equal(api, allocateHostPort(name, "api"));
       assert.notEqual(api, talos);
-      for (const p of [api, talos])
-        assert.ok(p >= HOST_PORT_BASE && p < HOST_PORT_BASE + HOST_PORT_SPAN, String(p));
+      for (const p of [api, talos]) assert.ok(p >= HOST_PORT_BASE && p < HOST_PORT_BASE + HOST_PORT_SPAN, String(p));
     }
     assert.notEqual(allocateHostPort("dev", "api"), allocateHostPort("dev2", "api"));
   });
@@ -61,27 +60,9 @@ describe("planDockerCluster", () => {
     assert.deepEqual(
       p.mirrors.map((m) => [m.host, m.containerName, m.ip, m.volumeName, m.endpoint]),
       [
-        [
-          "docker.io",
-          "talos-default-docker.io",
-          "10.5.0.250",
-          "ksail-mirror-docker.io",
-          "http://talos-default-docker.io:5000",
-        ],
-        [
-          "ghcr.io",
-          "talos-default-ghcr.io",
-          "10.5.0.249",
-          "ksail-mirror-ghcr.io",
-          "http://talos-default-ghcr.io:5000",
-        ],
-        [
-          "quay.io",
-          "talos-default-quay.io",
-          "10.5.0.248",
-          "ksail-mirror-quay.io",
-          "http://talos-default-quay.io:5000",
-        ],
+        ["docker.io", "talos-default-docker.io", "10.5.0.250", "ksail-mirror-docker.io", "http://talos-default-docker.io:5000"],
+        ["ghcr.io", "talos-default-ghcr.io", "10.5.0.249", "ksail-mirror-ghcr.io", "http://talos-default-ghcr.io:5000"],
+        ["quay.io", "talos-default-quay.io", "10.5.0.248", "ksail-mirror-quay.io", "http://talos-default-quay.io:5000"],
         [
           "registry.k8s.io",
           "talos-default-registry.k8s.io",
@@ -205,9 +186,7 @@ describe("dockerPlanInputFromSpec", () => {
     return effective(document.spec, { name: document.metadata.name });
   };
   test("K3s defaults: bundled add-ons on, k3s image from the Kubernetes version", () => {
-    const i = dockerPlanInputFromSpec(
-      specOf({ distribution: "K3s", workers: 2, kubernetesVersion: "1.35.4" }),
-    );
+    const i = dockerPlanInputFromSpec(specOf({ distribution: "K3s", workers: 2, kubernetesVersion: "1.35.4" }));
     assert.equal(i.image, "rancher/k3s:v1.35.4-k3s1");
     assert.equal(i.kubernetesVersion, "v1.35.4");
     assert.deepEqual(i.addons, { cni: "Default", metricsServer: true, csi: true, loadBalancer: true });
@@ -229,9 +208,7 @@ describe("dockerPlanInputFromSpec", () => {
   });
   test("external registries are not run locally; Hetzner is not a Docker plan", () => {
     assert.equal(
-      dockerPlanInputFromSpec(
-        specOf({ distribution: "Vanilla", localRegistry: { registry: "ghcr.io/me/repo" } }),
-      ).localRegistryPort,
+      dockerPlanInputFromSpec(specOf({ distribution: "Vanilla", localRegistry: { registry: "ghcr.io/me/repo" } })).localRegistryPort,
       undefined,
     );
     assert.throws(

@@ -150,10 +150,7 @@ describe("kubeadm config for joining nodes", () => {
       "JoinConfiguration",
     );
     assert.equal(w.controlPlane, undefined);
-    const i = byKind(
-      kubeadmConfigDocuments({ ...base, schedulableControlPlanes: true }),
-      "InitConfiguration",
-    );
+    const i = byKind(kubeadmConfigDocuments({ ...base, schedulableControlPlanes: true }), "InitConfiguration");
     assert.deepEqual(i.nodeRegistration.taints, []);
   });
 
@@ -206,18 +203,11 @@ describe("bootstrap script, unit and drop-in", () => {
   });
   // Generous timeouts: they only bound a hang; a probe timing out on a loaded machine would silently skip the check.
   const analyze = spawnSync("systemd-analyze", ["--version"], { timeout: 120_000 });
-  const systemUnits = ["/lib/systemd/system", "/usr/lib/systemd/system"].find((d) =>
-    fs.existsSync(path.join(d, "multi-user.target")),
-  );
+  const systemUnits = ["/lib/systemd/system", "/usr/lib/systemd/system"].find((d) => fs.existsSync(path.join(d, "multi-user.target")));
   test(
     "systemd accepts the unit and the multi-user.target drop-in (systemd-analyze verify)",
     {
-      skip:
-        analyze.status !== 0
-          ? "systemd-analyze not installed"
-          : !systemUnits
-            ? "no systemd unit directory to verify against"
-            : false,
+      skip: analyze.status !== 0 ? "systemd-analyze not installed" : !systemUnits ? "no systemd unit directory to verify against" : false,
     },
     () => {
       const root = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-unit-"));
@@ -270,8 +260,7 @@ describe("bootstrap script, unit and drop-in", () => {
     assert.match(u, new RegExp(`^ExecStart=${KIND_PATHS.script}$`, "m"));
     assert.doesNotMatch(u, /Before=kubelet/);
     assert.equal(renderBootstrapDropIn(), "[Unit]\nWants=ksail-bootstrap.service\n");
-    for (const p of Object.values(KIND_PATHS))
-      assert.ok(!/^\/(run|tmp)\//.test(p), `${p} would be masked by tmpfs`);
+    for (const p of Object.values(KIND_PATHS)) assert.ok(!/^\/(run|tmp)\//.test(p), `${p} would be masked by tmpfs`);
   });
 });
 
@@ -291,15 +280,11 @@ describe("containerd hosts.toml and envoy LB", () => {
         server: "https://registry-1.docker.io",
         mirrors: ["http://dev-docker.io:5000", "https://mirror.example:5443"],
       });
-      const r = spawnSync(
-        "python3",
-        ["-c", "import sys, json, tomllib; print(json.dumps(tomllib.loads(sys.stdin.read())))"],
-        {
-          input: text,
-          encoding: "utf8",
-          timeout: 120_000,
-        },
-      );
+      const r = spawnSync("python3", ["-c", "import sys, json, tomllib; print(json.dumps(tomllib.loads(sys.stdin.read())))"], {
+        input: text,
+        encoding: "utf8",
+        timeout: 120_000,
+      });
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual(JSON.parse(r.stdout), {
         server: "https://registry-1.docker.io",
@@ -325,8 +310,7 @@ describe("containerd hosts.toml and envoy LB", () => {
     assert.equal(c.type, "STRICT_DNS");
     assert.deepEqual(
       c.load_assignment.endpoints[0].lb_endpoints.map(
-        (e: any) =>
-          `${e.endpoint.address.socket_address.address}:${e.endpoint.address.socket_address.port_value}`,
+        (e: any) => `${e.endpoint.address.socket_address.address}:${e.endpoint.address.socket_address.port_value}`,
       ),
       ["a:6443", "b:6443", "c:6443"],
     );

@@ -73,8 +73,14 @@ describe("admin kubeconfig", () => {
     const doc = YAML.parse(d.text);
     assert.equal(doc.apiVersion, "v1");
     assert.equal(doc.kind, "Config");
-    assert.deepEqual(doc.clusters.map((c: any) => c.name), ["dev"]);
-    assert.deepEqual(doc.users.map((u: any) => u.name), ["admin@dev"]);
+    assert.deepEqual(
+      doc.clusters.map((c: any) => c.name),
+      ["dev"],
+    );
+    assert.deepEqual(
+      doc.users.map((u: any) => u.name),
+      ["admin@dev"],
+    );
     assert.deepEqual(doc.contexts, [{ name: "admin@dev", context: { cluster: "dev", namespace: "default", user: "admin@dev" } }]);
     assert.equal(doc["current-context"], "admin@dev");
     const c = kubeconfigClientCert(d.text);
@@ -92,7 +98,12 @@ describe("admin kubeconfig", () => {
   });
 
   test("kubeadm: client cert from ca (CN=kubernetes); default lifetime 1 year", async () => {
-    const d = await deriveKubeconfig({ clusterName: "kind", endpoint: "https://localhost:41234", caCert: kubeadm.ca.cert, caKey: kubeadm.ca.key });
+    const d = await deriveKubeconfig({
+      clusterName: "kind",
+      endpoint: "https://localhost:41234",
+      caCert: kubeadm.ca.cert,
+      caKey: kubeadm.ca.key,
+    });
     const c = kubeconfigClientCert(d.text);
     assertAdminKubeconfigCert(c.certPem, c.keyPem, kubeadm.ca);
     const info = opensslCertInfo(c.certPem);
@@ -114,7 +125,13 @@ describe("admin kubeconfig", () => {
   });
 
   test("custom user name", async () => {
-    const d = await deriveKubeconfig({ clusterName: "x", endpoint: "https://10.0.0.1:6443", caCert: kubeadm.ca.cert, caKey: kubeadm.ca.key, user: "ci" });
+    const d = await deriveKubeconfig({
+      clusterName: "x",
+      endpoint: "https://10.0.0.1:6443",
+      caCert: kubeadm.ca.cert,
+      caKey: kubeadm.ca.key,
+      user: "ci",
+    });
     const c = kubeconfigClientCert(d.text);
     assertAdminKubeconfigCert(c.certPem, c.keyPem, kubeadm.ca, "ci");
     assert.equal(YAML.parse(d.text)["current-context"], "ci@x");
@@ -137,7 +154,12 @@ describe("admin kubeconfig", () => {
         { name: "a", cluster: { server: "https://a:6443", "certificate-authority-data": Buffer.from("CA-A").toString("base64") } },
         { name: "b", cluster: { server: "https://b:6443", "certificate-authority-data": Buffer.from("CA-B").toString("base64") } },
       ],
-      users: [{ name: "u", user: { "client-certificate-data": Buffer.from("C").toString("base64"), "client-key-data": Buffer.from("K").toString("base64") } }],
+      users: [
+        {
+          name: "u",
+          user: { "client-certificate-data": Buffer.from("C").toString("base64"), "client-key-data": Buffer.from("K").toString("base64") },
+        },
+      ],
       contexts: [
         { name: "ca", context: { cluster: "a", user: "u" } },
         { name: "cb", context: { cluster: "b", user: "u" } },
@@ -199,7 +221,10 @@ describe("admin talosconfig", () => {
   });
 
   test("endpoints are required", async () => {
-    await assert.rejects(deriveTalosconfig({ contextName: "dev", endpoints: [], osCa: talos.certs.os }), (e: unknown) => isKsailError(e) && /endpoints/.test(e.message));
+    await assert.rejects(
+      deriveTalosconfig({ contextName: "dev", endpoints: [], osCa: talos.certs.os }),
+      (e: unknown) => isKsailError(e) && /endpoints/.test(e.message),
+    );
   });
 
   test("the Talos-labelled OS CA key from a bundle YAML is accepted", async () => {
@@ -214,7 +239,12 @@ describe("server certificates for local fakes", () => {
     const ca = await issueCa({ subject: { organizations: ["kubernetes"] }, algorithm: "ecdsa-p256", template: "talos" });
     const s = await issueServerCert({ ca, ips: ["127.0.0.1", "::1"], dnsNames: ["localhost", "kubernetes.default.svc"] });
     const info = opensslCertInfo(s.cert);
-    assert.deepEqual(info.subjectAltNames, ["DNS:localhost", "DNS:kubernetes.default.svc", "IP Address:127.0.0.1", "IP Address:0:0:0:0:0:0:0:1"]);
+    assert.deepEqual(info.subjectAltNames, [
+      "DNS:localhost",
+      "DNS:kubernetes.default.svc",
+      "IP Address:127.0.0.1",
+      "IP Address:0:0:0:0:0:0:0:1",
+    ]);
     assert.deepEqual(info.extKeyUsage, ["TLS Web Server Authentication"]);
     assert.equal(info.subject, "CN=localhost");
     assert.ok(opensslVerify(ca.cert, s.cert, "sslserver").ok);

@@ -29,7 +29,11 @@ import { openssl, opensslVerify, opensslCertInfo, opensslSpkiSha256, opensslSha2
 const opensslText = (pem: string) => openssl(["x509", "-noout", "-text"], pem).toString("utf8");
 
 /** Every CA: self-signed, verifies with node:crypto and `openssl verify`, key matches, 10-year lifetime. */
-function assertCa(name: string, ca: CertAndKey, expect: { subject: string; keyType: "ed25519" | "ec"; template: "talos" | "kubernetes" }): void {
+function assertCa(
+  name: string,
+  ca: CertAndKey,
+  expect: { subject: string; keyType: "ed25519" | "ec"; template: "talos" | "kubernetes" },
+): void {
   const x = new crypto.X509Certificate(ca.cert);
   const key = crypto.createPrivateKey(ca.key);
   assert.equal(key.asymmetricKeyType, expect.keyType, `${name}: key type`);
@@ -131,7 +135,13 @@ describe("Talos PEM label translation", () => {
  * key generation) counts event-loop turns taken while some job was still pending. No wall-clock bound: the
  * facts hold however loaded the machine is.
  */
-async function generateObserved(): Promise<{ bundle: TalosSecretsBundle; jobs: number; completedByCallback: number; turnsWhilePending: number; ms: number }> {
+async function generateObserved(): Promise<{
+  bundle: TalosSecretsBundle;
+  jobs: number;
+  completedByCallback: number;
+  turnsWhilePending: number;
+  ms: number;
+}> {
   const pending = new Set<number>();
   let jobs = 0;
   let completedByCallback = 0;
@@ -275,7 +285,11 @@ describe("k3s PKI", () => {
     const stamp = Math.floor(Date.parse("2026-01-02T03:04:05Z") / 1000);
     assertCa("server-ca", pki.serverCa, { subject: `CN=k3s-server-ca@${stamp}`, keyType: "ec", template: "kubernetes" });
     assertCa("client-ca", pki.clientCa, { subject: `CN=k3s-client-ca@${stamp}`, keyType: "ec", template: "kubernetes" });
-    assertCa("request-header-ca", pki.requestHeaderCa, { subject: `CN=k3s-request-header-ca@${stamp}`, keyType: "ec", template: "kubernetes" });
+    assertCa("request-header-ca", pki.requestHeaderCa, {
+      subject: `CN=k3s-request-header-ca@${stamp}`,
+      keyType: "ec",
+      template: "kubernetes",
+    });
     assertCa("etcd/server-ca", pki.etcdServerCa, { subject: `CN=etcd-server-ca@${stamp}`, keyType: "ec", template: "kubernetes" });
     assertCa("etcd/peer-ca", pki.etcdPeerCa, { subject: `CN=etcd-peer-ca@${stamp}`, keyType: "ec", template: "kubernetes" });
     const fps = [pki.serverCa, pki.clientCa, pki.requestHeaderCa, pki.etcdServerCa, pki.etcdPeerCa].map((c) => c.cert);

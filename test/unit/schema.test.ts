@@ -21,7 +21,16 @@ interface Prop {
 interface Schema {
   name: string;
   version: string;
-  resources: Record<string, { isComponent: boolean; inputProperties: Record<string, Prop>; requiredInputs?: string[]; properties: Record<string, Prop>; required?: string[] }>;
+  resources: Record<
+    string,
+    {
+      isComponent: boolean;
+      inputProperties: Record<string, Prop>;
+      requiredInputs?: string[];
+      properties: Record<string, Prop>;
+      required?: string[];
+    }
+  >;
   types: Record<string, { type: string; properties?: Record<string, Prop>; required?: string[]; enum?: { name: string; value: string }[] }>;
 }
 const committed = (): Schema => JSON.parse(fs.readFileSync(path.join(root, "schema.json"), "utf8")) as Schema;
@@ -29,14 +38,19 @@ const committed = (): Schema => JSON.parse(fs.readFileSync(path.join(root, "sche
 describe("schema.json (Pulumi package schema)", () => {
   test("is generated from the current sources (regenerate: node scripts/gen-schema.js)", () => {
     const fresh = gen.render();
-    assert.ok(fresh === fs.readFileSync(path.join(root, "schema.json"), "utf8"), "schema.json is stale: run `node scripts/gen-schema.js` and commit it");
+    assert.ok(
+      fresh === fs.readFileSync(path.join(root, "schema.json"), "utf8"),
+      "schema.json is stale: run `node scripts/gen-schema.js` and commit it",
+    );
   });
 
   test("names the ksail package, KSailCluster and every installer component, with a valid shape", () => {
     const s = committed();
     assert.equal(s.name, "ksail");
     assert.equal(s.version, JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version);
-    const installers = [...fs.readFileSync(path.join(root, "sdk", "components", "index.ts"), "utf8").matchAll(/^export \{ ([A-Z]\w+), type \w+Args \}/gm)].map((m) => m[1]);
+    const installers = [
+      ...fs.readFileSync(path.join(root, "sdk", "components", "index.ts"), "utf8").matchAll(/^export \{ ([A-Z]\w+), type \w+Args \}/gm),
+    ].map((m) => m[1]);
     assert.ok(installers.length >= 14, installers.join(","));
     for (const c of installers) assert.ok(s.resources[`ksail:components:${c}`], `ksail:components:${c} missing`);
     assert.ok(s.resources["ksail:index:KSailCluster"]);
@@ -81,7 +95,9 @@ describe("schema.json (Pulumi package schema)", () => {
 
   test("the spec types follow ksail.yaml: every field of the zod model, enums with KSail's values", () => {
     const s = committed();
-    const json = clusterJsonSchema() as { properties: { spec: { properties: { cluster: { properties: Record<string, { description?: string }> } } } } };
+    const json = clusterJsonSchema() as {
+      properties: { spec: { properties: { cluster: { properties: Record<string, { description?: string }> } } } };
+    };
     const cluster = s.types["ksail:index:SpecCluster"];
     assert.deepEqual(Object.keys(cluster.properties ?? {}).sort(), Object.keys(json.properties.spec.properties.cluster.properties).sort());
     const enumOf = (p: Prop) => s.types[(p.$ref ?? "").slice("#/types/".length)]?.enum?.map((e) => e.value);

@@ -94,7 +94,10 @@ describe("localRegistry.registry parsing and redaction", () => {
     ["127.0.0.1:5001", { host: "127.0.0.1", port: 5001, external: false }],
     ["ghcr.io/acme/platform", { host: "ghcr.io", port: 0, path: "acme/platform", tag: "", external: true }],
     ["ghcr.io/acme/platform:v1", { host: "ghcr.io", path: "acme/platform", tag: "v1" }],
-    ["user:pa:ss@registry.example.com:8443/team/app:prod", { username: "user", password: "pa:ss", host: "registry.example.com", port: 8443, path: "team/app", tag: "prod" }],
+    [
+      "user:pa:ss@registry.example.com:8443/team/app:prod",
+      { username: "user", password: "pa:ss", host: "registry.example.com", port: 8443, path: "team/app", tag: "prod" },
+    ],
     ["user@host.example", { username: "user", password: "", host: "host.example" }],
     ["localhost:0", { host: "localhost:0", port: 0, external: true }],
     ["localhost:70000", { host: "localhost", port: 70000 }],
@@ -134,7 +137,14 @@ describe("field paths", () => {
     ]) {
       assert.ok(paths.includes(p), p);
     }
-    for (const p of [...IGNORED_FIELDS, "spec.cluster.nodeAutoscaling", "spec.cluster.talos.controlPlanes", "apiVersion", "kind", "spec.cluster"]) {
+    for (const p of [
+      ...IGNORED_FIELDS,
+      "spec.cluster.nodeAutoscaling",
+      "spec.cluster.talos.controlPlanes",
+      "apiVersion",
+      "kind",
+      "spec.cluster",
+    ]) {
       assert.ok(!paths.includes(p), p);
     }
     assert.equal(new Set(paths).size, paths.length);
@@ -151,9 +161,17 @@ describe("field paths", () => {
 describe("JSON Schema", () => {
   test("every leaf of the model has a description, and no description is stale", () => {
     const leaves = specFieldPaths();
-    assert.deepEqual(leaves.filter((p) => FIELD_DESCRIPTIONS[p] === undefined), []);
-    assert.deepEqual(Object.keys(FIELD_DESCRIPTIONS).filter((p) => !leaves.includes(p)), []);
-    const s = clusterJsonSchema() as { properties: { spec: { properties: { cluster: { properties: Record<string, { description?: string }> } } } } };
+    assert.deepEqual(
+      leaves.filter((p) => FIELD_DESCRIPTIONS[p] === undefined),
+      [],
+    );
+    assert.deepEqual(
+      Object.keys(FIELD_DESCRIPTIONS).filter((p) => !leaves.includes(p)),
+      [],
+    );
+    const s = clusterJsonSchema() as {
+      properties: { spec: { properties: { cluster: { properties: Record<string, { description?: string }> } } } };
+    };
     assert.match(s.properties.spec.properties.cluster.properties.controlPlanes.description ?? "", /control-plane nodes/);
   });
   const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -179,7 +197,9 @@ describe("JSON Schema", () => {
 
 describe("clusterConfigFromStack", () => {
   test("ksail:cluster holds the structured spec", () => {
-    pulumi.runtime.setAllConfig({ "ksail:cluster": JSON.stringify({ cluster: { distribution: "Talos", provider: "Hetzner", controlPlanes: 3 } }) });
+    pulumi.runtime.setAllConfig({
+      "ksail:cluster": JSON.stringify({ cluster: { distribution: "Talos", provider: "Hetzner", controlPlanes: 3 } }),
+    });
     const c = clusterConfigFromStack();
     assert.equal(c.spec.cluster.distribution, "Talos");
     assert.equal(c.spec.cluster.controlPlanes, 3);
@@ -201,7 +221,10 @@ describe("clusterConfigFromStack", () => {
     pulumi.runtime.setAllConfig({ "ksail:config": "a.yaml", "ksail:cluster": "{}" });
     assert.throws(() => clusterConfigFromStack(), /keep only one/);
     pulumi.runtime.setAllConfig({ "ksail:cluster": JSON.stringify({ cluster: { workers: -1 } }) });
-    assert.throws(() => clusterConfigFromStack(), (e: unknown) => isKsailError(e) && e.issues[0].path === "spec.cluster.workers");
+    assert.throws(
+      () => clusterConfigFromStack(),
+      (e: unknown) => isKsailError(e) && e.issues[0].path === "spec.cluster.workers",
+    );
     pulumi.runtime.setAllConfig({});
   });
 });

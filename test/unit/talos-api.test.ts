@@ -45,13 +45,18 @@ describe("parseTalosconfig", () => {
   });
 
   test("an unknown context is a KsailError naming the contexts that exist", () => {
-    assert.throws(() => parseTalosconfig(yaml("prod")), (e: unknown) => isKsailError(e) && /"prod" is not defined.*\["dev"\]/.test((e as Error).message));
+    assert.throws(
+      () => parseTalosconfig(yaml("prod")),
+      (e: unknown) => isKsailError(e) && /"prod" is not defined.*\["dev"\]/.test((e as Error).message),
+    );
   });
 
   test("missing credentials are listed field by field", () => {
     assert.throws(
       () => parseTalosconfig("context: a\ncontexts:\n  a:\n    endpoints: [x]\n"),
-      (e: unknown) => isKsailError(e) && e.issues.map((i) => i.path).join() === "talosconfig.contexts.a.ca,talosconfig.contexts.a.crt,talosconfig.contexts.a.key",
+      (e: unknown) =>
+        isKsailError(e) &&
+        e.issues.map((i) => i.path).join() === "talosconfig.contexts.a.ca,talosconfig.contexts.a.crt,talosconfig.contexts.a.key",
     );
   });
 });
@@ -80,50 +85,68 @@ describe("readTarGzEntry", () => {
 
 describe("retry policy", () => {
   test("backoff doubles and is capped", () => {
-    assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, 250, 5000)), [250, 500, 1000, 2000, 4000, 5000]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, 250, 5000)),
+      [250, 500, 1000, 2000, 4000, 5000],
+    );
   });
 
   test("Unavailable is retried, InvalidArgument is not, and the last error surfaces", async () => {
     let n = 0;
-    const r = await withRetry(async () => {
-      if (++n < 3) throw Object.assign(new Error("down"), { code: Code.UNAVAILABLE });
-      return "ok";
-    }, { initialDelayMs: 1 });
+    const r = await withRetry(
+      async () => {
+        if (++n < 3) throw Object.assign(new Error("down"), { code: Code.UNAVAILABLE });
+        return "ok";
+      },
+      { initialDelayMs: 1 },
+    );
     assert.equal(r, "ok");
     assert.equal(n, 3);
 
     n = 0;
     await assert.rejects(
-      withRetry(async () => {
-        n++;
-        throw Object.assign(new Error("bad config"), { code: Code.INVALID_ARGUMENT });
-      }, { initialDelayMs: 1 }),
+      withRetry(
+        async () => {
+          n++;
+          throw Object.assign(new Error("bad config"), { code: Code.INVALID_ARGUMENT });
+        },
+        { initialDelayMs: 1 },
+      ),
       /bad config/,
     );
     assert.equal(n, 1);
 
     n = 0;
     await assert.rejects(
-      withRetry(async () => {
-        n++;
-        throw Object.assign(new Error(`down ${n}`), { code: Code.UNAVAILABLE });
-      }, { initialDelayMs: 1, maxAttempts: 4 }),
+      withRetry(
+        async () => {
+          n++;
+          throw Object.assign(new Error(`down ${n}`), { code: Code.UNAVAILABLE });
+        },
+        { initialDelayMs: 1, maxAttempts: 4 },
+      ),
       /down 4/,
     );
   });
 
   test("retryOn widens the set and shouldRetry narrows it", async () => {
     let n = 0;
-    await withRetry(async () => {
-      if (++n < 2) throw Object.assign(new Error("bootstrap is not available yet"), { code: Code.FAILED_PRECONDITION });
-    }, { initialDelayMs: 1, retryOn: [Code.FAILED_PRECONDITION] });
+    await withRetry(
+      async () => {
+        if (++n < 2) throw Object.assign(new Error("bootstrap is not available yet"), { code: Code.FAILED_PRECONDITION });
+      },
+      { initialDelayMs: 1, retryOn: [Code.FAILED_PRECONDITION] },
+    );
     assert.equal(n, 2);
     n = 0;
     await assert.rejects(
-      withRetry(async () => {
-        n++;
-        throw Object.assign(new Error("not supported in container mode"), { code: Code.FAILED_PRECONDITION });
-      }, { initialDelayMs: 1, retryOn: [Code.FAILED_PRECONDITION], shouldRetry: (e) => !/container mode/.test(e.message) }),
+      withRetry(
+        async () => {
+          n++;
+          throw Object.assign(new Error("not supported in container mode"), { code: Code.FAILED_PRECONDITION });
+        },
+        { initialDelayMs: 1, retryOn: [Code.FAILED_PRECONDITION], shouldRetry: (e) => !/container mode/.test(e.message) },
+      ),
     );
     assert.equal(n, 1);
   });

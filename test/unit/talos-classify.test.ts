@@ -32,7 +32,8 @@ const base = (over: Partial<TalosRenderInput> = {}): TalosRenderInput => ({
   ...over,
 });
 
-const cp = (minor: string, over: Partial<TalosRenderInput> = {}) => renderMachineConfigs(base({ talosVersion: minor, ...over })).controlPlane;
+const cp = (minor: string, over: Partial<TalosRenderInput> = {}) =>
+  renderMachineConfigs(base({ talosVersion: minor, ...over })).controlPlane;
 const patch = (yaml: string, content: string) => stringifyDocuments(applyPatches(parseDocuments(yaml), [{ source: "case", content }]));
 
 interface Case {
@@ -45,11 +46,15 @@ interface Case {
   minors?: string[];
 }
 
-const samePatch = (content: string) => (m: string): [string, string] => {
-  const old = cp(m);
-  return [old, patch(old, content)];
-};
-const renderPair = (a: Partial<TalosRenderInput>, b: Partial<TalosRenderInput>) => (m: string): [string, string] => [cp(m, a), cp(m, b)];
+const samePatch =
+  (content: string) =>
+  (m: string): [string, string] => {
+    const old = cp(m);
+    return [old, patch(old, content)];
+  };
+const renderPair =
+  (a: Partial<TalosRenderInput>, b: Partial<TalosRenderInput>) =>
+  (m: string): [string, string] => [cp(m, a), cp(m, b)];
 
 const CASES: Case[] = [
   { name: "identical configs", make: (m) => [cp(m), cp(m)], kind: "none" },
@@ -57,46 +62,216 @@ const CASES: Case[] = [
   // live
   { name: "debug toggle", make: samePatch("debug: true"), kind: "live", path: "debug" },
   { name: "machine.certSANs extra SAN", make: renderPair({}, { certSANs: ["dev.example.com"] }), kind: "live", path: "machine.certSANs" },
-  { name: "kubelet extra arg", make: samePatch("machine:\n  kubelet:\n    extraArgs:\n      max-pods: '200'"), kind: "live", path: "machine.kubelet.extraArgs.max-pods" },
-  { name: "metrics-server on (kubelet rotation + inline manifest)", make: renderPair({}, { metricsServer: true }), kind: "live", path: "cluster.inlineManifests" },
+  {
+    name: "kubelet extra arg",
+    make: samePatch("machine:\n  kubelet:\n    extraArgs:\n      max-pods: '200'"),
+    kind: "live",
+    path: "machine.kubelet.extraArgs.max-pods",
+  },
+  {
+    name: "metrics-server on (kubelet rotation + inline manifest)",
+    make: renderPair({}, { metricsServer: true }),
+    kind: "live",
+    path: "cluster.inlineManifests",
+  },
   { name: "node labels", make: samePatch("machine:\n  nodeLabels:\n    team: a"), kind: "live", path: "machine.nodeLabels.team" },
-  { name: "node taints", make: samePatch("machine:\n  nodeTaints:\n    dedicated: db:NoSchedule"), kind: "live", path: "machine.nodeTaints" },
+  {
+    name: "node taints",
+    make: samePatch("machine:\n  nodeTaints:\n    dedicated: db:NoSchedule"),
+    kind: "live",
+    path: "machine.nodeTaints",
+  },
   { name: "node annotations", make: samePatch("machine:\n  nodeAnnotations:\n    a: b"), kind: "live", path: "machine.nodeAnnotations" },
   { name: "sysctls", make: samePatch("machine:\n  sysctls:\n    vm.max_map_count: '262144'"), kind: "live", path: "machine.sysctls" },
-  { name: "kubePrism port", make: samePatch("machine:\n  features:\n    kubePrism:\n      port: 7446"), kind: "live", path: "machine.features.kubePrism.port" },
-  { name: "hostDNS resolveMemberNames", make: samePatch("machine:\n  features:\n    hostDNS:\n      resolveMemberNames: true"), kind: "live", path: "machine.features.hostDNS" },
-  { name: "Kubernetes version bump (images)", make: renderPair({ kubernetesVersion: "1.34.0" }, { kubernetesVersion: "1.34.1" }), kind: "live", path: "cluster.apiServer.image", minors: ["1.11", "1.12", "1.13"] },
-  { name: "control-plane endpoint", make: renderPair({}, { endpoint: "https://10.5.0.100:6443" }), kind: "live", path: "cluster.controlPlane.endpoint" },
-  { name: "allow scheduling on control planes (workers 1 → 0)", make: renderPair({ workers: 1 }, { workers: 0 }), kind: "live", path: "cluster.allowSchedulingOnControlPlanes" },
-  { name: "Calico feature gates", make: (m) => [cp(m, { cni: "Cilium" }), patch(cp(m, { cni: "Cilium" }), "cluster:\n  apiServer:\n    extraArgs:\n      feature-gates: X=true")], kind: "live", path: "cluster.apiServer.extraArgs" },
-  { name: "install image (used at upgrade only)", make: renderPair({ platform: "metal" }, { platform: "metal", install: { image: "factory.talos.dev/installer/x:v1" } }), kind: "live", path: "machine.install.image" },
-  { name: "mirror endpoints change", make: renderPair({ mirrors: [{ host: "docker.io", endpoints: ["http://a:5000"] }] }, { mirrors: [{ host: "docker.io", endpoints: ["http://b:5000"] }] }), kind: "live", path: "docker.io" },
-  { name: "mirror added", make: renderPair({}, { mirrors: [{ host: "ghcr.io", endpoints: ["http://dev-ghcr.io:5000"] }] }), kind: "live", path: "ghcr.io" },
-  { name: "Hetzner VIP added", make: renderPair({ platform: "hetzner" }, { platform: "hetzner", hetzner: { vip: "203.0.113.5", apiToken: "t" } }), kind: "live" },
-  { name: "NetworkRuleConfig document added", make: samePatch("apiVersion: v1alpha1\nkind: NetworkRuleConfig\nname: r\nportSelector:\n  ports: [80]\n  protocol: tcp\ningress:\n  - subnet: 10.0.0.0/8"), kind: "live", path: "NetworkRuleConfig/r" },
+  {
+    name: "kubePrism port",
+    make: samePatch("machine:\n  features:\n    kubePrism:\n      port: 7446"),
+    kind: "live",
+    path: "machine.features.kubePrism.port",
+  },
+  {
+    name: "hostDNS resolveMemberNames",
+    make: samePatch("machine:\n  features:\n    hostDNS:\n      resolveMemberNames: true"),
+    kind: "live",
+    path: "machine.features.hostDNS",
+  },
+  {
+    name: "Kubernetes version bump (images)",
+    make: renderPair({ kubernetesVersion: "1.34.0" }, { kubernetesVersion: "1.34.1" }),
+    kind: "live",
+    path: "cluster.apiServer.image",
+    minors: ["1.11", "1.12", "1.13"],
+  },
+  {
+    name: "control-plane endpoint",
+    make: renderPair({}, { endpoint: "https://10.5.0.100:6443" }),
+    kind: "live",
+    path: "cluster.controlPlane.endpoint",
+  },
+  {
+    name: "allow scheduling on control planes (workers 1 → 0)",
+    make: renderPair({ workers: 1 }, { workers: 0 }),
+    kind: "live",
+    path: "cluster.allowSchedulingOnControlPlanes",
+  },
+  {
+    name: "Calico feature gates",
+    make: (m) => [
+      cp(m, { cni: "Cilium" }),
+      patch(cp(m, { cni: "Cilium" }), "cluster:\n  apiServer:\n    extraArgs:\n      feature-gates: X=true"),
+    ],
+    kind: "live",
+    path: "cluster.apiServer.extraArgs",
+  },
+  {
+    name: "install image (used at upgrade only)",
+    make: renderPair({ platform: "metal" }, { platform: "metal", install: { image: "factory.talos.dev/installer/x:v1" } }),
+    kind: "live",
+    path: "machine.install.image",
+  },
+  {
+    name: "mirror endpoints change",
+    make: renderPair(
+      { mirrors: [{ host: "docker.io", endpoints: ["http://a:5000"] }] },
+      { mirrors: [{ host: "docker.io", endpoints: ["http://b:5000"] }] },
+    ),
+    kind: "live",
+    path: "docker.io",
+  },
+  {
+    name: "mirror added",
+    make: renderPair({}, { mirrors: [{ host: "ghcr.io", endpoints: ["http://dev-ghcr.io:5000"] }] }),
+    kind: "live",
+    path: "ghcr.io",
+  },
+  {
+    name: "Hetzner VIP added",
+    make: renderPair({ platform: "hetzner" }, { platform: "hetzner", hetzner: { vip: "203.0.113.5", apiToken: "t" } }),
+    kind: "live",
+  },
+  {
+    name: "NetworkRuleConfig document added",
+    make: samePatch(
+      "apiVersion: v1alpha1\nkind: NetworkRuleConfig\nname: r\nportSelector:\n  ports: [80]\n  protocol: tcp\ningress:\n  - subnet: 10.0.0.0/8",
+    ),
+    kind: "live",
+    path: "NetworkRuleConfig/r",
+  },
   // reboot
-  { name: "CNI Default → Cilium (KSail: reboot)", make: renderPair({ cni: "Default" }, { cni: "Cilium" }), kind: "reboot", path: "cluster.network.cni" },
-  { name: "diskQuotaSupport toggle", make: samePatch("machine:\n  features:\n    diskQuotaSupport: false"), kind: "reboot", path: "machine.features.diskQuotaSupport" },
-  { name: "machine.files", make: samePatch("machine:\n  files:\n    - path: /var/etc/x\n      op: create\n      permissions: 0o644\n      content: hi"), kind: "reboot", path: "machine.files" },
+  {
+    name: "CNI Default → Cilium (KSail: reboot)",
+    make: renderPair({ cni: "Default" }, { cni: "Cilium" }),
+    kind: "reboot",
+    path: "cluster.network.cni",
+  },
+  {
+    name: "diskQuotaSupport toggle",
+    make: samePatch("machine:\n  features:\n    diskQuotaSupport: false"),
+    kind: "reboot",
+    path: "machine.features.diskQuotaSupport",
+  },
+  {
+    name: "machine.files",
+    make: samePatch("machine:\n  files:\n    - path: /var/etc/x\n      op: create\n      permissions: 0o644\n      content: hi"),
+    kind: "reboot",
+    path: "machine.files",
+  },
   { name: "udev rules", make: samePatch("machine:\n  udev:\n    rules: ['SUBSYSTEM==\"x\"']"), kind: "reboot", path: "machine.udev" },
-  { name: "baseRuntimeSpecOverrides", make: samePatch("machine:\n  baseRuntimeSpecOverrides:\n    process:\n      rlimits: []"), kind: "reboot", path: "machine.baseRuntimeSpecOverrides" },
-  { name: "unknown machine field defaults to reboot", make: samePatch("machine:\n  somethingNew: true"), kind: "reboot", path: "machine.somethingNew" },
-  { name: "registry auth (containerd needs reboot) in 1.11", make: renderPair({ mirrors: [{ host: "docker.io", endpoints: ["http://a:5000"] }] }, { mirrors: [{ host: "docker.io", endpoints: ["http://a:5000"], auth: { username: "u", password: "p" } }] }), kind: "reboot", path: "machine.registries.config.docker.io.auth", minors: ["1.11"] },
-  { name: "RegistryAuthConfig document (≥ 1.12)", make: renderPair({ mirrors: [{ host: "docker.io", endpoints: ["http://a:5000"] }] }, { mirrors: [{ host: "docker.io", endpoints: ["http://a:5000"], auth: { username: "u", password: "p" } }] }), kind: "reboot", path: "RegistryAuthConfig/docker.io", minors: ["1.12", "1.13"] },
-  { name: "ExtensionServiceConfig added", make: samePatch("apiVersion: v1alpha1\nkind: ExtensionServiceConfig\nname: tailscale\nenvironment: [A=b]"), kind: "reboot", path: "ExtensionServiceConfig/tailscale" },
-  { name: "UserVolumeConfig added", make: samePatch("apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data\nprovisioning:\n  diskSelector:\n    match: disk.size > 10u * GB"), kind: "reboot", path: "UserVolumeConfig/data" },
-  { name: "unknown document kind", make: (m) => [cp(m), cp(m) + "---\napiVersion: v1alpha1\nkind: FutureConfig\nx: 1\n"], kind: "reboot", path: "FutureConfig" },
-  { name: "HostnameConfig in a 1.11 config is unknown there", make: (m) => [cp(m), cp(m) + "---\napiVersion: v1alpha1\nkind: HostnameConfig\nhostname: x\n"], kind: "reboot", path: "does not exist before Talos 1.12", minors: ["1.11"] },
+  {
+    name: "baseRuntimeSpecOverrides",
+    make: samePatch("machine:\n  baseRuntimeSpecOverrides:\n    process:\n      rlimits: []"),
+    kind: "reboot",
+    path: "machine.baseRuntimeSpecOverrides",
+  },
+  {
+    name: "unknown machine field defaults to reboot",
+    make: samePatch("machine:\n  somethingNew: true"),
+    kind: "reboot",
+    path: "machine.somethingNew",
+  },
+  {
+    name: "registry auth (containerd needs reboot) in 1.11",
+    make: renderPair(
+      { mirrors: [{ host: "docker.io", endpoints: ["http://a:5000"] }] },
+      { mirrors: [{ host: "docker.io", endpoints: ["http://a:5000"], auth: { username: "u", password: "p" } }] },
+    ),
+    kind: "reboot",
+    path: "machine.registries.config.docker.io.auth",
+    minors: ["1.11"],
+  },
+  {
+    name: "RegistryAuthConfig document (≥ 1.12)",
+    make: renderPair(
+      { mirrors: [{ host: "docker.io", endpoints: ["http://a:5000"] }] },
+      { mirrors: [{ host: "docker.io", endpoints: ["http://a:5000"], auth: { username: "u", password: "p" } }] },
+    ),
+    kind: "reboot",
+    path: "RegistryAuthConfig/docker.io",
+    minors: ["1.12", "1.13"],
+  },
+  {
+    name: "ExtensionServiceConfig added",
+    make: samePatch("apiVersion: v1alpha1\nkind: ExtensionServiceConfig\nname: tailscale\nenvironment: [A=b]"),
+    kind: "reboot",
+    path: "ExtensionServiceConfig/tailscale",
+  },
+  {
+    name: "UserVolumeConfig added",
+    make: samePatch(
+      "apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data\nprovisioning:\n  diskSelector:\n    match: disk.size > 10u * GB",
+    ),
+    kind: "reboot",
+    path: "UserVolumeConfig/data",
+  },
+  {
+    name: "unknown document kind",
+    make: (m) => [cp(m), cp(m) + "---\napiVersion: v1alpha1\nkind: FutureConfig\nx: 1\n"],
+    kind: "reboot",
+    path: "FutureConfig",
+  },
+  {
+    name: "HostnameConfig in a 1.11 config is unknown there",
+    make: (m) => [cp(m), cp(m) + "---\napiVersion: v1alpha1\nkind: HostnameConfig\nhostname: x\n"],
+    kind: "reboot",
+    path: "does not exist before Talos 1.12",
+    minors: ["1.11"],
+  },
   // immutable
   { name: "machine.type", make: samePatch("machine:\n  type: worker"), kind: "immutable", path: "machine.type" },
-  { name: "install disk", make: renderPair({ platform: "metal", install: { disk: "/dev/sda" } }, { platform: "metal", install: { disk: "/dev/nvme0n1" } }), kind: "immutable", path: "machine.install.disk" },
+  {
+    name: "install disk",
+    make: renderPair({ platform: "metal", install: { disk: "/dev/sda" } }, { platform: "metal", install: { disk: "/dev/nvme0n1" } }),
+    kind: "immutable",
+    path: "machine.install.disk",
+  },
   { name: "pod subnets", make: renderPair({}, { podSubnets: ["10.100.0.0/16"] }), kind: "immutable", path: "cluster.network.podSubnets" },
-  { name: "service subnets", make: renderPair({}, { serviceSubnets: ["10.200.0.0/16"] }), kind: "immutable", path: "cluster.network.serviceSubnets" },
+  {
+    name: "service subnets",
+    make: renderPair({}, { serviceSubnets: ["10.200.0.0/16"] }),
+    kind: "immutable",
+    path: "cluster.network.serviceSubnets",
+  },
   { name: "DNS domain", make: renderPair({}, { dnsDomain: "corp.local" }), kind: "immutable", path: "cluster.network.dnsDomain" },
   { name: "cluster name", make: renderPair({}, { clusterName: "prod" }), kind: "immutable", path: "cluster.clusterName" },
-  { name: "new identity (secrets bundle swapped)", make: (m) => [cp(m), renderMachineConfigs(base({ talosVersion: m, secrets: other })).controlPlane], kind: "immutable", path: "cluster.secret" },
-  { name: "system disk encryption", make: samePatch("machine:\n  systemDiskEncryption:\n    ephemeral:\n      provider: luks2"), kind: "immutable", path: "machine.systemDiskEncryption", minors: ["1.11", "1.12", "1.13"] },
-  { name: "immutable beats live in one change", make: renderPair({}, { podSubnets: ["10.100.0.0/16"], metricsServer: true }), kind: "immutable", path: "cluster.inlineManifests" },
+  {
+    name: "new identity (secrets bundle swapped)",
+    make: (m) => [cp(m), renderMachineConfigs(base({ talosVersion: m, secrets: other })).controlPlane],
+    kind: "immutable",
+    path: "cluster.secret",
+  },
+  {
+    name: "system disk encryption",
+    make: samePatch("machine:\n  systemDiskEncryption:\n    ephemeral:\n      provider: luks2"),
+    kind: "immutable",
+    path: "machine.systemDiskEncryption",
+    minors: ["1.11", "1.12", "1.13"],
+  },
+  {
+    name: "immutable beats live in one change",
+    make: renderPair({}, { podSubnets: ["10.100.0.0/16"], metricsServer: true }),
+    kind: "immutable",
+    path: "cluster.inlineManifests",
+  },
 ];
 
 describe("Talos classifier: table-driven", () => {
@@ -109,7 +284,11 @@ describe("Talos classifier: table-driven", () => {
         assert.equal(r.kind, c.kind, r.reasons.join("\n"));
         if (c.kind === "none") assert.deepEqual(r.reasons, []);
         else assert.ok(r.reasons.length > 0);
-        if (c.path) assert.ok(r.reasons.some((x) => x.includes(c.path!)), `reasons name ${c.path}:\n${r.reasons.join("\n")}`);
+        if (c.path)
+          assert.ok(
+            r.reasons.some((x) => x.includes(c.path!)),
+            `reasons name ${c.path}:\n${r.reasons.join("\n")}`,
+          );
         if (c.kind !== "none") assert.ok(r.reasons[0].includes(`: ${c.kind} — `), `most severe first: ${r.reasons[0]}`);
       });
     }
@@ -133,10 +312,32 @@ describe("Talos classifier: details", () => {
   });
 
   test("hostname changes per node are live in both contracts", () => {
-    const a = renderMachineConfigs(base({ talosVersion: "1.11", nodes: [{ hostname: "a", role: "controlplane" }, { hostname: "b", role: "controlplane" }] }));
-    assert.deepEqual(classifyMachineConfigChange(a.perNode.a, a.perNode.b, "1.11").changes.map((c) => [c.path, c.kind]), [["machine.network.hostname", "live"]]);
-    const m = renderMachineConfigs(base({ talosVersion: "1.12", nodes: [{ hostname: "a", role: "controlplane" }, { hostname: "b", role: "controlplane" }] }));
-    assert.deepEqual(classifyMachineConfigChange(m.perNode.a, m.perNode.b, "1.12").changes.map((c) => [c.path, c.kind]), [["HostnameConfig.hostname", "live"]]);
+    const a = renderMachineConfigs(
+      base({
+        talosVersion: "1.11",
+        nodes: [
+          { hostname: "a", role: "controlplane" },
+          { hostname: "b", role: "controlplane" },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      classifyMachineConfigChange(a.perNode.a, a.perNode.b, "1.11").changes.map((c) => [c.path, c.kind]),
+      [["machine.network.hostname", "live"]],
+    );
+    const m = renderMachineConfigs(
+      base({
+        talosVersion: "1.12",
+        nodes: [
+          { hostname: "a", role: "controlplane" },
+          { hostname: "b", role: "controlplane" },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      classifyMachineConfigChange(m.perNode.a, m.perNode.b, "1.12").changes.map((c) => [c.path, c.kind]),
+      [["HostnameConfig.hostname", "live"]],
+    );
   });
 
   test("removing a document is classified by its kind", () => {
@@ -172,8 +373,10 @@ describe("Talos classifier: details", () => {
     const rows = new Set(V1ALPHA1_RULES.map((r) => r.path));
     for (const minor of ["1.11", "1.12", "1.13"]) {
       const defs = JSON.parse(fs.readFileSync(`${TALOS_SCHEMA_DIR}/config.schema.v${minor}.json`, "utf8")).$defs;
-      for (const k of Object.keys(defs["v1alpha1.MachineConfig"].properties)) assert.ok(rows.has(`machine.${k}`), `${minor}: no row for machine.${k}`);
-      for (const k of Object.keys(defs["v1alpha1.FeaturesConfig"].properties)) assert.ok(rows.has(`machine.features.${k}`), `${minor}: no row for machine.features.${k}`);
+      for (const k of Object.keys(defs["v1alpha1.MachineConfig"].properties))
+        assert.ok(rows.has(`machine.${k}`), `${minor}: no row for machine.${k}`);
+      for (const k of Object.keys(defs["v1alpha1.FeaturesConfig"].properties))
+        assert.ok(rows.has(`machine.features.${k}`), `${minor}: no row for machine.features.${k}`);
       // cluster.* is live as a whole in Talos's whitelist; the identity/subnet rows above override it.
       for (const k of Object.keys(defs["v1alpha1.Config"].properties)) assert.ok(rows.has(k), `${minor}: no row for ${k}`);
     }
@@ -181,8 +384,14 @@ describe("Talos classifier: details", () => {
 
   test("errors: unsupported version, missing v1alpha1 document, bad YAML", () => {
     const a = cp("1.13");
-    assert.throws(() => classifyMachineConfigChange(a, a, "1.14.0"), (e: unknown) => isKsailError(e) && /not supported/.test((e as Error).message));
-    assert.throws(() => classifyMachineConfigChange(a, "apiVersion: v1alpha1\nkind: HostnameConfig\nauto: stable\n", "1.13"), /new machine config: expected exactly one v1alpha1 document, found 0/);
+    assert.throws(
+      () => classifyMachineConfigChange(a, a, "1.14.0"),
+      (e: unknown) => isKsailError(e) && /not supported/.test((e as Error).message),
+    );
+    assert.throws(
+      () => classifyMachineConfigChange(a, "apiVersion: v1alpha1\nkind: HostnameConfig\nauto: stable\n", "1.13"),
+      /new machine config: expected exactly one v1alpha1 document, found 0/,
+    );
     assert.throws(() => classifyMachineConfigChange("a: [", a, "1.13"), /old machine config: document 1 is not valid YAML/);
   });
 });

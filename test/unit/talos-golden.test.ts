@@ -71,7 +71,14 @@ describe("Talos golden renderings (secret-free, normalized)", () => {
   for (const [name, over] of Object.entries(CASES)) {
     for (const role of ["controlplane", "worker"] as const) {
       test(`${name} ${role}`, () => {
-        const r = renderMachineConfigs({ clusterName: "local", endpoint: "https://10.5.0.2:6443", secrets, platform: "docker", workers: 1, ...over });
+        const r = renderMachineConfigs({
+          clusterName: "local",
+          endpoint: "https://10.5.0.2:6443",
+          secrets,
+          platform: "docker",
+          workers: 1,
+          ...over,
+        });
         const got = normalize(role === "controlplane" ? r.controlPlaneRedacted : r.workerRedacted);
         const file = path.join(GOLDEN_DIR, `${name}-${role}.yaml`);
         if (process.env.UPDATE_GOLDEN === "1") {

@@ -80,11 +80,23 @@ describe("groupInputs (check)", () => {
 
 describe("updateAction", () => {
   test("live → NO_REBOOT; reboot → STAGED + reboot; upgrade → STAGED, the upgrade reboots", () => {
-    assert.deepEqual(updateAction("live", base, { ...base, config: cfg({ kubelet: "2" }) }), { apply: "NO_REBOOT", reboot: false, upgrade: undefined });
-    assert.deepEqual(updateAction("reboot", base, { ...base, config: cfg({ env: "b" }) }), { apply: "STAGED", reboot: true, upgrade: undefined });
+    assert.deepEqual(updateAction("live", base, { ...base, config: cfg({ kubelet: "2" }) }), {
+      apply: "NO_REBOOT",
+      reboot: false,
+      upgrade: undefined,
+    });
+    assert.deepEqual(updateAction("reboot", base, { ...base, config: cfg({ env: "b" }) }), {
+      apply: "STAGED",
+      reboot: true,
+      upgrade: undefined,
+    });
     const img = "factory.talos.dev/installer/x:v1.12.1";
     assert.deepEqual(updateAction("reboot", base, { ...base, installImage: img }), { apply: "none", reboot: false, upgrade: img });
-    assert.deepEqual(updateAction("reboot", base, { ...base, config: cfg({ env: "b" }), installImage: img }), { apply: "STAGED", reboot: false, upgrade: img });
+    assert.deepEqual(updateAction("reboot", base, { ...base, config: cfg({ env: "b" }), installImage: img }), {
+      apply: "STAGED",
+      reboot: false,
+      upgrade: img,
+    });
     assert.deepEqual(updateAction("none", base, { ...base, talosconfig: "x" }), { apply: "none", reboot: false, upgrade: undefined });
   });
 });

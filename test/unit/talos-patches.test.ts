@@ -63,9 +63,14 @@ configFiles:
     content: old
 `;
 
-const apply = (...contents: string[]) => applyPatches(parseDocuments(BASE), contents.map((content, i) => ({ source: `patch-${i}.yaml`, content })));
+const apply = (...contents: string[]) =>
+  applyPatches(
+    parseDocuments(BASE),
+    contents.map((content, i) => ({ source: `patch-${i}.yaml`, content })),
+  );
 const v1 = (docs: ConfigDocument[]): any => docs.find((d) => d.kind === undefined);
-const doc = (docs: ConfigDocument[], kind: string, name?: string): any => docs.find((d) => d.kind === kind && (name === undefined || d.name === name));
+const doc = (docs: ConfigDocument[], kind: string, name?: string): any =>
+  docs.find((d) => d.kind === kind && (name === undefined || d.name === name));
 
 function throwsKsail(fn: () => unknown, re: RegExp) {
   assert.throws(fn, (e: unknown) => isKsailError(e) && re.test((e as Error).message));
@@ -83,7 +88,11 @@ describe("Talos patches: strategic merge", () => {
   });
 
   test("pod/service subnets and the audit policy are replaced, not merged", () => {
-    const c = v1(apply("cluster:\n  network:\n    podSubnets: [10.1.0.0/16]\n    serviceSubnets: [10.2.0.0/16]\n  apiServer:\n    auditPolicy:\n      apiVersion: audit.k8s.io/v1\n      kind: Policy\n      rules: [{level: None}]")).cluster;
+    const c = v1(
+      apply(
+        "cluster:\n  network:\n    podSubnets: [10.1.0.0/16]\n    serviceSubnets: [10.2.0.0/16]\n  apiServer:\n    auditPolicy:\n      apiVersion: audit.k8s.io/v1\n      kind: Policy\n      rules: [{level: None}]",
+      ),
+    ).cluster;
     assert.deepEqual(c.network.podSubnets, ["10.1.0.0/16"]);
     assert.deepEqual(c.network.serviceSubnets, ["10.2.0.0/16"]);
     assert.deepEqual(c.apiServer.auditPolicy.rules, [{ level: "None" }]);
@@ -142,7 +151,9 @@ describe("Talos patches: strategic merge", () => {
   });
 
   test("$patch: replace replaces a map wholesale", () => {
-    assert.deepEqual(v1(apply("machine:\n  kubelet:\n    $patch: replace\n    extraArgs:\n      z: '9'")).machine.kubelet, { extraArgs: { z: "9" } });
+    assert.deepEqual(v1(apply("machine:\n  kubelet:\n    $patch: replace\n    extraArgs:\n      z: '9'")).machine.kubelet, {
+      extraArgs: { z: "9" },
+    });
   });
 
   test("null in a patch changes nothing", () => {
@@ -170,7 +181,12 @@ describe("Talos patches: strategic merge", () => {
       ].join("\n"),
     );
     assert.deepEqual(doc(docs, "RegistryMirrorConfig", "docker.io").endpoints, [{ url: "http://a:5000" }, { url: "http://b:5000" }]);
-    assert.deepEqual(doc(docs, "RegistryMirrorConfig", "ghcr.io"), { apiVersion: "v1alpha1", kind: "RegistryMirrorConfig", name: "ghcr.io", endpoints: [{ url: "http://g:5000" }] });
+    assert.deepEqual(doc(docs, "RegistryMirrorConfig", "ghcr.io"), {
+      apiVersion: "v1alpha1",
+      kind: "RegistryMirrorConfig",
+      name: "ghcr.io",
+      endpoints: [{ url: "http://g:5000" }],
+    });
     assert.equal(doc(docs, "HostnameConfig").auto, "off");
     assert.equal(docs.filter((d) => d.kind === "HostnameConfig").length, 1);
     assert.deepEqual(
@@ -181,7 +197,9 @@ describe("Talos patches: strategic merge", () => {
   });
 
   test("$patch: delete removes a whole document; deleting an absent one is a no-op", () => {
-    const docs = apply("apiVersion: v1alpha1\nkind: HostnameConfig\n$patch: delete\n---\napiVersion: v1alpha1\nkind: KubeFlannelCNIConfig\n$patch: delete");
+    const docs = apply(
+      "apiVersion: v1alpha1\nkind: HostnameConfig\n$patch: delete\n---\napiVersion: v1alpha1\nkind: KubeFlannelCNIConfig\n$patch: delete",
+    );
     assert.equal(doc(docs, "HostnameConfig"), undefined);
     assert.equal(docs.length, 4);
   });
@@ -224,7 +242,10 @@ describe("Talos patches: strategic merge", () => {
   });
 
   test("errors name the patch file", () => {
-    throwsKsail(() => apply("kind: HostnameConfig\nauto: off"), /patch-0\.yaml \(document 1\): document of kind "HostnameConfig" has no apiVersion/);
+    throwsKsail(
+      () => apply("kind: HostnameConfig\nauto: off"),
+      /patch-0\.yaml \(document 1\): document of kind "HostnameConfig" has no apiVersion/,
+    );
     throwsKsail(() => apply("version: v1alpha1\n$patch: delete"), /patch-0\.yaml \(document 1\): the v1alpha1 document cannot be deleted/);
     throwsKsail(() => apply("machine: [unclosed"), /patch-0\.yaml: patch document 1 is not valid YAML/);
     throwsKsail(() => apply("machine:\n  kubelet:\n    $patch: merge"), /unknown \$patch directive "merge"/);
@@ -261,7 +282,10 @@ describe("Talos patches: RFC 6902", () => {
       /patch-0\.yaml: JSON patch operation 1 \{"op":"remove","path":"\/machine\/nope\/deeper"\} failed/,
     );
     throwsKsail(() => apply('[{"op":"test","path":"/machine/type","value":"worker"}]'), /JSON patch operation 0 .* failed/);
-    throwsKsail(() => apply('[{"op":"frobnicate","path":"/x"}]'), /operation 0 has op "frobnicate"; allowed: add, remove, replace, move, copy, test/);
+    throwsKsail(
+      () => apply('[{"op":"frobnicate","path":"/x"}]'),
+      /operation 0 has op "frobnicate"; allowed: add, remove, replace, move, copy, test/,
+    );
     throwsKsail(() => apply('[{"path":"/x"}]'), /operation 0 must be a mapping with "op" and "path"/);
   });
 });
@@ -269,13 +293,28 @@ describe("Talos patches: RFC 6902", () => {
 describe("Talos patches: order", () => {
   const f = (source: string): PatchFile => ({ source, content: "" });
   test("cluster files sorted, then the role's files sorted, then inline cluster, then inline role", () => {
-    const files = { cluster: [f("talos/cluster/b.yaml"), f("talos/cluster/a.yaml")], controlPlanes: [f("talos/control-planes/z.yaml"), f("talos/control-planes/m.yaml")], workers: [f("talos/workers/w.yaml")] };
+    const files = {
+      cluster: [f("talos/cluster/b.yaml"), f("talos/cluster/a.yaml")],
+      controlPlanes: [f("talos/control-planes/z.yaml"), f("talos/control-planes/m.yaml")],
+      workers: [f("talos/workers/w.yaml")],
+    };
     const inline = { cluster: [f("inline-c2"), f("inline-c1")], controlPlanes: [f("inline-cp")], workers: [f("inline-w")] };
     assert.deepEqual(
       orderedPatches("controlplane", files, inline).map((p) => p.source),
-      ["talos/cluster/a.yaml", "talos/cluster/b.yaml", "talos/control-planes/m.yaml", "talos/control-planes/z.yaml", "inline-c2", "inline-c1", "inline-cp"],
+      [
+        "talos/cluster/a.yaml",
+        "talos/cluster/b.yaml",
+        "talos/control-planes/m.yaml",
+        "talos/control-planes/z.yaml",
+        "inline-c2",
+        "inline-c1",
+        "inline-cp",
+      ],
     );
-    assert.deepEqual(orderedPatches("worker", files, inline).map((p) => p.source), ["talos/cluster/a.yaml", "talos/cluster/b.yaml", "talos/workers/w.yaml", "inline-c2", "inline-c1", "inline-w"]);
+    assert.deepEqual(
+      orderedPatches("worker", files, inline).map((p) => p.source),
+      ["talos/cluster/a.yaml", "talos/cluster/b.yaml", "talos/workers/w.yaml", "inline-c2", "inline-c1", "inline-w"],
+    );
     assert.deepEqual(orderedPatches("worker"), []);
   });
 
@@ -287,7 +326,9 @@ describe("Talos patches: order", () => {
       ],
       controlPlanes: [{ source: "control-planes/x.yaml", content: "machine:\n  kubelet:\n    extraArgs:\n      b: from-cp" }],
     };
-    const inline = { controlPlanes: [{ source: "inline", content: '[{"op":"replace","path":"/machine/kubelet/extraArgs/b","value":"from-inline"}]' }] };
+    const inline = {
+      controlPlanes: [{ source: "inline", content: '[{"op":"replace","path":"/machine/kubelet/extraArgs/b","value":"from-inline"}]' }],
+    };
     const m = v1(applyPatches(parseDocuments(BASE), orderedPatches("controlplane", files, inline))).machine;
     assert.deepEqual(m.kubelet.extraArgs, { a: "from-b", b: "from-inline" });
   });

@@ -13,7 +13,8 @@ before(async () => {
 
 const HCLOUD_TOKEN = "hcl0udT0kenValue1234567890abcdefABCDEFghijklmnopqrstuvwxyz0123";
 const REGISTRY_PASSWORD = "s3cr3t-registry-pass";
-const USER_KEY_PEM = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIKx1LZ0q8Zl0bJ9Zk3GmV4i5iWb3qO2mS9p6Yb9pYfJv\n-----END PRIVATE KEY-----\n";
+const USER_KEY_PEM =
+  "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIKx1LZ0q8Zl0bJ9Zk3GmV4i5iWb3qO2mS9p6Yb9pYfJv\n-----END PRIVATE KEY-----\n";
 
 /** Every string value in a multi-document YAML (including inline manifest contents, parsed). */
 function strings(yaml: string): string[] {
@@ -98,7 +99,9 @@ function render(minor: string, platform: "docker" | "hetzner" | "metal"): Return
   const over: Partial<TalosRenderInput> =
     platform === "hetzner"
       ? { hetzner: { vip: "203.0.113.10", apiToken: HCLOUD_TOKEN } }
-      : { mirrors: [{ host: "docker.io", endpoints: ["http://dev-docker.io:5000"], auth: { username: "me", password: REGISTRY_PASSWORD } }] };
+      : {
+          mirrors: [{ host: "docker.io", endpoints: ["http://dev-docker.io:5000"], auth: { username: "me", password: REGISTRY_PASSWORD } }],
+        };
   return renderMachineConfigs({
     clusterName: "dev",
     endpoint: "https://203.0.113.10:6443",
@@ -140,7 +143,18 @@ describe("Talos redaction: what is kept and what is replaced", () => {
     assert.equal(Buffer.from(cp.machine.ca.crt, "base64").toString(), secrets.certs.os.cert);
     assert.equal(Buffer.from(cp.cluster.ca.crt, "base64").toString(), secrets.certs.k8s.cert);
     assert.equal(cp.cluster.id, secrets.cluster.id);
-    for (const v of [cp.machine.ca.key, cp.machine.token, cp.cluster.secret, cp.cluster.token, cp.cluster.secretboxEncryptionSecret, cp.cluster.ca.key, cp.cluster.aggregatorCA.key, cp.cluster.serviceAccount.key, cp.cluster.etcd.ca.key, cp.machine.files[0].content]) {
+    for (const v of [
+      cp.machine.ca.key,
+      cp.machine.token,
+      cp.cluster.secret,
+      cp.cluster.token,
+      cp.cluster.secretboxEncryptionSecret,
+      cp.cluster.ca.key,
+      cp.cluster.aggregatorCA.key,
+      cp.cluster.serviceAccount.key,
+      cp.cluster.etcd.ca.key,
+      cp.machine.files[0].content,
+    ]) {
       assert.equal(v, REDACTED);
     }
     assert.equal(cp.cluster.clusterName, "dev");
@@ -151,14 +165,20 @@ describe("Talos redaction: what is kept and what is replaced", () => {
 
   test("inline manifests: Secret payloads redacted, other objects and toleration keys kept", () => {
     const cp: any = YAML.parseAllDocuments(render("1.12", "hetzner").controlPlaneRedacted).map((d) => d.toJS())[0];
-    const manifests = Object.fromEntries(cp.cluster.inlineManifests.map((m: any) => [m.name, YAML.parseAllDocuments(m.contents).map((d) => d.toJS())]));
+    const manifests = Object.fromEntries(
+      cp.cluster.inlineManifests.map((m: any) => [m.name, YAML.parseAllDocuments(m.contents).map((d) => d.toJS())]),
+    );
     const [secret, cm] = manifests["hcloud-secret"];
     assert.deepEqual(secret.stringData, { token: REDACTED, network: REDACTED });
     assert.equal(secret.metadata.name, "hcloud");
     assert.deepEqual(cm.data, { tolerationKey: "visible" });
     const approver = manifests["kubelet-serving-cert-approver"];
     const dep = approver.find((d: any) => d.kind === "Deployment");
-    assert.equal(dep.spec.template.spec.tolerations[0].key, "node-role.kubernetes.io/control-plane", "a toleration key is not a credential");
+    assert.equal(
+      dep.spec.template.spec.tolerations[0].key,
+      "node-role.kubernetes.io/control-plane",
+      "a toleration key is not a credential",
+    );
   });
 
   test("Hetzner VIP token redacted in both contracts; registry password redacted", () => {
@@ -167,7 +187,10 @@ describe("Talos redaction: what is kept and what is replaced", () => {
     const modern = YAML.parseAllDocuments(render("1.13", "hetzner").controlPlaneRedacted).map((d) => d.toJS());
     assert.equal(modern.find((d: any) => d.kind === "HCloudVIPConfig").apiToken, REDACTED);
     const reg = YAML.parseAllDocuments(render("1.13", "docker").workerRedacted).map((d) => d.toJS());
-    assert.deepEqual(reg.find((d: any) => d.kind === "RegistryAuthConfig"), { apiVersion: "v1alpha1", kind: "RegistryAuthConfig", name: "docker.io", username: "me", password: REDACTED });
+    assert.deepEqual(
+      reg.find((d: any) => d.kind === "RegistryAuthConfig"),
+      { apiVersion: "v1alpha1", kind: "RegistryAuthConfig", name: "docker.io", username: "me", password: REDACTED },
+    );
   });
 
   test("safety net: key material under an unexpected field name is still caught", () => {

@@ -21,8 +21,8 @@ const unb64 = (s: string) => Buffer.from(s, "base64").toString("utf8");
 /** Patches exercising every mechanism, valid for 1.11–1.13. */
 const PATCHES: TalosPatchSet = {
   cluster: [
-    { source: "talos/cluster/20-sysctls.yaml", content: "machine:\n  sysctls:\n    net.core.somaxconn: \"65535\"\n" },
-    { source: "talos/cluster/10-labels.yaml", content: "machine:\n  nodeLabels:\n    ksail.io/patched: \"cluster\"\n" },
+    { source: "talos/cluster/20-sysctls.yaml", content: 'machine:\n  sysctls:\n    net.core.somaxconn: "65535"\n' },
+    { source: "talos/cluster/10-labels.yaml", content: 'machine:\n  nodeLabels:\n    ksail.io/patched: "cluster"\n' },
   ],
   controlPlanes: [
     {
@@ -31,7 +31,7 @@ const PATCHES: TalosPatchSet = {
         "cluster:",
         "  apiServer:",
         "    extraArgs:",
-        "      audit-log-maxage: \"7\"",
+        '      audit-log-maxage: "7"',
         "---",
         "apiVersion: v1alpha1",
         "kind: NetworkRuleConfig",
@@ -77,7 +77,12 @@ function platformExtras(platform: (typeof PLATFORMS)[number]): Partial<TalosRend
   if (platform === "hetzner") {
     return {
       endpoint: "https://203.0.113.10:6443",
-      hetzner: { vip: "203.0.113.10", apiToken: "hcloud-token-xyz", privateNetworkCidr: "10.0.0.0/16", firewall: { networkCidr: "10.0.0.0/16" } },
+      hetzner: {
+        vip: "203.0.113.10",
+        apiToken: "hcloud-token-xyz",
+        privateNetworkCidr: "10.0.0.0/16",
+        firewall: { networkCidr: "10.0.0.0/16" },
+      },
       certSANs: ["10.0.1.2"],
     };
   }
@@ -100,7 +105,9 @@ describe("Talos render: every rendered document validates against the shipped JS
                   workers,
                   metricsServer: cni !== "Calico",
                   patches: withPatches ? PATCHES : undefined,
-                  inlinePatches: withPatches ? { cluster: [{ source: "inline[0]", content: "machine:\n  nodeAnnotations:\n    ksail.io/inline: \"yes\"\n" }] } : undefined,
+                  inlinePatches: withPatches
+                    ? { cluster: [{ source: "inline[0]", content: 'machine:\n  nodeAnnotations:\n    ksail.io/inline: "yes"\n' }] }
+                    : undefined,
                   nodes: [
                     { hostname: "dev-control-plane-1", role: "controlplane" },
                     { hostname: "dev-worker-1", role: "worker" },
@@ -108,7 +115,13 @@ describe("Talos render: every rendered document validates against the shipped JS
                   ...platformExtras(platform),
                 }),
               );
-              const all = { cp: r.controlPlane, worker: r.worker, cpRedacted: r.controlPlaneRedacted, workerRedacted: r.workerRedacted, ...r.perNode };
+              const all = {
+                cp: r.controlPlane,
+                worker: r.worker,
+                cpRedacted: r.controlPlaneRedacted,
+                workerRedacted: r.workerRedacted,
+                ...r.perNode,
+              };
               for (const [name, yaml] of Object.entries(all)) {
                 assert.deepEqual(schemaErrors(yaml, minor), [], `${minor}/${platform}/${cni}/w${workers}/patches=${withPatches}: ${name}`);
                 count++;
@@ -157,10 +170,27 @@ describe("Talos render: contract switches per minor", () => {
     test(`${minor} uses HostnameConfig and registry documents and hides the legacy fields`, () => {
       const r = renderMachineConfigs(input({ talosVersion: minor, ...platformExtras("docker") }));
       const cp = v1(r.controlPlane);
-      assert.deepEqual(kinds(r.controlPlane), ["v1alpha1", "HostnameConfig", "RegistryMirrorConfig", "RegistryMirrorConfig", "RegistryAuthConfig"]);
+      assert.deepEqual(kinds(r.controlPlane), [
+        "v1alpha1",
+        "HostnameConfig",
+        "RegistryMirrorConfig",
+        "RegistryMirrorConfig",
+        "RegistryAuthConfig",
+      ]);
       assert.deepEqual(docsOf(r.controlPlane)[1], { apiVersion: "v1alpha1", kind: "HostnameConfig", auto: "stable" });
-      assert.deepEqual(docsOf(r.controlPlane)[2], { apiVersion: "v1alpha1", kind: "RegistryMirrorConfig", name: "docker.io", endpoints: [{ url: "http://dev-docker.io:5000" }] });
-      assert.deepEqual(docsOf(r.controlPlane)[4], { apiVersion: "v1alpha1", kind: "RegistryAuthConfig", name: "docker.io", username: "me", password: "pw" });
+      assert.deepEqual(docsOf(r.controlPlane)[2], {
+        apiVersion: "v1alpha1",
+        kind: "RegistryMirrorConfig",
+        name: "docker.io",
+        endpoints: [{ url: "http://dev-docker.io:5000" }],
+      });
+      assert.deepEqual(docsOf(r.controlPlane)[4], {
+        apiVersion: "v1alpha1",
+        kind: "RegistryAuthConfig",
+        name: "docker.io",
+        username: "me",
+        password: "pw",
+      });
       assert.equal(cp.machine.features.rbac, undefined);
       assert.equal(cp.machine.registries, undefined);
       assert.equal(cp.machine.network, undefined);
@@ -180,7 +210,9 @@ describe("Talos render: contract switches per minor", () => {
 
 describe("Talos render: content", () => {
   test("common fields, SANs, subnets and role split of secrets", () => {
-    const r = renderMachineConfigs(input({ certSANs: ["dev.example.com", "127.0.0.1"], podSubnets: ["10.10.0.0/16"], serviceSubnets: ["10.20.0.0/16"] }));
+    const r = renderMachineConfigs(
+      input({ certSANs: ["dev.example.com", "127.0.0.1"], podSubnets: ["10.10.0.0/16"], serviceSubnets: ["10.20.0.0/16"] }),
+    );
     const cp = v1(r.controlPlane);
     const w = v1(r.worker);
     assert.equal(cp.version, "v1alpha1");
@@ -208,7 +240,16 @@ describe("Talos render: content", () => {
     assert.deepEqual(cp.cluster.apiServer.certSANs, ["127.0.0.1", "10.5.0.2", "dev.example.com"]);
     assert.equal(w.machine.ca.key, "");
     assert.equal(w.cluster.ca.key, "");
-    for (const k of ["secretboxEncryptionSecret", "aggregatorCA", "serviceAccount", "apiServer", "etcd", "controllerManager", "scheduler", "proxy"]) {
+    for (const k of [
+      "secretboxEncryptionSecret",
+      "aggregatorCA",
+      "serviceAccount",
+      "apiServer",
+      "etcd",
+      "controllerManager",
+      "scheduler",
+      "proxy",
+    ]) {
       assert.equal(w.cluster[k], undefined, `worker has no cluster.${k}`);
       assert.ok(cp.cluster[k] !== undefined, `control plane has cluster.${k}`);
     }
@@ -305,11 +346,20 @@ describe("Talos render: content", () => {
 
   test("Hetzner ≥ 1.12: VIP as LinkAliasConfig + DHCPv4Config + HCloudVIPConfig; custom NIC selector", () => {
     const r = renderMachineConfigs(
-      input({ talosVersion: "1.12", platform: "hetzner", hetzner: { vip: "203.0.113.10", apiToken: "t0k", nicSelector: { hardwareAddr: "96:00:AA:BB:CC:DD" } } }),
+      input({
+        talosVersion: "1.12",
+        platform: "hetzner",
+        hetzner: { vip: "203.0.113.10", apiToken: "t0k", nicSelector: { hardwareAddr: "96:00:AA:BB:CC:DD" } },
+      }),
     );
     const docs = docsOf(r.controlPlane);
     assert.deepEqual(docs.slice(2), [
-      { apiVersion: "v1alpha1", kind: "LinkAliasConfig", name: "public", selector: { match: 'mac(link.hardware_addr) == "96:00:aa:bb:cc:dd"' } },
+      {
+        apiVersion: "v1alpha1",
+        kind: "LinkAliasConfig",
+        name: "public",
+        selector: { match: 'mac(link.hardware_addr) == "96:00:aa:bb:cc:dd"' },
+      },
       { apiVersion: "v1alpha1", kind: "DHCPv4Config", name: "public" },
       { apiVersion: "v1alpha1", kind: "HCloudVIPConfig", name: "203.0.113.10", link: "public", apiToken: "t0k" },
     ]);
@@ -320,10 +370,23 @@ describe("Talos render: content", () => {
   });
 
   test("Hetzner firewall: default block, cluster ports from the network, apid/API from allowed CIDRs", () => {
-    const r = renderMachineConfigs(input({ platform: "hetzner", cni: "Cilium", hetzner: { firewall: { networkCidr: "10.0.0.0/16", allowedCidrs: ["198.51.100.0/24"] } } }));
+    const r = renderMachineConfigs(
+      input({
+        platform: "hetzner",
+        cni: "Cilium",
+        hetzner: { firewall: { networkCidr: "10.0.0.0/16", allowedCidrs: ["198.51.100.0/24"] } },
+      }),
+    );
     const rules = (yaml: string) =>
-      Object.fromEntries(docsOf(yaml).filter((d) => d.kind === "NetworkRuleConfig").map((d) => [d.name, [d.portSelector.protocol, d.portSelector.ports, d.ingress.map((x: any) => x.subnet)]]));
-    assert.deepEqual(docsOf(r.controlPlane).find((d) => d.kind === "NetworkDefaultActionConfig"), { apiVersion: "v1alpha1", kind: "NetworkDefaultActionConfig", ingress: "block" });
+      Object.fromEntries(
+        docsOf(yaml)
+          .filter((d) => d.kind === "NetworkRuleConfig")
+          .map((d) => [d.name, [d.portSelector.protocol, d.portSelector.ports, d.ingress.map((x: any) => x.subnet)]]),
+      );
+    assert.deepEqual(
+      docsOf(r.controlPlane).find((d) => d.kind === "NetworkDefaultActionConfig"),
+      { apiVersion: "v1alpha1", kind: "NetworkDefaultActionConfig", ingress: "block" },
+    );
     assert.deepEqual(rules(r.controlPlane), {
       "kubelet-ingress": ["tcp", [10250], ["10.0.0.0/16"]],
       "apid-ingress": ["tcp", [50000], ["198.51.100.0/24"]],
@@ -341,7 +404,13 @@ describe("Talos render: content", () => {
     assert.deepEqual(rules(flannel.controlPlane)["cni-vxlan"], ["udp", [4789], ["10.0.0.0/16"]]);
     assert.deepEqual(rules(flannel.controlPlane)["apid-ingress"][2], ["0.0.0.0/0", "::/0"]);
     for (const minor of MINORS) {
-      const m = renderMachineConfigs(input({ talosVersion: minor, platform: "hetzner", hetzner: { firewall: { networkCidr: "10.0.0.0/16", allowedCidrs: ["2001:db8::/32"] } } }));
+      const m = renderMachineConfigs(
+        input({
+          talosVersion: minor,
+          platform: "hetzner",
+          hetzner: { firewall: { networkCidr: "10.0.0.0/16", allowedCidrs: ["2001:db8::/32"] } },
+        }),
+      );
       assert.deepEqual(schemaErrors(m.controlPlane, minor), [], minor);
       assert.deepEqual(schemaErrors(m.worker, minor), [], minor);
     }
@@ -349,10 +418,26 @@ describe("Talos render: content", () => {
 
   test("metal: install disk and installer image of the pinned version", () => {
     const r = renderMachineConfigs(input({ platform: "metal", talosVersion: "1.12.4" }));
-    assert.deepEqual(v1(r.worker).machine.install, { wipe: false, disk: "/dev/sda", image: "ghcr.io/siderolabs/installer:v1.12.4", grubUseUKICmdline: true });
-    const custom = renderMachineConfigs(input({ platform: "metal", install: { disk: "/dev/vda", image: "factory.talos.dev/installer/abc:v1.13.9", wipe: true } }));
-    assert.deepEqual(v1(custom.controlPlane).machine.install, { wipe: true, disk: "/dev/vda", image: "factory.talos.dev/installer/abc:v1.13.9", grubUseUKICmdline: true });
-    assert.deepEqual(v1(renderMachineConfigs(input()).controlPlane).machine.install, { wipe: false, grubUseUKICmdline: true }, "docker: no install disk");
+    assert.deepEqual(v1(r.worker).machine.install, {
+      wipe: false,
+      disk: "/dev/sda",
+      image: "ghcr.io/siderolabs/installer:v1.12.4",
+      grubUseUKICmdline: true,
+    });
+    const custom = renderMachineConfigs(
+      input({ platform: "metal", install: { disk: "/dev/vda", image: "factory.talos.dev/installer/abc:v1.13.9", wipe: true } }),
+    );
+    assert.deepEqual(v1(custom.controlPlane).machine.install, {
+      wipe: true,
+      disk: "/dev/vda",
+      image: "factory.talos.dev/installer/abc:v1.13.9",
+      grubUseUKICmdline: true,
+    });
+    assert.deepEqual(
+      v1(renderMachineConfigs(input()).controlPlane).machine.install,
+      { wipe: false, grubUseUKICmdline: true },
+      "docker: no install disk",
+    );
   });
 
   test("rendering is deterministic", () => {
@@ -373,7 +458,9 @@ describe("Talos render: per-node hostname", () => {
   });
 
   test("≥ 1.12 replaces the HostnameConfig document, keeping the others", () => {
-    const r = renderMachineConfigs(input({ talosVersion: "1.13", ...platformExtras("docker"), nodes: [{ hostname: "dev-worker-1", role: "worker" }] }));
+    const r = renderMachineConfigs(
+      input({ talosVersion: "1.13", ...platformExtras("docker"), nodes: [{ hostname: "dev-worker-1", role: "worker" }] }),
+    );
     const node = r.perNode["dev-worker-1"];
     const docs = docsOf(node);
     assert.deepEqual(
@@ -396,16 +483,32 @@ describe("Talos render: per-node hostname", () => {
 
 describe("Talos render: input errors", () => {
   const cases: [string, Partial<TalosRenderInput>, RegExp][] = [
-    ["unsupported Talos 1.14", { talosVersion: "1.14.0" }, /spec\.cluster\.talos\.version: Talos "1\.14\.0" is not supported; supported versions: 1\.11\.x, 1\.12\.x, 1\.13\.x/],
+    [
+      "unsupported Talos 1.14",
+      { talosVersion: "1.14.0" },
+      /spec\.cluster\.talos\.version: Talos "1\.14\.0" is not supported; supported versions: 1\.11\.x, 1\.12\.x, 1\.13\.x/,
+    ],
     ["old Talos 1.10", { talosVersion: "v1.10.3" }, /not supported/],
     ["garbage version", { talosVersion: "latest" }, /"latest" is not a Talos version/],
-    ["Kubernetes newer than Talos supports", { talosVersion: "1.11", kubernetesVersion: "1.35.0" }, /spec\.cluster\.kubernetesVersion: Kubernetes 1\.35\.0 is newer than Talos 1\.11\.6 supports/],
+    [
+      "Kubernetes newer than Talos supports",
+      { talosVersion: "1.11", kubernetesVersion: "1.35.0" },
+      /spec\.cluster\.kubernetesVersion: Kubernetes 1\.35\.0 is newer than Talos 1\.11\.6 supports/,
+    ],
     ["http endpoint", { endpoint: "http://10.5.0.2:6443" }, /endpoint: "http:\/\/10\.5\.0\.2:6443" must be an https URL/],
     ["negative workers", { workers: -1 }, /spec\.cluster\.workers: is -1/],
     ["VIP without token", { platform: "hetzner", hetzner: { vip: "1.2.3.4" } }, /needs the Hetzner API token/],
     ["mirror without endpoints", { mirrors: [{ host: "docker.io", endpoints: [] }] }, /mirror "docker\.io" needs at least one http/],
-    ["bad firewall CIDR", { platform: "hetzner", hetzner: { firewall: { networkCidr: "10.0.0.0" } } }, /spec\.provider\.hetzner\.networkCidr: "10\.0\.0\.0" is not a CIDR/],
-    ["bad private network CIDR", { platform: "hetzner", hetzner: { privateNetworkCidr: "10.0.0.0/33x" } }, /spec\.provider\.hetzner\.networkCidr: "10\.0\.0\.0\/33x" is not a CIDR/],
+    [
+      "bad firewall CIDR",
+      { platform: "hetzner", hetzner: { firewall: { networkCidr: "10.0.0.0" } } },
+      /spec\.provider\.hetzner\.networkCidr: "10\.0\.0\.0" is not a CIDR/,
+    ],
+    [
+      "bad private network CIDR",
+      { platform: "hetzner", hetzner: { privateNetworkCidr: "10.0.0.0/33x" } },
+      /spec\.provider\.hetzner\.networkCidr: "10\.0\.0\.0\/33x" is not a CIDR/,
+    ],
     ["bad cluster name", { clusterName: "Dev_1" }, /metadata\.name: cluster name "Dev_1"/],
   ];
   for (const [name, over, re] of cases) {
@@ -422,8 +525,16 @@ describe("Talos render: the schema check itself", () => {
   test("rejects unknown fields, hidden fields per minor and unknown kinds (so a green matrix means something)", () => {
     const base = renderMachineConfigs(input({ talosVersion: "1.11" })).controlPlane;
     assert.deepEqual(schemaErrors(base, "1.11"), []);
-    assert.notDeepEqual(schemaErrors(base + "---\napiVersion: v1alpha1\nkind: HostnameConfig\nauto: stable\n", "1.11"), [], "HostnameConfig is not a 1.11 document");
-    assert.notDeepEqual(schemaErrors(base.replace("debug: false", "debug: false\npersist: true"), "1.11"), [], "persist is not in the schema");
+    assert.notDeepEqual(
+      schemaErrors(base + "---\napiVersion: v1alpha1\nkind: HostnameConfig\nauto: stable\n", "1.11"),
+      [],
+      "HostnameConfig is not a 1.11 document",
+    );
+    assert.notDeepEqual(
+      schemaErrors(base.replace("debug: false", "debug: false\npersist: true"), "1.11"),
+      [],
+      "persist is not in the schema",
+    );
     assert.notDeepEqual(schemaErrors(base, "1.12"), [], "1.11's rbac/registries fields are hidden in 1.12");
     const modern = renderMachineConfigs(input({ talosVersion: "1.13" })).controlPlane;
     assert.notDeepEqual(schemaErrors(modern.replace("kubelet:", "kubelet:\n    bogusField: 1"), "1.13"), []);

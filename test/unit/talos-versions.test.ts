@@ -36,7 +36,10 @@ describe("Talos versions", () => {
   }
 
   const bad: [string, RegExp][] = [
-    ["1.14.0", /Talos "1\.14\.0" is not supported; supported versions: 1\.11\.x, 1\.12\.x, 1\.13\.x \(default 1\.13\.9\)\. Talos 1\.14\+ changes the config contract/],
+    [
+      "1.14.0",
+      /Talos "1\.14\.0" is not supported; supported versions: 1\.11\.x, 1\.12\.x, 1\.13\.x \(default 1\.13\.9\)\. Talos 1\.14\+ changes the config contract/,
+    ],
     ["1.10.7", /Talos "1\.10\.7" is not supported/],
     ["2.0.0", /not supported/],
     ["latest", /"latest" is not a Talos version; expected MAJOR\.MINOR\.PATCH/],
@@ -47,7 +50,8 @@ describe("Talos versions", () => {
     test(`rejects ${input} naming the field, the value and the supported list`, () => {
       assert.throws(
         () => parseTalosVersion(input),
-        (e: unknown) => isKsailError(e) && (e as KsailError).issues[0].path === "spec.cluster.talos.version" && re.test((e as Error).message),
+        (e: unknown) =>
+          isKsailError(e) && (e as KsailError).issues[0].path === "spec.cluster.talos.version" && re.test((e as Error).message),
       );
     });
   }
@@ -60,7 +64,10 @@ describe("Talos versions", () => {
   test("pinned patches are the tags whose schemas ship in ../shared/data/talos", () => {
     const readme = fs.readFileSync(path.join(TALOS_SCHEMA_DIR, "README.md"), "utf8");
     for (const minor of SUPPORTED_TALOS_MINORS) {
-      assert.ok(readme.includes(`config.schema.v${minor}.json | v${TALOS_MINORS[minor].latestPatch} |`), `README lists v${TALOS_MINORS[minor].latestPatch} for ${minor}`);
+      assert.ok(
+        readme.includes(`config.schema.v${minor}.json | v${TALOS_MINORS[minor].latestPatch} |`),
+        `README lists v${TALOS_MINORS[minor].latestPatch} for ${minor}`,
+      );
     }
   });
 
@@ -70,7 +77,10 @@ describe("Talos versions", () => {
     assert.equal(talosInstallerImage(v), "ghcr.io/siderolabs/installer:v1.12.4");
     const schematic = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba";
     assert.equal(talosInstallerImage(v, schematic), `factory.talos.dev/installer/${schematic}:v1.12.4`);
-    assert.throws(() => talosInstallerImage(v, "not-a-schematic"), /spec\.cluster\.talos\.schematicId: "not-a-schematic" is not an Image Factory schematic ID/);
+    assert.throws(
+      () => talosInstallerImage(v, "not-a-schematic"),
+      /spec\.cluster\.talos\.schematicId: "not-a-schematic" is not an Image Factory schematic ID/,
+    );
   });
 
   test("Kubernetes version: default per minor, older allowed, newer rejected", () => {
@@ -78,7 +88,10 @@ describe("Talos versions", () => {
     assert.equal(resolveKubernetesVersion(parseTalosVersion("1.12")), "1.35.0");
     assert.equal(resolveKubernetesVersion(parseTalosVersion("1.13")), "1.36.0");
     assert.equal(resolveKubernetesVersion(parseTalosVersion("1.13"), "v1.33.4"), "1.33.4");
-    assert.throws(() => resolveKubernetesVersion(parseTalosVersion("1.12"), "1.36.0"), /spec\.cluster\.kubernetesVersion: Kubernetes 1\.36\.0 is newer than Talos 1\.12\.11 supports \(newest 1\.35\.x\)/);
+    assert.throws(
+      () => resolveKubernetesVersion(parseTalosVersion("1.12"), "1.36.0"),
+      /spec\.cluster\.kubernetesVersion: Kubernetes 1\.36\.0 is newer than Talos 1\.12\.11 supports \(newest 1\.35\.x\)/,
+    );
     assert.throws(() => resolveKubernetesVersion(parseTalosVersion("1.12"), "1.35"), /is not a Kubernetes version/);
   });
 

@@ -30,7 +30,9 @@ export function registerDiff(program: Command, setExitCode: SetExitCode): void {
     )
     .argument("<old>", "last-applied ksail.yaml")
     .argument("<new>", "desired ksail.yaml")
-    .addOption(new Option("-o, --output <format>", "output format (KSail-compatible JSON or a table)").choices(["text", "json"]).default("text"))
+    .addOption(
+      new Option("-o, --output <format>", "output format (KSail-compatible JSON or a table)").choices(["text", "json"]).default("text"),
+    )
     .option("--exit-code", "exit with 2 when there is any change", false)
     .action((oldFile: string, newFile: string, opts: { output: "text" | "json"; exitCode: boolean }) => {
       const before = load(oldFile);
@@ -41,7 +43,11 @@ export function registerDiff(program: Command, setExitCode: SetExitCode): void {
       }
       const changes = diffSpecs(before.spec, after.spec);
       if (comboOf(after.spec).startsWith("Talos/")) {
-        const side = (c: LoadedClusterConfig) => ({ patches: c.talosConfigPatches, controlPlanes: c.spec.cluster.controlPlanes, workers: c.spec.cluster.workers });
+        const side = (c: LoadedClusterConfig) => ({
+          patches: c.talosConfigPatches,
+          controlPlanes: c.spec.cluster.controlPlanes,
+          workers: c.spec.cluster.workers,
+        });
         changes.push(...talosPatchChanges(side(before), side(after), after.spec.cluster.talos.version));
       }
       const summary = summarize(changes);

@@ -60,7 +60,12 @@ export function registerGate(program: Command, setExitCode: SetExitCode): void {
       try {
         text = fs.readFileSync(file === "-" ? 0 : file, "utf8");
       } catch (e) {
-        throw new KsailError([{ path: file, message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); pass the file \`pulumi preview --json > preview.json\` wrote` }]);
+        throw new KsailError([
+          {
+            path: file,
+            message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); pass the file \`pulumi preview --json > preview.json\` wrote`,
+          },
+        ]);
       }
       const impact = previewImpact(readPreview(text, file));
       const v = violations(impact, allowed);

@@ -20,7 +20,7 @@ export function registerPlan(program: Command, setExitCode: SetExitCode): void {
     .argument("<dir>", "directory of a Pulumi program (holds Pulumi.yaml)")
     .option("-s, --stack <name>", "stack whose Pulumi.<stack>.yaml config to use (default: dev, else the first stack file)")
     .option("--json", "print the graph as JSON (machines)", false)
-    .option("--stack-outputs <file>", "JSON file {\"<stack>\": {<output>: value}} answering the program's StackReferences")
+    .option("--stack-outputs <file>", 'JSON file {"<stack>": {<output>: value}} answering the program\'s StackReferences')
     .action(async (dir: string, opts: { stack?: string; json: boolean; stackOutputs?: string }) => {
       let result: MockRunResult;
       try {
@@ -81,7 +81,12 @@ function readStackOutputs(file: string): Record<string, Record<string, unknown>>
   try {
     v = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
-    throw new KsailError([{ path: "--stack-outputs", message: `cannot read ${file} as JSON (${(e as Error).message}); expected {"<stack>": {"<output>": value}}` }]);
+    throw new KsailError([
+      {
+        path: "--stack-outputs",
+        message: `cannot read ${file} as JSON (${(e as Error).message}); expected {"<stack>": {"<output>": value}}`,
+      },
+    ]);
   }
   if (v === null || typeof v !== "object" || Array.isArray(v)) {
     throw new KsailError([{ path: "--stack-outputs", message: `${file} must hold an object {"<stack>": {"<output>": value}}` }]);

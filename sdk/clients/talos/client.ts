@@ -154,10 +154,15 @@ export class TalosClient {
     const retry = o?.retry ?? this.opts.retry ?? {};
     return withRetry(async () => {
       const res = await new Promise<{ messages?: T[] }>((resolve, reject) => {
-        this.client[method](req, this.metadata(node), { deadline: this.deadline(o) }, (err: GrpcLikeError | null, r: { messages?: T[] }) => {
-          if (err) reject(new TalosApiError(method, this.target(node), err.code ?? Code.UNKNOWN, err.details ?? err.message));
-          else resolve(r);
-        });
+        this.client[method](
+          req,
+          this.metadata(node),
+          { deadline: this.deadline(o) },
+          (err: GrpcLikeError | null, r: { messages?: T[] }) => {
+            if (err) reject(new TalosApiError(method, this.target(node), err.code ?? Code.UNKNOWN, err.details ?? err.message));
+            else resolve(r);
+          },
+        );
       });
       const messages = res.messages ?? [];
       for (const m of messages) checkEnvelope(method, this.target(node), m);
@@ -188,11 +193,7 @@ export class TalosClient {
       dryRun: req.dryRun ?? false,
     };
     if (req.tryModeTimeoutSeconds !== undefined) body.tryModeTimeout = { seconds: String(req.tryModeTimeoutSeconds), nanos: 0 };
-    const [m] = await this.unary<Envelope & { mode?: ApplyMode; modeDetails?: string; warnings?: string[] }>(
-      "ApplyConfiguration",
-      body,
-      o,
-    );
+    const [m] = await this.unary<Envelope & { mode?: ApplyMode; modeDetails?: string; warnings?: string[] }>("ApplyConfiguration", body, o);
     return {
       hostname: m?.metadata?.hostname ?? "",
       mode: m?.mode ?? req.mode,
@@ -254,7 +255,10 @@ export class TalosClient {
   }
 
   /** Reset (wipe) the node. */
-  async reset(req: { graceful?: boolean; reboot?: boolean; mode?: "ALL" | "SYSTEM_DISK" | "USER_DISKS" } = {}, o?: CallOptions): Promise<void> {
+  async reset(
+    req: { graceful?: boolean; reboot?: boolean; mode?: "ALL" | "SYSTEM_DISK" | "USER_DISKS" } = {},
+    o?: CallOptions,
+  ): Promise<void> {
     await this.unary("Reset", { graceful: req.graceful ?? true, reboot: req.reboot ?? false, mode: req.mode ?? "ALL" }, o);
   }
 

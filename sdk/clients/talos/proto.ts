@@ -9,10 +9,7 @@ import * as protoLoader from "@grpc/proto-loader";
  * repository and in an installed package, whose `files` ship the .proto).
  */
 export function machineProtoPath(): string {
-  const candidates = [
-    path.join(__dirname, "machine.proto"),
-    path.resolve(__dirname, "../../../../sdk/clients/talos/machine.proto"),
-  ];
+  const candidates = [path.join(__dirname, "machine.proto"), path.resolve(__dirname, "../../../../sdk/clients/talos/machine.proto")];
   const found = candidates.find((p) => fs.existsSync(p));
   if (!found) throw new Error(`machine.proto not found; looked in: ${candidates.join(", ")}`);
   return found;

@@ -58,12 +58,9 @@ export function clusterAutoscalerValues(ctx: ComponentContext, s: AutoscalerSett
     v: "4",
   };
   if (s.maxNodesTotal !== undefined) extraArgs["max-nodes-total"] = s.maxNodesTotal;
-  if (s.scaleDownUtilizationThreshold !== undefined)
-    extraArgs["scale-down-utilization-threshold"] = s.scaleDownUtilizationThreshold;
-  if (s.ignoreDaemonSetsUtilization !== undefined)
-    extraArgs["ignore-daemonsets-utilization"] = s.ignoreDaemonSetsUtilization;
-  if (s.skipNodesWithLocalStorage !== undefined)
-    extraArgs["skip-nodes-with-local-storage"] = s.skipNodesWithLocalStorage;
+  if (s.scaleDownUtilizationThreshold !== undefined) extraArgs["scale-down-utilization-threshold"] = s.scaleDownUtilizationThreshold;
+  if (s.ignoreDaemonSetsUtilization !== undefined) extraArgs["ignore-daemonsets-utilization"] = s.ignoreDaemonSetsUtilization;
+  if (s.skipNodesWithLocalStorage !== undefined) extraArgs["skip-nodes-with-local-storage"] = s.skipNodesWithLocalStorage;
   if (s.skipNodesWithSystemPods !== undefined) extraArgs["skip-nodes-with-system-pods"] = s.skipNodesWithSystemPods;
   const v: Values = {
     cloudProvider: "hetzner",

@@ -20,9 +20,7 @@ export interface K3sClusterFacts {
 }
 
 /** Bundled add-ons to disable (`--disable=<name>`), sorted. */
-export function k3sDisabledAddons(
-  f: Pick<K3sClusterFacts, "cni" | "metricsServer" | "csi" | "loadBalancer">,
-): string[] {
+export function k3sDisabledAddons(f: Pick<K3sClusterFacts, "cni" | "metricsServer" | "csi" | "loadBalancer">): string[] {
   const out: string[] = [];
   if (f.cni === "Cilium") out.push("traefik");
   if (!f.metricsServer) out.push("metrics-server");

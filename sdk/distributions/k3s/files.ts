@@ -49,11 +49,7 @@ export function k3sCaFiles(pki: K3sPki): K3sNodeFile[] {
  * accepted ("Node password rejected" otherwise), and no extra secret needs storing.
  */
 export function k3sNodePassword(token: string, nodeName: string): string {
-  return crypto
-    .createHmac("sha256", token)
-    .update(`ksail-node-password/${nodeName}`)
-    .digest("hex")
-    .slice(0, 32);
+  return crypto.createHmac("sha256", token).update(`ksail-node-password/${nodeName}`).digest("hex").slice(0, 32);
 }
 
 /**

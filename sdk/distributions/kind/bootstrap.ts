@@ -113,9 +113,7 @@ export function renderBootstrapScript(input: BootstrapScriptInput): string {
     );
   }
   if (input.schedulableControlPlanes) {
-    lines.push(
-      `kubectl label nodes --all node.kubernetes.io/exclude-from-external-load-balancers- >/dev/null 2>&1 || true`,
-    );
+    lines.push(`kubectl label nodes --all node.kubernetes.io/exclude-from-external-load-balancers- >/dev/null 2>&1 || true`);
   }
   lines.push('touch "$MARKER"', 'log "control plane initialised"', "");
   return lines.join("\n");

@@ -23,9 +23,7 @@ export function parseKubernetesVersion(version: string): { major: number; minor:
 }
 
 /** kubeadm API version kind uses for a Kubernetes version: v1beta4 from 1.36, v1beta3 for 1.23–1.35. */
-export function kubeadmApiVersion(
-  kubernetesVersion: string,
-): "kubeadm.k8s.io/v1beta3" | "kubeadm.k8s.io/v1beta4" {
+export function kubeadmApiVersion(kubernetesVersion: string): "kubeadm.k8s.io/v1beta3" | "kubeadm.k8s.io/v1beta4" {
   const v = parseKubernetesVersion(kubernetesVersion);
   if (v.major !== 1 || v.minor < 23)
     throw new KsailError([
@@ -78,32 +76,24 @@ export function kubeadmConfigDocuments(input: KubeadmConfigInput): Record<string
   const apiVersion = kubeadmApiVersion(input.kubernetesVersion);
   const beta4 = apiVersion.endsWith("v1beta4");
   if (!TOKEN_RE.test(input.bootstrapToken))
-    throw new KsailError([
-      { path: "pki.bootstrapToken", message: "is not a kubeadm token [a-z0-9]{6}.[a-z0-9]{16}" },
-    ]);
+    throw new KsailError([{ path: "pki.bootstrapToken", message: "is not a kubeadm token [a-z0-9]{6}.[a-z0-9]{16}" }]);
   if (!HASH_RE.test(input.caCertHash))
-    throw new KsailError([
-      { path: "pki.caCertHash", message: `"${input.caCertHash}" is not sha256:<64 hex digits>` },
-    ]);
+    throw new KsailError([{ path: "pki.caCertHash", message: `"${input.caCertHash}" is not sha256:<64 hex digits>` }]);
   // v1beta4 writes argument maps as lists of {name, value}; older versions as maps.
-  const args = (m: Record<string, string>) =>
-    beta4 ? Object.entries(m).map(([name, value]) => ({ name, value })) : { ...m };
+  const args = (m: Record<string, string>) => (beta4 ? Object.entries(m).map(([name, value]) => ({ name, value })) : { ...m });
   const { node } = input;
   const kubeletArgs: Record<string, string> = {
     "node-ip": node.ip,
     "provider-id": `kind://docker/${input.clusterName}/${node.name}`,
   };
-  const taints =
-    node.role === "control-plane" && input.schedulableControlPlanes ? { taints: [] as unknown[] } : {};
+  const taints = node.role === "control-plane" && input.schedulableControlPlanes ? { taints: [] as unknown[] } : {};
   const nodeRegistration = {
     name: node.name,
     criSocket: "unix:///run/containerd/containerd.sock",
     kubeletExtraArgs: args(kubeletArgs),
     ...taints,
   };
-  const version = input.kubernetesVersion.startsWith("v")
-    ? input.kubernetesVersion
-    : `v${input.kubernetesVersion}`;
+  const version = input.kubernetesVersion.startsWith("v") ? input.kubernetesVersion : `v${input.kubernetesVersion}`;
 
   const cluster = {
     apiVersion,
@@ -140,9 +130,7 @@ export function kubeadmConfigDocuments(input: KubeadmConfigInput): Record<string
     docs.push({
       apiVersion,
       kind: "JoinConfiguration",
-      ...(node.role === "control-plane"
-        ? { controlPlane: { localAPIEndpoint: { advertiseAddress: node.ip, bindPort: 6443 } } }
-        : {}),
+      ...(node.role === "control-plane" ? { controlPlane: { localAPIEndpoint: { advertiseAddress: node.ip, bindPort: 6443 } } } : {}),
       nodeRegistration,
       discovery: {
         bootstrapToken: {

@@ -83,13 +83,30 @@ export function baseDocuments(role: TalosRole, o: BaseOptions): ConfigDocument[]
       docs.push({ apiVersion: "v1alpha1", kind: "RegistryMirrorConfig", name: m.host, endpoints: m.endpoints.map((url) => ({ url })) });
     }
     for (const m of o.mirrors.filter((x) => x.auth)) {
-      docs.push({ apiVersion: "v1alpha1", kind: "RegistryAuthConfig", name: m.host, username: m.auth!.username, password: m.auth!.password });
+      docs.push({
+        apiVersion: "v1alpha1",
+        kind: "RegistryAuthConfig",
+        name: m.host,
+        username: m.auth!.username,
+        password: m.auth!.password,
+      });
     }
   }
   if (role === "controlplane" && o.hetzner?.vip && o.contract.networkDocuments) {
-    docs.push({ apiVersion: "v1alpha1", kind: "LinkAliasConfig", name: VIP_LINK_ALIAS, selector: { match: celSelector(o.hetzner.nicSelector) } });
+    docs.push({
+      apiVersion: "v1alpha1",
+      kind: "LinkAliasConfig",
+      name: VIP_LINK_ALIAS,
+      selector: { match: celSelector(o.hetzner.nicSelector) },
+    });
     docs.push({ apiVersion: "v1alpha1", kind: "DHCPv4Config", name: VIP_LINK_ALIAS });
-    docs.push({ apiVersion: "v1alpha1", kind: "HCloudVIPConfig", name: o.hetzner.vip, link: VIP_LINK_ALIAS, apiToken: o.hetzner.apiToken ?? "" });
+    docs.push({
+      apiVersion: "v1alpha1",
+      kind: "HCloudVIPConfig",
+      name: o.hetzner.vip,
+      link: VIP_LINK_ALIAS,
+      apiToken: o.hetzner.apiToken ?? "",
+    });
   }
   if (o.hetzner?.firewall) docs.push(...firewallDocuments(role, o.hetzner.firewall, o.cni));
   return docs;
@@ -109,9 +126,16 @@ export function firewallDocuments(role: TalosRole, fw: NonNullable<HetznerOption
   const open = fw.allowedCidrs?.length ? fw.allowedCidrs : ["0.0.0.0/0", "::/0"];
   // Cilium's VXLAN port is 8472; Flannel and Calico use the IANA port 4789 (KSail's split).
   const vxlan = rule("cni-vxlan", [cni === "Cilium" ? 8472 : 4789], "udp", net);
-  const docs: ConfigDocument[] = [{ apiVersion: "v1alpha1", kind: "NetworkDefaultActionConfig", ingress: "block" }, rule("kubelet-ingress", [10250], "tcp", net)];
+  const docs: ConfigDocument[] = [
+    { apiVersion: "v1alpha1", kind: "NetworkDefaultActionConfig", ingress: "block" },
+    rule("kubelet-ingress", [10250], "tcp", net),
+  ];
   if (role === "controlplane") {
-    docs.push(rule("apid-ingress", [50000], "tcp", open), rule("trustd-ingress", [50001], "tcp", net), rule("etcd-ingress", ["2379-2380"], "tcp", net));
+    docs.push(
+      rule("apid-ingress", [50000], "tcp", open),
+      rule("trustd-ingress", [50001], "tcp", net),
+      rule("etcd-ingress", ["2379-2380"], "tcp", net),
+    );
     docs.push(rule("kubernetes-api-ingress", [6443], "tcp", open));
   } else {
     docs.push(rule("apid-ingress", [50000], "tcp", net));
@@ -227,7 +251,10 @@ function cluster(role: TalosRole, o: BaseOptions): JsonObject {
   if (!c.hideDisablePSP) apiServer.disablePodSecurityPolicy = true;
   if (o.cni === "Calico") {
     // KSail's "ksail-apiserver-feature-gates": Calico ≥ 3.30 needs MutatingAdmissionPolicy.
-    apiServer.extraArgs = { "feature-gates": "MutatingAdmissionPolicy=true", "runtime-config": "admissionregistration.k8s.io/v1beta1=true" };
+    apiServer.extraArgs = {
+      "feature-gates": "MutatingAdmissionPolicy=true",
+      "runtime-config": "admissionregistration.k8s.io/v1beta1=true",
+    };
   }
   apiServer.admissionControl = [
     {

@@ -91,17 +91,45 @@ export const V1ALPHA1_RULES: readonly PathRule[] = [
   { path: "cluster.id", kind: "immutable", reason: "cluster identity; changing it splits discovery; recreate the cluster" },
   { path: "cluster.secret", kind: "immutable", reason: "cluster identity secret; recreate the cluster" },
   { path: "cluster.token", kind: "immutable", reason: "bootstrap token is cluster identity; recreate the cluster" },
-  { path: "cluster.clusterName", kind: "immutable", reason: "the cluster name is baked into certificates and kubeconfigs; recreate the cluster" },
+  {
+    path: "cluster.clusterName",
+    kind: "immutable",
+    reason: "the cluster name is baked into certificates and kubeconfigs; recreate the cluster",
+  },
   { path: "cluster.ca", kind: "immutable", reason: "Kubernetes CA swap; rotate through cluster.acceptedCAs" },
   { path: "cluster.aggregatorCA", kind: "immutable", reason: "aggregator CA swap breaks API aggregation; recreate the cluster" },
-  { path: "cluster.serviceAccount", kind: "immutable", reason: "service-account signing key swap invalidates every token; recreate the cluster" },
+  {
+    path: "cluster.serviceAccount",
+    kind: "immutable",
+    reason: "service-account signing key swap invalidates every token; recreate the cluster",
+  },
   { path: "cluster.etcd.ca", kind: "immutable", reason: "etcd CA swap breaks the etcd quorum; recreate the cluster" },
-  { path: "cluster.secretboxEncryptionSecret", kind: "immutable", reason: "etcd encryption key swap makes stored secrets unreadable; recreate the cluster" },
-  { path: "cluster.aescbcEncryptionSecret", kind: "immutable", reason: "etcd encryption key swap makes stored secrets unreadable; recreate the cluster" },
+  {
+    path: "cluster.secretboxEncryptionSecret",
+    kind: "immutable",
+    reason: "etcd encryption key swap makes stored secrets unreadable; recreate the cluster",
+  },
+  {
+    path: "cluster.aescbcEncryptionSecret",
+    kind: "immutable",
+    reason: "etcd encryption key swap makes stored secrets unreadable; recreate the cluster",
+  },
   { path: "cluster.network.podSubnets", kind: "immutable", reason: "pod subnets are fixed once pods have addresses; recreate the cluster" },
-  { path: "cluster.network.serviceSubnets", kind: "immutable", reason: "service subnets are fixed once services have IPs; recreate the cluster" },
-  { path: "cluster.network.dnsDomain", kind: "immutable", reason: "the DNS domain is baked into certificates and workloads; recreate the cluster" },
-  { path: "cluster.network.cni", kind: "reboot", reason: "switching CNIs leaves the old one's interfaces and rules until a reboot (KSail)" },
+  {
+    path: "cluster.network.serviceSubnets",
+    kind: "immutable",
+    reason: "service subnets are fixed once services have IPs; recreate the cluster",
+  },
+  {
+    path: "cluster.network.dnsDomain",
+    kind: "immutable",
+    reason: "the DNS domain is baked into certificates and workloads; recreate the cluster",
+  },
+  {
+    path: "cluster.network.cni",
+    kind: "reboot",
+    reason: "switching CNIs leaves the old one's interfaces and rules until a reboot (KSail)",
+  },
 ];
 
 /** Typed documents by kind: class, reason and the first minor that has the kind. */
@@ -177,7 +205,13 @@ export function classifyMachineConfigChange(oldYaml: string, newYaml: string, ta
     const rule = matchRule(path);
     changes.push({ path: path.join("."), kind: rule?.kind ?? "reboot", reason: rule?.reason ?? "not in Talos's live-apply whitelist" });
   }
-  changes.push(...documentChanges(oldDocs.filter((d) => !isV1Alpha1(d)), newDocs.filter((d) => !isV1Alpha1(d)), minor));
+  changes.push(
+    ...documentChanges(
+      oldDocs.filter((d) => !isV1Alpha1(d)),
+      newDocs.filter((d) => !isV1Alpha1(d)),
+      minor,
+    ),
+  );
   changes.sort((a, b) => SEVERITY[b.kind] - SEVERITY[a.kind] || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const kind = changes.reduce<ConfigChangeKind>((k, c) => (SEVERITY[c.kind] > SEVERITY[k] ? c.kind : k), "none");
   return { kind, reasons: changes.map((c) => `${c.path}: ${c.kind} — ${c.reason}`), changes };

@@ -43,7 +43,9 @@ export function parseDocuments(text: string, source = "machine config"): ConfigD
     const js = d.toJS({ maxAliasCount: 100 }) as unknown;
     if (js === null || js === undefined) return;
     if (!isObject(js)) {
-      throw new KsailError([{ path: source, message: `document ${i + 1} must be a mapping, found ${Array.isArray(js) ? "a list" : typeof js}` }]);
+      throw new KsailError([
+        { path: source, message: `document ${i + 1} must be a mapping, found ${Array.isArray(js) ? "a list" : typeof js}` },
+      ]);
     }
     out.push(js);
   });
@@ -59,7 +61,9 @@ export function stringifyDocuments(docs: readonly ConfigDocument[]): string {
 export function v1alpha1Of(docs: readonly ConfigDocument[], source = "machine config"): ConfigDocument {
   const found = docs.filter(isV1Alpha1);
   if (found.length !== 1) {
-    throw new KsailError([{ path: source, message: `expected exactly one v1alpha1 document (version: v1alpha1, no kind), found ${found.length}` }]);
+    throw new KsailError([
+      { path: source, message: `expected exactly one v1alpha1 document (version: v1alpha1, no kind), found ${found.length}` },
+    ]);
   }
   return found[0];
 }

@@ -20,7 +20,10 @@ export function toTalosKeyPem(pem: string, field: string): string {
   }
   switch (key.asymmetricKeyType) {
     case "ed25519":
-      return (key.export({ type: "pkcs8", format: "pem" }) as string).replace(/-----(BEGIN|END) PRIVATE KEY-----/g, `-----$1 ${TALOS_ED25519_LABEL}-----`);
+      return (key.export({ type: "pkcs8", format: "pem" }) as string).replace(
+        /-----(BEGIN|END) PRIVATE KEY-----/g,
+        `-----$1 ${TALOS_ED25519_LABEL}-----`,
+      );
     case "ec":
       return key.export({ type: "sec1", format: "pem" }) as string;
     case "rsa":

@@ -28,17 +28,7 @@ import * as YAML from "yaml";
 import * as jsonpatch from "fast-json-patch";
 import { KsailError } from "../../errors";
 import type { PatchFile, TalosPatchSet } from "../../config";
-import {
-  ConfigDocument,
-  Json,
-  JsonObject,
-  clone,
-  deepEqual,
-  documentKey,
-  isObject,
-  isV1Alpha1,
-  parseDocuments,
-} from "./documents";
+import { ConfigDocument, Json, JsonObject, clone, deepEqual, documentKey, isObject, isV1Alpha1, parseDocuments } from "./documents";
 
 // The spec model's shapes (sdk/config/load.ts): one patch file = `{source, content}` (raw YAML, `${VAR}`
 // already expanded); the Talos patch directory = `{cluster, controlPlanes, workers}`. Re-used, not
@@ -54,7 +44,11 @@ export type ParsedPatch =
 const bySource = (a: PatchFile, b: PatchFile) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0);
 
 /** The patches for one role, in the documented order (see the module comment). */
-export function orderedPatches(role: TalosRole, files?: Partial<Readonly<TalosPatchSet>>, inline?: Partial<Readonly<TalosPatchSet>>): PatchFile[] {
+export function orderedPatches(
+  role: TalosRole,
+  files?: Partial<Readonly<TalosPatchSet>>,
+  inline?: Partial<Readonly<TalosPatchSet>>,
+): PatchFile[] {
   const roleFiles = role === "controlplane" ? files?.controlPlanes : files?.workers;
   const roleInline = role === "controlplane" ? inline?.controlPlanes : inline?.workers;
   return [
@@ -132,7 +126,9 @@ export function strategicMerge(docs: ConfigDocument[], patchDocs: readonly Confi
   patchDocs.forEach((pd, i) => {
     const where = `${source} (document ${i + 1})`;
     if (pd.kind !== undefined && pd.apiVersion === undefined) {
-      throw new KsailError([{ path: where, message: `document of kind "${String(pd.kind)}" has no apiVersion; add "apiVersion: v1alpha1"` }]);
+      throw new KsailError([
+        { path: where, message: `document of kind "${String(pd.kind)}" has no apiVersion; add "apiVersion: v1alpha1"` },
+      ]);
     }
     const remove = pd.$patch === "delete";
     if (isV1Alpha1(pd)) {
@@ -194,7 +190,9 @@ function mergeValue(target: Json | undefined, patch: Json, path: string, where: 
     if (patch.$patch === "delete") return DELETE;
     if (patch.$patch === "replace" || REPLACED.has(path) || !isObject(target)) return stripDirectives(patch);
     if (patch.$patch !== undefined) {
-      throw new KsailError([{ path: where, message: `${path}: unknown $patch directive "${String(patch.$patch)}"; allowed: delete, replace` }]);
+      throw new KsailError([
+        { path: where, message: `${path}: unknown $patch directive "${String(patch.$patch)}"; allowed: delete, replace` },
+      ]);
     }
     return mergeMap(target, patch, path, where);
   }

@@ -63,7 +63,8 @@ export function redactValue(v: Json, field: string, parent?: JsonObject, parentF
     if (looksLikeKeyMaterial(v)) return REDACTED;
     if (!fieldRules) return v;
     if (SECRET_FIELDS.has(field)) return REDACTED;
-    if (field === "key" && (parent?.crt !== undefined || parentField === "serviceAccount" || parentField === "clientIdentity")) return REDACTED;
+    if (field === "key" && (parent?.crt !== undefined || parentField === "serviceAccount" || parentField === "clientIdentity"))
+      return REDACTED;
     return v;
   }
   if (Array.isArray(v)) return v.map((x) => redactValue(x, "", undefined, field, fieldRules));

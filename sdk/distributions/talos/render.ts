@@ -109,7 +109,8 @@ export function renderMachineConfigs(input: TalosRenderInput): RenderedMachineCo
     install,
   };
 
-  const role = (r: TalosRole) => stringifyDocuments(applyPatches(baseDocuments(r, opts), orderedPatches(r, input.patches, input.inlinePatches)));
+  const role = (r: TalosRole) =>
+    stringifyDocuments(applyPatches(baseDocuments(r, opts), orderedPatches(r, input.patches, input.inlinePatches)));
   const controlPlane = role("controlplane");
   const worker = role("worker");
   const perNode: Record<string, string> = {};
@@ -117,7 +118,11 @@ export function renderMachineConfigs(input: TalosRenderInput): RenderedMachineCo
     if (perNode[n.hostname] !== undefined) {
       throw new KsailError([{ path: "nodes", message: `hostname "${n.hostname}" appears twice; node hostnames must be unique` }]);
     }
-    perNode[n.hostname] = renderNodeConfig(n.role === "controlplane" ? controlPlane : worker, { hostname: n.hostname, role: n.role, talosVersion: version.version });
+    perNode[n.hostname] = renderNodeConfig(n.role === "controlplane" ? controlPlane : worker, {
+      hostname: n.hostname,
+      role: n.role,
+      talosVersion: version.version,
+    });
   }
   return {
     controlPlane,
@@ -139,7 +144,10 @@ export function renderMachineConfigs(input: TalosRenderInput): RenderedMachineCo
 export function renderNodeConfig(base: string, node: { hostname: string; role?: TalosRole; talosVersion?: string }): string {
   if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(node.hostname) || node.hostname.length > 253) {
     throw new KsailError([
-      { path: "hostname", message: `"${node.hostname}" is not a valid hostname; use lower-case letters, digits and "-" (RFC 1123), at most 63 per label` },
+      {
+        path: "hostname",
+        message: `"${node.hostname}" is not a valid hostname; use lower-case letters, digits and "-" (RFC 1123), at most 63 per label`,
+      },
     ]);
   }
   const docs = parseDocuments(base);
@@ -193,21 +201,29 @@ function checkInput(input: TalosRenderInput): { endpoint: string; endpointHost: 
     issues.push({ path: "spec.cluster.cni", message: `is "${input.cni}"; allowed: Default, Cilium, Calico` });
   }
   if (input.hetzner?.vip && !input.hetzner.apiToken) {
-    issues.push({ path: "spec.provider.hetzner", message: "a floating-IP VIP needs the Hetzner API token (apiToken) so the elected control plane can move it" });
+    issues.push({
+      path: "spec.provider.hetzner",
+      message: "a floating-IP VIP needs the Hetzner API token (apiToken) so the elected control plane can move it",
+    });
   }
   const fw = input.hetzner?.firewall;
   const cidr = /^[0-9a-f.:]+\/\d{1,3}$/;
   const cidrs: [string, string][] = [
     ...(fw ? [["spec.provider.hetzner.networkCidr", fw.networkCidr] as [string, string]] : []),
     ...(fw?.allowedCidrs ?? []).map((c) => ["spec.provider.hetzner.allowedCidrs", c] as [string, string]),
-    ...(input.hetzner?.privateNetworkCidr !== undefined ? [["spec.provider.hetzner.networkCidr", input.hetzner.privateNetworkCidr] as [string, string]] : []),
+    ...(input.hetzner?.privateNetworkCidr !== undefined
+      ? [["spec.provider.hetzner.networkCidr", input.hetzner.privateNetworkCidr] as [string, string]]
+      : []),
   ];
   for (const [field, c] of cidrs) {
     if (!cidr.test(c)) issues.push({ path: field, message: `"${c}" is not a CIDR such as 10.0.0.0/16 or ::/0 (lower-case hex for IPv6)` });
   }
   for (const [i, m] of (input.mirrors ?? []).entries()) {
     if (!m.host || m.endpoints.length === 0 || m.endpoints.some((e) => !/^https?:\/\//.test(e))) {
-      issues.push({ path: `spec.cluster.localRegistry.mirrors[${i}]`, message: `mirror "${m.host}" needs at least one http(s):// endpoint, got ${JSON.stringify(m.endpoints)}` });
+      issues.push({
+        path: `spec.cluster.localRegistry.mirrors[${i}]`,
+        message: `mirror "${m.host}" needs at least one http(s):// endpoint, got ${JSON.stringify(m.endpoints)}`,
+      });
     }
   }
   if (issues.length > 0) throw new KsailError(issues, "Cannot render Talos machine configs:");

@@ -110,7 +110,10 @@ export function talosInstallerImage(v: TalosVersion, schematicId?: string): stri
   if (id === "") return `${TALOS_INSTALLER_REPOSITORY}:${v.tag}`;
   if (!/^[0-9a-f]{64}$/.test(id)) {
     throw new KsailError([
-      { path: "spec.cluster.talos.schematicId", message: `"${id}" is not an Image Factory schematic ID (64 lower-case hex characters, the sha256 the factory returns)` },
+      {
+        path: "spec.cluster.talos.schematicId",
+        message: `"${id}" is not an Image Factory schematic ID (64 lower-case hex characters, the sha256 the factory returns)`,
+      },
     ]);
   }
   return `${IMAGE_FACTORY_INSTALLER_REPOSITORY}/${id}:${v.tag}`;

@@ -26,7 +26,11 @@ export function dockerCluster(ctx: InfraContext): ClusterInfra {
   );
   const rendered = talos
     ? secrets.talos.apply((bundle) =>
-        renderMachineConfigs({ ...talos.render, endpoint: talos.endpoint!, secrets: required(bundle, "Talos secrets bundle", plan.clusterName) }),
+        renderMachineConfigs({
+          ...talos.render,
+          endpoint: talos.endpoint!,
+          secrets: required(bundle, "Talos secrets bundle", plan.clusterName),
+        }),
       )
     : undefined;
   const infra = new DockerClusterInfra(
@@ -37,7 +41,8 @@ export function dockerCluster(ctx: InfraContext): ClusterInfra {
       talosMachineConfigs: rendered
         ? Object.fromEntries(plan.nodes.map((n) => [n.name, pulumi.secret(rendered.apply((r) => r.perNode[n.name]))]))
         : undefined,
-      kubeadmPki: plan.distribution === "Vanilla" ? secrets.kubeadm.apply((k) => required(k, "kubeadm CA set", plan.clusterName)) : undefined,
+      kubeadmPki:
+        plan.distribution === "Vanilla" ? secrets.kubeadm.apply((k) => required(k, "kubeadm CA set", plan.clusterName)) : undefined,
       k3sPki: plan.distribution === "K3s" ? secrets.k3s.apply((k) => required(k, "k3s CA set", plan.clusterName)) : undefined,
     },
     { parent, ...(protect ? { transformations: [protectNetwork] } : {}) },
@@ -50,7 +55,13 @@ export function dockerCluster(ctx: InfraContext): ClusterInfra {
       talosconfig: secrets.talosconfig,
       node: (nodeName) => {
         const n = plan.nodes.find((x) => x.name === nodeName)!;
-        return { name: n.name, role: n.role === "control-plane" ? "controlplane" : "worker", platform: "docker", endpoint: talos.apiEndpoint!, address: n.address };
+        return {
+          name: n.name,
+          role: n.role === "control-plane" ? "controlplane" : "worker",
+          platform: "docker",
+          endpoint: talos.apiEndpoint!,
+          address: n.address,
+        };
       },
       after: (nodeName) => [infra.nodeContainers[nodeName]],
     });

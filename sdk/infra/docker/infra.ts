@@ -139,10 +139,7 @@ export class DockerClusterInfra extends pulumi.ComponentResource {
       this,
     );
 
-    const nodeOpts = (
-      dependsOn: pulumi.Resource[],
-      extra: pulumi.CustomResourceOptions = {},
-    ): pulumi.CustomResourceOptions => ({
+    const nodeOpts = (dependsOn: pulumi.Resource[], extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({
       parent: this,
       replacementTrigger: recreateTrigger,
       deleteBeforeReplace: true,
@@ -168,11 +165,7 @@ export class DockerClusterInfra extends pulumi.ComponentResource {
       });
       const pki = args.kubeadmPki!;
       const lb = plan.loadBalancer
-        ? new docker.Container(
-            `${name}-external-load-balancer`,
-            kindLoadBalancerArgs(plan, networkName),
-            nodeOpts([]),
-          )
+        ? new docker.Container(`${name}-external-load-balancer`, kindLoadBalancerArgs(plan, networkName), nodeOpts([]))
         : undefined;
       // Control planes join one at a time: each waits (healthcheck + wait) for the previous one.
       let previous: docker.Container | undefined = lb;
@@ -220,9 +213,7 @@ export class DockerClusterInfra extends pulumi.ComponentResource {
     this.networkName = networkName;
     this.nodes = pulumi.output(plan.nodes.map((n) => ({ name: n.name, ip: n.ip, role: n.role })));
     this.apiEndpoint = pulumi.output(`https://127.0.0.1:${plan.apiHostPort}`);
-    this.talosEndpoint = pulumi.output(
-      plan.talosApiHostPort === undefined ? undefined : `127.0.0.1:${plan.talosApiHostPort}`,
-    );
+    this.talosEndpoint = pulumi.output(plan.talosApiHostPort === undefined ? undefined : `127.0.0.1:${plan.talosApiHostPort}`);
     this.registryEndpoints = pulumi.output({
       ...(plan.localRegistry
         ? {
@@ -249,24 +240,15 @@ function validate(args: DockerClusterInfraArgs): void {
   const need = (ok: boolean, path: string, message: string) => (ok ? [] : [{ path, message }]);
   const issues = [
     ...need(
-      plan.distribution !== "Talos" ||
-        plan.nodes.every((n) => args.talosMachineConfigs?.[n.name] !== undefined),
+      plan.distribution !== "Talos" || plan.nodes.every((n) => args.talosMachineConfigs?.[n.name] !== undefined),
       "talosMachineConfigs",
       `Talos needs a machine config for every node (${plan.nodes.map((n) => n.name).join(", ")}); missing: ${plan.nodes
         .filter((n) => args.talosMachineConfigs?.[n.name] === undefined)
         .map((n) => n.name)
         .join(", ")}. Pass renderMachineConfigs(...) output keyed by node name`,
     ),
-    ...need(
-      plan.distribution !== "Vanilla" || args.kubeadmPki !== undefined,
-      "kubeadmPki",
-      "Vanilla needs kubeadmPki from ClusterSecrets",
-    ),
-    ...need(
-      plan.distribution !== "K3s" || args.k3sPki !== undefined,
-      "k3sPki",
-      "K3s needs k3sPki from ClusterSecrets",
-    ),
+    ...need(plan.distribution !== "Vanilla" || args.kubeadmPki !== undefined, "kubeadmPki", "Vanilla needs kubeadmPki from ClusterSecrets"),
+    ...need(plan.distribution !== "K3s" || args.k3sPki !== undefined, "k3sPki", "K3s needs k3sPki from ClusterSecrets"),
   ];
   if (issues.length > 0) throw new KsailError(issues, `DockerClusterInfra "${plan.clusterName}":`);
 }

@@ -11,13 +11,7 @@ import {
   type KindClusterFacts,
   type NodeFile,
 } from "../../distributions/kind";
-import {
-  K3S_DATA_DIR,
-  k3sCommand,
-  k3sNodeFiles,
-  k3sServerUrl,
-  type K3sClusterFacts,
-} from "../../distributions/k3s";
+import { K3S_DATA_DIR, k3sCommand, k3sNodeFiles, k3sServerUrl, type K3sClusterFacts } from "../../distributions/k3s";
 import { controlPlanes, type DockerClusterPlan, type DockerNodePlan } from "../../plan/docker";
 
 /**
@@ -30,13 +24,7 @@ import { controlPlanes, type DockerClusterPlan, type DockerNodePlan } from "../.
  * Container properties the Docker provider shows as `~ update` but never applies (pulumi-mechanics §5.1): any
  * change to them must replace the node instead of silently doing nothing.
  */
-export const NODE_REPLACE_ON_CHANGES: readonly string[] = [
-  "tmpfs",
-  "healthcheck",
-  "init",
-  "cpuPeriod",
-  "cpuQuota",
-];
+export const NODE_REPLACE_ON_CHANGES: readonly string[] = ["tmpfs", "healthcheck", "init", "cpuPeriod", "cpuQuota"];
 
 /** Labels on every container the component creates, so tools can select a cluster's containers. */
 export function commonLabels(plan: DockerClusterPlan, role: string): docker.types.input.ContainerLabel[] {
@@ -74,10 +62,7 @@ function nodeLabels(plan: DockerClusterPlan, node: DockerNodePlan): docker.types
   }
   if (plan.distribution === "Vanilla") {
     // cloud-provider-kind (the Vanilla LoadBalancer) finds nodes by kind's labels and `kind://` provider IDs.
-    labels.push(
-      { label: "io.x-k8s.kind.cluster", value: plan.clusterName },
-      { label: "io.x-k8s.kind.role", value: node.role },
-    );
+    labels.push({ label: "io.x-k8s.kind.cluster", value: plan.clusterName }, { label: "io.x-k8s.kind.role", value: node.role });
   }
   return labels;
 }
@@ -92,18 +77,12 @@ function nodePorts(plan: DockerClusterPlan, node: DockerNodePlan): docker.types.
   const ports: docker.types.input.ContainerPort[] = [];
   if (plan.distribution === "Talos" && plan.talosApiHostPort !== undefined)
     ports.push({ internal: 50000, external: plan.talosApiHostPort, ip: "127.0.0.1", protocol: "tcp" });
-  if (!plan.loadBalancer)
-    ports.push({ internal: 6443, external: plan.apiHostPort, ip: "127.0.0.1", protocol: "tcp" });
-  for (const p of plan.extraPorts)
-    ports.push({ internal: p.containerPort, external: p.hostPort, ip: "0.0.0.0", protocol: p.protocol });
+  if (!plan.loadBalancer) ports.push({ internal: 6443, external: plan.apiHostPort, ip: "127.0.0.1", protocol: "tcp" });
+  for (const p of plan.extraPorts) ports.push({ internal: p.containerPort, external: p.hostPort, ip: "0.0.0.0", protocol: p.protocol });
   return ports;
 }
 
-function network(
-  plan: DockerClusterPlan,
-  networkName: pulumi.Input<string>,
-  ip: string,
-): docker.types.input.ContainerNetworksAdvanced[] {
+function network(plan: DockerClusterPlan, networkName: pulumi.Input<string>, ip: string): docker.types.input.ContainerNetworksAdvanced[] {
   return [{ name: networkName, ipv4Address: ip }];
 }
 
@@ -175,18 +154,14 @@ export function talosContainerArgs(
     securityOpts: ["seccomp=unconfined"],
     readOnly: true,
     tmpfs: { "/run": "rw", "/system": "rw", "/tmp": "rw" },
-    volumes: ["/var", "/system/state", "/etc/cni", "/etc/kubernetes", "/usr/libexec/kubernetes", "/opt"].map(
-      (containerPath) => ({
-        containerPath,
-      }),
-    ),
+    volumes: ["/var", "/system/state", "/etc/cni", "/etc/kubernetes", "/usr/libexec/kubernetes", "/opt"].map((containerPath) => ({
+      containerPath,
+    })),
     sysctls: { "net.ipv6.conf.all.disable_ipv6": "0" },
     envs: [
       "PLATFORM=container",
       `TALOSSKU=${cpus}CPU-${memoryMiB}RAM`,
-      pulumi.secret(
-        pulumi.output(machineConfig).apply((c) => `USERDATA=${Buffer.from(c, "utf8").toString("base64")}`),
-      ),
+      pulumi.secret(pulumi.output(machineConfig).apply((c) => `USERDATA=${Buffer.from(c, "utf8").toString("base64")}`)),
     ],
     cpus: String(cpus),
     memory: memoryMiB,
@@ -251,10 +226,7 @@ export function kindContainerArgs(
     privileged: true,
     securityOpts: ["seccomp=unconfined", "apparmor=unconfined"],
     tmpfs: { "/tmp": "", "/run": "" },
-    volumes: [
-      { containerPath: "/var" },
-      { hostPath: "/lib/modules", containerPath: "/lib/modules", readOnly: true },
-    ],
+    volumes: [{ containerPath: "/var" }, { hostPath: "/lib/modules", containerPath: "/lib/modules", readOnly: true }],
     cgroupnsMode: "private",
     init: false,
     tty: true,
@@ -274,10 +246,7 @@ export function kindContainerArgs(
 }
 
 /** The envoy load balancer in front of several Kind control planes; publishes the API on 127.0.0.1. */
-export function kindLoadBalancerArgs(
-  plan: DockerClusterPlan,
-  networkName: pulumi.Input<string>,
-): docker.ContainerArgs {
+export function kindLoadBalancerArgs(plan: DockerClusterPlan, networkName: pulumi.Input<string>): docker.ContainerArgs {
   const lb = plan.loadBalancer;
   if (!lb) throw new Error("internal: kindLoadBalancerArgs without a load balancer in the plan");
   return {
@@ -352,9 +321,7 @@ export function k3sContainerArgs(
 ): docker.ContainerArgs {
   const server = node.role === "control-plane";
   const registries = { mirrors: plan.mirrors, localRegistry: plan.localRegistry };
-  const envs: pulumi.Input<string>[] = [
-    pulumi.secret(pulumi.output(pki).apply((p) => `K3S_TOKEN=${p.token}`)),
-  ];
+  const envs: pulumi.Input<string>[] = [pulumi.secret(pulumi.output(pki).apply((p) => `K3S_TOKEN=${p.token}`))];
   if (!isFirstControlPlane(node)) envs.push(`K3S_URL=${k3sServerUrl(facts)}`);
   return {
     name: node.name,

@@ -45,11 +45,7 @@ export const REGISTRY_HEALTH: docker.types.input.ContainerHealthcheck = {
 };
 
 /** Create the mirrors and the local registry of a plan as children of `parent`, named `${name}-…`. */
-export function createRegistries(
-  name: string,
-  args: RegistryResourcesArgs,
-  parent: pulumi.Resource,
-): RegistryResources {
+export function createRegistries(name: string, args: RegistryResourcesArgs, parent: pulumi.Resource): RegistryResources {
   const { plan, networkName, recreateTrigger } = args;
   const retainOnDelete = !args.deleteVolumes;
   const containerOpts: pulumi.CustomResourceOptions = {
@@ -104,10 +100,7 @@ export function createRegistries(
         networksAdvanced: [{ name: networkName, ipv4Address: r.ip }],
         ports: [{ internal: 5000, external: r.hostPort, ip: "127.0.0.1", protocol: "tcp" }],
         restart: "unless-stopped",
-        labels: [
-          ...commonLabels(plan, "local-registry"),
-          { label: "io.ksail.registry", value: r.containerName },
-        ],
+        labels: [...commonLabels(plan, "local-registry"), { label: "io.ksail.registry", value: r.containerName }],
         healthcheck: REGISTRY_HEALTH,
         mustRun: true,
       },

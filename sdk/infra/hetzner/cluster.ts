@@ -39,7 +39,9 @@ export function hetznerCluster(ctx: InfraContext, options: { hcloudToken?: pulum
     {
       plan: hplan,
       recreateTrigger: plan.recreateTrigger,
-      machineConfigs: snapshot ? Object.fromEntries(plan.nodes.map((n) => [n.name, pulumi.secret(configs.apply((c) => c[n.name]))])) : undefined,
+      machineConfigs: snapshot
+        ? Object.fromEntries(plan.nodes.map((n) => [n.name, pulumi.secret(configs.apply((c) => c[n.name]))]))
+        : undefined,
       hcloudToken: token,
       tokenEnvVar: h.tokenEnvVar,
       health: { talosconfig: pulumi.secret(talosconfig) },
@@ -92,14 +94,21 @@ export function hetznerCluster(ctx: InfraContext, options: { hcloudToken?: pulum
   return {
     secrets,
     endpoint: infra.apiEndpoint,
-    nodes: infra.nodes.apply((ns) => ns.map((n) => ({ name: n.name, role: n.role, address: n.publicAddress, privateAddress: n.privateAddress }))),
+    nodes: infra.nodes.apply((ns) =>
+      ns.map((n) => ({ name: n.name, role: n.role, address: n.publicAddress, privateAddress: n.privateAddress })),
+    ),
     rendered,
     ready: [bootstrap, ...Object.values(machines)],
     install: {
       hcloudToken: token,
       networkName: infra.networkName,
       ...(plan.components.autoscaler && img.kind === "snapshot"
-        ? { autoscaler: { imageId: infra.imageId.apply((id) => id ?? (img.id !== undefined ? String(img.id) : img.selector!)), workerConfig: pulumi.secret(rendered.apply((r) => r.worker)) } }
+        ? {
+            autoscaler: {
+              imageId: infra.imageId.apply((id) => id ?? (img.id !== undefined ? String(img.id) : img.selector!)),
+              workerConfig: pulumi.secret(rendered.apply((r) => r.worker)),
+            },
+          }
         : {}),
     },
   };

@@ -132,7 +132,10 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
     this.name = name;
     this.plan = plan;
     this.args = args;
-    const provider = args.hcloudToken !== undefined ? new hcloud.Provider(`${name}-hcloud`, { token: pulumi.secret(args.hcloudToken) }, { parent: this }) : undefined;
+    const provider =
+      args.hcloudToken !== undefined
+        ? new hcloud.Provider(`${name}-hcloud`, { token: pulumi.secret(args.hcloudToken) }, { parent: this })
+        : undefined;
     // Every resource: recreated with the cluster; deleted first where names would collide.
     this.childOpts = (extra = {}) => ({ parent: this, provider, replacementTrigger: recreateTrigger, deleteBeforeReplace: true, ...extra });
     const o = this.childOpts;
@@ -193,7 +196,9 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
       const publicNet: hcloud.types.input.ServerPublicNet = { ipv4Enabled: node.publicIPv4, ipv6Enabled: node.publicIPv6 };
       if (primaryIp && node === cp1) publicNet.ipv4 = num(primaryIp.id);
       const userData =
-        plan.image.kind === "snapshot" ? pulumi.secret(pulumi.output(args.machineConfigs![node.name]).apply((c) => encodeUserData(c, node.name).userData)) : undefined;
+        plan.image.kind === "snapshot"
+          ? pulumi.secret(pulumi.output(args.machineConfigs![node.name]).apply((c) => encodeUserData(c, node.name).userData))
+          : undefined;
       servers[node.name] = new hcloud.Server(
         `${name}-${node.suffix}`,
         {
@@ -269,7 +274,9 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
     this.talosFirewall = plan.firewall ? { networkCidr: plan.network.cidr, allowedCidrs: talosAllowedCidrs(plan) } : undefined;
     this.nodes = pulumi.all(
       plan.nodes.map((n) =>
-        pulumi.all([publicAddress(servers[n.name]), privateAddress(servers[n.name])]).apply(([pub, priv]) => ({ name: n.name, role: n.role, publicAddress: pub, privateAddress: priv })),
+        pulumi
+          .all([publicAddress(servers[n.name]), privateAddress(servers[n.name])])
+          .apply(([pub, priv]) => ({ name: n.name, role: n.role, publicAddress: pub, privateAddress: priv })),
       ),
     );
     for (const w of plan.warnings) pulumi.log.warn(w, this);
@@ -292,11 +299,21 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
     for (const node of this.plan.nodes) {
       const after = installedBy[node.name];
       if (!after) {
-        throw new KsailError([{ path: "installedBy", message: `no resource given for ${node.name}; pass the TalosMachine of every node (${this.plan.nodes.map((n) => n.name).join(", ")})` }]);
+        throw new KsailError([
+          {
+            path: "installedBy",
+            message: `no resource given for ${node.name}; pass the TalosMachine of every node (${this.plan.nodes.map((n) => n.name).join(", ")})`,
+          },
+        ]);
       }
       out[node.name] = new HcloudIsoDetach(
         `${this.name}-${node.suffix}-iso-detach`,
-        { serverId: this.servers[node.name].id, serverName: node.name, tokenEnvVar: this.args.tokenEnvVar, health: this.healthGate(node.name, node.role, false) },
+        {
+          serverId: this.servers[node.name].id,
+          serverName: node.name,
+          tokenEnvVar: this.args.tokenEnvVar,
+          health: this.healthGate(node.name, node.role, false),
+        },
         this.childOpts({ dependsOn: [after], provider: undefined }),
       );
     }
@@ -326,7 +343,13 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
       { parent: this, provider: this.childOpts().provider },
     );
     return found.apply((f) => {
-      if (f.id === undefined) throw new KsailError([{ path: "snapshot", message: `no Talos snapshot matches "${img.selector}" (x86, available) for ${name}; build it first (KSail labels it with the Talos version and schematic) or pin its id` }]);
+      if (f.id === undefined)
+        throw new KsailError([
+          {
+            path: "snapshot",
+            message: `no Talos snapshot matches "${img.selector}" (x86, available) for ${name}; build it first (KSail labels it with the Talos version and schematic) or pin its id`,
+          },
+        ]);
       return String(f.id);
     });
   }
@@ -341,7 +364,10 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
     );
     const lbId = lb.id.apply((v) => Number(v));
     const attach = new hcloud.LoadBalancerNetwork(`${name}-api-network`, { loadBalancerId: lbId, subnetId: this.subnet.id }, o());
-    for (const [suffix, port] of [["kubernetes", KUBE_API_PORT], ["talos", TALOS_API_PORT]] as const) {
+    for (const [suffix, port] of [
+      ["kubernetes", KUBE_API_PORT],
+      ["talos", TALOS_API_PORT],
+    ] as const) {
       new hcloud.LoadBalancerService(
         `${name}-api-${suffix}`,
         {
@@ -378,7 +404,12 @@ function validate(args: HetznerClusterInfraArgs): void {
   const missing = plan.nodes.filter((n) => args.machineConfigs?.[n.name] === undefined).map((n) => n.name);
   if (missing.length > 0) {
     throw new KsailError(
-      [{ path: "machineConfigs", message: `the snapshot route boots each server from its machine config (user_data); missing: ${missing.join(", ")}. Pass renderMachineConfigs(...) output keyed by node name` }],
+      [
+        {
+          path: "machineConfigs",
+          message: `the snapshot route boots each server from its machine config (user_data); missing: ${missing.join(", ")}. Pass renderMachineConfigs(...) output keyed by node name`,
+        },
+      ],
       `HetznerClusterInfra "${plan.clusterName}":`,
     );
   }

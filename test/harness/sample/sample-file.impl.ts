@@ -83,7 +83,9 @@ export const handler = {
   async diff(_id: string, olds: Outputs, news: Inputs) {
     const changed = INPUT_KEYS.filter((k) => news[k] === UNKNOWN || JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
     const replaces = REPLACE_KEYS.filter((k) => changed.includes(k));
-    console.log(`sample diff ${olds.path}: ${changed.length === 0 ? "no change" : changed.map((k) => `~${k}`).join(" ")}${replaces.length > 0 ? " (replace)" : ""}`);
+    console.log(
+      `sample diff ${olds.path}: ${changed.length === 0 ? "no change" : changed.map((k) => `~${k}`).join(" ")}${replaces.length > 0 ? " (replace)" : ""}`,
+    );
     return { changes: changed.length > 0, replaces: [...replaces], deleteBeforeReplace: replaces.length > 0 };
   },
 
