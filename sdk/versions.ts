@@ -1,7 +1,8 @@
 /**
- * Every pinned chart, manifest and image version the component installers use, in one place (STYLE.md §4).
- * Bump deliberately: `test/unit/components-versions.test.ts` prints what moved against the chart data the
- * values tests validate against (../shared/data/charts).
+ * Every pinned chart, manifest and image version the component installers use, in one place, so a
+ * bump is one reviewed diff. Bump deliberately: `test/unit/components-versions.test.ts` prints what moved,
+ * and checks each pin against the chart data the values tests validate against (test/fixtures/charts,
+ * copied from each chart's upstream release; test/fixtures/README.md names the sources).
  *
  * Release names and namespaces are KSail's, so Helm and KSail tooling recognise the releases.
  */
@@ -24,7 +25,7 @@ export interface ChartPin {
   readonly wait: boolean;
   /** Minimum install timeout in seconds; the effective timeout is max(base, floor). */
   readonly timeoutFloorSeconds: number;
-  /** Directory under ../shared/data/charts holding values.yaml (and values.schema.json) for this version. */
+  /** Directory under test/fixtures/charts holding Chart.yaml, values.yaml (and values.schema.json) for this version. */
   readonly dataDir?: string;
 }
 
@@ -153,7 +154,7 @@ export const charts = {
     dataDir: "gatekeeper-3.23.0",
   },
   // KSail pins 0.58.1; we pin 0.49.0 because that is the newest chart whose values.yaml and
-  // values.schema.json are available in ../shared/data/charts (what the values tests validate against).
+  // values.schema.json we could obtain from upstream (test/fixtures/charts; what the values tests validate against).
   // The FluxInstance distribution artifact below is bumped together with it (they are a matched pair).
   fluxOperator: {
     chart: "oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator",
@@ -165,7 +166,7 @@ export const charts = {
     timeoutFloorSeconds: 12 * MIN,
     dataDir: "flux-operator-0.49.0",
   },
-  // KSail pins 10.4.0; we pin 10.1.1, the newest chart whose values.yaml is in ../shared/data/charts.
+  // KSail pins 10.4.0; we pin 10.1.1, the newest chart whose values.yaml we could obtain from upstream (test/fixtures/charts).
   argoCd: {
     chart: "oci://ghcr.io/argoproj/argo-helm/argo-cd",
     version: "10.1.1",

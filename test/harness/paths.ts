@@ -15,3 +15,8 @@ export function repoRoot(): string {
     dir = up;
   }
 }
+
+/** `test/fixtures` of this repository (upstream data the tests validate against; see its README.md). */
+export function fixturesDir(...parts: string[]): string {
+  return path.join(repoRoot(), "test", "fixtures", ...parts);
+}

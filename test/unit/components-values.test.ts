@@ -10,9 +10,9 @@ import { charts, ChartKey } from "../../sdk/versions";
 import { chartValues, ValuesOptions } from "../../sdk/components/values";
 import { deepMerge, Values } from "../../sdk/components/merge";
 import { ComponentContext, CniChoice, isHa, supportedPairs } from "../../sdk/components/context";
-import { repoRoot } from "../harness/paths";
+import { fixturesDir } from "../harness/paths";
 
-const dataDir = path.resolve(repoRoot(), "../shared/data/charts");
+const dataDir = fixturesDir("charts");
 
 /** Every distribution × provider × HA × CNI × LB context the cluster can produce. */
 function contexts(): ComponentContext[] {

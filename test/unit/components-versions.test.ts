@@ -6,9 +6,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
 import { charts, ChartKey, fluxDistribution, images, installTimeoutSeconds, manifests } from "../../sdk/versions";
-import { repoRoot } from "../harness/paths";
+import { fixturesDir } from "../harness/paths";
 
-const dataDir = path.resolve(repoRoot(), "../shared/data/charts");
+const dataDir = fixturesDir("charts");
 
 test("every pin with chart data matches that chart's Chart.yaml (name, and version where packaged)", () => {
   for (const key of Object.keys(charts) as ChartKey[]) {

@@ -61,8 +61,9 @@ describe("Talos versions", () => {
     assert.equal(SUPPORTED_TALOS_MINORS[SUPPORTED_TALOS_MINORS.length - 1], "1.13");
   });
 
-  test("pinned patches are the tags whose schemas ship in ../shared/data/talos", () => {
-    const readme = fs.readFileSync(path.join(TALOS_SCHEMA_DIR, "README.md"), "utf8");
+  test("pinned patches are the tags whose schemas ship in test/fixtures/talos/schemas", () => {
+    assert.deepEqual(fs.readdirSync(TALOS_SCHEMA_DIR).sort(), SUPPORTED_TALOS_MINORS.map((m) => `config.schema.v${m}.json`).sort());
+    const readme = fs.readFileSync(path.join(TALOS_SCHEMA_DIR, "..", "..", "README.md"), "utf8");
     for (const minor of SUPPORTED_TALOS_MINORS) {
       assert.ok(
         readme.includes(`config.schema.v${minor}.json | v${TALOS_MINORS[minor].latestPatch} |`),

@@ -1,11 +1,13 @@
 /**
  * Talos versions this library renders machine configs for, and the per-minor "version contract" switches
- * (reference talos-from-ts.md §2.1). Pinned defaults are data here and nowhere else (STYLE.md §4).
+ * (what Talos's `config/contract.go` switches on per minor). Pinned defaults are data here and nowhere else,
+ * so a bump is one reviewed diff.
  *
- * The newest patch of each minor is the newest stable tag whose JSON Schema ships in
- * `../shared/data/talos` (README there: v1.11.6, v1.12.11, v1.13.9). Talos 1.14 is not supported yet: it
- * splits the cluster config into new documents (K8sNetworkConfig, KubeFlannelCNIConfig, ...) and drops
- * server-side reboot detection, and no stable 1.14 tag exists in the reference snapshot.
+ * The newest patch of each minor is the newest stable tag whose machine-config JSON Schema the tests
+ * validate rendered configs against (test/fixtures/talos/schemas: v1.11.6, v1.12.11, v1.13.9). Talos 1.14 is
+ * not supported yet: it splits the cluster config into new documents (K8sNetworkConfig,
+ * KubeFlannelCNIConfig, ...) and drops server-side reboot detection, and it had no stable tag when these
+ * pins were chosen.
  */
 import { KsailError } from "../../errors";
 
