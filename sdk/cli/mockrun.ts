@@ -16,6 +16,7 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import type * as pulumiType from "@pulumi/pulumi";
 import { KsailError } from "../errors";
+import { decodeWire, nameOfUrn, typeOfUrn } from "./wire";
 
 /** What a redacted secret looks like in a plan. */
 export const SECRET = "[secret]";
@@ -64,12 +65,6 @@ export interface MockRunOptions {
    */
   stackOutputs?: Record<string, Record<string, unknown>>;
 }
-
-const SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
-const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** Reads Pulumi.yaml and the stack's config; throws a KsailError saying what is missing. */
 export function readProject(
@@ -148,7 +143,7 @@ export async function runProgramUnderMocks(opts: MockRunOptions): Promise<MockRu
     const byUrn = new Map<string, PlannedResource>();
     let outputs: Record<string, unknown> = {};
     const errors: unknown[] = [];
-    const nameOf = (urn: string) => byUrn.get(urn)?.name ?? urn.split("::").slice(3).join("::");
+    const nameOf = (urn: string) => byUrn.get(urn)?.name ?? nameOfUrn(urn);
     await pulumi.runtime.setMocks(
       {
         newResource: async (a) => {
@@ -237,18 +232,9 @@ export async function runProgramUnderMocks(opts: MockRunOptions): Promise<MockRu
   });
 }
 
-const typeOfUrn = (urn: string) => (urn.split("::")[2] ?? "").split("$").pop() ?? "";
-
-/** Wire value → plain JSON with secrets as `[secret]`, unknowns as `[computed]`, resources by name. */
+/** Wire value → plain JSON with secrets as `[secret]`, unknowns as `[computed]`, resources as `<name>`. */
 function redact(v: unknown): unknown {
-  if (v === UNKNOWN_VALUE) return COMPUTED;
-  if (Array.isArray(v)) return v.map(redact);
-  if (v === null || typeof v !== "object") return v;
-  const o = v as Record<string, unknown>;
-  if (o[SIG] === SECRET_SIG) return SECRET;
-  if (o[SIG] === RESOURCE_SIG) return `<${String(o.urn).split("::").slice(3).join("::")}>`;
-  if (o[SIG] === OUTPUT_SIG) return o.secret === true ? SECRET : o.value === undefined ? COMPUTED : redact(o.value);
-  return Object.fromEntries(Object.entries(o).map(([k, e]) => [k, redact(e)]));
+  return decodeWire(v, { unknown: COMPUTED, redactSecrets: SECRET, resource: (r) => `<${r.name}>` }).value;
 }
 
 /** Depth-first order of the parent tree, siblings in registration order. */

@@ -22,9 +22,10 @@
  * `pulumi:pulumi:Stack` and waits until every RPC has drained. Runs are independent: several recordings
  * in one file (even concurrently) do not see each other's resources, config or preview flag.
  *
- * Values are decoded from the wire form: secrets are unwrapped and their paths listed in `secretInputs`
- * / `secretOutputs`; unknowns (preview) are the string `UNKNOWN` from sdk/impact/unknown.ts; resource
- * references become `{ urn, name, id? }`; assets `{ asset: {...} }` / `{ archive: {...} }`.
+ * Values are decoded from the wire form by the decoder `ksail-pulumi plan` uses (sdk/cli/wire.ts):
+ * secrets are unwrapped and their paths listed in `secretInputs` / `secretOutputs`; unknowns (preview) are
+ * the string `UNKNOWN` from sdk/impact/unknown.ts; resource references become `{ urn, name, id? }`; assets
+ * `{ asset: {...} }` / `{ archive: {...} }`.
  *
  * Outputs are what the program saw. Like the real engine (and unlike bare setMocks), a top-level output
  * is marked secret when the same-named input was secret or the key is in `additionalSecretOutputs`
@@ -33,7 +34,7 @@
  * preview of a create.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { UNKNOWN } from "../../sdk/impact/unknown";
+import { decodeWire, nameOfUrn, typeOfUrn, wireSecret } from "../../sdk/cli/wire";
 
 // Internal runtime modules (no "exports" map in @pulumi/pulumi, so deep requires are stable per version).
 const runtimeState = require("@pulumi/pulumi/runtime/state") as {
@@ -44,19 +45,9 @@ const runtimeSettings = require("@pulumi/pulumi/runtime/settings") as {
   waitForRPCs(): Promise<void>;
 };
 
-const SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
-const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
-const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
-
+export { decodeWire, nameOfUrn, typeOfUrn };
 /** A reference to another resource found in inputs or outputs. */
-export interface RecordedRef {
-  urn: string;
-  name: string;
-  id?: unknown;
-}
+export type { WireRef as RecordedRef } from "../../sdk/cli/wire";
 
 /** The resource options as the engine receives them (names resolved from URNs). */
 export interface RecordedOptions {
@@ -210,57 +201,9 @@ function captureUnhandledRejections(into: unknown[]): () => Promise<void> {
   };
 }
 
-/** The plain value behind a decoded wire value, plus the paths that were secret. */
-interface Decoded {
-  value: any;
-  secrets: string[];
-}
-
 function join(path: string, key: string | number): string {
   if (typeof key === "number") return `${path}[${key}]`;
   return path ? `${path}.${key}` : key;
-}
-
-/** Name of the resource a URN identifies (the part after the type). */
-export function nameOfUrn(urn: string): string {
-  return urn.split("::").slice(3).join("::");
-}
-
-/** Type token a URN identifies (last segment of the qualified type). */
-export function typeOfUrn(urn: string): string {
-  return (urn.split("::")[2] ?? "").split("$").pop() ?? "";
-}
-
-/** Decode a wire (serialized) property value into plain JS, collecting secret paths. */
-export function decodeWire(v: unknown, path = ""): Decoded {
-  const secrets: string[] = [];
-  const walk = (x: unknown, p: string): any => {
-    if (x === null || x === undefined || typeof x !== "object") return x;
-    if (Array.isArray(x)) return x.map((e, i) => walk(e, join(p, i)));
-    const o = x as Record<string, unknown>;
-    const sig = o[SIG];
-    if (sig === SECRET_SIG) {
-      secrets.push(p);
-      return walk(o.value, p);
-    }
-    if (sig === RESOURCE_SIG) {
-      const urn = String(o.urn);
-      const ref: RecordedRef = { urn, name: nameOfUrn(urn) };
-      if (o.id !== undefined) ref.id = o.id === "" ? UNKNOWN : walk(o.id, p);
-      return ref;
-    }
-    if (sig === OUTPUT_SIG) {
-      if (o.secret === true) secrets.push(p);
-      return o.value === undefined ? UNKNOWN : walk(o.value, p);
-    }
-    if (sig === ASSET_SIG) return { asset: { path: o.path, text: o.text, uri: o.uri } };
-    if (sig === ARCHIVE_SIG) return { archive: { path: o.path, uri: o.uri, assets: walk(o.assets, join(p, "assets")) } };
-    const out: Record<string, unknown> = {};
-    for (const [k, e] of Object.entries(o)) out[k] = walk(e, join(p, k));
-    return out;
-  };
-  const value = walk(v, path);
-  return { value, secrets };
 }
 
 function structToJs(s: any): Record<string, unknown> {
@@ -334,11 +277,6 @@ function optionsOf(req: any, nameOf: (urn: string) => string): { options: Record
       version: req.getVersion() || undefined,
     },
   };
-}
-
-function wrapSecret(v: unknown): unknown {
-  if (v !== null && typeof v === "object" && (v as Record<string, unknown>)[SIG] === SECRET_SIG) return v;
-  return { [SIG]: SECRET_SIG, value: v };
 }
 
 function makeRecording(base: Omit<Recording, "byName" | "find" | "byType" | "childrenOf">): Recording {
@@ -430,7 +368,7 @@ export async function recordProgram(fn: () => unknown, opts: RecordOptions = {})
             const secretTop = new Set<string>(options.additionalSecretOutputs);
             for (const p of decodedIn.secrets) secretTop.add(p.split(/[.[]/)[0]);
             outWire = { ...outWire };
-            for (const k of secretTop) if (k in outWire) outWire[k] = wrapSecret(outWire[k]);
+            for (const k of secretTop) if (k in outWire) outWire[k] = wireSecret(outWire[k]);
             resp.setObject(toStruct(outWire));
           }
           const decodedOut = decodeWire(outWire);
