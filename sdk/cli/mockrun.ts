@@ -1,8 +1,8 @@
 /**
  * Runs a Pulumi program directory under the mock runtime (`pulumi.runtime.setMocks`) and records every
  * resource it registers: type, name, parent, dependencies, inputs with secrets redacted. Used by
- * `ksail-pulumi plan` (and by `render`/benchmarks): the offline "what would be created" for CI and for
- * machines without the Pulumi CLI. Nothing is created; dynamic providers never run.
+ * `ksail-pulumi plan` (the offline "what would be created" for CI and for machines without the Pulumi CLI)
+ * and by the benchmarks (scripts/bench.js). Nothing is created; dynamic providers never run.
  *
  * Stack config comes from `Pulumi.<stack>.yaml` (plus project-level defaults in `Pulumi.yaml`);
  * encrypted values (`secure:`), and project config declared `secret: true` without a value, cannot be read
@@ -285,4 +285,43 @@ function registerTypeScript(): void {
       },
     ]);
   }
+}
+
+/** Human-readable graph: one line per resource as a tree, then its dependencies and key inputs. */
+export function formatPlan(r: MockRunResult): string {
+  const depth = new Map<string, number>();
+  const lines = [
+    `Plan of ${r.project} (stack ${r.stack}) under the mock runtime: ${r.resources.length} resources would be created (${r.preview ? "preview of a new stack" : "up"}).`,
+    `Secrets show as ${SECRET}; values known only after apply as ${COMPUTED}.`,
+    "",
+  ];
+  for (const res of r.resources) {
+    const d = res.parent !== undefined ? (depth.get(res.parent) ?? 0) + 1 : 0;
+    depth.set(res.name, d);
+    const pad = "  ".repeat(d);
+    lines.push(`${pad}+ ${res.name}  (${res.type})${res.protect ? "  [protected]" : ""}`);
+    const deps = res.dependencies.filter((x) => x !== res.parent);
+    if (deps.length > 0) lines.push(`${pad}    after: ${deps.join(", ")}`);
+    const keys = keyInputs(res);
+    if (keys.length > 0) lines.push(`${pad}    ${keys.join("  ")}`);
+  }
+  const outs = Object.keys(r.outputs);
+  if (outs.length > 0) lines.push("", `Stack outputs: ${outs.map((k) => (r.outputs[k] === SECRET ? `${k} ${SECRET}` : k)).join(", ")}`);
+  return `${lines.join("\n")}\n`;
+}
+
+const MAX_KEYS = 6;
+const MAX_LEN = 60;
+
+/** The plain, short top-level inputs of a resource (`key=value`), secrets redacted. */
+function keyInputs(res: PlannedResource): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(res.inputs)) {
+    if (out.length >= MAX_KEYS) break;
+    if (k.startsWith("__") || v === undefined || v === null) continue;
+    if (typeof v === "object") continue;
+    const s = String(v).replace(/\s+/g, " ");
+    out.push(`${k}=${s.length > MAX_LEN ? `${s.slice(0, MAX_LEN)}…` : s}`);
+  }
+  return out;
 }

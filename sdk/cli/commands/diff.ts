@@ -1,14 +1,13 @@
 import { Option, type Command } from "commander";
 import type { Issue } from "../../errors";
-import { comboOf, diffSpecs, formatJson, formatText, summarize, talosPatchChanges } from "../../impact";
-import { validateClusterConfigFile, type LoadedClusterConfig } from "../../config";
+import type { LoadedClusterConfig } from "../../config";
 import type { SetExitCode } from "./index";
 
 const line = (file: string, i: Issue): string => (i.path ? `${file}: ${i.path}: ${i.message}` : `${file}: ${i.message}`);
 
 /** Loads one side; prints its problems to stderr and returns undefined when it is invalid. */
-function load(file: string): LoadedClusterConfig | undefined {
-  const r = validateClusterConfigFile(file);
+function load(config: typeof import("../../config"), file: string): LoadedClusterConfig | undefined {
+  const r = config.validateClusterConfigFile(file);
   for (const w of r.warnings) process.stderr.write(`warning: ${line(file, w)}\n`);
   if (r.ok && r.config) return r.config;
   for (const i of r.issues) process.stderr.write(`${line(file, i)}\n`);
@@ -34,9 +33,12 @@ export function registerDiff(program: Command, setExitCode: SetExitCode): void {
       new Option("-o, --output <format>", "output format (KSail-compatible JSON or a table)").choices(["text", "json"]).default("text"),
     )
     .option("--exit-code", "exit with 2 when there is any change", false)
-    .action((oldFile: string, newFile: string, opts: { output: "text" | "json"; exitCode: boolean }) => {
-      const before = load(oldFile);
-      const after = load(newFile);
+    .action(async (oldFile: string, newFile: string, opts: { output: "text" | "json"; exitCode: boolean }) => {
+      // Loaded here, not at the top: the CLI loads only what the command it runs needs.
+      const config = await import("../../config");
+      const { comboOf, diffSpecs, formatJson, formatText, summarize, talosPatchChanges } = await import("../../impact");
+      const before = load(config, oldFile);
+      const after = load(config, newFile);
       if (!before || !after) {
         setExitCode(1);
         return;

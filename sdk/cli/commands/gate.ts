@@ -1,43 +1,6 @@
 import * as fs from "node:fs";
 import { Option, type Command } from "commander";
-import { KsailError } from "../../errors";
-import { formatJson, formatText } from "../../impact";
-import { parseAllow, previewImpact, readPreview, violations, type PreviewImpact, type Violation } from "../preview";
-import type { ImpactClass } from "../../impact/types";
 import type { SetExitCode } from "./index";
-
-/** The gate's JSON: per cluster KSail's `cluster diff --output json` shape, then the verdict. */
-export function gateJson(p: PreviewImpact, allowed: readonly ImpactClass[], v: readonly Violation[]): string {
-  const doc = {
-    clusters: p.clusters.map((c) => ({
-      name: c.name,
-      urn: c.urn,
-      op: c.op,
-      source: c.source,
-      impact: JSON.parse(formatJson(c.impact)) as unknown,
-      replacements: c.replacements,
-    })),
-    otherReplacements: p.otherReplacements,
-    allowed,
-    violations: v,
-    pass: v.length === 0,
-  };
-  return `${JSON.stringify(doc, null, 2)}\n`;
-}
-
-/** People's view: one change table per cluster, then the verdict. */
-export function gateText(p: PreviewImpact, allowed: readonly ImpactClass[], v: readonly Violation[]): string {
-  const out: string[] = [];
-  if (p.clusters.length === 0) out.push("No KSail cluster (ksail ClusterSpec step) in this preview.");
-  for (const c of p.clusters) out.push(formatText(c.impact, `🔍 Update impact of cluster ${c.name} (${c.op})`).trimEnd());
-  for (const r of p.otherReplacements) out.push(`note: ${r.name} (${r.type}) is replaced outside any KSail cluster; not classified`);
-  out.push(
-    v.length === 0
-      ? `gate: pass (allowed: ${allowed.join(", ")})`
-      : `gate: FAIL — ${v.length} change(s) of a class not allowed (allowed: ${allowed.join(", ")}):\n${v.map((x) => `  ${x.cluster}: ${x.field} is ${x.category}`).join("\n")}`,
-  );
-  return `${out.join("\n\n")}\n`;
-}
 
 /**
  * `ksail-pulumi gate PREVIEW_JSON [--allow recreate,rolling,reboot] [--output json|text]`: reads
@@ -54,7 +17,11 @@ export function registerGate(program: Command, setExitCode: SetExitCode): void {
     .argument("<preview>", "file holding `pulumi preview --json` output, or - for stdin")
     .option("-a, --allow <classes>", "comma-separated classes to allow besides in-place: reboot, rolling, recreate", "")
     .addOption(new Option("-o, --output <format>", "output format").choices(["json", "text"]).default("json"))
-    .action((file: string, opts: { allow: string; output: "json" | "text" }) => {
+    .action(async (file: string, opts: { allow: string; output: "json" | "text" }) => {
+      // Loaded here, not at the top: the CLI loads only what the command it runs needs.
+      const { KsailError } = await import("../../errors");
+      const { parseAllow, previewImpact, readPreview, violations } = await import("../preview");
+      const { gateJson, gateText } = await import("../gateReport");
       const allowed = parseAllow(opts.allow);
       let text: string;
       try {

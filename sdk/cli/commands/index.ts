@@ -10,8 +10,10 @@ import { registerValidate } from "./validate";
 export type SetExitCode = (code: number) => void;
 
 /**
- * One line per command; later commands (`diff`, `render`, `plan`, `gate`) slot in here.
- * Each `register*` adds a subcommand with its own `--help`.
+ * One line per command. Each `register*` adds a subcommand with its own `--help` and imports only commander
+ * and types at the top: what a command needs (the config model, the impact engine, the renderer, the Pulumi
+ * runtime) is imported inside its action, so `validate` never loads @pulumi/pulumi, gRPC or X.509
+ * (test/cli/startup.test.ts holds each command to its list of modules).
  */
 export function registerCommands(program: Command, setExitCode: SetExitCode): void {
   registerValidate(program, setExitCode);

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import * as fs from "node:fs";
 import { isKsailError, KsailError } from "../../errors";
-import { COMPUTED, runProgramUnderMocks, SECRET, type MockRunResult, type PlannedResource } from "../mockrun";
+import type { MockRunResult } from "../mockrun";
 import type { SetExitCode } from "./index";
 
 /**
@@ -22,6 +22,8 @@ export function registerPlan(program: Command, setExitCode: SetExitCode): void {
     .option("--json", "print the graph as JSON (machines)", false)
     .option("--stack-outputs <file>", 'JSON file {"<stack>": {<output>: value}} answering the program\'s StackReferences')
     .action(async (dir: string, opts: { stack?: string; json: boolean; stackOutputs?: string }) => {
+      // Loaded here, not at the top: the CLI loads only what the command it runs needs.
+      const { formatPlan, runProgramUnderMocks } = await import("../mockrun");
       let result: MockRunResult;
       try {
         const stackOutputs = opts.stackOutputs ? readStackOutputs(opts.stackOutputs) : undefined;
@@ -35,45 +37,6 @@ export function registerPlan(program: Command, setExitCode: SetExitCode): void {
       process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : formatPlan(result));
       setExitCode(0);
     });
-}
-
-/** Human-readable graph: one line per resource as a tree, then its dependencies and key inputs. */
-export function formatPlan(r: MockRunResult): string {
-  const depth = new Map<string, number>();
-  const lines = [
-    `Plan of ${r.project} (stack ${r.stack}) under the mock runtime: ${r.resources.length} resources would be created (${r.preview ? "preview of a new stack" : "up"}).`,
-    `Secrets show as ${SECRET}; values known only after apply as ${COMPUTED}.`,
-    "",
-  ];
-  for (const res of r.resources) {
-    const d = res.parent !== undefined ? (depth.get(res.parent) ?? 0) + 1 : 0;
-    depth.set(res.name, d);
-    const pad = "  ".repeat(d);
-    lines.push(`${pad}+ ${res.name}  (${res.type})${res.protect ? "  [protected]" : ""}`);
-    const deps = res.dependencies.filter((x) => x !== res.parent);
-    if (deps.length > 0) lines.push(`${pad}    after: ${deps.join(", ")}`);
-    const keys = keyInputs(res);
-    if (keys.length > 0) lines.push(`${pad}    ${keys.join("  ")}`);
-  }
-  const outs = Object.keys(r.outputs);
-  if (outs.length > 0) lines.push("", `Stack outputs: ${outs.map((k) => (r.outputs[k] === SECRET ? `${k} ${SECRET}` : k)).join(", ")}`);
-  return `${lines.join("\n")}\n`;
-}
-
-const MAX_KEYS = 6;
-const MAX_LEN = 60;
-
-/** The plain, short top-level inputs of a resource (`key=value`), secrets redacted. */
-function keyInputs(res: PlannedResource): string[] {
-  const out: string[] = [];
-  for (const [k, v] of Object.entries(res.inputs)) {
-    if (out.length >= MAX_KEYS) break;
-    if (k.startsWith("__") || v === undefined || v === null) continue;
-    if (typeof v === "object") continue;
-    const s = String(v).replace(/\s+/g, " ");
-    out.push(`${k}=${s.length > MAX_LEN ? `${s.slice(0, MAX_LEN)}…` : s}`);
-  }
-  return out;
 }
 
 function readStackOutputs(file: string): Record<string, Record<string, unknown>> {

@@ -2,8 +2,6 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
 import type { Issue } from "../../errors";
-import { validateClusterConfigFile } from "../../config";
-import { renderCluster } from "../render";
 import type { SetExitCode } from "./index";
 
 const line = (file: string, i: Issue): string => (i.path ? `${file}: ${i.path}: ${i.message}` : `${file}: ${i.message}`);
@@ -26,6 +24,7 @@ export function registerRender(program: Command, setExitCode: SetExitCode): void
     .option("--out <dir>", "output directory (created; files in it are overwritten)", "rendered")
     .option("--with-secrets", "generate a throwaway secrets bundle and write complete configs (mode 0600)", false)
     .action(async (file: string, opts: { out: string; withSecrets: boolean }) => {
+      const { validateClusterConfigFile } = await import("../../config");
       const r = validateClusterConfigFile(file);
       for (const w of r.warnings) process.stderr.write(`warning: ${line(file, w)}\n`);
       if (!r.ok || !r.config) {
@@ -33,6 +32,7 @@ export function registerRender(program: Command, setExitCode: SetExitCode): void
         setExitCode(1);
         return;
       }
+      const { renderCluster } = await import("../render");
       const rendering = await renderCluster(r.config, { withSecrets: opts.withSecrets });
       for (const f of rendering.files) {
         const target = path.join(opts.out, ...f.path.split("/"));

@@ -1,6 +1,5 @@
-import { Command, Option } from "commander";
+import { Option, type Command } from "commander";
 import type { Issue } from "../../errors";
-import { validateClusterConfigFile } from "../../config";
 import type { SetExitCode } from "./index";
 
 interface FileReport {
@@ -25,7 +24,9 @@ export function registerValidate(program: Command, setExitCode: SetExitCode): vo
     .argument("<file...>", "ksail.yaml files to validate")
     .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"))
     .option("-q, --quiet", "print problems only (no warnings, no summary lines)", false)
-    .action((files: string[], opts: { output: "text" | "json"; quiet: boolean }) => {
+    .action(async (files: string[], opts: { output: "text" | "json"; quiet: boolean }) => {
+      // Loaded here, not at the top: the CLI loads only what the command it runs needs.
+      const { validateClusterConfigFile } = await import("../../config");
       const reports = files.map((file): FileReport => {
         const r = validateClusterConfigFile(file);
         const c = r.config?.spec.cluster;
