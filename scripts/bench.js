@@ -1,12 +1,17 @@
 #!/usr/bin/env node
-// `npm run bench` (DESIGN.md §7): one run of each measurement, written to bench/results.json and, as a markdown
-// table, into README.md between the `bench:begin`/`bench:end` markers.
+// `npm run bench`: the measurements below, written to bench/results.json and, as markdown tables, into README.md
+// between the `bench:begin`/`bench:end` markers (generated: edit this script, not the README section).
 //
-//   1. Plan time of both examples under the mock runtime (`ksail-pulumi plan`'s runner) vs a bare program that
-//      registers the same number of plain resources in the same runner (ratio = our overhead per resource).
-//   2. Serialized size of each dynamic provider's `__provider` (a thin trampoline; target a few KiB).
-//   3. Plan time of a Talos-on-Hetzner KSailCluster with 1, 10, 50 and 200 nodes (growth should be linear).
-//   4. Create critical path (longest dependency chain of resources the engine creates) vs the stage count
+//   1. Plan time of both examples under the mock runtime (`ksail-pulumi plan`'s runner, median of 5 warm runs)
+//      against two baselines in the same runner: the replay (scripts/replay.js: the same resource types through
+//      the same SDK classes, names, parents, dependencies, providers and inputs, none of the library's own
+//      work; plan/replay is the library's overhead, target ≤ 1.1×) and a bare program registering as many
+//      one-input resources (plan/bare adds the SDK's per-class cost, e.g. a docker.Container's 127 outputs).
+//   2. CLI start-up: `ksail-pulumi validate` and `diff` against `node -e 0`, alternated, median of 10 pairs of
+//      wall times (target ≤ 3×: each command loads only what it needs).
+//   3. Serialized size of each dynamic provider's `__provider` (a thin trampoline; target a few KiB).
+//   4. Plan time of a Talos-on-Hetzner KSailCluster with 1, 10, 50 and 200 nodes (growth should be linear).
+//   5. Create critical path (longest dependency chain of resources the engine creates) vs the stage count
 //      (that chain with consecutive resources of one type counted once): equal means every node and every
 //      phase-1 component is created in parallel.
 //
@@ -17,6 +22,7 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const { spawnSync } = require("node:child_process");
+const { replayProgram } = require("./replay");
 
 const root = path.resolve(__dirname, "..");
 const dist = path.join(root, "dist");
@@ -38,6 +44,42 @@ async function timed(fn) {
   return { ms: now() - t0, value };
 }
 const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+/** Median wall time of `runs` warm runs (after one warm-up: module loading, TypeScript compilation). */
+async function medianMs(fn, runs = 5) {
+  await fn();
+  const ms = [];
+  for (let i = 0; i < runs; i++) ms.push((await timed(fn)).ms);
+  return median(ms);
+}
+
+/** Start-up of a CLI command against `node -e 0`: alternated runs, median of the per-pair ratios of wall time. */
+function startup(label, args, runs = 10) {
+  const wall = (argv) => {
+    const t0 = now();
+    const r = spawnSync(process.execPath, argv, { cwd: root, stdio: "ignore" });
+    if (r.status !== 0) throw new Error(`${argv.join(" ")} exited ${r.status}`);
+    return now() - t0;
+  };
+  const cmd = [path.join(root, "bin", "ksail-pulumi.js"), ...args];
+  wall(cmd);
+  wall(["-e", "0"]);
+  const a = [];
+  const b = [];
+  for (let i = 0; i < runs; i++) {
+    a.push(wall(cmd));
+    b.push(wall(["-e", "0"]));
+  }
+  return {
+    command: `ksail-pulumi ${label}`,
+    ms: round(median(a)),
+    nodeMs: round(median(b)),
+    ratio: round(median(a.map((x, i) => x / b[i])), 2),
+  };
+}
 
 /** A program registering `n` plain custom resources (one small input each), as a Pulumi project directory. */
 function bareProgram(n) {
@@ -87,12 +129,13 @@ async function main() {
     node: process.version,
     cpus: os.cpus().length,
     examples: [],
+    startup: [],
     providers: {},
     scaling: [],
     criticalPath: [],
   };
 
-  // 1. Examples vs a bare program with as many resources.
+  // 1. Examples vs the replay of what they register, and vs a bare program with as many resources.
   const examples = [
     { dir: "examples/local", stack: "dev", config: {} },
     {
@@ -112,29 +155,37 @@ async function main() {
       continue;
     }
     try {
-      const run = () => runProgramUnderMocks({ dir, stack: ex.stack, preview: true, config: ex.config });
-      await run(); // warm-up: module loading and TypeScript compilation of the program
-      const t = await timed(run);
-      const n = t.value.resources.length;
+      const recorded = await runProgramUnderMocks({ dir, stack: ex.stack, preview: true, config: ex.config, wire: true });
+      const n = recorded.resources.length;
+      const planMs = await medianMs(() => runProgramUnderMocks({ dir, stack: ex.stack, preview: true, config: ex.config }));
+      const replay = replayProgram(recorded);
+      const replayMs = await medianMs(() => runProgramUnderMocks({ dir: replay.dir, preview: true }));
+      fs.rmSync(replay.dir, { recursive: true, force: true });
       const bareDir = bareProgram(n);
-      const bareRun = () => runProgramUnderMocks({ dir: bareDir, preview: true });
-      await bareRun();
-      const b = await timed(bareRun);
+      const bareMs = await medianMs(() => runProgramUnderMocks({ dir: bareDir, preview: true }));
       fs.rmSync(bareDir, { recursive: true, force: true });
       results.examples.push({
         example: ex.dir,
         stack: ex.stack,
         resources: n,
-        planMs: round(t.ms),
-        bareMs: round(b.ms),
-        ratio: round(t.ms / b.ms, 2),
+        planMs: round(planMs),
+        replayMs: round(replayMs),
+        bareMs: round(bareMs),
+        overReplay: round(planMs / replayMs, 2),
+        overBare: round(planMs / bareMs, 2),
       });
     } catch (e) {
       results.examples.push({ example: ex.dir, error: String(e && e.message ? e.message : e).split("\n")[0] });
     }
   }
 
-  // 2. Serialized dynamic providers, from real registrations (Talos on Docker and on Hetzner).
+  // 2. CLI start-up against `node -e 0`.
+  results.startup = [
+    startup("validate", ["validate", "examples/local/ksail.yaml"]),
+    startup("diff", ["diff", "test/fixtures/impact/talos-hetzner.yaml", "test/fixtures/impact/talos-hetzner-reboot.yaml"]),
+  ];
+
+  // 3. Serialized dynamic providers, from real registrations (Talos on Docker and on Hetzner).
   const token = "bench-hcloud-token";
   const recs = [
     await record.recordCluster({ cluster: { distribution: "Talos", provider: "Docker", workers: 1, gitOpsEngine: "Flux" } }),
@@ -158,7 +209,7 @@ async function main() {
     }
   }
 
-  // 3 and 4. Plan time and critical path by node count (Talos on Hetzner: 3 control planes from 3 nodes).
+  // 4 and 5. Plan time and critical path by node count (Talos on Hetzner: 3 control planes from 3 nodes).
   for (const n of [1, 10, 50, 200]) {
     const cp = n >= 3 ? 3 : 1;
     const cluster = { distribution: "Talos", provider: "Hetzner", controlPlanes: cp, workers: n - cp, cni: "Cilium" };
@@ -208,7 +259,11 @@ async function main() {
     const begin = "<!-- bench:begin -->";
     const end = "<!-- bench:end -->";
     if (text.includes(begin) && text.includes(end)) {
-      fs.writeFileSync(readme, text.slice(0, text.indexOf(begin) + begin.length) + "\n" + md + text.slice(text.indexOf(end)));
+      const next = text.slice(0, text.indexOf(begin) + begin.length) + "\n" + md + text.slice(text.indexOf(end));
+      // The README is prettier-formatted (npm test checks it): format the generated tables the same way.
+      const prettier = require("prettier");
+      const options = (await prettier.resolveConfig(readme)) ?? {};
+      fs.writeFileSync(readme, await prettier.format(next, { ...options, filepath: readme }));
     } else {
       console.log("README.md has no bench markers; table not inserted");
     }
@@ -217,15 +272,23 @@ async function main() {
 }
 
 function markdown(r) {
-  const lines = [`Measured ${r.date.slice(0, 10)} on Node ${r.node}, ${r.cpus} CPUs (one run each; compare ratios).`, ""];
-  lines.push("| Program (mock runtime, preview) | Resources | Plan | Bare program, same count | Ratio |", "|---|---:|---:|---:|---:|");
+  const lines = [
+    `Measured ${r.date.slice(0, 10)} on Node ${r.node}, ${r.cpus} CPUs (plan times: median of 5 warm runs; compare ratios).`,
+    "",
+  ];
+  lines.push(
+    "| Program (mock runtime, preview) | Resources | Plan | Replay (same registrations) | Plan / replay | Bare program, same count | Plan / bare |",
+    "|---|---:|---:|---:|---:|---:|---:|",
+  );
   for (const e of r.examples) {
     lines.push(
       e.error
-        ? `| ${e.example} | – | – | – | ${e.error} |`
-        : `| ${e.example} (${e.stack}) | ${e.resources} | ${e.planMs} ms | ${e.bareMs} ms | ${e.ratio}× |`,
+        ? `| ${e.example} | – | – | – | – | – | ${e.error} |`
+        : `| ${e.example} (${e.stack}) | ${e.resources} | ${e.planMs} ms | ${e.replayMs} ms | ${e.overReplay}× | ${e.bareMs} ms | ${e.overBare}× |`,
     );
   }
+  lines.push("", "| CLI start-up | Median | `node -e 0` | Ratio |", "|---|---:|---:|---:|");
+  for (const s of r.startup) lines.push(`| \`${s.command}\` | ${s.ms} ms | ${s.nodeMs} ms | ${s.ratio}× |`);
   lines.push("", "| Dynamic provider | Serialized `__provider` | Captures the hcloud token |", "|---|---:|---|");
   for (const [t, p] of Object.entries(r.providers).sort())
     lines.push(`| ${t} | ${round(p.bytes / 1024, 2)} KiB | ${p.capturesToken ? "**yes**" : "no"} |`);

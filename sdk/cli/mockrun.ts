@@ -37,6 +37,21 @@ export interface PlannedResource {
   deleteBeforeReplace?: boolean;
   /** The `replacementTrigger` option (redacted when secret). */
   replacementTrigger?: unknown;
+  /** With `wire: true`: the registration as sent, unredacted, for replaying it. */
+  wire?: WireRegistration;
+}
+
+/** A registration as the program sent it (the benchmarks replay these; scripts/bench.js). */
+export interface WireRegistration {
+  /** Construction order (0 = first resource the program constructed). */
+  order: number;
+  /** Inputs as registered: secrets unwrapped (their paths in `secrets`), unknowns the sentinel, references `{urn, name, id?}`. */
+  inputs: Record<string, unknown>;
+  secrets: string[];
+  /** Name of the explicit provider resource (custom resources). */
+  provider?: string;
+  /** A multi-language component (constructed by its provider). */
+  remote: boolean;
 }
 
 export interface MockRunResult {
@@ -64,6 +79,8 @@ export interface MockRunOptions {
    * just `stack`). A reference to a stack not listed has no outputs.
    */
   stackOutputs?: Record<string, Record<string, unknown>>;
+  /** Keep each resource's registration as sent (`PlannedResource.wire`, secrets in the clear). @default false */
+  wire?: boolean;
 }
 
 /** Reads Pulumi.yaml and the stack's config; throws a KsailError saying what is missing. */
@@ -164,7 +181,8 @@ export async function runProgramUnderMocks(opts: MockRunOptions): Promise<MockRu
     const monitor = settings.getMonitor();
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, cb: (err: any, resp?: any) => void) => {
-      const inputs = redact(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+      const sent = req.getObject()?.toJavaScript() ?? {};
+      const inputs = redact(sent) as Record<string, unknown>;
       register(req, (err: any, resp: any) => {
         if (err) errors.push(err);
         else {
@@ -182,6 +200,17 @@ export async function runProgramUnderMocks(opts: MockRunOptions): Promise<MockRu
             ...(req.getDeletebeforereplacedefined() && req.getDeletebeforereplace() ? { deleteBeforeReplace: true } : {}),
             ...(req.hasReplacementTrigger() ? { replacementTrigger: redact(req.getReplacementTrigger().toJavaScript()) } : {}),
           };
+          if (opts.wire) {
+            const d = decodeWire(sent);
+            const provider: string = req.getProvider();
+            r.wire = {
+              order: -1,
+              inputs: d.value as Record<string, unknown>,
+              secrets: d.secrets,
+              ...(provider ? { provider: nameOf(provider.split("::").slice(0, -1).join("::")) } : {}),
+              remote: req.getRemote(),
+            };
+          }
           byUrn.set(urn, r);
           if (r.type !== "pulumi:pulumi:Stack") resources.push(r);
         }
@@ -229,6 +258,7 @@ export async function runProgramUnderMocks(opts: MockRunOptions): Promise<MockRu
     }
     if (programError !== undefined) throw programError;
     if (errors.length > 0) throw errors[0];
+    for (const r of resources) if (r.wire) r.wire.order = constructed.get(`${r.type}::${r.name}`) ?? constructed.size;
     // Parents first (registration completes in any order): sort by the construction tree.
     return { project: proj.project, stack: proj.stack, dir, preview, resources: treeOrder(resources, constructed), outputs };
   });
