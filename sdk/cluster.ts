@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { ClusterSpec } from "./dynamic/clusterSpec";
 import { clusterProvider } from "./components/provider";
-import { installComponents, type ComponentId } from "./components/phases";
+import { installComponents, type Installers } from "./components/phases";
 import type { RegistryCredentials } from "./components/gitopsSecrets";
 import type { Values } from "./components/merge";
 import type { ImpactSummary } from "./impact/types";
@@ -10,12 +10,13 @@ import { parseSpec } from "./config/parse";
 import type { SpecInput } from "./config/model";
 import type { TalosPatchSet } from "./config/load";
 import { planCluster, type ClusterPlan, type ClusterVersions } from "./plan/cluster";
-import type { HetznerEndpointMode } from "./plan/hetzner";
+import type { ComponentId } from "./plan/catalog";
+import type { HetznerEndpointMode } from "./plan/hetznerEndpoint";
 import { dockerCluster } from "./infra/docker/cluster";
 import { hetznerCluster } from "./infra/hetzner/cluster";
-import type { KSailClusterNode } from "./infra/parts";
+import type { KSailClusterNode } from "./infra/types";
 
-export type { KSailClusterNode } from "./infra/parts";
+export type { KSailClusterNode } from "./infra/types";
 
 /** Version and values override of one installer. */
 export interface ComponentOverride {
@@ -37,22 +38,22 @@ export interface KSailClusterArgs {
   /**
    * Cluster name (container/host names, kubeconfig context `admin@<name>`).
    * @default `metadata.name` of the ksail.yaml, else the resource name
-   * @example "dev"
    * Recreates the cluster.
+   * @example "dev"
    */
   name?: string;
   /**
    * Talos machine-config patches (`talos/{cluster,control-planes,workers}/*.yaml`), as loadClusterConfig reads them.
    * @default none
-   * @example loadClusterConfig("ksail.yaml").talosConfigPatches
    * Classified per change: applied in place, nodes reboot, or recreates the machine.
+   * @example loadClusterConfig("ksail.yaml").talosConfigPatches
    */
   talosConfigPatches?: TalosPatchSet;
   /**
    * Per-installer chart version and values overrides.
    * @default none (pinned versions, computed values)
-   * @example { cni: { version: "1.20.0" }, flux: { values: { logLevel: "debug" } } }
    * Applied in place (Helm upgrade of that release only).
+   * @example { cni: { version: "1.20.0" }, flux: { values: { logLevel: "debug" } } }
    */
   components?: Partial<Record<ComponentId, ComponentOverride>>;
   /**
@@ -62,15 +63,15 @@ export interface KSailClusterArgs {
    * `pulumi destroy` fails until you run `pulumi state unprotect`. Other changes (adding or removing a
    * worker, reboots, component upgrades) still apply.
    * @default false
-   * @example true  // production
    * Applied in place.
+   * @example true  // production
    */
   protect?: boolean;
   /**
    * Credentials of an external OCI registry the GitOps engine pulls from (kept secret).
    * @default none (the local registry, or anonymous)
-   * @example { server: "ghcr.io", username: "bot", password: config.requireSecret("registryToken") }
    * Applied in place.
+   * @example { server: "ghcr.io", username: "bot", password: config.requireSecret("registryToken") }
    */
   registryCredentials?: RegistryCredentials;
   /**
@@ -83,16 +84,19 @@ export interface KSailClusterArgs {
    * Hetzner Cloud API token (kept secret), for the hcloud resources, the CCM/CSI/autoscaler secret and the
    * Talos VIP of a floating-IP endpoint.
    * @default `hcloud:token` stack config, else the variable named by `spec.provider.hetzner.tokenEnvVar`
-   * @example new pulumi.Config("hcloud").requireSecret("token")
    * Applied in place.
+   * @example new pulumi.Config("hcloud").requireSecret("token")
    */
   hcloudToken?: pulumi.Input<string>;
   /**
-   * Hetzner only: how the Kubernetes and Talos APIs are reached — the first control plane's IP, a floating IP
-   * moved by the Talos VIP, or a load balancer over every control plane.
+   * Hetzner only: how the Kubernetes and Talos APIs are reached — the first control plane's reserved IPv4, a
+   * floating IP moved by the Talos VIP, or a load balancer over every control plane.
    * @default "floating-ip" when `spec.provider.hetzner.floatingIPEnabled`, else "first-control-plane"
+   * Applied in place: switching creates or removes the floating IP or the load balancer, re-derives the
+   * kubeconfig and talosconfig for the new address (same CAs), and applies the new endpoint, certificate SANs
+   * and VIP to the machine configs without a reboot. No server is touched: the first control plane keeps its
+   * reserved IPv4 in every mode.
    * @example "load-balancer"
-   * Recreates the cluster.
    */
   hetznerEndpoint?: HetznerEndpointMode;
   /**
@@ -132,18 +136,21 @@ export class KSailCluster extends pulumi.ComponentResource {
   readonly renderedConfigs: pulumi.Output<Record<string, string>>;
   /** Impact of the last spec change (KSail JSON shape). */
   readonly impact: pulumi.Output<ImpactSummary>;
-  /** The pure plan this cluster was built from. */
-  readonly plan: ClusterPlan;
+  /**
+   * The installers this cluster created, by catalog id (`cilium`, `certManager`, `flux`, …); absent when the
+   * spec does not install that component. Their Helm releases are children (`<installer>-release`).
+   */
+  readonly components: Readonly<Partial<Installers>>;
 
   constructor(name: string, args: KSailClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ksail:index:KSailCluster", name, {}, opts);
     const { spec, warnings } = parseSpec(args.spec, { name: args.name });
-    const plan = (this.plan = planCluster({
+    const plan = planCluster({
       name: args.name || name,
       spec,
       talosConfigPatches: args.talosConfigPatches,
       hetznerEndpoint: args.hetznerEndpoint,
-    }));
+    });
     for (const w of [...(args.warnings ?? []), ...warnings]) pulumi.log.warn(w, this);
     const protect = args.protect ?? false;
     const trigger = plan.recreateTrigger;
@@ -160,7 +167,7 @@ export class KSailCluster extends pulumi.ComponentResource {
       { kubeconfig: secrets.kubeconfig, clusterIdentifier: `${plan.clusterName}-${trigger.slice(0, 12)}` },
       { parent: this },
     );
-    installComponents(this, name, plan.components, {
+    this.components = installComponents(this, name, plan.components, {
       ...infra.install,
       provider: this.kubernetesProvider,
       dependsOn: infra.ready,
@@ -168,7 +175,7 @@ export class KSailCluster extends pulumi.ComponentResource {
       registryCredentials: args.registryCredentials,
       sopsAgeKey: args.sopsAgeKey,
       overrides: args.components,
-    });
+    }).installers;
 
     this.kubeconfig = pulumi.secret(secrets.kubeconfig);
     this.talosconfig = pulumi.secret(secrets.talosconfig);

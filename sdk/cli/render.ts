@@ -1,15 +1,18 @@
 import * as YAML from "yaml";
 import { planCluster, type ClusterPlan } from "../plan/cluster";
+import { installedCharts } from "../plan/catalog";
+import { talosRenderInput } from "../plan/talos";
+import { endpointValues, type EndpointAddress } from "../plan/hetznerEndpoint";
 import type { LoadedClusterConfig } from "../config";
 import type { K3sPki, KubeadmPki, TalosSecretsBundle } from "../pki/types";
 import { generateK3sPki, generateKubeadmPki, generateTalosBundle } from "../pki";
-import { renderMachineConfigs, redactMachineConfig } from "../distributions/talos";
+import { renderMachineConfigs } from "../distributions/talos/render";
+import { redactMachineConfig } from "../distributions/talos/redact";
 import { kindNodeFiles, type NodeFile } from "../distributions/kind";
 import { k3sCommand, k3sNodeFiles } from "../distributions/k3s";
 import { K3S_PLACEHOLDER, KUBEADM_PLACEHOLDER, k3sFacts, kindFacts } from "../infra/docker/nodes";
 import { chartValues, fluxInstanceSpec, argoApplicationSpec } from "../components/values";
-import { charts, type ChartKey } from "../versions";
-import { talosHetznerOptions } from "../plan/hetzner";
+import { charts } from "../versions";
 import type { Values } from "../components/merge";
 
 /**
@@ -20,9 +23,17 @@ import type { Values } from "../components/merge";
  * listed, not written). With `withSecrets`, a throwaway identity is generated and every file is complete.
  */
 
-/** Stand-ins for Hetzner addresses assigned at create (RFC 5737 documentation addresses). */
-export const PLACEHOLDER_ENDPOINT = "https://203.0.113.10:6443";
-export const PLACEHOLDER_VIP = "203.0.113.11";
+/** Stand-ins for the Hetzner addresses assigned at create (RFC 5737 / RFC 3849 documentation addresses). */
+export const PLACEHOLDER_ADDRESSES: Readonly<Record<EndpointAddress, string>> = {
+  primaryIp: "203.0.113.10",
+  floatingIp: "203.0.113.11",
+  loadBalancerIpv4: "203.0.113.12",
+  loadBalancerIpv6: "2001:db8::12",
+};
+/** The Kubernetes endpoint of the first-control-plane mode with the stand-in address. */
+export const PLACEHOLDER_ENDPOINT = `https://${PLACEHOLDER_ADDRESSES.primaryIp}:6443`;
+/** The floating IP (Talos VIP) stand-in. */
+export const PLACEHOLDER_VIP = PLACEHOLDER_ADDRESSES.floatingIp;
 export const PLACEHOLDER_HCLOUD_TOKEN = "<hcloud API token: the hcloudToken argument, at create>";
 
 /** Marks a value that is secret in the real cluster. */
@@ -61,30 +72,10 @@ const yaml = (v: unknown) => YAML.stringify(v, { lineWidth: 0 });
 /** `/etc/kubernetes/kubeadm.yaml` → `etc/kubernetes/kubeadm.yaml`. */
 const rel = (p: string) => p.replace(/^\/+/, "");
 
-/** The charts a plan installs (CNI, CSI, load balancer, metrics, cert-manager, policy, GitOps, autoscaler). */
-export function installedCharts(plan: ClusterPlan): ChartKey[] {
-  const c = plan.components;
-  const out: ChartKey[] = [];
-  if (c.context.cni === "Cilium") out.push("cilium");
-  if (c.context.cni === "Calico") out.push("calicoCrds", "calico");
-  if (c.loadBalancer === "HcloudCcm") out.push("hcloudCcm");
-  if (c.csi === "HetznerCsi") out.push("hcloudCsi");
-  if (c.metricsServer) out.push("metricsServer");
-  if (c.kubeletCsrApprover) out.push("kubeletCsrApprover");
-  if (c.loadBalancer === "MetalLb") out.push("metallb");
-  if (c.certManager) out.push("certManager");
-  if (c.policyEngine === "Kyverno") out.push("kyverno");
-  if (c.policyEngine === "Gatekeeper") out.push("gatekeeper");
-  if (c.gitOpsEngine === "Flux") out.push("fluxOperator");
-  if (c.gitOpsEngine === "ArgoCD") out.push("argoCd");
-  if (c.autoscaler) out.push("clusterAutoscaler");
-  return out;
-}
-
 /** Helm values and GitOps objects, as the installers compute them (before per-component overrides). */
 function componentFiles(plan: ClusterPlan): RenderedFile[] {
   const c = plan.components;
-  const files: RenderedFile[] = installedCharts(plan).map((key) => {
+  const files: RenderedFile[] = installedCharts(c).map((key) => {
     const pin = charts[key] as { chart?: string; version?: string; repo?: string };
     const values: Values = chartValues(key, c.context, { networkEnabled: plan.provider === "Hetzner", autoscaler: c.autoscaler });
     const head = `# ${key}: chart ${pin.chart ?? key} ${pin.version ?? ""}${pin.repo ? ` from ${pin.repo}` : ""}\n`;
@@ -116,26 +107,11 @@ function componentFiles(plan: ClusterPlan): RenderedFile[] {
 
 /** Talos: one machine config per node plus the two role configs. */
 async function talosFiles(plan: ClusterPlan, opts: RenderOptions): Promise<RenderedFile[]> {
-  const talos = plan.talos!;
   const bundle = opts.identity?.talos ?? (await generateTalosBundle());
-  const render = talos.render as Partial<{ endpoint: string }> & typeof talos.render;
-  const loose = talos as unknown as { endpoint?: string };
-  // On Hetzner the endpoint (and the floating IP) are assigned at create; documentation addresses stand in.
-  const endpoint =
-    render.endpoint ??
-    loose.endpoint ??
-    (plan.endpoint?.startsWith("https://") && plan.provider === "Docker" ? plan.endpoint : PLACEHOLDER_ENDPOINT);
-  const h = plan.hetzner;
-  const hetzner = h
-    ? talosHetznerOptions(h, h.endpoint.mode === "floating-ip" ? { ip: PLACEHOLDER_VIP, apiToken: PLACEHOLDER_HCLOUD_TOKEN } : undefined)
-    : undefined;
-  const r = renderMachineConfigs({
-    ...render,
-    ...(hetzner ? { hetzner } : {}),
-    endpoint,
-    secrets: bundle,
-    nodes: plan.nodes.map((n) => ({ hostname: n.name, role: n.role === "control-plane" ? "controlplane" : "worker" })),
-  });
+  // On Hetzner the endpoint addresses (and the floating IP) are assigned at create; documentation addresses stand in.
+  const r = renderMachineConfigs(
+    talosRenderInput(plan, { secrets: bundle, addresses: PLACEHOLDER_ADDRESSES, apiToken: PLACEHOLDER_HCLOUD_TOKEN }),
+  );
   const secret = opts.withSecrets === true;
   const out = (c: string) => (secret ? c : redactMachineConfig(c));
   return [
@@ -201,6 +177,12 @@ async function dockerNodeFiles(plan: ClusterPlan, opts: RenderOptions, omitted: 
   return files;
 }
 
+/** The stand-ins a Hetzner rendering used: the endpoint they make, and the floating IP and token of a VIP. */
+function hetznerPlaceholders(plan: ClusterPlan): Record<string, string> {
+  const e = endpointValues(plan.hetzner!.endpoint, PLACEHOLDER_ADDRESSES);
+  return { endpoint: e.apiEndpoint, ...(e.vip ? { floatingIp: e.vip, hcloudToken: PLACEHOLDER_HCLOUD_TOKEN } : {}) };
+}
+
 /** Renders the cluster of a loaded ksail.yaml. */
 export async function renderCluster(config: LoadedClusterConfig, opts: RenderOptions = {}): Promise<Rendering> {
   const plan = planCluster({ name: config.name ?? opts.name ?? "ksail", spec: config.spec, talosConfigPatches: config.talosConfigPatches });
@@ -214,21 +196,12 @@ export async function renderCluster(config: LoadedClusterConfig, opts: RenderOpt
     distribution: plan.distribution,
     provider: plan.provider,
     endpoint: plan.endpoint ?? null,
-    ...(plan.provider === "Hetzner"
-      ? {
-          placeholders: {
-            endpoint: PLACEHOLDER_ENDPOINT,
-            ...(plan.hetzner?.endpoint.mode === "floating-ip"
-              ? { floatingIp: PLACEHOLDER_VIP, hcloudToken: PLACEHOLDER_HCLOUD_TOKEN }
-              : {}),
-          },
-        }
-      : {}),
+    ...(plan.hetzner ? { placeholders: hetznerPlaceholders(plan) } : {}),
     versions: plan.versions,
     recreateTrigger: plan.recreateTrigger,
     secrets: opts.withSecrets ? "complete configs from a throwaway identity (not your cluster's)" : "redacted",
     nodes: plan.nodes.map((n) => ({ name: n.name, role: n.role, address: n.address })),
-    charts: installedCharts(plan),
+    charts: installedCharts(plan.components),
     files: files.map((f) => f.path),
     omitted,
   };

@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { RegistryCredentials, sopsAgeSecret } from "./gitopsSecrets";
 import { chartRelease, contextOf, InstallerArgs } from "./release";
-import { argoApplicationSpec, chartValues, GitOpsSource, resolveSource } from "./values";
+import { argoApplicationSpec, chartValues, resolveSource } from "./values";
+import type { GitOpsSource } from "../plan/components";
 import { charts } from "../versions";
 
 export interface ArgoCdArgs extends InstallerArgs {

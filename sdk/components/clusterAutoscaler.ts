@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { chartRelease, contextOf, InstallerArgs } from "./release";
-import { autoscalerConfigSecret, AutoscalerSettings, clusterAutoscalerValues, hcloudClusterConfig } from "./values";
+import { autoscalerConfigSecret, clusterAutoscalerValues, hcloudClusterConfig } from "./values";
+import type { AutoscalerSettings } from "../plan/components";
 import { charts } from "../versions";
 
 export interface ClusterAutoscalerArgs extends InstallerArgs {

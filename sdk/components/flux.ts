@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { dockerConfigSecret, RegistryCredentials, sopsAgeSecret } from "./gitopsSecrets";
 import { chartRelease, contextOf, InstallerArgs } from "./release";
-import { chartValues, fluxInstanceSpec, fluxSecretNames, GitOpsSource } from "./values";
+import { chartValues, fluxInstanceSpec, fluxSecretNames } from "./values";
+import type { GitOpsSource } from "../plan/components";
 import { charts } from "../versions";
 
 export interface FluxArgs extends InstallerArgs {

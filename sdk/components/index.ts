@@ -16,18 +16,18 @@ export { ClusterAutoscaler, type ClusterAutoscalerArgs } from "./clusterAutoscal
 export { type RegistryCredentials } from "./gitopsSecrets";
 export { type InstallerArgs } from "./release";
 export { clusterProvider, type ClusterProviderArgs } from "./provider";
-export { installComponents, type InstallInputs, type InstalledComponents, type ComponentId } from "./phases";
-export { componentPlan, type ComponentPlan } from "../plan/components";
-export { type ComponentContext, isHa } from "./context";
-export { deepMerge } from "./merge";
-export { charts, manifests, images, fluxDistribution, type ChartPin, type ChartKey } from "../versions";
+export { installComponents, type InstallInputs, type InstalledComponents, type Installers } from "./phases";
+export type { ComponentId } from "../plan/catalog";
 export {
-  chartValues,
-  metallbAddressRange,
-  hcloudClusterConfig,
+  componentPlan,
+  type ComponentPlan,
   type GitOpsSource,
   type AutoscalerSettings,
   type AutoscalerPool,
   type PoolTaint,
-} from "./values";
+} from "../plan/components";
+export { type ComponentContext, isHa } from "../plan/context";
+export { deepMerge } from "./merge";
+export { charts, manifests, images, fluxDistribution, type ChartPin, type ChartKey } from "../versions";
+export { chartValues, metallbAddressRange, hcloudClusterConfig } from "./values";
 export { ClusterReadiness, type ClusterReadinessArgs, type ReadinessTimeouts } from "../dynamic/clusterReadiness";

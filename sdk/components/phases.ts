@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
-import { ClusterReadiness, ReadinessTimeouts } from "../dynamic/clusterReadiness";
+import type * as k8s from "@pulumi/kubernetes";
+import { ClusterReadiness, type ReadinessTimeouts } from "../dynamic/clusterReadiness";
 import { ArgoCd } from "./argoCd";
 import { Calico } from "./calico";
 import { CertManager } from "./certManager";
@@ -9,7 +9,7 @@ import { CloudProviderKind } from "./cloudProviderKind";
 import { ClusterAutoscaler } from "./clusterAutoscaler";
 import { Flux } from "./flux";
 import { Gatekeeper } from "./gatekeeper";
-import { RegistryCredentials } from "./gitopsSecrets";
+import type { RegistryCredentials } from "./gitopsSecrets";
 import { hcloudSecret } from "./hcloudSecret";
 import { HcloudCcm } from "./hcloudCcm";
 import { HetznerCsi } from "./hetznerCsi";
@@ -17,22 +17,9 @@ import { Kyverno } from "./kyverno";
 import { LocalPathProvisioner } from "./localPathProvisioner";
 import { MetalLb } from "./metallb";
 import { MetricsServer } from "./metricsServer";
-import { ComponentPlan } from "../plan/components";
-import { Values } from "./merge";
-
-/** Installer ids for per-component version/values overrides. */
-export type ComponentId =
-  | "cni"
-  | "hcloudCcm"
-  | "csi"
-  | "metricsServer"
-  | "metallb"
-  | "certManager"
-  | "kyverno"
-  | "gatekeeper"
-  | "clusterAutoscaler"
-  | "flux"
-  | "argoCd";
+import type { Values } from "./merge";
+import type { ComponentPlan } from "../plan/components";
+import { installStages, needsHcloudSecret, type ComponentId, type GatePlan, type InstallerId } from "../plan/catalog";
 
 /** Everything `installComponents` needs besides the plan: values that flow into resources. */
 export interface InstallInputs {
@@ -71,17 +58,27 @@ export interface InstallInputs {
   readonly overrides?: Partial<Record<ComponentId, { version?: pulumi.Input<string>; values?: pulumi.Input<Values> }>>;
 }
 
-/** What `installComponents` created, plus the stages (names per stage) in dependency order. */
+/** The installer component of each catalog entry. */
+export interface Installers {
+  readonly cilium: Cilium;
+  readonly calico: Calico;
+  readonly hcloudCcm: HcloudCcm;
+  readonly localPath: LocalPathProvisioner;
+  readonly hetznerCsi: HetznerCsi;
+  readonly metricsServer: MetricsServer;
+  readonly cloudProviderKind: CloudProviderKind;
+  readonly metallb: MetalLb;
+  readonly certManager: CertManager;
+  readonly kyverno: Kyverno;
+  readonly gatekeeper: Gatekeeper;
+  readonly clusterAutoscaler: ClusterAutoscaler;
+  readonly flux: Flux;
+  readonly argoCd: ArgoCd;
+}
+
+/** What `installComponents` created: the installers the plan has, the gates, and the stages by name. */
 export interface InstalledComponents {
-  readonly cni?: Cilium | Calico;
-  readonly hcloudCcm?: HcloudCcm;
-  readonly csi?: LocalPathProvisioner | HetznerCsi;
-  readonly metricsServer?: MetricsServer;
-  readonly loadBalancer?: CloudProviderKind | MetalLb | HcloudCcm;
-  readonly certManager?: CertManager;
-  readonly policyEngine?: Kyverno | Gatekeeper;
-  readonly autoscaler?: ClusterAutoscaler;
-  readonly gitOps?: Flux | ArgoCd;
+  readonly installers: Partial<Installers>;
   readonly gates: ClusterReadiness[];
   /**
    * The installers and gates of each stage, by name, in order. Stages run one after another; inside a
@@ -92,204 +89,118 @@ export interface InstalledComponents {
   readonly stages: string[][];
 }
 
+type Build = { [K in InstallerId]: (name: string, opts: pulumi.ComponentResourceOptions) => Installers[K] };
+
+function builders(plan: ComponentPlan, inputs: InstallInputs): Build {
+  const context = plan.context;
+  const ov = (id: ComponentId) => inputs.overrides?.[id] ?? {};
+  const gitOps = { context, source: plan.gitOpsSource, sopsAgeKey: inputs.sopsAgeKey, registryCredentials: inputs.registryCredentials };
+  return {
+    cilium: (n, o) => new Cilium(n, { context, ...ov("cni") }, o),
+    calico: (n, o) => new Calico(n, { context, ...ov("cni") }, o),
+    hcloudCcm: (n, o) => new HcloudCcm(n, { context, networkName: inputs.networkName, ...ov("hcloudCcm") }, o),
+    localPath: (n, o) => new LocalPathProvisioner(n, {}, o),
+    hetznerCsi: (n, o) => new HetznerCsi(n, { context, ...ov("csi") }, o),
+    metricsServer: (n, o) => new MetricsServer(n, { context, kubeletCsrApprover: plan.kubeletCsrApprover, ...ov("metricsServer") }, o),
+    // A Docker container, not a Kubernetes object: the Docker provider, never the cluster's.
+    cloudProviderKind: (n, o) =>
+      new CloudProviderKind(
+        n,
+        { network: inputs.kindNetwork },
+        { parent: o.parent, dependsOn: o.dependsOn, ...(inputs.dockerProvider ? { provider: inputs.dockerProvider } : {}) },
+      ),
+    metallb: (n, o) => new MetalLb(n, { context, dockerNetworkCidr: inputs.dockerNetworkCidr, ...ov("metallb") }, o),
+    certManager: (n, o) => new CertManager(n, { context, ...ov("certManager") }, o),
+    kyverno: (n, o) => new Kyverno(n, { context, ...ov("kyverno") }, o),
+    gatekeeper: (n, o) => new Gatekeeper(n, { context, ...ov("gatekeeper") }, o),
+    clusterAutoscaler: (n, o) => {
+      if (!inputs.autoscaler) {
+        throw new Error(
+          `installComponents(${n}): the plan has a cluster-autoscaler but no autoscaler inputs (imageId, workerConfig) were given`,
+        );
+      }
+      return new ClusterAutoscaler(n, { context, settings: plan.autoscaler!, ...inputs.autoscaler, ...ov("clusterAutoscaler") }, o);
+    },
+    flux: (n, o) => new Flux(n, { ...gitOps, distributionVersion: inputs.fluxDistributionVersion, ...ov("flux") }, o),
+    argoCd: (n, o) => new ArgoCd(n, { ...gitOps, ...ov("argoCd") }, o),
+  };
+}
+
 /**
- * Install a cluster's components in KSail's order, expressed only through dependencies so Pulumi runs
- * every phase's releases in parallel:
- *
- * API gate → CNI → CNI gate (nodes Ready, DaemonSets, Cilium probe) → [Hetzner: CCM → schedulable gate]
- * → phase 1 in parallel (CSI, metrics-server + approver, LoadBalancer, cert-manager → policy engine,
- * autoscaler) → stability gate → phase 2 GitOps (operator → FluxInstance / Application).
+ * Installs a cluster's components in the stages of `installStages(plan)`, expressed only through
+ * dependencies so that Pulumi runs each stage's releases in parallel: a stage's installers wait for the
+ * previous stage (its last gate, or its installers), a readiness gate sits where the plan puts one (only
+ * with `readiness`: a new cluster), and on Hetzner Secret `kube-system/hcloud` is created beside the CNI and
+ * awaited by the cloud controller (or, without it, by the add-ons).
  *
  * A component that is switched off or replaced (Kyverno → Gatekeeper, Flux → Argo CD) is simply not
  * created any more, so Pulumi deletes exactly its resources in the same `up`.
  */
 export function installComponents(parent: pulumi.Resource, name: string, plan: ComponentPlan, inputs: InstallInputs): InstalledComponents {
   const ctx = plan.context;
-  const provider = inputs.provider;
-  const ov = (id: ComponentId) => inputs.overrides?.[id] ?? {};
+  const build = builders(plan, inputs);
   const stages: string[][] = [];
   const gates: ClusterReadiness[] = [];
-  const cloud = ctx.provider !== "Docker";
-  const cilium = ctx.cni === "Cilium";
+  const made: Partial<Record<InstallerId, pulumi.Resource>> = {};
+  const r = inputs.readiness;
 
-  const gate = (suffix: string, deps: pulumi.Resource[], extra: Partial<ConstructorParameters<typeof ClusterReadiness>[1]>) => {
-    const r = inputs.readiness!;
-    const g = new ClusterReadiness(
-      `${name}-${suffix}`,
+  const gate = (g: GatePlan, deps: pulumi.Resource[]) => {
+    const readiness = new ClusterReadiness(
+      `${name}-${g.suffix}`,
       {
-        kubeconfig: r.kubeconfig,
+        kubeconfig: r!.kubeconfig,
         distribution: ctx.distribution,
         provider: ctx.provider,
-        timeouts: r.timeouts,
-        pollIntervalMs: r.pollIntervalMs,
-        trigger: r.trigger,
-        ...extra,
+        timeouts: r!.timeouts,
+        pollIntervalMs: r!.pollIntervalMs,
+        trigger: r!.trigger,
+        ...g.checks,
       },
       { parent, dependsOn: deps },
     );
-    gates.push(g);
-    stages.push([`${name}-${suffix}`]);
-    return g;
+    gates.push(readiness);
+    stages.push([`${name}-${g.suffix}`]);
+    return readiness;
   };
-  const opts = (deps: pulumi.Resource[]): pulumi.ComponentResourceOptions => ({ parent, provider, dependsOn: deps });
 
-  // Stage: CNI (behind an API-server gate), then the CNI/node gate.
-  let deps: pulumi.Resource[] = inputs.dependsOn ?? [];
-  let cni: Cilium | Calico | undefined;
-  if (ctx.cni !== "Default") {
-    if (inputs.readiness) deps = [gate("api-ready", deps, { checkNodes: false, checkDaemonSets: false })];
-    const args = { context: ctx, ...ov("cni") };
-    cni = cilium ? new Cilium(`${name}-cilium`, args, opts(deps)) : new Calico(`${name}-calico`, args, opts(deps));
-    stages.push([`${name}-${cilium ? "cilium" : "calico"}`]);
-    deps = [cni];
-  }
-  if (inputs.readiness) {
-    deps = [
-      gate("cni-ready", deps, {
-        connectivityProbe: cilium,
-        // Talos approves kubelet serving certificates with an approver from its machine config; metrics-server
-        // needs it running (KSail waits for it before the infrastructure phase).
-        deployments:
-          ctx.distribution === "Talos" && plan.metricsServer ? ["kubelet-serving-cert-approver/kubelet-serving-cert-approver"] : undefined,
-        podNamespaces: ctx.cni === "Calico" ? ["kube-system", "tigera-operator", "calico-system"] : ["kube-system"],
-      }),
-    ];
-  }
-
-  // Hetzner: the shared hcloud secret (in parallel with the CNI, once the API answers), then the CCM alone,
-  // then wait until it initialised the nodes.
-  const needsSecret = cloud && (plan.loadBalancer === "HcloudCcm" || plan.csi === "HetznerCsi" || plan.autoscaler !== undefined);
+  const needsSecret = needsHcloudSecret(plan);
   if (needsSecret && inputs.hcloudToken === undefined) {
     throw new Error(
       `installComponents(${name}): the plan installs the hcloud CCM, CSI driver or autoscaler, which read Secret kube-system/hcloud, but no hcloudToken was given; pass the Hetzner API token (a secret)`,
     );
   }
-  const secret =
-    needsSecret && inputs.hcloudToken !== undefined
-      ? hcloudSecret(
-          `${name}-hcloud-secret`,
-          { token: inputs.hcloudToken, network: inputs.networkName },
-          { parent, provider, dependsOn: gates.length > 0 ? [gates[0]] : (inputs.dependsOn ?? []) },
-        )
-      : undefined;
-  let hcloudCcm: HcloudCcm | undefined;
-  if (plan.loadBalancer === "HcloudCcm") {
-    hcloudCcm = new HcloudCcm(
-      `${name}-hcloud-ccm`,
-      { context: ctx, networkName: inputs.networkName, ...ov("hcloudCcm") },
-      opts(secret ? [...deps, secret] : deps),
-    );
-    stages.push([`${name}-hcloud-ccm`]);
-    deps = [hcloudCcm];
-    if (inputs.readiness) {
-      deps = [
-        gate("ccm-ready", deps, {
-          ignoreUninitializedTaint: false,
-          requireNodeLabel: plan.csi === "HetznerCsi" ? "instance.hetzner.cloud/provided-by" : undefined,
-          checkDaemonSets: false,
-        }),
-      ];
+  const plannedStages = installStages(plan);
+  const cloudController = plannedStages.some((s) => s.stage === "cloudController");
+  let secret: pulumi.Resource | undefined;
+  let deps: pulumi.Resource[] = inputs.dependsOn ?? [];
+  for (const s of plannedStages) {
+    if (s.gateBefore && r) deps = [gate(s.gateBefore, deps)];
+    // The hcloud secret is read by the CCM, or (without one) by the add-ons that need it.
+    const withSecret = secret && (s.stage === "cloudController" || (s.stage === "addons" && !cloudController)) ? [...deps, secret] : deps;
+    const members: pulumi.Resource[] = [];
+    for (const e of s.installers) {
+      const after = (e.after ?? []).map((id) => made[id]).filter((x): x is pulumi.Resource => x !== undefined);
+      const installer = build[e.id](`${name}-${e.suffix}`, {
+        parent,
+        provider: inputs.provider,
+        dependsOn: after.length > 0 ? after : withSecret,
+      });
+      made[e.id] = installer;
+      members.push(installer);
     }
-  }
-  const phase1Deps = secret && !hcloudCcm ? [...deps, secret] : deps;
-
-  // Phase 1, all in parallel (the policy engine waits for cert-manager when both are requested).
-  const phase1: pulumi.Resource[] = [];
-  const p1: string[] = [];
-  let csi: LocalPathProvisioner | HetznerCsi | undefined;
-  if (plan.csi === "LocalPath") csi = new LocalPathProvisioner(`${name}-local-path`, {}, opts(phase1Deps));
-  if (plan.csi === "HetznerCsi") csi = new HetznerCsi(`${name}-hcloud-csi`, { context: ctx, ...ov("csi") }, opts(phase1Deps));
-  if (csi) {
-    phase1.push(csi);
-    p1.push(plan.csi === "LocalPath" ? `${name}-local-path` : `${name}-hcloud-csi`);
-  }
-  let metricsServer: MetricsServer | undefined;
-  if (plan.metricsServer) {
-    metricsServer = new MetricsServer(
-      `${name}-metrics-server`,
-      { context: ctx, kubeletCsrApprover: plan.kubeletCsrApprover, ...ov("metricsServer") },
-      opts(phase1Deps),
-    );
-    phase1.push(metricsServer);
-    p1.push(`${name}-metrics-server`);
-  }
-  let loadBalancer: CloudProviderKind | MetalLb | HcloudCcm | undefined = hcloudCcm;
-  if (plan.loadBalancer === "CloudProviderKind") {
-    loadBalancer = new CloudProviderKind(
-      `${name}-cloud-provider-kind`,
-      { network: inputs.kindNetwork },
-      { parent, dependsOn: phase1Deps, ...(inputs.dockerProvider ? { provider: inputs.dockerProvider } : {}) },
-    );
-    phase1.push(loadBalancer);
-    p1.push(`${name}-cloud-provider-kind`);
-  }
-  if (plan.loadBalancer === "MetalLb") {
-    loadBalancer = new MetalLb(
-      `${name}-metallb`,
-      { context: ctx, dockerNetworkCidr: inputs.dockerNetworkCidr, ...ov("metallb") },
-      opts(phase1Deps),
-    );
-    phase1.push(loadBalancer);
-    p1.push(`${name}-metallb`);
-  }
-  let certManager: CertManager | undefined;
-  if (plan.certManager) {
-    certManager = new CertManager(`${name}-cert-manager`, { context: ctx, ...ov("certManager") }, opts(phase1Deps));
-    phase1.push(certManager);
-    p1.push(`${name}-cert-manager`);
-  }
-  let policyEngine: Kyverno | Gatekeeper | undefined;
-  if (plan.policyEngine !== "None") {
-    const pDeps = certManager ? [certManager] : phase1Deps;
-    policyEngine =
-      plan.policyEngine === "Kyverno"
-        ? new Kyverno(`${name}-kyverno`, { context: ctx, ...ov("kyverno") }, opts(pDeps))
-        : new Gatekeeper(`${name}-gatekeeper`, { context: ctx, ...ov("gatekeeper") }, opts(pDeps));
-    phase1.push(policyEngine);
-    p1.push(`${name}-${plan.policyEngine.toLowerCase()}`);
-  }
-  let autoscaler: ClusterAutoscaler | undefined;
-  if (plan.autoscaler) {
-    if (!inputs.autoscaler) {
-      throw new Error(
-        `installComponents(${name}): the plan has a cluster-autoscaler but no autoscaler inputs (imageId, workerConfig) were given`,
+    if (members.length > 0) {
+      stages.push(s.installers.map((e) => `${name}-${e.suffix}`));
+      deps = members;
+    }
+    if (s.gateAfter && r) deps = [gate(s.gateAfter, deps)];
+    if (s.stage === "cni" && needsSecret) {
+      // In parallel with the CNI, once the API answers.
+      secret = hcloudSecret(
+        `${name}-hcloud-secret`,
+        { token: inputs.hcloudToken!, network: inputs.networkName },
+        { parent, provider: inputs.provider, dependsOn: gates.length > 0 ? [gates[0]] : (inputs.dependsOn ?? []) },
       );
     }
-    autoscaler = new ClusterAutoscaler(
-      `${name}-cluster-autoscaler`,
-      { context: ctx, settings: plan.autoscaler, ...inputs.autoscaler, ...ov("clusterAutoscaler") },
-      opts(phase1Deps),
-    );
-    phase1.push(autoscaler);
-    p1.push(`${name}-cluster-autoscaler`);
   }
-  if (p1.length > 0) stages.push(p1);
-
-  // Phase 2: GitOps, behind the full stability gate.
-  let gitOps: Flux | ArgoCd | undefined;
-  if (plan.gitOpsEngine !== "None") {
-    let g2Deps = phase1.length > 0 ? phase1 : deps;
-    if (inputs.readiness) {
-      g2Deps = [
-        gate("stable", g2Deps, {
-          connectivityProbe: cilium,
-          // Gatekeeper's webhook must have its CA bundle before GitOps applies objects (fatal in KSail).
-          webhookConfigurations:
-            plan.policyEngine === "Gatekeeper" ? [{ kind: "Validating", name: "gatekeeper-validating-webhook-configuration" }] : undefined,
-        }),
-      ];
-    }
-    const common = {
-      context: ctx,
-      source: plan.gitOpsSource,
-      sopsAgeKey: inputs.sopsAgeKey,
-      registryCredentials: inputs.registryCredentials,
-    };
-    gitOps =
-      plan.gitOpsEngine === "Flux"
-        ? new Flux(`${name}-flux`, { ...common, distributionVersion: inputs.fluxDistributionVersion, ...ov("flux") }, opts(g2Deps))
-        : new ArgoCd(`${name}-argocd`, { ...common, ...ov("argoCd") }, opts(g2Deps));
-    stages.push([plan.gitOpsEngine === "Flux" ? `${name}-flux` : `${name}-argocd`]);
-  }
-  return { cni, hcloudCcm, csi, metricsServer, loadBalancer, certManager, policyEngine, autoscaler, gitOps, gates, stages };
+  return { installers: made as Partial<Installers>, gates, stages };
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { ComponentContext, genericContext } from "./context";
+import { genericContext, type ComponentContext } from "../plan/context";
 import { deepMerge, Values } from "./merge";
 import { baseTimeout } from "./values";
 import { ChartKey, charts, installTimeoutSeconds } from "../versions";

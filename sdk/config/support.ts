@@ -12,13 +12,25 @@ export const KSAIL_PROVIDERS: Readonly<Record<Distribution, readonly Provider[]>
   AKS: ["Azure"],
 };
 
-/** The distribution × provider combinations this package can build. Everything else fails validation. */
-export const SUPPORTED_COMBINATIONS: readonly { distribution: Distribution; provider: Provider }[] = [
+/**
+ * The distribution × provider combinations this package can build. Everything else fails validation. The
+ * planners, the component contexts and the impact table's columns all take their unions from this list.
+ */
+export const SUPPORTED_COMBINATIONS = [
   { distribution: "Vanilla", provider: "Docker" },
   { distribution: "K3s", provider: "Docker" },
   { distribution: "Talos", provider: "Docker" },
   { distribution: "Talos", provider: "Hetzner" },
-];
+] as const satisfies readonly { distribution: Distribution; provider: Provider }[];
+
+export type SupportedCombination = (typeof SUPPORTED_COMBINATIONS)[number];
+/** A distribution this package builds (`Distribution` is every value KSail accepts). */
+export type SupportedDistribution = SupportedCombination["distribution"];
+/** A provider this package builds on. */
+export type SupportedProvider = SupportedCombination["provider"];
+
+/** The distributions this package builds, in table order. */
+export const SUPPORTED_DISTRIBUTIONS: readonly SupportedDistribution[] = [...new Set(SUPPORTED_COMBINATIONS.map((c) => c.distribution))];
 
 export function isSupportedCombination(distribution: Distribution, provider: Provider): boolean {
   return SUPPORTED_COMBINATIONS.some((c) => c.distribution === distribution && c.provider === provider);

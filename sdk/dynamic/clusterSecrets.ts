@@ -24,7 +24,7 @@ export interface ClusterSecretsEndpoints {
   talosNodes?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
-export interface ClusterSecretsArgs {
+export interface ClusterSecretsArgs<D extends IdentityDistribution = IdentityDistribution> {
   /**
    * Cluster name: the kubeconfig's cluster entry, `admin@<name>` user/context, the talosconfig context.
    * Changing it replaces the identity (new CAs and tokens): Recreates the cluster.
@@ -34,7 +34,7 @@ export interface ClusterSecretsArgs {
    * Which identity to generate: `Talos` (secrets bundle), `Vanilla` (kubeadm PKI for Kind node images) or
    * `K3s` (k3s custom CA set and K10 token). Changing it replaces the identity: Recreates the cluster.
    */
-  distribution: IdentityDistribution;
+  distribution: D;
   /** Endpoints the credentials point at. Applied in place. */
   endpoints: pulumi.Input<ClusterSecretsEndpoints>;
   /**
@@ -56,11 +56,17 @@ export interface ClusterSecretsArgs {
 /** One provider object shared by every ClusterSecrets; the serialized text holds only the module path. */
 const provider = trampoline(path.join(__dirname, "clusterSecrets.impl"), "handler", ["check", "diff", "update", "delete"]);
 
+/**
+ * An output that only one distribution's identity has: typed as present for that distribution (the provider
+ * always returns its distribution's identity), and absent for the others.
+ */
+type Only<D extends IdentityDistribution, Has extends IdentityDistribution, T> = D extends Has ? T : undefined;
+
 /** Outputs holding key material; stored encrypted in state. */
 export const CLUSTER_SECRETS_SECRET_OUTPUTS = ["talos", "kubeadm", "k3s", "kubeconfig", "talosconfig"];
 
 /**
- * The cluster's identity, generated in Pulumi before any node exists (DESIGN.md §2.2): the Talos secrets
+ * The cluster's identity, generated in Pulumi before any node exists: the Talos secrets
  * bundle, or the kubeadm / k3s CA material and join tokens, plus the admin kubeconfig (and talosconfig)
  * derived from it for the given endpoints. Every output with key material is a Pulumi secret.
  *
@@ -78,19 +84,19 @@ export const CLUSTER_SECRETS_SECRET_OUTPUTS = ["talos", "kubeadm", "k3s", "kubec
  * export const kubeconfig = secrets.kubeconfig; // secret
  * ```
  */
-export class ClusterSecrets extends pulumi.dynamic.Resource {
+export class ClusterSecrets<D extends IdentityDistribution = IdentityDistribution> extends pulumi.dynamic.Resource {
   declare readonly clusterName: pulumi.Output<string>;
-  declare readonly distribution: pulumi.Output<IdentityDistribution>;
+  declare readonly distribution: pulumi.Output<D>;
   /** Talos secrets bundle (Talos only; secret). */
-  declare readonly talos: pulumi.Output<TalosSecretsBundle | undefined>;
+  declare readonly talos: pulumi.Output<Only<D, "Talos", TalosSecretsBundle>>;
   /** kubeadm CA material, bootstrap token and CA cert hash (Vanilla only; secret). */
-  declare readonly kubeadm: pulumi.Output<KubeadmPki | undefined>;
+  declare readonly kubeadm: pulumi.Output<Only<D, "Vanilla", KubeadmPki>>;
   /** k3s CA set, service key and K10 token (K3s only; secret). */
-  declare readonly k3s: pulumi.Output<K3sPki | undefined>;
+  declare readonly k3s: pulumi.Output<Only<D, "K3s", K3sPki>>;
   /** Admin kubeconfig (secret). */
   declare readonly kubeconfig: pulumi.Output<string>;
   /** Admin talosconfig (Talos only; secret). */
-  declare readonly talosconfig: pulumi.Output<string | undefined>;
+  declare readonly talosconfig: pulumi.Output<Only<D, "Talos", string>>;
   /** Earliest expiry of the admin client certificates (ISO 8601). */
   declare readonly notAfter: pulumi.Output<string>;
   /** When the admin credentials were last derived (ISO 8601). */
@@ -98,7 +104,7 @@ export class ClusterSecrets extends pulumi.dynamic.Resource {
   /** SHA-256 fingerprints of the CA certificates (public), to review that the CAs did not change. */
   declare readonly caFingerprints: pulumi.Output<Record<string, string>>;
 
-  constructor(name: string, args: ClusterSecretsArgs, opts?: pulumi.CustomResourceOptions) {
+  constructor(name: string, args: ClusterSecretsArgs<D>, opts?: pulumi.CustomResourceOptions) {
     super(
       provider,
       name,

@@ -1,7 +1,73 @@
-import type { EffectiveSpec } from "../config";
-import { parseRegistrySpec } from "../config";
-import { ComponentContext } from "../components/context";
-import { AutoscalerSettings, GitOpsSource } from "../components/values";
+import type { EffectiveSpec } from "../config/effective";
+import { parseRegistrySpec } from "../config/registry";
+import type { ComponentContext } from "./context";
+
+/** Where a GitOps engine syncs from. Plain data: it decides which extra resources exist. */
+export type GitOpsSource =
+  | {
+      /** The cluster's local OCI registry (`<cluster>-local-registry:5000`, plain HTTP). */
+      readonly type: "localRegistry";
+      /** Cluster name (the registry container is `<clusterName>-local-registry`). */
+      readonly clusterName: string;
+      /** Repository inside the registry: the sanitized `spec.workload.sourceDirectory`. @default "k8s" */
+      readonly sourceDirectory?: string;
+      /** Artifact tag (`spec.workload.tag`). @default "dev" */
+      readonly tag?: string;
+    }
+  | {
+      /** An external OCI registry, e.g. `ghcr.io/org/manifests`. */
+      readonly type: "oci";
+      /** `oci://host/path` or `host/path`. */
+      readonly url: string;
+      /** @default "dev" */
+      readonly tag?: string;
+    }
+  | {
+      /** A Git repository (HTTPS or SSH URL). */
+      readonly type: "git";
+      readonly url: string;
+      /** Branch. @default "main" */
+      readonly branch?: string;
+      /** Path inside the repository. @default "./" */
+      readonly path?: string;
+    };
+
+/** A node taint (`spec.cluster.autoscaler.node.pools[].taints[]`). */
+export interface PoolTaint {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+/** One autoscaled Hetzner node pool (`spec.cluster.autoscaler.node.pools[]`). */
+export interface AutoscalerPool {
+  readonly name: string;
+  /** Hetzner server type, e.g. `cx23`. */
+  readonly serverType: string;
+  /** Hetzner location, e.g. `fsn1`. */
+  readonly location: string;
+  readonly min: number;
+  readonly max: number;
+  readonly labels?: Record<string, string>;
+  /** Taints of the pool's nodes. */
+  readonly taints?: readonly PoolTaint[];
+}
+
+/** The autoscaler settings that shape the chart values. */
+export interface AutoscalerSettings {
+  readonly pools: readonly AutoscalerPool[];
+  /** @default ["least-waste"] */
+  readonly expander?: readonly string[];
+  /** @default "10m" */
+  readonly scaleDownUnneededTime?: string;
+  readonly maxNodesTotal?: number;
+  readonly scaleDownUtilizationThreshold?: number;
+  readonly ignoreDaemonSetsUtilization?: boolean;
+  readonly skipNodesWithLocalStorage?: boolean;
+  readonly skipNodesWithSystemPods?: boolean;
+  /** When false, new workers get no public IPv4/IPv6. @default true */
+  readonly workerPublicIp?: boolean;
+}
 
 /** Which installers a cluster gets. Plain data derived from the effective spec: it decides the shape. */
 export interface ComponentPlan {

@@ -1,27 +1,26 @@
-import * as zlib from "node:zlib";
 import { KsailError, type Issue } from "../errors";
-import type { HetznerOptions } from "../distributions/talos/base";
+import { DEFAULT_TALOS_ISO, HETZNER_DEFAULTS } from "../config/defaults";
+import type { NodeRole } from "../distributions/roles";
+import {
+  ANY_SOURCE,
+  SPREAD_GROUP_LIMIT,
+  commonLabels,
+  firewallRules,
+  networkZoneOf,
+  serverLabels,
+  subnetOf,
+  type HetznerFirewallRule,
+} from "./hetznerParts";
+import { endpointPlan, type HetznerEndpointMode, type HetznerEndpointPlan } from "./hetznerEndpoint";
 
 /**
  * The plain plan of one Talos cluster on Hetzner Cloud: every name, label, rule and layout decision made
- * from the spec alone (DESIGN.md §2.1), so that the Pulumi shell (hetzner.ts) only maps it to @pulumi/hcloud
- * resources and tests can assert it without a runtime. Facts: ksail-lifecycle §3.4, talos-from-ts §4.
+ * from the spec alone, so that the Pulumi wiring (infra/hetzner) only maps it to @pulumi/hcloud resources and
+ * tests can assert it without a runtime. Follows how KSail lays a cluster out on Hetzner (names, labels, the
+ * cloud subnet, the firewall, spread placement) and how Talos boots there (public ISO or an hcloud snapshot).
  */
 
-/** Node role. */
-export type HetznerNodeRole = "control-plane" | "worker";
-
-/**
- * How the Kubernetes API is reached from outside:
- * - `first-control-plane`: a reserved primary IPv4 on the first control plane (KSail's endpoint, not HA);
- * - `floating-ip`: a floating IPv4 the control planes move between them (Talos VIP over the Hetzner API);
- * - `load-balancer`: an `lb11` load balancer on 6443 and 50000 in front of every control plane (private
- *   targets selected by label), a real HA endpoint.
- * Every mode's address exists before any server, so machine configs (and user_data) can carry it.
- */
-export type HetznerEndpointMode = "first-control-plane" | "floating-ip" | "load-balancer";
-
-/** Where the servers' Talos comes from (talos-from-ts §4.1). */
+/** Where the servers' Talos comes from. */
 export type HetznerImagePlan =
   | {
       /** Public Talos ISO (metal platform, maintenance mode, config applied by TalosMachine). */
@@ -44,7 +43,7 @@ export type HetznerImagePlan =
 export interface HetznerNodePlan {
   /** Server name = hostname = Kubernetes node name: `<cluster>-control-plane-<n>` / `<cluster>-worker-<n>`. */
   readonly name: string;
-  readonly role: HetznerNodeRole;
+  readonly role: NodeRole;
   /** 1-based index within its role. */
   readonly index: number;
   /** Child-name suffix (`control-plane-1`). */
@@ -55,15 +54,6 @@ export interface HetznerNodePlan {
   readonly labels: Readonly<Record<string, string>>;
   /** Placement group (by plan name) or undefined when the strategy is None. */
   readonly placementGroup?: string;
-}
-
-/** One inbound rule of the Hetzner firewall (public interfaces only; private networks are not filtered). */
-export interface HetznerFirewallRule {
-  readonly description: string;
-  readonly direction: "in";
-  readonly protocol: "tcp" | "udp" | "icmp";
-  readonly port?: string;
-  readonly sourceIps: readonly string[];
 }
 
 export interface HetznerClusterPlan {
@@ -91,15 +81,10 @@ export interface HetznerClusterPlan {
   /** CIDRs allowed to reach the Talos and Kubernetes APIs (empty spec = any IPv4/IPv6). */
   readonly allowedCidrs: readonly string[];
   /** Placement groups (type spread), one per role with nodes; empty for strategy None. */
-  readonly placementGroups: readonly { readonly role: HetznerNodeRole; readonly name: string }[];
+  readonly placementGroups: readonly { readonly role: NodeRole; readonly name: string }[];
   readonly nodes: readonly HetznerNodePlan[];
   readonly image: HetznerImagePlan;
-  readonly endpoint: {
-    readonly mode: HetznerEndpointMode;
-    /** Home location of the floating IP. */
-    readonly floatingIpLocation: string;
-    readonly loadBalancerType: string;
-  };
+  readonly endpoint: HetznerEndpointPlan;
   /** SSH key names put on new servers (ignored on existing ones). */
   readonly sshKeys: readonly string[];
   /** Labels on every resource: `ksail.owned=true`, `ksail.cluster.name=<cluster>`. */
@@ -115,10 +100,10 @@ export interface HetznerPlanInput {
   readonly workers: number;
   readonly controlPlaneServerType?: string;
   readonly workerServerType?: string;
-  /** @default "fsn1" */
+  /** @default HETZNER_DEFAULTS.location */
   readonly location?: string;
   readonly fallbackLocations?: readonly string[];
-  /** @default "10.0.0.0/16" */
+  /** @default HETZNER_DEFAULTS.networkCidr */
   readonly networkCidr?: string;
   /** Network name for the in-cluster secret (empty = `<cluster>-network`). */
   readonly networkName?: string;
@@ -138,114 +123,30 @@ export interface HetznerPlanInput {
   readonly endpointMode?: HetznerEndpointMode;
   readonly floatingIPEnabled?: boolean;
   readonly floatingIPLocation?: string;
-  /** @default "lb11" */
+  /** @default DEFAULT_LOAD_BALANCER_TYPE */
   readonly loadBalancerType?: string;
-  /** Talos ISO id/name (`spec.cluster.talos.iso`); @default 125127 */
+  /** Talos ISO id/name (`spec.cluster.talos.iso`); @default DEFAULT_TALOS_ISO */
   readonly iso?: string | number;
   /** Snapshot route: pin by id or select by labels; absent = ISO route. */
   readonly snapshot?: { readonly id?: number; readonly selector?: string };
-  /** @default "debian-13" */
+  /** @default ISO_PLACEHOLDER_IMAGE */
   readonly placeholderImage?: string;
   /** Hetzner server quota (0 = 10). */
   readonly serverLimit?: number;
 }
 
-/** Hetzner limits: a spread placement group holds at most 10 servers; user_data at most 32 KiB. */
-export const SPREAD_GROUP_LIMIT = 10;
-export const MAX_USER_DATA_BYTES = 32768;
-export const TALOS_API_PORT = 50000;
-export const KUBE_API_PORT = 6443;
-const DEFAULT_FALLBACKS = ["nbg1", "hel1"];
-const ANY = ["0.0.0.0/0", "::/0"];
-
-/** Network zone of a Hetzner location (`fsn1` → `eu-central`). */
-export function networkZoneOf(location: string): string | undefined {
-  const zones: Record<string, string> = {
-    fsn1: "eu-central",
-    nbg1: "eu-central",
-    hel1: "eu-central",
-    ash: "us-east",
-    hil: "us-west",
-    sin: "ap-southeast",
-  };
-  return zones[location];
-}
-
-/** Parses `a.b.c.d/n` (IPv4) or returns undefined. */
-export function parseIPv4Cidr(cidr: string): { base: number; prefix: number } | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  if (!m) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  const prefix = Number(m[5]);
-  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
-  const addr = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return { base: (addr & mask) >>> 0, prefix };
-}
-
-function ipv4(n: number): string {
-  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
-}
-
-/** The cloud subnet of a network: `10.0.1.0/24` for KSail's default `10.0.0.0/16`, else the first /24. */
-export function subnetOf(cidr: string): string {
-  const p = parseIPv4Cidr(cidr);
-  if (!p || p.prefix > 24)
-    throw new KsailError([
-      { path: "spec.provider.hetzner.networkCidr", message: `"${cidr}" must be an IPv4 CIDR of /24 or larger, e.g. 10.0.0.0/16` },
-    ]);
-  if (cidr === "10.0.0.0/16") return "10.0.1.0/24";
-  return `${ipv4(p.base)}/24`;
-}
-
-/** Firewall of the public interfaces (KSail's: apid and the Kubernetes API from `allowedCidrs`, ICMP from any). */
-export function firewallRules(allowedCidrs: readonly string[]): HetznerFirewallRule[] {
-  return [
-    { description: "Talos API (apid)", direction: "in", protocol: "tcp", port: String(TALOS_API_PORT), sourceIps: [...allowedCidrs] },
-    { description: "Kubernetes API", direction: "in", protocol: "tcp", port: String(KUBE_API_PORT), sourceIps: [...allowedCidrs] },
-    { description: "ICMP", direction: "in", protocol: "icmp", sourceIps: [...ANY] },
-  ];
-}
-
-/** Labels of one server (KSail's, so `ksail cluster list` and the autoscaler's cleanup find them). */
-export function serverLabels(clusterName: string, role: HetznerNodeRole, index: number): Record<string, string> {
-  return { ...commonLabels(clusterName), "ksail.node.type": role, "ksail.node.index": String(index) };
-}
-
-export function commonLabels(clusterName: string): Record<string, string> {
-  return { "ksail.owned": "true", "ksail.cluster.name": clusterName };
-}
-
-/** Label selector of the control planes (load balancer targets). */
-export function controlPlaneSelector(clusterName: string): string {
-  return `ksail.cluster.name=${clusterName},ksail.node.type=control-plane`;
-}
-
-/**
- * Encodes a machine config for `user_data` (snapshot route). Plain YAML when it fits; base64(gzip(yaml))
- * otherwise (the hcloud platform base64-decodes and the config acquirer un-gzips, talos-from-ts §4.2).
- * Throws a KsailError when even the compressed form exceeds Hetzner's 32 KiB limit.
- */
-export function encodeUserData(config: string, node = "node"): { userData: string; encoding: "plain" | "base64-gzip"; bytes: number } {
-  const plain = Buffer.byteLength(config, "utf8");
-  if (plain <= MAX_USER_DATA_BYTES) return { userData: config, encoding: "plain", bytes: plain };
-  const packed = zlib.gzipSync(Buffer.from(config, "utf8"), { level: 9 }).toString("base64");
-  if (packed.length <= MAX_USER_DATA_BYTES) return { userData: packed, encoding: "base64-gzip", bytes: packed.length };
-  throw new KsailError([
-    {
-      path: "talosConfigPatches",
-      message: `the machine config of ${node} is ${plain} bytes (${packed.length} bytes as base64(gzip)), above Hetzner's ${MAX_USER_DATA_BYTES}-byte user_data limit; remove large inline manifests or files from the Talos patches, or use the ISO route (no schematicId), where the config goes through the Talos API`,
-    },
-  ]);
-}
+/** The load balancer of the `load-balancer` endpoint (the smallest type; 6443 and 50000 only). */
+export const DEFAULT_LOAD_BALANCER_TYPE = "lb11";
+/** The image a server of the ISO route is created from before the ISO boots (it never runs). */
+export const ISO_PLACEHOLDER_IMAGE = "debian-13";
 
 /** Builds the plan; throws a KsailError listing every problem. */
 export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan {
   const issues: Issue[] = [];
   const p = "spec.provider.hetzner";
   const name = input.clusterName;
-  const location = input.location || "fsn1";
-  const cidr = input.networkCidr || "10.0.0.0/16";
+  const location = input.location || HETZNER_DEFAULTS.location;
+  const cidr = input.networkCidr || HETZNER_DEFAULTS.networkCidr;
   const zone = networkZoneOf(location);
   if (!zone)
     issues.push({
@@ -273,7 +174,7 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
   }
   if (!Number.isInteger(input.workers) || input.workers < 0)
     issues.push({ path: "spec.cluster.workers", message: `is ${input.workers}; must be 0 or more` });
-  const limit = input.serverLimit || 10;
+  const limit = input.serverLimit || HETZNER_DEFAULTS.serverLimit;
   if (input.controlPlanes + input.workers > limit) {
     issues.push({
       path: "spec.cluster",
@@ -293,7 +194,7 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
   }
   const strategy = input.placementGroupStrategy ?? "Spread";
   const groupBase = input.placementGroup || `${name}-placement`;
-  const placementGroups: { role: HetznerNodeRole; name: string }[] = [];
+  const placementGroups: { role: NodeRole; name: string }[] = [];
   if (strategy === "Spread") {
     for (const [role, count] of [
       ["control-plane", input.controlPlanes],
@@ -315,33 +216,33 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
     }
     image = { kind: "snapshot", ...input.snapshot };
   } else {
-    const iso = String(input.iso ?? 125127);
+    const iso = String(input.iso ?? DEFAULT_TALOS_ISO);
     if (iso === "" || iso === "0")
       issues.push({
         path: "spec.cluster.talos.iso",
-        message: `is ${JSON.stringify(input.iso)}; give the id of a public Talos ISO (hcloud iso list), e.g. 125127, or a schematicId for the snapshot route`,
+        message: `is ${JSON.stringify(input.iso)}; give the id of a public Talos ISO (hcloud iso list), e.g. ${DEFAULT_TALOS_ISO}, or a schematicId for the snapshot route`,
       });
-    image = { kind: "iso", iso, placeholderImage: input.placeholderImage || "debian-13" };
+    image = { kind: "iso", iso, placeholderImage: input.placeholderImage || ISO_PLACEHOLDER_IMAGE };
   }
   if (issues.length > 0) throw new KsailError(issues, `Hetzner cluster "${name}":`);
 
   const warnings: string[] = [];
   const fallbacks = input.fallbackLocations ?? [];
-  if (fallbacks.length > 0 && fallbacks.join(",") !== DEFAULT_FALLBACKS.join(",")) {
+  if (fallbacks.length > 0 && fallbacks.join(",") !== HETZNER_DEFAULTS.fallbackLocations.join(",")) {
     warnings.push(
       `${p}.fallbackLocations (${input.fallbackLocations!.join(", ")}) are not used by Pulumi: servers are created in ${location} only, because a location chosen at run time would replace the server on the next update; change ${p}.location if ${location} has no capacity`,
     );
   }
-  const allowedCidrs = (input.allowedCidrs ?? []).length > 0 ? [...input.allowedCidrs!] : [...ANY];
+  const allowedCidrs = (input.allowedCidrs ?? []).length > 0 ? [...input.allowedCidrs!] : [...ANY_SOURCE];
   const nodes: HetznerNodePlan[] = [];
-  const group = (role: HetznerNodeRole) => placementGroups.find((g) => g.role === role)?.name;
+  const group = (role: NodeRole) => placementGroups.find((g) => g.role === role)?.name;
   for (let i = 1; i <= input.controlPlanes; i++) {
     nodes.push({
       name: `${name}-control-plane-${i}`,
       role: "control-plane",
       index: i,
       suffix: `control-plane-${i}`,
-      serverType: input.controlPlaneServerType || "cx23",
+      serverType: input.controlPlaneServerType || HETZNER_DEFAULTS.controlPlaneServerType,
       publicIPv4: input.controlPlanePublicIPv4 ?? true,
       publicIPv6: input.controlPlanePublicIPv6 ?? true,
       labels: serverLabels(name, "control-plane", i),
@@ -354,7 +255,7 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
       role: "worker",
       index: i,
       suffix: `worker-${i}`,
-      serverType: input.workerServerType || "cx23",
+      serverType: input.workerServerType || HETZNER_DEFAULTS.workerServerType,
       publicIPv4: input.workerPublicIPv4 ?? true,
       publicIPv6: input.workerPublicIPv6 ?? true,
       labels: serverLabels(name, "worker", i),
@@ -364,7 +265,7 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
   return {
     clusterName: name,
     location,
-    fallbackLocations: (input.fallbackLocations ?? []).length > 0 ? [...input.fallbackLocations!] : DEFAULT_FALLBACKS,
+    fallbackLocations: (input.fallbackLocations ?? []).length > 0 ? [...input.fallbackLocations!] : [...HETZNER_DEFAULTS.fallbackLocations],
     networkZone: zone!,
     network: { name: `${name}-network`, cidr, subnetCidr },
     secretNetworkName: input.networkName || `${name}-network`,
@@ -373,23 +274,14 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
     placementGroups,
     nodes,
     image,
-    endpoint: {
-      mode: endpointMode,
+    endpoint: endpointPlan(endpointMode, nodes[0].publicIPv4, {
       floatingIpLocation: input.floatingIPLocation || location,
-      loadBalancerType: input.loadBalancerType || "lb11",
-    },
+      loadBalancerType: input.loadBalancerType || DEFAULT_LOAD_BALANCER_TYPE,
+    }),
     sshKeys: input.sshKeyName ? [input.sshKeyName] : [],
     labels: commonLabels(name),
     warnings,
   };
-}
-
-/**
- * The Talos host-firewall CIDRs for the renderer (`hetzner.firewall`): apid/6443 from `allowedCidrs`, plus
- * the private network when a load balancer forwards to the control planes' private addresses.
- */
-export function talosAllowedCidrs(plan: HetznerClusterPlan): string[] {
-  return plan.endpoint.mode === "load-balancer" ? [...plan.allowedCidrs, plan.network.cidr] : [...plan.allowedCidrs];
 }
 
 /** Servers in the order their type changes are applied: control planes first, then workers, by index. */
@@ -398,16 +290,9 @@ export function resizeOrder(plan: HetznerClusterPlan): HetznerNodePlan[] {
 }
 
 /**
- * The renderer's Hetzner options for this plan (`TalosRenderInput.hetzner`): external cloud provider (hcloud
- * CCM), etcd/kubelet addresses pinned to the private network, and KSail's Talos host firewall unless
- * `ingressFirewall: Disabled`. Pass the floating IP (`HetznerClusterInfra.vip`) and the API token (secret;
- * the Talos VIP controller moves the IP with it) in floating-ip mode.
+ * The Talos host-firewall CIDRs for the renderer (`hetzner.firewall`): apid/6443 from `allowedCidrs`, plus
+ * the private network when a load balancer forwards to the control planes' private addresses.
  */
-export function talosHetznerOptions(plan: HetznerClusterPlan, vip?: { ip: string; apiToken: string }): HetznerOptions {
-  return {
-    externalCloudProvider: true,
-    privateNetworkCidr: plan.network.cidr,
-    ...(plan.firewall ? { firewall: { networkCidr: plan.network.cidr, allowedCidrs: talosAllowedCidrs(plan) } } : {}),
-    ...(vip ? { vip: vip.ip, apiToken: vip.apiToken } : {}),
-  };
+export function talosAllowedCidrs(plan: HetznerClusterPlan): string[] {
+  return plan.endpoint.mode === "load-balancer" ? [...plan.allowedCidrs, plan.network.cidr] : [...plan.allowedCidrs];
 }

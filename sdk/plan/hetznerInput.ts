@@ -1,7 +1,8 @@
 import { KsailError } from "../errors";
 import type { EffectiveSpec } from "../config/effective";
 import { DEFAULT_TALOS_VERSION, parseTalosVersion } from "../distributions/talos/versions";
-import type { HetznerEndpointMode, HetznerPlanInput } from "./hetzner";
+import type { HetznerPlanInput } from "./hetzner";
+import type { HetznerEndpointMode } from "./hetznerEndpoint";
 
 /** Label selector of the Talos snapshot KSail builds for a version and schematic (ksail-lifecycle §3.4 step 2). */
 export function snapshotSelector(talosVersion: string, schematicId: string): string {

@@ -7,7 +7,6 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import {
   renderCluster,
-  installedCharts,
   REDACTED_MARK,
   PLACEHOLDER_ENDPOINT,
   PLACEHOLDER_HCLOUD_TOKEN,
@@ -25,6 +24,7 @@ import {
 } from "../../sdk/pki";
 import { chartValues } from "../../sdk/components/values";
 import { planCluster } from "../../sdk/plan/cluster";
+import { installedCharts } from "../../sdk/plan/catalog";
 import { repoRoot } from "../harness/paths";
 
 const root = repoRoot();
@@ -124,7 +124,7 @@ describe("render (pure)", () => {
     assert.equal(JSON.parse(file(r, "cluster.json").content).secrets, "complete configs from a throwaway identity (not your cluster's)");
   });
 
-  test("Talos on Hetzner: the renderer gets the Hetzner options (external cloud provider, private network, VIP) with placeholders for addresses known at create", async () => {
+  test("Talos on Hetzner: the renderer gets the Hetzner options (external cloud provider, private network, VIP) with placeholders for addresses known at create, placed as up places them (floating-ip: the floating IP is the endpoint and the VIP, the first control plane's reserved IP a SAN)", async () => {
     const file1 = path.join(tmp, "fip.yaml");
     fs.writeFileSync(
       file1,
@@ -135,14 +135,15 @@ describe("render (pure)", () => {
     const r = await renderCluster(cfg, { identity: { talos: talosId } });
     const summary = JSON.parse(file(r, "cluster.json").content);
     assert.deepEqual(summary.placeholders, {
-      endpoint: PLACEHOLDER_ENDPOINT,
+      endpoint: `https://${PLACEHOLDER_VIP}:6443`,
       floatingIp: PLACEHOLDER_VIP,
       hcloudToken: PLACEHOLDER_HCLOUD_TOKEN,
     });
     assert.equal(summary.nodes.length, 4);
     const cp = file(r, "talos/nodes/fip-control-plane-1.yaml").content;
-    assert.ok(cp.includes(`endpoint: ${PLACEHOLDER_ENDPOINT}`));
+    assert.ok(cp.includes(`endpoint: https://${PLACEHOLDER_VIP}:6443`), "the floating IP is the endpoint, as up makes it");
     assert.ok(cp.includes(PLACEHOLDER_VIP), "floating IP as the Talos VIP");
+    assert.ok(cp.includes(new URL(PLACEHOLDER_ENDPOINT).hostname), "the first control plane's reserved IPv4 is a certificate SAN");
     assert.ok(cp.includes(plan.hetzner!.network.cidr), "etcd/kubelet pinned to the private network");
     assert.match(cp, /cloud-provider: external/);
     assert.ok(!cp.includes(PLACEHOLDER_HCLOUD_TOKEN), "the VIP's API token is redacted like any secret");
@@ -222,7 +223,7 @@ describe("render (pure)", () => {
     );
     const r = await renderCluster(cfg);
     const plan = planCluster({ name: "full", spec: cfg.spec });
-    const keys = installedCharts(plan);
+    const keys = installedCharts(plan.components);
     assert.deepEqual(keys, ["calicoCrds", "calico", "metricsServer", "kubeletCsrApprover", "certManager", "kyverno", "fluxOperator"]);
     for (const k of keys) {
       const f = file(r, `helm/${k}.values.yaml`);

@@ -53,7 +53,7 @@ function changes(a: Recording, b: Recording): string[] {
 }
 
 describe("KSailCluster: Talos on Hetzner (ISO route, first control plane endpoint)", () => {
-  test("full graph, parenting and order: infrastructure, identity, machines in maintenance mode, ISO detach, bootstrap, CCM before CSI", async () => {
+  test("full graph, parenting and order: network and endpoint, identity, servers, machines in maintenance mode, ISO detach, bootstrap, CCM before CSI", async () => {
     const r = await record(CLUSTER);
     const t = trigger(CLUSTER);
     assert.deepEqual(
@@ -69,9 +69,10 @@ describe("KSailCluster: Talos on Hetzner (ISO route, first control plane endpoin
         ["dev-infra-placement-control-plane", "hcloud:index/placementGroup:PlacementGroup", "dev-infra"],
         ["dev-infra-placement-worker", "hcloud:index/placementGroup:PlacementGroup", "dev-infra"],
         ["dev-infra-control-plane-1-ipv4", "hcloud:index/primaryIp:PrimaryIp", "dev-infra"],
+        // The identity follows the endpoint addresses and precedes the servers that boot with configs made from it.
+        ["dev-secrets", CLUSTER_SECRETS, "dev"],
         ...nodes.map((n) => [`dev-infra-${n}`, "hcloud:index/server:Server", "dev-infra"]),
         ...nodes.map((n) => [`dev-infra-${n}-type`, "pulumi-nodejs:dynamic/ksail:HcloudServerType", "dev-infra"]),
-        ["dev-secrets", CLUSTER_SECRETS, "dev"],
         ...nodes.map((n) => [`dev-machine-${n}`, TALOS_MACHINE, "dev"]),
         ...nodes.map((n) => [`dev-infra-${n}-iso-detach`, "pulumi-nodejs:dynamic/ksail:HcloudIsoDetach", "dev-infra"]),
         ["dev-bootstrap", TALOS_BOOTSTRAP, "dev"],

@@ -7,7 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as YAML from "yaml";
 import { recordProgram, type RecordedResource, type Recording } from "../harness/mocks";
-import { ComponentContext, supportedPairs } from "../../sdk/components/context";
+import type { ComponentContext } from "../../sdk/plan/context";
+import { SUPPORTED_COMBINATIONS } from "../../sdk/config/support";
 import { charts, ChartKey, manifests, images } from "../../sdk/versions";
 import { chartValues, ValuesOptions } from "../../sdk/components/values";
 import { ArgoCd } from "../../sdk/components/argoCd";
@@ -54,7 +55,7 @@ function assertRelease(r: RecordedResource, key: ChartKey, ctx: ComponentContext
 }
 
 const ctxs = (n = 1): ComponentContext[] =>
-  supportedPairs().map((p) => ({
+  SUPPORTED_COMBINATIONS.map((p) => ({
     ...p,
     nodeCount: n,
     cni: "Default",

@@ -7,6 +7,8 @@ import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { recordProgram, allPlainStrings, settle, type Recording, type RecordedResource } from "../harness/mocks";
 import { HetznerClusterInfra, type HetznerClusterInfraArgs } from "../../sdk/infra/hetzner/infra";
+import { hetznerNodes, type HetznerNodes } from "../../sdk/infra/hetzner/nodes";
+import { HcloudIsoDetach } from "../../sdk/dynamic/hcloudIsoDetach";
 import { planHetznerCluster, type HetznerPlanInput } from "../../sdk/plan/hetzner";
 import { hetznerPlanInputFromSpec } from "../../sdk/plan/hetznerInput";
 import { recreateTrigger } from "../../sdk/impact/recreate";
@@ -37,16 +39,29 @@ const TRIGGER = "trigger-1";
 /** Numeric ids like Hetzner's (the component converts ids to numbers for hcloud references). */
 const idOf = (name: string) => String((crypto.createHash("sha256").update(name).digest().readUInt32BE(0) % 9_000_000) + 1_000_000);
 
+/** Component args, plus the node stage's (machine configs, the health gate's talosconfig). */
+type Extra = Partial<HetznerClusterInfraArgs> & {
+  machineConfigs?: Record<string, pulumi.Input<string>>;
+  health?: { talosconfig: pulumi.Input<string> };
+};
+
 async function record(
   input: HetznerPlanInput,
-  extra: Partial<HetznerClusterInfraArgs> = {},
+  extra: Extra = {},
   opts: { preview?: boolean; detach?: boolean } = {},
 ): Promise<{ rec: Recording; outputs: Record<string, unknown> }> {
   let infra: HetznerClusterInfra | undefined;
+  let nodes: HetznerNodes | undefined;
   const rec = await recordProgram(
     () => {
-      infra = new HetznerClusterInfra("prod", { plan: planHetznerCluster(input), recreateTrigger: TRIGGER, ...extra });
-      if (opts.detach) infra.detachIsos(infra.servers);
+      const { machineConfigs, health, ...args } = extra;
+      infra = new HetznerClusterInfra("prod", { plan: planHetznerCluster(input), recreateTrigger: TRIGGER, ...args });
+      nodes = hetznerNodes(infra, { machineConfigs, talosconfig: health ? pulumi.secret(health.talosconfig) : undefined });
+      // The ISO detach steps the nodes hand to the Talos wiring, each after its server (no machines here).
+      if (opts.detach)
+        for (const t of nodes.targets)
+          if (t.isoDetach)
+            new HcloudIsoDetach(t.isoDetach.name, t.isoDetach.args, { ...t.isoDetach.opts, dependsOn: [nodes.servers[t.name]] });
     },
     {
       preview: opts.preview,
@@ -74,12 +89,12 @@ async function record(
   );
   const outputs: Record<string, unknown> = {};
   for (const [k, o] of Object.entries({
-    imageId: infra!.imageId,
+    imageId: nodes!.imageId,
     apiEndpoint: infra!.apiEndpoint,
     certSANs: infra!.certSANs,
     talosEndpoint: infra!.talosEndpoint,
     vip: infra!.vip,
-    nodes: infra!.nodes,
+    nodes: nodes!.nodes,
   })) {
     outputs[k] = (await settle(o as pulumi.Output<unknown>)).value;
   }

@@ -9,7 +9,8 @@ import Ajv2020 from "ajv/dist/2020";
 import { charts, ChartKey } from "../../sdk/versions";
 import { chartValues, ValuesOptions } from "../../sdk/components/values";
 import { deepMerge, Values } from "../../sdk/components/merge";
-import { ComponentContext, CniChoice, isHa, supportedPairs } from "../../sdk/components/context";
+import { isHa, type CniChoice, type ComponentContext } from "../../sdk/plan/context";
+import { SUPPORTED_COMBINATIONS } from "../../sdk/config/support";
 import { fixturesDir } from "../harness/paths";
 
 const dataDir = fixturesDir("charts");
@@ -17,7 +18,7 @@ const dataDir = fixturesDir("charts");
 /** Every distribution × provider × HA × CNI × LB context the cluster can produce. */
 function contexts(): ComponentContext[] {
   const out: ComponentContext[] = [];
-  for (const pair of supportedPairs())
+  for (const pair of SUPPORTED_COMBINATIONS)
     for (const nodeCount of [1, 3])
       for (const cni of ["Default", "Cilium", "Calico"] as CniChoice[])
         for (const loadBalancerEnabled of [false, true]) out.push({ ...pair, nodeCount, cni, loadBalancerEnabled });

@@ -4,16 +4,9 @@ import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as zlib from "node:zlib";
 import { KsailError } from "../../sdk/errors";
-import {
-  MAX_USER_DATA_BYTES,
-  encodeUserData,
-  firewallRules,
-  planHetznerCluster,
-  resizeOrder,
-  subnetOf,
-  talosAllowedCidrs,
-  talosHetznerOptions,
-} from "../../sdk/plan/hetzner";
+import { planHetznerCluster, resizeOrder, talosAllowedCidrs } from "../../sdk/plan/hetzner";
+import { MAX_USER_DATA_BYTES, encodeUserData, firewallRules, subnetOf } from "../../sdk/plan/hetznerParts";
+import { talosHetznerOptions } from "../../sdk/plan/talos";
 import { hetznerPlanInputFromSpec, snapshotSelector } from "../../sdk/plan/hetznerInput";
 import { parseSpec } from "../../sdk/config/parse";
 import { effective } from "../../sdk/config/effective";
@@ -150,7 +143,15 @@ describe("planHetznerCluster", () => {
       floatingIPEnabled: true,
       endpointMode: "load-balancer",
     });
-    assert.deepEqual(p.endpoint, { mode: "load-balancer", floatingIpLocation: "fsn1", loadBalancerType: "lb11" });
+    assert.deepEqual(p.endpoint, {
+      mode: "load-balancer",
+      floatingIpLocation: "fsn1",
+      loadBalancerType: "lb11",
+      primaryIp: true,
+      api: "loadBalancerIpv4",
+      talos: "loadBalancerIpv4",
+      extraSANs: ["primaryIp", "loadBalancerIpv6"],
+    });
   });
 });
 

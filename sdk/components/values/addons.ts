@@ -1,4 +1,4 @@
-import { ComponentContext, isHa } from "../context";
+import { isHa, type ComponentContext } from "../../plan/context";
 import { Values } from "../merge";
 import { spread } from "./core";
 

@@ -1,45 +1,9 @@
 import * as zlib from "node:zlib";
 import * as YAML from "yaml";
 import { KsailError } from "../../errors";
-import { ComponentContext, isHa } from "../context";
+import { isHa, type ComponentContext } from "../../plan/context";
+import type { AutoscalerPool, AutoscalerSettings } from "../../plan/components";
 import { Values } from "../merge";
-
-/** A node taint (`spec.cluster.autoscaler.node.pools[].taints[]`). */
-export interface PoolTaint {
-  readonly key: string;
-  readonly value?: string;
-  readonly effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
-}
-
-/** One autoscaled Hetzner node pool (`spec.cluster.autoscaler.node.pools[]`). */
-export interface AutoscalerPool {
-  readonly name: string;
-  /** Hetzner server type, e.g. `cx23`. */
-  readonly serverType: string;
-  /** Hetzner location, e.g. `fsn1`. */
-  readonly location: string;
-  readonly min: number;
-  readonly max: number;
-  readonly labels?: Record<string, string>;
-  /** Taints of the pool's nodes. */
-  readonly taints?: readonly PoolTaint[];
-}
-
-/** The autoscaler settings that shape the chart values. */
-export interface AutoscalerSettings {
-  readonly pools: readonly AutoscalerPool[];
-  /** @default ["least-waste"] */
-  readonly expander?: readonly string[];
-  /** @default "10m" */
-  readonly scaleDownUnneededTime?: string;
-  readonly maxNodesTotal?: number;
-  readonly scaleDownUtilizationThreshold?: number;
-  readonly ignoreDaemonSetsUtilization?: boolean;
-  readonly skipNodesWithLocalStorage?: boolean;
-  readonly skipNodesWithSystemPods?: boolean;
-  /** When false, new workers get no public IPv4/IPv6. @default true */
-  readonly workerPublicIp?: boolean;
-}
 
 /** Secret `kube-system/cluster-autoscaler-config`, key `hcloud_cluster_config`. */
 export const autoscalerConfigSecret = { name: "cluster-autoscaler-config", key: "hcloud_cluster_config" } as const;

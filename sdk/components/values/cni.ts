@@ -1,4 +1,4 @@
-import { ComponentContext, isHa } from "../context";
+import { isHa, type ComponentContext } from "../../plan/context";
 import { Values } from "../merge";
 
 /** Pod CIDR used by KSail for Calico's default pool and the hcloud CCM (Talos' default pod subnet). */

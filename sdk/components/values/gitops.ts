@@ -1,36 +1,7 @@
-import { ComponentContext, isHa } from "../context";
+import { isHa, type ComponentContext } from "../../plan/context";
+import type { GitOpsSource } from "../../plan/components";
 import { Values } from "../merge";
 import { fluxDistribution, images } from "../../versions";
-
-/** Where a GitOps engine syncs from. Plain data: it decides which extra resources exist. */
-export type GitOpsSource =
-  | {
-      /** The cluster's local OCI registry (`<cluster>-local-registry:5000`, plain HTTP). */
-      readonly type: "localRegistry";
-      /** Cluster name (the registry container is `<clusterName>-local-registry`). */
-      readonly clusterName: string;
-      /** Repository inside the registry: the sanitized `spec.workload.sourceDirectory`. @default "k8s" */
-      readonly sourceDirectory?: string;
-      /** Artifact tag (`spec.workload.tag`). @default "dev" */
-      readonly tag?: string;
-    }
-  | {
-      /** An external OCI registry, e.g. `ghcr.io/org/manifests`. */
-      readonly type: "oci";
-      /** `oci://host/path` or `host/path`. */
-      readonly url: string;
-      /** @default "dev" */
-      readonly tag?: string;
-    }
-  | {
-      /** A Git repository (HTTPS or SSH URL). */
-      readonly type: "git";
-      readonly url: string;
-      /** Branch. @default "main" */
-      readonly branch?: string;
-      /** Path inside the repository. @default "./" */
-      readonly path?: string;
-    };
 
 /**
  * KSail's repository name for a source directory: lower-case, path separators kept, other runs → "-". An

@@ -1,11 +1,12 @@
-import { ComponentContext } from "../context";
+import type { ComponentContext } from "../../plan/context";
 import { Values } from "../merge";
 import { ChartKey, installTimeoutSeconds, baseInstallTimeoutSeconds } from "../../versions";
 import { calicoCrdsValues, calicoValues, ciliumValues } from "./cni";
 import { hcloudCcmValues, hcloudCsiValues, kubeletCsrApproverValues, metallbValues, metricsServerValues } from "./core";
 import { certManagerValues, gatekeeperValues, kyvernoValues } from "./addons";
 import { argoCdValues, fluxOperatorValues } from "./gitops";
-import { clusterAutoscalerValues, AutoscalerSettings } from "./autoscaler";
+import { clusterAutoscalerValues } from "./autoscaler";
+import type { AutoscalerSettings } from "../../plan/components";
 
 export * from "./cni";
 export * from "./core";

@@ -1,9 +1,14 @@
-/** KSailCluster on Docker: identity, network and node containers, and (Talos) the machines and bootstrap. */
+/**
+ * KSailCluster on Docker, in one direction: identity (ClusterSecrets) → Talos machine configs → network, registries
+ * and node containers → (Talos) machines and bootstrap.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSecrets } from "../../dynamic/clusterSecrets";
 import { DockerClusterInfra } from "./infra";
 import { renderMachineConfigs } from "../../distributions/talos/render";
-import { required, talosBootstrap, type ClusterInfra, type InfraContext } from "../parts";
+import { talosRenderInput } from "../../plan/talos";
+import { talosMachines, type MachineTarget } from "../talos";
+import type { ClusterInfra, InfraContext } from "../types";
 
 /** `protect` reaches only the network among the Docker resources (a worker can still be removed). */
 const protectNetwork: pulumi.ResourceTransformation = (a) =>
@@ -12,11 +17,12 @@ const protectNetwork: pulumi.ResourceTransformation = (a) =>
 export function dockerCluster(ctx: InfraContext): ClusterInfra {
   const { name, parent, plan, protect } = ctx;
   const talos = plan.talos;
+  const distribution = plan.distribution;
   const secrets = new ClusterSecrets(
     `${name}-secrets`,
     {
       clusterName: plan.clusterName,
-      distribution: plan.distribution,
+      distribution,
       endpoints: {
         kubernetes: plan.endpoint!,
         ...(talos ? { talos: [talos.apiEndpoint!], talosNodes: [plan.nodes[0].address] } : {}),
@@ -25,13 +31,7 @@ export function dockerCluster(ctx: InfraContext): ClusterInfra {
     { parent, protect },
   );
   const rendered = talos
-    ? secrets.talos.apply((bundle) =>
-        renderMachineConfigs({
-          ...talos.render,
-          endpoint: talos.endpoint!,
-          secrets: required(bundle, "Talos secrets bundle", plan.clusterName),
-        }),
-      )
+    ? (secrets as ClusterSecrets<"Talos">).talos.apply((bundle) => renderMachineConfigs(talosRenderInput(plan, { secrets: bundle })))
     : undefined;
   const infra = new DockerClusterInfra(
     `${name}-infra`,
@@ -41,31 +41,25 @@ export function dockerCluster(ctx: InfraContext): ClusterInfra {
       talosMachineConfigs: rendered
         ? Object.fromEntries(plan.nodes.map((n) => [n.name, pulumi.secret(rendered.apply((r) => r.perNode[n.name]))]))
         : undefined,
-      kubeadmPki:
-        plan.distribution === "Vanilla" ? secrets.kubeadm.apply((k) => required(k, "kubeadm CA set", plan.clusterName)) : undefined,
-      k3sPki: plan.distribution === "K3s" ? secrets.k3s.apply((k) => required(k, "k3s CA set", plan.clusterName)) : undefined,
+      kubeadmPki: distribution === "Vanilla" ? (secrets as ClusterSecrets<"Vanilla">).kubeadm : undefined,
+      k3sPki: distribution === "K3s" ? (secrets as ClusterSecrets<"K3s">).k3s : undefined,
     },
     { parent, ...(protect ? { transformations: [protectNetwork] } : {}) },
   );
 
   let ready: pulumi.Resource[] = [infra];
   if (talos && rendered) {
-    const { machines, bootstrap } = talosBootstrap(ctx, {
-      rendered,
-      talosconfig: secrets.talosconfig,
-      node: (nodeName) => {
-        const n = plan.nodes.find((x) => x.name === nodeName)!;
-        return {
-          name: n.name,
-          role: n.role === "control-plane" ? "controlplane" : "worker",
-          platform: "docker",
-          endpoint: talos.apiEndpoint!,
-          address: n.address,
-        };
-      },
-      after: (nodeName) => [infra.nodeContainers[nodeName]],
-    });
-    ready = [bootstrap, ...Object.values(machines)];
+    // Every node's apid is reached through the first control plane's published port, routed by node address.
+    const targets: MachineTarget[] = plan.nodes.map((n) => ({
+      name: n.name,
+      suffix: n.suffix,
+      role: n.role,
+      platform: "docker",
+      endpoint: talos.apiEndpoint!,
+      address: n.address,
+      dependsOn: [infra.nodeContainers[n.name]],
+    }));
+    ready = talosMachines(ctx, { targets, rendered, talosconfig: secrets.talosconfig }).ready;
   }
   return {
     secrets,

@@ -2,15 +2,15 @@
  * The small plain context every values builder reads. It decides the shape of the values, so it is plain
  * data (no Inputs): tests enumerate every combination.
  */
-export type Distribution = "Vanilla" | "K3s" | "Talos";
-export type InfraProvider = "Docker" | "Hetzner";
+import type { SupportedDistribution, SupportedProvider } from "../config/support";
+
 export type CniChoice = "Default" | "Cilium" | "Calico";
 
 export interface ComponentContext {
   /** Kubernetes distribution. */
-  readonly distribution: Distribution;
+  readonly distribution: SupportedDistribution;
   /** Where the nodes run. */
-  readonly provider: InfraProvider;
+  readonly provider: SupportedProvider;
   /** Control planes + workers; HA values apply from 3 nodes (KSail's rule). */
   readonly nodeCount: number;
   /** The CNI the cluster runs. */
@@ -34,16 +34,3 @@ export const genericContext: ComponentContext = {
   cni: "Default",
   loadBalancerEnabled: false,
 };
-
-export const distributions: readonly Distribution[] = ["Vanilla", "K3s", "Talos"];
-export const providers: readonly InfraProvider[] = ["Docker", "Hetzner"];
-
-/** Distribution × provider pairs this library builds clusters for. */
-export function supportedPairs(): { distribution: Distribution; provider: InfraProvider }[] {
-  return [
-    { distribution: "Vanilla", provider: "Docker" },
-    { distribution: "K3s", provider: "Docker" },
-    { distribution: "Talos", provider: "Docker" },
-    { distribution: "Talos", provider: "Hetzner" },
-  ];
-}

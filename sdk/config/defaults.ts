@@ -1,0 +1,21 @@
+/**
+ * Default values of the ksail.yaml model that other modules also need: the zod model applies them when a field
+ * is absent, `effective()` when it is empty, and the planners, the impact table and the field descriptions read
+ * them from here instead of repeating them.
+ */
+
+/** `spec.provider.hetzner` defaults (KSail's). */
+export const HETZNER_DEFAULTS = {
+  location: "fsn1",
+  controlPlaneServerType: "cx23",
+  workerServerType: "cx23",
+  networkCidr: "10.0.0.0/16",
+  /** Tried in order when the location has no capacity (KSail; not used by Pulumi, see the Hetzner plan). */
+  fallbackLocations: ["nbg1", "hel1"],
+  tokenEnvVar: "HCLOUD_TOKEN",
+  /** The project's server quota when none is given. */
+  serverLimit: 10,
+} as const;
+
+/** `spec.cluster.talos.iso`: the public Talos ISO on Hetzner Cloud (x86) the ISO route installs from. */
+export const DEFAULT_TALOS_ISO = 125127;

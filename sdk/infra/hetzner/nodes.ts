@@ -1,0 +1,228 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as hcloud from "@pulumi/hcloud";
+import { KsailError } from "../../errors";
+import { HcloudServerType } from "../../dynamic/hcloudServerType";
+import { TALOS_API_PORT, encodeUserData } from "../../plan/hetznerParts";
+import { resizeOrder, type HetznerNodePlan } from "../../plan/hetzner";
+import type { NodeRole } from "../../distributions/roles";
+import type { MachineTarget } from "../talos";
+import { hcloudId, type HetznerClusterInfra } from "./infra";
+
+/** A server as the cluster reports it. */
+export interface HetznerNodeOutput {
+  readonly name: string;
+  readonly role: NodeRole;
+  /** Public IPv4 (or IPv6 when IPv4 is off), what TalosMachine dials (`<address>:50000`). */
+  readonly publicAddress: string;
+  /** Address in the private network. */
+  readonly privateAddress: string;
+}
+
+export interface HetznerNodesArgs {
+  /**
+   * Snapshot route only: the machine config YAML per node name (secret), delivered as `user_data` (base64(gzip)
+   * above 32 KiB; an error above that). Read at first boot only (`ignoreChanges: ["userData"]`); later
+   * changes are applied through TalosMachine. Ignored on the ISO route.
+   * @default required for the snapshot route
+   */
+  readonly machineConfigs?: Readonly<Record<string, pulumi.Input<string>>>;
+  /**
+   * Admin talosconfig YAML (secret, from ClusterSecrets): the Talos health gate of the resize and ISO-detach
+   * steps. Applied in place.
+   * @default no gate (each step ends when Hetzner reports the server running)
+   */
+  readonly talosconfig?: pulumi.Input<string>;
+}
+
+export interface HetznerNodes {
+  /** Servers by node name. */
+  readonly servers: Readonly<Record<string, hcloud.Server>>;
+  /** Resize steps by node name. */
+  readonly serverTypes: Readonly<Record<string, HcloudServerType>>;
+  /** Nodes with role and addresses. */
+  readonly nodes: pulumi.Output<HetznerNodeOutput[]>;
+  /** Snapshot route: the image id the servers boot (the autoscaler's `imagesForArch.amd64`); undefined on the ISO route. */
+  readonly imageId: pulumi.Output<string | undefined>;
+  /** The servers as Talos machine targets (each dialled at its own public address), with the ISO route's detach step. */
+  readonly targets: MachineTarget[];
+}
+
+/** `host:50000` (IPv6 in brackets). */
+const apid = (address: string) => (address.includes(":") ? `[${address}]:${TALOS_API_PORT}` : `${address}:${TALOS_API_PORT}`);
+
+function publicAddress(s: hcloud.Server): pulumi.Output<string> {
+  return pulumi.all([s.ipv4Address, s.ipv6Address]).apply(([v4, v6]) => v4 || v6 || "");
+}
+
+function privateAddress(s: hcloud.Server): pulumi.Output<string> {
+  return s.networks.apply((ns) => ns?.[0]?.ip ?? "");
+}
+
+/**
+ * Hetzner Cloud infrastructure of one Talos cluster, second half, under the same component: one server per node
+ * (public Talos ISO or a Talos snapshot booting its machine config), the floating IP's first holder, and one
+ * `HcloudServerType` per server, chained control planes first, so server-type changes resize one node at a time.
+ *
+ * Why a separate resize step: hcloud.Server updates `serverType` and `publicNets` itself (power off, change,
+ * power on), but Pulumi updates independent servers in parallel and without a health gate, which could stop
+ * every control plane at once. The servers ignore both; the chained HcloudServerType resources apply them,
+ * each after the previous node is healthy again — the reboot-required class of the impact table.
+ */
+export function hetznerNodes(infra: HetznerClusterInfra, args: HetznerNodesArgs = {}): HetznerNodes {
+  const plan = infra.plan;
+  const name = infra.resourceName;
+  const o = (extra?: pulumi.CustomResourceOptions) => infra.childOptions(extra);
+  checkConfigs(infra, args);
+  const image = imageOf(infra, name);
+  const servers: Record<string, hcloud.Server> = {};
+  for (const node of plan.nodes) {
+    const publicNet: hcloud.types.input.ServerPublicNet = { ipv4Enabled: node.publicIPv4, ipv6Enabled: node.publicIPv6 };
+    if (infra.primaryIp && node === plan.nodes[0]) publicNet.ipv4 = hcloudId(infra.primaryIp.id);
+    const userData =
+      plan.image.kind === "snapshot"
+        ? pulumi.secret(pulumi.output(args.machineConfigs![node.name]).apply((c) => encodeUserData(c, node.name).userData))
+        : undefined;
+    servers[node.name] = new hcloud.Server(
+      `${name}-${node.suffix}`,
+      {
+        name: node.name,
+        serverType: node.serverType,
+        location: plan.location,
+        image,
+        iso: plan.image.kind === "iso" ? plan.image.iso : undefined,
+        userData,
+        labels: { ...node.labels },
+        networks: [{ networkId: hcloudId(infra.network.id) }],
+        firewallIds: infra.firewall ? [hcloudId(infra.firewall.id)] : [],
+        placementGroupId: node.placementGroup ? hcloudId(infra.placementGroups[node.placementGroup].id) : undefined,
+        publicNets: [publicNet],
+        sshKeys: [...plan.sshKeys],
+        keepDisk: true,
+        shutdownBeforeDeletion: true,
+      },
+      o({
+        dependsOn: [infra.subnet],
+        // Create-time only (an SSH key, image or config change must not replace a node); serverType and
+        // publicNets (both need a power-off) are applied by the chained HcloudServerType steps below.
+        ignoreChanges: ["sshKeys", "image", "userData", "iso", "serverType", "publicNets"],
+      }),
+    );
+  }
+
+  if (infra.floatingIp) {
+    // The Talos VIP moves the floating IP between control planes; Pulumi only sets the first holder.
+    new hcloud.FloatingIpAssignment(
+      `${name}-floating-ip-assignment`,
+      { floatingIpId: hcloudId(infra.floatingIp.id), serverId: hcloudId(servers[plan.nodes[0].name].id) },
+      o({ ignoreChanges: ["serverId"] }),
+    );
+  }
+
+  const health = (node: HetznerNodePlan, etcd: boolean) => healthGate(infra, servers[node.name], args.talosconfig, etcd);
+  // One resize step per server, chained: control planes first (one at a time keeps etcd quorum), then workers.
+  const types: Record<string, HcloudServerType> = {};
+  let previous: HcloudServerType | undefined;
+  for (const node of resizeOrder(plan)) {
+    previous = types[node.name] = new HcloudServerType(
+      `${name}-${node.suffix}-type`,
+      {
+        serverId: servers[node.name].id,
+        serverName: node.name,
+        role: node.role,
+        serverType: node.serverType,
+        publicIPv4: node.publicIPv4,
+        publicIPv6: node.publicIPv6,
+        tokenEnvVar: infra.tokenEnvVar,
+        health: health(node, node.role === "control-plane"),
+      },
+      o({ dependsOn: previous ? [previous] : [], provider: undefined }),
+    );
+  }
+
+  const targets: MachineTarget[] = plan.nodes.map((node) => {
+    const server = servers[node.name];
+    return {
+      name: node.name,
+      suffix: node.suffix,
+      role: node.role,
+      platform: "hcloud",
+      // This server's own address only, so each machine waits for its server and no other.
+      endpoint: pulumi.all([server.ipv4Address, server.ipv6Address]).apply(([v4, v6]) => apid(v4 || v6 || "")),
+      dependsOn: [server],
+      ...(plan.image.kind === "iso"
+        ? {
+            isoDetach: {
+              name: `${name}-${node.suffix}-iso-detach`,
+              args: { serverId: server.id, serverName: node.name, tokenEnvVar: infra.tokenEnvVar, health: health(node, false) },
+              opts: o({ provider: undefined }),
+            },
+          }
+        : {}),
+    };
+  });
+
+  return {
+    servers,
+    serverTypes: types,
+    nodes: pulumi.all(
+      plan.nodes.map((n) =>
+        pulumi
+          .all([publicAddress(servers[n.name]), privateAddress(servers[n.name])])
+          .apply(([pub, priv]) => ({ name: n.name, role: n.role, publicAddress: pub, privateAddress: priv })),
+      ),
+    ),
+    imageId: plan.image.kind === "snapshot" ? pulumi.output(image).apply((x): string | undefined => x) : pulumi.output(undefined),
+    targets,
+  };
+}
+
+/**
+ * Talos health gate of a resize or ISO-detach step: the node's own public address; a node without one is
+ * reached through the talosconfig endpoint, whose apid proxies to the node's private address (`node` metadata).
+ */
+function healthGate(infra: HetznerClusterInfra, server: hcloud.Server, talosconfig: pulumi.Input<string> | undefined, etcd: boolean) {
+  if (talosconfig === undefined) return undefined;
+  const via = pulumi
+    .all([publicAddress(server), privateAddress(server), infra.talosEndpoint])
+    .apply(([pub, priv, talos]): { endpoint: string; node: string } =>
+      pub ? { endpoint: apid(pub), node: "" } : { endpoint: talos, node: priv },
+    );
+  return { endpoint: via.endpoint, node: via.node, talosconfig, etcd };
+}
+
+function imageOf(infra: HetznerClusterInfra, name: string): pulumi.Input<string> {
+  const img = infra.plan.image;
+  if (img.kind === "iso") return img.placeholderImage;
+  if (img.id !== undefined) return String(img.id);
+  const found = hcloud.getImageOutput(
+    { withSelector: img.selector, mostRecent: true, withArchitecture: "x86", withStatuses: ["available"] },
+    { parent: infra, provider: infra.provider },
+  );
+  return found.apply((f) => {
+    if (f.id === undefined)
+      throw new KsailError([
+        {
+          path: "snapshot",
+          message: `no Talos snapshot matches "${img.selector}" (x86, available) for ${name}; build it first (KSail labels it with the Talos version and schematic) or pin its id`,
+        },
+      ]);
+    return String(f.id);
+  });
+}
+
+function checkConfigs(infra: HetznerClusterInfra, args: HetznerNodesArgs): void {
+  const plan = infra.plan;
+  if (plan.image.kind !== "snapshot") return;
+  const missing = plan.nodes.filter((n) => args.machineConfigs?.[n.name] === undefined).map((n) => n.name);
+  if (missing.length > 0) {
+    throw new KsailError(
+      [
+        {
+          path: "machineConfigs",
+          message: `the snapshot route boots each server from its machine config (user_data); missing: ${missing.join(", ")}. Pass renderMachineConfigs(...) output keyed by node name`,
+        },
+      ],
+      `HetznerClusterInfra "${plan.clusterName}":`,
+    );
+  }
+}
