@@ -97,8 +97,11 @@ async function makeLeaf(
   return { cert: cert.toString("pem") + "\n", key: pemKey(await webcrypto.subtle.exportKey("pkcs8", k.privateKey)) };
 }
 
-/** Generate a fresh Ed25519 test PKI (server SANs: talos-cp-1 and 10.5.0.2; deliberately NOT 127.0.0.1). */
-export async function makeFakePki(): Promise<FakePki> {
+/**
+ * Generate a fresh Ed25519 test PKI. Server SANs: talos-cp-1 and 10.5.0.2, deliberately NOT 127.0.0.1 (apid's
+ * certificate lacks port-mapped addresses), plus `extraServerSans` (e.g. 127.0.0.1 to test strict name checks).
+ */
+export async function makeFakePki(extraServerSans: { type: "ip" | "dns"; value: string }[] = []): Promise<FakePki> {
   const ca = await makeCa("talos");
   const other = await makeCa("talos");
   return {
@@ -107,10 +110,7 @@ export async function makeFakePki(): Promise<FakePki> {
       ca,
       "CN=talos-cp-1",
       [SERVER_AUTH],
-      [
-        { type: "dns", value: "talos-cp-1" },
-        { type: "ip", value: "10.5.0.2" },
-      ],
+      [{ type: "dns", value: "talos-cp-1" }, { type: "ip", value: "10.5.0.2" }, ...extraServerSans],
     ),
     admin: await makeLeaf(ca, "O=os:admin", [CLIENT_AUTH]),
     foreign: await makeLeaf(other, "O=os:admin", [CLIENT_AUTH]),

@@ -29,7 +29,8 @@ export interface TalosClientOptions {
   /**
    * Require the server certificate to name the endpoint host. @default false: the chain is always
    * verified against the pinned OS CA, but apid certificates lack port-mapped addresses (127.0.0.1) and
-   * VIPs, so the name check is relaxed (reference talos-from-ts §5.2, §5.6 item 7).
+   * VIPs (Talos issues apid's certificate for the node's own addresses and hostname), so the name check is
+   * relaxed by default.
    */
   readonly strictServerName?: boolean;
 }
@@ -115,14 +116,15 @@ export class TalosClient {
       const strict = opts.strictServerName === true;
       channelCreds = grpc.credentials.createSsl(Buffer.from(c.ca), Buffer.from(c.key), Buffer.from(c.crt), {
         // The chain is verified by TLS against the pinned CA before this runs; only the name is relaxed.
-        checkServerIdentity: (hostname, cert) => (strict ? tls.checkServerIdentity(hostname, cert) : undefined),
+        // The strict check compares the certificate with the host dialled (an IP endpoint is checked
+        // against the certificate's IP SANs), not with the DNS-style server name sent below.
+        checkServerIdentity: (_serverName, cert) => (strict ? tls.checkServerIdentity(host, cert) : undefined),
       });
     }
     const Ctor = machineServiceClient();
-    // With the name check relaxed, present a DNS-style SNI instead of an IP literal (Node's DEP0123
-    // warns on IP SNI); apid does not use SNI, and the chain is still verified against the pinned CA.
-    const relaxed = opts.insecure === true || opts.strictServerName !== true;
-    const sni = relaxed && net.isIP(host) !== 0 ? { "grpc.ssl_target_name_override": "talos-apid" } : {};
+    // An IP endpoint is never sent as the TLS server name: RFC 6066 allows only DNS names there (Node warns
+    // DEP0123, and a later Node ignores it). apid does not use SNI; identity is checked above.
+    const sni = net.isIP(host) !== 0 ? { "grpc.ssl_target_name_override": "talos-apid" } : {};
     this.client = new Ctor(this.endpoint, channelCreds, {
       ...sni,
       "grpc.initial_reconnect_backoff_ms": 250,
