@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates schema.json, the Pulumi package schema of `ksail` (pulumi-mechanics §6), from the TypeScript
+// Generates schema.json, the Pulumi package schema of `ksail` (for `pulumi package add`), from the TypeScript
 // declarations themselves: the component classes exported by sdk/index.ts and sdk/components/index.ts, their
 // constructor's args interface (inputs) and their public readonly members (outputs). `ksail.yaml`'s `spec` is a
 // zod-inferred type, read the same way; its descriptions come from ksail.schema.json (also generated from the

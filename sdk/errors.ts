@@ -1,5 +1,5 @@
 /**
- * One error class for user mistakes (STYLE.md §5). Every problem names the field path, shows the value,
+ * One error class for user mistakes. Every problem names the field path, shows the value,
  * says what is allowed and how to fix it. Commands print `KsailError`s without a stack trace.
  */
 export interface Issue {

@@ -4,7 +4,7 @@ import { GROUP_KEYS, GROUP_OF, IMPACT_CLASSES, type Change, type GroupKey, type 
 import { UNKNOWN } from "../impact/unknown";
 
 /**
- * Reading `pulumi preview --json` (pulumi-mechanics §7): the impact of every KSail cluster in a preview.
+ * Reading `pulumi preview --json` (the engine's PreviewDigest, pulumi/pulumi pkg/display/json.go): the impact of every KSail cluster in a preview.
  * Pure; `ksail-pulumi gate` is its shell.
  *
  * The digest is one JSON object `{ steps: [{ op, urn, oldState, newState, diffReasons, replaceReasons,

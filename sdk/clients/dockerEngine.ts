@@ -1,7 +1,7 @@
 /**
  * A tiny Docker Engine API client over the local unix socket (node:http, no dependency), for the one
  * thing Talos cannot do inside a container: reboot. A reboot-required change on Talos-on-Docker is a
- * STAGED apply followed by a container restart (reference talos-from-ts §3.1).
+ * STAGED apply followed by a container restart (the container is the node: restarting it is the reboot).
  *
  * The socket is `DOCKER_HOST` when it is a `unix://` URL, else /var/run/docker.sock. TCP/SSH Docker
  * hosts are rejected with a clear error (the restart would need TLS client settings we do not carry).

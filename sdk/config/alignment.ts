@@ -4,7 +4,7 @@ import type { Cni } from "./enums";
 import { isObject } from "./expand";
 
 /**
- * CNI alignment between `spec.cluster.cni` and the distribution config files (reference §1.10):
+ * CNI alignment between `spec.cluster.cni` and the distribution config files (a KSail validation rule):
  * a Kind or K3d cluster that gets Cilium/Calico must have its built-in CNI switched off, and one that
  * keeps the default CNI must not; Talos Cilium needs `cluster.network.cni.name: none` in a patch.
  */

@@ -1,5 +1,5 @@
 /**
- * KSail's `${VAR}` expansion (reference §1.2 item 4). Syntax: `${NAME}`, `${NAME:-default}`,
+ * KSail's `${VAR}` expansion, applied while loading to a fixed list of string fields. Syntax: `${NAME}`, `${NAME:-default}`,
  * `${NAME:=default}` with NAME = `[A-Za-z_][A-Za-z0-9_]*`. A set variable wins even when empty; an unset
  * one takes the default of the `:-`/`:=` forms (`:=` does not assign), else becomes "" with a warning.
  * `$NAME`, `${}` and an unterminated `${NAME` stay literal.

@@ -2,7 +2,7 @@ import type { Issue } from "../errors";
 import { isObject } from "./expand";
 
 /**
- * Deprecated-field migration with KSail's conflict rule (reference §1.2 item 5): the old value is copied
+ * Deprecated-field migration with KSail's conflict rule (it runs after `${VAR}` expansion): the old value is copied
  * only when the replacement is unset; both set and different is an error; the old key is removed.
  * Works on the raw (pre-parse) document; YAML booleans are compared as their toggle value.
  */

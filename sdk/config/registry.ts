@@ -1,5 +1,5 @@
 /**
- * `spec.cluster.localRegistry.registry`: `[user:pass@]host[:port][/path[:tag]]` (reference §1.4).
+ * `spec.cluster.localRegistry.registry`: `[user:pass@]host[:port][/path[:tag]]`, as KSail parses it.
  * Pure parsing and redaction; the impact engine compares redacted strings.
  */
 export interface RegistrySpec {

@@ -15,7 +15,8 @@ interface Out {
 }
 
 /**
- * Cross-field rules of KSail's validator (reference §1.10) plus this package's own limits. Every message
+ * Cross-field rules of KSail's validator (distribution × provider support, CNI alignment, registry ports,
+ * node counts) plus this package's own limits. Every message
  * names the value, what is allowed and how to fix it; the path names the field.
  */
 export function crossValidate(doc: ClusterDocument): Out {

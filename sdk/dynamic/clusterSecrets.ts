@@ -66,7 +66,8 @@ type Only<D extends IdentityDistribution, Has extends IdentityDistribution, T> =
 export const CLUSTER_SECRETS_SECRET_OUTPUTS = ["talos", "kubeadm", "k3s", "kubeconfig", "talosconfig"];
 
 /**
- * The cluster's identity, generated in Pulumi before any node exists: the Talos secrets
+ * The cluster's identity, generated in Pulumi before any node exists (so configs can be rendered for nodes
+ * that do not exist yet, and the identity survives a node's replacement): the Talos secrets
  * bundle, or the kubeadm / k3s CA material and join tokens, plus the admin kubeconfig (and talosconfig)
  * derived from it for the given endpoints. Every output with key material is a Pulumi secret.
  *

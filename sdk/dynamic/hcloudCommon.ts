@@ -5,7 +5,7 @@
  */
 import { HcloudClient, resolveHcloudCredentials } from "../clients/hetzner";
 
-/** The stack config handed to `configure` (full and decrypted; pulumi-mechanics §1.6). */
+/** The stack config the engine hands to a dynamic provider's `configure` (every key, secrets decrypted). */
 export interface DynamicConfig {
   get(key: string): string | undefined;
 }

@@ -41,7 +41,8 @@ export interface HcloudIsoDetachArgs {
 }
 
 /**
- * Detaches the Talos ISO from a server once Talos is installed on its disk (ISO route, talos-from-ts §4.1b),
+ * Detaches the Talos ISO from a server once Talos is installed on its disk (the ISO route: the server boots
+ * the Talos ISO, gets its config in maintenance mode and installs itself),
  * and reboots it into the installed system. Make it depend on the node's TalosMachine (which applied the
  * config in maintenance mode, so Talos installed itself). Create-only: later runs change nothing; the
  * hcloud.Server ignores its `iso` property after creation, so the detach is not undone.

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 
 /**
- * Thin, serializable dynamic providers (STYLE.md §8, pulumi-mechanics §2.4a).
+ * Thin, serializable dynamic providers.
  *
  * Pulumi serializes a dynamic provider's code into state, and `delete`/refresh later run the code stored
  * at the last create/update. So the serialized object holds no logic: each method is a one-line

@@ -1,6 +1,9 @@
 import { GROUP_OF, type ImpactSummary } from "./types";
 
-/** What a dynamic provider's `diff` returns to the Pulumi engine (pulumi-mechanics §1.3). */
+/**
+ * What a dynamic provider's `diff` returns to the Pulumi engine: `changes` (false = a "same" step), the input
+ * keys whose change `replaces` the resource, and whether to delete before creating the replacement.
+ */
 export interface EngineDiff {
   changes: boolean;
   replaces?: string[];
@@ -8,7 +11,7 @@ export interface EngineDiff {
 }
 
 /**
- * The engine decision for a classified change (DESIGN.md §4–5): nothing → no change (a "same" step);
+ * The engine decision for a classified change: nothing → no change (a "same" step);
  * in-place, reboot-required or rolling-recreate → an update (`update()` carries it out); any
  * recreate-required change → replace on the `recreateRequired` input group, deleting first because the
  * cluster's names and ports would collide.

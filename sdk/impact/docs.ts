@@ -62,7 +62,7 @@ export function renderImpactMarkdown(): string {
   return out.join("\n");
 }
 
-/** Words for a class in JSDoc impact lines (STYLE.md §2). */
+/** Words for a class in JSDoc impact lines (the first sentence that says what a change does). */
 const IMPACT_WORDS: Readonly<Record<ImpactCell, string>> = {
   "in-place": "Applied in place",
   "reboot-required": "Nodes reboot",
@@ -72,7 +72,7 @@ const IMPACT_WORDS: Readonly<Record<ImpactCell, string>> = {
 };
 
 /**
- * The JSDoc impact line of a table field (STYLE.md §2), e.g. `impactLine("cluster.cni")` → "Applied in place",
+ * The JSDoc impact line of a table field, e.g. `impactLine("cluster.cni")` → "Applied in place",
  * `impactLine("cluster.workers")` → "Recreates the cluster on Vanilla/Docker; applied in place on K3s/Docker,
  * Talos/Docker, Talos/Hetzner". Undefined for fields the table does not hold.
  */

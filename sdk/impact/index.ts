@@ -1,4 +1,4 @@
-// Re-exports only (STYLE.md §1): the update-impact engine.
+// Re-exports only: the update-impact engine.
 export * from "./types";
 export { IMPACT_TABLE, NEVER_COMPARED, reasonOf, ruleFor, type ImpactRule, type Refine } from "./table";
 export { UNKNOWN_DISPLAY, type SpecLike } from "./values";

@@ -3,7 +3,10 @@
  * `ClusterSpec` dynamic resource. JSON shapes and key order follow KSail's `cluster diff --output json`.
  */
 
-/** How a change reaches a live cluster (DESIGN.md §5). */
+/**
+ * How a change reaches a live cluster: applied in place, nodes reboot (one at a time), nodes are replaced one
+ * at a time, or the whole cluster is recreated (docs/impact.md).
+ */
 export type ImpactClass = "in-place" | "reboot-required" | "rolling-recreate" | "recreate-required";
 
 /** Every class, mildest first. */

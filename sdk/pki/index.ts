@@ -1,4 +1,4 @@
-// Re-exports only (STYLE.md §1): the cluster identity — secrets bundles, certificate issuing, credentials.
+// Re-exports only: the cluster identity — secrets bundles, certificate issuing, credentials.
 export * from "./types";
 export { TOKEN_ALPHABET, randomString, bootstrapToken, isBootstrapToken, randomBase64, randomBase64Url, randomHex } from "./random";
 export { pemLabel, toTalosKeyPem, fromTalosKeyPem, pemToBase64, base64ToPem, splitPem } from "./pem";

@@ -11,7 +11,7 @@ export interface CertAndKey {
   readonly key: string;
 }
 
-/** The Talos secrets bundle (contract of Talos ≥ 1.7; reference talos-from-ts.md §1.1). */
+/** The Talos secrets bundle, as `talosctl gen secrets` writes it for Talos ≥ 1.7 (siderolabs/talos pkg/machinery/config/generate/secrets). */
 export interface TalosSecretsBundle {
   // 32 random bytes each; id URL-safe base64 with padding (Go base64.URLEncoding), secret std base64
   readonly cluster: { readonly id: string; readonly secret: string };

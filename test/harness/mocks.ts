@@ -493,7 +493,7 @@ function toStruct(o: Record<string, unknown>): any {
   return Struct.fromJavaScript(o);
 }
 
-/** An Output's state without hanging on unknowns (pulumi-mechanics §3.3). */
+/** An Output's state without hanging on unknowns (`apply` never calls back on an unknown; this reads the internal fields). */
 export async function settle<T>(o: pulumi.Output<T>): Promise<{ known: boolean; secret: boolean; value: T | undefined }> {
   const impl = o as unknown as { isKnown: Promise<boolean>; isSecret: Promise<boolean>; promise(): Promise<T> };
   const known = await impl.isKnown;

@@ -79,7 +79,7 @@ describe("docs/impact.md", () => {
   });
 });
 
-describe("impactLine (JSDoc impact lines, STYLE.md §2)", () => {
+describe("impactLine (JSDoc impact lines)", () => {
   test("one class → its words; several → per combination; unknown field → undefined", () => {
     assert.equal(impactLine("cluster.cni"), "Applied in place");
     assert.equal(impactLine("provider.hetzner.location"), "Recreates the cluster");

@@ -254,7 +254,7 @@ spec:
   });
 });
 
-describe("effective values (reference §1.7)", () => {
+describe("effective values (KSail's per distribution × provider defaults)", () => {
   const spec = (distribution: string, provider: string, extra: Record<string, unknown> = {}): Spec =>
     validateClusterDocument(minimal({ cluster: { distribution, provider, ...extra } }), { env: {} }).document!.spec;
   // [distribution, provider] → [csi, cdi, metricsServer, loadBalancer] for Default

@@ -1,4 +1,4 @@
-// Golden renderings for review (STYLE.md §9: snapshot what a person reviews). The secret-free rendering
+// Golden renderings for review (snapshots of what a person reviews, not of internals). The secret-free rendering
 // is normalized (certificates and the cluster id are random per bundle) and compared byte for byte with
 // test/fixtures/talos/golden/*.yaml. After a deliberate change: UPDATE_GOLDEN=1 npx tsx --test test/unit/talos-golden.test.ts
 import { test, describe, before } from "node:test";

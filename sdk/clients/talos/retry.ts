@@ -1,5 +1,5 @@
 /**
- * Retry policy for Talos API calls (reference talos-from-ts §5.5): `Unavailable` (node rebooting,
+ * Retry policy for Talos API calls: `Unavailable` (node rebooting,
  * installing, apid not up yet) is retried with capped exponential backoff until a deadline;
  * `InvalidArgument` (a config the node rejects) and everything else fail at once. Callers widen the
  * retryable set per operation (Bootstrap adds `FailedPrecondition`).

@@ -11,7 +11,7 @@ export const autoscalerConfigSecret = { name: "cluster-autoscaler-config", key: 
 /** Hetzner's limit on user data is 32 KiB; the autoscaler passes each pool's cloud-init through it. */
 export const maxCloudInitBytes = 32 * 1024;
 
-/** cluster-autoscaler values for the Hetzner provider (ksail-lifecycle §1.2). */
+/** cluster-autoscaler values for the Hetzner provider, with KSail's defaults (expander least-waste, 10m scale-down). */
 export function clusterAutoscalerValues(ctx: ComponentContext, s: AutoscalerSettings): Values {
   const extraArgs: Values = {
     expander: (s.expander && s.expander.length > 0 ? s.expander : ["least-waste"]).join(","),

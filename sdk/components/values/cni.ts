@@ -5,7 +5,7 @@ import { Values } from "../merge";
 export const defaultPodCidr = "10.244.0.0/16";
 
 /**
- * Cilium values (ksail-lifecycle §1.2). Talos gets the Siderolabs recipe (KubePrism on localhost:7445,
+ * Cilium values, as KSail sets them. Talos gets the Siderolabs recipe (KubePrism on localhost:7445,
  * kube-proxy replacement, no cgroup automount, no SYS_MODULE); Docker clusters without a LoadBalancer
  * expose the Gateway API on the host network.
  */

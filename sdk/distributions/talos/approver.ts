@@ -1,6 +1,6 @@
 /**
  * The kubelet serving-certificate approver that Talos clusters get as an inline manifest when
- * metrics-server is on (KSail behaviour, reference ksail-lifecycle.md §1.1–1.2): kubelets rotate their
+ * metrics-server is on (KSail behaviour): kubelets rotate their
  * serving certificates (`rotate-server-certificates`), and this controller approves the resulting
  * `kubernetes.io/kubelet-serving` CSRs so metrics-server can keep verifying kubelet TLS. Written from the
  * controller's documented needs (RBAC on CSRs and the signer, events), not copied from upstream.

@@ -1,7 +1,6 @@
 /**
  * The generated machine config per role before user patches: what `talosctl gen config` emits for the
- * version contract (reference talos-from-ts.md §2.1) plus KSail's built-in patches (ksail-lifecycle.md
- * §3.3–3.4: CNI none, kubelet serving-cert rotation + approver, registry mirrors, allow scheduling on
+ * version contract plus KSail's built-in patches (CNI none, kubelet serving-cert rotation + approver, registry mirrors, allow scheduling on
  * control planes, Hetzner external cloud provider and VIP). Pure.
  */
 import { TalosSecretsBundle } from "../../pki/types";

@@ -1,5 +1,5 @@
 /**
- * Client-side classifier of a Talos machine-config change (reference talos-from-ts.md §2.3–2.4). Talos
+ * Client-side classifier of a Talos machine-config change (live, reboot or immutable). Talos
  * 1.10–1.13 decided "apply live or reboot" on the node (`CanApplyImmediate`); 1.14 removed that, so this
  * table is ours. It is computed over parsed YAML only (no network), so preview can use it. Pure.
  *

@@ -1,4 +1,4 @@
-// Re-exports only (STYLE.md §1). Talos distribution: pure machine-config rendering, user patches,
+// Re-exports only. Talos distribution: pure machine-config rendering, user patches,
 // secret-free rendering and change classification. The Talos API client (./api) is exported by its owner.
 export * from "./versions";
 export { type ConfigDocument, parseDocuments, stringifyDocuments, documentKey } from "./documents";

@@ -2,7 +2,7 @@
  * Translate the standard PEMs of a {@link TalosSecretsBundle} (sdk/pki/types.ts) into what a Talos machine
  * config holds: base64 of the PEM text, with the key in Talos's own encoding — Ed25519 PKCS#8 under the
  * non-standard label `ED25519 PRIVATE KEY`, ECDSA as SEC1 `EC PRIVATE KEY`, RSA as PKCS#1
- * (reference talos-from-ts.md §1.1, §5.6). Pure (node:crypto parses and re-exports; no randomness).
+ * (what Talos writes and reads). Pure (node:crypto parses and re-exports; no randomness).
  */
 import * as crypto from "node:crypto";
 import { KsailError } from "../../errors";

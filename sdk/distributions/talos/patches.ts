@@ -1,5 +1,6 @@
 /**
- * User patches for Talos machine configs (reference talos-from-ts.md §2.2). Pure.
+ * User patches for Talos machine configs: strategic merge patches and JSON 6902 patches, as `talosctl
+ * --config-patch` applies them. Pure.
  *
  * ORDER (documented contract): for each role the rendered config, which already contains the built-in
  * patches (CNI none, kubelet serving-cert rotation + approver, registry mirrors, Hetzner, hostname

@@ -1,6 +1,6 @@
 /**
  * Secret-free rendering of a machine config, for review, `ksail-pulumi render` and plain Pulumi outputs
- * (DESIGN.md §2.6). Pure.
+ * (`renderedConfigs`), so a config can be read and diffed without exposing key material. Pure.
  *
  * Replaced by {@link REDACTED}: every private key (CA keys, service-account key), every token (trustd,
  * bootstrap), the cluster secret and the secretbox/AES-CBC encryption secrets, registry passwords/auth

@@ -37,8 +37,7 @@ export const TALOS_INSTALLER_REPOSITORY = "ghcr.io/siderolabs/installer";
 export const KUBELET_IMAGE_REPOSITORY = "ghcr.io/siderolabs/kubelet";
 export const KUBERNETES_IMAGE_REGISTRY = "registry.k8s.io";
 /**
- * The approver KSail installs as an inline manifest when metrics-server is on (reference ksail-lifecycle.md
- * §1.1). Upstream publishes it only as `:main`; KSail pins the same tag with `imagePullPolicy: Always`.
+ * The approver KSail installs as an inline manifest when metrics-server is on. Upstream publishes it only as `:main`; KSail pins the same tag with `imagePullPolicy: Always`.
  */
 export const KUBELET_SERVING_CERT_APPROVER_IMAGE = "ghcr.io/alex1989hu/kubelet-serving-cert-approver:main";
 
@@ -143,7 +142,7 @@ export function resolveKubernetesVersion(v: TalosVersion, kubernetesVersion?: st
   return `${maj}.${min}.${m[3]}`;
 }
 
-/** What differs between contracts (reference §2.1: `config/contract.go`, `generate/registry.go`). */
+/** What differs between contracts (siderolabs/talos `pkg/machinery/config/contract.go`, `generate/registry.go`). */
 export interface TalosContract {
   /** `> 1.11`: hostname via a `HostnameConfig` document (`auto: stable` by default), not `machine.network.hostname`. */
   readonly hostnameDocument: boolean;
