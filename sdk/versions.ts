@@ -208,8 +208,32 @@ export const manifests = {
   },
 } as const;
 
+/**
+ * Node images of the Docker provider for Kind (Vanilla) and K3s: the repository, and the tag used when the spec
+ * pins no Kubernetes version. A pinned version `v1.x.y` selects `kindest/node:v1.x.y` / `rancher/k3s:v1.x.y-k3s1`.
+ * (Talos's node image follows the Talos version: distributions/talos/versions.ts.)
+ */
+export const nodeImages = {
+  kind: { repository: "kindest/node", defaultTag: "v1.36.1" },
+  k3s: { repository: "rancher/k3s", defaultTag: "v1.36.2-k3s1" },
+} as const;
+
+/** The Kind node image of a Kubernetes version (`v1.36.1`), or the pinned default. */
+export function kindNodeImage(kubernetesVersion?: string): string {
+  return `${nodeImages.kind.repository}:${kubernetesVersion ?? nodeImages.kind.defaultTag}`;
+}
+
+/** The K3s node image of a Kubernetes version (`v1.36.2`), or the pinned default. */
+export function k3sNodeImage(kubernetesVersion?: string): string {
+  return `${nodeImages.k3s.repository}:${kubernetesVersion ? `${kubernetesVersion}-k3s1` : nodeImages.k3s.defaultTag}`;
+}
+
 /** Images used outside Helm charts. */
 export const images = {
+  /** The local registry and the pull-through mirrors. */
+  registry: "registry:3",
+  /** The API load balancer in front of several Kind control planes (kind v0.32.0 switched from haproxy to envoy). */
+  kindLoadBalancer: "docker.io/envoyproxy/envoy:v1.36.2",
   cloudProviderKind: "registry.k8s.io/cloud-provider-kind/cloud-controller-manager:v0.11.1",
   /** In-cluster connectivity probe (ClusterReadiness, Cilium only). */
   connectivityProbe: "busybox:1.36.1",

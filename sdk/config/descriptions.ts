@@ -2,6 +2,7 @@
  * One sentence per field of the model, in our own words, keyed by document path. Added to the generated
  * JSON Schema (editors show them on hover); a test checks that every leaf of the model has one.
  */
+import { DEFAULT_TALOS_ISO, HETZNER_DEFAULTS as H } from "./defaults";
 export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "metadata.name": "Cluster name (DNS-1123, at most 63 characters). Default: kind / k3d-default / talos-default per distribution.",
   "spec.cluster.distributionConfig":
@@ -63,28 +64,28 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "spec.cluster.vanilla.mirrorsDir": "containerd registry hosts directory for Kind nodes. Default: kind/mirrors.",
   "spec.cluster.talos.version": "Pinned Talos version, e.g. v1.12.4 (node image and upgrade cap). Default: the package's Talos version.",
   "spec.cluster.talos.config": "Where KSail writes the talosconfig. Default: ~/.talos/config.",
-  "spec.cluster.talos.iso": "Hetzner ISO id used to install Talos when no schematicId is set. Default: 125127.",
+  "spec.cluster.talos.iso": `Hetzner ISO id used to install Talos when no schematicId is set. Default: ${DEFAULT_TALOS_ISO}.`,
   "spec.cluster.talos.schematicId": "Talos Image Factory schematic ID (64 hex characters) for the Hetzner image.",
   "spec.cluster.talos.extensions": "Official Talos system extensions, e.g. siderolabs/iscsi-tools.",
   "spec.cluster.talos.extraPortMappings":
     "Host ports published on the first control plane (Docker only): containerPort, hostPort (0 = random), protocol TCP/UDP.",
   "spec.cluster.talos.drainTimeout": "Per-node drain budget during rolling updates, e.g. 10m. Default: 10m.",
   "spec.cluster.talos.storageHealthTimeout": "Storage-health gate between node reboots, e.g. 5m. Default: off.",
-  "spec.provider.hetzner.controlPlaneServerType": "Hetzner server type of control planes. Default: cx23.",
-  "spec.provider.hetzner.workerServerType": "Hetzner server type of workers. Default: cx23.",
-  "spec.provider.hetzner.location": "Hetzner location, e.g. fsn1, nbg1, hel1. Default: fsn1.",
+  "spec.provider.hetzner.controlPlaneServerType": `Hetzner server type of control planes. Default: ${H.controlPlaneServerType}.`,
+  "spec.provider.hetzner.workerServerType": `Hetzner server type of workers. Default: ${H.workerServerType}.`,
+  "spec.provider.hetzner.location": `Hetzner location, e.g. fsn1, nbg1, hel1. Default: ${H.location}.`,
   "spec.provider.hetzner.networkName": "Private network name. Default: <cluster>-network.",
-  "spec.provider.hetzner.networkCidr": "Private network CIDR. Default: 10.0.0.0/16.",
+  "spec.provider.hetzner.networkCidr": `Private network CIDR. Default: ${H.networkCidr}.`,
   "spec.provider.hetzner.sshKeyName": "Name of an existing Hetzner SSH key to attach to servers.",
-  "spec.provider.hetzner.tokenEnvVar": "Environment variable holding the Hetzner API token. Default: HCLOUD_TOKEN.",
+  "spec.provider.hetzner.tokenEnvVar": `Environment variable holding the Hetzner API token. Default: ${H.tokenEnvVar}.`,
   "spec.provider.hetzner.placementGroupStrategy": "Placement group strategy: None or Spread. Default: Spread.",
   "spec.provider.hetzner.placementGroup": "Placement group name. Default: <cluster>-placement.",
-  "spec.provider.hetzner.fallbackLocations": "Locations tried when the primary one has no capacity. Default: nbg1, hel1.",
+  "spec.provider.hetzner.fallbackLocations": `Locations tried when the primary one has no capacity. Default: ${H.fallbackLocations.join(", ")}.`,
   "spec.provider.hetzner.placementGroupFallbackToNone": "Create servers without a placement group when spreading fails. Default: false.",
   "spec.provider.hetzner.floatingIPEnabled": "Use a floating IP as the API endpoint. Default: false.",
   "spec.provider.hetzner.floatingIPLocation": "Home location of the floating IP. Default: the cluster location.",
   "spec.provider.hetzner.ingressFirewall": "Talos ingress firewall on the nodes. Default: Enabled.",
-  "spec.provider.hetzner.serverLimit": "Server quota of the Hetzner project, used to check node counts and autoscaler pools. Default: 10.",
+  "spec.provider.hetzner.serverLimit": `Server quota of the Hetzner project, used to check node counts and autoscaler pools. Default: ${H.serverLimit}.`,
   "spec.provider.hetzner.allowedCidrs": "CIDRs allowed to reach the Kubernetes and Talos APIs. Default: everyone (0.0.0.0/0, ::/0).",
   "spec.provider.hetzner.workerPublicIPv4": "Give workers a public IPv4 address. Default: true.",
   "spec.provider.hetzner.workerPublicIPv6": "Give workers a public IPv6 address. Default: true.",

@@ -2,10 +2,11 @@ import type { Distribution, Provider, TriToggle } from "./enums";
 import type { ClusterSpec, HetznerSpec, Spec } from "./model";
 import { DEFAULT_LOCAL_REGISTRY } from "./registry";
 import { DISTRIBUTION_META } from "./support";
+import { HETZNER_DEFAULTS } from "./defaults";
 
 export type OnOff = "Enabled" | "Disabled";
 
-/** Components a distribution × provider ships by default (reference §1.7, KSail `distributionmeta.go`). */
+/** Components a distribution × provider ships by default (as KSail's `distributionmeta.go` decides). */
 export type DefaultComponent = "csi" | "cdi" | "metricsServer" | "loadBalancer";
 
 /** Does this distribution × provider provide the component when the spec says `Default`? */
@@ -94,9 +95,9 @@ export function effective(spec: Spec, options: { name?: string } = {}): Effectiv
         ...h,
         networkName: h.networkName === "" ? `${name}-network` : h.networkName,
         placementGroup: h.placementGroup === "" ? `${name}-placement` : h.placementGroup,
-        fallbackLocations: h.fallbackLocations.length === 0 ? ["nbg1", "hel1"] : h.fallbackLocations,
+        fallbackLocations: h.fallbackLocations.length === 0 ? [...HETZNER_DEFAULTS.fallbackLocations] : h.fallbackLocations,
         floatingIPLocation: h.floatingIPLocation === "" ? h.location : h.floatingIPLocation,
-        serverLimit: h.serverLimit === 0 ? 10 : h.serverLimit,
+        serverLimit: h.serverLimit === 0 ? HETZNER_DEFAULTS.serverLimit : h.serverLimit,
       },
     },
   };

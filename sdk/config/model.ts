@@ -11,6 +11,7 @@ import {
   toggle,
   triToggle,
 } from "./enums";
+import { DEFAULT_TALOS_ISO, HETZNER_DEFAULTS as H } from "./defaults";
 
 /**
  * The zod model of KSail's `ksail.yaml` (`apiVersion: ksail.io/v1alpha1`, `kind: Cluster`).
@@ -95,7 +96,7 @@ export const PortMappingSchema = z.strictObject({
 export const TalosSchema = z.strictObject({
   version: str(),
   config: str("~/.talos/config"),
-  iso: z.number().int().min(0).default(125127),
+  iso: z.number().int().min(0).default(DEFAULT_TALOS_ISO),
   schematicId: str(),
   extensions: strList(),
   extraPortMappings: z.array(PortMappingSchema).default([]),
@@ -165,14 +166,14 @@ export const ClusterSpecSchema = z.strictObject({
 });
 
 export const HetznerSchema = z.strictObject({
-  controlPlaneServerType: str("cx23"),
-  workerServerType: str("cx23"),
-  location: str("fsn1"),
+  controlPlaneServerType: str(H.controlPlaneServerType),
+  workerServerType: str(H.workerServerType),
+  location: str(H.location),
   /** Empty = `<cluster>-network`. */
   networkName: str(),
-  networkCidr: str("10.0.0.0/16"),
+  networkCidr: str(H.networkCidr),
   sshKeyName: str(),
-  tokenEnvVar: str("HCLOUD_TOKEN"),
+  tokenEnvVar: str(H.tokenEnvVar),
   placementGroupStrategy: z.enum(PLACEMENT_STRATEGIES).default("Spread"),
   /** Empty = `<cluster>-placement`. */
   placementGroup: str(),
@@ -184,7 +185,7 @@ export const HetznerSchema = z.strictObject({
   floatingIPLocation: str(),
   ingressFirewall: toggle().default("Enabled"),
   /** Hetzner project server quota used by validation (0 = 10). */
-  serverLimit: int(10),
+  serverLimit: int(H.serverLimit),
   /** CIDRs allowed to reach the APIs; empty = open (0.0.0.0/0, ::/0). */
   allowedCidrs: strList(),
   workerPublicIPv4: z.boolean().default(true),

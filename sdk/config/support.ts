@@ -41,7 +41,7 @@ export function supportedCombinationsText(): string {
   return SUPPORTED_COMBINATIONS.map((c) => `${c.distribution} on ${c.provider}`).join(", ");
 }
 
-/** KSail's per-distribution defaults (reference §1.7). */
+/** KSail's per-distribution defaults: the distribution config file, the default cluster name, the kube context. */
 export interface DistributionMeta {
   /** Default `distributionConfig`. */
   readonly config: string;

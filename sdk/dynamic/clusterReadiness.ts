@@ -2,6 +2,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { trampoline } from "./trampoline";
 import { images } from "../versions";
+import type { SupportedDistribution, SupportedProvider } from "../config/support";
 
 const provider = trampoline(path.join(__dirname, "clusterReadiness.impl.js"), "handler", ["check", "diff", "create", "update", "delete"]);
 
@@ -27,9 +28,9 @@ export interface ClusterReadinessArgs {
   /** Kubeconfig (YAML with embedded client certificate). Kept secret. Applied in place (gate re-runs). */
   readonly kubeconfig: pulumi.Input<string>;
   /** Distribution; decides the default API-server success count. Applied in place. */
-  readonly distribution: "Vanilla" | "K3s" | "Talos";
+  readonly distribution: SupportedDistribution;
   /** Provider; cloud clusters need 5 consecutive successes and ignore the `uninitialized` taint. Applied in place. */
-  readonly provider: "Docker" | "Hetzner";
+  readonly provider: SupportedProvider;
   /** Consecutive `/version` successes required. @default 3 on Docker, 5 on cloud providers. Applied in place. */
   readonly apiServerSuccesses?: number;
   /** Require all nodes Ready and one schedulable. @default true. Applied in place. */

@@ -6,11 +6,12 @@
 import type { HcloudClient } from "../clients/hetzner";
 import { type DynamicConfig, type TalosHealthGate, hcloudClient, talosHealthy } from "./hcloudCommon";
 import { containsUnknown } from "../impact/unknown";
+import type { NodeRole } from "../distributions/roles";
 
 export interface HcloudServerTypeInputs {
   readonly serverId: string;
   readonly serverName: string;
-  readonly role: "control-plane" | "worker";
+  readonly role: NodeRole;
   readonly serverType: string;
   /** Planned public IPv4/IPv6 (undefined = not managed here). */
   readonly publicIPv4?: boolean;

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { trampoline } from "./trampoline";
+import type { NodeRole } from "../distributions/roles";
 
 const provider = trampoline(path.join(__dirname, "hcloudServerType.impl.js"), "handler", [
   "configure",
@@ -17,7 +18,7 @@ export interface HcloudServerTypeArgs {
   /** Server name, for messages. Applied in place. */
   serverName: pulumi.Input<string>;
   /** `control-plane` or `worker`. Applied in place. */
-  role: pulumi.Input<"control-plane" | "worker">;
+  role: pulumi.Input<NodeRole>;
   /** Desired server type, e.g. `cx33`. Nodes reboot: shut down, change type keeping the disk, power on. */
   serverType: pulumi.Input<string>;
   /**

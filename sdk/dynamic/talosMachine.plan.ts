@@ -11,8 +11,10 @@
  */
 import * as crypto from "node:crypto";
 import { UNKNOWN, containsUnknown } from "../impact/unknown";
+import type { TalosRole } from "../distributions/roles";
 
-export type MachineRole = "controlplane" | "worker";
+/** The Talos machine type (`machine.type`). */
+export type MachineRole = TalosRole;
 export type MachinePlatform = "docker" | "hcloud" | "metal";
 
 /** Identity and reachability of one Talos node. */

@@ -1,6 +1,7 @@
 import { KsailError } from "../errors";
 import { UNKNOWN } from "./unknown";
-import { IMPACT_TABLE, reasonOf, type ImpactRule } from "./table";
+import { IMPACT_TABLE, reasonOf } from "./table";
+import type { ImpactRule } from "./rule";
 import { COMBOS, IMPACT_CLASSES, type Change, type Combo, type ImpactClass, type ImpactSummary } from "./types";
 import { display, getPath, stableJson, UNKNOWN_DISPLAY, type SpecLike } from "./values";
 

@@ -1,4 +1,5 @@
-import { IMPACT_TABLE, NEVER_COMPARED, reasonOf } from "./table";
+import { IMPACT_TABLE, reasonOf } from "./table";
+import { NEVER_COMPARED } from "./neverCompared";
 import { COMBOS, type ImpactCell } from "./types";
 
 const LABEL: Readonly<Record<ImpactCell, string>> = {

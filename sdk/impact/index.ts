@@ -1,6 +1,8 @@
 // Re-exports only: the update-impact engine.
 export * from "./types";
-export { IMPACT_TABLE, NEVER_COMPARED, reasonOf, ruleFor, type ImpactRule, type Refine } from "./table";
+export { IMPACT_TABLE, reasonOf, ruleFor } from "./table";
+export { NEVER_COMPARED } from "./neverCompared";
+export type { ImpactRule, Refine } from "./rule";
 export { UNKNOWN_DISPLAY, type SpecLike } from "./values";
 export { classify, diffSpecs, comboOf, summarize, emptySummary } from "./classify";
 export { formatJson, formatText, orderedChanges, ICONS } from "./format";

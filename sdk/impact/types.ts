@@ -2,6 +2,7 @@
  * Update-impact classes and the result shapes shared by the classifier, the `diff` command and the
  * `ClusterSpec` dynamic resource. JSON shapes and key order follow KSail's `cluster diff --output json`.
  */
+import { SUPPORTED_COMBINATIONS, type SupportedCombination } from "../config/support";
 
 /**
  * How a change reaches a live cluster: applied in place, nodes reboot (one at a time), nodes are replaced one
@@ -15,9 +16,13 @@ export const IMPACT_CLASSES: readonly ImpactClass[] = ["in-place", "reboot-requi
 /** A table cell: a class, or "n/a" when the field means nothing for that distribution × provider. */
 export type ImpactCell = ImpactClass | "n/a";
 
-/** The distribution × provider combinations this package builds (the table's columns). */
-export type Combo = "Vanilla/Docker" | "K3s/Docker" | "Talos/Docker" | "Talos/Hetzner";
-export const COMBOS: readonly Combo[] = ["Vanilla/Docker", "K3s/Docker", "Talos/Docker", "Talos/Hetzner"];
+/** The distribution × provider combinations this package builds (the table's columns), as `Distribution/Provider`. */
+export type Combo = SupportedCombination extends infer C
+  ? C extends { readonly distribution: infer D extends string; readonly provider: infer P extends string }
+    ? `${D}/${P}`
+    : never
+  : never;
+export const COMBOS: readonly Combo[] = SUPPORTED_COMBINATIONS.map((c) => `${c.distribution}/${c.provider}` as Combo);
 
 /** One detected change, as KSail prints it (`field` uses KSail's names, values are display strings). */
 export interface Change {

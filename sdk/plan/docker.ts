@@ -1,23 +1,23 @@
-import * as crypto from "node:crypto";
-import { KsailError, type Issue } from "../errors";
-import { DEFAULT_TALOS_VERSION, TALOS_IMAGE_REPOSITORY } from "../distributions/talos/versions";
-
 /**
  * The plain plan of one cluster on Docker: every name, address and port decided up front from the spec
- * alone (DESIGN.md §2.1), so the Pulumi shell (docker.ts) only maps it to resources and tests can assert it
- * without a runtime.
+ * alone, so the Pulumi wiring (infra/docker) only maps it to resources and tests can assert it without a
+ * runtime.
  */
+import * as crypto from "node:crypto";
+import { KsailError, type Issue } from "../errors";
+import type { SupportedCombination } from "../config/support";
+import type { NodeRole } from "../distributions/roles";
+import { DEFAULT_TALOS_VERSION, parseTalosVersion, resolveKubernetesVersion, talosImage } from "../distributions/talos/versions";
+import { images, k3sNodeImage, kindNodeImage, nodeImages } from "../versions";
 
 /** Distributions the Docker provider runs. */
-export type DockerDistribution = "Talos" | "K3s" | "Vanilla";
-/** Node role. */
-export type DockerNodeRole = "control-plane" | "worker";
+export type DockerDistribution = Extract<SupportedCombination, { provider: "Docker" }>["distribution"];
 
 /** One node container. */
 export interface DockerNodePlan {
   /** Container name = hostname = Kubernetes node name, `<cluster>-control-plane-<n>` / `<cluster>-worker-<n>`. */
   readonly name: string;
-  readonly role: DockerNodeRole;
+  readonly role: NodeRole;
   /** 1-based index within its role. */
   readonly index: number;
   /** Static IPv4 address on the cluster network. */
@@ -143,12 +143,12 @@ export interface DockerPlanInput {
   readonly resources?: { readonly cpus?: number; readonly memoryMiB?: number };
 }
 
-/** Default node images (pinned; bumped deliberately). */
+/** Default node images (pinned in versions.ts and the Talos version table; bumped deliberately). */
 export const DEFAULT_IMAGES: Readonly<Record<DockerDistribution, string>> = {
   // The same default as the Talos renderer, so the node image and the machine-config contract agree.
-  Talos: `${TALOS_IMAGE_REPOSITORY}:v${DEFAULT_TALOS_VERSION}`,
-  K3s: "rancher/k3s:v1.36.2-k3s1",
-  Vanilla: "kindest/node:v1.36.1",
+  Talos: talosImage(parseTalosVersion(DEFAULT_TALOS_VERSION)),
+  K3s: k3sNodeImage(),
+  Vanilla: kindNodeImage(),
 };
 
 /** The pull-through mirrors a Docker cluster gets when the spec names none (as KSail). */
@@ -158,11 +158,6 @@ export const DEFAULT_MIRRORS: readonly Required<DockerMirrorInput>[] = [
   { host: "quay.io", upstream: "https://quay.io" },
   { host: "registry.k8s.io", upstream: "https://registry.k8s.io" },
 ];
-
-/** Envoy image of the Kind load balancer (kind v0.32.0 switched from haproxy to envoy). */
-export const KIND_LB_IMAGE = "docker.io/envoyproxy/envoy:v1.36.2";
-/** Registry image for the local registry and the mirrors. */
-export const REGISTRY_IMAGE = "registry:3";
 
 /** First host port of the deterministic range, and its size. */
 export const HOST_PORT_BASE = 20000;
@@ -241,7 +236,7 @@ export function versionFromImage(image: string): string | undefined {
 }
 
 /** Node name of the `index`-th (1-based) node of a role. */
-export function nodeName(clusterName: string, role: DockerNodeRole, index: number): string {
+export function nodeName(clusterName: string, role: NodeRole, index: number): string {
   return `${clusterName}-${role}-${index}`;
 }
 
@@ -312,7 +307,11 @@ export function planDockerCluster(input: DockerPlanInput): DockerClusterPlan {
     else seen.set(port, path);
   }
   const image = input.image ?? DEFAULT_IMAGES[distribution];
-  const kubernetesVersion = input.kubernetesVersion ?? (distribution === "Talos" ? "v1.36.0" : versionFromImage(image)) ?? "v1.36.1";
+  const kubernetesVersion =
+    input.kubernetesVersion ??
+    (distribution === "Talos"
+      ? `v${resolveKubernetesVersion(parseTalosVersion(DEFAULT_TALOS_VERSION))}`
+      : (versionFromImage(image) ?? nodeImages.kind.defaultTag));
   if (issues.length > 0) throw new KsailError(issues, `Cannot plan the Docker cluster "${clusterName}":`);
 
   const nodes: DockerNodePlan[] = [];
@@ -357,7 +356,7 @@ export function planDockerCluster(input: DockerPlanInput): DockerClusterPlan {
       ? {
           name: `${clusterName}-external-load-balancer`,
           ip: addressAt(cidr, LB_OFFSET),
-          image: KIND_LB_IMAGE,
+          image: images.kindLoadBalancer,
         }
       : undefined;
 

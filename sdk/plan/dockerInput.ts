@@ -1,6 +1,8 @@
 import { KsailError } from "../errors";
 import type { EffectiveSpec } from "../config/effective";
 import { parseRegistrySpec } from "../config/registry";
+import { TALOS_IMAGE_REPOSITORY } from "../distributions/talos/versions";
+import { k3sNodeImage, kindNodeImage } from "../versions";
 import type { DockerDistribution, DockerMirrorInput, DockerPlanInput } from "./docker";
 
 /**
@@ -38,12 +40,12 @@ export function dockerPlanInputFromSpec(
   const image =
     distribution === "Talos"
       ? c.talos.version
-        ? `ghcr.io/siderolabs/talos:${v(c.talos.version)}`
+        ? `${TALOS_IMAGE_REPOSITORY}:${v(c.talos.version)}`
         : undefined
       : k8s
         ? distribution === "Vanilla"
-          ? `kindest/node:${k8s}`
-          : `rancher/k3s:${k8s}-k3s1`
+          ? kindNodeImage(k8s)
+          : k3sNodeImage(k8s)
         : undefined;
   let localRegistryPort: number | undefined;
   if (c.localRegistry.registry !== "") {

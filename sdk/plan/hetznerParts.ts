@@ -4,6 +4,7 @@
  */
 import * as zlib from "node:zlib";
 import { KsailError } from "../errors";
+import { HETZNER_DEFAULTS } from "../config/defaults";
 import type { NodeRole } from "../distributions/roles";
 
 /** One inbound rule of the Hetzner firewall (public interfaces only; private networks are not filtered). */
@@ -59,7 +60,7 @@ export function subnetOf(cidr: string): string {
     throw new KsailError([
       { path: "spec.provider.hetzner.networkCidr", message: `"${cidr}" must be an IPv4 CIDR of /24 or larger, e.g. 10.0.0.0/16` },
     ]);
-  if (cidr === "10.0.0.0/16") return "10.0.1.0/24";
+  if (cidr === HETZNER_DEFAULTS.networkCidr) return "10.0.1.0/24";
   return `${ipv4(p.base)}/24`;
 }
 

@@ -82,7 +82,7 @@ describe("CLI start-up: a command loads only what it needs", () => {
     assert.equal(r.status, 0);
     // fast-json-patch applies the Talos JSON 6902 patches of both sides.
     assert.deepEqual(packagesOf(r.modules), ["commander", "fast-json-patch", "yaml", "zod"]);
-    const allowed = /^sdk\/(config|impact)\/\w+$|^sdk\/distributions\/talos\/(patches|documents|classify|versions)$/;
+    const allowed = /^sdk\/(config|impact)\/(rules\/)?\w+$|^sdk\/distributions\/talos\/(patches|documents|classify|versions)$/;
     assert.deepEqual(
       ownOf(r.modules).filter((m) => !CLI.test(m) && !allowed.test(m)),
       [],

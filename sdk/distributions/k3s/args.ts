@@ -4,6 +4,7 @@
  * policy controller, Cilium also drops traefik; disabled metrics-server, storage or LoadBalancer remove the
  * bundled metrics-server, local-storage and servicelb.
  */
+import type { NodeRole } from "../roles";
 export interface K3sClusterFacts {
   readonly cni: "Default" | "Cilium" | "Calico";
   readonly metricsServer: boolean;
@@ -43,10 +44,7 @@ export function k3sServerUrl(f: Pick<K3sClusterFacts, "firstServer">): string {
 }
 
 /** Command (after the image's `/bin/k3s` entrypoint) of one node. */
-export function k3sCommand(
-  f: K3sClusterFacts,
-  node: { name: string; ip: string; role: "control-plane" | "worker"; index: number },
-): string[] {
+export function k3sCommand(f: K3sClusterFacts, node: { name: string; ip: string; role: NodeRole; index: number }): string[] {
   if (node.role === "worker") return ["agent", `--node-ip=${node.ip}`];
   const sans = [...new Set(["127.0.0.1", "localhost", f.firstServer, ...(f.tlsSans ?? [])])];
   const cmd = ["server", `--node-ip=${node.ip}`];

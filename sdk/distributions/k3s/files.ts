@@ -1,6 +1,7 @@
 import * as crypto from "node:crypto";
 import * as YAML from "yaml";
 import type { K3sPki } from "../../pki/types";
+import type { NodeRole } from "../roles";
 
 /** One file uploaded into a node before it starts. */
 export interface K3sNodeFile {
@@ -94,7 +95,7 @@ export function renderK3sRegistries(input: K3sRegistryInput): string {
 /** Files for one k3s node: CA set (first server only), registries.yaml, node password. */
 export function k3sNodeFiles(
   pki: K3sPki,
-  node: { name: string; role: "control-plane" | "worker"; index: number },
+  node: { name: string; role: NodeRole; index: number },
   registries: K3sRegistryInput,
 ): K3sNodeFile[] {
   const files: K3sNodeFile[] = [];

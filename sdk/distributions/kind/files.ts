@@ -2,6 +2,7 @@ import type { KubeadmPki } from "../../pki/types";
 import { KIND_PATHS, renderBootstrapDropIn, renderBootstrapScript, renderBootstrapUnit } from "./bootstrap";
 import { containerdServer, hostsTomlPath, renderHostsToml } from "./containerd";
 import { renderKubeadmConfig } from "./kubeadm";
+import type { NodeRole } from "../roles";
 
 /** One file uploaded into a node before it starts. */
 export interface NodeFile {
@@ -87,7 +88,7 @@ export function kindRegistries(
  */
 export function kindNodeFiles(
   facts: KindClusterFacts,
-  node: { name: string; ip: string; role: "control-plane" | "worker"; init: boolean },
+  node: { name: string; ip: string; role: NodeRole; init: boolean },
   pki: KubeadmPki,
 ): NodeFile[] {
   const files: NodeFile[] = [

@@ -1,5 +1,6 @@
 import * as YAML from "yaml";
 import { KsailError } from "../../errors";
+import type { NodeRole } from "../roles";
 
 /**
  * kubeadm configuration for Kind node images, following the steps of kind v0.32.0 (pkg/cluster/internal/kubeadm),
@@ -39,7 +40,7 @@ export function kubeadmApiVersion(kubernetesVersion: string): "kubeadm.k8s.io/v1
 export interface KubeadmNode {
   readonly name: string;
   readonly ip: string;
-  readonly role: "control-plane" | "worker";
+  readonly role: NodeRole;
   /** True on the first control plane only: it runs `kubeadm init`. */
   readonly init: boolean;
 }

@@ -36,7 +36,9 @@ import { ConfigDocument, Json, JsonObject, clone, deepEqual, documentKey, isObje
 // redeclared, so the package index can re-export both modules without a name clash.
 export type { PatchFile, TalosPatchSet };
 
-export type TalosRole = "controlplane" | "worker";
+import type { TalosRole } from "../roles";
+
+export type { TalosRole };
 
 export type ParsedPatch =
   | { readonly type: "strategic"; readonly source: string; readonly documents: ConfigDocument[] }

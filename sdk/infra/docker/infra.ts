@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { KsailError } from "../../errors";
 import type { K3sPki, KubeadmPki } from "../../pki/types";
-import { controlPlanes, workers, type DockerClusterPlan, type DockerNodeRole } from "../../plan/docker";
+import { controlPlanes, workers, type DockerClusterPlan } from "../../plan/docker";
+import type { NodeRole } from "../../distributions/roles";
 import {
   NODE_REPLACE_ON_CHANGES,
   commonLabels,
@@ -20,7 +21,7 @@ import { createRegistries, type MirrorCredentials } from "./registry";
 export interface DockerNodeOutput {
   readonly name: string;
   readonly ip: string;
-  readonly role: DockerNodeRole;
+  readonly role: NodeRole;
 }
 
 export interface DockerClusterInfraArgs {

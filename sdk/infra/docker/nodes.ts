@@ -13,6 +13,7 @@ import {
 } from "../../distributions/kind";
 import { K3S_DATA_DIR, k3sCommand, k3sNodeFiles, k3sServerUrl, type K3sClusterFacts } from "../../distributions/k3s";
 import { controlPlanes, type DockerClusterPlan, type DockerNodePlan } from "../../plan/docker";
+import { talosRole } from "../../distributions/roles";
 
 /**
  * Container arguments for each node kind, one function per distribution. Pure apart from wrapping secret
@@ -57,7 +58,7 @@ function nodeLabels(plan: DockerClusterPlan, node: DockerNodePlan): docker.types
     labels.push(
       { label: "talos.owned", value: "true" },
       { label: "talos.cluster.name", value: plan.clusterName },
-      { label: "talos.type", value: node.role === "control-plane" ? "controlplane" : "worker" },
+      { label: "talos.type", value: talosRole(node.role) },
     );
   }
   if (plan.distribution === "Vanilla") {

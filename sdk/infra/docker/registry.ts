@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { REGISTRY_IMAGE, sanitizeHost, type DockerClusterPlan, type DockerMirrorPlan } from "../../plan/docker";
+import { sanitizeHost, type DockerClusterPlan, type DockerMirrorPlan } from "../../plan/docker";
+import { images } from "../../versions";
 import { commonLabels } from "./nodes";
 
 /**
@@ -70,7 +71,7 @@ export function createRegistries(name: string, args: RegistryResourcesArgs, pare
       `${name}-mirror-${sanitizeHost(m.host)}`,
       {
         name: m.containerName,
-        image: REGISTRY_IMAGE,
+        image: images.registry,
         envs,
         volumes: [{ volumeName: volume.name, containerPath: "/var/lib/registry" }],
         networksAdvanced: [{ name: networkName, ipv4Address: m.ip }],
@@ -95,7 +96,7 @@ export function createRegistries(name: string, args: RegistryResourcesArgs, pare
       `${name}-local-registry`,
       {
         name: r.containerName,
-        image: REGISTRY_IMAGE,
+        image: images.registry,
         volumes: [{ volumeName: volume.name, containerPath: "/var/lib/registry" }],
         networksAdvanced: [{ name: networkName, ipv4Address: r.ip }],
         ports: [{ internal: 5000, external: r.hostPort, ip: "127.0.0.1", protocol: "tcp" }],

@@ -1,0 +1,58 @@
+/**
+ * What one row of the impact table is, and the small vocabulary rows are written in: cells per distribution ×
+ * provider in column order, and the reasons shared by several rows.
+ */
+import type { Combo, ImpactCell, ImpactClass } from "./types";
+import type { SpecLike, ValueFn } from "./values";
+
+/** Refines a cell whose class depends on the old and new specs (e.g. how many nodes a role keeps). */
+export type Refine = (old: SpecLike, next: SpecLike, combo: Combo) => { category: ImpactClass; reason: string } | undefined;
+
+export interface ImpactRule {
+  /** KSail's field key (`cluster.cni`, `provider.hetzner.location`, …); also the spec path unless `paths` says otherwise. */
+  readonly field: string;
+  /** Spec paths (relative to `spec`) this row covers; a path covers its whole subtree. Default `[field]`. */
+  readonly paths?: readonly string[];
+  /** Compared/displayed value. */
+  readonly value: ValueFn;
+  /** Class per combination, in COMBOS order. */
+  readonly cells: Readonly<Record<Combo, ImpactCell>>;
+  /** Why; one text, or per combination (`"*"` for the rest). */
+  readonly reason: string | Readonly<Partial<Record<Combo | "*", string>>>;
+  /** Class depending on old/new node counts (documented in `note`). */
+  readonly refine?: Refine;
+  /** Extra text for the docs table. */
+  readonly note?: string;
+  /** Autoscaler pools: compared per pool name (added/removed/sub-fields), not as one value. */
+  readonly pools?: true;
+  /**
+   * The part of the value that is baked into the nodes (e.g. "is the distribution's built-in CNI on?").
+   * When it changes, the change takes the more severe of `cells` and `node.cells`; its value is grouped
+   * and hashed (recreate trigger) under `<field>#node`.
+   */
+  readonly node?: {
+    readonly value: ValueFn;
+    readonly cells: Readonly<Record<Combo, ImpactCell>>;
+    readonly reason: string | Readonly<Partial<Record<Combo | "*", string>>>;
+  };
+}
+
+export type Code = "I" | "B" | "R" | "X" | "-";
+export const CODE: Record<Code, ImpactCell> = {
+  I: "in-place",
+  B: "reboot-required",
+  R: "rolling-recreate",
+  X: "recreate-required",
+  "-": "n/a",
+};
+/** Cells in column order Vanilla/Docker, K3s/Docker, Talos/Docker, Talos/Hetzner. */
+export function cells(vanilla: Code, k3s: Code, talosDocker: Code, talosHetzner: Code): Record<Combo, ImpactCell> {
+  return {
+    "Vanilla/Docker": CODE[vanilla],
+    "K3s/Docker": CODE[k3s],
+    "Talos/Docker": CODE[talosDocker],
+    "Talos/Hetzner": CODE[talosHetzner],
+  };
+}
+export const ALL_IN_PLACE = cells("I", "I", "I", "I");
+export const HETZNER_ONLY = (c: Code) => cells("-", "-", "-", c);

@@ -1,0 +1,152 @@
+/** Impact rows of the cluster's identity, its nodes and versions, and configuration baked into the nodes. */
+import { DEFAULT_TALOS_ISO } from "../../config/defaults";
+import { cells, HETZNER_ONLY, type ImpactRule } from "../rule";
+import { int, json, oidc, registry, set, str, toggle, version } from "../values";
+
+export const CLUSTER_RULES: readonly ImpactRule[] = [
+  // ── identity of the cluster ──────────────────────────────────────────────────────────────
+  {
+    field: "cluster.distribution",
+    value: str("cluster.distribution", "Vanilla"),
+    cells: cells("X", "X", "X", "X"),
+    reason: "changing the Kubernetes distribution requires cluster recreation",
+  },
+  {
+    field: "cluster.provider",
+    value: str("cluster.provider", "Docker"),
+    cells: cells("X", "X", "X", "X"),
+    reason: "changing the infrastructure provider requires cluster recreation",
+  },
+  // ── nodes and versions ───────────────────────────────────────────────────────────────────
+  {
+    field: "cluster.controlPlanes",
+    value: int("cluster.controlPlanes", 1),
+    cells: cells("X", "X", "I", "I"),
+    reason: {
+      "Vanilla/Docker": "Kind cannot add or remove nodes after creation (KSail silently ignores this change)",
+      "K3s/Docker": "K3s server (control-plane) nodes cannot be added or removed after creation",
+      "*": "control-plane nodes are added, or leave etcd and are removed, one at a time",
+    },
+  },
+  {
+    field: "cluster.workers",
+    value: int("cluster.workers", 0),
+    cells: cells("X", "I", "I", "I"),
+    reason: {
+      "Vanilla/Docker": "Kind cannot add or remove nodes after creation (KSail silently ignores this change)",
+      "K3s/Docker": "K3s agent (worker) nodes are added or removed",
+      "*": "worker nodes are added, or drained and removed",
+    },
+  },
+  {
+    field: "cluster.kubernetesVersion",
+    value: version("cluster.kubernetesVersion"),
+    cells: cells("X", "X", "I", "I"),
+    reason: {
+      "Vanilla/Docker": "the Kubernetes version is the kindest/node image; a new image means new nodes",
+      "K3s/Docker": "the Kubernetes version is the rancher/k3s image; a new image means new nodes",
+      "*": "the machine config is re-rendered and Kubernetes components are upgraded without a reboot",
+    },
+  },
+  {
+    field: "cluster.talos.version",
+    value: version("cluster.talos.version"),
+    cells: cells("-", "-", "X", "B"),
+    reason: {
+      "Talos/Docker": "Talos cannot upgrade inside a container; new node containers are created from the new image",
+      "Talos/Hetzner": "nodes are upgraded to the new Talos image and rebooted one at a time",
+    },
+  },
+  {
+    field: "cluster.talos.iso",
+    value: int("cluster.talos.iso", DEFAULT_TALOS_ISO),
+    cells: HETZNER_ONLY("I"),
+    reason: "the ISO is only used to provision new servers",
+  },
+  {
+    field: "cluster.talos.schematicId",
+    value: str("cluster.talos.schematicId"),
+    cells: HETZNER_ONLY("B"),
+    reason: "nodes are upgraded to the new Image Factory installer and rebooted one at a time; new servers boot the new image",
+  },
+  {
+    field: "cluster.talos.extensions",
+    value: set("cluster.talos.extensions"),
+    cells: HETZNER_ONLY("B"),
+    reason: "system extensions are part of the installer image; nodes are upgraded and rebooted one at a time",
+  },
+  {
+    field: "cluster.talos.extraPortMappings",
+    value: json("cluster.talos.extraPortMappings"),
+    cells: cells("-", "-", "X", "-"),
+    reason: "port mappings are fixed when a Docker container is created; the control-plane container (and its etcd) would be replaced",
+  },
+  {
+    field: "cluster.talos.drainTimeout",
+    value: str("cluster.talos.drainTimeout", "10m"),
+    cells: cells("-", "-", "I", "I"),
+    reason: "only affects how later node operations drain nodes",
+  },
+  {
+    field: "cluster.talos.storageHealthTimeout",
+    value: str("cluster.talos.storageHealthTimeout"),
+    cells: cells("-", "-", "I", "I"),
+    reason: "only affects the storage-health gate of later reboots",
+  },
+  // ── node-level configuration ─────────────────────────────────────────────────────────────
+  {
+    field: "cluster.cdi",
+    value: toggle("cdi"),
+    cells: cells("X", "-", "B", "B"),
+    reason: {
+      "Vanilla/Docker": "CDI is a containerd setting baked into Kind nodes at creation",
+      "K3s/Docker": "CDI is not configurable on K3s",
+      "*": "CDI is a containerd setting in the machine config; nodes reboot one at a time to apply it",
+    },
+  },
+  {
+    field: "cluster.imageVerification",
+    value: str("cluster.imageVerification", "Disabled"),
+    cells: cells("X", "X", "B", "B"),
+    reason: {
+      "Vanilla/Docker": "the image verifier is a containerd patch baked into Kind nodes at creation",
+      "K3s/Docker": "the image verifier is a containerd template mounted into K3s containers at creation",
+      "*": "image verification is containerd configuration in the machine config; nodes reboot one at a time",
+    },
+  },
+  {
+    field: "cluster.oidc",
+    value: oidc("cluster.oidc"),
+    cells: cells("X", "X", "I", "I"),
+    reason: {
+      "Vanilla/Docker": "API-server OIDC flags are set by kubeadm when the Kind cluster is created",
+      "K3s/Docker": "API-server OIDC flags are arguments of the K3s server containers, fixed at creation",
+      "*": "the API-server configuration in the machine config is applied without a reboot",
+    },
+  },
+  {
+    field: "cluster.localRegistry.registry",
+    value: registry("cluster.localRegistry.registry"),
+    cells: cells("X", "I", "I", "I"),
+    reason: {
+      "Vanilla/Docker": "Kind bakes the containerd registry configuration into nodes at creation",
+      "K3s/Docker": "K3s registries.yaml is updated on the nodes",
+      "*": "Talos applies machine.registries changes without a reboot",
+    },
+  },
+  {
+    field: "cluster.localRegistry.credentials",
+    value: json("cluster.localRegistry.credentials"),
+    cells: cells("X", "I", "I", "I"),
+    reason: {
+      "Vanilla/Docker": "registry credentials are part of the containerd configuration baked into Kind nodes",
+      "*": "registry credentials are re-applied to the registry configuration without a reboot",
+    },
+  },
+  {
+    field: "cluster.vanilla.mirrorsDir",
+    value: str("cluster.vanilla.mirrorsDir"),
+    cells: cells("X", "-", "-", "-"),
+    reason: "Kind containerd mirror configuration is mounted into nodes at cluster creation",
+  },
+];

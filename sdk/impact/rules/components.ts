@@ -1,0 +1,161 @@
+/** Impact rows of the components the cluster installs (Helm releases), the autoscaler and the GitOps configuration. */
+import { cells, ALL_IN_PLACE, type ImpactRule } from "../rule";
+import { bool, int, json, list, str, toggle } from "../values";
+
+/** A component installed with Helm: no node is touched. */
+const HELM = (what: string) => `${what} is installed, upgraded or removed with Helm; no node is touched`;
+/** K3s's bundled add-ons are `--disable` flags of the server containers. */
+const K3S_ADDON = (addon: string) =>
+  `K3s's bundled ${addon} is switched by a server flag: the server containers are replaced and start again on their kept data volumes (agents are untouched; with several servers Pulumi replaces them in dependency order, so expect a short API outage)`;
+const AUTOSCALER = "cluster-autoscaler settings are applied with a Helm upgrade";
+
+export const COMPONENT_RULES: readonly ImpactRule[] = [
+  // ── components (Helm) ────────────────────────────────────────────────────────────────────
+  {
+    field: "cluster.cni",
+    value: str("cluster.cni", "Default"),
+    cells: ALL_IN_PLACE,
+    reason: HELM("the CNI") + " (the old one is removed)",
+    // Cilium ↔ Calico is a Helm switch; turning the distribution's own CNI on or off is node configuration.
+    node: {
+      value: (spec, combo) => (str("cluster.cni", "Default")(spec, combo) === "Default" ? "built-in" : "none"),
+      cells: cells("X", "X", "B", "B"),
+      reason: {
+        "Vanilla/Docker": "the built-in kindnet is applied (or not) by the Kind nodes' kubeadm bootstrap at creation",
+        "K3s/Docker": "flannel is switched by K3s server flags that must match on every server from creation",
+        "*": "the machine config's cluster.network.cni changes; nodes reboot one at a time to clear the old CNI",
+      },
+    },
+    note: "switching between Cilium and Calico is in place; turning the built-in CNI on or off is the `#node` class",
+  },
+  {
+    field: "cluster.csi",
+    value: toggle("csi"),
+    cells: cells("I", "R", "I", "I"),
+    reason: { "K3s/Docker": K3S_ADDON("local-storage"), "*": HELM("the CSI driver") },
+  },
+  {
+    field: "cluster.metricsServer",
+    value: toggle("metricsServer"),
+    cells: cells("X", "R", "I", "I"),
+    reason: {
+      "Vanilla/Docker":
+        "kubelet serving-certificate bootstrap (needed by metrics-server) is set in the Kind nodes' kubeadm configuration at creation",
+      "K3s/Docker": K3S_ADDON("metrics-server"),
+      "*": "kubelet serving-cert rotation and the approver are live machine-config changes; metrics-server is a Helm release",
+    },
+  },
+  {
+    field: "cluster.loadBalancer",
+    value: toggle("loadBalancer"),
+    cells: cells("I", "R", "I", "I"),
+    reason: { "K3s/Docker": K3S_ADDON("servicelb"), "*": HELM("the load-balancer controller") },
+  },
+  { field: "cluster.certManager", value: str("cluster.certManager", "Disabled"), cells: ALL_IN_PLACE, reason: HELM("cert-manager") },
+  {
+    field: "cluster.policyEngine",
+    value: str("cluster.policyEngine", "None"),
+    cells: ALL_IN_PLACE,
+    reason: HELM("the policy engine") + " (switching removes the old one)",
+  },
+  {
+    field: "cluster.gitOpsEngine",
+    value: str("cluster.gitOpsEngine", "None"),
+    cells: ALL_IN_PLACE,
+    reason: HELM("the GitOps engine") + " (switching removes the old one)",
+  },
+  {
+    field: "cluster.sops",
+    value: json("cluster.sops", { enabled: "Default", ageKeyEnvVar: "SOPS_AGE_KEY" }),
+    cells: ALL_IN_PLACE,
+    reason: "the SOPS age-key Secret is created, updated or removed",
+  },
+  {
+    field: "cluster.autoscaler.pod.horizontal",
+    value: str("cluster.autoscaler.pod.horizontal", "Disabled"),
+    cells: ALL_IN_PLACE,
+    reason: "pod autoscaling support is installed or removed with Helm",
+  },
+  {
+    field: "cluster.autoscaler.pod.vertical",
+    value: str("cluster.autoscaler.pod.vertical", "Disabled"),
+    cells: ALL_IN_PLACE,
+    reason: "pod autoscaling support is installed or removed with Helm",
+  },
+  {
+    field: "cluster.autoscaler.node.enabled",
+    value: str("cluster.autoscaler.node.enabled", "Disabled"),
+    cells: ALL_IN_PLACE,
+    reason: HELM("cluster-autoscaler"),
+  },
+  {
+    field: "cluster.autoscaler.node.maxNodesTotal",
+    value: int("cluster.autoscaler.node.maxNodesTotal", 0),
+    cells: ALL_IN_PLACE,
+    reason: AUTOSCALER,
+  },
+  {
+    field: "cluster.autoscaler.node.expander",
+    value: list("cluster.autoscaler.node.expander", "LeastWaste"),
+    cells: ALL_IN_PLACE,
+    reason: AUTOSCALER,
+  },
+  {
+    field: "cluster.autoscaler.node.scaleDownUnneededTime",
+    value: str("cluster.autoscaler.node.scaleDownUnneededTime"),
+    cells: ALL_IN_PLACE,
+    reason: AUTOSCALER,
+  },
+  {
+    field: "cluster.autoscaler.node.scaleDownUtilizationThreshold",
+    value: str("cluster.autoscaler.node.scaleDownUtilizationThreshold"),
+    cells: ALL_IN_PLACE,
+    reason: AUTOSCALER,
+  },
+  {
+    field: "cluster.autoscaler.node.capacityBuffers",
+    value: bool("cluster.autoscaler.node.capacityBuffers", false),
+    cells: ALL_IN_PLACE,
+    reason: AUTOSCALER,
+  },
+  {
+    field: "cluster.autoscaler.node.ignoreDaemonsetsUtilization",
+    value: bool("cluster.autoscaler.node.ignoreDaemonsetsUtilization", false),
+    cells: ALL_IN_PLACE,
+    reason: AUTOSCALER,
+  },
+  {
+    field: "cluster.autoscaler.node.skipNodesWithLocalStorage",
+    value: bool("cluster.autoscaler.node.skipNodesWithLocalStorage", true),
+    cells: ALL_IN_PLACE,
+    reason: AUTOSCALER,
+  },
+  {
+    field: "cluster.autoscaler.node.skipNodesWithSystemPods",
+    value: bool("cluster.autoscaler.node.skipNodesWithSystemPods", true),
+    cells: ALL_IN_PLACE,
+    reason: AUTOSCALER,
+  },
+  {
+    field: "cluster.autoscaler.node.pools",
+    value: json("cluster.autoscaler.node.pools"),
+    cells: ALL_IN_PLACE,
+    reason: "node pools are cluster-autoscaler configuration, applied with a Helm upgrade",
+    note: "compared per pool name: `pools[<name>]` added/removed, `pools[<name>].{serverType,location,min,max,labels,taints}` changed",
+    pools: true,
+  },
+  // ── GitOps configuration ─────────────────────────────────────────────────────────────────
+  { field: "workload.tag", value: str("workload.tag", "dev"), cells: ALL_IN_PLACE, reason: "the GitOps sync reference is updated" },
+  {
+    field: "workload.kustomizationFile",
+    value: str("workload.kustomizationFile"),
+    cells: ALL_IN_PLACE,
+    reason: "the GitOps sync path is updated",
+  },
+  {
+    field: "workload.flux",
+    value: json("workload.flux"),
+    cells: ALL_IN_PLACE,
+    reason: "Flux operator and FluxInstance settings are applied with Helm and the FluxInstance",
+  },
+];
