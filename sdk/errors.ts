@@ -25,3 +25,14 @@ export class KsailError extends Error {
 export function isKsailError(err: unknown): err is KsailError {
   return err instanceof Error && (err as Error).name === "KsailError" && Array.isArray((err as KsailError).issues);
 }
+
+/**
+ * A duration for messages, logs and docs, which all speak seconds: `seconds(40)` → "0.04 s",
+ * `seconds(1500)` → "1.5 s", `seconds(600_000)` → "600 s". Resource arguments take seconds too (`*Seconds`);
+ * only the protocol clients' options and the dynamic providers' stored inputs are milliseconds (`*Ms`), as
+ * Node's timers are.
+ */
+export function seconds(ms: number): string {
+  const s = ms / 1000;
+  return `${s >= 10 ? Math.round(s) : s >= 1 ? Math.round(s * 10) / 10 : Math.round(s * 1000) / 1000} s`;
+}

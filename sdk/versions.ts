@@ -249,7 +249,7 @@ export const fluxDistribution = {
   artifact: `oci://ghcr.io/controlplaneio-fluxcd/flux-operator-manifests:v${charts.fluxOperator.version}`,
 } as const;
 
-/** Install timeout base when `connection.timeout` is unset: 8 min on Talos, 5 min elsewhere. */
+/** Install timeout base in seconds when `connection.timeout` is unset: 480 on Talos, 300 elsewhere. */
 export function baseInstallTimeoutSeconds(distribution: string): number {
   return distribution === "Talos" ? 8 * MIN : 5 * MIN;
 }

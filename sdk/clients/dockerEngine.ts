@@ -7,6 +7,7 @@
  * hosts are rejected with a clear error (the restart would need TLS client settings we do not carry).
  */
 import * as http from "node:http";
+import { seconds } from "../errors";
 
 export interface DockerEngineOptions {
   /** Unix socket path. @default from DOCKER_HOST (unix://) or /var/run/docker.sock */
@@ -57,7 +58,9 @@ function request(method: string, path: string, opts: DockerEngineOptions): Promi
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
       res.on("error", reject);
     });
-    req.on("timeout", () => req.destroy(new Error(`Docker Engine ${method} ${path} timed out after ${timeout} ms (socket ${socketPath})`)));
+    req.on("timeout", () =>
+      req.destroy(new Error(`Docker Engine ${method} ${path} timed out after ${seconds(timeout)} (socket ${socketPath})`)),
+    );
     req.on("error", (e: NodeJS.ErrnoException) =>
       reject(
         e.code === "ENOENT" || e.code === "ECONNREFUSED"
@@ -130,7 +133,7 @@ export async function waitContainerRunning(
     if (last?.running && (last.health === undefined || last.health === "healthy")) return last;
     if (Date.now() + pollMs > deadline) {
       throw new Error(
-        `container ${name} is not running after ${Math.round(timeoutMs / 1000)} s (status: ${last ? `${last.status}${last.health ? `, health ${last.health}` : ""}` : "missing"})`,
+        `container ${name} is not running after ${seconds(timeoutMs)} (status: ${last ? `${last.status}${last.health ? `, health ${last.health}` : ""}` : "missing"})`,
       );
     }
     await new Promise((r) => setTimeout(r, pollMs));

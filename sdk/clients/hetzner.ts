@@ -5,6 +5,7 @@
  * with capped exponential backoff; every request and every wait has a timeout. The token is passed in at
  * run time and never logged.
  */
+import { seconds } from "../errors";
 
 export const DEFAULT_HCLOUD_ENDPOINT = "https://api.hetzner.cloud/v1";
 
@@ -108,7 +109,9 @@ export class HcloudClient {
         lastError = new Error(`${method} ${path}: ${(e as Error).message}`, { cause: e });
         if (attempt < attempts) {
           const wait = Math.min(30_000, base * 2 ** (attempt - 1));
-          this.log(`[ksail] hcloud ${method} ${path}: ${(e as Error).message}; retrying in ${wait} ms (attempt ${attempt}/${attempts})`);
+          this.log(
+            `[ksail] hcloud ${method} ${path}: ${(e as Error).message}; retrying in ${seconds(wait)} (attempt ${attempt}/${attempts})`,
+          );
           await sleep(wait);
         }
         continue;
@@ -124,7 +127,7 @@ export class HcloudClient {
           ? Math.min(60_000, rateLimitDelayMs(res.headers) ?? base * 2 ** (attempt - 1))
           : Math.min(30_000, base * 2 ** (attempt - 1));
       this.log(
-        `[ksail] hcloud ${method} ${path}: HTTP ${res.status} (${err.code}); retrying in ${wait} ms (attempt ${attempt}/${attempts})`,
+        `[ksail] hcloud ${method} ${path}: HTTP ${res.status} (${err.code}); retrying in ${seconds(wait)} (attempt ${attempt}/${attempts})`,
       );
       await sleep(wait);
     }
@@ -189,8 +192,7 @@ export class HcloudClient {
           `action ${current.id} (${current.command}) failed: ${current.error?.message ?? "unknown error"}`,
         );
       }
-      if (Date.now() > deadline)
-        throw new Error(`action ${current.id} (${current.command}) did not finish within ${Math.round(timeoutMs / 1000)} s`);
+      if (Date.now() > deadline) throw new Error(`action ${current.id} (${current.command}) did not finish within ${seconds(timeoutMs)}`);
       await sleep(pollMs);
       current = (await this.request<{ action: HcloudAction }>("GET", `/actions/${current.id}`)).action;
     }
@@ -203,8 +205,7 @@ export class HcloudClient {
       const s = await this.getServer(id);
       if (!s) throw new HcloudApiError(404, "not_found", `server ${id} no longer exists`);
       if (s.status === status) return s;
-      if (Date.now() > deadline)
-        throw new Error(`server ${s.name} is "${s.status}", not "${status}", after ${Math.round(timeoutMs / 1000)} s`);
+      if (Date.now() > deadline) throw new Error(`server ${s.name} is "${s.status}", not "${status}", after ${seconds(timeoutMs)}`);
       await sleep(pollMs);
     }
   }

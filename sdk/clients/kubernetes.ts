@@ -1,5 +1,6 @@
 import * as https from "node:https";
 import { URL } from "node:url";
+import { seconds } from "../errors";
 
 /** Connection details taken from a kubeconfig's current context. */
 export interface KubeConnection {
@@ -66,7 +67,7 @@ export class KubeClient {
           res.on("error", reject);
         },
       );
-      req.on("timeout", () => req.destroy(new Error(`${method} ${url.pathname} timed out after ${this.requestTimeoutMs} ms`)));
+      req.on("timeout", () => req.destroy(new Error(`${method} ${url.pathname} timed out after ${seconds(this.requestTimeoutMs)}`)));
       req.on("error", reject);
       if (payload) req.write(payload);
       req.end();

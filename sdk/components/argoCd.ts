@@ -8,18 +8,16 @@ import { charts } from "../versions";
 
 export interface ArgoCdArgs extends InstallerArgs {
   /**
-   * Where the `ksail` Application syncs from (local registry, external OCI registry or Git).
+   * Where the `ksail` Application syncs from (local registry, external OCI registry or Git). Applied in place.
    * @default no repository secret and no Application
-   * Applied in place.
    */
   readonly source?: GitOpsSource;
-  /** Credentials for the source; stored in the repository secret. @default none. Applied in place. */
+  /** Credentials for the source; stored in the repository secret. Applied in place. @default none */
   readonly registryCredentials?: RegistryCredentials;
   /**
-   * Age private key for SOPS: creates Secret `argocd/sops-age` and adds the `kustomize-sops` config
-   * management plugin (sidecar on the repo server) that the Application uses.
+   * Age private key for SOPS: creates Secret `argocd/sops-age` and adds the `kustomize-sops` config management
+   * plugin (sidecar on the repo server) that the Application uses. Applied in place (repo server rolls).
    * @default no SOPS plugin
-   * Applied in place (repo server rolls).
    */
   readonly sopsAgeKey?: pulumi.Input<string>;
 }

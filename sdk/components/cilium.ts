@@ -7,11 +7,10 @@ import { manifests } from "../versions";
 export interface CiliumArgs extends InstallerArgs {
   /**
    * Apply the experimental Gateway API CRDs (v1.5.1, needed for TLSRoute) before the chart. They are a
-   * `yaml.v2.ConfigFile` read by the Kubernetes provider from the release URL: in a preview of a new
-   * cluster the provider is unknown and the file is not read (the component shows alone); against an
-   * existing cluster the provider fetches the URL while previewing.
+   * `yaml.v2.ConfigFile` read by the Kubernetes provider from the release URL: in a preview of a new cluster the
+   * provider is unknown and the file is not read (the component shows alone); against an existing cluster the
+   * provider fetches the URL while previewing. Applied in place.
    * @default true
-   * Applied in place.
    */
   readonly gatewayApiCrds?: boolean;
 }

@@ -4,22 +4,20 @@ import { images } from "../versions";
 
 export interface CloudProviderKindArgs {
   /**
-   * Docker network the Kind nodes are on; cloud-provider-kind joins it and creates its `cpk-*` load
-   * balancer containers there.
+   * Docker network the Kind nodes are on; cloud-provider-kind joins it and creates its `cpk-*` load balancer
+   * containers there. Applied in place (the container is replaced; Services keep their addresses once it is
+   * back).
    * @default "kind"
-   * Applied in place (the container is replaced; Services keep their addresses once it is back).
    */
   readonly network?: pulumi.Input<string>;
   /**
-   * Image.
+   * Image. Applied in place (container replaced).
    * @default registry.k8s.io/cloud-provider-kind/cloud-controller-manager:v0.11.1
-   * Applied in place (container replaced).
    */
   readonly image?: pulumi.Input<string>;
   /**
-   * Container name; KSail's is shared by all Kind clusters on the host.
+   * Container name; KSail's is shared by all Kind clusters on the host. Applied in place (container replaced).
    * @default "ksail-cloud-provider-kind"
-   * Applied in place (container replaced).
    */
   readonly containerName?: string;
 }

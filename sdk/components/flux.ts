@@ -8,31 +8,24 @@ import { charts } from "../versions";
 
 export interface FluxArgs extends InstallerArgs {
   /**
-   * Where Flux syncs from: the cluster's local registry, an external OCI registry or a Git repository.
-   * Without it only the operator is installed.
+   * Where Flux syncs from: the cluster's local registry, an external OCI registry or a Git repository. Without
+   * it only the operator is installed. Applied in place (the FluxInstance is updated).
    * @default no FluxInstance
-   * Applied in place (the FluxInstance is updated).
    */
   readonly source?: GitOpsSource;
   /**
-   * Credentials for an external source; creates the `ksail-registry-credentials` pull secret in
-   * `flux-system` and references it from the sync.
+   * Credentials for an external source; creates the `ksail-registry-credentials` pull secret in `flux-system`
+   * and references it from the sync. Applied in place.
    * @default none (anonymous pull)
-   * Applied in place.
    */
   readonly registryCredentials?: RegistryCredentials;
   /**
    * Age private key for SOPS; creates Secret `flux-system/sops-age` and enables decryption on the root
-   * Kustomization.
+   * Kustomization. Applied in place.
    * @default no SOPS decryption
-   * Applied in place.
    */
   readonly sopsAgeKey?: pulumi.Input<string>;
-  /**
-   * Flux distribution version the FluxInstance installs.
-   * @default "2.x"
-   * Applied in place.
-   */
+  /** Flux distribution version the FluxInstance installs. Applied in place. @default "2.x" */
   readonly distributionVersion?: string;
 }
 

@@ -6,16 +6,14 @@ import { hcloudCcmValues } from "./values";
 
 export interface HcloudCcmArgs extends InstallerArgs {
   /**
-   * Hetzner Cloud API token. When given, the component creates Secret `kube-system/hcloud`; leave it out
-   * when the secret already exists (KSailCluster creates it once for CCM, CSI and autoscaler).
+   * Hetzner Cloud API token. When given, the component creates Secret `kube-system/hcloud`; leave it out when
+   * the secret already exists (KSailCluster creates it once for CCM, CSI and autoscaler). Applied in place.
    * @default no secret is created
-   * Applied in place.
    */
   readonly hcloudToken?: pulumi.Input<string>;
   /**
-   * Private network name; enables CCM networking (routes for the pod CIDR `10.244.0.0/16`).
+   * Private network name; enables CCM networking (routes for the pod CIDR `10.244.0.0/16`). Applied in place.
    * @default no private networking
-   * Applied in place.
    */
   readonly networkName?: pulumi.Input<string>;
 }

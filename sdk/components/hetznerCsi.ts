@@ -6,13 +6,12 @@ import { chartValues } from "./values";
 
 export interface HetznerCsiArgs extends InstallerArgs {
   /**
-   * Hetzner Cloud API token. When given, the component creates Secret `kube-system/hcloud`; leave it out
-   * when the secret already exists.
+   * Hetzner Cloud API token. When given, the component creates Secret `kube-system/hcloud`; leave it out when
+   * the secret already exists. Applied in place.
    * @default no secret is created
-   * Applied in place.
    */
   readonly hcloudToken?: pulumi.Input<string>;
-  /** Private network name stored beside the token. @default none. Applied in place. */
+  /** Private network name stored beside the token. Applied in place. @default none */
   readonly networkName?: pulumi.Input<string>;
 }
 

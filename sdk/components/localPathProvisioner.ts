@@ -3,17 +3,9 @@ import * as k8s from "@pulumi/kubernetes";
 import { manifests } from "../versions";
 
 export interface LocalPathProvisionerArgs {
-  /**
-   * Manifest URL (Rancher's release manifest).
-   * @default the v0.0.37 release manifest pinned in versions.ts
-   * Applied in place.
-   */
+  /** Manifest URL (Rancher's release manifest). Applied in place. @default the v0.0.37 release manifest pinned in versions.ts */
   readonly manifestUrl?: pulumi.Input<string>;
-  /**
-   * Mark the `local-path` StorageClass as the cluster default.
-   * @default true
-   * Applied in place.
-   */
+  /** Mark the `local-path` StorageClass as the cluster default. Applied in place. @default true */
   readonly defaultStorageClass?: boolean;
 }
 

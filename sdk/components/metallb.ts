@@ -7,16 +7,15 @@ import { charts } from "../versions";
 
 export interface MetalLbArgs extends InstallerArgs {
   /**
-   * IPv4 subnet of the Docker network the nodes are on — the real one, e.g. the `ipamConfigs[0].subnet`
-   * output of the cluster's `docker.Network`. The pool is taken from its top (see `metallbAddressRange`).
+   * IPv4 subnet of the Docker network the nodes are on — the real one, e.g. the `ipamConfigs[0].subnet` output
+   * of the cluster's `docker.Network`. The pool is taken from its top (see `metallbAddressRange`). Applied in
+   * place.
    * @default none — required unless `addresses` is given
-   * Applied in place.
    */
   readonly dockerNetworkCidr?: pulumi.Input<string>;
   /**
-   * Explicit pool addresses (ranges or CIDRs); overrides `dockerNetworkCidr`.
+   * Explicit pool addresses (ranges or CIDRs); overrides `dockerNetworkCidr`. Applied in place.
    * @default derived from `dockerNetworkCidr`
-   * Applied in place.
    */
   readonly addresses?: pulumi.Input<pulumi.Input<string>[]>;
 }

@@ -7,12 +7,11 @@ export interface MetricsServerArgs extends InstallerArgs {
   /**
    * Also install postfinance's kubelet-csr-approver (release `kubelet-csr-approver` in `kube-system`), which
    * approves the kubelets' serving-certificate CSRs so metrics-server keeps verifying kubelet TLS. Talos
-   * approves them through its machine config instead.
+   * approves them through its machine config instead. Applied in place.
    * @default true on Vanilla, false elsewhere
-   * Applied in place.
    */
   readonly kubeletCsrApprover?: boolean;
-  /** Version of the approver chart. @default the version pinned in versions.ts. Applied in place. */
+  /** Version of the approver chart. Applied in place. @default the version pinned in versions.ts */
   readonly approverVersion?: pulumi.Input<string>;
 }
 

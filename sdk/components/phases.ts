@@ -36,7 +36,7 @@ export interface InstallInputs {
   readonly readiness?: {
     readonly kubeconfig: pulumi.Input<string>;
     readonly timeouts?: ReadinessTimeouts;
-    readonly pollIntervalMs?: number;
+    readonly pollIntervalSeconds?: number;
     /** Re-run the gates when this changes (e.g. the recreate trigger). */
     readonly trigger?: pulumi.Input<string>;
   };
@@ -152,7 +152,7 @@ export function installComponents(parent: pulumi.Resource, name: string, plan: C
         distribution: ctx.distribution,
         provider: ctx.provider,
         timeouts: r!.timeouts,
-        pollIntervalMs: r!.pollIntervalMs,
+        pollIntervalSeconds: r!.pollIntervalSeconds,
         trigger: r!.trigger,
         ...g.checks,
       },

@@ -3,17 +3,18 @@ import * as k8s from "@pulumi/kubernetes";
 
 /** Arguments of {@link clusterProvider}. */
 export interface ClusterProviderArgs {
-  /** The derived kubeconfig (YAML). Kept secret. */
+  /** The derived kubeconfig (YAML). Kept secret. Applied in place (the provider is updated, not replaced). */
   readonly kubeconfig: pulumi.Input<string>;
   /**
    * A stable identity of the cluster (e.g. its name). With it set, a kubeconfig change (certificate
    * rotation, new endpoint) updates the provider instead of replacing it — and with it every Kubernetes
-   * resource. Only a change of this value replaces the provider.
+   * resource. Replaces the provider, and with it every Kubernetes resource it manages.
    */
   readonly clusterIdentifier: pulumi.Input<string>;
   /**
    * Drop resources of an unreachable cluster from state instead of failing (Docker clusters deleted out of
-   * band). @default true
+   * band). Applied in place.
+   * @default true
    */
   readonly deleteUnreachable?: boolean;
 }

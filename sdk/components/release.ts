@@ -9,28 +9,21 @@ import { ChartKey, charts, installTimeoutSeconds } from "../versions";
 export interface InstallerArgs {
   /**
    * Facts about the cluster that shape the computed values (distribution, provider, node count, CNI,
-   * LoadBalancer). Plain: it decides the values' shape.
+   * LoadBalancer). Plain: it decides the values' shape. Applied in place (Helm upgrade).
    * @default a generic context: chart defaults plus KSail's distribution-independent settings
-   * Applied in place (Helm upgrade).
    */
   readonly context?: ComponentContext;
-  /**
-   * Chart version.
-   * @default the version pinned in versions.ts
-   * Applied in place (Helm upgrade).
-   */
+  /** Chart version. Applied in place (Helm upgrade). @default the version pinned in versions.ts */
   readonly version?: pulumi.Input<string>;
   /**
-   * Helm values deep-merged over the computed values (objects merge, arrays and scalars replace, `null`
-   * removes a key).
+   * Helm values deep-merged over the computed values (objects merge, arrays and scalars replace, `null` removes
+   * a key). Applied in place (Helm upgrade).
    * @default {}
-   * Applied in place (Helm upgrade).
    */
   readonly values?: pulumi.Input<Values>;
   /**
-   * Helm wait timeout in seconds.
-   * @default max(install timeout base, the chart's floor) — e.g. cert-manager 10 min, Kyverno 20 min
-   * Applied in place.
+   * Helm wait timeout in seconds. Applied in place.
+   * @default max(install timeout base, the chart's floor), e.g. 600 for cert-manager, 1200 for Kyverno
    */
   readonly timeoutSeconds?: number;
 }

@@ -1,4 +1,5 @@
 import { describeResponse, KubeClient } from "../clients/kubernetes";
+import { seconds as secs } from "../errors";
 
 /** What the readiness gate checks and for how long (all durations in milliseconds). */
 export interface ReadinessSettings {
@@ -47,7 +48,6 @@ export const realClock: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 };
-const secs = (ms: number) => `${Math.round(ms / 100) / 10}s`;
 
 /** Thrown when the cluster is not ready in time; the message names what is not ready and why. */
 export class NotReadyError extends Error {

@@ -6,22 +6,22 @@ import type { SupportedDistribution, SupportedProvider } from "../config/support
 
 const provider = trampoline(path.join(__dirname, "clusterReadiness.impl.js"), "handler", ["check", "diff", "create", "update", "delete"]);
 
-/** Timeouts of the readiness checks, in milliseconds. */
+/** Timeouts of the readiness checks, in seconds (fractions allowed). */
 export interface ReadinessTimeouts {
-  /** @default 120000 (2 min) */
-  readonly apiServerMs?: number;
-  /** @default the install timeout: 480000 on Talos, 300000 elsewhere */
-  readonly nodesMs?: number;
-  /** @default 180000 (3 min) */
-  readonly daemonSetsMs?: number;
-  /** @default 120000 (2 min) */
-  readonly probeMs?: number;
-  /** One probe attempt. @default 30000 */
-  readonly probeAttemptMs?: number;
-  /** Deployments and webhook CA bundles. @default 600000 (10 min, KSail's approver wait) */
-  readonly workloadsMs?: number;
-  /** One HTTP request. @default 10000 */
-  readonly requestMs?: number;
+  /** API server `/version` streak. @default 120 */
+  readonly apiServerSeconds?: number;
+  /** Nodes Ready. @default the install timeout: 480 on Talos, 300 elsewhere */
+  readonly nodesSeconds?: number;
+  /** kube-system DaemonSets rolled out. @default 180 */
+  readonly daemonSetsSeconds?: number;
+  /** Connectivity probe, all attempts. @default 120 */
+  readonly probeSeconds?: number;
+  /** One probe attempt. @default 30 */
+  readonly probeAttemptSeconds?: number;
+  /** Deployments and webhook CA bundles. @default 600 (KSail's approver wait) */
+  readonly workloadsSeconds?: number;
+  /** One HTTP request. @default 10 */
+  readonly requestSeconds?: number;
 }
 
 export interface ClusterReadinessArgs {
@@ -31,38 +31,41 @@ export interface ClusterReadinessArgs {
   readonly distribution: SupportedDistribution;
   /** Provider; cloud clusters need 5 consecutive successes and ignore the `uninitialized` taint. Applied in place. */
   readonly provider: SupportedProvider;
-  /** Consecutive `/version` successes required. @default 3 on Docker, 5 on cloud providers. Applied in place. */
+  /** Consecutive `/version` successes required. Applied in place. @default 3 on Docker, 5 on cloud providers */
   readonly apiServerSuccesses?: number;
-  /** Require all nodes Ready and one schedulable. @default true. Applied in place. */
+  /** Require all nodes Ready and one schedulable. Applied in place. @default true */
   readonly checkNodes?: boolean;
-  /** A label every node must carry (e.g. `instance.hetzner.cloud/provided-by`). @default none. Applied in place. */
+  /** A label every node must carry (e.g. `instance.hetzner.cloud/provided-by`). Applied in place. @default none */
   readonly requireNodeLabel?: string;
   /**
-   * Treat the cloud provider's `node.cloudprovider.kubernetes.io/uninitialized` taint as schedulable (the
-   * gate before the CCM runs). @default true on cloud providers. Applied in place.
+   * Treat the cloud provider's `node.cloudprovider.kubernetes.io/uninitialized` taint as schedulable (the gate
+   * before the CCM runs). Applied in place.
+   * @default true on cloud providers
    */
   readonly ignoreUninitializedTaint?: boolean;
-  /** Require kube-system DaemonSets ready. @default true. Applied in place. */
+  /** Require kube-system DaemonSets ready. Applied in place. @default true */
   readonly checkDaemonSets?: boolean;
-  /** Run the in-cluster connectivity probe pod (use with Cilium). @default false. Applied in place. */
+  /** Run the in-cluster connectivity probe pod (use with Cilium). Applied in place. @default false */
   readonly connectivityProbe?: boolean;
   /**
    * Deployments (`namespace/name`) that must be Available; absent ones are skipped (e.g. Talos'
-   * kubelet-serving-cert-approver from the machine config). @default none. Applied in place.
+   * kubelet-serving-cert-approver from the machine config). Applied in place.
+   * @default none
    */
   readonly deployments?: string[];
   /**
-   * Admission webhook configurations whose webhooks must all have a CA bundle (e.g. Gatekeeper's).
-   * @default none. Applied in place.
+   * Admission webhook configurations whose webhooks must all have a CA bundle (e.g. Gatekeeper's). Applied in
+   * place.
+   * @default none
    */
   readonly webhookConfigurations?: { kind: "Validating" | "Mutating"; name: string }[];
-  /** Namespaces whose failing pods are listed on timeout. @default ["kube-system"]. Applied in place. */
+  /** Namespaces whose failing pods are listed on timeout. Applied in place. @default ["kube-system"] */
   readonly podNamespaces?: string[];
-  /** Timeouts. Applied in place. */
+  /** Timeouts in seconds. Applied in place. @default see ReadinessTimeouts */
   readonly timeouts?: ReadinessTimeouts;
-  /** Poll interval in ms. @default 2000. Applied in place. */
-  readonly pollIntervalMs?: number;
-  /** Any value whose change should re-run the gate (e.g. the recreate trigger). Applied in place. */
+  /** Poll interval in seconds. Applied in place. @default 2 */
+  readonly pollIntervalSeconds?: number;
+  /** Any value whose change should re-run the gate (e.g. the recreate trigger). Applied in place. @default none */
   readonly trigger?: pulumi.Input<string>;
 }
 
@@ -88,26 +91,28 @@ export class ClusterReadiness extends pulumi.dynamic.Resource {
   constructor(name: string, args: ClusterReadinessArgs, opts?: pulumi.CustomResourceOptions) {
     const cloud = args.provider !== "Docker";
     const t = args.timeouts ?? {};
+    // Arguments are seconds; the provider's inputs stay in milliseconds (their names are in existing state).
+    const ms = (seconds: number | undefined, fallback: number) => Math.round((seconds ?? fallback) * 1000);
     const props: Record<string, unknown> = {
       kubeconfig: pulumi.secret(args.kubeconfig),
       apiServerSuccesses: args.apiServerSuccesses ?? (cloud ? 5 : 3),
-      apiServerTimeoutMs: t.apiServerMs ?? 120_000,
+      apiServerTimeoutMs: ms(t.apiServerSeconds, 120),
       checkNodes: args.checkNodes ?? true,
-      nodesTimeoutMs: t.nodesMs ?? (args.distribution === "Talos" ? 480_000 : 300_000),
+      nodesTimeoutMs: ms(t.nodesSeconds, args.distribution === "Talos" ? 480 : 300),
       requireNodeLabel: args.requireNodeLabel,
       ignoreTaints: (args.ignoreUninitializedTaint ?? cloud) ? ["node.cloudprovider.kubernetes.io/uninitialized"] : [],
       checkDaemonSets: args.checkDaemonSets ?? true,
-      daemonSetsTimeoutMs: t.daemonSetsMs ?? 180_000,
+      daemonSetsTimeoutMs: ms(t.daemonSetsSeconds, 180),
       connectivityProbe: args.connectivityProbe ?? false,
-      probeTimeoutMs: t.probeMs ?? 120_000,
-      probeAttemptTimeoutMs: t.probeAttemptMs ?? 30_000,
+      probeTimeoutMs: ms(t.probeSeconds, 120),
+      probeAttemptTimeoutMs: ms(t.probeAttemptSeconds, 30),
       probeImage: images.connectivityProbe,
-      pollIntervalMs: args.pollIntervalMs ?? 2_000,
-      requestTimeoutMs: t.requestMs ?? 10_000,
+      pollIntervalMs: ms(args.pollIntervalSeconds, 2),
+      requestTimeoutMs: ms(t.requestSeconds, 10),
       podNamespaces: args.podNamespaces ?? ["kube-system"],
       deployments: args.deployments ?? [],
       webhookConfigurations: args.webhookConfigurations ?? [],
-      workloadsTimeoutMs: t.workloadsMs ?? 600_000,
+      workloadsTimeoutMs: ms(t.workloadsSeconds, 600),
       trigger: args.trigger,
       kubernetesVersion: undefined,
       nodeCount: undefined,

@@ -14,6 +14,7 @@ import {
   type ClusterIdentity,
   type IdentityDistribution,
 } from "../pki";
+import { seconds } from "../errors";
 
 const HOUR_MS = 3_600_000;
 export const DEFAULT_CERT_LIFETIME_HOURS = 8760;
@@ -204,7 +205,7 @@ export const handler = {
     // Client certificates start from when they are issued (key generation can take seconds).
     const creds = await credentials(inputs, identity, new Date());
     console.log(
-      `ClusterSecrets ${inputs.clusterName}: generated the ${inputs.distribution} cluster identity in ${Date.now() - started.getTime()} ms`,
+      `ClusterSecrets ${inputs.clusterName}: generated the ${inputs.distribution} cluster identity in ${seconds(Date.now() - started.getTime())}`,
     );
     const outs: Outputs = { ...inputs, [key]: (identity as unknown as Record<string, unknown>)[key], ...creds };
     return { id: `${inputs.clusterName}-${crypto.randomBytes(4).toString("hex")}`, outs };

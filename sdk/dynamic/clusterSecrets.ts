@@ -38,17 +38,15 @@ export interface ClusterSecretsArgs<D extends IdentityDistribution = IdentityDis
   /** Endpoints the credentials point at. Applied in place. */
   endpoints: pulumi.Input<ClusterSecretsEndpoints>;
   /**
-   * Lifetime of the admin client certificates (kubeconfig, talosconfig), in hours. The CAs always live 10
-   * years.
-   * @default 8760 (1 year)
+   * Lifetime of the admin client certificates (kubeconfig, talosconfig), in hours. The CAs always live 10 years.
    * Applied in place: the credentials are re-derived.
+   * @default 8760 (1 year)
    */
   certLifetimeHours?: pulumi.Input<number>;
   /**
-   * Renewal window in hours: when the client certificates expire within it, the next `pulumi up` re-issues
-   * them (the preview then shows `~ update` of this resource, with a diagnostic saying why).
+   * Renewal window in hours: when the client certificates expire within it, the next `pulumi up` re-issues them
+   * (the preview then shows `~ update` of this resource, with a diagnostic saying why). Applied in place.
    * @default 720 (30 days)
-   * Applied in place.
    */
   renewBeforeHours?: pulumi.Input<number>;
 }

@@ -9,8 +9,8 @@ export interface ClusterSpecArgs {
   /**
    * The parsed cluster spec (`loadClusterConfig(...).spec` or `parseClusterDocument(...).document.spec`),
    * a plain value: it decides the shape of the cluster. Stored with the registry password redacted.
-   * Every field is classified by the impact table (docs/impact.md): changes are applied in place, make
-   * nodes reboot, or recreate the cluster, as the table says for the spec's distribution × provider.
+   * Applied in place, nodes reboot, nodes are replaced one at a time, or recreates the cluster: field by
+   * field, as the impact table (docs/impact.md) says for the spec's distribution × provider.
    */
   spec: Spec;
 }

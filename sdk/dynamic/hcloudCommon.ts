@@ -4,6 +4,7 @@
  * health gate. Loaded by their impl modules only; never serialized.
  */
 import { HcloudClient, resolveHcloudCredentials } from "../clients/hetzner";
+import { seconds } from "../errors";
 
 /** The stack config the engine hands to a dynamic provider's `configure` (every key, secrets decrypted). */
 export interface DynamicConfig {
@@ -48,13 +49,13 @@ export async function talosHealthy(gate: TalosHealthGate, budgetMs: number, what
   });
   try {
     await c.version().catch((e: Error) => {
-      throw new Error(`the Talos API at ${gate.endpoint} did not answer within ${Math.round(budgetMs / 1000)} s (${what}): ${e.message}`);
+      throw new Error(`the Talos API at ${gate.endpoint} did not answer within ${seconds(budgetMs)} (${what}): ${e.message}`);
     });
     if (gate.etcd) {
       await c
         .etcdMemberList({}, { retry: { ...retry, retryOn: [Code.UNAVAILABLE, Code.FAILED_PRECONDITION, Code.DEADLINE_EXCEEDED] } })
         .catch((e: Error) => {
-          throw new Error(`etcd is not healthy (${what}) within ${Math.round(budgetMs / 1000)} s: ${e.message}`);
+          throw new Error(`etcd is not healthy (${what}) within ${seconds(budgetMs)}: ${e.message}`);
         });
     }
   } finally {

@@ -12,7 +12,7 @@ const provider = trampoline(path.join(__dirname, "hcloudIsoDetach.impl.js"), "ha
 ]);
 
 export interface HcloudIsoDetachArgs {
-  /** Id of the hcloud.Server booted from the Talos ISO. A new id (server replaced) detaches again. */
+  /** Id of the hcloud.Server booted from the Talos ISO. Replaces this resource when the server was replaced (it detaches again). */
   serverId: pulumi.Input<string>;
   /** Server name, for messages. Applied in place. */
   serverName: pulumi.Input<string>;
@@ -34,9 +34,12 @@ export interface HcloudIsoDetachArgs {
     talosconfig: pulumi.Input<string>;
     etcd?: pulumi.Input<boolean>;
   }>;
-  /** Environment variable holding the API token when `hcloud:token` is not in the stack config. @default "HCLOUD_TOKEN". Applied in place. */
+  /**
+   * Environment variable holding the API token when `hcloud:token` is not in the stack config. Applied in place.
+   * @default "HCLOUD_TOKEN"
+   */
   tokenEnvVar?: pulumi.Input<string>;
-  /** Budgets in seconds. @default {actionSeconds: 600, healthSeconds: 900}. Applied in place. */
+  /** Budgets in seconds. Applied in place. @default {actionSeconds: 600, healthSeconds: 900} */
   timeouts?: { actionSeconds?: number; healthSeconds?: number };
 }
 

@@ -13,7 +13,7 @@ const provider = trampoline(path.join(__dirname, "hcloudServerType.impl.js"), "h
 ]);
 
 export interface HcloudServerTypeArgs {
-  /** Id of the hcloud.Server. A new id (server replaced) re-creates this resource, which checks the type. */
+  /** Id of the hcloud.Server. Replaces this resource when the server was replaced (it then checks the new server). */
   serverId: pulumi.Input<string>;
   /** Server name, for messages. Applied in place. */
   serverName: pulumi.Input<string>;
@@ -22,11 +22,16 @@ export interface HcloudServerTypeArgs {
   /** Desired server type, e.g. `cx33`. Nodes reboot: shut down, change type keeping the disk, power on. */
   serverType: pulumi.Input<string>;
   /**
-   * Planned public IPv4 / IPv6 of the server. A change powers the server off (ACPI shutdown), adds a primary
-   * IP (deleted with the server) or removes one, and powers it on again: Nodes reboot, one at a time.
+   * Whether the server has a public IPv4. Nodes reboot, one at a time: a change powers the server off (ACPI
+   * shutdown), adds a primary IPv4 (deleted with the server) or removes it, and powers it on again.
    * @default not managed
    */
   publicIPv4?: pulumi.Input<boolean>;
+  /**
+   * Whether the server has a public IPv6. Nodes reboot, one at a time: a change powers the server off (ACPI
+   * shutdown), adds a primary IPv6 (deleted with the server) or removes it, and powers it on again.
+   * @default not managed
+   */
   publicIPv6?: pulumi.Input<boolean>;
   /**
    * Environment variable holding the API token when `hcloud:token` is not in the stack config. Only the
@@ -46,7 +51,7 @@ export interface HcloudServerTypeArgs {
     talosconfig: pulumi.Input<string>;
     etcd?: pulumi.Input<boolean>;
   }>;
-  /** Budgets in seconds. @default {shutdownSeconds: 300, actionSeconds: 900, healthSeconds: 900}. Applied in place. */
+  /** Budgets in seconds. Applied in place. @default {shutdownSeconds: 300, actionSeconds: 900, healthSeconds: 900} */
   timeouts?: { shutdownSeconds?: number; actionSeconds?: number; healthSeconds?: number };
 }
 

@@ -6,6 +6,7 @@
  */
 import { Code, TalosClient, hasCode, type TalosApiError } from "../clients/talos";
 import { UNKNOWN } from "../impact/unknown";
+import { seconds } from "../errors";
 
 export interface TalosBootstrapInputs {
   readonly node: { readonly name: string; readonly endpoint: string; readonly address?: string };
@@ -58,7 +59,7 @@ async function ensure(i: TalosBootstrapInputs): Promise<{ bootstrap: "fresh" | "
         },
       })
       .catch((e: Error) => {
-        throw new Error(`${name}: the control plane did not serve a kubeconfig within ${Math.round(readyMs / 1000)} s: ${e.message}`);
+        throw new Error(`${name}: the control plane did not serve a kubeconfig within ${seconds(readyMs)}: ${e.message}`);
       });
     if (!/kind:\s*Config/.test(kubeconfig)) throw new Error(`${name}: the Kubeconfig API returned something that is not a kubeconfig`);
     log(name, "kubeconfig served: the control plane is up");

@@ -12,7 +12,7 @@ export interface TalosBootstrapArgs {
   node: pulumi.Input<{ name: pulumi.Input<string>; endpoint: pulumi.Input<string>; address?: pulumi.Input<string> }>;
   /** Admin talosconfig YAML. Wrapped as a secret. Applied in place. */
   talosconfig: pulumi.Input<string>;
-  /** Wait budgets in seconds. @default {bootstrapSeconds: 600, readySeconds: 900}. Applied in place. */
+  /** Wait budgets in seconds. Applied in place. @default {bootstrapSeconds: 600, readySeconds: 900} */
   timeouts?: { bootstrapSeconds?: number; readySeconds?: number };
 }
 

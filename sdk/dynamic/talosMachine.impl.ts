@@ -10,6 +10,7 @@ import { Code, TalosApiError, TalosClient, hasCode, type ApplyMode } from "../cl
 import { restartContainer, waitContainerRunning } from "../clients/dockerEngine";
 import { containsUnknown } from "../impact/unknown";
 import { type TalosMachineInputs, classifyMachineChange, groupInputs, machineDiff, updateAction } from "./talosMachine.plan";
+import { seconds } from "../errors";
 
 const log = (node: string, msg: string) => console.log(`[ksail] TalosMachine ${node}: ${msg}`);
 
@@ -44,7 +45,7 @@ async function waitHealthy(
   try {
     const v = await c.version().catch((e: Error) => {
       throw new Error(
-        `${i.node.name}: the Talos API at ${i.node.endpoint} did not answer within ${Math.round(budgetMs / 1000)} s (${what}): ${e.message}`,
+        `${i.node.name}: the Talos API at ${i.node.endpoint} did not answer within ${seconds(budgetMs)} (${what}): ${e.message}`,
       );
     });
     if (i.node.role === "controlplane" && !insecure && o.etcd !== false) {
@@ -55,7 +56,7 @@ async function waitHealthy(
           { retry: { deadlineMs: left, initialDelayMs: 500, maxDelayMs: 5_000, retryOn: [Code.UNAVAILABLE, Code.FAILED_PRECONDITION] } },
         )
         .catch((e: Error) => {
-          throw new Error(`${i.node.name}: etcd is not healthy (${what}) within ${Math.round(budgetMs / 1000)} s: ${e.message}`);
+          throw new Error(`${i.node.name}: etcd is not healthy (${what}) within ${seconds(budgetMs)}: ${e.message}`);
         });
       if (members.some((m) => m.isLearner))
         log(

@@ -11,32 +11,34 @@ export interface TalosMachineArgs {
   /**
    * The node: `{name, role, platform, endpoint, address?, containerName?}`. `endpoint` is the apid to
    * dial (`host[:port]`); set `address` to route through another node's apid (`node` metadata).
-   * Changing name, role or platform recreates the machine; endpoint/address are applied in place.
+   * Recreates the machine when name, role or platform change; endpoint and address are applied in place.
    */
   node: pulumi.Input<MachineNode>;
   /** Talos version the config targets (selects the classifier's rules). Applied in place. */
   talosVersion: pulumi.Input<string>;
   /**
-   * The full machine config (multi-document YAML). Wrapped as a secret. A change is classified: live
-   * changes are applied in place (NO_REBOOT), reboot-required ones are staged and the node reboots
-   * (Docker: container restart), immutable ones (machine type, install disk, identity) recreate the machine.
+   * The full machine config (multi-document YAML). Wrapped as a secret. A change is classified: Applied in
+   * place when it is live (NO_REBOOT); staged and the node reboots when it is reboot-required (Docker: a
+   * container restart); recreates the machine when it is immutable (machine type, install disk, identity).
    */
   config: pulumi.Input<string>;
   /** Admin talosconfig YAML (derived from the cluster secrets). Wrapped as a secret. Applied in place. */
   talosconfig: pulumi.Input<string>;
   /**
-   * Installer image for hcloud/metal nodes (e.g. `factory.talos.dev/installer/<schematic>:v1.12.1`).
-   * @default undefined (no upgrades). A change upgrades the node: Nodes reboot. Ignored on Docker.
+   * Installer image for hcloud/metal nodes (e.g. `factory.talos.dev/installer/<schematic>:v1.12.1`); ignored
+   * on Docker. The node reboots: a change upgrades the node to this image.
+   * @default none (no upgrades)
    */
   installImage?: pulumi.Input<string>;
   /**
-   * The node boots without a config (Talos ISO on metal/Hetzner): the first apply goes insecurely to
-   * the maintenance-mode API. @default false. Only used on create.
+   * The node boots without a config (Talos ISO on metal/Hetzner): the first apply goes insecurely to the
+   * maintenance-mode API. Only used on create.
+   * @default false
    */
   maintenance?: boolean;
-  /** Reset the node on delete. @default true on hcloud/metal, false on Docker (the container goes too). */
+  /** Reset the node on delete. Only used on delete. @default true on hcloud/metal, false on Docker (the container goes too) */
   resetOnDelete?: boolean;
-  /** Wait budgets in seconds. @default {apiSeconds: 600, rebootSeconds: 900}. Applied in place. */
+  /** Wait budgets in seconds. Applied in place. @default {apiSeconds: 600, rebootSeconds: 900} */
   timeouts?: { apiSeconds?: number; rebootSeconds?: number };
 }
 

@@ -8,7 +8,14 @@ import { UNKNOWN } from "../../sdk/impact/unknown";
 import { captureProvider, startProviderHost, ProviderHostError, type CapturedProvider, type ProviderHost } from "../harness/engine";
 import { daemonSet, node, pod, probeFails, probeSucceeds, startFakeKubeApiServer, type FakeKubeApiServer } from "../fakes/kube-apiserver";
 
-const fast = { apiServerMs: 1_500, nodesMs: 1_000, daemonSetsMs: 1_000, probeMs: 1_500, probeAttemptMs: 300, requestMs: 2_000 };
+const fast = {
+  apiServerSeconds: 1.5,
+  nodesSeconds: 1,
+  daemonSetsSeconds: 1,
+  probeSeconds: 1.5,
+  probeAttemptSeconds: 0.3,
+  requestSeconds: 2,
+};
 /**
  * The host runs on the real clock, so a check that should pass gets budgets no loaded machine exhausts (a
  * passing check returns at its first success, so they cost nothing); a test of a timeout shortens only the
@@ -42,7 +49,7 @@ describe("ClusterReadiness through the dynamic-provider host", () => {
           provider: "Docker",
           connectivityProbe: true,
           timeouts: fast,
-          pollIntervalMs: 20,
+          pollIntervalSeconds: 0.02,
         }),
     );
     host = await startProviderHost();
@@ -72,6 +79,13 @@ describe("ClusterReadiness through the dynamic-provider host", () => {
     assert.ok(cap.provider.length < 4096, `serialized provider is ${cap.provider.length} bytes`);
     assert.ok(!cap.provider.includes("BEGIN"), "no PEM in the serialized provider");
     assert.ok(!cap.provider.includes(fake.url), "no endpoint in the serialized provider");
+  });
+
+  test("durations are given in seconds and reach the provider as its millisecond inputs", () => {
+    assert.equal(cap.inputs.apiServerTimeoutMs, 1_500);
+    assert.equal(cap.inputs.probeAttemptTimeoutMs, 300);
+    assert.equal(cap.inputs.pollIntervalMs, 20);
+    assert.equal(cap.inputs.workloadsTimeoutMs, 600_000, "default 600 s");
   });
 
   test("preview never contacts the cluster: check/diff only, unknown kubeconfig means changes", async () => {
@@ -125,7 +139,7 @@ describe("ClusterReadiness through the dynamic-provider host", () => {
       assert.ok(e instanceof ProviderHostError);
       assert.match(
         e.message,
-        /API server https:\/\/127\.0\.0\.1:\d+ is not stable: needed 3 consecutive \/version successes within 1\.5s, best streak 0; last failure: HTTP 503/,
+        /API server https:\/\/127\.0\.0\.1:\d+ is not stable: needed 3 consecutive \/version successes within 1\.5 s, best streak 0; last failure: HTTP 503/,
       );
       return true;
     });
@@ -137,7 +151,7 @@ describe("ClusterReadiness through the dynamic-provider host", () => {
     await assert.rejects(host.up(cap.urn, inputs({ daemonSetsTimeoutMs: 1_000 })), (e: Error) => {
       assert.match(
         e.message,
-        /kube-system DaemonSets not ready within 1s: DaemonSets not ready: cilium \(desired 1, updated 1, unavailable 1\)/,
+        /kube-system DaemonSets not ready within 1 s: DaemonSets not ready: cilium \(desired 1, updated 1, unavailable 1\)/,
       );
       assert.match(e.message, /kube-system\/cilium-7xq Running — main: CrashLoopBackOff/);
       return true;
@@ -150,7 +164,7 @@ describe("ClusterReadiness through the dynamic-provider host", () => {
     // even if every request took a second (the exact attempt count is asserted at L3 on a virtual clock).
     await assert.rejects(
       host.up(cap.urn, inputs({ probeTimeoutMs: 6_000, pollIntervalMs: 500 })),
-      /In-cluster connectivity probe .* did not succeed within 6s after \d+ attempt\(s\); last: attempt \d+: Error exit 1/,
+      /In-cluster connectivity probe .* did not succeed within 6 s after \d+ attempt\(s\); last: attempt \d+: Error exit 1/,
     );
     assert.ok(fake.probeAttempts >= 2, `retried (${fake.probeAttempts} attempts)`);
   });

@@ -87,7 +87,7 @@ describe("Hetzner dynamic resources through the dynamic-provider host", () => {
         ["/servers/102/actions/poweron", {}],
       ],
     );
-    await host.waitForOutput(/HTTP 429 \(rate_limit_exceeded\); retrying in 1000 ms/);
+    await host.waitForOutput(/HTTP 429 \(rate_limit_exceeded\); retrying in 1 s/);
     await host.waitForOutput(/HTTP 503 \(unavailable\); retrying/);
     await host.waitForOutput(/server-102: done: type cx23 → cx33/);
     const out = host.output();

@@ -50,7 +50,7 @@ async function run(
     const provider = new k8s.Provider(`${plan.clusterName}-k8s`, { kubeconfig: "kc" }, { parent });
     const r = installComponents(parent, plan.clusterName, plan, {
       provider,
-      readiness: withGates ? { kubeconfig: pulumi.secret("kc"), pollIntervalMs: 50 } : undefined,
+      readiness: withGates ? { kubeconfig: pulumi.secret("kc"), pollIntervalSeconds: 0.05 } : undefined,
       hcloudToken: pulumi.secret("tok"),
       networkName: `${plan.clusterName}-network`,
       dockerNetworkCidr: "172.18.0.0/16",

@@ -88,7 +88,7 @@ describe("HcloudClient against the local fake", () => {
       client.waitAction({ id: 7, command: "change_server_type", status: "error", error: { code: "server_error", message: "boom" } }),
       /action 7 \(change_server_type\) failed: boom/,
     );
-    await assert.rejects(client.waitServerStatus(1, "running", 30), /server a is "off", not "running", after 0 s/);
+    await assert.rejects(client.waitServerStatus(1, "running", 30), /server a is "off", not "running", after 0\.03 s/);
     api.actionPolls = 1;
   });
 

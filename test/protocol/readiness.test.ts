@@ -116,7 +116,7 @@ describe("ClusterReadiness checks against a fake API server requiring the client
       assert.ok(e instanceof NotReadyError);
       assert.match(
         e.message,
-        /API server https:\/\/127\.0\.0\.1:\d+ is not stable: needed 3 consecutive \/version successes within 1\.5s, best streak 2; last failure: HTTP 503: apiserver not ready/,
+        /API server https:\/\/127\.0\.0\.1:\d+ is not stable: needed 3 consecutive \/version successes within 1\.5 s, best streak 2; last failure: HTTP 503: apiserver not ready/,
       );
       return true;
     });
@@ -133,7 +133,7 @@ describe("ClusterReadiness checks against a fake API server requiring the client
     await assert.rejects(run(settings(kubeconfig, { nodesTimeoutMs: 200 })), (e: Error) => {
       assert.match(
         e.message,
-        /Nodes not ready within 0\.2s: not Ready: dev-worker-1 \(KubeletNotReady: container runtime network not ready/,
+        /Nodes not ready within 0\.2 s: not Ready: dev-worker-1 \(KubeletNotReady: container runtime network not ready/,
       );
       assert.match(e.message, /Failing pods:\n {2}kube-system\/cilium-abcde Pending — main: CrashLoopBackOff \(back-off 40s\)/);
       assert.doesNotMatch(e.message, /coredns/);
@@ -169,7 +169,7 @@ describe("ClusterReadiness checks against a fake API server requiring the client
     await assert.rejects(run(settings(kubeconfig, { daemonSetsTimeoutMs: 200 })), (e: Error) => {
       assert.match(
         e.message,
-        /kube-system DaemonSets not ready within 0\.2s: DaemonSets not ready: cilium \(desired 2, updated 1, unavailable 1\)\./,
+        /kube-system DaemonSets not ready within 0\.2 s: DaemonSets not ready: cilium \(desired 2, updated 1, unavailable 1\)\./,
       );
       assert.doesNotMatch(e.message, /kube-proxy \(/);
       assert.match(e.message, /kube-system\/cilium-xyz Pending — main: ImagePullBackOff \(pull access denied\)/);
@@ -189,7 +189,7 @@ describe("ClusterReadiness checks against a fake API server requiring the client
     assert.deepEqual(clock.sleeps, [20, 20], "only the API-server streak paused, not the DaemonSet check");
     fake.requests.length = 0;
     fake.daemonSetStatus = 429;
-    await assert.rejects(run(settings(kubeconfig, { daemonSetsTimeoutMs: 200 })), /not ready within 0\.2s: listing DaemonSets: HTTP 429/);
+    await assert.rejects(run(settings(kubeconfig, { daemonSetsTimeoutMs: 200 })), /not ready within 0\.2 s: listing DaemonSets: HTTP 429/);
     assert.equal(fake.requests.filter((q) => dsList(q.path)).length, 11, "429 retried every poll until the deadline");
   });
 
@@ -199,7 +199,7 @@ describe("ClusterReadiness checks against a fake API server requiring the client
     await assert.rejects(run(settings(kubeconfig, { connectivityProbe: true, probeTimeoutMs: 2_000, pollIntervalMs: 250 })), (e: Error) => {
       assert.match(
         e.message,
-        /In-cluster connectivity probe \(pod default\/ksail-api-connectivity-check, busybox:1.36.1, nc 10.96.0.1:443\) did not succeed within 2s after 8 attempt\(s\); last: attempt 8: Error exit 1\./,
+        /In-cluster connectivity probe \(pod default\/ksail-api-connectivity-check, busybox:1.36.1, nc 10.96.0.1:443\) did not succeed within 2 s after 8 attempt\(s\); last: attempt 8: Error exit 1\./,
       );
       return true;
     });
@@ -213,7 +213,7 @@ describe("ClusterReadiness checks against a fake API server requiring the client
     // Attempts of 200 ms (4 polls of 50 ms) and a 50 ms pause after each: 4 attempts fit in the 1 s budget.
     await assert.rejects(
       run(settings(kubeconfig, { connectivityProbe: true, probeTimeoutMs: 1_000, probeAttemptTimeoutMs: 200, pollIntervalMs: 50 })),
-      /did not succeed within 1s after 4 attempt\(s\); last: attempt 4: ImagePullBackOff \(Back-off pulling image "busybox:1.36.1"\)/,
+      /did not succeed within 1 s after 4 attempt\(s\); last: attempt 4: ImagePullBackOff \(Back-off pulling image "busybox:1.36.1"\)/,
     );
     assert.ok(
       logs.some((l) => /connectivity probe timeout \(attempt 1: ImagePullBackOff/.test(l)),
@@ -233,7 +233,7 @@ describe("ClusterReadiness checks against a fake API server requiring the client
     fake.deployments = { [approver]: deployment(false) };
     await assert.rejects(
       run(settings(kubeconfig, { deployments: [approver], workloadsTimeoutMs: 200 })),
-      /Workloads not ready within 0\.2s: Deployment kubelet-serving-cert-approver\/kubelet-serving-cert-approver not Available \(MinimumReplicasUnavailable Deployment does not have minimum availability\.\)/,
+      /Workloads not ready within 0\.2 s: Deployment kubelet-serving-cert-approver\/kubelet-serving-cert-approver not Available \(MinimumReplicasUnavailable Deployment does not have minimum availability\.\)/,
     );
     fake.deployments = { [approver]: deployment(true) };
     const gk = { kind: "Validating" as const, name: "gatekeeper-validating-webhook-configuration" };
