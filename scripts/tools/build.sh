@@ -78,12 +78,27 @@ GO
   "$dest/pulumi" version
 }
 
+# omnisig: go-api-signature's verifier and signer (the version Omni pins) around test/peers/omnisig, to check
+# the TypeScript request signing against the real code. go.sum is resolved at build time, as for pulumi.
+recipe_omnisig() {
+  local dest="$1" work
+  work="$(mktemp -d)"
+  cp "$root/test/peers/omnisig/go.mod" "$root/test/peers/omnisig/main.go" "$work/"
+  ( cd "$work" && GOFLAGS=-mod=mod go mod tidy >/dev/null 2>&1 || true
+    cd "$work" && GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$dest/omnisig" . )
+  local rc=$?
+  rm -rf "$work"
+  [ $rc -eq 0 ] || return $rc
+  "$dest/omnisig" keygen probe@example.com >/dev/null && echo "omnisig ok"
+}
+
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(pulumi)
+[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig)
 status=0
 for t in "${want[@]}"; do
   case "$t" in
     pulumi) run_recipe pulumi "$PULUMI_VERSION" recipe_pulumi || status=1 ;;
+    omnisig) run_recipe omnisig "$OMNISIG_VERSION" recipe_omnisig || status=1 ;;
     *) log "unknown tool $t"; status=1 ;;
   esac
 done
