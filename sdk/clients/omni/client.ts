@@ -1,6 +1,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import * as grpc from "@grpc/grpc-js";
+import { seconds } from "../../errors";
 import { Code, type GrpcLikeError, type RetryOptions, withRetry } from "../talos/retry";
 import { managementServiceClient, stateServiceClient } from "./proto";
 import { DEFAULT_NAMESPACE, type Phase, type RawResource, type ResourceMetadata } from "./resources";
@@ -313,7 +314,7 @@ export class OmniClient {
                 "Watch",
                 this.endpoint,
                 Code.DEADLINE_EXCEEDED,
-                `${type} ${id} did not reach the expected state within ${Math.round(timeoutMs / 1000)} s (last phase: ${last?.metadata.phase ?? "absent"}, finalizers: ${last?.metadata.finalizers.join(", ") || "none"})`,
+                `${type} ${id} did not reach the expected state within ${seconds(timeoutMs)} (last phase: ${last?.metadata.phase ?? "absent"}, finalizers: ${last?.metadata.finalizers.join(", ") || "none"})`,
               ),
             ),
           ),
