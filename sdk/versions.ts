@@ -200,12 +200,22 @@ export const manifests = {
     version: "v1.5.1",
     url: "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/experimental-install.yaml",
   },
-  localPathProvisioner: {
-    version: "v0.0.37",
-    url: "https://raw.githubusercontent.com/rancher/local-path-provisioner/v0.0.37/deploy/local-path-storage.yaml",
-    namespace: "local-path-storage",
-    storageClass: "local-path",
-  },
+} as const;
+
+/**
+ * The add-ons a Docker cluster's nodes used to install themselves, now Kubernetes objects managed from Pulumi (so
+ * switching them is applied in place). Kind's own are the images its node image (kind v0.32.0, kindest/node v1.36.1)
+ * preloads (kubernetes-sigs/kind pkg/build/nodeimage/const_cni.go and const_storage.go at v0.32.0), so a Kind node
+ * starts them without pulling; K3s's helper is the one k3s's packaged local-storage uses (k3s-io/k3s
+ * manifests/local-storage.yaml).
+ */
+export const nodeAddons = {
+  kindnetd: "docker.io/kindest/kindnetd:v20260528-9350166c",
+  kindLocalPathProvisioner: "docker.io/kindest/local-path-provisioner:v20260521-9fb22683",
+  kindLocalPathHelper: "docker.io/kindest/local-path-helper:v20260131-7181c60a",
+  localPathProvisioner: "docker.io/rancher/local-path-provisioner:v0.0.37",
+  localPathHelper: "docker.io/library/busybox:1.36.1",
+  k3sLocalPathHelper: "docker.io/rancher/mirrored-library-busybox:1.36.1",
 } as const;
 
 /**

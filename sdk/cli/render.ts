@@ -9,7 +9,7 @@ import { generateK3sPki, generateKubeadmPki, generateTalosBundle } from "../pki"
 import { renderMachineConfigs } from "../distributions/talos/render";
 import { redactMachineConfig } from "../distributions/talos/redact";
 import { kindNodeFiles, type NodeFile } from "../distributions/kind";
-import { k3sCommand, k3sNodeFiles } from "../distributions/k3s";
+import { K3S_ENTRYPOINT, k3sCommand, k3sEnv, k3sNodeFiles } from "../distributions/k3s";
 import { K3S_PLACEHOLDER, KUBEADM_PLACEHOLDER, k3sFacts, kindFacts } from "../infra/docker/nodes";
 import { chartValues, fluxInstanceSpec, argoApplicationSpec } from "../components/values";
 import { charts } from "../versions";
@@ -167,11 +167,19 @@ async function dockerNodeFiles(plan: ClusterPlan, opts: RenderOptions, omitted: 
     const facts = k3sFacts(docker);
     const registries = { mirrors: docker.mirrors, localRegistry: docker.localRegistry };
     for (const n of docker.nodes) {
-      files.push({ path: `nodes/${n.name}/command.txt`, content: `${k3sCommand(facts, n).join(" \\\n  ")}\n`, secret: false });
-      for (const f of k3sNodeFiles(pki, n, registries))
+      files.push({
+        path: `nodes/${n.name}/command.txt`,
+        content: `${[K3S_ENTRYPOINT, ...k3sCommand(facts, n)].join(" \\\n  ")}\n`,
+        secret: false,
+      });
+      for (const f of k3sNodeFiles(pki, n, registries, docker.network))
         files.push(...nodeFile(n.name, { ...f, secret: f.secret }, withSecrets, [], omitted));
-      if (withSecrets) files.push({ path: `nodes/${n.name}/env/K3S_TOKEN`, content: `${pki.token}\n`, secret: true });
-      else omitted.push({ path: `nodes/${n.name}/env/K3S_TOKEN`, reason: "cluster join token; written with --with-secrets" });
+      // The same environment the container gets (K3S_URL on every node but the first server).
+      for (const e of k3sEnv(facts, n, pki.token)) {
+        const path = `nodes/${n.name}/env/${e.name}`;
+        if (!e.secret || withSecrets) files.push({ path, content: `${e.value}\n`, secret: e.secret });
+        else omitted.push({ path, reason: "cluster join token; written with --with-secrets" });
+      }
     }
   }
   return files;

@@ -58,6 +58,10 @@ export class CloudProviderKind extends pulumi.ComponentResource {
         image: image.imageId,
         restart: "unless-stopped",
         networksAdvanced: [{ name: args.network ?? "kind" }],
+        // cloud-provider-kind puts its per-Service load-balancer containers on network `kind` unless this names
+        // another (kubernetes-sigs/cloud-provider-kind pkg/loadbalancer/server.go): without it they cannot reach
+        // nodes on the cluster's own network.
+        envs: [pulumi.interpolate`KIND_EXPERIMENTAL_DOCKER_NETWORK=${args.network ?? "kind"}`],
         volumes: [{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" }],
         labels: [
           { label: "app.kubernetes.io/name", value: "cloud-provider-kind" },

@@ -2,6 +2,8 @@
 export { Cilium, type CiliumArgs } from "./cilium";
 export { Calico, type CalicoArgs } from "./calico";
 export { LocalPathProvisioner, type LocalPathProvisionerArgs } from "./localPathProvisioner";
+export { Kindnet, type KindnetArgs } from "./kindnet";
+export { KubeletCsrApprover, type KubeletCsrApproverArgs } from "./kubeletCsrApprover";
 export { HetznerCsi, type HetznerCsiArgs } from "./hetznerCsi";
 export { HcloudCcm, type HcloudCcmArgs } from "./hcloudCcm";
 export { MetricsServer, type MetricsServerArgs } from "./metricsServer";
@@ -28,6 +30,6 @@ export {
 } from "../plan/components";
 export { type ComponentContext, isHa } from "../plan/context";
 export { deepMerge } from "./merge";
-export { charts, manifests, images, fluxDistribution, type ChartPin, type ChartKey } from "../versions";
+export { charts, manifests, images, nodeAddons, fluxDistribution, type ChartPin, type ChartKey } from "../versions";
 export { chartValues, metallbAddressRange, hcloudClusterConfig } from "./values";
 export { ClusterReadiness, type ClusterReadinessArgs, type ReadinessTimeouts } from "../dynamic/clusterReadiness";

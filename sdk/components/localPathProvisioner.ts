@@ -1,47 +1,51 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { manifests } from "../versions";
+import { localPathObjects, localPathSettings, type LocalPathFlavour, type LocalPathSettings } from "./values/localPath";
 
 export interface LocalPathProvisionerArgs {
-  /** Manifest URL (Rancher's release manifest). Applied in place. @default the v0.0.37 release manifest pinned in versions.ts */
-  readonly manifestUrl?: pulumi.Input<string>;
-  /** Mark the `local-path` StorageClass as the cluster default. Applied in place. @default true */
-  readonly defaultStorageClass?: boolean;
+  /**
+   * Which distribution's setup to reproduce: `kind` (kind's default storage: StorageClass `standard`, kind's
+   * preloaded images), `k3s` (k3s's packaged local-storage: kube-system, `local-path`, volumes in the k3s data dir),
+   * `talos` (a path under /var, namespace labelled privileged for Talos's PodSecurity) or `generic` (upstream
+   * defaults).
+   * @default "generic"
+   * Applied in place.
+   */
+  readonly flavour?: LocalPathFlavour;
+  /**
+   * Settings over the flavour's (namespace, StorageClass name, node path, images, default class).
+   * @default the flavour's
+   * Applied in place (a changed namespace or class name replaces those objects).
+   */
+  readonly settings?: Partial<LocalPathSettings>;
 }
 
 /**
- * Rancher local-path-provisioner (namespace `local-path-storage`) applied from its release manifest, with
- * its `local-path` StorageClass annotated as the default. The provider awaits the Deployment. K3s ships
- * it already.
+ * Rancher local-path-provisioner applied as Kubernetes objects rendered up front (no manifest download): its
+ * namespace, RBAC, Deployment, ConfigMap and a default StorageClass, shaped as the flavour's distribution ships it.
+ * On Kind and K3s clusters this replaces the storage the nodes used to install themselves, so switching CSI is
+ * applied in place.
  *
  * @example
  * ```ts
- * new LocalPathProvisioner("csi", {}, { provider });
+ * new LocalPathProvisioner("csi", { flavour: "talos" }, { provider });
  * ```
  */
 export class LocalPathProvisioner extends pulumi.ComponentResource {
-  /** The applied manifest. */
-  public readonly manifest: k8s.yaml.v2.ConfigFile;
+  /** The applied objects. */
+  public readonly objects: k8s.yaml.v2.ConfigGroup;
+  /** The StorageClass name. */
+  public readonly storageClass: string;
 
   constructor(name: string, args: LocalPathProvisionerArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("ksail:components:LocalPathProvisioner", name, {}, opts);
-    this.manifest = new k8s.yaml.v2.ConfigFile(
-      `${name}-manifest`,
-      { file: args.manifestUrl ?? manifests.localPathProvisioner.url },
+    const settings = { ...localPathSettings(args.flavour ?? "generic"), ...args.settings };
+    this.storageClass = settings.storageClass;
+    this.objects = new k8s.yaml.v2.ConfigGroup(
+      `${name}-objects`,
+      { objs: localPathObjects(settings) },
       { parent: this, dependsOn: opts?.dependsOn },
     );
-    if (args.defaultStorageClass ?? true) {
-      new k8s.storage.v1.StorageClassPatch(
-        `${name}-default-class`,
-        {
-          metadata: {
-            name: manifests.localPathProvisioner.storageClass,
-            annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
-          },
-        },
-        { parent: this, dependsOn: [this.manifest] },
-      );
-    }
     this.registerOutputs({});
   }
 }

@@ -13,6 +13,8 @@ import type { RegistryCredentials } from "./gitopsSecrets";
 import { hcloudSecret } from "./hcloudSecret";
 import { HcloudCcm } from "./hcloudCcm";
 import { HetznerCsi } from "./hetznerCsi";
+import { Kindnet } from "./kindnet";
+import { KubeletCsrApprover } from "./kubeletCsrApprover";
 import { Kyverno } from "./kyverno";
 import { LocalPathProvisioner } from "./localPathProvisioner";
 import { MetalLb } from "./metallb";
@@ -48,6 +50,8 @@ export interface InstallInputs {
   readonly dockerNetworkCidr?: pulumi.Input<string>;
   /** The Docker network Kind nodes are on (cloud-provider-kind). */
   readonly kindNetwork?: pulumi.Input<string>;
+  /** Kind only: what kindnet is told (the cluster's pod subnet and the in-network API endpoint). */
+  readonly kindnet?: { readonly podSubnet: string; readonly controlPlaneEndpoint: string };
   /** GitOps secrets. */
   readonly sopsAgeKey?: pulumi.Input<string>;
   readonly registryCredentials?: RegistryCredentials;
@@ -60,12 +64,14 @@ export interface InstallInputs {
 
 /** The installer component of each catalog entry. */
 export interface Installers {
+  readonly kindnet: Kindnet;
   readonly cilium: Cilium;
   readonly calico: Calico;
   readonly hcloudCcm: HcloudCcm;
   readonly localPath: LocalPathProvisioner;
   readonly hetznerCsi: HetznerCsi;
   readonly metricsServer: MetricsServer;
+  readonly kubeletCsrApprover: KubeletCsrApprover;
   readonly cloudProviderKind: CloudProviderKind;
   readonly metallb: MetalLb;
   readonly certManager: CertManager;
@@ -89,6 +95,9 @@ export interface InstalledComponents {
   readonly stages: string[][];
 }
 
+/** The local-path-provisioner setup each distribution ships or documents. */
+const LOCAL_PATH_FLAVOUR = { Vanilla: "kind", K3s: "k3s", Talos: "talos" } as const;
+
 type Build = { [K in InstallerId]: (name: string, opts: pulumi.ComponentResourceOptions) => Installers[K] };
 
 function builders(plan: ComponentPlan, inputs: InstallInputs): Build {
@@ -96,12 +105,18 @@ function builders(plan: ComponentPlan, inputs: InstallInputs): Build {
   const ov = (id: ComponentId) => inputs.overrides?.[id] ?? {};
   const gitOps = { context, source: plan.gitOpsSource, sopsAgeKey: inputs.sopsAgeKey, registryCredentials: inputs.registryCredentials };
   return {
+    kindnet: (n, o) => {
+      if (!inputs.kindnet) throw new Error(`installComponents(${n}): the plan has kindnet but no kindnet inputs (podSubnet, endpoint)`);
+      return new Kindnet(n, inputs.kindnet, o);
+    },
     cilium: (n, o) => new Cilium(n, { context, ...ov("cni") }, o),
     calico: (n, o) => new Calico(n, { context, ...ov("cni") }, o),
     hcloudCcm: (n, o) => new HcloudCcm(n, { context, networkName: inputs.networkName, ...ov("hcloudCcm") }, o),
-    localPath: (n, o) => new LocalPathProvisioner(n, {}, o),
+    localPath: (n, o) => new LocalPathProvisioner(n, { flavour: LOCAL_PATH_FLAVOUR[context.distribution] }, o),
     hetznerCsi: (n, o) => new HetznerCsi(n, { context, ...ov("csi") }, o),
-    metricsServer: (n, o) => new MetricsServer(n, { context, kubeletCsrApprover: plan.kubeletCsrApprover, ...ov("metricsServer") }, o),
+    // The approver is its own installer (it must outlive metrics-server on Kind), never metrics-server's child here.
+    metricsServer: (n, o) => new MetricsServer(n, { context, kubeletCsrApprover: false, ...ov("metricsServer") }, o),
+    kubeletCsrApprover: (n, o) => new KubeletCsrApprover(n, { context }, o),
     // A Docker container, not a Kubernetes object: the Docker provider, never the cluster's.
     cloudProviderKind: (n, o) =>
       new CloudProviderKind(

@@ -13,7 +13,8 @@ export type DefaultComponent = "csi" | "cdi" | "metricsServer" | "loadBalancer";
 export function providesByDefault(component: DefaultComponent, distribution: Distribution, provider: Provider): boolean {
   switch (component) {
     case "csi":
-      return distribution === "K3s" || (distribution === "Talos" && provider === "Hetzner");
+      // Kind installs its local-path storage on every cluster (KSail's diff treats Vanilla CSI as always Enabled).
+      return distribution === "K3s" || distribution === "Vanilla" || (distribution === "Talos" && provider === "Hetzner");
     case "cdi":
       return distribution === "Talos";
     case "metricsServer":

@@ -24,12 +24,14 @@ export type ComponentId =
 
 /** One installer of the catalog (the key of `KSailCluster.components`). */
 export type InstallerId =
+  | "kindnet"
   | "cilium"
   | "calico"
   | "hcloudCcm"
   | "localPath"
   | "hetznerCsi"
   | "metricsServer"
+  | "kubeletCsrApprover"
   | "cloudProviderKind"
   | "metallb"
   | "certManager"
@@ -66,6 +68,8 @@ const none = only();
 
 /** Every installer, in install order. */
 export const CATALOG: readonly CatalogEntry[] = [
+  // Kind's own CNI, managed as Kubernetes objects (not by the nodes), so turning it on or off touches no node.
+  { id: "kindnet", suffix: "kindnet", stage: "cni", applies: (p) => p.kindnet, charts: none },
   {
     id: "cilium",
     component: "cni",
@@ -109,8 +113,16 @@ export const CATALOG: readonly CatalogEntry[] = [
     suffix: "metrics-server",
     stage: "addons",
     applies: (p) => p.metricsServer,
-    charts: (p) => (p.kubeletCsrApprover ? ["metricsServer", "kubeletCsrApprover"] : ["metricsServer"]),
+    charts: only("metricsServer"),
     versionChart: "metricsServer",
+  },
+  // Kind nodes always request kubelet serving certificates; the approver issues them, metrics-server or not.
+  {
+    id: "kubeletCsrApprover",
+    suffix: "kubelet-csr-approver",
+    stage: "addons",
+    applies: (p) => p.kubeletCsrApprover,
+    charts: only("kubeletCsrApprover"),
   },
   {
     id: "cloudProviderKind",

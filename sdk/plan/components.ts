@@ -75,8 +75,13 @@ export interface ComponentPlan {
   readonly context: ComponentContext;
   readonly csi: "None" | "LocalPath" | "HetznerCsi";
   readonly metricsServer: boolean;
-  /** postfinance kubelet-csr-approver beside metrics-server (Vanilla; Talos approves via its machine config). */
+  /**
+   * postfinance kubelet-csr-approver (Vanilla, always: Kind nodes request kubelet serving certificates whether or not
+   * metrics-server runs, so metrics-server switches in place; Talos approves via its machine config).
+   */
   readonly kubeletCsrApprover: boolean;
+  /** kindnet, Kind's own CNI, as Kubernetes objects (Vanilla with `cni: Default`). */
+  readonly kindnet: boolean;
   readonly loadBalancer: "None" | "CloudProviderKind" | "MetalLb" | "HcloudCcm";
   readonly certManager: boolean;
   readonly policyEngine: "None" | "Kyverno" | "Gatekeeper";
@@ -123,13 +128,14 @@ export function componentPlan(eff: EffectiveSpec): ComponentPlan {
     loadBalancerEnabled: c.loadBalancer === "Enabled",
     baseTimeoutSeconds: durationSeconds(c.connection.timeout),
   };
-  const metricsServer = c.metricsServer === "Enabled" && d !== "K3s";
+  // K3s starts with its packaged metrics-server and local-storage disabled: both are installed from here, in place.
+  const metricsServer = c.metricsServer === "Enabled";
   let loadBalancer: ComponentPlan["loadBalancer"] = "None";
   if (hetzner) loadBalancer = c.loadBalancer === "Enabled" || c.csi === "Enabled" ? "HcloudCcm" : "None";
   else if (c.loadBalancer === "Enabled" && d === "Vanilla") loadBalancer = "CloudProviderKind";
   else if (c.loadBalancer === "Enabled" && d === "Talos") loadBalancer = "MetalLb";
   let csi: ComponentPlan["csi"] = "None";
-  if (c.csi === "Enabled") csi = hetzner ? "HetznerCsi" : d === "K3s" ? "None" : "LocalPath";
+  if (c.csi === "Enabled") csi = hetzner ? "HetznerCsi" : "LocalPath";
   const gitOpsEngine = c.gitOpsEngine as ComponentPlan["gitOpsEngine"];
   let gitOpsSource: GitOpsSource | undefined;
   if (gitOpsEngine !== "None") {
@@ -151,7 +157,8 @@ export function componentPlan(eff: EffectiveSpec): ComponentPlan {
     context,
     csi,
     metricsServer,
-    kubeletCsrApprover: metricsServer && d === "Vanilla",
+    kubeletCsrApprover: d === "Vanilla",
+    kindnet: d === "Vanilla" && c.cni === "Default",
     loadBalancer,
     certManager: c.certManager === "Enabled",
     policyEngine: c.policyEngine as ComponentPlan["policyEngine"],

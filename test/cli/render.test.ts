@@ -182,14 +182,40 @@ describe("render (pure)", () => {
     });
     const r = await renderCluster(cfg);
     const cmd = file(r, "nodes/dev-control-plane-1/command.txt").content;
-    assert.match(cmd, /^server \\\n/);
+    assert.match(cmd, /^\/bin\/ksail-entrypoint\.sh \\\n  server \\\n/);
     assert.match(cmd, /--cluster-cidr=/);
     assert.ok(r.omitted.some((o) => o.path === "nodes/dev-control-plane-1/env/K3S_TOKEN"));
+    // The same per-node environment the containers get: every node but the first server joins through K3S_URL.
+    assert.equal(
+      r.files.find((f) => f.path === "nodes/dev-control-plane-1/env/K3S_URL"),
+      undefined,
+    );
+    for (const n of ["dev-control-plane-2", "dev-worker-1"].filter((x) => r.files.some((f) => f.path.startsWith(`nodes/${x}/`))))
+      assert.equal(file(r, `nodes/${n}/env/K3S_URL`).content, "https://dev-control-plane-1:6443\n");
+    assert.match(file(r, "nodes/dev-control-plane-1/files/bin/ksail-entrypoint.sh").content, /mount --make-rshared \//);
     assert.ok(r.omitted.some((o) => o.path.endsWith("etc/rancher/node/password")));
     for (const f of r.files) assert.ok(!f.content.includes("s3cr3t-registry-pw"), f.path);
     const s = await renderCluster(cfg, { withSecrets: true, identity: { k3s: k3sId } });
     assert.equal(file(s, "nodes/dev-control-plane-1/env/K3S_TOKEN").content, `${k3sId.token}\n`);
-    assert.equal(file(s, "nodes/dev-control-plane-1/files/var/lib/rancher/k3s/server/tls/server-ca.key").content, k3sId.serverCa.key);
+    assert.equal(file(s, "nodes/dev-control-plane-1/files/etc/ksail/k3s-ca/server-ca.key").content, k3sId.serverCa.key);
+  });
+
+  test("K3s: render shows what each node container gets — entrypoint + command, env (K3S_URL on joiners), files", async () => {
+    const r = await renderCluster(
+      loadClusterConfig(ksail("k3s-ha", { distribution: "K3s", provider: "Docker", controlPlanes: 3, workers: 1 })),
+    );
+    assert.equal(
+      r.files.find((f) => f.path === "nodes/k3s-ha-control-plane-1/env/K3S_URL"),
+      undefined,
+    );
+    for (const n of ["k3s-ha-control-plane-2", "k3s-ha-control-plane-3", "k3s-ha-worker-1"]) {
+      assert.match(file(r, `nodes/${n}/env/K3S_URL`).content, /^https:\/\/k3s-ha-/);
+      assert.ok(
+        r.omitted.some((o) => o.path === `nodes/${n}/env/K3S_TOKEN`),
+        n,
+      );
+      assert.match(file(r, `nodes/${n}/command.txt`).content, /^\/bin\/ksail-entrypoint\.sh/);
+    }
   });
 
   test("the examples' ksail files render (examples/local; examples/prod when present)", async () => {
@@ -251,7 +277,7 @@ describe(
       const r = cli(["render", path.join(root, "test", "fixtures", "impact", "k3s-registry.yaml"), "--out", out, "--with-secrets"]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /THROWAWAY identity/);
-      const key = path.join(out, "nodes", "dev-control-plane-1", "files", "var", "lib", "rancher", "k3s", "server", "tls", "server-ca.key");
+      const key = path.join(out, "nodes", "dev-control-plane-1", "files", "etc", "ksail", "k3s-ca", "server-ca.key");
       assert.equal(fs.statSync(key).mode & 0o777, 0o600);
       assert.match(fs.readFileSync(key, "utf8"), /PRIVATE KEY/);
       assert.equal(JSON.parse(fs.readFileSync(path.join(out, "cluster.json"), "utf8")).distribution, "K3s");

@@ -12,14 +12,14 @@ import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { tarFiles } from "../fixtures/docker/tar";
-import { k3sNodeFiles } from "../../sdk/distributions/k3s";
+import { K3S_CA_STAGING_DIR, k3sNodeFiles, renderK3sEntrypoint, K3S_TLS_DIR } from "../../sdk/distributions/k3s";
 import { kindNodeFiles } from "../../sdk/distributions/kind";
 import { dockerSocketPath } from "../../sdk/clients/dockerEngine";
 import { kindFacts, networkArgs } from "../../sdk/infra/docker/nodes";
 import { planDockerCluster } from "../../sdk/plan/docker";
 import { k3sPki, kubeadmPki } from "../fixtures/docker/record";
 
-const IMAGE = "ksail-upload-probe:3";
+const IMAGE = "ksail-upload-probe:4";
 const docker = (args: string[], timeout = 60_000) => spawnSync("docker", args, { encoding: "utf8", timeout });
 
 function skipReason(): string | undefined {
@@ -40,7 +40,7 @@ function skipReason(): string | undefined {
     fs.mkdirSync(path.join(root, "bin"));
     fs.copyFileSync(busybox, path.join(root, "bin/busybox"));
     fs.chmodSync(path.join(root, "bin/busybox"), 0o755);
-    for (const c of ["sh", "cat", "ls", "stat", "test", "sleep"]) fs.symlinkSync("busybox", path.join(root, "bin", c));
+    for (const c of ["sh", "cat", "ls", "stat", "test", "sleep", "cp", "mkdir"]) fs.symlinkSync("busybox", path.join(root, "bin", c));
     // Image content under a path a volume will cover (kind's node image preloads its images under /var).
     fs.mkdirSync(path.join(root, "var/lib/containerd"), { recursive: true });
     fs.writeFileSync(path.join(root, "var/lib/containerd/preloaded"), "from the image\n");
@@ -117,7 +117,7 @@ describe("uploads into real containers", { skip }, () => {
       localRegistryPort: 5050,
     });
     const node = plan.nodes[0];
-    const files = k3sNodeFiles(pki, node, { mirrors: plan.mirrors, localRegistry: plan.localRegistry }).map((f) => ({
+    const files = k3sNodeFiles(pki, node, { mirrors: plan.mirrors, localRegistry: plan.localRegistry }, plan.network).map((f) => ({
       path: f.path,
       content: f.content,
       mode: parseInt(f.permissions, 8),
@@ -137,20 +137,43 @@ describe("uploads into real containers", { skip }, () => {
       assert.equal(got[f.path].content.replace(/\n$/, ""), f.content.replace(/\n$/, ""), f.path);
       assert.equal(got[f.path].mode, f.mode.toString(8), `${f.path} mode`);
     }
-    // A replaced server container re-uses the volume: the CA files are still there, byte for byte.
-    docker(["rm", "-f", "-v", "ksail-probe-k3s"]);
-    const again = docker([
-      "run",
-      "--rm",
-      "--network",
-      "none",
-      "-v",
-      `${volume}:/var/lib/rancher/k3s`,
-      IMAGE,
-      "cat",
-      "/var/lib/rancher/k3s/server/tls/server-ca.crt",
-    ]);
-    assert.equal(again.stdout, pki.serverCa.cert);
+    // The entrypoint places the staged CA into the volume once; a replaced server container (same volume, same
+    // uploads) leaves those files alone, so k3s never sees CA files newer than its datastore.
+    const entry = renderK3sEntrypoint({ gateway: plan.network.gateway, tlsDir: K3S_TLS_DIR }).split("\n");
+    const from = entry.findIndex((l) => l.startsWith(`if [ -d ${K3S_CA_STAGING_DIR} ]`));
+    const placement = entry
+      .slice(from, entry.indexOf("fi", from) + 1)
+      .join("\n")
+      .replace(/log '[^']*'/, "true");
+    const place = async (name: string) => {
+      docker(["rm", "-f", "-v", name]);
+      cleanup.push(["rm", "-f", "-v", name]);
+      const created = docker([
+        "create",
+        "--name",
+        name,
+        "--network",
+        "none",
+        "-v",
+        `${volume}:/var/lib/rancher/k3s`,
+        IMAGE,
+        "/bin/sh",
+        "-c",
+        `${placement}\nstat -c %Y ${K3S_TLS_DIR}/server-ca.crt; cat ${K3S_TLS_DIR}/server-ca.crt`,
+      ]);
+      assert.equal(created.status, 0, created.stderr);
+      assert.equal(await putArchive(created.stdout.trim(), tarFiles(files)), 200);
+      const run = docker(["start", "-a", name], 120_000);
+      assert.equal(run.status, 0, run.stderr);
+      const nl = run.stdout.indexOf("\n");
+      return { mtime: run.stdout.slice(0, nl), content: run.stdout.slice(nl + 1) };
+    };
+    docker(["volume", "rm", "-f", volume]);
+    const first = await place("ksail-probe-k3s-a");
+    assert.equal(first.content, pki.serverCa.cert);
+    await new Promise((r) => setTimeout(r, 1100));
+    const second = await place("ksail-probe-k3s-b");
+    assert.deepEqual(second, first, "a replaced server re-writes no CA file");
   });
 
   test("Kind control plane: kubeadm config, unit, hosts.toml and CA land; a file under tmpfs /run would be lost", async () => {

@@ -24,6 +24,8 @@ import {
   secretsOutputs,
 } from "./cluster-record";
 
+const CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup";
+const HELM = "kubernetes:helm.sh/v3:Release";
 const MIRRORS = ["docker.io", "ghcr.io", "quay.io", "registry.k8s.io"];
 const MIRROR_RES = MIRRORS.flatMap((m) => [`dev-infra-mirror-${m}-cache`, `dev-infra-mirror-${m}`]);
 /** Mirrors, and the local registry that GitOps (Flux) brings. */
@@ -246,13 +248,33 @@ describe("KSailCluster: K3s and Vanilla on Docker", () => {
           ...MIRROR_RES.map((n) => [n, n.endsWith("-cache") ? VOLUME : CONTAINER]),
           ...nodeRes,
           ["dev-k8s", K8S_PROVIDER],
+          // What the nodes used to install themselves is Kubernetes objects now: kindnet (Kind's CNI) in the CNI stage,
+          // local-path storage and metrics-server (K3s's packaged ones are off) or the serving-cert approver (Kind).
+          ...(distribution === "Vanilla"
+            ? [
+                ["dev-api-ready", READINESS],
+                ["dev-kindnet", "ksail:components:Kindnet"],
+                ["dev-kindnet-objects", CONFIG_GROUP],
+              ]
+            : []),
           ["dev-cni-ready", READINESS],
+          ["dev-local-path", "ksail:components:LocalPathProvisioner"],
+          ["dev-local-path-objects", CONFIG_GROUP],
+          ...(distribution === "K3s"
+            ? [
+                ["dev-metrics-server", "ksail:components:MetricsServer"],
+                ["dev-metrics-server-release", HELM],
+              ]
+            : [
+                ["dev-kubelet-csr-approver", "ksail:components:KubeletCsrApprover"],
+                ["dev-kubelet-csr-approver-release", HELM],
+              ]),
           ["dev-cert-manager", "ksail:components:CertManager"],
-          ["dev-cert-manager-release", "kubernetes:helm.sh/v3:Release"],
+          ["dev-cert-manager-release", HELM],
         ],
       );
       for (const x of r.resources.slice(1)) assert.ok(x.parent === "dev" || x.parent?.startsWith("dev-"), x.name);
-      assert.deepEqual(r.byName("dev-cni-ready").options.dependsOn, ["dev-infra"]);
+      assert.deepEqual(r.byName(distribution === "Vanilla" ? "dev-api-ready" : "dev-cni-ready").options.dependsOn, ["dev-infra"]);
       assert.equal(r.byName("dev-secrets").inputs.distribution, distribution);
       for (const x of r.byType(CONTAINER)) assert.equal(x.options.replacementTrigger, trigger(cluster), x.name);
       assert.equal(r.stackOutputs.talosconfig ?? undefined, undefined);
@@ -266,8 +288,27 @@ describe("KSailCluster: K3s and Vanilla on Docker", () => {
   test("K3s worker added: one volume and one container added, nothing else but the record changes", async () => {
     const a = await recordCluster({ cluster: { distribution: "K3s", workers: 1 } });
     const b = await recordCluster({ cluster: { distribution: "K3s", workers: 2 } });
-    assert.deepEqual(changes(a, b), ["~dev-spec", "+dev-infra-worker-2-data", "+dev-infra-worker-2"]);
+    // metrics-server turns highly available from 3 nodes (a Helm upgrade, in place).
+    assert.deepEqual(changes(a, b), ["~dev-spec", "~dev-metrics-server-release", "+dev-infra-worker-2-data", "+dev-infra-worker-2"]);
   });
+
+  // KSail's support matrix: in place on Vanilla (CNI, metrics-server) and K3s (CSI, metrics-server). The whole
+  // KSailCluster graph: the spec record and the installers change, no node container, volume or network does.
+  for (const [distribution, change, expected] of [
+    ["Vanilla", { cni: "Cilium" }, ["~dev-spec", "-dev-kindnet", "-dev-kindnet-objects", "+dev-cilium"]],
+    ["Vanilla", { metricsServer: "Enabled" }, ["~dev-spec", "+dev-metrics-server", "+dev-metrics-server-release"]],
+    ["K3s", { csi: "Disabled" }, ["~dev-spec", "-dev-local-path", "-dev-local-path-objects"]],
+    ["K3s", { metricsServer: "Disabled" }, ["~dev-spec", "-dev-metrics-server", "-dev-metrics-server-release"]],
+  ] as const) {
+    test(`${distribution} ${JSON.stringify(change)} is in place: no node container changes`, async () => {
+      const a = await recordCluster({ cluster: { distribution, workers: 1 } });
+      const b = await recordCluster({ cluster: { distribution, workers: 1, ...change } });
+      const changed = changes(a, b);
+      for (const e of expected) assert.ok(changed.includes(e), `${e} in ${changed.join(", ")}`);
+      for (const c of changed) assert.ok(!/^[~+-]dev-infra/.test(c) && !c.includes("-secrets"), `${c}: infrastructure must not change`);
+      for (const x of a.byType(CONTAINER)) assert.deepEqual(snapshot(b.byName(x.name)), snapshot(x), x.name);
+    });
+  }
 
   test("Vanilla worker added is recreate-class (Kind cannot join nodes later): every node's trigger changes", async () => {
     const a = await recordCluster({ cluster: { distribution: "Vanilla", workers: 1 } });

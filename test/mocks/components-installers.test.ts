@@ -189,13 +189,29 @@ describe("Helm installers record KSail's release per distribution × provider", 
     assert.equal(c.options.deleteBeforeReplace, true);
   });
 
-  test("local-path-provisioner: release manifest, then the StorageClass marked default", async () => {
-    const rec = await record((provider) => new LocalPathProvisioner("csi", {}, { provider }));
-    assert.equal(rec.byName("csi-manifest").inputs.file, manifests.localPathProvisioner.url);
-    const patch = rec.byName("csi-default-class");
-    assert.equal(patch.type, "kubernetes:storage.k8s.io/v1:StorageClassPatch");
-    assert.deepEqual(patch.inputs.metadata, { name: "local-path", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } });
-    assert.deepEqual(patch.options.dependsOn, ["csi-manifest"]);
+  test("kubernetes-sigs/cloud-provider-kind pkg/loadbalancer/server.go: KIND_EXPERIMENTAL_DOCKER_NETWORK names the cluster network for its LB containers", async () => {
+    // Without it cloud-provider-kind creates every Service's load balancer on network `kind`, away from the nodes.
+    const rec = await recordProgram(() => new CloudProviderKind("cpk", { network: "dev-network" }));
+    const c = rec.byName("cpk-container");
+    assert.deepEqual(c.inputs.networksAdvanced, [{ name: "dev-network" }]);
+    assert.deepEqual(c.inputs.envs, ["KIND_EXPERIMENTAL_DOCKER_NETWORK=dev-network"]);
+  });
+
+  test("local-path-provisioner: objects rendered up front (no manifest download), per distribution flavour", async () => {
+    const rec = await record((provider) => new LocalPathProvisioner("csi", { flavour: "talos" }, { provider }));
+    const g = rec.byName("csi-objects");
+    assert.equal(g.type, "kubernetes:yaml/v2:ConfigGroup");
+    const objs = g.inputs.objs as any[];
+    assert.deepEqual(objs[0], {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: "local-path-storage", labels: { "pod-security.kubernetes.io/enforce": "privileged" } },
+    });
+    const sc = objs.find((o) => o.kind === "StorageClass");
+    assert.deepEqual(sc.metadata, { name: "local-path", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } });
+    assert.ok(
+      JSON.parse(objs.find((o) => o.kind === "ConfigMap").data["config.json"]).nodePathMap[0].paths.includes("/var/local-path-provisioner"),
+    );
   });
 
   test("version and values overrides deep-merge over the computed values", async () => {

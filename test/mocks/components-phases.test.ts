@@ -16,6 +16,7 @@ const talosHetzner: ComponentPlan = {
   csi: "HetznerCsi",
   metricsServer: true,
   kubeletCsrApprover: false,
+  kindnet: false,
   loadBalancer: "HcloudCcm",
   certManager: true,
   policyEngine: "Kyverno",
@@ -30,6 +31,7 @@ const vanillaDocker: ComponentPlan = {
   csi: "LocalPath",
   metricsServer: true,
   kubeletCsrApprover: true,
+  kindnet: true,
   loadBalancer: "CloudProviderKind",
   certManager: false,
   policyEngine: "Gatekeeper",
@@ -52,6 +54,7 @@ async function run(
       provider,
       readiness: withGates ? { kubeconfig: pulumi.secret("kc"), pollIntervalSeconds: 0.05 } : undefined,
       hcloudToken: pulumi.secret("tok"),
+      kindnet: { podSubnet: "10.244.0.0/16", controlPlaneEndpoint: "dev-control-plane-1:6443" },
       networkName: `${plan.clusterName}-network`,
       dockerNetworkCidr: "172.18.0.0/16",
       autoscaler: { imageId: "1", workerConfig: worker },
@@ -129,17 +132,27 @@ describe("install phases", () => {
     for (const r of rec.byType("kubernetes:helm.sh/v3:Release")) assert.equal(r.options.provider, "prod-k8s", r.name);
   });
 
-  test("Vanilla × Docker: CNI gate → metrics-server+approver ∥ local-path ∥ cloud-provider-kind ∥ Gatekeeper → stable gate → Argo CD", async () => {
+  test("Vanilla × Docker: API gate → kindnet → CNI gate → metrics-server ∥ approver ∥ local-path ∥ cloud-provider-kind ∥ Gatekeeper → stable gate → Argo CD", async () => {
     const { rec, stages } = await run(vanillaDocker);
     assert.deepEqual(stages, [
+      ["dev-api-ready"],
+      ["dev-kindnet"],
       ["dev-cni-ready"],
-      ["dev-local-path", "dev-metrics-server", "dev-cloud-provider-kind", "dev-gatekeeper"],
+      ["dev-local-path", "dev-metrics-server", "dev-kubelet-csr-approver", "dev-cloud-provider-kind", "dev-gatekeeper"],
       ["dev-stable"],
       ["dev-argocd"],
     ]);
     assert.equal(rec.byName("dev-cni-ready").inputs.apiServerSuccesses, 3);
     assert.equal(rec.byName("dev-cni-ready").inputs.connectivityProbe, false);
-    assert.ok(rec.find("dev-metrics-server-csr-approver"));
+    // The approver is its own installer (it must outlive metrics-server), never metrics-server's child.
+    assert.ok(rec.find("dev-kubelet-csr-approver-release"));
+    assert.equal(rec.find("dev-metrics-server-csr-approver"), undefined);
+    const kindnet = rec.byName("dev-kindnet-objects");
+    const ds = (kindnet.inputs.objs as any[]).find((o) => o.kind === "DaemonSet");
+    assert.deepEqual(ds.spec.template.spec.containers[0].env.slice(2), [
+      { name: "POD_SUBNET", value: "10.244.0.0/16" },
+      { name: "CONTROL_PLANE_ENDPOINT", value: "dev-control-plane-1:6443" },
+    ]);
     assert.equal(graph(rec).longest, inherentDepth(rec, stages));
     assert.equal(rec.find("dev-hcloud-secret"), undefined);
     assert.deepEqual(rec.byName("dev-stable").inputs.webhookConfigurations, [
@@ -163,6 +176,7 @@ describe("install phases", () => {
       context: { distribution: "Talos", provider: "Docker", nodeCount: 1, cni: "Calico", loadBalancerEnabled: true },
       loadBalancer: "MetalLb",
       kubeletCsrApprover: false,
+      kindnet: false,
       certManager: true,
       policyEngine: "None",
       gitOpsEngine: "None",
@@ -256,12 +270,14 @@ describe("component plan from ksail.yaml", () => {
     return componentPlan(effective(document.spec, { name: document.metadata?.name }));
   };
 
-  test("Vanilla defaults: nothing beyond the cluster; explicit toggles add KSail's installers", () => {
+  test("Vanilla defaults: what kind gives (kindnet, its local-path storage) plus the serving-cert approver; explicit toggles add KSail's installers", () => {
     const p0 = plan({});
     assert.deepEqual(
-      [p0.csi, p0.metricsServer, p0.loadBalancer, p0.certManager, p0.policyEngine, p0.gitOpsEngine],
-      ["None", false, "None", false, "None", "None"],
+      [p0.kindnet, p0.csi, p0.metricsServer, p0.kubeletCsrApprover, p0.loadBalancer, p0.certManager, p0.policyEngine, p0.gitOpsEngine],
+      [true, "LocalPath", false, true, "None", false, "None", "None"],
     );
+    assert.equal(plan({ cni: "Cilium" }).kindnet, false);
+    assert.equal(plan({ csi: "Disabled" }).csi, "None");
     const p1 = plan({
       csi: "Enabled",
       metricsServer: "Enabled",
@@ -277,9 +293,11 @@ describe("component plan from ksail.yaml", () => {
     assert.equal(p1.context.nodeCount, 3);
   });
 
-  test("K3s ships storage, metrics-server and a LoadBalancer", () => {
+  test("K3s: storage and metrics-server installed from Pulumi (k3s's packaged ones are off), its own LoadBalancer", () => {
     const p = plan({ distribution: "K3s", csi: "Enabled", metricsServer: "Enabled", loadBalancer: "Enabled" });
-    assert.deepEqual([p.csi, p.metricsServer, p.loadBalancer, p.context.loadBalancerEnabled], ["None", false, "None", true]);
+    assert.deepEqual([p.csi, p.metricsServer, p.loadBalancer, p.context.loadBalancerEnabled], ["LocalPath", true, "None", true]);
+    const d = plan({ distribution: "K3s" });
+    assert.deepEqual([d.csi, d.metricsServer, d.kindnet, d.kubeletCsrApprover], ["LocalPath", true, false, false]);
   });
 
   test("Talos on Docker: MetalLB, approver via machine config; Talos on Hetzner: CCM + CSI by default, 8-min base timeout unless set", () => {

@@ -72,14 +72,32 @@ describe("component changes touch no infrastructure", () => {
       }),
     );
   });
-  test("K3s: bundled add-on switches are server flags — agents stay untouched", async () => {
+  // KSail's support matrix: CNI and metrics-server changes are in place on Vanilla, CSI and metrics-server on K3s.
+  // Before, kindnet and the serving-cert switch were baked into the Kind nodes' bootstrap (recreate) and the K3s
+  // add-ons were `--disable` server flags (rolling recreate of the servers).
+  test("Vanilla: CNI (kindnet ↔ Cilium) and metrics-server switches leave every node container identical", async () => {
+    const base = { distribution: "Vanilla", controlPlanes: 1, workers: 2 };
+    const a = await recordSpec(base);
+    assertSame(a, await recordSpec({ ...base, cni: "Cilium" }));
+    assertSame(a, await recordSpec({ ...base, metricsServer: "Enabled" }));
+    assertSame(a, await recordSpec({ ...base, csi: "Disabled" }));
+  });
+  test("K3s: CSI and metrics-server switches leave every node container identical", async () => {
+    const base = { distribution: "K3s", controlPlanes: 3, workers: 2 };
+    const a = await recordSpec(base);
+    assertSame(a, await recordSpec({ ...base, csi: "Disabled" }));
+    assertSame(a, await recordSpec({ ...base, metricsServer: "Disabled" }));
+    for (const n of ["dev-control-plane-1", "dev-control-plane-2"])
+      for (const addon of ["local-storage", "metrics-server"]) assert.ok(a.byName(n).inputs.command.includes(`--disable=${addon}`));
+  });
+  test("K3s: the servicelb switch stays a server flag — agents untouched", async () => {
     const base = { distribution: "K3s", controlPlanes: 1, workers: 2 };
     const a = await recordSpec(base);
-    const b = await recordSpec({ ...base, metricsServer: "Disabled" });
+    const b = await recordSpec({ ...base, loadBalancer: "Disabled" });
     const changed = a.resources
       .filter((r) => JSON.stringify(snapshot(r)) !== JSON.stringify(snapshot(b.byName(r.name))))
       .map((r) => r.name);
     assert.deepEqual(changed, ["dev-control-plane-1"]);
-    assert.ok(b.byName("dev-control-plane-1").inputs.command.includes("--disable=metrics-server"));
+    assert.ok(b.byName("dev-control-plane-1").inputs.command.includes("--disable=servicelb"));
   });
 });

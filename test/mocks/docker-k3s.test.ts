@@ -10,7 +10,7 @@ import { k3sNodePassword, k3sTokenMatchesCa } from "../../sdk/distributions/k3s"
 
 const API = allocateHostPort("dev", "api");
 const MIRRORS = ["dev-mirror-docker.io", "dev-mirror-ghcr.io", "dev-mirror-quay.io", "dev-mirror-registry.k8s.io", "dev-local-registry"];
-const TLS = "/var/lib/rancher/k3s/server/tls";
+const TLS = "/etc/ksail/k3s-ca";
 const CA_FILES = [
   "server-ca.crt",
   "server-ca.key",
@@ -49,6 +49,7 @@ for (const [cps, ws] of [
           name: n.name,
           hostname: n.name,
           image: "rancher/k3s:v1.36.2-k3s1",
+          entrypoints: ["/bin/ksail-entrypoint.sh"],
           privileged: true,
           tmpfs: { "/run": "", "/var/run": "" },
           init: false,
@@ -85,7 +86,7 @@ for (const [cps, ws] of [
         assert.equal(command.includes("--server=https://dev-control-plane-1:6443"), server && !first);
         assert.deepEqual(
           (uploads as any[]).map((u) => u.file),
-          [...(first ? CA_FILES : []), "/etc/rancher/k3s/registries.yaml", "/etc/rancher/node/password"],
+          ["/bin/ksail-entrypoint.sh", ...(first ? CA_FILES : []), "/etc/rancher/k3s/registries.yaml", "/etc/rancher/node/password"],
         );
         const secret = n.secretInputs.map((p) =>
           p === "envs[0]" ? "K3S_TOKEN" : (uploads as any[])[Number(/^uploads\[(\d+)\]/.exec(p)![1])].file,
@@ -124,9 +125,14 @@ describe("K3s CA material and add-ons", () => {
     const pki = await k3sPki();
     const r = await recordLayout({ distribution: "K3s", controlPlanes: 3, workers: 1 });
     const i = r.byName("dev-control-plane-1").inputs;
+    // Staged for the entrypoint, which copies them into server/tls only while the data volume has none.
     const serverCa = upload(i, `${TLS}/server-ca.crt`).content;
     assert.equal(serverCa, pki.serverCa.cert);
     assert.ok(k3sTokenMatchesCa(i.envs[0].slice("K3S_TOKEN=".length), serverCa));
+    assert.ok(!(i.uploads as any[]).some((u) => u.file.startsWith("/var/lib/rancher/k3s/")), "nothing uploaded into the data volume");
+    const entry = upload(i, "/bin/ksail-entrypoint.sh");
+    assert.equal(entry.permissions, "0755");
+    assert.match(entry.content, /GATEWAY=10\.6\.\d+\.1\n/);
     for (const base of ["server-ca", "client-ca", "request-header-ca", "etcd/server-ca", "etcd/peer-ca"]) {
       const cert = new crypto.X509Certificate(upload(i, `${TLS}/${base}.crt`).content);
       assert.ok(cert.ca && cert.verify(cert.publicKey), `${base} is a self-signed CA`);
@@ -136,12 +142,12 @@ describe("K3s CA material and add-ons", () => {
     assert.equal(crypto.createPrivateKey(upload(i, `${TLS}/service.key`).content).asymmetricKeyType, "rsa");
   });
 
-  test("Calico with metrics-server, storage and LB off: flannel, network policy and the add-ons disabled on every server", async () => {
+  test("Calico with the LB off: flannel, network policy, servicelb and the packaged add-ons disabled on every server", async () => {
     const r = await recordLayout({
       distribution: "K3s",
       controlPlanes: 3,
       workers: 0,
-      plan: { addons: { cni: "Calico", metricsServer: false, csi: false, loadBalancer: false } },
+      plan: { addons: { cni: "Calico", loadBalancer: false } },
     });
     for (const n of nodes(r)) {
       const flags = (n.inputs.command as string[]).filter((a) => /^--(flannel|disable)/.test(a));

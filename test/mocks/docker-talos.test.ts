@@ -35,6 +35,9 @@ function expectedNode(name: string, ip: string, type: "controlplane" | "worker",
     ],
     networksAdvanced: [{ name: "dev", ipv4Address: ip }],
     ports,
+    // talosctl sets no restart policy (siderolabs/talos pkg/provision/providers/docker/node.go); ours brings nodes
+    // back after a host reboot or daemon restart (before: they stayed down until a refresh).
+    restart: "unless-stopped",
     removeVolumes: true,
     mustRun: true,
   };

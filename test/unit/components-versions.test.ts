@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { charts, ChartKey, fluxDistribution, images, installTimeoutSeconds, manifests } from "../../sdk/versions";
+import { charts, ChartKey, fluxDistribution, images, installTimeoutSeconds, manifests, nodeAddons } from "../../sdk/versions";
 import { fixturesDir } from "../harness/paths";
 
 const dataDir = fixturesDir("charts");
@@ -47,7 +47,13 @@ test("pinned versions (bump deliberately: this list is the review surface)", () 
   });
   assert.equal(manifests.gatewayApiCrds.version, "v1.5.1");
   assert.ok(manifests.gatewayApiCrds.url.includes(`/${manifests.gatewayApiCrds.version}/experimental-install.yaml`));
-  assert.ok(manifests.localPathProvisioner.url.includes(`/${manifests.localPathProvisioner.version}/`));
+  // What kind v0.32.0's node image preloads (kubernetes-sigs/kind pkg/build/nodeimage/const_cni.go, const_storage.go at
+  // v0.32.0), so Kind nodes start kindnet and the default storage without a pull.
+  assert.equal(nodeAddons.kindnetd, "docker.io/kindest/kindnetd:v20260528-9350166c");
+  assert.equal(nodeAddons.kindLocalPathProvisioner, "docker.io/kindest/local-path-provisioner:v20260521-9fb22683");
+  assert.equal(nodeAddons.kindLocalPathHelper, "docker.io/kindest/local-path-helper:v20260131-7181c60a");
+  // k3s's packaged local-storage helper (k3s-io/k3s manifests/local-storage.yaml).
+  assert.equal(nodeAddons.k3sLocalPathHelper, "docker.io/rancher/mirrored-library-busybox:1.36.1");
   assert.equal(images.cloudProviderKind, "registry.k8s.io/cloud-provider-kind/cloud-controller-manager:v0.11.1");
   assert.equal(images.connectivityProbe, "busybox:1.36.1");
   // The FluxInstance distribution artifact is bumped together with the operator chart.

@@ -62,20 +62,15 @@ interface Case {
  */
 const PER_FIELD: [string, Record<string, unknown>, Record<string, unknown>, [Expect, Expect, Expect, Expect]][] = [
   // field, old cluster fields, new cluster fields, expected per VD, KD, TD, TH
-  // Turning the built-in CNI off is node configuration: Kind bootstrap, K3s server flags, Talos machine config.
-  ["cluster.cni", {}, { cni: "Cilium" }, ["recreate-required", "recreate-required", "reboot-required", "reboot-required"]],
-  ["cluster.cni", { cni: "Calico" }, {}, ["recreate-required", "recreate-required", "reboot-required", "reboot-required"]],
+  // Turning the built-in CNI off is node configuration on K3s (server flags) and Talos (machine config); on Kind it is
+  // kindnet's Kubernetes objects, managed from Pulumi (KSail's matrix: CNI in place on Vanilla).
+  ["cluster.cni", {}, { cni: "Cilium" }, ["in-place", "recreate-required", "reboot-required", "reboot-required"]],
+  ["cluster.cni", { cni: "Calico" }, {}, ["in-place", "recreate-required", "reboot-required", "reboot-required"]],
   ["cluster.cni", { cni: "Cilium" }, { cni: "Calico" }, ["in-place", "in-place", "in-place", "in-place"]],
-  // K3s bundles local-storage, metrics-server and servicelb: server flags, so the server containers are replaced
-  // (on their kept data volumes).
-  ["cluster.csi", { csi: "Enabled" }, { csi: "Disabled" }, ["in-place", "rolling-recreate", "in-place", "in-place"]],
-  // Kind: kubelet serving-cert bootstrap is kubeadm configuration fixed at node creation.
-  [
-    "cluster.metricsServer",
-    { metricsServer: "Disabled" },
-    { metricsServer: "Enabled" },
-    ["recreate-required", "rolling-recreate", "in-place", "in-place"],
-  ],
+  // K3s starts with its packaged local-storage and metrics-server off (both installed from Pulumi), Kind nodes always
+  // request kubelet serving certificates: in place everywhere (KSail's matrix). servicelb stays a K3s server flag.
+  ["cluster.csi", { csi: "Enabled" }, { csi: "Disabled" }, ["in-place", "in-place", "in-place", "in-place"]],
+  ["cluster.metricsServer", { metricsServer: "Disabled" }, { metricsServer: "Enabled" }, ["in-place", "in-place", "in-place", "in-place"]],
   [
     "cluster.loadBalancer",
     { loadBalancer: "Disabled" },
@@ -453,7 +448,7 @@ const CROSS_CASES: Case[] = [
     name: "Vanilla metricsServer Default → Enabled shows Disabled → Enabled",
     combo: VD,
     new: { metricsServer: "Enabled" },
-    expect: { "cluster.metricsServer": "recreate-required" },
+    expect: { "cluster.metricsServer": "in-place" },
   },
   { name: "K3s metricsServer Default → Enabled is no change (K3s ships it)", combo: KD, new: { metricsServer: "Enabled" }, expect: {} },
   { name: "K3s csi Default → Enabled is no change", combo: KD, new: { csi: "Enabled" }, expect: {} },
@@ -475,10 +470,11 @@ const CROSS_CASES: Case[] = [
   { name: "Talos cdi Default → Enabled is no change (Talos ships CDI)", combo: TD, new: { cdi: "Enabled" }, expect: {} },
   { name: "Talos cdi Default → Disabled reboots", combo: TH, new: { cdi: "Disabled" }, expect: { "cluster.cdi": "reboot-required" } },
   { name: "Vanilla cdi Default → Disabled is no change", combo: VD, new: { cdi: "Disabled" }, expect: {} },
+  { name: "Vanilla csi Default → Enabled is no change (Kind installs its storage)", combo: VD, new: { csi: "Enabled" }, expect: {} },
   {
-    name: "Vanilla csi Default → Enabled is compared (KSail never diffs it)",
+    name: "Vanilla csi Default → Disabled is compared (KSail never diffs it)",
     combo: VD,
-    new: { csi: "Enabled" },
+    new: { csi: "Disabled" },
     expect: { "cluster.csi": "in-place" },
   },
   { name: "boolean aliases: true ≡ Enabled", combo: VD, old: { metricsServer: true }, new: { metricsServer: "Enabled" }, expect: {} },
@@ -561,7 +557,7 @@ const CROSS_CASES: Case[] = [
     new: { workers: 2, cni: "Cilium", vanilla: { mirrorsDir: "m" } },
     expect: {
       "cluster.workers": "recreate-required",
-      "cluster.cni": "recreate-required",
+      "cluster.cni": "in-place",
       "cluster.vanilla.mirrorsDir": "recreate-required",
     },
   },
@@ -710,7 +706,7 @@ describe("change details", () => {
   test("effective values are displayed (Vanilla metricsServer Default → Enabled shows Disabled → Enabled)", () => {
     const s = classify(spec(VD), spec(VD, { metricsServer: "Enabled" }));
     assert.deepEqual(
-      s.recreateRequired.map((c) => [c.field, c.oldValue, c.newValue]),
+      s.inPlaceChanges.map((c) => [c.field, c.oldValue, c.newValue]),
       [["cluster.metricsServer", "Disabled", "Enabled"]],
     );
   });
@@ -896,13 +892,13 @@ describe("recreate trigger and grouping", () => {
       recreateTrigger(spec(TD, { talos: { version: "1.12.0" } })),
       recreateTrigger(spec(TD, { talos: { version: "1.12.4" } })),
     );
-    // The built-in CNI on or off recreates Kind and K3s (node configuration); switching external CNIs does not.
-    assert.notEqual(recreateTrigger(spec(VD)), recreateTrigger(spec(VD, { cni: "Cilium" })));
+    // The built-in CNI on or off recreates K3s (server flags); Kind's kindnet is Kubernetes objects, so it does not.
+    assert.equal(recreateTrigger(spec(VD)), recreateTrigger(spec(VD, { cni: "Cilium" })));
     assert.notEqual(recreateTrigger(spec(KD)), recreateTrigger(spec(KD, { cni: "Calico" })));
     assert.equal(recreateTrigger(spec(VD, { cni: "Cilium" })), recreateTrigger(spec(VD, { cni: "Calico" })));
     assert.equal(recreateTrigger(spec(TD)), recreateTrigger(spec(TD, { cni: "Cilium" })));
-    // Kind metrics-server sets kubelet serving-cert bootstrap at creation; K3s add-ons only restart servers.
-    assert.notEqual(recreateTrigger(spec(VD)), recreateTrigger(spec(VD, { metricsServer: "Enabled" })));
+    // metrics-server and CSI touch no node on Kind or K3s.
+    assert.equal(recreateTrigger(spec(VD)), recreateTrigger(spec(VD, { metricsServer: "Enabled", csi: "Disabled" })));
     assert.equal(recreateTrigger(spec(KD)), recreateTrigger(spec(KD, { metricsServer: "Disabled", loadBalancer: "Disabled" })));
     assert.equal(recreateTrigger(spec(TH, { talos: { version: "1.12.0" } })), recreateTrigger(spec(TH, { talos: { version: "1.12.4" } })));
   });
@@ -918,11 +914,12 @@ describe("recreate trigger and grouping", () => {
     assert.equal(noWorkers.inPlace["provider.hetzner.workerServerType"], "cx23");
     const kind = groupByClass(spec(VD, { workers: 1 }));
     assert.equal(kind.recreateRequired["cluster.workers"], "1");
-    assert.equal(kind.recreateRequired["cluster.metricsServer"], "Disabled");
+    assert.equal(kind.inPlace["cluster.metricsServer"], "Disabled");
     assert.equal(kind.inPlace["cluster.cni"], "Default");
-    assert.equal(kind.recreateRequired["cluster.cni#node"], "built-in");
+    assert.ok(!("cluster.cni#node" in kind.recreateRequired), "kindnet is Kubernetes objects, not node configuration");
     assert.equal(g.rebootRequired["cluster.cni#node"], "built-in");
-    assert.equal(groupByClass(spec(KD)).rollingRecreate["cluster.metricsServer"], "Enabled");
+    assert.equal(groupByClass(spec(KD)).inPlace["cluster.metricsServer"], "Enabled");
+    assert.equal(groupByClass(spec(KD)).recreateRequired["cluster.cni#node"], "built-in");
     assert.ok(!("cluster.talos.version" in kind.rebootRequired) && !("cluster.talos.version" in kind.recreateRequired));
   });
 });

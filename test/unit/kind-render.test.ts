@@ -29,7 +29,6 @@ const base: KubeadmConfigInput = {
   bootstrapToken: "abcdef.0123456789abcdef",
   caCertHash: "sha256:" + "ab".repeat(32),
   schedulableControlPlanes: false,
-  kubeletServingCerts: true,
   node: { name: "dev-control-plane-1", ip: "10.6.1.2", role: "control-plane", init: true },
 };
 
@@ -161,29 +160,24 @@ describe("kubeadm config for joining nodes", () => {
 });
 
 describe("bootstrap script, unit and drop-in", () => {
-  const common = {
-    nodeName: "dev-control-plane-1",
-    defaultStorage: true,
-    podSubnet: "10.244.0.0/16",
-    controlPlaneEndpoint: "dev-control-plane-1:6443",
-    schedulableControlPlanes: true,
+  const common = { nodeName: "dev-control-plane-1", controlPlane: true, schedulableControlPlanes: true };
+  const at = (s: string, needle: string) => {
+    const i = s.indexOf(needle);
+    assert.ok(i >= 0, `script lacks ${needle}`);
+    return i;
   };
-  test("init script: guarded init, then kindnet with the pod subnet, storage, label removal, marker", () => {
-    const s = renderBootstrapScript({ ...common, mode: "init", defaultCni: true });
+  test("init script: resumable init (reset unless a finished run is on record), bounded API wait, label removal, marker", () => {
+    const s = renderBootstrapScript({ ...common, mode: "init" });
     const order = [
-      'if [ -f "$MARKER" ]',
-      "if [ ! -f /etc/kubernetes/admin.conf ]; then",
+      `if [ -f ${KIND_PATHS.marker} ]`,
+      `if [ ! -f ${KIND_PATHS.kubeadmMarker} ]; then`,
+      "an earlier attempt stopped half-way; resetting",
       "kubeadm init --config=/kind/kubeadm.conf --skip-token-print",
-      "s#{{ .PodSubnet }}#10.244.0.0/16#g",
-      "CONTROL_PLANE_ENDPOINT='dev-control-plane-1:6443'",
-      "kubectl apply -f /kind/manifests/default-storage.yaml",
-      "exclude-from-external-load-balancers-",
-      'touch "$MARKER"',
-    ].map((needle) => {
-      const at = s.indexOf(needle);
-      assert.ok(at >= 0, `script lacks ${needle}`);
-      return at;
-    });
+      `touch ${KIND_PATHS.kubeadmMarker}`,
+      "kubectl get --raw /readyz",
+      "kubectl label node dev-control-plane-1 node.kubernetes.io/exclude-from-external-load-balancers-",
+      `touch ${KIND_PATHS.marker}`,
+    ].map((n) => at(s, n));
     assert.deepEqual(
       order,
       [...order].sort((a, b) => a - b),
@@ -192,13 +186,77 @@ describe("bootstrap script, unit and drop-in", () => {
     assert.ok(s.startsWith("#!/usr/bin/env bash\n"));
     assert.match(s, /kind v0\.32\.0/);
     assert.doesNotMatch(s, /kubeadm join/);
+    // The guard is the finished-kubeadm marker, not admin.conf (written half-way through init): an init that failed
+    // after its kubeconfig phase used to be skipped and then wait on /readyz until the unit timed out.
+    assert.doesNotMatch(s, /if \[ ! -f \/etc\/kubernetes\/admin\.conf \]/);
+    assert.match(s, /API server not ready after 300s; the unit retries"; exit 1/);
+  });
+  test("kindnet and the default storage are no longer applied by the node (Kubernetes objects managed from Pulumi)", () => {
+    for (const mode of ["init", "join"] as const) {
+      const s = renderBootstrapScript({ ...common, mode });
+      assert.doesNotMatch(s, /default-cni|default-storage|kubectl apply/);
+    }
+  });
+  test("every control plane of a worker-less cluster removes the exclude-from-external-load-balancers label from itself", () => {
+    const second = renderBootstrapScript({ ...common, nodeName: "dev-control-plane-2", mode: "join" });
+    assert.match(second, /kubectl label node dev-control-plane-2 node\.kubernetes\.io\/exclude-from-external-load-balancers-/);
+    const withWorkers = renderBootstrapScript({
+      ...common,
+      nodeName: "dev-control-plane-2",
+      mode: "join",
+      schedulableControlPlanes: false,
+    });
+    assert.doesNotMatch(withWorkers, /exclude-from-external-load-balancers/);
+    const worker = renderBootstrapScript({ nodeName: "dev-worker-1", mode: "join", controlPlane: false, schedulableControlPlanes: false });
+    assert.doesNotMatch(worker, /kubectl/);
   });
   test("both scripts are valid bash (bash -n)", () => {
     for (const mode of ["init", "join"] as const) {
-      const r = spawnSync("bash", ["-n"], {
-        input: renderBootstrapScript({ ...common, mode, defaultCni: true }),
-      });
+      const r = spawnSync("bash", ["-n"], { input: renderBootstrapScript({ ...common, mode }) });
       assert.equal(r.status, 0, `${mode}: ${r.stderr}`);
+    }
+  });
+  test("resume: a half-finished init (admin.conf written, no kubeadm marker) is reset and run again; a finished one is not", () => {
+    // Run the script in a sandbox where kubeadm/kubectl are stubs that log their calls.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-boot-"));
+    try {
+      const bin = path.join(root, "bin");
+      fs.mkdirSync(bin);
+      const stub = (name: string) =>
+        fs.writeFileSync(path.join(bin, name), `#!/usr/bin/env bash\necho "${name} $*" >> ${root}/calls\n`, { mode: 0o755 });
+      stub("kubeadm");
+      stub("kubectl");
+      stub("sleep");
+      const script = renderBootstrapScript({ ...common, mode: "init" })
+        .split("/kind/")
+        .join(`${root}/kind/`)
+        .split("/etc/kubernetes")
+        .join(`${root}/etc/kubernetes`);
+      fs.mkdirSync(path.join(root, "kind"));
+      fs.mkdirSync(path.join(root, "etc/kubernetes"), { recursive: true });
+      fs.writeFileSync(path.join(root, "etc/kubernetes/admin.conf"), "half-written");
+      const run = () => spawnSync("bash", ["-c", script], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: "utf8" });
+      const r1 = run();
+      assert.equal(r1.status, 0, r1.stderr);
+      const calls1 = fs.readFileSync(path.join(root, "calls"), "utf8").trim().split("\n");
+      assert.deepEqual(
+        calls1.map((c) => c.split(" ").slice(0, 2).join(" ")),
+        ["kubeadm reset", "kubeadm init", "kubectl get", "kubectl label"],
+      );
+      fs.rmSync(path.join(root, "calls"));
+      fs.rmSync(path.join(root, "kind/ksail-bootstrap.done"));
+      const r2 = run(); // kubeadm finished before: only the steps after it run again
+      assert.equal(r2.status, 0, r2.stderr);
+      assert.deepEqual(
+        fs
+          .readFileSync(path.join(root, "calls"), "utf8")
+          .trim()
+          .split("\n")
+          .map((c) => c.split(" ").slice(0, 2).join(" ")),
+        ["kubectl get", "kubectl label"],
+      );
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
   // Generous timeouts: they only bound a hang; a probe timing out on a loaded machine would silently skip the check.
@@ -218,7 +276,7 @@ describe("bootstrap script, unit and drop-in", () => {
         };
         put(KIND_PATHS.unit, renderBootstrapUnit());
         put(KIND_PATHS.dropIn, renderBootstrapDropIn());
-        put(KIND_PATHS.script, renderBootstrapScript({ ...common, mode: "init", defaultCni: true }), 0o755);
+        put(KIND_PATHS.script, renderBootstrapScript({ ...common, mode: "init" }), 0o755);
         fs.mkdirSync(path.join(root, "usr/lib/systemd"), { recursive: true });
         fs.symlinkSync(systemUnits!, path.join(root, "usr/lib/systemd/system"));
         for (const unit of [KIND_PATHS.unit, "multi-user.target"]) {
@@ -241,21 +299,19 @@ describe("bootstrap script, unit and drop-in", () => {
       }
     },
   );
-  test("Cilium/Calico: no default CNI", () => {
-    const s = renderBootstrapScript({ ...common, mode: "init", defaultCni: false });
-    assert.doesNotMatch(s, /default-cni\.yaml/);
-  });
   test("join script retries join with the CA material restored, never runs init", () => {
-    const s = renderBootstrapScript({ ...common, nodeName: "dev-worker-1", mode: "join", defaultCni: true });
+    const s = renderBootstrapScript({ ...common, nodeName: "dev-worker-1", controlPlane: false, mode: "join" });
     assert.match(s, /until kubeadm join --config \/kind\/kubeadm\.conf/);
-    assert.match(s, /restore_pki/);
+    assert.match(s, /reset_node/);
     assert.doesNotMatch(s, /kubeadm init/);
-    assert.doesNotMatch(s, /default-cni/);
   });
-  test("unit is a guarded oneshot not ordered before kubelet, and the drop-in wants it", () => {
+  test("unit is a guarded oneshot, restarted on failure without a start limit, not ordered before kubelet; the drop-in wants it", () => {
     const u = renderBootstrapUnit();
     assert.match(u, /^Type=oneshot$/m);
     assert.match(u, /^RemainAfterExit=yes$/m);
+    // Before: no Restart=, so a transient failure left the unit failed until someone re-ran it by hand.
+    assert.match(u, /^Restart=on-failure$/m);
+    assert.match(u, /^StartLimitIntervalSec=0$/m);
     assert.match(u, new RegExp(`^ConditionPathExists=!${KIND_PATHS.marker}$`, "m"));
     assert.match(u, new RegExp(`^ExecStart=${KIND_PATHS.script}$`, "m"));
     assert.doesNotMatch(u, /Before=kubelet/);

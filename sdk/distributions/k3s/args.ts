@@ -1,14 +1,12 @@
 /**
  * k3s server and agent command lines for nodes run as plain containers (no k3d). Flags per docs.k3s.io
  * (cli/server); add-on switches as KSail applies them to K3d: Cilium/Calico replace flannel and its network
- * policy controller, Cilium also drops traefik; disabled metrics-server, storage or LoadBalancer remove the
- * bundled metrics-server, local-storage and servicelb.
+ * policy controller, Cilium also drops traefik; a disabled LoadBalancer removes servicelb. The packaged
+ * metrics-server and local-storage are always off (installed from Pulumi instead).
  */
 import type { NodeRole } from "../roles";
 export interface K3sClusterFacts {
   readonly cni: "Default" | "Cilium" | "Calico";
-  readonly metricsServer: boolean;
-  readonly csi: boolean;
   readonly loadBalancer: boolean;
   readonly podSubnet: string;
   readonly serviceSubnet: string;
@@ -20,12 +18,14 @@ export interface K3sClusterFacts {
   readonly tlsSans?: readonly string[];
 }
 
-/** Bundled add-ons to disable (`--disable=<name>`), sorted. */
-export function k3sDisabledAddons(f: Pick<K3sClusterFacts, "cni" | "metricsServer" | "csi" | "loadBalancer">): string[] {
-  const out: string[] = [];
+/**
+ * Bundled add-ons to disable (`--disable=<name>`), sorted. metrics-server and local-storage are always disabled:
+ * KSailCluster installs both as Kubernetes resources, so switching them never changes a server flag (a flag change
+ * replaces the server containers). servicelb stays a flag: it is k3s's own LoadBalancer controller.
+ */
+export function k3sDisabledAddons(f: Pick<K3sClusterFacts, "cni" | "loadBalancer">): string[] {
+  const out: string[] = ["local-storage", "metrics-server"];
   if (f.cni === "Cilium") out.push("traefik");
-  if (!f.metricsServer) out.push("metrics-server");
-  if (!f.csi) out.push("local-storage");
   if (!f.loadBalancer) out.push("servicelb");
   return out.sort();
 }
@@ -56,4 +56,27 @@ export function k3sCommand(f: K3sClusterFacts, node: { name: string; ip: string;
   for (const s of sans) cmd.push(`--tls-san=${s}`);
   cmd.push(...k3sClusterWideFlags(f));
   return cmd;
+}
+
+/** One environment variable of a node container; `secret` ones hold the join token. */
+export interface K3sEnv {
+  readonly name: string;
+  readonly value: string;
+  readonly secret: boolean;
+}
+
+/**
+ * The environment of one node container: the secure join token on every node, and the URL to join on every node
+ * but the first server (k3s's `K3S_TOKEN` / `K3S_URL`, docs.k3s.io cli/agent). Read by the Docker infrastructure
+ * and by `render`, so both show the same.
+ */
+export function k3sEnv(
+  f: Pick<K3sClusterFacts, "firstServer"> & { joinUrl?: string },
+  node: { role: string; index: number },
+  token: string,
+): K3sEnv[] {
+  const env: K3sEnv[] = [{ name: "K3S_TOKEN", value: token, secret: true }];
+  if (!(node.role === "control-plane" && node.index === 1))
+    env.push({ name: "K3S_URL", value: f.joinUrl ?? k3sServerUrl(f), secret: false });
+  return env;
 }

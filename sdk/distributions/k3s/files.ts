@@ -2,6 +2,7 @@ import * as crypto from "node:crypto";
 import * as YAML from "yaml";
 import type { K3sPki } from "../../pki/types";
 import type { NodeRole } from "../roles";
+import { K3S_CA_STAGING_DIR, K3S_ENTRYPOINT, renderK3sEntrypoint } from "./entrypoint";
 
 /** One file uploaded into a node before it starts. */
 export interface K3sNodeFile {
@@ -19,12 +20,13 @@ export const K3S_NODE_PASSWORD_PATH = "/etc/rancher/node/password";
 
 /**
  * Custom CA layout k3s reads before the first start of the first server (docs.k3s.io "k3s certificate", Using
- * Custom CA Certificates): five CA pairs and the service-account key under `server/tls`. Uploaded to the first
- * server only; joiners receive them from the datastore.
+ * Custom CA Certificates): five CA pairs and the service-account key, laid out as under `server/tls`. Uploaded to
+ * the first server only, into a staging directory the entrypoint copies into `server/tls` once (joiners receive
+ * them from the datastore).
  */
 export function k3sCaFiles(pki: K3sPki): K3sNodeFile[] {
   const f = (rel: string, content: string, secret: boolean): K3sNodeFile => ({
-    path: `${K3S_TLS_DIR}/${rel}`,
+    path: `${K3S_CA_STAGING_DIR}/${rel}`,
     content,
     permissions: secret ? "0600" : "0644",
     secret,
@@ -92,13 +94,21 @@ export function renderK3sRegistries(input: K3sRegistryInput): string {
   return YAML.stringify({ mirrors }, { lineWidth: 0 });
 }
 
-/** Files for one k3s node: CA set (first server only), registries.yaml, node password. */
+/** Files for one k3s node: the entrypoint, CA set (first server only), registries.yaml, node password. */
 export function k3sNodeFiles(
   pki: K3sPki,
   node: { name: string; role: NodeRole; index: number },
   registries: K3sRegistryInput,
+  network: { gateway: string },
 ): K3sNodeFile[] {
-  const files: K3sNodeFile[] = [];
+  const files: K3sNodeFile[] = [
+    {
+      path: K3S_ENTRYPOINT,
+      content: renderK3sEntrypoint({ gateway: network.gateway, tlsDir: K3S_TLS_DIR }),
+      permissions: "0755",
+      secret: false,
+    },
+  ];
   if (node.role === "control-plane" && node.index === 1) files.push(...k3sCaFiles(pki));
   if (registries.mirrors.length > 0 || registries.localRegistry)
     files.push({

@@ -1,13 +1,16 @@
 import { KIND_VERSION } from "./kubeadm";
 
 /**
- * The in-node bootstrap that replaces kind's `docker exec` steps (kind v0.32.0, create actions
- * kubeadminit → installcni → installstorage → kubeadmjoin): a oneshot systemd unit, hooked into
- * multi-user.target by a drop-in (uploads cannot create the symlink `systemctl enable` would), runs a script
- * exactly once per node. The first control plane runs `kubeadm init`, then the image's default CNI (unless
- * Cilium/Calico replace it) and default storage; every other node retries `kubeadm join` until the cluster
- * answers. A marker file ends both the unit (ConditionPathExists) and the container healthcheck, so a
- * restarted container never runs init again and Pulumi can order joins by waiting for `healthy`.
+ * The in-node bootstrap that replaces kind's `docker exec` steps (kind v0.32.0, create actions kubeadminit and
+ * kubeadmjoin): a oneshot systemd unit, hooked into multi-user.target by a drop-in (uploads cannot create the symlink
+ * `systemctl enable` would), runs a script per node until it succeeds. The first control plane runs `kubeadm init`,
+ * every other node retries `kubeadm join` until the cluster answers. kind's installcni/installstorage steps are not
+ * here: kindnet and the default storage are Kubernetes objects managed from Pulumi, so switching them touches no node.
+ *
+ * Resumable: a step marker is written only when kubeadm finished, so an attempt that stopped half-way (even after
+ * writing admin.conf or kubelet.conf) is reset and run again, never skipped; the unit restarts on failure (systemd
+ * `Restart=on-failure`), so a transient error after init is retried without a new `pulumi up`. A final marker ends
+ * the unit (ConditionPathExists) and the container healthcheck, so Pulumi can order joins by waiting for `healthy`.
  */
 
 /** Paths inside the node. Nothing lives on tmpfs (/run, /tmp): uploads there are lost. */
@@ -17,109 +20,94 @@ export const KIND_PATHS = {
   unit: "/etc/systemd/system/ksail-bootstrap.service",
   dropIn: "/etc/systemd/system/multi-user.target.d/ksail-bootstrap.conf",
   marker: "/kind/ksail-bootstrap.done",
+  kubeadmMarker: "/kind/ksail-kubeadm.done",
   pkiSeed: "/kind/pki-seed",
   pki: "/etc/kubernetes/pki",
 } as const;
+
+/** The kubeadm-written label that keeps control planes out of external load balancers. */
+export const EXCLUDE_LB_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers";
 
 export interface BootstrapScriptInput {
   readonly nodeName: string;
   /** `init` on the first control plane, `join` elsewhere. */
   readonly mode: "init" | "join";
-  /** Apply `/kind/manifests/default-cni.yaml` (kindnet) after init; false with Cilium or Calico. */
-  readonly defaultCni: boolean;
-  /** Apply `/kind/manifests/default-storage.yaml` after init. */
-  readonly defaultStorage: boolean;
-  /** Pod subnet substituted into the kindnet template. */
-  readonly podSubnet: string;
-  /** `<host>:6443` the kindnet DaemonSet is told to use (CONTROL_PLANE_ENDPOINT). */
-  readonly controlPlaneEndpoint: string;
-  /** Remove `node.kubernetes.io/exclude-from-external-load-balancers` (clusters without workers). */
+  /** A control plane (init, or join with `--control-plane` through the JoinConfiguration). */
+  readonly controlPlane: boolean;
+  /**
+   * Clusters without workers: each control plane removes kubeadm's exclude-from-external-load-balancers label from
+   * itself once it is in the cluster (kind does it for single-node clusters; every control plane must lose it, or
+   * LoadBalancer Services have no backends on the ones that keep it).
+   */
   readonly schedulableControlPlanes: boolean;
-  /** Join attempts before giving up (10 s apart). */
+  /** Join attempts before the script fails (10 s apart); the unit then restarts it. */
   readonly joinAttempts?: number;
-}
-
-function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
+  /** Seconds to wait for the local API server after init before failing (the unit restarts). */
+  readonly readyTimeoutSeconds?: number;
 }
 
 /** The bootstrap script (bash, as the node image ships it). */
 export function renderBootstrapScript(input: BootstrapScriptInput): string {
   const P = KIND_PATHS;
-  const head = [
+  const attempts = input.joinAttempts ?? 90;
+  const readyTimeout = input.readyTimeoutSeconds ?? 300;
+  const init = input.mode === "init";
+  const kubeadm = init
+    ? `kubeadm init --config=${P.kubeadmConfig} --skip-token-print --v=5`
+    : `kubeadm join --config ${P.kubeadmConfig} --v=5`;
+  const lines = [
     "#!/usr/bin/env bash",
-    `# KSail node bootstrap for ${input.nodeName} (${input.mode}); steps follow kind ${KIND_VERSION}.`,
+    `# KSail node bootstrap for ${input.nodeName} (${input.mode}); steps follow kind ${KIND_VERSION}. Safe to run again.`,
     "set -o errexit -o nounset -o pipefail",
-    `MARKER=${P.marker}`,
     'log() { echo "ksail-bootstrap: $*"; }',
-    'if [ -f "$MARKER" ]; then log "already bootstrapped"; exit 0; fi',
+    `if [ -f ${P.marker} ]; then log "already bootstrapped"; exit 0; fi`,
     "export KUBECONFIG=/etc/kubernetes/admin.conf",
     "# Keep the uploaded CA material so that a failed attempt can be retried after `kubeadm reset`.",
     `if [ -d ${P.pki} ] && [ ! -d ${P.pkiSeed} ]; then cp -a ${P.pki} ${P.pkiSeed}; fi`,
     "# The node image knows its Kubernetes version (/kind/version); make the config agree with it.",
     `if [ -f /kind/version ]; then sed -i "s/^kubernetesVersion: .*/kubernetesVersion: $(cat /kind/version)/" ${P.kubeadmConfig}; fi`,
-    "restore_pki() {",
+    "reset_node() {",
     "  kubeadm reset -f >/dev/null 2>&1 || true",
     `  if [ -d ${P.pkiSeed} ]; then mkdir -p ${P.pki} && cp -a ${P.pkiSeed}/. ${P.pki}/; fi`,
     "}",
-  ];
-  const attempts = input.joinAttempts ?? 90;
-  if (input.mode === "join") {
-    return [
-      ...head,
-      "if [ ! -f /etc/kubernetes/kubelet.conf ]; then",
-      "  attempt=1",
-      `  until kubeadm join --config ${P.kubeadmConfig} --v=5; do`,
-      `    if [ "$attempt" -ge ${attempts} ]; then log "kubeadm join failed ${attempts} times; giving up"; exit 1; fi`,
-      '    log "kubeadm join attempt $attempt failed; retrying in 10s"',
-      "    attempt=$((attempt + 1))",
-      "    restore_pki",
-      "    sleep 10",
-      "  done",
-      "fi",
-      'touch "$MARKER"',
-      'log "joined"',
-      "",
-    ].join("\n");
-  }
-  const lines = [
-    ...head,
-    "# Never re-run init: /etc/kubernetes survives container restarts.",
-    "if [ ! -f /etc/kubernetes/admin.conf ]; then",
+    `if [ ! -f ${P.kubeadmMarker} ]; then`,
+    "  # No finished kubeadm run on record: whatever an earlier attempt left behind is reset, never trusted.",
+    "  if [ -e /etc/kubernetes/admin.conf ] || [ -e /etc/kubernetes/kubelet.conf ] || [ -d /etc/kubernetes/manifests ]; then",
+    '    log "an earlier attempt stopped half-way; resetting"',
+    "    reset_node",
+    "  fi",
     "  attempt=1",
-    `  until kubeadm init --config=${P.kubeadmConfig} --skip-token-print --v=5; do`,
-    '    if [ "$attempt" -ge 3 ]; then log "kubeadm init failed 3 times; giving up"; exit 1; fi',
-    '    log "kubeadm init attempt $attempt failed; retrying"',
+    `  until ${kubeadm}; do`,
+    `    if [ "$attempt" -ge ${init ? 3 : attempts} ]; then log "kubeadm ${input.mode} failed $attempt times; the unit retries"; exit 1; fi`,
+    `    log "kubeadm ${input.mode} attempt $attempt failed; retrying"`,
     "    attempt=$((attempt + 1))",
-    "    restore_pki",
-    "    sleep 5",
+    "    reset_node",
+    `    sleep ${init ? 5 : 10}`,
     "  done",
+    `  touch ${P.kubeadmMarker}`,
     "fi",
-    'until kubectl get --raw /readyz >/dev/null 2>&1; do log "waiting for the API server"; sleep 2; done',
   ];
-  if (input.defaultCni) {
+  if (input.controlPlane) {
     lines.push(
-      "# Default CNI (kindnet): fill the pod subnet into the template, then tell it the control-plane endpoint.",
-      `sed -e ${shq(`s#{{ .PodSubnet }}#${input.podSubnet}#g`)} /kind/manifests/default-cni.yaml | kubectl apply -f -`,
-      'if grep -q "would you kindly patch this file" /kind/manifests/default-cni.yaml; then',
-      `  kubectl -n kube-system set env daemonset/kindnet CONTROL_PLANE_ENDPOINT=${shq(input.controlPlaneEndpoint)}`,
-      "fi",
+      `deadline=$(( $(date +%s) + ${readyTimeout} ))`,
+      "until kubectl get --raw /readyz >/dev/null 2>&1; do",
+      `  if [ "$(date +%s)" -ge "$deadline" ]; then log "API server not ready after ${readyTimeout}s; the unit retries"; exit 1; fi`,
+      '  log "waiting for the API server"',
+      "  sleep 2",
+      "done",
     );
+    if (input.schedulableControlPlanes) {
+      lines.push(
+        "# No workers: this control plane must serve LoadBalancer traffic too.",
+        `kubectl label node ${input.nodeName} ${EXCLUDE_LB_LABEL}- >/dev/null`,
+      );
+    }
   }
-  if (input.defaultStorage) {
-    lines.push(
-      "# Default storage (local-path-provisioner, StorageClass standard).",
-      "kubectl apply -f /kind/manifests/default-storage.yaml",
-    );
-  }
-  if (input.schedulableControlPlanes) {
-    lines.push(`kubectl label nodes --all node.kubernetes.io/exclude-from-external-load-balancers- >/dev/null 2>&1 || true`);
-  }
-  lines.push('touch "$MARKER"', 'log "control plane initialised"', "");
+  lines.push(`touch ${P.marker}`, `log "${init ? "control plane initialised" : "joined"}"`, "");
   return lines.join("\n");
 }
 
-/** The oneshot unit. Not ordered before kubelet: kubeadm restarts kubelet from inside it. */
+/** The oneshot unit. Not ordered before kubelet: kubeadm restarts kubelet from inside it. Restarted on failure. */
 export function renderBootstrapUnit(): string {
   return [
     "[Unit]",
@@ -127,10 +115,14 @@ export function renderBootstrapUnit(): string {
     "After=containerd.service undo-mount-hacks.service",
     "Wants=containerd.service",
     `ConditionPathExists=!${KIND_PATHS.marker}`,
+    // Retry for as long as it takes: each run resumes where the last one stopped.
+    "StartLimitIntervalSec=0",
     "",
     "[Service]",
     "Type=oneshot",
     "RemainAfterExit=yes",
+    "Restart=on-failure",
+    "RestartSec=10",
     "TimeoutStartSec=1800",
     "Environment=KUBECONFIG=/etc/kubernetes/admin.conf",
     `ExecStart=${KIND_PATHS.script}`,

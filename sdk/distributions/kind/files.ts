@@ -22,10 +22,7 @@ export interface KindClusterFacts {
   readonly certSANs: readonly string[];
   readonly podSubnet: string;
   readonly serviceSubnet: string;
-  readonly defaultCni: boolean;
-  readonly defaultStorage: boolean;
   readonly schedulableControlPlanes: boolean;
-  readonly kubeletServingCerts: boolean;
   readonly tokenTtl?: string;
   readonly apiServerExtraArgs?: Readonly<Record<string, string>>;
   /** Registry hosts → hosts.toml content inputs. */
@@ -105,7 +102,6 @@ export function kindNodeFiles(
         tokenTtl: facts.tokenTtl,
         caCertHash: pki.caCertHash,
         schedulableControlPlanes: facts.schedulableControlPlanes,
-        kubeletServingCerts: facts.kubeletServingCerts,
         apiServerExtraArgs: facts.apiServerExtraArgs,
         node,
       }),
@@ -117,10 +113,7 @@ export function kindNodeFiles(
       content: renderBootstrapScript({
         nodeName: node.name,
         mode: node.init ? "init" : "join",
-        defaultCni: facts.defaultCni,
-        defaultStorage: facts.defaultStorage,
-        podSubnet: facts.podSubnet,
-        controlPlaneEndpoint: facts.controlPlaneEndpoint,
+        controlPlane: node.role === "control-plane",
         schedulableControlPlanes: facts.schedulableControlPlanes,
       }),
       permissions: "0755",

@@ -62,8 +62,6 @@ export interface KubeadmConfigInput {
   readonly caCertHash: string;
   /** Remove the control-plane taint (clusters without workers). */
   readonly schedulableControlPlanes: boolean;
-  /** `serverTLSBootstrap: true` so metrics-server can verify kubelets (KSail's patch when metrics-server is on). */
-  readonly kubeletServingCerts: boolean;
   /** Extra API server arguments (e.g. OIDC), applied in place of nothing else. */
   readonly apiServerExtraArgs?: Readonly<Record<string, string>>;
   readonly node: KubeadmNode;
@@ -151,7 +149,10 @@ export function kubeadmConfigDocuments(input: KubeadmConfigInput): Record<string
     failSwapOn: false,
     imageGCHighThresholdPercent: 100,
     evictionHard: { "nodefs.available": "0%", "nodefs.inodesFree": "0%", "imagefs.available": "0%" },
-    ...(input.kubeletServingCerts ? { serverTLSBootstrap: true } : {}),
+    // Always: kubelets get serving certificates from the cluster CA (approved by kubelet-csr-approver), so
+    // metrics-server verifies kubelet TLS and can be switched on or off without touching a node (KSail sets this
+    // only with metrics-server, which bakes the switch into the nodes).
+    serverTLSBootstrap: true,
   });
   docs.push({
     apiVersion: "kubeproxy.config.k8s.io/v1alpha1",

@@ -19,29 +19,34 @@ export const COMPONENT_RULES: readonly ImpactRule[] = [
     // Cilium ↔ Calico is a Helm switch; turning the distribution's own CNI on or off is node configuration.
     node: {
       value: (spec, combo) => (str("cluster.cni", "Default")(spec, combo) === "Default" ? "built-in" : "none"),
-      cells: cells("X", "X", "B", "B"),
+      cells: cells("I", "X", "B", "B"),
       reason: {
-        "Vanilla/Docker": "the built-in kindnet is applied (or not) by the Kind nodes' kubeadm bootstrap at creation",
+        "Vanilla/Docker": "kindnet, Kind's built-in CNI, is a set of Kubernetes objects managed from Pulumi; no node is touched",
         "K3s/Docker": "flannel is switched by K3s server flags that must match on every server from creation",
         "*": "the machine config's cluster.network.cni changes; nodes reboot one at a time to clear the old CNI",
       },
     },
-    note: "switching between Cilium and Calico is in place; turning the built-in CNI on or off is the `#node` class",
+    note: "switching between Cilium and Calico is in place; turning the built-in CNI on or off is the `#node` class (in place on Kind: kindnet is managed from Pulumi)",
   },
   {
     field: "cluster.csi",
     value: toggle("csi"),
-    cells: cells("I", "R", "I", "I"),
-    reason: { "K3s/Docker": K3S_ADDON("local-storage"), "*": HELM("the CSI driver") },
+    cells: ALL_IN_PLACE,
+    reason: {
+      "Vanilla/Docker": "local-path-provisioner (Kind's default storage) is a set of Kubernetes objects managed from Pulumi; no node is touched",
+      "K3s/Docker":
+        "K3s starts with its packaged local-storage disabled; local-path-provisioner is a set of Kubernetes objects managed from Pulumi, so no node is touched",
+      "*": HELM("the CSI driver"),
+    },
   },
   {
     field: "cluster.metricsServer",
     value: toggle("metricsServer"),
-    cells: cells("X", "R", "I", "I"),
+    cells: ALL_IN_PLACE,
     reason: {
       "Vanilla/Docker":
-        "kubelet serving-certificate bootstrap (needed by metrics-server) is set in the Kind nodes' kubeadm configuration at creation",
-      "K3s/Docker": K3S_ADDON("metrics-server"),
+        "metrics-server is a Helm release; Kind nodes always request kubelet serving certificates (approved by kubelet-csr-approver), so no node is touched",
+      "K3s/Docker": "K3s starts with its packaged metrics-server disabled; metrics-server is a Helm release, so no node is touched",
       "*": "kubelet serving-cert rotation and the approver are live machine-config changes; metrics-server is a Helm release",
     },
   },

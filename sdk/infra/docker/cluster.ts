@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSecrets } from "../../dynamic/clusterSecrets";
 import { DockerClusterInfra } from "./infra";
+import { kindFacts } from "./nodes";
 import { renderMachineConfigs } from "../../distributions/talos/render";
 import { talosRenderInput } from "../../plan/talos";
 import { talosMachines, type MachineTarget } from "../talos";
@@ -67,6 +68,12 @@ export function dockerCluster(ctx: InfraContext): ClusterInfra {
     nodes: pulumi.output(plan.nodes.map((n) => ({ name: n.name, role: n.role, address: n.address }))),
     rendered,
     ready,
-    install: { dockerNetworkCidr: plan.docker!.network.cidr, kindNetwork: infra.networkName },
+    install: {
+      dockerNetworkCidr: plan.docker!.network.cidr,
+      kindNetwork: infra.networkName,
+      ...(distribution === "Vanilla"
+        ? { kindnet: { podSubnet: plan.docker!.podSubnet, controlPlaneEndpoint: kindFacts(plan.docker!).controlPlaneEndpoint } }
+        : {}),
+    },
   };
 }

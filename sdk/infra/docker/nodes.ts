@@ -11,7 +11,7 @@ import {
   type KindClusterFacts,
   type NodeFile,
 } from "../../distributions/kind";
-import { K3S_DATA_DIR, k3sCommand, k3sNodeFiles, k3sServerUrl, type K3sClusterFacts } from "../../distributions/k3s";
+import { K3S_DATA_DIR, K3S_ENTRYPOINT, k3sCommand, k3sEnv, k3sNodeFiles, type K3sClusterFacts } from "../../distributions/k3s";
 import { controlPlanes, type DockerClusterPlan, type DockerNodePlan } from "../../plan/docker";
 import { talosRole } from "../../distributions/roles";
 
@@ -47,6 +47,8 @@ export function networkArgs(plan: DockerClusterPlan): docker.NetworkArgs {
       "com.docker.network.bridge.enable_ip_masquerade": "true",
       "com.docker.network.bridge.enable_icc": "true",
     },
+    // talosctl also labels its networks `talos.owned` / `talos.cluster.name`; not here: network labels cannot change
+    // on a live network, so adding them would replace the network (and every node) of existing Talos clusters.
     labels: commonLabels(plan, "network"),
   };
 }
@@ -169,6 +171,9 @@ export function talosContainerArgs(
     labels: nodeLabels(plan, node),
     networksAdvanced: network(plan, networkName, node.ip),
     ports: nodePorts(plan, node),
+    // talosctl sets no restart policy, so its nodes stay down after a host reboot and Pulumi restarts them only
+    // on refresh. Like k3d's nodes, they come back with the Docker daemon unless someone stopped them on purpose.
+    restart: "unless-stopped",
     removeVolumes: true,
     mustRun: true,
   };
@@ -190,10 +195,7 @@ export function kindFacts(
     certSANs: [endpointHost, ...cps.map((c) => c.name)],
     podSubnet: plan.podSubnet,
     serviceSubnet: plan.serviceSubnet,
-    defaultCni: plan.addons.cni === "Default",
-    defaultStorage: true,
     schedulableControlPlanes: plan.nodes.every((n) => n.role === "control-plane"),
-    kubeletServingCerts: plan.addons.metricsServer,
     tokenTtl: opts.tokenTtl,
     apiServerExtraArgs: opts.apiServerExtraArgs,
     registries: kindRegistries(plan.mirrors, plan.localRegistry),
@@ -286,8 +288,6 @@ export function k3sFacts(plan: DockerClusterPlan): K3sClusterFacts {
   const cps = controlPlanes(plan);
   return {
     cni: plan.addons.cni,
-    metricsServer: plan.addons.metricsServer,
-    csi: plan.addons.csi,
     loadBalancer: plan.addons.loadBalancer,
     podSubnet: plan.podSubnet,
     serviceSubnet: plan.serviceSubnet,
@@ -322,12 +322,17 @@ export function k3sContainerArgs(
 ): docker.ContainerArgs {
   const server = node.role === "control-plane";
   const registries = { mirrors: plan.mirrors, localRegistry: plan.localRegistry };
-  const envs: pulumi.Input<string>[] = [pulumi.secret(pulumi.output(pki).apply((p) => `K3S_TOKEN=${p.token}`))];
-  if (!isFirstControlPlane(node)) envs.push(`K3S_URL=${k3sServerUrl(facts)}`);
+  const envs: pulumi.Input<string>[] = k3sEnv(facts, node, "").map((e, i) =>
+    e.secret
+      ? pulumi.secret(pulumi.output(pki).apply((p) => `${e.name}=${k3sEnv(facts, node, p.token)[i].value}`))
+      : `${e.name}=${e.value}`,
+  );
   return {
     name: node.name,
     hostname: node.name,
     image: plan.image,
+    // The wrapper applies k3d's mount and DNS fixes, then execs /bin/k3s with this command.
+    entrypoints: [K3S_ENTRYPOINT],
     command: k3sCommand(facts, node),
     privileged: true,
     tmpfs: { "/run": "", "/var/run": "" },
@@ -338,7 +343,7 @@ export function k3sContainerArgs(
     labels: nodeLabels(plan, node),
     networksAdvanced: network(plan, networkName, node.ip),
     ports: nodePorts(plan, node),
-    uploads: uploadsFrom(pki, (p) => k3sNodeFiles(p, node, registries), K3S_PLACEHOLDER),
+    uploads: uploadsFrom(pki, (p) => k3sNodeFiles(p, node, registries, plan.network), K3S_PLACEHOLDER),
     ...(server ? { healthcheck: K3S_SERVER_HEALTH, wait: true, waitTimeout: waitTimeoutSeconds } : {}),
     removeVolumes: true,
     mustRun: true,
