@@ -5,21 +5,18 @@ import { nodeAddons } from "../versions";
 
 export interface KindnetArgs {
   /**
-   * Pod subnet kindnet routes (`POD_SUBNET`); must be the cluster's (kubeadm `networking.podSubnet`).
+   * Pod subnet kindnet routes (`POD_SUBNET`); must be the cluster's (kubeadm `networking.podSubnet`). Applied in place.
    * @default "10.244.0.0/16" (kind's)
-   * Applied in place.
    */
   readonly podSubnet?: string;
   /**
-   * `<host>:6443` the nodes reach the API server at, so kindnet does not wait for kube-proxy.
+   * `<host>:6443` the nodes reach the API server at, so kindnet does not wait for kube-proxy. Applied in place.
    * @default none (required)
-   * Applied in place.
    */
   readonly controlPlaneEndpoint: string;
   /**
-   * kindnetd image.
+   * kindnetd image. Applied in place.
    * @default the one kind v0.32.0's node image preloads (versions.ts)
-   * Applied in place.
    */
   readonly image?: string;
 }

@@ -7,15 +7,14 @@ export interface LocalPathProvisionerArgs {
    * Which distribution's setup to reproduce: `kind` (kind's default storage: StorageClass `standard`, kind's
    * preloaded images), `k3s` (k3s's packaged local-storage: kube-system, `local-path`, volumes in the k3s data dir),
    * `talos` (a path under /var, namespace labelled privileged for Talos's PodSecurity) or `generic` (upstream
-   * defaults).
+   * defaults). Applied in place.
    * @default "generic"
-   * Applied in place.
    */
   readonly flavour?: LocalPathFlavour;
   /**
-   * Settings over the flavour's (namespace, StorageClass name, node path, images, default class).
+   * Settings over the flavour's (namespace, StorageClass name, node path, images, default class). Applied in place (a
+   * changed namespace or class name replaces those objects).
    * @default the flavour's
-   * Applied in place (a changed namespace or class name replaces those objects).
    */
   readonly settings?: Partial<LocalPathSettings>;
 }

@@ -14,7 +14,11 @@ export function providesByDefault(component: DefaultComponent, distribution: Dis
   switch (component) {
     case "csi":
       // Kind installs its local-path storage on every cluster (KSail's diff treats Vanilla CSI as always Enabled).
-      return distribution === "K3s" || distribution === "Vanilla" || (distribution === "Talos" && provider === "Hetzner");
+      return (
+        distribution === "K3s" ||
+        (distribution === "Vanilla" && provider === "Docker") ||
+        (distribution === "Talos" && provider === "Hetzner")
+      );
     case "cdi":
       return distribution === "Talos";
     case "metricsServer":

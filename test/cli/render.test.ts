@@ -182,7 +182,7 @@ describe("render (pure)", () => {
     });
     const r = await renderCluster(cfg);
     const cmd = file(r, "nodes/dev-control-plane-1/command.txt").content;
-    assert.match(cmd, /^\/bin\/ksail-entrypoint\.sh \\\n  server \\\n/);
+    assert.match(cmd, /^\/bin\/ksail-entrypoint\.sh \\\n {2}server \\\n/);
     assert.match(cmd, /--cluster-cidr=/);
     assert.ok(r.omitted.some((o) => o.path === "nodes/dev-control-plane-1/env/K3S_TOKEN"));
     // The same per-node environment the containers get: every node but the first server joins through K3S_URL.

@@ -259,7 +259,8 @@ describe("effective values (KSail's per distribution × provider defaults)", () 
     validateClusterDocument(minimal({ cluster: { distribution, provider, ...extra } }), { env: {} }).document!.spec;
   // [distribution, provider] → [csi, cdi, metricsServer, loadBalancer] for Default
   const table: [string, string, string[]][] = [
-    ["Vanilla", "Docker", ["Disabled", "Disabled", "Disabled", "Disabled"]],
+    // Kind installs its local-path storage on every cluster (KSail's own diff treats Vanilla CSI as always Enabled).
+    ["Vanilla", "Docker", ["Enabled", "Disabled", "Disabled", "Disabled"]],
     ["K3s", "Docker", ["Enabled", "Disabled", "Enabled", "Enabled"]],
     ["Talos", "Docker", ["Disabled", "Enabled", "Disabled", "Disabled"]],
     ["Talos", "Hetzner", ["Enabled", "Enabled", "Disabled", "Enabled"]],

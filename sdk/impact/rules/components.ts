@@ -33,7 +33,8 @@ export const COMPONENT_RULES: readonly ImpactRule[] = [
     value: toggle("csi"),
     cells: ALL_IN_PLACE,
     reason: {
-      "Vanilla/Docker": "local-path-provisioner (Kind's default storage) is a set of Kubernetes objects managed from Pulumi; no node is touched",
+      "Vanilla/Docker":
+        "local-path-provisioner (Kind's default storage) is a set of Kubernetes objects managed from Pulumi; no node is touched",
       "K3s/Docker":
         "K3s starts with its packaged local-storage disabled; local-path-provisioner is a set of Kubernetes objects managed from Pulumi, so no node is touched",
       "*": HELM("the CSI driver"),
