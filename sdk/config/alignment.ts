@@ -6,7 +6,7 @@ import { isObject } from "./expand";
 /**
  * CNI alignment between `spec.cluster.cni` and the distribution config files (a KSail validation rule):
  * a Kind or K3d cluster that gets Cilium/Calico must have its built-in CNI switched off, and one that
- * keeps the default CNI must not; Talos Cilium needs `cluster.network.cni.name: none` in a patch.
+ * keeps the default CNI must not; on Talos only a user patch that contradicts the spec is an error.
  */
 const P = "spec.cluster.cni";
 
@@ -78,13 +78,18 @@ export function talosPatchCni(patches: readonly { source: string; content: strin
   return found;
 }
 
+/**
+ * Talos: like KSail when no Talos patch sets the CNI, the renderer itself sets `cluster.network.cni.name: none` for
+ * Cilium and Calico (and what Cilium's kube-proxy replacement needs), so only a user patch that contradicts the spec
+ * is an error.
+ */
 export function talosCniIssues(cni: Cni, patches: readonly { source: string; content: string }[]): Issue[] {
   const set = talosPatchCni(patches);
-  if (cni === "Cilium" && set?.name !== "none") {
+  if (cni !== "Default" && set !== undefined && set.name !== "none") {
     return [
       {
         path: P,
-        message: `Cilium CNI requires cluster.network.cni.name: none in a Talos patch${set ? ` (${set.source} sets "${set.name}")` : ""}; add a cluster/ patch that sets it, or set cni: Default`,
+        message: `${cni} CNI needs the Talos CNI off, but ${set.source} sets cluster.network.cni.name: ${set.name}; remove that patch (KSailCluster sets "none" itself), or set cni: Default`,
       },
     ];
   }

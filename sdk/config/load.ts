@@ -129,8 +129,8 @@ export function validateClusterConfigFile(file: string, options: LoadOptions = {
       config.talosConfigPatches = set;
       issues.push(...talosCniIssues(c.cni, [...set.cluster, ...set.controlPlanes]));
     } else {
+      // No patch directory: the renderer turns the Talos CNI off by itself for Cilium/Calico (as KSail does).
       missing("the Talos patch directory");
-      if (c.cni === "Cilium") issues.push(...talosCniIssues(c.cni, []));
     }
   }
   config.warnings = warnings.map(issueLine);

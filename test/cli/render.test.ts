@@ -200,6 +200,20 @@ describe("render (pure)", () => {
     assert.equal(file(s, "nodes/dev-control-plane-1/files/etc/ksail/k3s-ca/server-ca.key").content, k3sId.serverCa.key);
   });
 
+  test("Talos on Docker with cni: Cilium and no patch directory validates, plans and renders (cni none, kube-proxy off)", async () => {
+    // Before, validation rejected it ("Cilium CNI requires cluster.network.cni.name: none in a Talos patch").
+    const cfg = loadClusterConfig(ksail("talos-cilium", { distribution: "Talos", provider: "Docker", cni: "Cilium", workers: 1 }));
+    assert.equal(cfg.talosConfigPatches, undefined);
+    const plan = planCluster({ name: "talos-cilium", spec: cfg.spec });
+    assert.ok(plan.components.context.cni === "Cilium" && installedCharts(plan.components).includes("cilium"));
+    const r = await renderCluster(cfg, { identity: { talos: talosId } });
+    for (const n of plan.nodes) {
+      const mc = YAML.parseAllDocuments(file(r, `talos/nodes/${n.name}.yaml`).content)[0].toJS();
+      assert.deepEqual(mc.cluster.network.cni, { name: "none" }, n.name);
+      if (n.role === "control-plane") assert.equal(mc.cluster.proxy.disabled, true, "Cilium's kube-proxy replacement");
+    }
+  });
+
   test("K3s: render shows what each node container gets — entrypoint + command, env (K3S_URL on joiners), files", async () => {
     const r = await renderCluster(
       loadClusterConfig(ksail("k3s-ha", { distribution: "K3s", provider: "Docker", controlPlanes: 3, workers: 1 })),

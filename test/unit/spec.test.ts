@@ -422,10 +422,20 @@ describe("CNI alignment with distribution files", () => {
       },
       undefined,
     ],
+    // KSail sets cni none itself when no patch does: validates (it used to be rejected).
     [
       "Talos Cilium without a cni patch",
       { "ksail.yaml": ksail("    distribution: Talos\n    cni: Cilium\n"), "talos/cluster/x.yaml": "machine: {}\n" },
-      /Cilium CNI requires cluster\.network\.cni\.name: none in a Talos patch/,
+      undefined,
+    ],
+    ["Talos Cilium without a patch directory", { "ksail.yaml": ksail("    distribution: Talos\n    cni: Cilium\n") }, undefined],
+    [
+      "Talos Cilium with a patch that keeps flannel",
+      {
+        "ksail.yaml": ksail("    distribution: Talos\n    cni: Cilium\n"),
+        "talos/cluster/cni.yaml": "cluster:\n  network:\n    cni:\n      name: flannel\n",
+      },
+      /talos\/cluster\/cni\.yaml sets cluster\.network\.cni\.name: flannel/,
     ],
     [
       "Talos Default with cni none",

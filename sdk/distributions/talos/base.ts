@@ -281,7 +281,8 @@ function cluster(role: TalosRole, o: BaseOptions): JsonObject {
     serviceAccount: { key: b64(toTalosKeyPem(s.certs.k8sServiceAccount.key, "secrets.certs.k8sServiceAccount.key")) },
     apiServer,
     controllerManager: { image: image("kube-controller-manager") },
-    proxy: { image: image("kube-proxy") },
+    // Cilium replaces kube-proxy (kubeProxyReplacement): Talos must not run it too (Talos's Cilium guide).
+    proxy: o.cni === "Cilium" ? { disabled: true, image: image("kube-proxy") } : { image: image("kube-proxy") },
     scheduler: { image: image("kube-scheduler") },
     etcd: { ca: talosCertAndKey(s.certs.etcd, "secrets.certs.etcd") },
   });
