@@ -1,20 +1,41 @@
 /**
- * A tiny Docker Engine API client over the local unix socket (node:http, no dependency), for the one
- * thing Talos cannot do inside a container: reboot. A reboot-required change on Talos-on-Docker is a
- * STAGED apply followed by a container restart (the container is the node: restarting it is the reboot).
+ * A small Docker Engine API client (node:http / node:https, no dependency) for what the Docker provider cannot do:
+ * restarting a Talos container (a reboot-required change is a STAGED apply followed by a container restart) and
+ * reading the host's facts (`docker info`: storage driver, rootless, userns-remap) that decide node container flags
+ * the way kind does (kubernetes-sigs/kind pkg/cluster/internal/providers/docker/util.go).
  *
- * The socket is `DOCKER_HOST` when it is a `unix://` URL, else /var/run/docker.sock. TCP/SSH Docker
- * hosts are rejected with a clear error (the restart would need TLS client settings we do not carry).
+ * The Engine is the one the docker provider talks to: `docker:host` from its configuration when given, else
+ * `DOCKER_HOST`, else the local socket; `unix://` sockets and `tcp://` hosts (TLS with `DOCKER_CERT_PATH` /
+ * `DOCKER_TLS_VERIFY`, as the docker CLI reads them) are supported, `ssh://` is refused with how to fix it. Every
+ * request names API version 1.41 (cgroupns, the oldest version the node containers need). New calls go through
+ * `engineRequest`.
  */
+import * as fs from "node:fs";
 import * as http from "node:http";
+import * as https from "node:https";
+import * as path from "node:path";
 import { seconds } from "../errors";
 
+/** The Engine API version every request names (`/v1.41/...`). */
+export const DOCKER_API_VERSION = "1.41";
+
 export interface DockerEngineOptions {
-  /** Unix socket path. @default from DOCKER_HOST (unix://) or /var/run/docker.sock */
+  /** Unix socket path (wins over `host`). @default from `host`, DOCKER_HOST or /var/run/docker.sock */
   readonly socketPath?: string;
+  /** Docker host URL as the docker provider's `docker:host` gives it (`unix://…`, `tcp://host:port`). @default DOCKER_HOST */
+  readonly host?: string;
+  /** Directory with ca.pem, cert.pem, key.pem for a TLS `tcp://` host. @default DOCKER_CERT_PATH when DOCKER_TLS_VERIFY is set */
+  readonly certPath?: string;
   /** Per-request timeout, ms. @default 30000 */
   readonly timeoutMs?: number;
+  /** Environment to read DOCKER_* from. @default process.env */
+  readonly env?: Record<string, string | undefined>;
 }
+
+/** Where the Engine listens. */
+export type DockerEndpoint =
+  | { readonly socketPath: string }
+  | { readonly hostname: string; readonly port: number; readonly tls?: { ca: Buffer; cert: Buffer; key: Buffer } };
 
 export interface ContainerState {
   readonly id: string;
@@ -27,13 +48,44 @@ export interface ContainerState {
   readonly health?: string;
 }
 
-/** Resolve the Docker socket path from DOCKER_HOST. */
+/** Resolve the Engine endpoint: explicit socket, else `host` (docker:host), else DOCKER_HOST, else the local socket. */
+export function resolveDockerEndpoint(opts: DockerEngineOptions = {}): DockerEndpoint {
+  if (opts.socketPath) return { socketPath: opts.socketPath };
+  const env = opts.env ?? process.env;
+  const host = opts.host || env.DOCKER_HOST;
+  if (!host) return { socketPath: "/var/run/docker.sock" };
+  if (host.startsWith("unix://")) return { socketPath: host.slice("unix://".length) };
+  const m = /^tcp:\/\/([^:/]+|\[[^\]]+\])(?::(\d+))?\/?$/.exec(host);
+  if (m) {
+    const certPath = opts.certPath ?? (env.DOCKER_TLS_VERIFY || env.DOCKER_CERT_PATH ? env.DOCKER_CERT_PATH : undefined);
+    const tls = certPath !== undefined || !!env.DOCKER_TLS_VERIFY;
+    const dir = certPath ?? path.join(env.HOME ?? "", ".docker");
+    return {
+      hostname: m[1].replace(/^\[|\]$/g, ""),
+      port: m[2] ? Number(m[2]) : tls ? 2376 : 2375,
+      ...(tls
+        ? {
+            tls: {
+              ca: fs.readFileSync(path.join(dir, "ca.pem")),
+              cert: fs.readFileSync(path.join(dir, "cert.pem")),
+              key: fs.readFileSync(path.join(dir, "key.pem")),
+            },
+          }
+        : {}),
+    };
+  }
+  throw new Error(
+    `Docker host ${host} is not supported here (unix:// sockets and tcp:// hosts are); forward the remote socket (e.g. ssh -L /tmp/docker.sock:/var/run/docker.sock host) and set docker:host or DOCKER_HOST to unix:///tmp/docker.sock`,
+  );
+}
+
+/** Resolve the Docker socket path from DOCKER_HOST (unix sockets only). */
 export function dockerSocketPath(env: Record<string, string | undefined> = process.env): string {
   const host = env.DOCKER_HOST;
   if (!host) return "/var/run/docker.sock";
   if (host.startsWith("unix://")) return host.slice("unix://".length);
   throw new Error(
-    `DOCKER_HOST=${host} is not a unix socket; restarting Talos containers needs the local Docker Engine socket (unix:///var/run/docker.sock). Unset DOCKER_HOST or point it at a unix:// socket.`,
+    `DOCKER_HOST=${host} is not a unix socket; this needs the local Docker Engine socket (unix:///var/run/docker.sock). Unset DOCKER_HOST or point it at a unix:// socket.`,
   );
 }
 
@@ -48,29 +100,39 @@ export class DockerEngineError extends Error {
   }
 }
 
-function request(method: string, path: string, opts: DockerEngineOptions): Promise<{ status: number; body: string }> {
-  const socketPath = opts.socketPath ?? dockerSocketPath();
+/** One Engine API call: `path` is unversioned (`/containers/x/json`); the API version is prefixed here. */
+export function engineRequest(method: string, apiPath: string, opts: DockerEngineOptions = {}): Promise<{ status: number; body: string }> {
+  const endpoint = resolveDockerEndpoint(opts);
+  const where = "socketPath" in endpoint ? endpoint.socketPath : `${endpoint.hostname}:${endpoint.port}`;
   const timeout = opts.timeoutMs ?? 30_000;
+  const fullPath = `/v${DOCKER_API_VERSION}${apiPath}`;
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath, path, method, headers: { Host: "docker", "Content-Length": 0 }, timeout }, (res) => {
+    const common = { path: fullPath, method, headers: { Host: "docker", "Content-Length": 0 }, timeout };
+    const onResponse = (res: http.IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
       res.on("error", reject);
-    });
-    req.on("timeout", () =>
-      req.destroy(new Error(`Docker Engine ${method} ${path} timed out after ${seconds(timeout)} (socket ${socketPath})`)),
-    );
+    };
+    const req =
+      "socketPath" in endpoint
+        ? http.request({ ...common, socketPath: endpoint.socketPath }, onResponse)
+        : endpoint.tls
+          ? https.request({ ...common, hostname: endpoint.hostname, port: endpoint.port, ...endpoint.tls }, onResponse)
+          : http.request({ ...common, hostname: endpoint.hostname, port: endpoint.port }, onResponse);
+    req.on("timeout", () => req.destroy(new Error(`Docker Engine ${method} ${fullPath} timed out after ${seconds(timeout)} (${where})`)));
     req.on("error", (e: NodeJS.ErrnoException) =>
       reject(
         e.code === "ENOENT" || e.code === "ECONNREFUSED"
-          ? new Error(`Docker Engine is not reachable on ${socketPath} (${e.code}); is the daemon running?`)
+          ? new Error(`Docker Engine is not reachable on ${where} (${e.code}); is the daemon running?`)
           : e,
       ),
     );
     req.end();
   });
 }
+
+const request = engineRequest;
 
 function engineMessage(body: string): string {
   try {
@@ -138,4 +200,51 @@ export async function waitContainerRunning(
     }
     await new Promise((r) => setTimeout(r, pollMs));
   }
+}
+
+/** What `GET /info` tells about the host, as far as node containers depend on it. */
+export interface DockerHostInfo {
+  /** Storage driver (`overlay2`, `btrfs`, `zfs`, `devicemapper`, …), lower case. */
+  readonly driver: string;
+  /** `Backing Filesystem` from the driver status, lower case, when the driver reports one. */
+  readonly backingFilesystem?: string;
+  /** The daemon runs rootless (`name=rootless` security option). */
+  readonly rootless: boolean;
+  /** The daemon remaps user namespaces (`name=userns` security option). */
+  readonly usernsRemap: boolean;
+}
+
+/** `GET /info` (docker info). */
+export async function dockerInfo(opts: DockerEngineOptions = {}): Promise<DockerHostInfo> {
+  const r = await request("GET", "/info", opts);
+  if (r.status !== 200) throw new DockerEngineError(r.status, `Docker Engine: info failed (HTTP ${r.status}): ${engineMessage(r.body)}`);
+  const j = JSON.parse(r.body) as { Driver?: string; DriverStatus?: [string, string][] | null; SecurityOptions?: string[] | null };
+  const sec = j.SecurityOptions ?? [];
+  const has = (name: string) => sec.some((o) => o.split(",").includes(`name=${name}`));
+  const backing = (j.DriverStatus ?? []).find((p) => p[0] === "Backing Filesystem")?.[1];
+  return {
+    driver: (j.Driver ?? "").toLowerCase(),
+    ...(backing ? { backingFilesystem: backing.toLowerCase() } : {}),
+    rootless: has("rootless"),
+    usernsRemap: has("userns"),
+  };
+}
+
+/** The host-dependent node container settings kind derives from `docker info`. */
+export interface DockerHostFacts {
+  /** Mount `/dev/mapper` (btrfs/zfs/devicemapper storage, or a btrfs/zfs/xfs backing filesystem: kind#1416). */
+  readonly devMapper: boolean;
+  /** `--userns=host`: Docker refuses privileged containers in a remapped user namespace. */
+  readonly usernsHost: boolean;
+  /** `--device /dev/fuse`: rootless Docker does not add it with --privileged (fuse-overlayfs). */
+  readonly fuse: boolean;
+}
+
+/** kind's rules (kubernetes-sigs/kind pkg/cluster/internal/providers/docker/util.go and provision.go). */
+export function hostFacts(info: DockerHostInfo): DockerHostFacts {
+  return {
+    devMapper: ["btrfs", "zfs", "devicemapper"].includes(info.driver) || ["btrfs", "zfs", "xfs"].includes(info.backingFilesystem ?? ""),
+    usernsHost: info.usernsRemap,
+    fuse: info.rootless,
+  };
 }

@@ -240,8 +240,8 @@ describe("TalosMachine on Docker: a reboot is a container restart", () => {
     assert.equal(s.outputs.lastChange, "reboot");
     assert.equal(docker.state["dev-controlplane-1"].restarts, 1);
     assert.deepEqual(docker.requests.map((r) => `${r.method} ${r.url.split("?")[0]}`).slice(0, 2), [
-      "POST /containers/dev-controlplane-1/restart",
-      "GET /containers/dev-controlplane-1/json",
+      "POST /v1.41/containers/dev-controlplane-1/restart",
+      "GET /v1.41/containers/dev-controlplane-1/json",
     ]);
     const seq = methods(apid, from);
     assert.ok(!seq.includes("Reboot"), "no Reboot RPC in container mode");

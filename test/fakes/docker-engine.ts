@@ -1,15 +1,37 @@
 /**
- * A fake Docker Engine API on a real unix socket (node:http): containers that can be inspected and
- * restarted. A restart leaves the container "restarting" for one inspect poll, then running, and calls
- * `onRestart` (engine tests use it to simulate the Talos node rebooting into its staged config).
+ * A fake Docker Engine API on a real unix socket (node:http), modelling the rules of moby's API that the client relies
+ * on (moby/moby api/swagger.yaml and api/server/middleware/version.go):
+ * - paths may carry an API version prefix `/v<major>.<minor>`; a version above the daemon's maximum or below its
+ *   minimum (1.24) is refused with HTTP 400 and moby's message, an unversioned path means the daemon's version;
+ * - an unknown container is HTTP 404 `{"message":"No such container: <name>"}`;
+ * - `POST /containers/{id}/restart?t=` answers 204; the container is "restarting" for one inspect, then running (and
+ *   `onRestart` is called: engine tests use it to simulate the Talos node rebooting into its staged config);
+ * - `GET /info` answers the SystemInfo fields node containers depend on: `Driver`, `DriverStatus` (label/value pairs
+ *   such as "Backing Filesystem") and `SecurityOptions` (`name=seccomp,profile=builtin`, `name=rootless`,
+ *   `name=userns`, `name=cgroupns`).
  */
 import * as http from "node:http";
+
+export interface FakeDockerInfo {
+  Driver: string;
+  DriverStatus: [string, string][] | null;
+  SecurityOptions: string[];
+}
 
 export interface FakeDockerEngine {
   readonly requests: { method: string; url: string }[];
   readonly state: Record<string, { running: boolean; restarts: number; pollsUntilRunning: number }>;
+  /** What `GET /info` answers; tests change it. */
+  info: FakeDockerInfo;
   close(): Promise<void>;
 }
+
+/** The daemon's API version range (Docker 28: 1.24 … 1.51). */
+export const FAKE_MIN_API = "1.24";
+export const FAKE_MAX_API = "1.51";
+
+const ver = (v: string) => v.split(".").map(Number) as [number, number];
+const below = (a: string, b: string) => ver(a)[0] < ver(b)[0] || (ver(a)[0] === ver(b)[0] && ver(a)[1] < ver(b)[1]);
 
 export async function startFakeDockerEngine(
   socketPath: string,
@@ -19,16 +41,41 @@ export async function startFakeDockerEngine(
   const requests: { method: string; url: string }[] = [];
   const state: FakeDockerEngine["state"] = {};
   for (const c of containers) state[c] = { running: true, restarts: 0, pollsUntilRunning: 0 };
+  const engine: FakeDockerEngine = {
+    requests,
+    state,
+    info: {
+      Driver: "overlay2",
+      DriverStatus: [["Backing Filesystem", "extfs"]],
+      SecurityOptions: ["name=seccomp,profile=builtin", "name=cgroupns"],
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
   const server = http.createServer((req, res) => {
     requests.push({ method: req.method ?? "", url: req.url ?? "" });
-    const m = /^\/containers\/([^/]+)\/(restart|json)/.exec(req.url ?? "");
+    res.setHeader("Content-Type", "application/json");
+    const fail = (status: number, message: string) => {
+      res.statusCode = status;
+      res.end(JSON.stringify({ message }));
+    };
+    let url = req.url ?? "";
+    const v = /^\/v(\d+\.\d+)(\/.*)$/.exec(url);
+    if (v) {
+      if (below(FAKE_MAX_API, v[1]))
+        return fail(400, `client version ${v[1]} is too new. Maximum supported API version is ${FAKE_MAX_API}`);
+      if (below(v[1], FAKE_MIN_API))
+        return fail(
+          400,
+          `client version ${v[1]} is too old. Minimum supported API version is ${FAKE_MIN_API}, please upgrade your client to a newer version`,
+        );
+      url = v[2];
+    }
+    if (url === "/info" && req.method === "GET") return res.end(JSON.stringify({ ...engine.info, ServerVersion: "28.3.2" }));
+    const m = /^\/containers\/([^/]+)\/(restart|json)/.exec(url);
     const name = m ? decodeURIComponent(m[1]) : "";
     const c = state[name];
-    res.setHeader("Content-Type", "application/json");
-    if (!m || !c) {
-      res.statusCode = 404;
-      return res.end(JSON.stringify({ message: `No such container: ${name}` }));
-    }
+    if (!m) return fail(404, "page not found");
+    if (!c) return fail(404, `No such container: ${name}`);
     if (m[2] === "restart" && req.method === "POST") {
       c.restarts++;
       c.running = false;
@@ -49,5 +96,5 @@ export async function startFakeDockerEngine(
     );
   });
   await new Promise<void>((r) => server.listen(socketPath, r));
-  return { requests, state, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return engine;
 }

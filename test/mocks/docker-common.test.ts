@@ -220,3 +220,27 @@ for (const distribution of DISTROS) {
     });
   });
 }
+
+// kubernetes-sigs/kind pkg/cluster/internal/providers/docker/provision.go: the flags kind adds from `docker info`.
+describe("host-dependent node flags (docker info)", () => {
+  for (const distribution of ["Vanilla", "K3s"] as const) {
+    test(`${distribution}: /dev/mapper on btrfs-like storage, --userns=host under remap, /dev/fuse when rootless; none without facts`, async () => {
+      const plain = await recordLayout({ distribution, controlPlanes: 1, workers: 1 });
+      for (const n of plain.byType(CONTAINER).filter((c) => /-(control-plane|worker)-\d+$/.test(c.name))) {
+        assert.equal(n.inputs.devices, undefined, n.name);
+        assert.equal(n.inputs.usernsMode, undefined, n.name);
+      }
+      const r = await recordLayout({
+        distribution,
+        controlPlanes: 1,
+        workers: 1,
+        args: { hostFacts: { devMapper: true, usernsHost: true, fuse: true } },
+      });
+      for (const n of r.byType(CONTAINER).filter((c) => /-(control-plane|worker)-\d+$/.test(c.name))) {
+        assert.deepEqual(n.inputs.volumes.at(-1), { hostPath: "/dev/mapper", containerPath: "/dev/mapper" }, n.name);
+        assert.deepEqual(n.inputs.devices, [{ hostPath: "/dev/fuse" }], n.name);
+        assert.equal(n.inputs.usernsMode, "host", n.name);
+      }
+    });
+  }
+});

@@ -3,10 +3,20 @@
 import { test, describe, before, after } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startFakeDockerEngine } from "../fakes/docker-engine";
-import { dockerSocketPath, inspectContainer, restartContainer, waitContainerRunning } from "../../sdk/clients/dockerEngine";
+import {
+  dockerInfo,
+  dockerSocketPath,
+  engineRequest,
+  hostFacts,
+  inspectContainer,
+  resolveDockerEndpoint,
+  restartContainer,
+  waitContainerRunning,
+} from "../../sdk/clients/dockerEngine";
 
 describe("Docker Engine client over a unix socket", () => {
   let dir: string;
@@ -30,7 +40,7 @@ describe("Docker Engine client over a unix socket", () => {
 
   test("restart → POST /containers/{name}/restart?t=, then wait until running", async () => {
     await restartContainer("dev-controlplane-1", 5, { socketPath: sock });
-    assert.deepEqual(engine.requests.at(-1), { method: "POST", url: "/containers/dev-controlplane-1/restart?t=5" });
+    assert.deepEqual(engine.requests.at(-1), { method: "POST", url: "/v1.41/containers/dev-controlplane-1/restart?t=5" });
     assert.equal(engine.state["dev-controlplane-1"].restarts, 1);
     const s = await waitContainerRunning("dev-controlplane-1", 5_000, { socketPath: sock }, 10);
     assert.equal(s.running, true);
@@ -44,6 +54,50 @@ describe("Docker Engine client over a unix socket", () => {
       restartContainer("gone", 1, { socketPath: sock }),
       /restart of container gone failed \(HTTP 404\): No such container: gone/,
     );
+  });
+
+  test("the docker provider's docker:host wins over DOCKER_HOST; tcp:// with and without TLS; ssh:// refused with a fix", () => {
+    const env = { DOCKER_HOST: "unix:///from/env.sock", HOME: dir };
+    assert.deepEqual(resolveDockerEndpoint({ env }), { socketPath: "/from/env.sock" });
+    assert.deepEqual(resolveDockerEndpoint({ env, host: "unix:///from/provider.sock" }), { socketPath: "/from/provider.sock" });
+    assert.deepEqual(resolveDockerEndpoint({ env: {}, host: "tcp://10.0.0.5:2375" }), { hostname: "10.0.0.5", port: 2375 });
+    const certs = path.join(dir, "certs");
+    fs.mkdirSync(certs, { recursive: true });
+    for (const f of ["ca.pem", "cert.pem", "key.pem"]) fs.writeFileSync(path.join(certs, f), f);
+    const tls = resolveDockerEndpoint({ env: { DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: certs }, host: "tcp://docker.example" });
+    assert.ok("hostname" in tls && tls.port === 2376 && tls.tls?.cert.toString() === "cert.pem");
+    assert.throws(
+      () => resolveDockerEndpoint({ env: {}, host: "ssh://me@remote" }),
+      /ssh:\/\/me@remote is not supported.*unix:\/\/\/tmp\/docker\.sock/,
+    );
+  });
+
+  test("GET /info → host facts by kind's rules (kubernetes-sigs/kind pkg/cluster/internal/providers/docker/util.go)", async () => {
+    const opts = { socketPath: sock };
+    assert.deepEqual(hostFacts(await dockerInfo(opts)), { devMapper: false, usernsHost: false, fuse: false });
+    engine.info = { Driver: "btrfs", DriverStatus: null, SecurityOptions: ["name=seccomp,profile=builtin", "name=userns"] };
+    assert.deepEqual(hostFacts(await dockerInfo(opts)), { devMapper: true, usernsHost: true, fuse: false });
+    engine.info = {
+      Driver: "overlay2",
+      DriverStatus: [["Backing Filesystem", "xfs"]],
+      SecurityOptions: ["name=rootless", "name=cgroupns"],
+    };
+    assert.deepEqual(hostFacts(await dockerInfo(opts)), { devMapper: true, usernsHost: false, fuse: true });
+    assert.equal(engine.requests.at(-1)?.url, "/v1.41/info");
+  });
+
+  test("the fake refuses API versions outside the daemon's range, as moby does", async () => {
+    const r = await new Promise<{ status: number; body: string }>((resolve) => {
+      const req = http.request({ socketPath: sock, path: "/v1.99/info" }, (res) => {
+        let b = "";
+        res.on("data", (c: Buffer) => (b += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: b }));
+      });
+      req.end();
+    });
+    assert.equal(r.status, 400);
+    assert.match(r.body, /client version 1\.99 is too new/);
+    assert.equal((await engineRequest("GET", "/info", { socketPath: sock })).status, 200, "the client's version is accepted");
   });
 
   test("an absent socket gives an actionable error", async () => {

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { KsailError } from "../../errors";
 import type { K3sPki, KubeadmPki } from "../../pki/types";
+import type { DockerHostFacts } from "../../clients/dockerEngine";
 import { controlPlanes, workers, type DockerClusterPlan } from "../../plan/docker";
 import type { NodeRole } from "../../distributions/roles";
 import {
@@ -80,6 +81,13 @@ export interface DockerClusterInfraArgs {
    * @default none
    */
   readonly apiServerExtraArgs?: Readonly<Record<string, string>>;
+  /**
+   * Kind and K3s only: host-dependent node flags from the Docker host (`dockerInfo` + `hostFacts` of the Engine the
+   * docker provider uses): `/dev/mapper` on btrfs/zfs/devicemapper storage, `--userns=host` under userns-remap,
+   * `/dev/fuse` on rootless Docker, as kind adds them. A change replaces the nodes (Kind: recreates the cluster).
+   * @default none of them
+   */
+  readonly hostFacts?: pulumi.Input<DockerHostFacts>;
   /**
    * How long `pulumi up` waits for each Kind node or K3s server to report healthy (bootstrap finished). Applied in place.
    * @default 1200
@@ -173,7 +181,7 @@ export class DockerClusterInfra extends pulumi.ComponentResource {
       for (const node of controlPlanes(plan)) {
         previous = containers[node.name] = new docker.Container(
           `${name}-${suffix(node.name)}`,
-          kindContainerArgs(plan, facts, node, networkName, pki, wait),
+          kindContainerArgs(plan, facts, node, networkName, pki, wait, args.hostFacts),
           nodeOpts(previous ? [previous] : []),
         );
       }
@@ -181,7 +189,7 @@ export class DockerClusterInfra extends pulumi.ComponentResource {
       for (const node of workers(plan)) {
         containers[node.name] = new docker.Container(
           `${name}-${suffix(node.name)}`,
-          kindContainerArgs(plan, facts, node, networkName, pki, wait),
+          kindContainerArgs(plan, facts, node, networkName, pki, wait, args.hostFacts),
           nodeOpts(previous ? [previous] : []),
         );
       }
@@ -201,7 +209,7 @@ export class DockerClusterInfra extends pulumi.ComponentResource {
         const after = node.role === "control-plane" ? previous : first;
         const c = new docker.Container(
           `${name}-${suffix(node.name)}`,
-          k3sContainerArgs(plan, facts, node, networkName, pki, volume.name, wait),
+          k3sContainerArgs(plan, facts, node, networkName, pki, volume.name, wait, args.hostFacts),
           nodeOpts(after ? [after] : []),
         );
         containers[node.name] = c;

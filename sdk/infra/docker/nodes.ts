@@ -13,6 +13,7 @@ import {
 } from "../../distributions/kind";
 import { K3S_DATA_DIR, K3S_ENTRYPOINT, k3sCommand, k3sEnv, k3sNodeFiles, type K3sClusterFacts } from "../../distributions/k3s";
 import { controlPlanes, type DockerClusterPlan, type DockerNodePlan } from "../../plan/docker";
+import type { DockerHostFacts } from "../../clients/dockerEngine";
 import { talosRole } from "../../distributions/roles";
 
 /**
@@ -136,6 +137,25 @@ export const K3S_PLACEHOLDER: K3sPki = {
   token: "",
 };
 
+/**
+ * Host-dependent flags of a Kind or K3s node, as kind derives them from `docker info` (kubernetes-sigs/kind
+ * pkg/cluster/internal/providers/docker/provision.go): `/dev/mapper` on btrfs/zfs/devicemapper storage (the kubelet
+ * finds its root filesystem), `--userns=host` under userns-remap (Docker refuses privileged containers otherwise),
+ * `/dev/fuse` on rootless Docker. Nothing is added when the facts are not given.
+ */
+export function hostDependentArgs(
+  facts: pulumi.Input<DockerHostFacts> | undefined,
+  volumes: docker.types.input.ContainerVolume[],
+): Pick<docker.ContainerArgs, "volumes" | "devices" | "usernsMode"> {
+  if (facts === undefined) return { volumes };
+  const f = pulumi.output(facts);
+  return {
+    volumes: f.apply((h) => [...volumes, ...(h.devMapper ? [{ hostPath: "/dev/mapper", containerPath: "/dev/mapper" }] : [])]),
+    devices: f.apply((h) => (h.fuse ? [{ hostPath: "/dev/fuse" }] : [])),
+    usernsMode: f.apply((h) => (h.usernsHost ? "host" : "")),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------- Talos
 
 /**
@@ -220,6 +240,7 @@ export function kindContainerArgs(
   networkName: pulumi.Input<string>,
   pki: pulumi.Input<KubeadmPki>,
   waitTimeoutSeconds: number,
+  host?: pulumi.Input<DockerHostFacts>,
 ): docker.ContainerArgs {
   const n = { name: node.name, ip: node.ip, role: node.role, init: isFirstControlPlane(node) };
   return {
@@ -229,7 +250,7 @@ export function kindContainerArgs(
     privileged: true,
     securityOpts: ["seccomp=unconfined", "apparmor=unconfined"],
     tmpfs: { "/tmp": "", "/run": "" },
-    volumes: [{ containerPath: "/var" }, { hostPath: "/lib/modules", containerPath: "/lib/modules", readOnly: true }],
+    ...hostDependentArgs(host, [{ containerPath: "/var" }, { hostPath: "/lib/modules", containerPath: "/lib/modules", readOnly: true }]),
     cgroupnsMode: "private",
     init: false,
     tty: true,
@@ -319,6 +340,7 @@ export function k3sContainerArgs(
   pki: pulumi.Input<K3sPki>,
   dataVolume: pulumi.Input<string>,
   waitTimeoutSeconds: number,
+  host?: pulumi.Input<DockerHostFacts>,
 ): docker.ContainerArgs {
   const server = node.role === "control-plane";
   const registries = { mirrors: plan.mirrors, localRegistry: plan.localRegistry };
@@ -339,7 +361,7 @@ export function k3sContainerArgs(
     init: false,
     restart: "unless-stopped",
     envs,
-    volumes: [{ volumeName: dataVolume, containerPath: K3S_DATA_DIR }],
+    ...hostDependentArgs(host, [{ volumeName: dataVolume, containerPath: K3S_DATA_DIR }]),
     labels: nodeLabels(plan, node),
     networksAdvanced: network(plan, networkName, node.ip),
     ports: nodePorts(plan, node),
