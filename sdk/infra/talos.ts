@@ -30,8 +30,11 @@ export interface MachineTarget {
   readonly platform: MachinePlatform;
   /** The Talos API endpoint the machine dials (`host:port`). */
   readonly endpoint: pulumi.Input<string>;
-  /** The node's address when `endpoint` is another node's apid (Docker: every node behind the published port). */
-  readonly address?: string;
+  /**
+   * The node's address when `endpoint` is another node's apid (Docker: every node behind the published port;
+   * Hetzner: the private address behind a control plane's apid).
+   */
+  readonly address?: pulumi.Input<string>;
   /** What the machine waits for (its container or server). */
   readonly dependsOn: pulumi.Resource[];
   /** Installer image (Hetzner): what an upgrade installs. */
@@ -51,15 +54,18 @@ export interface TalosMachines {
 }
 
 function machineNode(t: MachineTarget): pulumi.Input<MachineNode> {
-  const node = (endpoint: string): MachineNode => ({
+  const node = (endpoint: string, address?: string): MachineNode => ({
     name: t.name,
     role: talosRole(t.role),
     platform: t.platform,
     endpoint,
-    ...(t.address ? { address: t.address } : {}),
+    ...(address ? { address } : {}),
   });
-  // A plain endpoint stays a plain value; an Output (a server's address) makes the machine wait for that server only.
-  return typeof t.endpoint === "string" ? node(t.endpoint) : pulumi.output(t.endpoint).apply(node);
+  if (typeof t.endpoint === "string" && (t.address === undefined || typeof t.address === "string")) return node(t.endpoint, t.address);
+  // Addresses that exist only once servers do stay nested Outputs: the machine waits for those resources only, and a
+  // preview still knows the node's identity (name, role, platform), so an unknown address never reads as a replacement.
+  const nested = { ...node(""), endpoint: t.endpoint, ...(t.address !== undefined ? { address: t.address } : {}) };
+  return nested as unknown as pulumi.Input<MachineNode>;
 }
 
 /**

@@ -1,17 +1,19 @@
 import { KsailError, type Issue } from "../errors";
 import { DEFAULT_TALOS_ISO, HETZNER_DEFAULTS } from "../config/defaults";
+import { DEFAULT_TALOS_VERSION } from "../distributions/talos/versions";
 import type { NodeRole } from "../distributions/roles";
 import {
   ANY_SOURCE,
   SPREAD_GROUP_LIMIT,
   commonLabels,
-  firewallRules,
   networkZoneOf,
   serverLabels,
   subnetOf,
   type HetznerFirewallRule,
 } from "./hetznerParts";
 import { endpointPlan, type HetznerEndpointMode, type HetznerEndpointPlan } from "./hetznerEndpoint";
+import { networkModel, type CniName, type NetworkModel, type TalosIngressRule, type TalosRoute } from "./hetznerNetwork";
+import { cidrsOverlap, parsePrefix } from "./hetznerCidr";
 
 /**
  * The plain plan of one Talos cluster on Hetzner Cloud: every name, label, rule and layout decision made
@@ -76,8 +78,18 @@ export interface HetznerClusterPlan {
   };
   /** Network name handed to the CCM/CSI/autoscaler secret (`spec.provider.hetzner.networkName` or `<cluster>-network`). */
   readonly secretNetworkName: string;
-  /** Undefined when `ingressFirewall: Disabled`. */
+  /** Hetzner firewall of the control planes (`<cluster>-firewall`); undefined when `ingressFirewall: Disabled`. */
   readonly firewall?: { readonly name: string; readonly rules: readonly HetznerFirewallRule[] };
+  /** Hetzner firewall of the workers, static and autoscaled (`<cluster>-firewall-worker`); undefined when disabled. */
+  readonly workerFirewall?: { readonly name: string; readonly rules: readonly HetznerFirewallRule[] };
+  /** Talos host-firewall rules per role (default action block), from the same model; undefined when disabled. */
+  readonly talosFirewall?: Readonly<Record<NodeRole, readonly TalosIngressRule[]>>;
+  /** How each node's Talos API is dialled (by node name): its own public IPv4, or through a control plane's apid. */
+  readonly routes: Readonly<Record<string, TalosRoute>>;
+  /** The reachability model both firewalls and the routes come from. */
+  readonly reachability: NetworkModel;
+  /** Pod CIDRs of the cluster (the Talos default unless patched). */
+  readonly podCidrs: readonly string[];
   /** CIDRs allowed to reach the Talos and Kubernetes APIs (empty spec = any IPv4/IPv6). */
   readonly allowedCidrs: readonly string[];
   /** Placement groups (type spread), one per role with nodes; empty for strategy None. */
@@ -133,7 +145,18 @@ export interface HetznerPlanInput {
   readonly placeholderImage?: string;
   /** Hetzner server quota (0 = 10). */
   readonly serverLimit?: number;
+  /** The CNI (its node-to-node ports). @default "Default" */
+  readonly cni?: CniName;
+  /** Pod CIDRs (pods reach the API servers and kubelets from them). @default ["10.244.0.0/16"] */
+  readonly podCidrs?: readonly string[];
+  /** Talos version of the machine configs (etcd's HTTP port from 1.14). @default DEFAULT_TALOS_VERSION */
+  readonly talosVersion?: string;
+  /** The hcloud CCM creates load balancers for Services (NodePorts open to the private network). @default false */
+  readonly loadBalancerServices?: boolean;
 }
+
+/** Talos's default pod subnet, the cluster's unless a patch changes it. */
+export const DEFAULT_POD_CIDRS: readonly string[] = ["10.244.0.0/16"];
 
 /** The load balancer of the `load-balancer` endpoint (the smallest type; 6443 and 50000 only). */
 export const DEFAULT_LOAD_BALANCER_TYPE = "lb11";
@@ -224,6 +247,25 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
       });
     image = { kind: "iso", iso, placeholderImage: input.placeholderImage || ISO_PLACEHOLDER_IMAGE };
   }
+  const podCidrs = input.podCidrs?.length ? [...input.podCidrs] : [...DEFAULT_POD_CIDRS];
+  if (subnetCidr && podCidrs.some((c) => parsePrefix(c) && cidrsOverlap(c, cidr))) {
+    issues.push({
+      path: `${p}.networkCidr`,
+      message: `"${cidr}" overlaps the pod CIDR ${podCidrs.join(", ")}; pod traffic would be mistaken for node traffic by both firewalls and routes; use a network CIDR such as 10.0.0.0/16`,
+    });
+  }
+  for (const [role, v4, v6] of [
+    ["control-plane", input.controlPlanePublicIPv4 ?? true, input.controlPlanePublicIPv6 ?? true],
+    ["worker", input.workerPublicIPv4 ?? true, input.workerPublicIPv6 ?? true],
+  ] as const) {
+    const count = role === "control-plane" ? input.controlPlanes : input.workers;
+    if (count === 0 || v4 || v6) continue;
+    const field = role === "control-plane" ? "controlPlanePublicIPv4" : "workerPublicIPv4";
+    issues.push({
+      path: `${p}.${field}`,
+      message: `is false and so is the IPv6 switch: ${role} servers without any public address cannot pull images, reach Talos's discovery service${image.kind === "iso" ? " or receive their config (the ISO route applies it over the node's own public address)" : ""}, because a Hetzner private network has no internet gateway and this library creates no NAT gateway; give the ${role}s a public IPv4 (or at least IPv6)`,
+    });
+  }
   if (issues.length > 0) throw new KsailError(issues, `Hetzner cluster "${name}":`);
 
   const warnings: string[] = [];
@@ -262,6 +304,44 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
       placementGroup: group("worker"),
     });
   }
+  const restricted = (input.allowedCidrs ?? []).length > 0;
+  const reachability = networkModel({
+    endpointMode,
+    allowedCidrs,
+    networkCidr: cidr,
+    podCidrs,
+    cni: input.cni ?? "Default",
+    talosVersion: input.talosVersion ?? DEFAULT_TALOS_VERSION,
+    loadBalancerServices: input.loadBalancerServices ?? false,
+    isoRoute: image.kind === "iso",
+    firewall: input.ingressFirewall !== "Disabled",
+    nodes,
+  });
+  if (input.ingressFirewall === "Disabled") {
+    warnings.push(
+      `${p}.ingressFirewall is Disabled: neither the Hetzner firewall nor the Talos host firewall filters anything, so every port of every node (etcd, kubelet, trustd, apid) is open to the internet on its public addresses`,
+    );
+  } else if (restricted && endpointMode === "load-balancer") {
+    warnings.push(
+      `${p}.allowedCidrs cannot be enforced on the load-balancer endpoint: Hetzner load balancers take no firewall and forward from their private address, so the Kubernetes API (6443) and the Talos API (50000) are open to every source through the load balancer (both still require client certificates); allowedCidrs still limits the control planes' own public addresses`,
+    );
+  }
+  if (restricted && input.ingressFirewall !== "Disabled") {
+    warnings.push(
+      `${p}.allowedCidrs is set: the machine running pulumi up must be inside ${allowedCidrs.join(", ")} to reach the Talos API of the control planes; workers are reached through a control plane`,
+    );
+  }
+  for (const [role, v4, v6] of [
+    ["control-plane", input.controlPlanePublicIPv4 ?? true, input.controlPlanePublicIPv6 ?? true],
+    ["worker", input.workerPublicIPv4 ?? true, input.workerPublicIPv6 ?? true],
+  ] as const) {
+    if ((role === "control-plane" ? input.controlPlanes : input.workers) > 0 && !v4 && v6) {
+      warnings.push(
+        `the ${role}s have public IPv6 only: ghcr.io (Talos, Cilium's and Flux's images) and registry-1.docker.io have no IPv6 addresses, so pulls from them fail; enable public IPv4 or mirror those images to an IPv6 registry`,
+      );
+    }
+  }
+  const firewallOf = (role: NodeRole) => reachability.hetznerFirewall?.[role] ?? [];
   return {
     clusterName: name,
     location,
@@ -269,7 +349,12 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
     networkZone: zone!,
     network: { name: `${name}-network`, cidr, subnetCidr },
     secretNetworkName: input.networkName || `${name}-network`,
-    firewall: input.ingressFirewall === "Disabled" ? undefined : { name: `${name}-firewall`, rules: firewallRules(allowedCidrs) },
+    firewall: reachability.hetznerFirewall ? { name: `${name}-firewall`, rules: firewallOf("control-plane") } : undefined,
+    workerFirewall: reachability.hetznerFirewall ? { name: `${name}-firewall-worker`, rules: firewallOf("worker") } : undefined,
+    talosFirewall: reachability.talosIngress,
+    routes: reachability.routes,
+    reachability,
+    podCidrs,
     allowedCidrs,
     placementGroups,
     nodes,
@@ -287,12 +372,4 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
 /** Servers in the order their type changes are applied: control planes first, then workers, by index. */
 export function resizeOrder(plan: HetznerClusterPlan): HetznerNodePlan[] {
   return [...plan.nodes.filter((n) => n.role === "control-plane"), ...plan.nodes.filter((n) => n.role === "worker")];
-}
-
-/**
- * The Talos host-firewall CIDRs for the renderer (`hetzner.firewall`): apid/6443 from `allowedCidrs`, plus
- * the private network when a load balancer forwards to the control planes' private addresses.
- */
-export function talosAllowedCidrs(plan: HetznerClusterPlan): string[] {
-  return plan.endpoint.mode === "load-balancer" ? [...plan.allowedCidrs, plan.network.cidr] : [...plan.allowedCidrs];
 }

@@ -66,5 +66,9 @@ export function hetznerPlanInputFromSpec(
     iso: c.talos.iso,
     snapshot,
     serverLimit: h.serverLimit,
+    cni: c.cni as "Default" | "Cilium" | "Calico",
+    talosVersion: c.talos.version || DEFAULT_TALOS_VERSION,
+    // The hcloud CCM runs its load-balancer controller only with `loadBalancer: Enabled`.
+    loadBalancerServices: c.loadBalancer === "Enabled",
   };
 }

@@ -12,7 +12,7 @@ import { resolveKubernetesVersion, talosInstallerImage, type TalosVersion } from
 import { talosRole, type NodeRole } from "../distributions/roles";
 import { talosRegistryInputs, type DockerClusterPlan } from "./docker";
 import { endpointValues, type EndpointAddresses } from "./hetznerEndpoint";
-import { talosAllowedCidrs, type HetznerClusterPlan } from "./hetzner";
+import type { HetznerClusterPlan } from "./hetzner";
 import type { ComponentPlan } from "./components";
 
 /** Talos specifics: everything the renderer needs except the secrets bundle (and, on Hetzner, the endpoint addresses). */
@@ -82,15 +82,15 @@ export function hetznerTalosPlan(i: TalosPlanInput, hetzner: HetznerClusterPlan)
 
 /**
  * The renderer's Hetzner options for this plan (`TalosRenderInput.hetzner`): external cloud provider (hcloud
- * CCM), etcd/kubelet addresses pinned to the private network, and KSail's Talos host firewall unless
- * `ingressFirewall: Disabled`. In floating-ip mode, the floating IP and the API token the Talos VIP controller
+ * CCM), etcd/kubelet addresses pinned to the private network, and the Talos host firewall of the plan's
+ * reachability model unless `ingressFirewall: Disabled`. In floating-ip mode, the floating IP and the API token the Talos VIP controller
  * moves it with.
  */
 export function talosHetznerOptions(plan: HetznerClusterPlan, vip?: { ip: string; apiToken: string }): HetznerOptions {
   return {
     externalCloudProvider: true,
     privateNetworkCidr: plan.network.cidr,
-    ...(plan.firewall ? { firewall: { networkCidr: plan.network.cidr, allowedCidrs: talosAllowedCidrs(plan) } } : {}),
+    ...(plan.talosFirewall ? { firewall: { controlplane: plan.talosFirewall["control-plane"], worker: plan.talosFirewall.worker } } : {}),
     ...(vip ? { vip: vip.ip, apiToken: vip.apiToken } : {}),
   };
 }

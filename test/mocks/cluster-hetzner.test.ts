@@ -66,6 +66,7 @@ describe("KSailCluster: Talos on Hetzner (ISO route, first control plane endpoin
         ["dev-infra-network", "hcloud:index/network:Network", "dev-infra"],
         ["dev-infra-subnet", "hcloud:index/networkSubnet:NetworkSubnet", "dev-infra"],
         ["dev-infra-firewall", "hcloud:index/firewall:Firewall", "dev-infra"],
+        ["dev-infra-firewall-worker", "hcloud:index/firewall:Firewall", "dev-infra"],
         ["dev-infra-placement-control-plane", "hcloud:index/placementGroup:PlacementGroup", "dev-infra"],
         ["dev-infra-placement-worker", "hcloud:index/placementGroup:PlacementGroup", "dev-infra"],
         ["dev-infra-control-plane-1-ipv4", "hcloud:index/primaryIp:PrimaryIp", "dev-infra"],
@@ -225,10 +226,31 @@ describe("KSailCluster: Talos on Hetzner variants", () => {
     });
     assert.ok(lookups.length >= 1);
     assert.match(String(lookups[0].withSelector), /ksail\.io\/talos-schematic=376567988ad3/);
+    const server = r.byName("dev-infra-worker-1");
     const m = r.byName("dev-machine-worker-1");
     assert.equal(m.inputs.maintenance, false);
+    // Workers' apid answers on the private network only: the machine dials the talosconfig endpoint (control
+    // plane 1's reserved IPv4) and routes to the worker's private address; control planes dial their own address.
+    assert.deepEqual(m.inputs.node, {
+      name: "dev-worker-1",
+      role: "worker",
+      platform: "hcloud",
+      endpoint: "203.0.113.101:50000",
+      address: "10.0.1.12",
+    });
+    assert.deepEqual(r.byName("dev-machine-control-plane-2").inputs.node, {
+      name: "dev-control-plane-2",
+      role: "controlplane",
+      platform: "hcloud",
+      endpoint: "203.0.113.102:50000",
+    });
+    assert.deepEqual(r.byName("dev-infra-worker-1-type").inputs.health.node, "10.0.1.12");
+    // The workers' own firewall: nothing but ICMP on the snapshot route.
+    assert.deepEqual(
+      r.byName("dev-infra-firewall-worker").inputs.rules.map((x: { protocol: string }) => x.protocol),
+      ["icmp"],
+    );
     assert.equal(m.inputs.installImage, `factory.talos.dev/installer/${SCHEMATIC}:v1.13.9`);
-    const server = r.byName("dev-infra-worker-1");
     assert.ok(server.secretInputs.includes("userData"), "user_data is secret");
     assert.equal(typeof server.inputs.userData, "string");
     assert.equal(r.find("dev-infra-worker-1-iso-detach"), undefined);

@@ -117,6 +117,7 @@ describe("HetznerClusterInfra layouts", () => {
       "prod-network",
       "prod-subnet",
       "prod-firewall",
+      "prod-firewall-worker",
       "prod-placement-control-plane",
       "prod-control-plane-1-ipv4",
       "prod-control-plane-1",
@@ -218,6 +219,7 @@ describe("HetznerClusterInfra layouts", () => {
         "prod-network",
         "prod-subnet",
         "prod-firewall",
+        "prod-firewall-worker",
         "prod-placement-control-plane",
         "prod-placement-worker",
         "prod-api",
@@ -235,6 +237,13 @@ describe("HetznerClusterInfra layouts", () => {
       ["prod-control-plane-1-ipv4"],
     );
     assert.equal(rec.byName("prod-control-plane-1").inputs.publicNets[0].ipv4, Number(idOf("prod-control-plane-1-ipv4")));
+    // Each role behind its own firewall: the workers' opens nothing but ICMP (their apid is reached through a control plane).
+    assert.deepEqual(rec.byName("prod-control-plane-2").inputs.firewallIds, [Number(idOf("prod-firewall"))]);
+    assert.deepEqual(rec.byName("prod-worker-2").inputs.firewallIds, [Number(idOf("prod-firewall-worker"))]);
+    assert.deepEqual(
+      rec.byName("prod-firewall-worker").inputs.rules.map((r: { protocol: string }) => r.protocol),
+      ["icmp"],
+    );
     assert.equal(outputs.imageId, "424242");
     assert.deepEqual(rec.byName("prod-api").inputs, {
       name: "prod-api",
@@ -500,7 +509,7 @@ describe("HetznerClusterInfra secrets", () => {
     for (const s of rec.byType(T.serverType)) assert.ok(!String(s.inputs.__provider).includes(TOKEN));
   });
 
-  test("health gates dial each node's own public address (IPv6 in brackets), or proxy through the talosconfig endpoint to a private-only node", async () => {
+  test("health gates follow the model's routes: control planes at their own public IPv4, workers through the talosconfig endpoint to their private address", async () => {
     const { rec } = await record(
       { clusterName: "prod", controlPlanes: 1, workers: 2, workerPublicIPv4: false },
       { health: { talosconfig: "talosconfig-yaml" } },
@@ -513,25 +522,15 @@ describe("HetznerClusterInfra secrets", () => {
       talosconfig: "talosconfig-yaml",
       etcd: true,
     });
+    // The worker's apid is open to the private network only: its own (IPv6) address would not answer.
     assert.deepEqual(rec.byName("prod-worker-1-type").inputs.health, {
-      endpoint: `[2001:db8:1::${srv("prod-worker-1")}]:50000`,
-      node: "",
+      endpoint: "203.0.113.10:50000",
+      node: `10.0.1.${srv("prod-worker-1")}`,
       talosconfig: "talosconfig-yaml",
       etcd: false,
     });
     assert.deepEqual(rec.byName("prod-worker-2-iso-detach").inputs.health.etcd, false);
-    const privateOnly = (
-      await record(
-        { clusterName: "prod", controlPlanes: 1, workers: 1, workerPublicIPv4: false, workerPublicIPv6: false },
-        { health: { talosconfig: "t" } },
-      )
-    ).rec;
-    assert.deepEqual(privateOnly.byName("prod-worker-1-type").inputs.health, {
-      endpoint: "203.0.113.10:50000",
-      node: `10.0.1.${srv("prod-worker-1")}`,
-      talosconfig: "t",
-      etcd: false,
-    });
+    assert.equal(rec.byName("prod-worker-2-iso-detach").inputs.health.node, `10.0.1.${srv("prod-worker-2")}`);
   });
 
   test("preview: unknown ids stay unknown (no NaN), every server still planned", async () => {

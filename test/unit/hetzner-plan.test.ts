@@ -4,8 +4,8 @@ import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as zlib from "node:zlib";
 import { KsailError } from "../../sdk/errors";
-import { planHetznerCluster, resizeOrder, talosAllowedCidrs } from "../../sdk/plan/hetzner";
-import { MAX_USER_DATA_BYTES, encodeUserData, firewallRules, subnetOf } from "../../sdk/plan/hetznerParts";
+import { planHetznerCluster, resizeOrder } from "../../sdk/plan/hetzner";
+import { MAX_USER_DATA_BYTES, encodeUserData, subnetOf } from "../../sdk/plan/hetznerParts";
 import { talosHetznerOptions } from "../../sdk/plan/talos";
 import { hetznerPlanInputFromSpec, snapshotSelector } from "../../sdk/plan/hetznerInput";
 import { parseSpec } from "../../sdk/config/parse";
@@ -47,7 +47,8 @@ describe("planHetznerCluster", () => {
     assert.deepEqual(plan.image, { kind: "iso", iso: "125127", placeholderImage: "debian-13" });
     assert.equal(plan.endpoint.mode, "first-control-plane");
     assert.deepEqual(plan.allowedCidrs, ["0.0.0.0/0", "::/0"]);
-    assert.deepEqual(plan.firewall?.rules, firewallRules(["0.0.0.0/0", "::/0"]));
+    assert.deepEqual(plan.firewall?.rules, plan.reachability.hetznerFirewall?.["control-plane"]);
+    assert.deepEqual(plan.workerFirewall?.rules, plan.reachability.hetznerFirewall?.worker);
     assert.deepEqual(plan.warnings, []);
     assert.deepEqual(
       resizeOrder(plan).map((n) => n.suffix),
@@ -55,27 +56,86 @@ describe("planHetznerCluster", () => {
     );
   });
 
-  test("firewall: apid and Kubernetes API from allowedCidrs only, ICMP from any; Disabled removes it", () => {
-    const plan = planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 0, allowedCidrs: ["203.0.113.0/24"] });
+  test("firewalls per role: control planes open apid and the Kubernetes API to allowedCidrs, workers nothing but ICMP (snapshot route); Disabled removes both", () => {
+    const snapshot = { snapshot: { id: 42 } };
+    const plan = planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 1, allowedCidrs: ["203.0.113.0/24"], ...snapshot });
+    const icmp = { description: "ICMP", direction: "in", protocol: "icmp", sourceIps: ["0.0.0.0/0", "::/0"] };
     assert.deepEqual(plan.firewall, {
       name: "c-firewall",
       rules: [
         { description: "Talos API (apid)", direction: "in", protocol: "tcp", port: "50000", sourceIps: ["203.0.113.0/24"] },
         { description: "Kubernetes API", direction: "in", protocol: "tcp", port: "6443", sourceIps: ["203.0.113.0/24"] },
-        { description: "ICMP", direction: "in", protocol: "icmp", sourceIps: ["0.0.0.0/0", "::/0"] },
+        icmp,
       ],
     });
-    assert.equal(planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 0, ingressFirewall: "Disabled" }).firewall, undefined);
-    // Load balancer targets are reached over the private network: the Talos host firewall must admit it.
+    assert.deepEqual(plan.workerFirewall, { name: "c-firewall-worker", rules: [icmp] });
+    // ISO route: the workers' maintenance-mode install needs apid from allowedCidrs on their own addresses.
+    const iso = planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 1, allowedCidrs: ["203.0.113.0/24"] });
+    assert.deepEqual(
+      iso.workerFirewall?.rules.map((r) => [r.port, r.sourceIps]),
+      [
+        ["50000", ["203.0.113.0/24"]],
+        [undefined, ["0.0.0.0/0", "::/0"]],
+      ],
+    );
+    // Load balancer: the Kubernetes API is not opened on the control planes' public addresses.
+    const lb = planHetznerCluster({ clusterName: "c", controlPlanes: 3, workers: 0, endpointMode: "load-balancer", ...snapshot });
+    assert.deepEqual(
+      lb.firewall?.rules.map((r) => r.description),
+      ["Talos API (apid)", "ICMP"],
+    );
+    const off = planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 0, ingressFirewall: "Disabled" });
+    assert.equal(off.firewall, undefined);
+    assert.equal(off.workerFirewall, undefined);
+    assert.equal(off.talosFirewall, undefined);
+    assert.match(off.warnings.join("\n"), /ingressFirewall is Disabled: neither the Hetzner firewall nor the Talos host firewall/);
+  });
+
+  test("routes: workers and control planes without IPv4 through the Talos endpoint to their private address; ISO route maintenance at the node's own address", () => {
+    const plan = planHetznerCluster({
+      clusterName: "c",
+      controlPlanes: 2,
+      workers: 1,
+      endpointMode: "load-balancer",
+      controlPlanePublicIPv4: false,
+      snapshot: { id: 1 },
+    });
+    assert.deepEqual(plan.routes, {
+      "c-control-plane-1": { dial: "talos-endpoint", viaPrivate: true },
+      "c-control-plane-2": { dial: "talos-endpoint", viaPrivate: true },
+      "c-worker-1": { dial: "talos-endpoint", viaPrivate: true },
+    });
+    const iso = planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 1 });
+    assert.deepEqual(iso.routes, {
+      "c-control-plane-1": { dial: "own-public", viaPrivate: false, maintenance: "own-public" },
+      "c-worker-1": { dial: "talos-endpoint", viaPrivate: true, maintenance: "own-public" },
+    });
+  });
+
+  test("nodes without any public address, and allowedCidrs on a load balancer, are said plainly", () => {
+    const issues = issuesOf(() =>
+      planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 1, workerPublicIPv4: false, workerPublicIPv6: false }),
+    );
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      ["spec.provider.hetzner.workerPublicIPv4"],
+    );
+    assert.match(issues[0].message, /cannot pull images.*no NAT gateway.*give the workers a public IPv4/);
+    const v6 = planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 1, workerPublicIPv4: false, snapshot: { id: 1 } });
+    assert.match(v6.warnings.join("\n"), /workers have public IPv6 only: ghcr\.io .* no IPv6/);
     const lb = planHetznerCluster({
       clusterName: "c",
       controlPlanes: 3,
       workers: 0,
-      allowedCidrs: ["203.0.113.0/24"],
       endpointMode: "load-balancer",
+      allowedCidrs: ["203.0.113.0/24"],
     });
-    assert.deepEqual(talosAllowedCidrs(lb), ["203.0.113.0/24", "10.0.0.0/16"]);
-    assert.deepEqual(talosAllowedCidrs(plan), ["203.0.113.0/24"]);
+    assert.match(lb.warnings.join("\n"), /allowedCidrs cannot be enforced on the load-balancer endpoint/);
+    assert.match(lb.warnings.join("\n"), /machine running pulumi up must be inside 203\.0\.113\.0\/24/);
+    assert.match(
+      issuesOf(() => planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 0, networkCidr: "10.244.0.0/16" }))[0].message,
+      /overlaps the pod CIDR/,
+    );
   });
 
   test("subnet: KSail's 10.0.1.0/24 for the default CIDR, else the first /24; too small is an error", () => {
@@ -156,7 +216,7 @@ describe("planHetznerCluster", () => {
 });
 
 describe("talosHetznerOptions", () => {
-  test("external cloud provider, private network pinning, KSail's host firewall; VIP only when given; none when the firewall is disabled", () => {
+  test("external cloud provider, private network pinning, the model's host firewall; VIP only when given; none when the firewall is disabled", () => {
     const plan = planHetznerCluster({
       clusterName: "c",
       controlPlanes: 3,
@@ -167,7 +227,7 @@ describe("talosHetznerOptions", () => {
     assert.deepEqual(talosHetznerOptions(plan), {
       externalCloudProvider: true,
       privateNetworkCidr: "10.0.0.0/16",
-      firewall: { networkCidr: "10.0.0.0/16", allowedCidrs: ["203.0.113.0/24", "10.0.0.0/16"] },
+      firewall: { controlplane: plan.talosFirewall!["control-plane"], worker: plan.talosFirewall!.worker },
     });
     const off = planHetznerCluster({
       clusterName: "c",

@@ -10,6 +10,10 @@ import { renderMachineConfigs, TalosRenderInput } from "../../sdk/distributions/
 import type { TalosSecretsBundle } from "../../sdk/pki/types";
 import { talosSecrets } from "../fixtures/talos/secrets";
 import { REPO_ROOT } from "../fixtures/talos/schema";
+import { planHetznerCluster } from "../../sdk/plan/hetzner";
+import { talosHetznerOptions } from "../../sdk/plan/talos";
+
+const firewall = talosHetznerOptions(planHetznerCluster({ clusterName: "golden", controlPlanes: 3, workers: 3, cni: "Calico" })).firewall!;
 
 const GOLDEN_DIR = path.join(REPO_ROOT, "test/fixtures/talos/golden");
 
@@ -59,7 +63,7 @@ const CASES: Record<string, Partial<TalosRenderInput>> = {
     platform: "hetzner",
     endpoint: "https://203.0.113.10:6443",
     certSANs: ["10.0.1.2", "10.0.1.3", "10.0.1.4"],
-    hetzner: { vip: "203.0.113.10", apiToken: "token", privateNetworkCidr: "10.0.0.0/16", firewall: { networkCidr: "10.0.0.0/16" } },
+    hetzner: { vip: "203.0.113.10", apiToken: "token", privateNetworkCidr: "10.0.0.0/16", firewall },
     install: { disk: "/dev/sda" },
     cni: "Calico",
     metricsServer: true,

@@ -7,6 +7,12 @@ import { isKsailError } from "../../sdk/errors";
 import type { TalosSecretsBundle } from "../../sdk/pki/types";
 import { talosSecrets } from "../fixtures/talos/secrets";
 import { schemaErrors } from "../fixtures/talos/schema";
+import { planHetznerCluster, type HetznerPlanInput } from "../../sdk/plan/hetzner";
+import { talosHetznerOptions } from "../../sdk/plan/talos";
+
+/** The Talos host-firewall rules the Hetzner plan's reachability model gives a layout. */
+const firewallOf = (o: Partial<HetznerPlanInput> = {}) =>
+  talosHetznerOptions(planHetznerCluster({ clusterName: "dev", controlPlanes: 1, workers: 2, ...o })).firewall!;
 
 let secrets: TalosSecretsBundle;
 before(async () => {
@@ -81,7 +87,7 @@ function platformExtras(platform: (typeof PLATFORMS)[number]): Partial<TalosRend
         vip: "203.0.113.10",
         apiToken: "hcloud-token-xyz",
         privateNetworkCidr: "10.0.0.0/16",
-        firewall: { networkCidr: "10.0.0.0/16" },
+        firewall: firewallOf(),
       },
       certSANs: ["10.0.1.2"],
     };
@@ -369,12 +375,12 @@ describe("Talos render: content", () => {
     assert.deepEqual(kinds(noVip.controlPlane), ["v1alpha1", "HostnameConfig"]);
   });
 
-  test("Hetzner firewall: default block, cluster ports from the network, apid/API from allowed CIDRs", () => {
+  test("Hetzner firewall: default block, then exactly the rules of the plan's reachability model per role", () => {
     const r = renderMachineConfigs(
       input({
         platform: "hetzner",
         cni: "Cilium",
-        hetzner: { firewall: { networkCidr: "10.0.0.0/16", allowedCidrs: ["198.51.100.0/24"] } },
+        hetzner: { firewall: firewallOf({ cni: "Cilium", allowedCidrs: ["198.51.100.0/24"] }) },
       }),
     );
     const rules = (yaml: string) =>
@@ -387,28 +393,36 @@ describe("Talos render: content", () => {
       docsOf(r.controlPlane).find((d) => d.kind === "NetworkDefaultActionConfig"),
       { apiVersion: "v1alpha1", kind: "NetworkDefaultActionConfig", ingress: "block" },
     );
+    const net = "10.0.0.0/16";
+    const pods = "10.244.0.0/16";
     assert.deepEqual(rules(r.controlPlane), {
-      "kubelet-ingress": ["tcp", [10250], ["10.0.0.0/16"]],
-      "apid-ingress": ["tcp", [50000], ["198.51.100.0/24"]],
-      "trustd-ingress": ["tcp", [50001], ["10.0.0.0/16"]],
-      "etcd-ingress": ["tcp", ["2379-2380"], ["10.0.0.0/16"]],
-      "kubernetes-api-ingress": ["tcp", [6443], ["198.51.100.0/24"]],
-      "cni-vxlan": ["udp", [8472], ["10.0.0.0/16"]],
+      "kubelet-ingress": ["tcp", [10250], [net, pods]],
+      "apid-ingress": ["tcp", [50000], [net, "198.51.100.0/24"]],
+      "trustd-ingress": ["tcp", [50001], [net]],
+      "etcd-ingress": ["tcp", ["2379-2380"], [net]],
+      "kubernetes-api-ingress": ["tcp", [6443], [net, pods, "198.51.100.0/24"]],
+      "cni-vxlan": ["udp", [8472], [net]],
+      "cni-health": ["tcp", [4240], [net]],
     });
     assert.deepEqual(rules(r.worker), {
-      "kubelet-ingress": ["tcp", [10250], ["10.0.0.0/16"]],
-      "apid-ingress": ["tcp", [50000], ["10.0.0.0/16"]],
-      "cni-vxlan": ["udp", [8472], ["10.0.0.0/16"]],
+      "kubelet-ingress": ["tcp", [10250], [net, pods]],
+      "apid-ingress": ["tcp", [50000], [net]],
+      "cni-vxlan": ["udp", [8472], [net]],
+      "cni-health": ["tcp", [4240], [net]],
     });
-    const flannel = renderMachineConfigs(input({ platform: "hetzner", hetzner: { firewall: { networkCidr: "10.0.0.0/16" } } }));
-    assert.deepEqual(rules(flannel.controlPlane)["cni-vxlan"], ["udp", [4789], ["10.0.0.0/16"]]);
-    assert.deepEqual(rules(flannel.controlPlane)["apid-ingress"][2], ["0.0.0.0/0", "::/0"]);
+    const flannel = renderMachineConfigs(input({ platform: "hetzner", hetzner: { firewall: firewallOf() } }));
+    assert.deepEqual(rules(flannel.controlPlane)["cni-vxlan"], ["udp", [4789], [net]]);
+    assert.deepEqual(rules(flannel.controlPlane)["apid-ingress"][2], [net, "0.0.0.0/0", "::/0"]);
+    const calico = renderMachineConfigs(
+      input({ platform: "hetzner", cni: "Calico", hetzner: { firewall: firewallOf({ cni: "Calico" }) } }),
+    );
+    assert.deepEqual(rules(calico.worker)["cni-typha"], ["tcp", [5473], [net]]);
     for (const minor of MINORS) {
       const m = renderMachineConfigs(
         input({
           talosVersion: minor,
           platform: "hetzner",
-          hetzner: { firewall: { networkCidr: "10.0.0.0/16", allowedCidrs: ["2001:db8::/32"] } },
+          hetzner: { firewall: firewallOf({ allowedCidrs: ["2001:db8::/32"], loadBalancerServices: true }) },
         }),
       );
       assert.deepEqual(schemaErrors(m.controlPlane, minor), [], minor);
@@ -501,8 +515,11 @@ describe("Talos render: input errors", () => {
     ["mirror without endpoints", { mirrors: [{ host: "docker.io", endpoints: [] }] }, /mirror "docker\.io" needs at least one http/],
     [
       "bad firewall CIDR",
-      { platform: "hetzner", hetzner: { firewall: { networkCidr: "10.0.0.0" } } },
-      /spec\.provider\.hetzner\.networkCidr: "10\.0\.0\.0" is not a CIDR/,
+      {
+        platform: "hetzner",
+        hetzner: { firewall: { controlplane: [{ name: "x", protocol: "tcp", ports: [1], sources: ["10.0.0.0"] }], worker: [] } },
+      },
+      /spec\.provider\.hetzner\.allowedCidrs: "10\.0\.0\.0" is not a CIDR/,
     ],
     [
       "bad private network CIDR",

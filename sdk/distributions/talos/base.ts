@@ -42,11 +42,22 @@ export interface HetznerOptions {
    */
   readonly privateNetworkCidr?: string;
   /**
-   * Talos host firewall as KSail sets it on Hetzner: ingress blocked by default; kubelet, trustd, etcd and
-   * CNI VXLAN open from the private network; apid and the Kubernetes API open from `allowedCidrs`
-   * (default any IPv4/IPv6) on control planes, apid from the private network on workers. Absent = no firewall.
+   * Talos host firewall: ingress blocked by default (`NetworkDefaultActionConfig`), then one `NetworkRuleConfig`
+   * per rule of the node's role. On Hetzner the rules come from the plan's network reachability model, the same
+   * model the Hetzner firewall is rendered from. Absent = no firewall.
    */
-  readonly firewall?: { readonly networkCidr: string; readonly allowedCidrs?: readonly string[] };
+  readonly firewall?: Readonly<Record<TalosRole, readonly TalosIngressRule[]>>;
+}
+
+/** One ingress rule of the Talos host firewall: the ports of one protocol, open to these source subnets. */
+export interface TalosIngressRule {
+  /** The `NetworkRuleConfig` document name (unique per node). */
+  readonly name: string;
+  readonly protocol: "tcp" | "udp";
+  /** Ports or ranges such as `2379-2380`. */
+  readonly ports: readonly (number | string)[];
+  /** Source subnets allowed in (CIDRs). */
+  readonly sources: readonly string[];
 }
 
 /** Everything the base builder needs, already validated and defaulted by render.ts. */
@@ -107,40 +118,22 @@ export function baseDocuments(role: TalosRole, o: BaseOptions): ConfigDocument[]
       apiToken: o.hetzner.apiToken ?? "",
     });
   }
-  if (o.hetzner?.firewall) docs.push(...firewallDocuments(role, o.hetzner.firewall, o.cni));
+  if (o.hetzner?.firewall) docs.push(...firewallDocuments(o.hetzner.firewall[role]));
   return docs;
 }
 
-/** NetworkDefaultActionConfig + NetworkRuleConfig documents (exist since 1.11). */
-export function firewallDocuments(role: TalosRole, fw: NonNullable<HetznerOptions["firewall"]>, cni: BaseOptions["cni"]): ConfigDocument[] {
-  const from = (cidrs: readonly string[]) => cidrs.map((subnet) => ({ subnet }));
-  const rule = (name: string, ports: (number | string)[], protocol: "tcp" | "udp", cidrs: readonly string[]): ConfigDocument => ({
-    apiVersion: "v1alpha1",
-    kind: "NetworkRuleConfig",
-    name,
-    portSelector: { ports, protocol },
-    ingress: from(cidrs),
-  });
-  const net = [fw.networkCidr];
-  const open = fw.allowedCidrs?.length ? fw.allowedCidrs : ["0.0.0.0/0", "::/0"];
-  // Cilium's VXLAN port is 8472; Flannel and Calico use the IANA port 4789 (KSail's split).
-  const vxlan = rule("cni-vxlan", [cni === "Cilium" ? 8472 : 4789], "udp", net);
-  const docs: ConfigDocument[] = [
+/** NetworkDefaultActionConfig (block) + one NetworkRuleConfig per rule (documents exist since Talos 1.11). */
+export function firewallDocuments(rules: readonly TalosIngressRule[]): ConfigDocument[] {
+  return [
     { apiVersion: "v1alpha1", kind: "NetworkDefaultActionConfig", ingress: "block" },
-    rule("kubelet-ingress", [10250], "tcp", net),
+    ...rules.map((r): ConfigDocument => ({
+      apiVersion: "v1alpha1",
+      kind: "NetworkRuleConfig",
+      name: r.name,
+      portSelector: { ports: [...r.ports], protocol: r.protocol },
+      ingress: r.sources.map((subnet) => ({ subnet })),
+    })),
   ];
-  if (role === "controlplane") {
-    docs.push(
-      rule("apid-ingress", [50000], "tcp", open),
-      rule("trustd-ingress", [50001], "tcp", net),
-      rule("etcd-ingress", ["2379-2380"], "tcp", net),
-    );
-    docs.push(rule("kubernetes-api-ingress", [6443], "tcp", open));
-  } else {
-    docs.push(rule("apid-ingress", [50000], "tcp", net));
-  }
-  docs.push(vxlan);
-  return docs;
 }
 
 /** CEL expression for a LinkAliasConfig selector (≥ 1.12). */

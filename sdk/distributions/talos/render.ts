@@ -208,9 +208,19 @@ function checkInput(input: TalosRenderInput): { endpoint: string; endpointHost: 
   }
   const fw = input.hetzner?.firewall;
   const cidr = /^[0-9a-f.:]+\/\d{1,3}$/;
+  for (const [role, rules] of Object.entries(fw ?? {})) {
+    const names = rules.map((r) => r.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup)
+      issues.push({
+        path: `hetzner.firewall.${role}`,
+        message: `rule name "${dup}" is used twice; NetworkRuleConfig names must be unique`,
+      });
+  }
   const cidrs: [string, string][] = [
-    ...(fw ? [["spec.provider.hetzner.networkCidr", fw.networkCidr] as [string, string]] : []),
-    ...(fw?.allowedCidrs ?? []).map((c) => ["spec.provider.hetzner.allowedCidrs", c] as [string, string]),
+    ...Object.values(fw ?? {}).flatMap((rules) =>
+      rules.flatMap((r) => r.sources.map((c) => ["spec.provider.hetzner.allowedCidrs", c] as [string, string])),
+    ),
     ...(input.hetzner?.privateNetworkCidr !== undefined
       ? [["spec.provider.hetzner.networkCidr", input.hetzner.privateNetworkCidr] as [string, string]]
       : []),

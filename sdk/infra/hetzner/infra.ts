@@ -53,7 +53,10 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
   readonly plan: HetznerClusterPlan;
   readonly network: hcloud.Network;
   readonly subnet: hcloud.NetworkSubnet;
+  /** Firewall of the control planes' public interfaces. */
   readonly firewall?: hcloud.Firewall;
+  /** Firewall of the workers' public interfaces (also given to autoscaled workers). */
+  readonly workerFirewall?: hcloud.Firewall;
   /** Placement groups by plan name. */
   readonly placementGroups: Readonly<Record<string, hcloud.PlacementGroup>>;
   /** The first control plane's reserved primary IPv4 (when it has public IPv4). */
@@ -98,13 +101,17 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
       { networkId: hcloudId(this.network.id), type: "cloud", networkZone: plan.networkZone, ipRange: plan.network.subnetCidr },
       o(),
     );
-    this.firewall = plan.firewall
-      ? new hcloud.Firewall(
-          `${name}-firewall`,
-          { name: plan.firewall.name, labels, rules: plan.firewall.rules.map((r) => ({ ...r, sourceIps: [...r.sourceIps] })) },
-          o(),
-        )
-      : undefined;
+    const firewall = (suffix: string, f: HetznerClusterPlan["firewall"]) =>
+      f
+        ? new hcloud.Firewall(
+            `${name}-${suffix}`,
+            { name: f.name, labels, rules: f.rules.map((r) => ({ ...r, sourceIps: [...r.sourceIps] })) },
+            o(),
+          )
+        : undefined;
+    this.firewall = firewall("firewall", plan.firewall);
+    // Also without static workers: autoscaled workers get it (HCLOUD_FIREWALL).
+    this.workerFirewall = firewall("firewall-worker", plan.workerFirewall);
     const groups: Record<string, hcloud.PlacementGroup> = {};
     for (const g of plan.placementGroups) {
       groups[g.name] = new hcloud.PlacementGroup(`${name}-placement-${g.role}`, { name: g.name, type: "spread", labels }, o());

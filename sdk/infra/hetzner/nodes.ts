@@ -93,7 +93,7 @@ export function hetznerNodes(infra: HetznerClusterInfra, args: HetznerNodesArgs 
         userData,
         labels: { ...node.labels },
         networks: [{ networkId: hcloudId(infra.network.id) }],
-        firewallIds: infra.firewall ? [hcloudId(infra.firewall.id)] : [],
+        firewallIds: firewallOf(infra, node.role),
         placementGroupId: node.placementGroup ? hcloudId(infra.placementGroups[node.placementGroup].id) : undefined,
         publicNets: [publicNet],
         sshKeys: [...plan.sshKeys],
@@ -118,7 +118,7 @@ export function hetznerNodes(infra: HetznerClusterInfra, args: HetznerNodesArgs 
     );
   }
 
-  const health = (node: HetznerNodePlan, etcd: boolean) => healthGate(infra, servers[node.name], args.talosconfig, etcd);
+  const health = (node: HetznerNodePlan, etcd: boolean) => healthGate(infra, node, servers[node.name], args.talosconfig, etcd);
   // One resize step per server, chained: control planes first (one at a time keeps etcd quorum), then workers.
   const types: Record<string, HcloudServerType> = {};
   let previous: HcloudServerType | undefined;
@@ -141,13 +141,14 @@ export function hetznerNodes(infra: HetznerClusterInfra, args: HetznerNodesArgs 
 
   const targets: MachineTarget[] = plan.nodes.map((node) => {
     const server = servers[node.name];
+    const route = talosRouteOf(infra, node, server);
     return {
       name: node.name,
       suffix: node.suffix,
       role: node.role,
       platform: "hcloud",
-      // This server's own address only, so each machine waits for its server and no other.
-      endpoint: pulumi.all([server.ipv4Address, server.ipv6Address]).apply(([v4, v6]) => apid(v4 || v6 || "")),
+      endpoint: route.endpoint,
+      ...(route.address ? { address: route.address } : {}),
       dependsOn: [server],
       ...(plan.image.kind === "iso"
         ? {
@@ -177,17 +178,49 @@ export function hetznerNodes(infra: HetznerClusterInfra, args: HetznerNodesArgs 
 }
 
 /**
- * Talos health gate of a resize or ISO-detach step: the node's own public address; a node without one is
- * reached through the talosconfig endpoint, whose apid proxies to the node's private address (`node` metadata).
+ * Where a node's Talos API is dialled, as the plan's reachability model routes it: a control plane with public
+ * IPv4 at its own address (each machine then waits for its own server only); a worker, or a control plane without
+ * public IPv4, through the talosconfig endpoint (a control plane's reserved address, the floating IP or the load
+ * balancer), whose apid proxies the call to the node's private address (`node` metadata) — the workers' apid is
+ * open to the private network only. The ISO route's first, insecure apply in maintenance mode cannot be proxied;
+ * it goes to the node's own public address, the one place the Hetzner firewall admits it.
  */
-function healthGate(infra: HetznerClusterInfra, server: hcloud.Server, talosconfig: pulumi.Input<string> | undefined, etcd: boolean) {
+export function talosRouteOf(
+  infra: HetznerClusterInfra,
+  node: HetznerNodePlan,
+  server: hcloud.Server,
+): { endpoint: pulumi.Output<string>; address?: pulumi.Output<string> } {
+  const route = infra.plan.routes[node.name];
+  if (route.dial === "own-public") return { endpoint: server.ipv4Address.apply((v4) => apid(v4)) };
+  if (route.maintenance === "own-public") {
+    // Until TalosMachine can dial the maintenance-mode API and the proxied route separately, the ISO route dials
+    // the node's own address for both (the proxied route takes over once that lands).
+    return { endpoint: publicAddress(server).apply(apid), address: privateAddress(server) };
+  }
+  return { endpoint: infra.talosEndpoint, address: privateAddress(server) };
+}
+
+/** The Hetzner firewalls of a role's servers (control planes and workers have their own). */
+function firewallOf(infra: HetznerClusterInfra, role: NodeRole): pulumi.Input<number>[] {
+  const fw = role === "control-plane" ? infra.firewall : infra.workerFirewall;
+  return fw ? [hcloudId(fw.id)] : [];
+}
+
+/**
+ * Talos health gate of a resize or ISO-detach step, along the node's route: its own public IPv4, or the
+ * talosconfig endpoint proxying to its private address.
+ */
+function healthGate(
+  infra: HetznerClusterInfra,
+  node: HetznerNodePlan,
+  server: hcloud.Server,
+  talosconfig: pulumi.Input<string> | undefined,
+  etcd: boolean,
+) {
   if (talosconfig === undefined) return undefined;
-  const via = pulumi
-    .all([publicAddress(server), privateAddress(server), infra.talosEndpoint])
-    .apply(([pub, priv, talos]): { endpoint: string; node: string } =>
-      pub ? { endpoint: apid(pub), node: "" } : { endpoint: talos, node: priv },
-    );
-  return { endpoint: via.endpoint, node: via.node, talosconfig, etcd };
+  const route = infra.plan.routes[node.name];
+  if (route.dial === "own-public") return { endpoint: server.ipv4Address.apply((v4) => apid(v4)), node: "", talosconfig, etcd };
+  return { endpoint: infra.talosEndpoint, node: privateAddress(server), talosconfig, etcd };
 }
 
 function imageOf(infra: HetznerClusterInfra, name: string): pulumi.Input<string> {
