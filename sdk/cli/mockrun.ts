@@ -290,21 +290,32 @@ function treeOrder(rs: PlannedResource[], constructed: Map<string, number>): Pla
   return out;
 }
 
+let quiet: { depth: number; stackTraceLimit: number; sourceMaps: boolean } | undefined;
+
 /**
  * While a program runs under the mocks: no stack capture and no source maps. The SDK attaches a captured
  * `new Error().stack` to every output promise (`debuggablePromise`, dozens per resource) and takes a full
  * stack for each resource's source position; with tsx's source maps on, each of those is also mapped back to
  * TypeScript. Nothing here reads them, and they were most of the plan's time (examples/local warm: 368 ms
- * with them, 54 ms without). Returns the function that restores both settings. Errors thrown by the
- * program keep their message but carry no stack.
+ * with them, 54 ms without). Returns the function that restores both settings; runs that overlap (the test
+ * recorder allows it) share one window, restored when the last ends. Errors thrown by the program keep their
+ * message but carry no stack.
  */
-function withoutStackCapture(): () => void {
-  const saved = { stackTraceLimit: Error.stackTraceLimit, sourceMaps: process.sourceMapsEnabled };
-  Error.stackTraceLimit = 0;
-  process.setSourceMapsEnabled(false);
+export function withoutStackCapture(): () => void {
+  if (quiet) quiet.depth++;
+  else {
+    quiet = { depth: 1, stackTraceLimit: Error.stackTraceLimit, sourceMaps: process.sourceMapsEnabled };
+    Error.stackTraceLimit = 0;
+    process.setSourceMapsEnabled(false);
+  }
+  let done = false;
   return () => {
-    Error.stackTraceLimit = saved.stackTraceLimit;
-    process.setSourceMapsEnabled(saved.sourceMaps);
+    if (done || !quiet) return;
+    done = true;
+    if (--quiet.depth > 0) return;
+    Error.stackTraceLimit = quiet.stackTraceLimit;
+    process.setSourceMapsEnabled(quiet.sourceMaps);
+    quiet = undefined;
   };
 }
 

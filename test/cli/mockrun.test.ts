@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { runProgramUnderMocks } from "../../sdk/cli/mockrun";
+import { runProgramUnderMocks, withoutStackCapture } from "../../sdk/cli/mockrun";
 
 /** A Pulumi project directory whose program records what it saw in `globalThis.__seen`. */
 function program(body: string, file = "index.js"): string {
@@ -63,5 +63,17 @@ describe("mock runner: no stack capture while the program runs", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test("overlapping windows (concurrent recordings) restore once, when the last ends", () => {
+    const limit = Error.stackTraceLimit;
+    const a = withoutStackCapture();
+    const b = withoutStackCapture();
+    a();
+    assert.equal(Error.stackTraceLimit, 0, "still inside b's window");
+    a();
+    assert.equal(Error.stackTraceLimit, 0, "a second call of a's restore does nothing");
+    b();
+    assert.equal(Error.stackTraceLimit, limit);
   });
 });

@@ -35,6 +35,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { decodeWire, nameOfUrn, typeOfUrn, wireSecret } from "../../sdk/cli/wire";
+import { withoutStackCapture } from "../../sdk/cli/mockrun";
 
 // Internal runtime modules (no "exports" map in @pulumi/pulumi, so deep requires are stable per version).
 const runtimeState = require("@pulumi/pulumi/runtime/state") as {
@@ -423,6 +424,9 @@ export async function recordProgram(fn: () => unknown, opts: RecordOptions = {})
     const constructed: { resource: pulumi.Resource; dependsOn: unknown }[] = [];
     let programError: unknown;
     const release = captureUnhandledRejections(errors);
+    // As `ksail-pulumi plan` does: no stack capture while the program runs (a third of a mocks test's CPU).
+    // KSAIL_TEST_STACKS=1 keeps stacks, to debug a program that throws.
+    const restoreStacks = process.env.KSAIL_TEST_STACKS ? () => undefined : withoutStackCapture();
     try {
       await pulumi.runtime.runInPulumiStack(async () => {
         pulumi.runtime.registerStackTransformation((a) => {
@@ -443,6 +447,7 @@ export async function recordProgram(fn: () => unknown, opts: RecordOptions = {})
     try {
       await runtimeSettings.waitForRPCs();
     } finally {
+      restoreStacks();
       await release();
     }
     // A monitor error (failed mock, failed invoke) is the cause of any program error it produced.

@@ -3,6 +3,7 @@
 import { recordProgram, type Recording } from "../harness/mocks";
 import { KSailCluster, type KSailClusterArgs } from "../../sdk/cluster";
 import { generateK3sPki, generateKubeadmPki, generateTalosBundle } from "../../sdk/pki";
+import { emptySummary } from "../../sdk/impact";
 
 const cache = new Map<string, Promise<unknown>>();
 const once = <T>(key: string, make: () => Promise<T>): Promise<T> => {
@@ -67,7 +68,8 @@ export async function recordCluster(run: ClusterRun): Promise<Recording> {
       });
       return {
         kubeconfig: c.kubeconfig,
-        talosconfig: c.talosconfig,
+        // Only Talos clusters have a talosconfig (exporting an undefined output makes Pulumi warn).
+        ...(distribution === "Talos" ? { talosconfig: c.talosconfig } : {}),
         endpoint: c.endpoint,
         clusterName: c.clusterName,
         nodes: c.nodes,
@@ -84,6 +86,8 @@ export async function recordCluster(run: ClusterRun): Promise<Recording> {
       state: (a) => {
         if (a.preview) return undefined;
         if (a.type === CLUSTER_SECRETS) return { outputs: outs };
+        // A real ClusterSpec create returns the applied spec and an empty impact (clusterSpec.impl.ts).
+        if (a.type === CLUSTER_SPEC) return { outputs: { appliedSpec: a.inputs.__spec, impact: emptySummary() } };
         const extra = run.outputs?.(a.type, a.name);
         return extra ? { outputs: extra } : undefined;
       },

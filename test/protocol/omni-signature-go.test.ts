@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { execFileSync } from "node:child_process";
+import * as tls from "node:tls";
 import * as grpc from "@grpc/grpc-js";
 import { buildPayload, decodeServiceAccountKey, OmniClient, ResourceType, signCall } from "../../sdk/clients/omni";
 import { stateServiceClient } from "../../sdk/clients/omni/proto";
@@ -82,8 +83,14 @@ describe("request signing against go-api-signature itself", { skip }, () => {
     const omni = await FakeOmni.start({});
     await omni.addPublicKey("ci@serviceaccount.omni.sidero.dev", goKey.publicKey);
     const State = stateServiceClient();
-    const raw = new State(omni.endpoint.replace("https://", ""), grpc.credentials.createSsl(Buffer.from(omni.caPem))) as grpc.Client &
-      Record<string, any>;
+    const raw = new State(
+      omni.endpoint.replace("https://", ""),
+      // As OmniClient dials an IP: the certificate is checked against the IP, the SNI is a DNS name (RFC 6066).
+      grpc.credentials.createSsl(Buffer.from(omni.caPem), null, null, {
+        checkServerIdentity: (_n, cert) => tls.checkServerIdentity("127.0.0.1", cert),
+      }),
+      { "grpc.ssl_target_name_override": "omni.invalid" },
+    ) as grpc.Client & Record<string, any>;
     const client = new OmniClient({ endpoint: omni.endpoint, caPem: omni.caPem, serviceAccountKey: goKey.key });
     try {
       const grpcMd = new grpc.Metadata();
