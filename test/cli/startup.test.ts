@@ -34,18 +34,19 @@ function loadedModules(args: string[]): { status: number | null; modules: string
   }
 }
 
-/** `node_modules/<pkg>` names (scoped as `@scope/name`). */
+/**
+ * Package names (scoped as `@scope/name`) from the part after the last `node_modules/` (node_modules may be a
+ * symlink, e.g. in `npm run test:isolated`: require.cache holds the real path, outside the root).
+ */
 const packagesOf = (modules: string[]) =>
   [
     ...new Set(
       modules
-        .filter((m) => m.startsWith("node_modules/"))
-        .map((m) =>
-          m
-            .split("/")
-            .slice(1, m.split("/")[1].startsWith("@") ? 3 : 2)
-            .join("/"),
-        ),
+        .filter((m) => m.includes("node_modules/"))
+        .map((m) => {
+          const parts = m.slice(m.lastIndexOf("node_modules/") + "node_modules/".length).split("/");
+          return parts.slice(0, parts[0].startsWith("@") ? 2 : 1).join("/");
+        }),
     ),
   ].sort();
 /** Our own modules, as `sdk/<dir>/<file>` without the dist prefix and extension. */
