@@ -5,6 +5,7 @@ import { registerRender } from "./render";
 import { registerPlan } from "./plan";
 import { registerSchema } from "./schema";
 import { registerValidate } from "./validate";
+import { registerCipher } from "./cipher";
 
 /** Sets the exit code of the current command (commands never call process.exit themselves). */
 export type SetExitCode = (code: number) => void;
@@ -22,4 +23,5 @@ export function registerCommands(program: Command, setExitCode: SetExitCode): vo
   registerGate(program, setExitCode);
   registerRender(program, setExitCode);
   registerPlan(program, setExitCode);
+  registerCipher(program, setExitCode);
 }
