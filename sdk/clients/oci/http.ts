@@ -5,6 +5,7 @@
  */
 import * as http from "node:http";
 import * as https from "node:https";
+import { seconds } from "../../errors";
 
 export interface HttpRequest {
   readonly method: string;
@@ -60,7 +61,7 @@ export function httpRequest(req: HttpRequest): Promise<HttpResponse> {
       },
     );
     r.setTimeout(req.timeoutMs, () => {
-      r.destroy(new TransportError(`${req.method} ${req.url}: no answer within ${req.timeoutMs} ms`, "ETIMEDOUT"));
+      r.destroy(new TransportError(`${req.method} ${req.url}: no answer within ${seconds(req.timeoutMs)}`, "ETIMEDOUT"));
     });
     r.on("error", (e) => {
       if (e instanceof TransportError) reject(e);
