@@ -45,11 +45,35 @@ export interface HcloudAction {
   readonly error?: { code: string; message: string } | null;
 }
 
+/** A server type (`GET /server_types`): what a type change must fit. */
+export interface HcloudServerType {
+  readonly id: number;
+  readonly name: string;
+  readonly architecture: "x86" | "arm";
+  /** Disk size in GB. */
+  readonly disk: number;
+  readonly storage_type: "local" | "network";
+  readonly deprecated?: boolean;
+  /** Where the type can be ordered (`available`), with per-location deprecation. */
+  readonly locations?: readonly { readonly name: string; readonly available: boolean; readonly deprecation?: unknown }[];
+}
+
 export interface HcloudServer {
   readonly id: number;
   readonly name: string;
   readonly status: string;
-  readonly server_type: { readonly name: string };
+  readonly server_type: {
+    readonly name: string;
+    readonly architecture?: "x86" | "arm";
+    readonly storage_type?: string;
+    readonly disk?: number;
+  };
+  /** The disk size in GB (stays when a type change keeps the disk). */
+  readonly primary_disk_size?: number;
+  readonly datacenter?: { readonly location: { readonly name: string } };
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly protection?: { readonly delete: boolean; readonly rebuild: boolean };
+  readonly private_net?: readonly { readonly network: number; readonly ip: string }[];
   readonly iso: { readonly id: number; readonly name?: string | null } | null;
   /** Public addresses; `ipv4`/`ipv6` are the assigned primary IPs (null when the family is off). */
   readonly public_net?: {
@@ -140,6 +164,36 @@ export class HcloudClient {
       return (await this.request<{ server: HcloudServer }>("GET", `/servers/${id}`)).server;
     } catch (e) {
       if (e instanceof HcloudApiError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** The server type of that name, or undefined when Hetzner has none. */
+  async getServerType(name: string): Promise<HcloudServerType | undefined> {
+    const r = await this.request<{ server_types: HcloudServerType[] }>("GET", `/server_types?name=${encodeURIComponent(name)}`);
+    return r.server_types.find((t) => t.name === name);
+  }
+
+  /** Every item of a list endpoint matching a label selector (`GET /<kind>?label_selector=`, all pages). */
+  async list<T>(kind: "servers" | "load_balancers" | "volumes", labelSelector: string): Promise<T[]> {
+    const out: T[] = [];
+    for (let page = 1; ; page++) {
+      const r = await this.request<Record<string, unknown> & { meta?: { pagination?: { next_page?: number | null } } }>(
+        "GET",
+        `/${kind}?label_selector=${encodeURIComponent(labelSelector)}&page=${page}&per_page=50`,
+      );
+      out.push(...((r[kind] as T[] | undefined) ?? []));
+      if (!r.meta?.pagination?.next_page) return out;
+    }
+  }
+
+  /** DELETE a resource; an already-gone one (404) counts as deleted. Waits for the returned action, if any. */
+  async remove(path: string, timeoutMs = 600_000): Promise<void> {
+    try {
+      const r = await this.request<{ action?: HcloudAction }>("DELETE", path);
+      if (r.action) await this.waitAction(r.action, timeoutMs);
+    } catch (e) {
+      if (e instanceof HcloudApiError && e.status === 404) return;
       throw e;
     }
   }

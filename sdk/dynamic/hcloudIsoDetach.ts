@@ -7,6 +7,7 @@ const provider = trampoline(path.join(__dirname, "hcloudIsoDetach.impl.js"), "ha
   "check",
   "diff",
   "create",
+  "read",
   "update",
   "delete",
 ]);
@@ -17,16 +18,24 @@ export interface HcloudIsoDetachArgs {
   /** Server name, for messages. Applied in place. */
   serverName: pulumi.Input<string>;
   /**
-   * Reboot after the detach so the node runs the installed system from its disk (it was still running
-   * from the ISO media). Applied in place (only used at create).
-   * @default true
+   * Reboot after the detach. Not needed when the detach comes before the install (the ISO boots Talos into memory,
+   * so the media can go as soon as it has booted, and the install then reboots from the disk); set it when the
+   * detach follows an install that still runs from the ISO. A retry that finds the ISO already gone reboots too.
+   * Applied in place (only used at create).
+   * @default false
    */
   reboot?: pulumi.Input<boolean>;
   /**
-   * Talos health gate after the reboot (the node answers over mTLS; etcd on control planes), so what
-   * depends on this resource (TalosBootstrap, the next node) sees a healthy node. The talosconfig is
-   * wrapped as a secret. Applied in place.
-   * @default no gate (the reboot action finishing is the end)
+   * The node's own Talos API address (`host:50000`, its public IPv4 or IPv6): a TCP connection opening there shows
+   * that the server booted the ISO (maintenance mode), so the media can be detached. Applied in place.
+   * @default none (only the health gate tells)
+   */
+  probe?: pulumi.Input<string>;
+  /**
+   * Talos health gate over mTLS (the node answers; etcd on control planes): an installed node answering it lets a
+   * retry detach a leftover ISO, and with `reboot` it gates the reboot, so what depends on this resource sees a
+   * healthy node. The talosconfig is wrapped as a secret. Applied in place.
+   * @default no gate
    */
   health?: pulumi.Input<{
     endpoint: pulumi.Input<string>;
@@ -39,16 +48,17 @@ export interface HcloudIsoDetachArgs {
    * @default "HCLOUD_TOKEN"
    */
   tokenEnvVar?: pulumi.Input<string>;
-  /** Budgets in seconds. Applied in place. @default {actionSeconds: 600, healthSeconds: 900} */
-  timeouts?: { actionSeconds?: number; healthSeconds?: number };
+  /** Budgets in seconds. Applied in place. @default {actionSeconds: 600, healthSeconds: 900, bootSeconds: 900} */
+  timeouts?: { actionSeconds?: number; healthSeconds?: number; bootSeconds?: number };
 }
 
 /**
- * Detaches the Talos ISO from a server once Talos is installed on its disk (the ISO route: the server boots
- * the Talos ISO, gets its config in maintenance mode and installs itself),
- * and reboots it into the installed system. Make it depend on the node's TalosMachine (which applied the
- * config in maintenance mode, so Talos installed itself). Create-only: later runs change nothing; the
- * hcloud.Server ignores its `iso` property after creation, so the detach is not undone.
+ * Detaches the Talos ISO from a server on the ISO route as soon as the server has booted it: Talos runs from memory
+ * in maintenance mode, so the media is no longer needed, and the install that follows (TalosMachine, which depends
+ * on this resource) reboots from the disk. Detaching before the install means no ISO is ever left attached behind a
+ * failed install or apply: Talos ISOs boot with `talos.halt_if_installed=1`, so an installed node that boots an
+ * attached ISO halts. A refresh that finds an ISO attached again records it as drift, and the next update detaches
+ * it. The hcloud.Server ignores its `iso` property after creation, so the detach is not undone.
  */
 export class HcloudIsoDetach extends pulumi.dynamic.Resource {
   /** Name or id of the ISO that was detached ("" when none was attached). */
@@ -59,7 +69,7 @@ export class HcloudIsoDetach extends pulumi.dynamic.Resource {
     super(
       provider,
       name,
-      { ...args, reboot: args.reboot ?? true, tokenEnvVar: args.tokenEnvVar ?? "HCLOUD_TOKEN", health, detachedIso: undefined },
+      { ...args, reboot: args.reboot ?? false, tokenEnvVar: args.tokenEnvVar ?? "HCLOUD_TOKEN", health, detachedIso: undefined },
       { ...opts, additionalSecretOutputs: ["health"] },
       "ksail",
       "HcloudIsoDetach",

@@ -1,12 +1,26 @@
 /**
  * HcloudServerType provider logic (loaded by the trampoline in hcloudServerType.ts; never serialized).
- * create/update: make the server's type and public network the planned ones (no API mutation when they
- * already are), powering the server off once for both; delete: nothing (the hcloud.Server owns the server).
+ * create/update: make the server's type, public network and power state the planned ones (no API mutation when
+ * they already are): the new type is checked against the server-types API first (exists, not deprecated,
+ * available in the server's location, same architecture and storage, a disk at least as large as the server's),
+ * then the server is powered off once for everything, and powered on again whatever happened in between.
+ * read (refresh): what the server really runs (type, power state, public addresses); a difference is recorded as
+ * `drift` and repaired by the next update. delete: nothing (the hcloud.Server owns the server).
  */
-import type { HcloudClient } from "../clients/hetzner";
+import type { HcloudClient, HcloudServer } from "../clients/hetzner";
 import { type DynamicConfig, type TalosHealthGate, hcloudClient, talosHealthy } from "./hcloudCommon";
 import { containsUnknown } from "../impact/unknown";
 import type { NodeRole } from "../distributions/roles";
+
+/** What `read` found on the server when it differs from what was applied. */
+export interface ServerDrift {
+  /** The type the server runs, when it is not the applied one. */
+  readonly serverType?: string;
+  /** The server's status, when it is not `running`. */
+  readonly status?: string;
+  readonly publicIPv4?: boolean;
+  readonly publicIPv6?: boolean;
+}
 
 export interface HcloudServerTypeInputs {
   readonly serverId: string;
@@ -19,10 +33,47 @@ export interface HcloudServerTypeInputs {
   readonly tokenEnvVar?: string;
   readonly health?: TalosHealthGate;
   readonly timeouts?: { shutdownSeconds?: number; actionSeconds?: number; healthSeconds?: number };
+  /** Set by `read` when the server differs from what was applied; the next update repairs it. */
+  readonly drift?: ServerDrift;
 }
 
 let config: DynamicConfig | undefined;
 const log = (server: string, msg: string) => console.log(`[ksail] HcloudServerType ${server}: ${msg.replace(/^\[ksail\] /, "")}`);
+
+/**
+ * Why the server cannot take the type (Hetzner's change_type rules: same architecture and storage type, a disk at
+ * least as large as the server's current one, not deprecated, orderable in the server's location), or undefined.
+ */
+export async function typeProblem(api: HcloudClient, server: HcloudServer, want: string): Promise<string | undefined> {
+  const t = await api.getServerType(want);
+  if (!t) return `Hetzner has no server type "${want}" (hcloud server-type list shows the types)`;
+  const location = server.datacenter?.location.name;
+  const here = location ? t.locations?.find((l) => l.name === location) : undefined;
+  if (t.deprecated || here?.deprecation) return `${want} is deprecated${here?.deprecation ? ` in ${location}` : ""}; pick a current type`;
+  const arch = server.server_type.architecture;
+  if (arch && t.architecture !== arch) {
+    return `${want} is ${t.architecture === "arm" ? "an Arm" : "an x86"} type and the server is ${arch}: a server cannot change architecture (its disk holds a ${arch} Talos); add nodes of the new type and remove the old ones instead`;
+  }
+  const storage = server.server_type.storage_type;
+  if (storage && t.storage_type !== storage)
+    return `${want} has ${t.storage_type} storage and the server ${storage}; Hetzner cannot move a server between them`;
+  const disk = server.primary_disk_size ?? server.server_type.disk;
+  if (disk !== undefined && t.disk < disk) {
+    return `${want} has a ${t.disk} GB disk and the server's disk is ${disk} GB; Hetzner cannot shrink a disk, so pick a type with at least ${disk} GB`;
+  }
+  if (location && t.locations && !here?.available) {
+    const where = t.locations.filter((l) => l.available).map((l) => l.name);
+    return `${want} is not available in ${location}${where.length ? ` (available in ${where.join(", ")})` : ""}; pick another type`;
+  }
+  return undefined;
+}
+
+function publicFamilies(i: HcloudServerTypeInputs, server: HcloudServer): ("ipv4" | "ipv6")[] {
+  return (["ipv4", "ipv6"] as const).filter((f) => {
+    const want = f === "ipv4" ? i.publicIPv4 : i.publicIPv6;
+    return want !== undefined && want !== (server.public_net?.[f] != null);
+  });
+}
 
 async function ensure(i: HcloudServerTypeInputs): Promise<string> {
   const api = hcloudClient(config, i.tokenEnvVar, (m) => log(i.serverName, m));
@@ -31,46 +82,83 @@ async function ensure(i: HcloudServerTypeInputs): Promise<string> {
   const server = await api.getServer(i.serverId);
   if (!server) throw new Error(`${i.serverName}: server ${i.serverId} does not exist (deleted outside Pulumi?); run "pulumi refresh"`);
   const from = server.server_type.name;
-  const families = (["ipv4", "ipv6"] as const).filter((f) => {
-    const want = f === "ipv4" ? i.publicIPv4 : i.publicIPv6;
-    return want !== undefined && want !== (server.public_net?.[f] != null);
-  });
+  const families = publicFamilies(i, server);
   const what = [
     ...(from !== i.serverType ? [`type ${from} → ${i.serverType}`] : []),
     ...families.map((f) => `public ${f} ${server.public_net?.[f] != null ? "off" : "on"}`),
   ];
-  if (what.length === 0) return from;
-  const change = what.join(", ");
   const gate = (when: string) =>
     i.health ? talosHealthy({ ...i.health, etcd: i.health.etcd ?? i.role === "control-plane" }, healthMs, when) : Promise.resolve();
-  await gate("before the change").catch((e: Error) => {
-    throw new Error(`${i.serverName}: not changing ${change}, the node is not healthy: ${e.message}`);
-  });
+  const running = server.status === "running";
+  if (what.length === 0) {
+    if (running) return from;
+    // Nothing to change, but the server is not running: an earlier change failed after the power-off (or someone
+    // stopped it). A retry must not report success for a node that is down.
+    log(i.serverName, `the server is ${server.status}, not running (an earlier change stopped?): powering it on`);
+    await powerOn(api, i, actionMs);
+    await gate("after powering it on").catch((e: Error) => {
+      throw new Error(`${i.serverName}: powered on again, but the node did not come back healthy: ${e.message}`);
+    });
+    return from;
+  }
+  const change = what.join(", ");
+  if (from !== i.serverType) {
+    const problem = await typeProblem(api, server, i.serverType);
+    if (problem) throw new Error(`${i.serverName}: not changing type ${from} → ${i.serverType}: ${problem}. Nothing was changed.`);
+  }
+  // A stopped node cannot pass a health gate; it is started again below either way.
+  if (running) {
+    await gate("before the change").catch((e: Error) => {
+      throw new Error(`${i.serverName}: not changing ${change}, the node is not healthy: ${e.message}`);
+    });
+  }
   log(i.serverName, `${change}: shutting down`);
   if (server.status !== "off") await shutdown(api, i, actionMs);
-  if (from !== i.serverType) {
-    await api.serverAction(i.serverId, "change_type", { server_type: i.serverType, upgrade_disk: false }, actionMs);
-    log(i.serverName, `type is now ${i.serverType} (disk kept)`);
-  }
-  for (const f of families) {
-    const current = server.public_net?.[f];
-    if (current) {
-      // Addresses Hetzner created with the server are deleted with it (auto_delete); reserved ones (Pulumi's
-      // PrimaryIp of control plane 1) are only unassigned and left to their own resource.
-      const ip = await api.getPrimaryIp(current.id);
-      await api.releasePrimaryIp(current.id, ip?.auto_delete ?? false, actionMs);
-      log(i.serverName, `public ${f} ${current.ip} removed`);
-    } else {
-      const ip = await api.createPrimaryIp(
-        { name: `${i.serverName}-${f}`, type: f, assignee_id: Number(i.serverId), auto_delete: true },
-        actionMs,
-      );
-      log(i.serverName, `public ${f} ${ip.ip} added`);
+  let failure: Error | undefined;
+  try {
+    if (from !== i.serverType) {
+      await api.serverAction(i.serverId, "change_type", { server_type: i.serverType, upgrade_disk: false }, actionMs);
+      log(i.serverName, `type is now ${i.serverType} (disk kept)`);
     }
+    for (const f of families) {
+      const current = server.public_net?.[f];
+      if (current) {
+        // Addresses Hetzner created with the server are deleted with it (auto_delete); reserved ones (Pulumi's
+        // PrimaryIp of control plane 1) are only unassigned and left to their own resource.
+        const ip = await api.getPrimaryIp(current.id);
+        await api.releasePrimaryIp(current.id, ip?.auto_delete ?? false, actionMs);
+        log(i.serverName, `public ${f} ${current.ip} removed`);
+      } else {
+        const ip = await api.createPrimaryIp(
+          { name: `${i.serverName}-${f}`, type: f, assignee_id: Number(i.serverId), auto_delete: true },
+          actionMs,
+        );
+        log(i.serverName, `public ${f} ${ip.ip} added`);
+      }
+    }
+  } catch (e) {
+    failure = e as Error;
   }
-  log(i.serverName, "powering on");
-  await api.serverAction(i.serverId, "poweron", {}, actionMs);
-  await api.waitServerStatus(i.serverId, "running", actionMs);
+  // Whatever failed above, the node must not stay off.
+  try {
+    await powerOn(api, i, actionMs);
+  } catch (e) {
+    const why = failure ? `${change} failed (${failure.message}) and ` : "";
+    throw new Error(
+      `${i.serverName}: ${why}powering the server on again failed: ${(e as Error).message}; start it in the Hetzner console`,
+      {
+        cause: e,
+      },
+    );
+  }
+  if (failure) {
+    await gate("after the failed change").catch((e: Error) =>
+      log(i.serverName, `after the failed change the node is not healthy yet: ${e.message}`),
+    );
+    throw new Error(
+      `${i.serverName}: ${change} failed: ${failure.message}. The server was powered on again; fix the cause and run pulumi up again`,
+    );
+  }
   if (i.health) {
     log(i.serverName, "waiting for the node to be healthy");
     await gate("after the change").catch((e: Error) => {
@@ -79,6 +167,24 @@ async function ensure(i: HcloudServerTypeInputs): Promise<string> {
   }
   log(i.serverName, `done: ${change}`);
   return i.serverType;
+}
+
+async function powerOn(api: HcloudClient, i: HcloudServerTypeInputs, actionMs: number): Promise<void> {
+  log(i.serverName, "powering on");
+  await api.serverAction(i.serverId, "poweron", {}, actionMs);
+  await api.waitServerStatus(i.serverId, "running", actionMs);
+}
+
+/** What the server runs that differs from what the step applied (refresh), or undefined. */
+async function observe(i: HcloudServerTypeInputs & { appliedType?: string }): Promise<{ server?: HcloudServer; drift?: ServerDrift }> {
+  const api = hcloudClient(config, i.tokenEnvVar, (m) => log(i.serverName, m));
+  const server = await api.getServer(i.serverId);
+  if (!server) return {};
+  const drift: { -readonly [K in keyof ServerDrift]: ServerDrift[K] } = {};
+  if (server.server_type.name !== (i.appliedType ?? i.serverType)) drift.serverType = server.server_type.name;
+  if (server.status !== "running") drift.status = server.status;
+  for (const f of publicFamilies(i, server)) drift[f === "ipv4" ? "publicIPv4" : "publicIPv6"] = server.public_net?.[f] != null;
+  return { server, drift: Object.keys(drift).length > 0 ? drift : undefined };
 }
 
 /** ACPI shutdown (Talos cordons and drains); a hard power-off when the OS does not stop in time. */
@@ -109,6 +215,12 @@ function checkInputs(news: Record<string, unknown>): { property: string; reason:
   return failures;
 }
 
+function withoutDrift<T extends { drift?: unknown }>(x: T): Omit<T, "drift"> {
+  const { drift: _d, ...rest } = x;
+  void _d;
+  return rest;
+}
+
 export const handler = {
   async configure(req: { config: DynamicConfig }) {
     config = req.config;
@@ -120,17 +232,29 @@ export const handler = {
     if (containsUnknown(news.serverId) || olds.serverId !== news.serverId) {
       return { changes: true, replaces: ["serverId"], deleteBeforeReplace: true };
     }
-    const keys = ["serverName", "role", "serverType", "publicIPv4", "publicIPv6", "tokenEnvVar", "health", "timeouts"];
+    // `drift` is only ever in the old state (set by a refresh): its presence asks the update to repair the server.
+    const keys = ["serverName", "role", "serverType", "publicIPv4", "publicIPv6", "tokenEnvVar", "health", "timeouts", "drift"];
     const changed = keys.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
     return { changes: changed.length > 0 };
   },
   async create(inputs: HcloudServerTypeInputs) {
     const appliedType = await ensure(inputs);
-    return { id: `${inputs.serverId}-type`, outs: { ...inputs, appliedType } };
+    return { id: `${inputs.serverId}-type`, outs: { ...withoutDrift(inputs), appliedType } };
+  },
+  async read(id: string, props: HcloudServerTypeInputs & { appliedType?: string }) {
+    const { server, drift } = await observe(props);
+    // A server deleted outside Pulumi takes this step with it (the next up creates both again).
+    if (!server) return { id: "", props: {} };
+    for (const [k, v] of Object.entries(drift ?? {}))
+      log(props.serverName, `refresh: ${k} is ${v}, not what was applied; the next update repairs it`);
+    const outs = { ...withoutDrift(props), appliedType: server.server_type.name, ...(drift ? { drift } : {}) };
+    const { appliedType: _a, ...inputs } = outs;
+    void _a;
+    return { id, props: outs, inputs };
   },
   async update(_id: string, _olds: HcloudServerTypeInputs, news: HcloudServerTypeInputs) {
     const appliedType = await ensure(news);
-    return { outs: { ...news, appliedType } };
+    return { outs: { ...withoutDrift(news), appliedType } };
   },
   async delete() {
     // The hcloud.Server owns the server; nothing to undo.

@@ -8,6 +8,7 @@ const provider = trampoline(path.join(__dirname, "hcloudServerType.impl.js"), "h
   "check",
   "diff",
   "create",
+  "read",
   "update",
   "delete",
 ]);
@@ -62,6 +63,12 @@ export interface HcloudServerTypeArgs {
  * carries `ignoreChanges: ["serverType", "publicNets"]`, and each node's HcloudServerType depends on the
  * previous node's, so such a change of a role is applied one node at a time, control planes first, each
  * behind a health gate (impact table: reboot-required).
+ *
+ * A new type is checked against Hetzner's server types before anything is touched (it exists, is not deprecated,
+ * is offered in the server's location, has the server's architecture and storage and a disk at least as large as
+ * the server's); a change that fails after the power-off powers the server on again and reports the failure; a
+ * retry powers on a server an earlier run left off. A refresh records what the server really runs (another type,
+ * stopped, other public addresses) as `drift`, which the next update repairs.
  */
 export class HcloudServerType extends pulumi.dynamic.Resource {
   /** The type the server had after the last create/update. */

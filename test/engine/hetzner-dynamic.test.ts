@@ -2,10 +2,13 @@
 // host, calling a local HTTP fake of the Hetzner API with the token read at run time from the stack config
 // (`hcloud:token`, `hcloud:endpoint`): resize order (shutdown, change_type keeping the disk, power on),
 // no mutation when the type already matches, hard power-off when the OS ignores the shutdown, 429 and 5xx
-// retries, the Talos health gate over real mTLS (fake apid), ISO detach + reboot, and clear errors.
+// retries, the Talos health gate over real mTLS (fake apid), the ISO detach once the ISO booted, resize failure and
+// retry (pre-check against the server-types API, power-on after a failed change, power state on retry), ISO
+// failure and retry, refresh drift of both resources, and clear errors.
 import { after, before, describe, test } from "node:test";
 import * as assert from "node:assert/strict";
-import { captureProvider, startProviderHost, type ProviderHost } from "../harness/engine";
+import * as net from "node:net";
+import { captureProvider, startProviderHost, type ProviderHost, type ResourceState } from "../harness/engine";
 import { HcloudServerType } from "../../sdk/dynamic/hcloudServerType";
 import { HcloudIsoDetach } from "../../sdk/dynamic/hcloudIsoDetach";
 import { UNKNOWN } from "../../sdk/impact/unknown";
@@ -13,6 +16,29 @@ import { FakeHcloudApi } from "../fakes/hcloud-api";
 import { FakeApid, talosconfigFor } from "../fakes/apid";
 
 const TOKEN = "fake-hcloud-token-for-tests-0123456789abcdef0123456789abcdef01234";
+
+/** A TCP listener on 127.0.0.1 standing in for Talos's API port of a node that booted (counts connections). */
+async function listener(port = 0): Promise<{ port: number; endpoint: string; connections(): number; close(): Promise<void> }> {
+  let count = 0;
+  const server = net.createServer((socket) => {
+    count++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const p = (server.address() as net.AddressInfo).port;
+  return {
+    port: p,
+    endpoint: `127.0.0.1:${p}`,
+    connections: () => count,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** What `pulumi refresh` does for one resource: Read with the stored outputs; the state it leaves. */
+async function refresh(host: ProviderHost, urn: string, prior: ResourceState): Promise<ResourceState> {
+  const r = await host.read(prior.id, urn, prior.outputs, prior.inputs);
+  return { id: r.id, inputs: r.inputs ?? prior.inputs, outputs: r.props };
+}
 const ENV = { KSAIL_HCLOUD_BACKOFF_MS: "20", KSAIL_HCLOUD_POLL_MS: "20" };
 
 describe("Hetzner dynamic resources through the dynamic-provider host", () => {
@@ -180,41 +206,215 @@ describe("Hetzner dynamic resources through the dynamic-provider host", () => {
     await host.waitForOutput(/server-107: public ipv6 on: shutting down/);
   });
 
-  test("ISO detach: detaches an attached ISO and reboots; a server without ISO is left alone; updates change nothing", async () => {
-    api.addServer({ id: 201, name: "prod-worker-1", iso: { id: 125127, name: "talos-v1.12.4-amd64.iso" } });
+  test("ISO detach: waits until the server booted the ISO (Talos's port answers at the node's address), detaches it without a reboot; a server without ISO is left alone", async () => {
+    const apid = await listener();
+    try {
+      api.addServer({ id: 201, name: "prod-worker-1", iso: { id: 125127, name: "talos-v1.12.4-amd64.iso" } });
+      const cap = await captureProvider(
+        () => new HcloudIsoDetach("prod-worker-1-iso-detach", { serverId: "201", serverName: "prod-worker-1", probe: apid.endpoint }),
+      );
+      assert.equal(cap.type, "pulumi-nodejs:dynamic/ksail:HcloudIsoDetach");
+      assert.ok(!cap.provider.includes(TOKEN));
+      assert.equal(cap.inputs.reboot, false);
+      const mark = api.requests.length;
+      const s = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
+      assert.equal(s.outputs.detachedIso, "talos-v1.12.4-amd64.iso");
+      assert.equal(api.servers.get(201)!.iso, null);
+      assert.ok(apid.connections() >= 1, "the probe connected before the detach");
+      assert.deepEqual(
+        api.mutations().filter((m) => m.includes("/servers/201/")),
+        ["POST /servers/201/actions/detach_iso"],
+      );
+      assert.ok(
+        api.requests.slice(mark).some((r) => r.path.startsWith("/actions/")),
+        "actions were polled",
+      );
+      const again = await host.up(cap.urn, { ...cap.inputs, timeouts: { actionSeconds: 60 }, __provider: cap.provider }, s);
+      assert.equal(again.op, "update");
+      assert.equal(again.outputs.detachedIso, "talos-v1.12.4-amd64.iso");
+      assert.equal(api.mutations().filter((m) => m.includes("/servers/201/")).length, 1, "no second detach");
+
+      api.addServer({ id: 202, name: "prod-worker-2" });
+      const none = await captureProvider(
+        () => new HcloudIsoDetach("prod-worker-2-iso-detach", { serverId: "202", serverName: "prod-worker-2", probe: apid.endpoint }),
+      );
+      const s2 = await host.up(none.urn, { ...none.inputs, __provider: none.provider });
+      assert.equal(s2.outputs.detachedIso, "");
+      assert.deepEqual(
+        api.mutations().filter((m) => m.includes("/servers/202/")),
+        [],
+      );
+      await host.waitForOutput(/prod-worker-2: no ISO attached; nothing to detach/);
+    } finally {
+      await apid.close();
+    }
+  });
+
+  test("ISO failure and retry: Talos never comes up from the ISO → the ISO stays attached and the error says so; the retry detaches once it boots", async () => {
+    const apid = await listener();
+    const port = apid.port;
+    await apid.close(); // nothing listens yet: the server has not booted the ISO
+    api.addServer({ id: 203, name: "prod-worker-3", iso: { id: 125127, name: "talos.iso" } });
     const cap = await captureProvider(
-      () => new HcloudIsoDetach("prod-worker-1-iso-detach", { serverId: "201", serverName: "prod-worker-1" }),
+      () =>
+        new HcloudIsoDetach("prod-worker-3-iso-detach", {
+          serverId: "203",
+          serverName: "prod-worker-3",
+          probe: `127.0.0.1:${port}`,
+          timeouts: { bootSeconds: 2 },
+        }),
     );
-    assert.equal(cap.type, "pulumi-nodejs:dynamic/ksail:HcloudIsoDetach");
-    assert.ok(!cap.provider.includes(TOKEN));
+    await assert.rejects(
+      host.up(cap.urn, { ...cap.inputs, __provider: cap.provider }),
+      /prod-worker-3: Talos did not come up from the ISO within 2 s .* the ISO stays attached/,
+    );
+    assert.deepEqual(api.servers.get(203)!.iso, { id: 125127, name: "talos.iso" });
+    const booted = await listener(port);
+    try {
+      // The failed create left nothing in state: pulumi up creates it again.
+      const s = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
+      assert.equal(s.outputs.detachedIso, "talos.iso");
+      assert.equal(api.servers.get(203)!.iso, null);
+    } finally {
+      await booted.close();
+    }
+  });
+
+  test("ISO detach retries still reboot: a retry with reboot that finds the ISO gone (the earlier attempt detached, then failed) reboots", async () => {
+    api.addServer({ id: 204, name: "legacy-1" });
+    const cap = await captureProvider(
+      () => new HcloudIsoDetach("legacy-1-iso-detach", { serverId: "204", serverName: "legacy-1", reboot: true }),
+    );
+    const s = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
+    assert.equal(s.outputs.detachedIso, "");
+    assert.deepEqual(
+      api.mutations().filter((m) => m.includes("/servers/204/")),
+      ["POST /servers/204/actions/reboot"],
+    );
+  });
+
+  test("refresh: an ISO attached again is drift; the next update detaches it (no reboot)", async () => {
+    const apid = await listener();
+    try {
+      api.addServer({ id: 205, name: "prod-control-plane-2" });
+      const cap = await captureProvider(
+        () => new HcloudIsoDetach("cp2-iso-detach", { serverId: "205", serverName: "prod-control-plane-2", probe: apid.endpoint }),
+      );
+      const s1 = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
+      const clean = await refresh(host, cap.urn, s1);
+      assert.equal(clean.outputs.drift, undefined);
+      assert.equal((await host.preview(cap.urn, { ...cap.inputs, __provider: cap.provider }, clean)).op, "same");
+      api.servers.get(205)!.iso = { id: 1, name: "rescue.iso" };
+      const drifted = await refresh(host, cap.urn, clean);
+      assert.deepEqual(drifted.outputs.drift, { iso: "rescue.iso" });
+      assert.equal((await host.preview(cap.urn, { ...cap.inputs, __provider: cap.provider }, drifted)).op, "update");
+      const s2 = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider }, drifted);
+      assert.equal(s2.outputs.drift, undefined);
+      assert.equal(api.servers.get(205)!.iso, null);
+      assert.deepEqual(
+        api.mutations().filter((m) => m.includes("/servers/205/")),
+        ["POST /servers/205/actions/detach_iso"],
+      );
+      api.servers.delete(205);
+      assert.equal((await host.read(s2.id, cap.urn, s2.outputs, s2.inputs)).id, "", "a deleted server reads as gone");
+    } finally {
+      await apid.close();
+    }
+  });
+});
+
+describe("Hetzner dynamic resources: resize failure, retry and refresh through the dynamic-provider host", () => {
+  let api: FakeHcloudApi;
+  let host: ProviderHost;
+  before(async () => {
+    api = await FakeHcloudApi.start(TOKEN);
+    host = await startProviderHost({ config: { "hcloud:token": TOKEN, "hcloud:endpoint": api.url }, env: ENV });
+  });
+  after(async () => {
+    await host?.close();
+    await api?.stop();
+  });
+  const step = (serverId: string, serverType: string) =>
+    captureProvider(
+      () => new HcloudServerType(`s${serverId}-type`, { serverId, serverName: `server-${serverId}`, role: "worker", serverType }),
+    );
+  const posts = (id: number, mark: number) =>
+    api.requests
+      .slice(mark)
+      .filter((r) => r.method === "POST" && r.path.startsWith(`/servers/${id}/`))
+      .map((r) => r.path.split("/").pop());
+
+  test("pre-check against the server-types API: a smaller disk, another architecture, a type not offered in the location — refused before any power action", async () => {
+    api.addServer({ id: 501, name: "server-501", server_type: { name: "cx33" } });
+    const cap = await step("501", "cx33");
+    const s1 = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
+    const mark = api.requests.length;
+    for (const [to, why] of [
+      ["cx23", /cx23 has a 40 GB disk and the server's disk is 80 GB; Hetzner cannot shrink a disk/],
+      ["cax21", /cax21 is an Arm type and the server is x86: a server cannot change architecture/],
+      ["cx22", /cx22 is deprecated/],
+      ["nope1", /Hetzner has no server type "nope1"/],
+    ] as const) {
+      await assert.rejects(host.up(cap.urn, { ...cap.inputs, serverType: to, __provider: cap.provider }, s1), why);
+    }
+    api.setAvailability("cx43", "fsn1", false);
+    await assert.rejects(
+      host.up(cap.urn, { ...cap.inputs, serverType: "cx43", __provider: cap.provider }, s1),
+      /server-501: not changing type cx33 → cx43: cx43 is not available in fsn1 \(available in nbg1, hel1\); pick another type\. Nothing was changed\./,
+    );
+    api.setAvailability("cx43", "fsn1", true);
+    assert.deepEqual(posts(501, mark), [], "no shutdown, no change_type");
+    assert.equal(api.servers.get(501)!.status, "running");
+  });
+
+  test("a change that fails after the power-off powers the server on again and says so; the retry resizes", async () => {
+    api.addServer({ id: 502, name: "server-502", server_type: { name: "cx23" } });
+    const cap = await step("502", "cx23");
+    const s1 = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
+    const mark = api.requests.length;
+    api.failNextAction("change_server_type", "server_error", "migration failed");
+    await assert.rejects(
+      host.up(cap.urn, { ...cap.inputs, serverType: "cx33", __provider: cap.provider }, s1),
+      /server-502: type cx23 → cx33 failed: .*migration failed\. The server was powered on again; fix the cause and run pulumi up again/,
+    );
+    assert.deepEqual(posts(502, mark), ["shutdown", "change_type", "poweron"]);
+    assert.equal(api.servers.get(502)!.status, "running");
+    assert.equal(api.servers.get(502)!.server_type.name, "cx23");
+    // The failed update left the old state: the retry does the whole change.
+    const s2 = await host.up(cap.urn, { ...cap.inputs, serverType: "cx33", __provider: cap.provider }, s1);
+    assert.equal(s2.outputs.appliedType, "cx33");
+    assert.equal(api.servers.get(502)!.server_type.name, "cx33");
+  });
+
+  test("a retry checks the power state, not only the type: a server left off (an earlier run died after the change) is powered on", async () => {
+    api.addServer({ id: 503, name: "server-503", server_type: { name: "cx33" }, status: "off" });
+    const cap = await step("503", "cx33");
     const mark = api.requests.length;
     const s = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
-    assert.equal(s.outputs.detachedIso, "talos-v1.12.4-amd64.iso");
-    assert.equal(api.servers.get(201)!.iso, null);
-    assert.deepEqual(
-      api.mutations().filter((m) => m.includes("/servers/201/")),
-      ["POST /servers/201/actions/detach_iso", "POST /servers/201/actions/reboot"],
-    );
-    assert.ok(
-      api.requests.slice(mark).some((r) => r.path.startsWith("/actions/")),
-      "actions were polled",
-    );
-    const again = await host.up(cap.urn, { ...cap.inputs, reboot: false, __provider: cap.provider }, s);
-    assert.equal(again.op, "update");
-    assert.equal(again.outputs.detachedIso, "talos-v1.12.4-amd64.iso");
-    assert.equal(api.mutations().filter((m) => m.includes("/servers/201/")).length, 2, "no second detach or reboot");
+    assert.equal(s.outputs.appliedType, "cx33");
+    assert.deepEqual(posts(503, mark), ["poweron"]);
+    assert.equal(api.servers.get(503)!.status, "running");
+    await host.waitForOutput(/server-503: the server is off, not running .*powering it on/);
+  });
 
-    api.addServer({ id: 202, name: "prod-worker-2" });
-    const none = await captureProvider(
-      () => new HcloudIsoDetach("prod-worker-2-iso-detach", { serverId: "202", serverName: "prod-worker-2" }),
-    );
-    const s2 = await host.up(none.urn, { ...none.inputs, __provider: none.provider });
-    assert.equal(s2.outputs.detachedIso, "");
-    assert.deepEqual(
-      api.mutations().filter((m) => m.includes("/servers/202/")),
-      [],
-    );
-    await host.waitForOutput(/prod-worker-2: no ISO attached; nothing to detach/);
+  test("refresh: a type changed in the console and a server stopped outside Pulumi are drift; the next update repairs both (type back, powered on)", async () => {
+    api.addServer({ id: 504, name: "server-504", server_type: { name: "cx23" } });
+    const cap = await step("504", "cx23");
+    const s1 = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
+    const clean = await refresh(host, cap.urn, s1);
+    assert.equal(clean.outputs.drift, undefined);
+    assert.equal((await host.preview(cap.urn, { ...cap.inputs, __provider: cap.provider }, clean)).op, "same");
+    Object.assign(api.servers.get(504)!, { server_type: api.serverType("cx33"), primary_disk_size: 40, status: "off" });
+    const drifted = await refresh(host, cap.urn, clean);
+    assert.deepEqual(drifted.outputs.drift, { serverType: "cx33", status: "off" });
+    assert.equal(drifted.outputs.appliedType, "cx33");
+    assert.equal((await host.preview(cap.urn, { ...cap.inputs, __provider: cap.provider }, drifted)).op, "update");
+    const mark = api.requests.length;
+    const s2 = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider }, drifted);
+    assert.equal(s2.outputs.drift, undefined);
+    assert.deepEqual(posts(504, mark), ["change_type", "poweron"], "already off: no shutdown");
+    assert.equal(api.servers.get(504)!.server_type.name, "cx23");
+    assert.equal(api.servers.get(504)!.status, "running");
   });
 });
 

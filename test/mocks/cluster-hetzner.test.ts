@@ -74,8 +74,9 @@ describe("KSailCluster: Talos on Hetzner (ISO route, first control plane endpoin
         ["dev-secrets", CLUSTER_SECRETS, "dev"],
         ...nodes.map((n) => [`dev-infra-${n}`, "hcloud:index/server:Server", "dev-infra"]),
         ...nodes.map((n) => [`dev-infra-${n}-type`, "pulumi-nodejs:dynamic/ksail:HcloudServerType", "dev-infra"]),
-        ...nodes.map((n) => [`dev-machine-${n}`, TALOS_MACHINE, "dev"]),
+        // ISO route: each server's ISO is detached once it booted, before its machine installs Talos.
         ...nodes.map((n) => [`dev-infra-${n}-iso-detach`, "pulumi-nodejs:dynamic/ksail:HcloudIsoDetach", "dev-infra"]),
+        ...nodes.map((n) => [`dev-machine-${n}`, TALOS_MACHINE, "dev"]),
         ["dev-bootstrap", TALOS_BOOTSTRAP, "dev"],
         ["dev-k8s", K8S_PROVIDER, "dev"],
         ["dev-api-ready", READINESS, "dev"],
@@ -112,17 +113,22 @@ describe("KSailCluster: Talos on Hetzner (ISO route, first control plane endpoin
     // Control planes one after another; every worker after the last control plane, workers side by side.
     assert.deepEqual(r.byName("dev-machine-control-plane-2").options.dependsOn, [
       "dev-infra-control-plane-2",
+      "dev-infra-control-plane-2-iso-detach",
       "dev-machine-control-plane-1",
     ]);
     assert.deepEqual(r.byName("dev-machine-control-plane-3").options.dependsOn, [
       "dev-infra-control-plane-3",
+      "dev-infra-control-plane-3-iso-detach",
       "dev-machine-control-plane-2",
     ]);
-    assert.deepEqual(r.byName("dev-machine-worker-1").options.dependsOn, ["dev-infra-worker-1", "dev-machine-control-plane-3"]);
-    assert.deepEqual(r.byName("dev-machine-worker-2").options.dependsOn, ["dev-infra-worker-2", "dev-machine-control-plane-3"]);
-    assert.deepEqual(r.byName("dev-machine-worker-3").options.dependsOn, ["dev-infra-worker-3", "dev-machine-control-plane-3"]);
-    assert.deepEqual(r.byName("dev-infra-control-plane-1-iso-detach").options.dependsOn, ["dev-machine-control-plane-1"]);
-    assert.deepEqual(r.byName("dev-bootstrap").options.dependsOn, ["dev-infra-control-plane-1-iso-detach"]);
+    for (const w of [1, 2, 3])
+      assert.deepEqual(r.byName(`dev-machine-worker-${w}`).options.dependsOn, [
+        `dev-infra-worker-${w}`,
+        `dev-infra-worker-${w}-iso-detach`,
+        "dev-machine-control-plane-3",
+      ]);
+    assert.deepEqual(r.byName("dev-infra-control-plane-1-iso-detach").options.dependsOn, ["dev-infra-control-plane-1"]);
+    assert.deepEqual(r.byName("dev-bootstrap").options.dependsOn, ["dev-machine-control-plane-1"]);
     assert.deepEqual(r.byName("dev-bootstrap").inputs.node, { name: "dev-control-plane-1", endpoint: "203.0.113.101:50000" });
     // Machine configs: Hetzner platform, endpoint = the primary IP, private-network pinning, no VIP without floating IP.
     const cfg = m1.inputs.config as string;

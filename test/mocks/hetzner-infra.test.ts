@@ -8,7 +8,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { recordProgram, allPlainStrings, settle, type Recording, type RecordedResource } from "../harness/mocks";
 import { HetznerClusterInfra, type HetznerClusterInfraArgs } from "../../sdk/infra/hetzner/infra";
 import { hetznerNodes, type HetznerNodes } from "../../sdk/infra/hetzner/nodes";
-import { HcloudIsoDetach } from "../../sdk/dynamic/hcloudIsoDetach";
 import { planHetznerCluster, type HetznerPlanInput } from "../../sdk/plan/hetzner";
 import { hetznerPlanInputFromSpec } from "../../sdk/plan/hetznerInput";
 import { recreateTrigger } from "../../sdk/impact/recreate";
@@ -48,8 +47,8 @@ type Extra = Partial<HetznerClusterInfraArgs> & {
 async function record(
   input: HetznerPlanInput,
   extra: Extra = {},
-  opts: { preview?: boolean; detach?: boolean } = {},
-): Promise<{ rec: Recording; outputs: Record<string, unknown> }> {
+  opts: { preview?: boolean } = {},
+): Promise<{ rec: Recording; outputs: Record<string, unknown>; nodes: HetznerNodes }> {
   let infra: HetznerClusterInfra | undefined;
   let nodes: HetznerNodes | undefined;
   const rec = await recordProgram(
@@ -57,11 +56,6 @@ async function record(
       const { machineConfigs, health, ...args } = extra;
       infra = new HetznerClusterInfra("prod", { plan: planHetznerCluster(input), recreateTrigger: TRIGGER, ...args });
       nodes = hetznerNodes(infra, { machineConfigs, talosconfig: health ? pulumi.secret(health.talosconfig) : undefined });
-      // The ISO detach steps the nodes hand to the Talos wiring, each after its server (no machines here).
-      if (opts.detach)
-        for (const t of nodes.targets)
-          if (t.isoDetach)
-            new HcloudIsoDetach(t.isoDetach.name, t.isoDetach.args, { ...t.isoDetach.opts, dependsOn: [nodes.servers[t.name]] });
     },
     {
       preview: opts.preview,
@@ -98,7 +92,7 @@ async function record(
   })) {
     outputs[k] = (await settle(o as pulumi.Output<unknown>)).value;
   }
-  return { rec, outputs };
+  return { rec, outputs, nodes: nodes! };
 }
 
 const names = (rec: Recording) => rec.resources.map((r) => r.name);
@@ -122,6 +116,7 @@ describe("HetznerClusterInfra layouts", () => {
       "prod-control-plane-1-ipv4",
       "prod-control-plane-1",
       "prod-control-plane-1-type",
+      "prod-control-plane-1-iso-detach",
     ]);
     const labels = { "ksail.owned": "true", "ksail.cluster.name": "prod" };
     assert.equal(rec.byName("prod").type, "ksail:providers:HetznerClusterInfra");
@@ -348,27 +343,51 @@ describe("HetznerClusterInfra layouts", () => {
     assert.deepEqual(rec.byName("prod-control-plane-1").inputs.publicNets, [{ ipv4Enabled: false, ipv6Enabled: true }]);
   });
 
-  test("ISO route: one ISO detach per server after what installed it, create-only, with the token read at run time", async () => {
-    const { rec } = await record({ clusterName: "prod", controlPlanes: 1, workers: 1 }, { tokenEnvVar: "MY_HCLOUD" }, { detach: true });
+  test("ISO route: one ISO detach per server, right after its server (before any install), probing its own address, the token read at run time", async () => {
+    const { rec, nodes } = await record({ clusterName: "prod", controlPlanes: 1, workers: 1 }, { tokenEnvVar: "MY_HCLOUD" });
     const detaches = rec.byType(T.isoDetach);
+    const n = (x: string) => Number(idOf(x)) % 200;
     assert.deepEqual(
-      detaches.map((d) => [d.name, d.inputs.serverId, d.inputs.serverName, d.inputs.reboot, d.inputs.tokenEnvVar, d.options.dependsOn]),
+      detaches.map((d) => [
+        d.name,
+        d.inputs.serverId,
+        d.inputs.serverName,
+        d.inputs.reboot,
+        d.inputs.probe,
+        d.inputs.tokenEnvVar,
+        d.options.dependsOn,
+      ]),
       [
         [
           "prod-control-plane-1-iso-detach",
           idOf("prod-control-plane-1"),
           "prod-control-plane-1",
-          true,
+          false,
+          `198.51.100.${n("prod-control-plane-1")}:50000`,
           "MY_HCLOUD",
           ["prod-control-plane-1"],
         ],
-        ["prod-worker-1-iso-detach", idOf("prod-worker-1"), "prod-worker-1", true, "MY_HCLOUD", ["prod-worker-1"]],
+        [
+          "prod-worker-1-iso-detach",
+          idOf("prod-worker-1"),
+          "prod-worker-1",
+          false,
+          `198.51.100.${n("prod-worker-1")}:50000`,
+          "MY_HCLOUD",
+          ["prod-worker-1"],
+        ],
       ],
     );
     for (const d of detaches) {
       assert.equal(d.options.replacementTrigger, TRIGGER);
       assert.equal(d.options.provider, undefined);
     }
+    // Each machine waits for its server's detach: no install starts while an ISO is attached.
+    assert.deepEqual(
+      nodes.targets.map((t) => t.dependsOn.length),
+      [2, 2],
+    );
+    assert.equal(nodes.targets[1].dependsOn[1], nodes.isoDetaches["prod-worker-1"]);
   });
 
   test("snapshot route without a config for every node is a clear error", async () => {
@@ -387,7 +406,7 @@ describe("HetznerClusterInfra changes", () => {
     const before = (await record({ clusterName: "prod", controlPlanes: 3, workers: 2 })).rec;
     const after = (await record({ clusterName: "prod", controlPlanes: 3, workers: 3 })).rec;
     const added = names(after).filter((n) => !names(before).includes(n));
-    assert.deepEqual(added, ["prod-worker-3", "prod-worker-3-type"]);
+    assert.deepEqual(added, ["prod-worker-3", "prod-worker-3-type", "prod-worker-3-iso-detach"]);
     assert.deepEqual(
       names(before).filter((n) => !names(after).includes(n)),
       [],
@@ -419,13 +438,8 @@ describe("HetznerClusterInfra changes", () => {
       ).spec;
     const run = async (location: string) => {
       const spec = specAt(location);
-      return (
-        await record(
-          hetznerPlanInputFromSpec("prod", effective(spec, { name: "prod" })),
-          { recreateTrigger: recreateTrigger(spec) },
-          { detach: true },
-        )
-      ).rec;
+      return (await record(hetznerPlanInputFromSpec("prod", effective(spec, { name: "prod" })), { recreateTrigger: recreateTrigger(spec) }))
+        .rec;
     };
     const before = await run("fsn1");
     const after = await run("nbg1");
@@ -472,7 +486,15 @@ test("turning worker public IPv4 off only changes the workers' chained steps (on
   const changed = before.resources
     .filter((r) => JSON.stringify(strip(after.byName(r.name))) !== JSON.stringify(strip(r)))
     .map((r) => r.name);
-  assert.deepEqual(changed, ["prod-worker-1", "prod-worker-2", "prod-worker-1-type", "prod-worker-2-type"]);
+  // The ISO detach steps only update their probe address (create-only: nothing runs again).
+  assert.deepEqual(changed, [
+    "prod-worker-1",
+    "prod-worker-2",
+    "prod-worker-1-type",
+    "prod-worker-2-type",
+    "prod-worker-1-iso-detach",
+    "prod-worker-2-iso-detach",
+  ]);
   for (const w of ["prod-worker-1", "prod-worker-2"]) {
     assert.ok(after.byName(w).options.ignoreChanges.includes("publicNets"));
     assert.deepEqual(after.byName(w).inputs.publicNets, [{ ipv4Enabled: false, ipv6Enabled: true }]);
@@ -487,7 +509,7 @@ describe("HetznerClusterInfra secrets", () => {
     const input: HetznerPlanInput = { clusterName: "prod", controlPlanes: 1, workers: 1, snapshot: { id: 4242 } };
     const configs = Object.fromEntries(planHetznerCluster(input).nodes.map((n) => [n.name, pulumi.secret(config)]));
     const talosconfig = "context: prod\ncontexts:\n  prod:\n    key: PRIVATE-KEY-MATERIAL\n";
-    const { rec } = await record(input, { machineConfigs: configs, hcloudToken: TOKEN, health: { talosconfig } }, { detach: false });
+    const { rec } = await record(input, { machineConfigs: configs, hcloudToken: TOKEN, health: { talosconfig } });
     const provider = rec.byName("prod-hcloud");
     assert.equal(provider.type, T.provider);
     assert.ok(provider.secretInputs.includes("token"));
@@ -513,7 +535,6 @@ describe("HetznerClusterInfra secrets", () => {
     const { rec } = await record(
       { clusterName: "prod", controlPlanes: 1, workers: 2, workerPublicIPv4: false },
       { health: { talosconfig: "talosconfig-yaml" } },
-      { detach: true },
     );
     const srv = (n: string) => Number(idOf(n)) % 200;
     assert.deepEqual(rec.byName("prod-control-plane-1-type").inputs.health, {

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as hcloud from "@pulumi/hcloud";
 import { KsailError } from "../../errors";
 import { HcloudServerType } from "../../dynamic/hcloudServerType";
+import { HcloudIsoDetach } from "../../dynamic/hcloudIsoDetach";
 import { TALOS_API_PORT, encodeUserData } from "../../plan/hetznerParts";
 import { resizeOrder, type HetznerNodePlan } from "../../plan/hetzner";
 import type { NodeRole } from "../../distributions/roles";
@@ -43,7 +44,9 @@ export interface HetznerNodes {
   readonly nodes: pulumi.Output<HetznerNodeOutput[]>;
   /** Snapshot route: the image id the servers boot (the autoscaler's `imagesForArch.amd64`); undefined on the ISO route. */
   readonly imageId: pulumi.Output<string | undefined>;
-  /** The servers as Talos machine targets (each dialled at its own public address), with the ISO route's detach step. */
+  /** ISO route: the ISO detach step of each server (by node name), which its machine waits for. */
+  readonly isoDetaches: Readonly<Record<string, HcloudIsoDetach>>;
+  /** The servers as Talos machine targets, dialled along the plan's routes. */
   readonly targets: MachineTarget[];
 }
 
@@ -139,9 +142,31 @@ export function hetznerNodes(infra: HetznerClusterInfra, args: HetznerNodesArgs 
     );
   }
 
+  // ISO route: each server's ISO is detached as soon as the server has booted it (Talos then runs from memory),
+  // before its machine installs Talos, so no failed install or apply ever leaves an ISO that halts the next boot.
+  const isoDetaches: Record<string, HcloudIsoDetach> = {};
+  if (plan.image.kind === "iso") {
+    for (const node of plan.nodes) {
+      const server = servers[node.name];
+      isoDetaches[node.name] = new HcloudIsoDetach(
+        `${name}-${node.suffix}-iso-detach`,
+        {
+          serverId: server.id,
+          serverName: node.name,
+          tokenEnvVar: infra.tokenEnvVar,
+          reboot: false,
+          probe: publicAddress(server).apply(apid),
+          health: health(node, false),
+        },
+        o({ provider: undefined, dependsOn: [server] }),
+      );
+    }
+  }
+
   const targets: MachineTarget[] = plan.nodes.map((node) => {
     const server = servers[node.name];
     const route = talosRouteOf(infra, node, server);
+    const detached = isoDetaches[node.name];
     return {
       name: node.name,
       suffix: node.suffix,
@@ -149,16 +174,7 @@ export function hetznerNodes(infra: HetznerClusterInfra, args: HetznerNodesArgs 
       platform: "hcloud",
       endpoint: route.endpoint,
       ...(route.address ? { address: route.address } : {}),
-      dependsOn: [server],
-      ...(plan.image.kind === "iso"
-        ? {
-            isoDetach: {
-              name: `${name}-${node.suffix}-iso-detach`,
-              args: { serverId: server.id, serverName: node.name, tokenEnvVar: infra.tokenEnvVar, health: health(node, false) },
-              opts: o({ provider: undefined }),
-            },
-          }
-        : {}),
+      dependsOn: detached ? [server, detached] : [server],
     };
   });
 
@@ -173,6 +189,7 @@ export function hetznerNodes(infra: HetznerClusterInfra, args: HetznerNodesArgs 
       ),
     ),
     imageId: plan.image.kind === "snapshot" ? pulumi.output(image).apply((x): string | undefined => x) : pulumi.output(undefined),
+    isoDetaches,
     targets,
   };
 }
