@@ -94,6 +94,7 @@ describe("examples/prod (Talos on Hetzner 3+3, autoscaler, HA endpoint, Flux fro
     const pinned = structuredClone(stagingOutputs);
     const v = pinned["organization/ksail-prod/staging"].versions;
     v.talos = "1.13.8";
+    v.kubernetes = "1.36.0"; // a pin Talos 1.13 runs (1.31 to 1.36)
     v.charts.cni = "1.19.3";
     const plan = await runProgramUnderMocks({ dir, stack: "prod", stackOutputs: pinned });
     const byName = named(plan.resources);

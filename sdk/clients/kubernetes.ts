@@ -31,7 +31,8 @@ export class KubeClient {
     return this.conn.server;
   }
 
-  request(method: string, path: string, body?: unknown): Promise<KubeResponse> {
+  /** One request; `contentType` for PATCH bodies (`application/merge-patch+json`). */
+  request(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<KubeResponse> {
     const url = new URL(path, this.conn.server.endsWith("/") ? this.conn.server : `${this.conn.server}/`);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), "utf8");
     return new Promise((resolve, reject) => {
@@ -46,7 +47,7 @@ export class KubeClient {
           timeout: this.requestTimeoutMs,
           headers: {
             accept: "application/json",
-            ...(payload ? { "content-type": "application/json", "content-length": payload.length } : {}),
+            ...(payload ? { "content-type": contentType, "content-length": payload.length } : {}),
           },
         },
         (res) => {

@@ -5,6 +5,7 @@
  */
 import * as crypto from "node:crypto";
 import { containsUnknown } from "../impact/unknown";
+import { parseTalosVersion } from "../distributions/talos/versions";
 import {
   deriveAdminCredentials,
   generateClusterIdentity,
@@ -29,6 +30,8 @@ interface Endpoints {
 export interface Inputs {
   clusterName: string;
   distribution: IdentityDistribution;
+  /** Talos only: the version a new cluster is created with; its config contract is pinned at create. */
+  talosVersion?: string;
   endpoints: Endpoints;
   certLifetimeHours: number;
   renewBeforeHours: number;
@@ -172,6 +175,20 @@ export function renewalReason(olds: Record<string, any>, news: Record<string, an
   return undefined;
 }
 
+/**
+ * The Talos config contract of a new cluster: the minor it is created with (capped at the newest contract the renderer
+ * emits). Kept in state: nodes only accept configs of their own or an older contract, so configs stay in the creation
+ * contract across upgrades (siderolabs/terraform-provider-talos#381).
+ */
+function talosContractOf(i: Inputs): { talosContract?: string } {
+  if (i.distribution !== "Talos" || typeof i.talosVersion !== "string" || i.talosVersion === "") return {};
+  try {
+    return { talosContract: parseTalosVersion(i.talosVersion).contract };
+  } catch {
+    return {};
+  }
+}
+
 export const handler = {
   async check(_olds: Record<string, unknown>, news: Record<string, any>) {
     const inputs = {
@@ -207,7 +224,12 @@ export const handler = {
     console.log(
       `ClusterSecrets ${inputs.clusterName}: generated the ${inputs.distribution} cluster identity in ${seconds(Date.now() - started.getTime())}`,
     );
-    const outs: Outputs = { ...inputs, [key]: (identity as unknown as Record<string, unknown>)[key], ...creds };
+    const outs: Outputs = {
+      ...inputs,
+      [key]: (identity as unknown as Record<string, unknown>)[key],
+      ...creds,
+      ...talosContractOf(inputs),
+    };
     return { id: `${inputs.clusterName}-${crypto.randomBytes(4).toString("hex")}`, outs };
   },
 
@@ -219,7 +241,13 @@ export const handler = {
     console.log(
       `ClusterSecrets ${news.clusterName}: re-issued the admin client certificates (valid until ${creds.notAfter}); CA material unchanged`,
     );
-    const outs: Outputs = { ...news, [key]: olds[key], ...creds };
+    // The config contract stays the one the cluster was created with (a later Talos version never changes it).
+    const outs: Outputs = {
+      ...news,
+      [key]: olds[key],
+      ...creds,
+      ...(typeof olds.talosContract === "string" ? { talosContract: olds.talosContract } : {}),
+    };
     return { outs };
   },
 

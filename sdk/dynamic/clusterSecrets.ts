@@ -38,6 +38,12 @@ export interface ClusterSecretsArgs<D extends IdentityDistribution = IdentityDis
   /** Endpoints the credentials point at. Applied in place. */
   endpoints: pulumi.Input<ClusterSecretsEndpoints>;
   /**
+   * Talos only: the Talos version the cluster is created with. Its config contract is recorded at create
+   * (`talosContract`) and kept for the life of the cluster. Applied in place: a later change changes nothing here.
+   * @default undefined (no contract recorded: configs follow the spec's Talos version)
+   */
+  talosVersion?: pulumi.Input<string>;
+  /**
    * Lifetime of the admin client certificates (kubeconfig, talosconfig), in hours. The CAs always live 10 years.
    * Applied in place: the credentials are re-derived.
    * @default 8760 (1 year)
@@ -102,6 +108,8 @@ export class ClusterSecrets<D extends IdentityDistribution = IdentityDistributio
   declare readonly issuedAt: pulumi.Output<string>;
   /** SHA-256 fingerprints of the CA certificates (public), to review that the CAs did not change. */
   declare readonly caFingerprints: pulumi.Output<Record<string, string>>;
+  /** Talos only: the config contract pinned when the cluster was created (`1.12`); undefined for stacks created before it was recorded. */
+  declare readonly talosContract: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ClusterSecretsArgs<D>, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -117,6 +125,7 @@ export class ClusterSecrets<D extends IdentityDistribution = IdentityDistributio
         notAfter: undefined,
         issuedAt: undefined,
         caFingerprints: undefined,
+        talosContract: undefined,
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: CLUSTER_SECRETS_SECRET_OUTPUTS }),
       "ksail",

@@ -9,4 +9,4 @@ export { formatJson, formatText, orderedChanges, ICONS } from "./format";
 export { recreateTrigger, groupByClass, redactSpec, type Groups } from "./recreate";
 export { renderImpactMarkdown, impactLine } from "./docs";
 export { engineDiff, type EngineDiff } from "./decision";
-export { talosPatchChanges, type TalosPatchSide } from "./talosPatches";
+export { talosPatchChanges, talosPatchRecreateSalt, type TalosPatchSide } from "./talosPatches";

@@ -2,7 +2,7 @@ import * as crypto from "node:crypto";
 import { isKsailError } from "../errors";
 import type { TalosPatchSet } from "../config";
 import { applyPatches, orderedPatches, type TalosRole } from "../distributions/talos/patches";
-import { stringifyDocuments } from "../distributions/talos/documents";
+import { parseDocuments, stringifyDocuments } from "../distributions/talos/documents";
 import { classifyMachineConfigChange } from "../distributions/talos/classify";
 import { DEFAULT_TALOS_VERSION } from "../distributions/talos/versions";
 import type { Change, ImpactClass } from "./types";
@@ -20,9 +20,13 @@ const ROLES: readonly { role: TalosRole; field: string; count: (w: { controlPlan
   { role: "worker", field: "cluster.talos.patches.workers", count: (c) => c.workers },
 ];
 
-const CLASS: Readonly<Record<"live" | "reboot" | "immutable", ImpactClass>> = {
+const CLASS: Readonly<Record<"live" | "reboot" | "wipe" | "reinstall" | "immutable", ImpactClass>> = {
   live: "in-place",
   reboot: "reboot-required",
+  // Nodes are wiped and configured again one at a time.
+  wipe: "rolling-recreate",
+  // The install disk moves only with a reinstall: nodes must be rebuilt.
+  reinstall: "recreate-required",
   immutable: "recreate-required",
 };
 
@@ -68,4 +72,46 @@ export function talosPatchChanges(old: TalosPatchSide, next: TalosPatchSide, tal
     }
   }
   return out;
+}
+
+/** The value at a classifier path (`cluster.network.podSubnets`, or `KubeNetworkConfig.podSubnets` in a typed document). */
+function valueAt(docs: ReturnType<typeof parseDocuments>, path: string): unknown {
+  const v1 = docs.find((d) => d.kind === undefined && d.apiVersion === undefined);
+  const walk = (o: unknown, segs: string[]): unknown =>
+    segs.reduce<unknown>((x, k) => (x && typeof x === "object" ? (x as Record<string, unknown>)[k] : undefined), o);
+  const segs = path.split(".");
+  const doc = docs.find((d) => typeof d.kind === "string" && [d.kind, `${d.kind}/${String(d.name)}`].includes(segs[0]));
+  return doc ? walk(doc, segs.slice(1)) : walk(v1, segs);
+}
+
+/**
+ * What the Talos patches set on paths whose change recreates the cluster (pod/service subnets, DNS domain, cluster
+ * name, identity material), as a digest; "" when they set none. The plan folds it into the cluster's recreate
+ * trigger, so a patch that changes such a path replaces the servers or containers with the rest of the cluster
+ * instead of reconfiguring nodes that keep their old identity.
+ */
+export function talosPatchRecreateSalt(patches: Partial<TalosPatchSet> | undefined, talosVersion: string): string {
+  const parts: [string, string, unknown][] = [];
+  for (const { role } of ROLES) {
+    const neutral = stringifyDocuments([{ version: "v1alpha1", machine: { type: role }, cluster: {} }]);
+    let patchedText: string;
+    try {
+      patchedText = patched(role, patches);
+    } catch (e) {
+      if (isKsailError(e)) continue; // the patch is rejected by validation anyway
+      throw e;
+    }
+    let r;
+    try {
+      r = classifyMachineConfigChange(neutral, patchedText, talosVersion || DEFAULT_TALOS_VERSION);
+    } catch (e) {
+      if (isKsailError(e)) continue;
+      throw e;
+    }
+    const docs = parseDocuments(patchedText);
+    for (const c of r.changes.filter((x) => x.kind === "immutable" && x.path !== "machine.type"))
+      parts.push([role, c.path, valueAt(docs, c.path)]);
+  }
+  if (parts.length === 0) return "";
+  return crypto.createHash("sha256").update(JSON.stringify(parts)).digest("hex");
 }

@@ -10,6 +10,7 @@ import { HcloudIsoDetach, type HcloudIsoDetachArgs } from "../dynamic/hcloudIsoD
 import type { RenderedMachineConfigs } from "../distributions/talos/render";
 import { talosRole, type NodeRole } from "../distributions/roles";
 import type { InfraContext } from "./types";
+import { durationSeconds } from "../plan/components";
 
 /** ISO route: detach the boot ISO once the machine's first apply installed Talos, and reboot into the disk. */
 export interface IsoDetachStep {
@@ -28,13 +29,15 @@ export interface MachineTarget {
   readonly suffix: string;
   readonly role: NodeRole;
   readonly platform: MachinePlatform;
-  /** The Talos API endpoint the machine dials (`host:port`). */
+  /** The Talos API endpoint the machine dials (`host:port`): the node's own apid, or a control plane's. */
   readonly endpoint: pulumi.Input<string>;
   /**
-   * The node's address when `endpoint` is another node's apid (Docker: every node behind the published port;
-   * Hetzner: the private address behind a control plane's apid).
+   * The node's address when `endpoint` is another node's apid: apid proxies the call there (`node` metadata). Docker:
+   * every node behind the published port; Hetzner: nodes whose apid only listens on the private network.
    */
   readonly address?: pulumi.Input<string>;
+  /** More control planes' apid endpoints, tried when `endpoint` does not answer (it reboots). Requires `address`. */
+  readonly via?: pulumi.Input<pulumi.Input<string>[]>;
   /** What the machine waits for (its container or server). */
   readonly dependsOn: pulumi.Resource[];
   /** Installer image (Hetzner): what an upgrade installs. */
@@ -54,27 +57,35 @@ export interface TalosMachines {
 }
 
 function machineNode(t: MachineTarget): pulumi.Input<MachineNode> {
-  const node = (endpoint: string, address?: string): MachineNode => ({
+  const node = (endpoint: string, address?: string, via?: string[]): MachineNode => ({
     name: t.name,
     role: talosRole(t.role),
     platform: t.platform,
     endpoint,
     ...(address ? { address } : {}),
+    ...(via && via.length > 0 ? { via } : {}),
   });
-  if (typeof t.endpoint === "string" && (t.address === undefined || typeof t.address === "string")) return node(t.endpoint, t.address);
+  if (typeof t.endpoint === "string" && (t.address === undefined || typeof t.address === "string") && t.via === undefined)
+    return node(t.endpoint, t.address as string | undefined);
   // Addresses that exist only once servers do stay nested Outputs: the machine waits for those resources only, and a
   // preview still knows the node's identity (name, role, platform), so an unknown address never reads as a replacement.
-  const nested = { ...node(""), endpoint: t.endpoint, ...(t.address !== undefined ? { address: t.address } : {}) };
+  const nested = {
+    ...node(""),
+    endpoint: t.endpoint,
+    ...(t.address !== undefined ? { address: t.address } : {}),
+    ...(t.via !== undefined ? { via: t.via } : {}),
+  };
   return nested as unknown as pulumi.Input<MachineNode>;
 }
 
 /**
- * One TalosMachine per target, in target order. Control planes are chained (etcd quorum: never two at once, in a
- * fixed order); every worker depends on the last control plane (Kubernetes skew: workers change after the control
- * planes) but not on other workers, so creating N workers is one step, not N. Worker reboots and upgrades are
- * still one at a time: TalosMachine's provider runs them under one lock with a health gate. Then each target's
- * ISO detach (ISO route), and TalosBootstrap on the first target (a control plane) once it is installed.
- * Machines and the bootstrap are replaced with the cluster (recreate trigger).
+ * One TalosMachine per target, created in parallel: etcd forms only when TalosBootstrap runs, so nothing orders the
+ * creates (a Hetzner ISO install takes minutes per node; chaining them made the cluster wait for every node in turn).
+ * Changes to running nodes are ordered by TalosMachine's provider instead: one node at a time per cluster, control
+ * planes first, each between health gates, stopping at the first failure. Then each target's ISO detach (ISO route),
+ * and TalosBootstrap on the first target (a control plane) once it is installed and the other control planes are
+ * configured (it asks them whether etcd already runs before bootstrapping). Machines and the bootstrap are replaced
+ * with the cluster (recreate trigger).
  */
 export function talosMachines(
   ctx: InfraContext,
@@ -82,33 +93,37 @@ export function talosMachines(
     readonly targets: readonly MachineTarget[];
     readonly rendered: pulumi.Output<RenderedMachineConfigs>;
     readonly talosconfig: pulumi.Output<string | undefined>;
+    /** The admin kubeconfig: drains and Node Ready gates around disruptive steps, and the bootstrap's API-server wait. */
+    readonly kubeconfig?: pulumi.Output<string>;
   },
 ): TalosMachines {
   const { name, plan } = ctx;
   const talos = plan.talos!;
   const talosconfig = args.talosconfig.apply((t) => t ?? "");
+  const controlPlanes = args.targets.filter((t) => t.role === "control-plane").length;
+  const drainSeconds = durationSeconds(plan.effective.cluster.talos.drainTimeout || "10m");
   const machines: Record<string, TalosMachine> = {};
-  let lastControlPlane: TalosMachine | undefined;
   for (const t of args.targets) {
-    const previous = lastControlPlane;
-    const machine = (machines[t.name] = new TalosMachine(
+    machines[t.name] = new TalosMachine(
       `${name}-machine-${t.suffix}`,
       {
         node: machineNode(t),
         talosVersion: talos.version,
         config: args.rendered.apply((r) => r.perNode[t.name]),
         talosconfig,
+        ...(args.kubeconfig ? { kubeconfig: args.kubeconfig } : {}),
+        controlPlanes,
+        ...(drainSeconds !== undefined ? { timeouts: { drainSeconds } } : {}),
         ...(t.installImage !== undefined ? { installImage: t.installImage } : {}),
         ...(t.maintenance !== undefined ? { maintenance: t.maintenance } : {}),
       },
       {
         parent: ctx.parent,
-        dependsOn: [...t.dependsOn, ...(previous ? [previous] : [])],
+        dependsOn: [...t.dependsOn],
         replacementTrigger: plan.recreateTrigger,
         deleteBeforeReplace: true,
       },
-    ));
-    if (t.role === "control-plane") lastControlPlane = machine;
+    );
   }
   const isoDetaches: Record<string, HcloudIsoDetach> = {};
   for (const t of args.targets) {
@@ -116,17 +131,27 @@ export function talosMachines(
       isoDetaches[t.name] = new HcloudIsoDetach(t.isoDetach.name, t.isoDetach.args, { ...t.isoDetach.opts, dependsOn: [machines[t.name]] });
   }
   const first = args.targets[0];
+  const otherControlPlanes = args.targets.filter((t) => t !== first && t.role === "control-plane");
+  const peers = otherControlPlanes.filter((t) => t.address !== undefined).map((t) => t.address as pulumi.Input<string>);
   const bootstrap = new TalosBootstrap(
     `${name}-bootstrap`,
     {
-      node: pulumi
-        .output(machineNode(first))
-        .apply((m) => ({ name: m.name, endpoint: m.endpoint, ...(m.address ? { address: m.address } : {}) })),
+      node: pulumi.output(machineNode(first)).apply((m) => ({
+        name: m.name,
+        endpoint: m.endpoint,
+        ...(m.address ? { address: m.address } : {}),
+        ...(m.via ? { via: [...m.via] } : {}),
+      })),
+      ...(peers.length > 0 ? { peers } : {}),
       talosconfig,
+      ...(args.kubeconfig ? { kubeconfig: args.kubeconfig } : {}),
     },
     {
       parent: ctx.parent,
-      dependsOn: [isoDetaches[first.name] ?? machines[first.name]],
+      dependsOn: [
+        isoDetaches[first.name] ?? machines[first.name],
+        ...otherControlPlanes.map((t) => isoDetaches[t.name] ?? machines[t.name]),
+      ],
       replacementTrigger: plan.recreateTrigger,
       deleteBeforeReplace: true,
     },

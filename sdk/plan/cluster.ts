@@ -5,7 +5,9 @@
  * it without a Pulumi runtime.
  */
 import { KsailError } from "../errors";
+import * as crypto from "node:crypto";
 import { recreateTrigger } from "../impact/recreate";
+import { talosPatchRecreateSalt } from "../impact/talosPatches";
 import { effective, type EffectiveSpec } from "../config/effective";
 import type { TalosPatchSet } from "../config/load";
 import type { Spec } from "../config/model";
@@ -87,7 +89,17 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
   const distribution = c.distribution as SupportedDistribution;
   const components = componentPlan(eff);
   const talosVersion = distribution === "Talos" ? parseTalosVersion(c.talos.version || DEFAULT_TALOS_VERSION) : undefined;
-  const base = { clusterName: eff.name, spec, effective: eff, distribution, recreateTrigger: recreateTrigger(spec), components };
+  const base = {
+    clusterName: eff.name,
+    spec,
+    effective: eff,
+    distribution,
+    recreateTrigger: withTalosPatchSalt(
+      recreateTrigger(spec),
+      talosVersion && talosPatchRecreateSalt(input.talosConfigPatches, talosVersion.version),
+    ),
+    components,
+  };
   if (c.provider === "Hetzner") return planHetzner(input, base, talosVersion!);
 
   const dockerInput = dockerPlanInputFromSpec(eff);
@@ -111,6 +123,14 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
     talos,
     versions: { ...(talos ? { talos: talos.version } : {}), kubernetes, charts: chartVersions(components) },
   };
+}
+
+/**
+ * A Talos patch that changes what recreates a cluster (subnets, DNS domain, identity) recreates it like the spec
+ * field would; without such a patch the trigger stays the spec's own, so existing stacks see no change.
+ */
+function withTalosPatchSalt(trigger: string, salt: string | undefined): string {
+  return salt ? crypto.createHash("sha256").update(`${trigger}\n${salt}`).digest("hex") : trigger;
 }
 
 type PlanBase = Pick<ClusterPlan, "clusterName" | "spec" | "effective" | "distribution" | "recreateTrigger" | "components">;

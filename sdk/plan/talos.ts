@@ -8,7 +8,7 @@ import type { EffectiveSpec } from "../config/effective";
 import type { TalosPatchSet } from "../config/load";
 import type { HetznerOptions } from "../distributions/talos/base";
 import type { TalosRenderInput } from "../distributions/talos/render";
-import { resolveKubernetesVersion, talosInstallerImage, type TalosVersion } from "../distributions/talos/versions";
+import { resolveKubernetesVersion, talosInstallerImage, type TalosMinor, type TalosVersion } from "../distributions/talos/versions";
 import { talosRole, type NodeRole } from "../distributions/roles";
 import { talosRegistryInputs, type DockerClusterPlan } from "./docker";
 import { endpointValues, type EndpointAddresses } from "./hetznerEndpoint";
@@ -72,11 +72,13 @@ export function dockerTalosPlan(i: TalosPlanInput, docker: DockerClusterPlan): T
 /** Talos on Hetzner: the installer image (Image Factory with a schematic), and the ISO route's maintenance-mode apply. */
 export function hetznerTalosPlan(i: TalosPlanInput, hetzner: HetznerClusterPlan): TalosPlan {
   const schematicId = i.spec.cluster.talos.schematicId || undefined;
+  // Snapshot nodes run the hcloud platform; upgrading them with the metal installer would make them boot as metal.
+  const platform = hetzner.image.kind === "snapshot" ? "hcloud" : "metal";
   return {
     version: i.version.version,
-    image: talosInstallerImage(i.version, schematicId),
+    image: talosInstallerImage(i.version, schematicId, platform),
     maintenance: hetzner.image.kind === "iso",
-    render: { ...commonRender(i), platform: "hetzner", install: { schematicId } },
+    render: { ...commonRender(i), platform: "hetzner", install: { schematicId, platform } },
   };
 }
 
@@ -103,6 +105,8 @@ export interface TalosRenderFacts {
   readonly addresses?: EndpointAddresses;
   /** Hetzner floating-ip mode: the API token the Talos VIP controller uses. */
   readonly apiToken?: string;
+  /** The config contract pinned when the cluster was created (ClusterSecrets `talosContract`); default the version's own. */
+  readonly contract?: string;
 }
 
 /** The renderer input of a Talos plan: Docker's endpoint from the plan, Hetzner's from the assigned addresses. */
@@ -112,10 +116,12 @@ export function talosRenderInput(
 ): TalosRenderInput {
   const talos = plan.talos;
   if (!talos) throw new Error("talosRenderInput: the plan is not a Talos cluster");
-  if (!plan.hetzner) return { ...talos.render, endpoint: talos.endpoint!, secrets: facts.secrets };
+  const contract = facts.contract ? { contract: facts.contract as TalosMinor } : {};
+  if (!plan.hetzner) return { ...talos.render, ...contract, endpoint: talos.endpoint!, secrets: facts.secrets };
   const e = endpointValues(plan.hetzner.endpoint, facts.addresses ?? {});
   return {
     ...talos.render,
+    ...contract,
     endpoint: e.apiEndpoint,
     certSANs: e.certSANs,
     secrets: facts.secrets,

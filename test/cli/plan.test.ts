@@ -68,14 +68,17 @@ describe("ksail-pulumi plan (as a process)", () => {
     const cp = byName.get("local-infra-control-plane-1");
     assert.equal(cp.type, "docker:index/container:Container");
     assert.equal(cp.parent, "local-infra");
-    assert.equal(cp.inputs.image, "ghcr.io/siderolabs/talos:v1.13.9");
+    assert.equal(cp.inputs.image, "ghcr.io/siderolabs/talos:v1.14.1");
     assert.equal(cp.inputs.envs[2], "[secret]", "USERDATA is redacted");
     assert.equal(typeof cp.replacementTrigger, "string");
     const m = byName.get("local-machine-worker-1");
     assert.equal(m.type, "pulumi-nodejs:dynamic/ksail:TalosMachine");
     assert.equal(m.inputs.config, "[secret]");
     assert.equal(m.inputs.__provider, undefined, "the serialized provider is left out");
-    assert.ok(m.dependencies.includes("local-machine-control-plane-1"));
+    assert.ok(
+      m.dependencies.includes("local-infra-worker-1") && !m.dependencies.includes("local-machine-control-plane-1"),
+      "no create chain",
+    );
     assert.equal(byName.get("local-k8s").inputs.kubeconfig, "[secret]");
     assert.equal(plan.outputs.kubeconfig, "[secret]");
     assert.deepEqual(

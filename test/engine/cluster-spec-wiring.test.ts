@@ -6,6 +6,7 @@ import * as assert from "node:assert/strict";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { recordProgram } from "../harness/mocks";
+import { DEFAULT_TALOS_VERSION } from "../../sdk/distributions/talos/versions";
 import { ClusterSpec } from "../../sdk/dynamic/clusterSpec";
 import { recreateTrigger } from "../../sdk/impact";
 import { UNKNOWN } from "../../sdk/impact/unknown";
@@ -51,7 +52,8 @@ describe("ClusterSpec wiring under mocks", () => {
     assert.deepEqual(r.secretInputs, []);
     assert.ok(!JSON.stringify(r.inputs).includes("hunter2"));
     assert.equal(r.inputs.__spec.cluster.localRegistry.registry, "me:****@localhost:5050");
-    assert.equal(r.inputs.recreateRequired["cluster.talos.version"], "");
+    // The version nodes run (an unpinned spec follows the library's default): bumping the default is visible here.
+    assert.equal(r.inputs.recreateRequired["cluster.talos.version"], DEFAULT_TALOS_VERSION);
     assert.equal(r.inputs.recreateRequired["cluster.distribution"], "Talos");
     assert.equal(r.inputs.inPlace["cluster.workers"], "1");
     assert.deepEqual(r.inputs.rollingRecreate, {});

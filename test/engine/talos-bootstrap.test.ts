@@ -1,83 +1,147 @@
-// L2 + L3: TalosBootstrap's serialized provider in the real dynamic-provider host against a fake apid
-// over real Ed25519 mTLS: fresh bootstrap with FailedPrecondition retries, AlreadyExists as success,
-// the wait for a served kubeconfig, and a worker's refusal as a clear failure.
+// L2 + L3: TalosBootstrap's serialized provider in the real dynamic-provider host against fake apid nodes over real
+// Ed25519 mTLS. The fake models what Talos's Bootstrap RPC really does (siderolabs/talos
+// internal/app/machined/internal/server/v1alpha1/v1alpha1_server.go `Bootstrap`): on a control plane whose etcd data
+// directory is empty it starts a NEW single-member cluster, even when another cluster exists. So bootstrap must run
+// exactly once: create refuses when a control plane already runs etcd, update only verifies (review finding A1).
 import { after, before, describe, test } from "node:test";
 import * as assert from "node:assert/strict";
-import { captureProvider, startProviderHost, type ProviderHost } from "../harness/engine";
+import { captureProvider, startProviderHost, type CapturedProvider, type ProviderHost, type StepResult } from "../harness/engine";
 import { Code } from "../../sdk/clients/talos";
 import { TalosBootstrap } from "../../sdk/dynamic/talosBootstrap";
 import { FakeApid, talosconfigFor } from "../fakes/apid";
+import { cfg, startFakeTalosCluster, type FakeTalosCluster } from "../fakes/talosCluster";
 import { UNKNOWN } from "../../sdk/impact/unknown";
 
+const TIMEOUTS = { bootstrapSeconds: 30, readySeconds: 30 }; // bounds a hang only
+
 describe("TalosBootstrap through the dynamic-provider host", () => {
-  let apid: FakeApid;
+  let cluster: FakeTalosCluster;
   let host: ProviderHost;
-  const capture = (endpoint: string, talosconfig: string) =>
+  let cap: CapturedProvider;
+  let state: StepResult;
+  const capture = (talosconfig: string, o: { kubeconfig?: string } = {}) =>
     captureProvider(
       () =>
         new TalosBootstrap("dev-bootstrap", {
-          node: { name: "dev-controlplane-1", endpoint, address: "10.5.0.2" },
+          node: { name: "dev-controlplane-1", endpoint: cluster.controlPlanes[0].endpoint, address: "10.5.0.2" },
+          peers: ["10.5.0.3", "10.5.0.4"],
           talosconfig,
-          timeouts: { bootstrapSeconds: 120, readySeconds: 120 }, // bounds a hang only
+          ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
+          timeouts: TIMEOUTS,
         }),
     );
 
   before(async () => {
-    apid = await FakeApid.start({ initialConfig: "version: v1alpha1\n", kubeconfig: "apiVersion: v1\nkind: Config\n" });
+    // Three configured control planes, etcd not bootstrapped yet.
+    // A control plane with empty etcd data needs 1.5 s to find and join the others: a Bootstrap in that window forms a
+    // second etcd cluster, which the fake records.
+    cluster = await startFakeTalosCluster({
+      controlPlanes: 3,
+      bootstrapped: false,
+      kube: true,
+      node: { versionTag: "v1.13.9", etcdJoinMs: 1500 },
+    });
     host = await startProviderHost();
   });
   after(async () => {
     await host?.close();
-    await apid?.stop();
+    await cluster?.stop();
   });
 
-  test("fresh: retries FailedPrecondition, bootstraps once, waits for the kubeconfig, routes with node metadata", async () => {
-    const cap = await capture(apid.endpoint, talosconfigFor(apid.pki, apid.endpoint));
+  test("fresh: asks every control plane first, retries FailedPrecondition, bootstraps once, waits for etcd and /readyz", async () => {
+    cap = await capture(cluster.talosconfig, { kubeconfig: cluster.kubeconfig });
     assert.equal(cap.type, "pulumi-nodejs:dynamic/ksail:TalosBootstrap");
     assert.ok(!cap.provider.includes("PRIVATE KEY") && cap.provider.length < 4096);
-    assert.deepEqual(cap.secretInputs, ["talosconfig"]);
-    apid.failNext("Bootstrap", Code.FAILED_PRECONDITION, "bootstrap is not available yet", 2);
-    apid.failNext("Kubeconfig", Code.UNAVAILABLE, "kube-apiserver is not up yet", 1);
-    const s = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
-    assert.equal(s.op, "create");
-    assert.equal(s.outputs.bootstrap, "fresh");
-    assert.equal(apid.bootstrapped, true);
-    assert.equal(apid.callsOf("Bootstrap").length, 3);
-    assert.equal(apid.callsOf("Kubeconfig").length, 2);
-    assert.ok(apid.calls.every((c) => c.metadata.node?.[0] === "10.5.0.2"));
+    assert.deepEqual([...cap.secretInputs].sort(), ["kubeconfig", "talosconfig"]);
+    const cp1 = cluster.controlPlanes[0];
+    cp1.failNext("Bootstrap", Code.FAILED_PRECONDITION, "bootstrap is not available yet", 2);
+    cluster.kube!.readyz = 503;
+    setTimeout(() => (cluster.kube!.readyz = 200), 1500);
+    state = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
+    assert.equal(state.op, "create");
+    assert.equal(state.outputs.bootstrap, "fresh");
+    assert.equal(cp1.callsOf("Bootstrap").length, 3);
+    assert.equal(cluster.network.etcdClusters.length, 1);
+    // Asked the peers (routed through the first control plane) before bootstrapping.
+    const firstBootstrap = cp1.callsOf("Bootstrap")[0].at;
+    for (const peer of cluster.controlPlanes.slice(1))
+      assert.ok(peer.calls.some((c) => c.method === "EtcdMemberList" && c.request.queryLocal && c.at < firstBootstrap));
+    assert.ok(
+      cluster.kube!.requests.some((r) => r.path === "/readyz"),
+      "waited for the API server itself",
+    );
     await host.waitForOutput(/not ready to bootstrap yet \(attempt 1\): bootstrap is not available yet/);
+  });
 
-    // Same inputs again: nothing to do.
-    const again = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider }, s);
-    assert.equal(again.op, "same");
+  test("update (a renewed talosconfig) never bootstraps again, even when the first control plane's etcd was wiped", async () => {
+    const cp1 = cluster.controlPlanes[0];
+    // The first control plane was reset: its etcd data directory is empty, the others still run etcd.
+    await new Promise((r) => setTimeout(r, 1600));
+    for (const cp of cluster.controlPlanes.slice(1)) cp.reconcile();
+    cp1.bootstrapped = false;
+    const renewed = talosconfigFor(cluster.pki, cp1.endpoint, cluster.pki.admin, "renewed");
+    const before = cp1.callsOf("Bootstrap").length;
+    const s = await host.up(cap.urn, { ...cap.inputs, talosconfig: renewed, __provider: cap.provider }, state);
+    assert.equal(s.op, "update");
+    assert.equal(cp1.callsOf("Bootstrap").length, before, "no Bootstrap call on update");
+    assert.equal(cluster.network.etcdClusters.length, 1, "no second etcd cluster");
+    state = s;
+  });
+
+  test("create when a peer already runs etcd (a re-created first control plane): no Bootstrap call, says why", async () => {
+    const c2 = await capture(cluster.talosconfig);
+    const cp1 = cluster.controlPlanes[0];
+    const before = cp1.callsOf("Bootstrap").length;
+    const s = await host.up(c2.urn, { ...c2.inputs, __provider: c2.provider });
+    assert.equal(s.outputs.bootstrap, "already");
+    assert.equal(cp1.callsOf("Bootstrap").length, before);
+    assert.equal(cluster.network.etcdClusters.length, 1);
+    await host.waitForOutput(/not bootstrapping: etcd already runs on .*10\.5\.0\.3 .*would start a second etcd cluster/);
+  });
+
+  test("refresh: etcd still running is no drift; etcd gone everywhere is drift, and the update says how to recover", async () => {
+    const r = await host.read(state.id, cap.urn, { ...state.outputs, __provider: cap.provider });
+    assert.equal(r.props.drift, undefined);
+    for (const cp of cluster.controlPlanes) cp.bootstrapped = false;
+    const gone = await host.read(state.id, cap.urn, { ...state.outputs, __provider: cap.provider });
+    assert.deepEqual(gone.props.drift, { etcd: "not running on any control plane" });
+    const before = cluster.controlPlanes[0].callsOf("Bootstrap").length;
+    await assert.rejects(
+      host.up(cap.urn, { ...state.inputs, __provider: cap.provider }, { ...state, outputs: gone.props }),
+      /etcd runs on none of the control planes .*never bootstraps a cluster that was bootstrapped before.*--recover-from/,
+    );
+    assert.equal(cluster.controlPlanes[0].callsOf("Bootstrap").length, before, "still no second bootstrap");
   });
 
   test("preview with an unknown node or talosconfig passes check (nothing is called)", async () => {
-    const cap = await capture(apid.endpoint, talosconfigFor(apid.pki, apid.endpoint));
-    const before = apid.calls.length;
+    const before = cluster.controlPlanes[0].calls.length;
     const p = await host.preview(cap.urn, { ...cap.inputs, node: UNKNOWN, talosconfig: UNKNOWN, __provider: cap.provider });
     assert.equal(p.op, "create");
-    assert.equal(apid.calls.length, before);
+    assert.equal(cluster.controlPlanes[0].calls.length, before);
   });
+});
 
-  test("already bootstrapped: AlreadyExists is success", async () => {
-    const cap = await capture(apid.endpoint, talosconfigFor(apid.pki, apid.endpoint));
-    const before = apid.callsOf("Bootstrap").length;
-    const s = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
-    assert.equal(s.outputs.bootstrap, "already");
-    assert.equal(apid.callsOf("Bootstrap").length, before + 1);
-    await host.destroy(cap.urn, s);
-  });
-
-  test("a worker refuses: fails at once with the node's message", async () => {
-    const cap = await capture(apid.endpoint, talosconfigFor(apid.pki, apid.endpoint));
-    apid.bootstrapped = false;
-    apid.failNext("Bootstrap", Code.FAILED_PRECONDITION, "bootstrap is not supported on worker nodes", 1);
-    const before = apid.callsOf("Bootstrap").length;
-    await assert.rejects(
-      host.up(cap.urn, { ...cap.inputs, __provider: cap.provider }),
-      /dev-controlplane-1: bootstrap failed: .*FAILED_PRECONDITION: bootstrap is not supported on worker nodes/,
-    );
-    assert.equal(apid.callsOf("Bootstrap").length, before + 1);
+describe("TalosBootstrap on a worker", () => {
+  test("Talos answers Unimplemented (control planes only): fails at once with the node's message", async () => {
+    const w = await FakeApid.start({ initialConfig: cfg({ type: "worker" }) });
+    const host = await startProviderHost();
+    try {
+      const cap = await captureProvider(
+        () =>
+          new TalosBootstrap("b", {
+            node: { name: "dev-worker-1", endpoint: w.endpoint },
+            talosconfig: talosconfigFor(w.pki, w.endpoint),
+            timeouts: TIMEOUTS,
+          }),
+      );
+      await assert.rejects(
+        host.up(cap.urn, { ...cap.inputs, __provider: cap.provider }),
+        /dev-worker-1: bootstrap failed: .*UNIMPLEMENTED: bootstrap is only available on control plane nodes/,
+      );
+      assert.equal(w.callsOf("Bootstrap").length, 1);
+    } finally {
+      await host.close();
+      await w.stop();
+    }
   });
 });

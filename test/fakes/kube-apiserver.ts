@@ -1,8 +1,10 @@
 /**
  * A fake kube-apiserver for readiness tests (ladder L3): real HTTPS on 127.0.0.1 that demands a client
  * certificate signed by the cluster CA (like kube-apiserver) and serves a scripted cluster state:
- * `/version`, nodes, kube-system DaemonSets, pods, the `kubernetes` Service, and the connectivity probe
- * pod's lifecycle (create → scripted status → delete).
+ * `/version`, `/readyz`, nodes (get, merge-patch, delete), kube-system DaemonSets, pods (per namespace, and
+ * cluster-wide with a `spec.nodeName` field selector), the Eviction subresource (a pod named in `pdbBlocked`
+ * answers 429 as a PodDisruptionBudget makes kube-apiserver do; an evicted pod is gone), the `kubernetes`
+ * Service, and the connectivity probe pod's lifecycle (create → scripted status → delete).
  */
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -33,6 +35,12 @@ export interface FakeKubeApiServer {
   webhooks: Record<string, Record<string, unknown>>;
   /** Pods per namespace (besides the probe pod). */
   pods: Record<string, Record<string, unknown>[]>;
+  /** `namespace/name` of pods a PodDisruptionBudget protects: their eviction answers 429. */
+  pdbBlocked: Set<string>;
+  /** Pods evicted so far (`namespace/name`, in order). */
+  readonly evicted: string[];
+  /** Status code of `/readyz` (default 200). */
+  readyz: number;
   probe: ProbeBehaviour;
   readonly requests: FakeRequest[];
   readonly tlsErrors: string[];
@@ -97,9 +105,20 @@ export function webhookConfig(caBundles: (string | undefined)[]) {
   return { webhooks: caBundles.map((ca, i) => ({ name: `w${i}.example.io`, clientConfig: ca ? { caBundle: ca } : {} })) };
 }
 
-export function pod(name: string, phase: string, waiting?: { reason: string; message?: string }) {
+export function pod(
+  name: string,
+  phase: string,
+  waiting?: { reason: string; message?: string },
+  o: { namespace?: string; nodeName?: string; ownerKind?: string; mirror?: boolean } = {},
+) {
   return {
-    metadata: { name },
+    metadata: {
+      name,
+      ...(o.namespace ? { namespace: o.namespace } : {}),
+      ...(o.ownerKind ? { ownerReferences: [{ kind: o.ownerKind, name: `${name}-owner` }] } : {}),
+      ...(o.mirror ? { annotations: { "kubernetes.io/config.mirror": "x" } } : {}),
+    },
+    ...(o.nodeName ? { spec: { nodeName: o.nodeName } } : {}),
     status: { phase, containerStatuses: [{ name: "main", state: waiting ? { waiting } : { running: {} } }] },
   };
 }
@@ -132,6 +151,9 @@ export async function startFakeKubeApiServer(opts: { serverCa: CertAndKey; clien
     daemonSetStatus: 200,
     daemonSets: [],
     pods: {},
+    pdbBlocked: new Set<string>(),
+    evicted: [],
+    readyz: 200,
     deployments: {},
     webhooks: {},
     probe: probeSucceeds,
@@ -164,7 +186,53 @@ export async function startFakeKubeApiServer(opts: { serverCa: CertAndKey; clien
             ? send(res, 200, { major: "1", minor: "36", gitVersion: "v1.36.0" })
             : send(res, code, status(code, "apiserver not ready"));
         }
+        if (p === "/readyz")
+          return state.readyz === 200 ? send(res, 200, "ok") : send(res, state.readyz, status(state.readyz, "not ready"));
         if (p === "/api/v1/nodes") return send(res, 200, { kind: "NodeList", items: state.nodes });
+        const nd = /^\/api\/v1\/nodes\/([^/]+)$/.exec(p);
+        if (nd) {
+          const i = state.nodes.findIndex((n: any) => n.metadata?.name === decodeURIComponent(nd[1]));
+          if (i < 0) return send(res, 404, status(404, `nodes "${nd[1]}" not found`));
+          if (method === "GET") return send(res, 200, state.nodes[i]);
+          if (method === "DELETE") {
+            state.nodes.splice(i, 1);
+            return send(res, 200, { kind: "Status", status: "Success" });
+          }
+          if (method === "PATCH") {
+            if (!String(req.headers["content-type"]).startsWith("application/merge-patch+json"))
+              return send(
+                res,
+                415,
+                status(
+                  415,
+                  `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json`,
+                ),
+              );
+            const patch = JSON.parse(raw) as { spec?: { unschedulable?: boolean } };
+            const n = state.nodes[i] as any;
+            n.spec = { ...(n.spec ?? {}), ...(patch.spec ?? {}) };
+            return send(res, 200, n);
+          }
+        }
+        if (p === "/api/v1/pods" && method === "GET") {
+          const sel = /spec\.nodeName=([^,]+)/.exec(url.searchParams.get("fieldSelector") ?? "")?.[1];
+          const all = Object.entries(state.pods).flatMap(([ns, list]) =>
+            list.map((x: any) => ({ ...x, metadata: { namespace: ns, ...x.metadata } })),
+          );
+          return send(res, 200, { kind: "PodList", items: sel ? all.filter((x: any) => x.spec?.nodeName === sel) : all });
+        }
+        const ev = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/eviction$/.exec(p);
+        if (ev && method === "POST") {
+          const [ns, name] = [ev[1], ev[2]];
+          const list = state.pods[ns] ?? [];
+          const i = list.findIndex((x: any) => x.metadata?.name === name);
+          if (i < 0) return send(res, 404, status(404, `pods "${name}" not found`));
+          if (state.pdbBlocked.has(`${ns}/${name}`))
+            return send(res, 429, status(429, "Cannot evict pod as it would violate the pod's disruption budget."));
+          list.splice(i, 1);
+          state.evicted.push(`${ns}/${name}`);
+          return send(res, 201, { kind: "Eviction", apiVersion: "policy/v1", metadata: { name, namespace: ns } });
+        }
         if (p === "/apis/apps/v1/namespaces/kube-system/daemonsets")
           return state.daemonSetStatus === 200
             ? send(res, 200, { kind: "DaemonSetList", items: state.daemonSets })

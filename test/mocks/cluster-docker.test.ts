@@ -53,7 +53,7 @@ function assertNoLeak(r: Recording, secrets: string[]) {
 const TALOS = { distribution: "Talos", workers: 1, cni: "Cilium", certManager: "Enabled", gitOpsEngine: "Flux" };
 
 describe("KSailCluster: Talos on Docker", () => {
-  test("full graph: record, secrets, infrastructure, one TalosMachine per node chained, bootstrap, gates, provider, installers", async () => {
+  test("full graph: record, secrets, infrastructure, one TalosMachine per node (created side by side), bootstrap, gates, provider, installers", async () => {
     const r = await recordCluster({ cluster: TALOS });
     const t = trigger(TALOS);
     assert.deepEqual(
@@ -90,9 +90,9 @@ describe("KSailCluster: Talos on Docker", () => {
       const infra = x.type === NETWORK || x.type === CONTAINER || x.type === TALOS_MACHINE || x.type === TALOS_BOOTSTRAP;
       assert.equal(x.options.replacementTrigger, infra ? t : undefined, `${x.name} replacementTrigger`);
     }
-    // Machines: after their container, chained control planes first; bootstrap after the first machine.
+    // Machines: each after its own container only (no create chain); bootstrap after the control plane.
     assert.deepEqual(r.byName("dev-machine-control-plane-1").options.dependsOn, ["dev-infra-control-plane-1"]);
-    assert.deepEqual(r.byName("dev-machine-worker-1").options.dependsOn, ["dev-infra-worker-1", "dev-machine-control-plane-1"]);
+    assert.deepEqual(r.byName("dev-machine-worker-1").options.dependsOn, ["dev-infra-worker-1"]);
     assert.deepEqual(r.byName("dev-bootstrap").options.dependsOn, ["dev-machine-control-plane-1"]);
     assert.deepEqual(r.byName("dev-api-ready").options.dependsOn, ["dev-bootstrap", "dev-machine-control-plane-1", "dev-machine-worker-1"]);
     assert.deepEqual(r.byName("dev-cilium-release").options.provider, "dev-k8s");
@@ -106,11 +106,14 @@ describe("KSailCluster: Talos on Docker", () => {
       endpoint: plan.talos!.apiEndpoint,
       address: "10.5.0.3",
     });
-    assert.equal(m.talosVersion, "1.13.9");
+    assert.equal(m.talosVersion, "1.14.1");
+    assert.ok(r.byName("dev-machine-worker-1").secretInputs.includes("kubeconfig"), "the kubeconfig for drains is secret");
+    assert.equal(m.controlPlanes, 1);
+    assert.deepEqual(m.timeouts, { drainSeconds: 600 }, "spec.cluster.talos.drainTimeout (10m)");
     assert.match(m.config, /type: worker/);
     assert.match(m.config, /hostname: dev-worker-1/);
     assert.ok(r.byName("dev-machine-worker-1").secretInputs.includes("config"));
-    assert.equal(r.byName("dev-infra-control-plane-1").inputs.image, "ghcr.io/siderolabs/talos:v1.13.9");
+    assert.equal(r.byName("dev-infra-control-plane-1").inputs.image, "ghcr.io/siderolabs/talos:v1.14.1");
     const secrets = r.byName("dev-secrets").inputs;
     assert.deepEqual(secrets.endpoints, { kubernetes: plan.endpoint, talos: [plan.talos!.apiEndpoint], talosNodes: ["10.5.0.2"] });
     assert.equal(r.byName("dev-k8s").inputs.clusterIdentifier, `dev-${plan.recreateTrigger.slice(0, 12)}`);
@@ -125,7 +128,7 @@ describe("KSailCluster: Talos on Docker", () => {
       { name: "dev-worker-1", role: "worker", address: "10.5.0.3" },
     ]);
     assert.deepEqual(o.versions, {
-      talos: "1.13.9",
+      talos: "1.14.1",
       kubernetes: plan.versions.kubernetes,
       charts: { cni: "1.20.0", certManager: "v1.21.1", flux: "0.49.0" },
     });

@@ -109,26 +109,20 @@ describe("KSailCluster: Talos on Hetzner (ISO route, first control plane endpoin
       endpoint: "203.0.113.101:50000",
     });
     assert.equal(m1.inputs.maintenance, true);
-    assert.equal(m1.inputs.installImage, "ghcr.io/siderolabs/installer:v1.13.9");
-    // Control planes one after another; every worker after the last control plane, workers side by side.
-    assert.deepEqual(r.byName("dev-machine-control-plane-2").options.dependsOn, [
-      "dev-infra-control-plane-2",
-      "dev-infra-control-plane-2-iso-detach",
-      "dev-machine-control-plane-1",
-    ]);
-    assert.deepEqual(r.byName("dev-machine-control-plane-3").options.dependsOn, [
-      "dev-infra-control-plane-3",
-      "dev-infra-control-plane-3-iso-detach",
-      "dev-machine-control-plane-2",
-    ]);
-    for (const w of [1, 2, 3])
-      assert.deepEqual(r.byName(`dev-machine-worker-${w}`).options.dependsOn, [
-        `dev-infra-worker-${w}`,
-        `dev-infra-worker-${w}-iso-detach`,
-        "dev-machine-control-plane-3",
-      ]);
+    // The ISO is the metal platform: the metal installer of the Image Factory (the default schematic).
+    assert.equal(m1.inputs.installImage, `factory.talos.dev/metal-installer/${SCHEMATIC}:v1.14.1`);
+    assert.equal(m1.inputs.controlPlanes, 3);
+    // Every machine after its own server and ISO detach only: creates run side by side (etcd forms at the bootstrap);
+    // changes to running nodes are ordered by TalosMachine's provider, one at a time.
+    for (const n of ["control-plane-1", "control-plane-2", "control-plane-3", "worker-1", "worker-2", "worker-3"])
+      assert.deepEqual(r.byName(`dev-machine-${n}`).options.dependsOn, [`dev-infra-${n}`, `dev-infra-${n}-iso-detach`]);
     assert.deepEqual(r.byName("dev-infra-control-plane-1-iso-detach").options.dependsOn, ["dev-infra-control-plane-1"]);
-    assert.deepEqual(r.byName("dev-bootstrap").options.dependsOn, ["dev-machine-control-plane-1"]);
+    // The bootstrap asks the other control planes first, so it waits until each of them is configured too.
+    assert.deepEqual(r.byName("dev-bootstrap").options.dependsOn, [
+      "dev-machine-control-plane-1",
+      "dev-machine-control-plane-2",
+      "dev-machine-control-plane-3",
+    ]);
     assert.deepEqual(r.byName("dev-bootstrap").inputs.node, { name: "dev-control-plane-1", endpoint: "203.0.113.101:50000" });
     // Machine configs: Hetzner platform, endpoint = the primary IP, private-network pinning, no VIP without floating IP.
     const cfg = m1.inputs.config as string;
@@ -256,11 +250,16 @@ describe("KSailCluster: Talos on Hetzner variants", () => {
       r.byName("dev-infra-firewall-worker").inputs.rules.map((x: { protocol: string }) => x.protocol),
       ["icmp"],
     );
-    assert.equal(m.inputs.installImage, `factory.talos.dev/installer/${SCHEMATIC}:v1.13.9`);
+    // Snapshot nodes run the hcloud platform: upgrades keep it (the hcloud installer, not the metal one).
+    assert.equal(m.inputs.installImage, `factory.talos.dev/hcloud-installer/${SCHEMATIC}:v1.14.1`);
     assert.ok(server.secretInputs.includes("userData"), "user_data is secret");
     assert.equal(typeof server.inputs.userData, "string");
     assert.equal(r.find("dev-infra-worker-1-iso-detach"), undefined);
-    assert.deepEqual(r.byName("dev-bootstrap").options.dependsOn, ["dev-machine-control-plane-1"]);
+    assert.deepEqual(r.byName("dev-bootstrap").options.dependsOn, [
+      "dev-machine-control-plane-1",
+      "dev-machine-control-plane-2",
+      "dev-machine-control-plane-3",
+    ]);
     const autoscaler = r.byName("dev-cluster-autoscaler");
     assert.equal(autoscaler.type, "ksail:components:ClusterAutoscaler");
     const config = r.byName("dev-cluster-autoscaler-config");

@@ -13,7 +13,7 @@ function expectedNode(name: string, ip: string, type: "controlplane" | "worker",
   return {
     name,
     hostname: name,
-    image: "ghcr.io/siderolabs/talos:v1.13.9",
+    image: "ghcr.io/siderolabs/talos:v1.14.1",
     privileged: true,
     securityOpts: ["seccomp=unconfined"],
     readOnly: true,

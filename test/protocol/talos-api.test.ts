@@ -2,7 +2,7 @@
 import { test, describe, before, after } from "node:test";
 import * as assert from "node:assert/strict";
 import { Code, TalosClient, type TalosClientOptions } from "../../sdk/clients/talos";
-import { FakeApid, fakePkiFromOsCa, makeFakePki, talosconfigFor } from "../fakes/apid";
+import { FakeApid, FakeNetwork, fakePkiFromOsCa, talosconfigFor } from "../fakes/apid";
 import { deriveAdminCredentials, generateClusterIdentity } from "../../sdk/pki";
 
 const fastRetry = { initialDelayMs: 10, maxDelayMs: 50, deadlineMs: 5_000 };
@@ -34,11 +34,50 @@ describe("Talos API client over mTLS against a fake apid", () => {
     assert.equal(call.metadata.node, undefined, "no node metadata unless asked");
   });
 
-  test("node routing metadata: per client and per call", async () => {
-    await client({ node: "10.5.0.3" }).version();
-    assert.deepEqual(apid.callsOf("Version").at(-1)!.metadata.node, ["10.5.0.3"]);
-    await client().version({ node: "10.5.0.4" });
-    assert.deepEqual(apid.callsOf("Version").at(-1)!.metadata.node, ["10.5.0.4"]);
+  test("node routing metadata: per client and per call, proxied as apid does (impersonator, forwarded roles, proxyfrom)", async () => {
+    // A second node on the same network, reachable only through the first node's apid (a firewall in front of it).
+    const worker = await FakeApid.start({
+      pki: apid.pki,
+      network: apid.network,
+      hostname: "talos-w-1",
+      address: "10.5.0.3",
+      privateOnly: true,
+    });
+    try {
+      const v = await client({ node: "10.5.0.3" }).version();
+      assert.equal(v.hostname, "talos-w-1", "answered by the routed node");
+      assert.deepEqual(apid.callsOf("Version").at(-1)!.metadata.node, ["10.5.0.3"]);
+      const seen = worker.callsOf("Version").at(-1)!;
+      assert.equal(seen.proxied, true);
+      assert.equal(seen.peerOrg, "os:impersonator", "the proxy authenticates with its own impersonator certificate");
+      assert.deepEqual(seen.roles, ["os:admin"], "and forwards the caller's roles");
+      assert.equal(seen.metadata.node, undefined, "routing metadata is not forwarded");
+      assert.equal((await client().version({ node: "10.5.0.3" })).hostname, "talos-w-1");
+      // The private node refuses a direct connection.
+      await assert.rejects(
+        new TalosClient({
+          talosconfig: talosconfigFor(apid.pki, worker.endpoint),
+          retry: { ...fastRetry, maxAttempts: 1 },
+          strictServerName: false,
+        }).version(),
+        (e: any) => e.code === Code.UNAVAILABLE,
+      );
+      // A routed call to an address nobody answers: Unavailable from the proxy, naming the node.
+      await assert.rejects(client({ node: "10.5.0.9", retry: { ...fastRetry, maxAttempts: 1 } }).version(), (e: any) => {
+        assert.equal(e.code, Code.UNAVAILABLE);
+        assert.match(e.message, /\(node 10\.5\.0\.9\).*dial tcp 10\.5\.0\.9:50000/);
+        return true;
+      });
+      // A reader may read through the proxy but not change anything: the forwarded role is enforced on the target.
+      const reader = client({ talosconfig: talosconfigFor(apid.pki, apid.endpoint, apid.pki.reader), node: "10.5.0.3" });
+      assert.equal((await reader.version()).hostname, "talos-w-1");
+      await assert.rejects(
+        reader.applyConfiguration({ data: "version: v1alpha1\n", mode: "NO_REBOOT" }),
+        (e: any) => e.code === Code.PERMISSION_DENIED,
+      );
+    } finally {
+      await worker.stop();
+    }
   });
 
   test("ApplyConfiguration in each mode, and dry run", async () => {
@@ -139,59 +178,78 @@ describe("Talos API client over mTLS against a fake apid", () => {
   test("EtcdMemberList, ForfeitLeadership, LeaveCluster, Reboot, Upgrade, Reset", async () => {
     const c = client();
     apid.bootstrapped = true;
-    const members = await c.etcdMemberList();
-    assert.deepEqual(
-      members.map((m) => [m.id, m.hostname, m.isLearner]),
-      [["1", "talos-cp-1", false]],
-    );
-    assert.deepEqual(members[0].peerUrls, ["https://10.5.0.2:2380"]);
-    assert.equal((await c.etcdForfeitLeadership()).member, "talos-cp-1");
-    await c.etcdLeaveCluster();
-    assert.equal(apid.leftEtcd, true);
+    // A second control plane on the network joins the cluster by itself (it has a config and empty etcd data).
+    const cp2 = await FakeApid.start({
+      pki: apid.pki,
+      network: apid.network,
+      hostname: "talos-cp-2",
+      address: "10.5.0.3",
+      initialConfig: "version: v1alpha1\nmachine:\n  type: controlplane\n",
+    });
+    try {
+      await c.version({ node: "10.5.0.3" });
+      const members = await c.etcdMemberList();
+      assert.deepEqual(
+        members.map((m) => [m.hostname, m.isLearner]),
+        [
+          ["talos-cp-1", false],
+          ["talos-cp-2", false],
+        ],
+      );
+      assert.match(members[0].id, /^\d+$/);
+      assert.deepEqual(members[0].peerUrls, ["https://10.5.0.2:2380"]);
+      assert.equal((await c.etcdForfeitLeadership()).member, "talos-cp-2");
+      await c.etcdLeaveCluster({ node: "10.5.0.3" });
+      assert.deepEqual(
+        (await c.etcdMemberList()).map((m) => m.hostname),
+        ["talos-cp-1"],
+      );
+      // The last member cannot leave (etcd: not enough started members).
+      await assert.rejects(c.etcdLeaveCluster(), /not enough started members/);
+      await c.reset({ graceful: false, reboot: true, partitions: ["STATE", "EPHEMERAL"] }, { node: "10.5.0.3" });
+      assert.equal(cp2.resets, 1);
+      assert.deepEqual(cp2.callsOf("Reset")[0].request.systemPartitionsToWipe, [
+        { label: "STATE", wipe: true },
+        { label: "EPHEMERAL", wipe: true },
+      ]);
+    } finally {
+      await cp2.stop();
+    }
     const reboots = apid.reboots;
     await c.reboot();
     assert.equal(apid.reboots, reboots + 1);
     await c.version(); // rides through the simulated downtime
     assert.equal((await c.upgrade({ image: "factory.talos.dev/installer/abc:v1.12.1" })).ack, "Upgrade request received");
     assert.deepEqual(apid.upgrades, ["factory.talos.dev/installer/abc:v1.12.1"]);
-    assert.equal(apid.callsOf("Upgrade")[0].request.preserve, true);
+    assert.equal(apid.callsOf("Upgrade")[0].request.preserve, false, "never preserve by default: Talos then checks etcd first");
     await c.version();
-    await c.reset({ graceful: true, reboot: false });
-    assert.equal(apid.resets, 1);
-    assert.equal(apid.callsOf("Reset")[0].request.graceful, true);
+    assert.equal((await c.version()).tag, "v1.12.1", "the upgraded version boots");
   });
 
-  test("a per-node error reported in the response metadata (proxied call) becomes an error", async () => {
+  test("a per-node error reported in the response metadata (one-to-many proxying) becomes an error", async () => {
     apid.proxyErrorNext("EtcdMemberList", "rpc error: etcd is not running on 10.5.0.3", Code.FAILED_PRECONDITION);
-    await assert.rejects(client().etcdMemberList({}, { node: "10.5.0.3" }), (e: any) => {
+    await assert.rejects(client().etcdMemberList({}), (e: any) => {
       assert.equal(e.code, Code.FAILED_PRECONDITION);
-      assert.match(
-        e.message,
-        /EtcdMemberList on 127\.0\.0\.1:\d+ \(node 10\.5\.0\.3\) \[10\.5\.0\.3\] failed: FAILED_PRECONDITION: .*etcd is not running/,
-      );
+      assert.match(e.message, /EtcdMemberList on 127\.0\.0\.1:\d+ \[\] failed: FAILED_PRECONDITION: .*etcd is not running/);
       return true;
     });
   });
 
-  test("server name: relaxed by default (chain still pinned), strict mode rejects a cert without 127.0.0.1", async () => {
+  test("server name: strict by default (the certificate must name the dialled host); relaxed keeps the chain check", async () => {
     const warnings: Error[] = [];
     const onWarning = (w: Error) => warnings.push(w);
     process.on("warning", onWarning);
+    // apid's certificate names the node's address and hostname but not 127.0.0.1 (no machine.certSANs entry).
+    const unnamed = await FakeApid.start({ pki: apid.pki, network: new FakeNetwork(), serverSans: [{ type: "ip", value: "10.5.0.2" }] });
     try {
-      await client().version();
+      await client().version(); // the default fake names 127.0.0.1
+      const cfg = talosconfigFor(unnamed.pki, unnamed.endpoint);
       await assert.rejects(
-        client({ strictServerName: true, retry: { ...fastRetry, maxAttempts: 1 } }).version(),
+        client({ talosconfig: cfg, retry: { ...fastRetry, maxAttempts: 1 } }).version(),
         (e: any) => e.code === Code.UNAVAILABLE,
       );
-      // A certificate that names the dialled IP passes the strict check.
-      const named = await FakeApid.start({ pki: await makeFakePki([{ type: "ip", value: "127.0.0.1" }]) });
-      try {
-        const c = new TalosClient({ talosconfig: talosconfigFor(named.pki, named.endpoint), strictServerName: true, retry: fastRetry });
-        clients.push(c);
-        assert.equal((await c.version()).tag, "v1.12.0");
-      } finally {
-        await named.stop();
-      }
+      assert.equal((await client({ talosconfig: cfg, strictServerName: false }).version()).tag, "v1.12.0");
+      assert.equal((await client({ talosconfig: cfg, serverName: "10.5.0.2" }).version()).tag, "v1.12.0", "an explicit name");
       // An IP endpoint is never sent as the TLS server name (RFC 6066 forbids it; Node warns DEP0123): the
       // strict check compares the certificate with the dialled address instead.
       await new Promise((r) => setImmediate(r));
@@ -201,6 +259,7 @@ describe("Talos API client over mTLS against a fake apid", () => {
       );
     } finally {
       process.off("warning", onWarning);
+      await unnamed.stop();
     }
   });
 
@@ -228,8 +287,8 @@ describe("Talos API client over mTLS against a fake apid", () => {
 });
 
 describe("maintenance mode (insecure, no client certificate)", () => {
-  test("first configuration goes through AUTO; NO_REBOOT and STAGED are Unimplemented", async () => {
-    const apid = await FakeApid.start({ maintenance: true });
+  test("up to Talos 1.12 the maintenance API takes AUTO only (reported as REBOOT); NO_REBOOT and STAGED are Unimplemented", async () => {
+    const apid = await FakeApid.start({ maintenance: true, versionTag: "v1.12.7" });
     const c = new TalosClient({ endpoint: apid.endpoint, insecure: true, retry: fastRetry });
     try {
       const v = await c.version();
@@ -246,6 +305,25 @@ describe("maintenance mode (insecure, no client certificate)", () => {
       assert.equal(r.mode, "REBOOT");
       assert.equal(apid.config, "version: v1alpha1\n");
       assert.equal(apid.callsOf("ApplyConfiguration").at(-1)!.peerOrg, undefined, "no client certificate was presented");
+    } finally {
+      c.close();
+      await apid.stop();
+    }
+  });
+
+  test("Talos 1.13+ serves maintenance mode from the regular API: AUTO resolves to NO_REBOOT; then only mTLS answers", async () => {
+    // siderolabs/talos v1.13.x internal/app/machined/internal/server/v1alpha1/v1alpha1_server.go (unified maintenance API).
+    const apid = await FakeApid.start({ maintenance: true, versionTag: "v1.13.9", platform: "hcloud" });
+    const c = new TalosClient({ endpoint: apid.endpoint, insecure: true, retry: { ...fastRetry, maxAttempts: 1 } });
+    try {
+      const r = await c.applyConfiguration({ data: "version: v1alpha1\n", mode: "AUTO" });
+      assert.equal(r.mode, "NO_REBOOT");
+      await new Promise((res) => setTimeout(res, 100));
+      await apid.settled();
+      await assert.rejects(c.version(), (e: any) => e.code === Code.UNAVAILABLE, "no client certificate: refused once configured");
+      const m = new TalosClient({ talosconfig: talosconfigFor(apid.pki, apid.endpoint), retry: fastRetry });
+      assert.equal((await m.version()).tag, "v1.13.9");
+      m.close();
     } finally {
       c.close();
       await apid.stop();

@@ -11,6 +11,8 @@ import {
   ConfigChangeKind,
   V1ALPHA1_RULES,
   DOCUMENT_RULES,
+  KNOWN_DOCUMENT_KINDS,
+  unknownDocumentKinds,
 } from "../../sdk/distributions/talos";
 import { isKsailError } from "../../sdk/errors";
 import type { TalosSecretsBundle } from "../../sdk/pki/types";
@@ -176,18 +178,50 @@ const CASES: Case[] = [
     kind: "reboot",
     path: "machine.files",
   },
+  {
+    name: "the CRI customization file before 1.14",
+    make: samePatch("machine:\n  files:\n    - path: /etc/cri/conf.d/20-customization.part\n      op: create\n      content: '[plugins]'"),
+    kind: "reboot",
+    path: "machine.files",
+    minors: ["1.11", "1.12", "1.13"],
+  },
   { name: "udev rules", make: samePatch("machine:\n  udev:\n    rules: ['SUBSYSTEM==\"x\"']"), kind: "reboot", path: "machine.udev" },
   {
     name: "baseRuntimeSpecOverrides",
     make: samePatch("machine:\n  baseRuntimeSpecOverrides:\n    process:\n      rlimits: []"),
     kind: "reboot",
     path: "machine.baseRuntimeSpecOverrides",
+    minors: ["1.11", "1.12", "1.13"],
   },
   {
     name: "unknown machine field defaults to reboot",
     make: samePatch("machine:\n  somethingNew: true"),
     kind: "reboot",
     path: "machine.somethingNew",
+  },
+  {
+    name: "Talos 1.14: baseRuntimeSpecOverrides restart CRI by themselves (release notes: no reboot)",
+    make: samePatch("machine:\n  baseRuntimeSpecOverrides:\n    process:\n      rlimits: []"),
+    kind: "live",
+    path: "machine.baseRuntimeSpecOverrides",
+    minors: ["1.14"],
+  },
+  {
+    name: "Talos 1.14: the CRI customization file restarts CRI by itself",
+    make: samePatch("machine:\n  files:\n    - path: /etc/cri/conf.d/20-customization.part\n      op: create\n      content: '[plugins]'"),
+    kind: "live",
+    path: "machine.files",
+    minors: ["1.14"],
+  },
+  {
+    name: "Talos 1.14: RegistryAuthConfig (CRI restarts by itself)",
+    make: renderPair(
+      { mirrors: [{ host: "docker.io", endpoints: ["http://a:5000"] }] },
+      { mirrors: [{ host: "docker.io", endpoints: ["http://a:5000"], auth: { username: "u", password: "p" } }] },
+    ),
+    kind: "live",
+    path: "RegistryAuthConfig/docker.io",
+    minors: ["1.14"],
   },
   {
     name: "registry auth (containerd needs reboot) in 1.11",
@@ -216,7 +250,7 @@ const CASES: Case[] = [
     path: "ExtensionServiceConfig/tailscale",
   },
   {
-    name: "UserVolumeConfig added",
+    name: "UserVolumeConfig added (a new volume is provisioned at boot)",
     make: samePatch(
       "apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data\nprovisioning:\n  diskSelector:\n    match: disk.size > 10u * GB",
     ),
@@ -224,26 +258,58 @@ const CASES: Case[] = [
     path: "UserVolumeConfig/data",
   },
   {
-    name: "unknown document kind",
-    make: (m) => [cp(m), cp(m) + "---\napiVersion: v1alpha1\nkind: FutureConfig\nx: 1\n"],
-    kind: "reboot",
-    path: "FutureConfig",
+    name: "KubeSpanEndpointsConfig (the kind Talos registers; the schema names it KubeSpanEndpoints)",
+    make: samePatch("apiVersion: v1alpha1\nkind: KubeSpanEndpointsConfig\nextraAnnouncedEndpoints: [192.0.2.1:51820]"),
+    kind: "live",
+    path: "KubeSpanEndpointsConfig",
   },
   {
-    name: "HostnameConfig in a 1.11 config is unknown there",
-    make: (m) => [cp(m), cp(m) + "---\napiVersion: v1alpha1\nkind: HostnameConfig\nhostname: x\n"],
-    kind: "reboot",
-    path: "does not exist before Talos 1.12",
-    minors: ["1.11"],
+    name: "ImageVerificationConfig (Talos 1.13+): rules reconciled live",
+    make: samePatch("apiVersion: v1alpha1\nkind: ImageVerificationConfig\nrules:\n  - image: '*'\n    skip: true"),
+    kind: "live",
+    path: "ImageVerificationConfig",
+    minors: ["1.13", "1.14"],
   },
-  // immutable
-  { name: "machine.type", make: samePatch("machine:\n  type: worker"), kind: "immutable", path: "machine.type" },
+  // wipe: formatted at boot, so the node is wiped and configured again
+  {
+    name: "VolumeConfig EPHEMERAL encryption added",
+    make: samePatch(
+      "apiVersion: v1alpha1\nkind: VolumeConfig\nname: EPHEMERAL\nencryption:\n  provider: luks2\n  keys:\n    - slot: 0\n      tpm: {}",
+    ),
+    kind: "wipe",
+    path: "VolumeConfig/EPHEMERAL",
+  },
+  {
+    name: "VolumeConfig provisioning changed",
+    make: (m) => {
+      const a = patch(cp(m), "apiVersion: v1alpha1\nkind: VolumeConfig\nname: EPHEMERAL\nprovisioning:\n  maxSize: 40GiB");
+      return [a, patch(cp(m), "apiVersion: v1alpha1\nkind: VolumeConfig\nname: EPHEMERAL\nprovisioning:\n  maxSize: 80GiB")];
+    },
+    kind: "wipe",
+    path: "VolumeConfig/EPHEMERAL.provisioning.maxSize",
+  },
+  {
+    name: "UserVolumeConfig encryption changed",
+    make: (m) => {
+      const u = (p: string) =>
+        patch(
+          cp(m),
+          `apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data\nprovisioning:\n  diskSelector:\n    match: disk.size > 10u * GB\nencryption:\n  provider: ${p}\n  keys:\n    - slot: 0\n      tpm: {}`,
+        );
+      return [u("luks2"), u("luks2x")];
+    },
+    kind: "wipe",
+    path: "UserVolumeConfig/data.encryption.provider",
+  },
+  // reinstall: only a reinstall moves the system
   {
     name: "install disk",
     make: renderPair({ platform: "metal", install: { disk: "/dev/sda" } }, { platform: "metal", install: { disk: "/dev/nvme0n1" } }),
-    kind: "immutable",
+    kind: "reinstall",
     path: "machine.install.disk",
   },
+  // immutable
+  { name: "machine.type", make: samePatch("machine:\n  type: worker"), kind: "immutable", path: "machine.type" },
   { name: "pod subnets", make: renderPair({}, { podSubnets: ["10.100.0.0/16"] }), kind: "immutable", path: "cluster.network.podSubnets" },
   {
     name: "service subnets",
@@ -262,9 +328,8 @@ const CASES: Case[] = [
   {
     name: "system disk encryption",
     make: samePatch("machine:\n  systemDiskEncryption:\n    ephemeral:\n      provider: luks2"),
-    kind: "immutable",
+    kind: "wipe",
     path: "machine.systemDiskEncryption",
-    minors: ["1.11", "1.12", "1.13"],
   },
   {
     name: "immutable beats live in one change",
@@ -275,7 +340,7 @@ const CASES: Case[] = [
 ];
 
 describe("Talos classifier: table-driven", () => {
-  for (const minor of ["1.11", "1.12", "1.13"]) {
+  for (const minor of ["1.11", "1.12", "1.13", "1.14"]) {
     for (const c of CASES) {
       if (c.minors && !c.minors.includes(minor)) continue;
       test(`${minor}: ${c.name} → ${c.kind}`, () => {
@@ -352,26 +417,75 @@ describe("Talos classifier: details", () => {
     for (const r of V1ALPHA1_RULES) {
       assert.ok(!seen.has(r.path), `duplicate row ${r.path}`);
       seen.add(r.path);
-      assert.ok(["live", "reboot", "immutable"].includes(r.kind));
+      assert.ok(["live", "reboot", "wipe", "reinstall", "immutable"].includes(r.kind));
       assert.ok(r.reason.length > 10, `row ${r.path} explains itself`);
     }
-    for (const [k, r] of Object.entries(DOCUMENT_RULES)) assert.ok(["live", "reboot", "immutable"].includes(r.kind), k);
+    for (const [k, r] of Object.entries(DOCUMENT_RULES))
+      assert.ok(["live", "reboot", "wipe", "reinstall", "immutable"].includes(r.kind), k);
   });
 
-  test("every document kind in the shipped schemas has a row", () => {
-    for (const minor of ["1.11", "1.12", "1.13"]) {
+  test("every document kind in the shipped schemas and in Talos's registry (KNOWN_DOCUMENT_KINDS) has a row", () => {
+    // The schemas' names for two registered kinds (see test/fixtures/README.md).
+    const registered: Record<string, string> = {
+      KubeSpanEndpoints: "KubeSpanEndpointsConfig",
+      UnattendedInstall: "UnattendedInstallConfig",
+    };
+    for (const minor of ["1.11", "1.12", "1.13", "1.14"] as const) {
       const s = JSON.parse(fs.readFileSync(`${TALOS_SCHEMA_DIR}/config.schema.v${minor}.json`, "utf8"));
       for (const ref of s.oneOf) {
         const def = s.$defs[ref.$ref.split("/").pop()];
         const kind = def.properties?.kind?.enum?.[0];
-        if (kind) assert.ok(DOCUMENT_RULES[kind], `${minor}: no classifier row for ${kind}`);
+        if (kind) {
+          assert.ok(DOCUMENT_RULES[registered[kind] ?? kind], `${minor}: no classifier row for ${kind}`);
+          assert.ok(KNOWN_DOCUMENT_KINDS[minor].includes(registered[kind] ?? kind), `${minor}: ${kind} is not in KNOWN_DOCUMENT_KINDS`);
+        }
       }
+      for (const kind of KNOWN_DOCUMENT_KINDS[minor]) assert.ok(DOCUMENT_RULES[kind], `${minor}: no classifier row for ${kind}`);
     }
+  });
+
+  test("B: a document kind the node's Talos version does not know is rejected (Talos rejects the whole config), not classed reboot", () => {
+    assert.throws(
+      () => classifyMachineConfigChange(cp("1.11"), cp("1.11") + "---\napiVersion: v1alpha1\nkind: HostnameConfig\nhostname: x\n", "1.11"),
+      (e: unknown) =>
+        isKsailError(e) &&
+        /document kind HostnameConfig exists from Talos 1\.12 on; Talos 1\.11 rejects the whole config/.test((e as Error).message),
+    );
+    assert.throws(
+      () => classifyMachineConfigChange(cp("1.13"), cp("1.13") + "---\napiVersion: v1alpha1\nkind: FutureConfig\nx: 1\n", "1.13"),
+      (e: unknown) =>
+        isKsailError(e) &&
+        /document kind FutureConfig is not a Talos 1\.13 config document .*Check the kind's spelling/.test((e as Error).message),
+    );
+    assert.throws(
+      () =>
+        classifyMachineConfigChange(
+          cp("1.13"),
+          cp("1.13") + "---\napiVersion: v1alpha1\nkind: ImageVerificationConfig\nrules: []\n",
+          "1.12.4",
+        ),
+      /exists from Talos 1\.13 on; Talos 1\.12 rejects/,
+    );
+    assert.deepEqual(
+      unknownDocumentKinds(cp("1.13") + "---\napiVersion: v1alpha1\nkind: KubeletConfig\nimage: x\n", "1.13.9").map((i) => i.path),
+      ["machine config: KubeletConfig"],
+    );
+    // The renderer refuses a patch that adds such a kind (so validate fails, not pulumi up).
+    assert.throws(
+      () =>
+        renderMachineConfigs(
+          base({
+            talosVersion: "1.12",
+            inlinePatches: { cluster: [{ source: "inline", content: "apiVersion: v1alpha1\nkind: ImageVerificationConfig\nrules: []\n" }] },
+          }),
+        ),
+      (e: unknown) => isKsailError(e) && /ImageVerificationConfig exists from Talos 1\.13 on/.test((e as Error).message),
+    );
   });
 
   test("every machine and machine.features field of the shipped schemas has its own row", () => {
     const rows = new Set(V1ALPHA1_RULES.map((r) => r.path));
-    for (const minor of ["1.11", "1.12", "1.13"]) {
+    for (const minor of ["1.11", "1.12", "1.13", "1.14"]) {
       const defs = JSON.parse(fs.readFileSync(`${TALOS_SCHEMA_DIR}/config.schema.v${minor}.json`, "utf8")).$defs;
       for (const k of Object.keys(defs["v1alpha1.MachineConfig"].properties))
         assert.ok(rows.has(`machine.${k}`), `${minor}: no row for machine.${k}`);
@@ -385,7 +499,7 @@ describe("Talos classifier: details", () => {
   test("errors: unsupported version, missing v1alpha1 document, bad YAML", () => {
     const a = cp("1.13");
     assert.throws(
-      () => classifyMachineConfigChange(a, a, "1.14.0"),
+      () => classifyMachineConfigChange(a, a, "1.15.0"),
       (e: unknown) => isKsailError(e) && /not supported/.test((e as Error).message),
     );
     assert.throws(

@@ -54,12 +54,14 @@ const CASES: Record<string, Partial<TalosRenderInput>> = {
     metricsServer: true,
   },
   "docker-1.13": {
+    talosVersion: "1.13.9",
     mirrors: [{ host: "docker.io", endpoints: ["http://local-docker.io:5000"] }],
     localRegistry: { host: "local-local-registry:5000", endpoint: "http://local-local-registry:5000" },
     cni: "Cilium",
     metricsServer: true,
   },
   "hetzner-1.13": {
+    talosVersion: "1.13.9",
     platform: "hetzner",
     endpoint: "https://203.0.113.10:6443",
     certSANs: ["10.0.1.2", "10.0.1.3", "10.0.1.4"],
@@ -67,6 +69,22 @@ const CASES: Record<string, Partial<TalosRenderInput>> = {
     install: { disk: "/dev/sda" },
     cni: "Calico",
     metricsServer: true,
+    workers: 3,
+  },
+  // The default: Talos 1.14.1 with Kubernetes 1.37.0 in the 1.13 contract; a Hetzner snapshot node's installer keeps hcloud.
+  "docker-1.14": {
+    mirrors: [{ host: "docker.io", endpoints: ["http://local-docker.io:5000"] }],
+    localRegistry: { host: "local-local-registry:5000", endpoint: "http://local-local-registry:5000" },
+    cni: "Cilium",
+    metricsServer: true,
+  },
+  "hetzner-1.14": {
+    platform: "hetzner",
+    endpoint: "https://203.0.113.10:6443",
+    certSANs: ["10.0.1.2", "10.0.1.3", "10.0.1.4"],
+    hetzner: { vip: "203.0.113.10", apiToken: "token", privateNetworkCidr: "10.0.0.0/16", firewall },
+    install: { disk: "/dev/sda", platform: "hcloud" },
+    cni: "Default",
     workers: 3,
   },
 };

@@ -58,7 +58,7 @@ const PATCHES: TalosPatchSet = {
   ],
 };
 
-const MINORS = ["1.11", "1.12", "1.13"] as const;
+const MINORS = ["1.11", "1.12", "1.13", "1.14"] as const;
 const PLATFORMS = ["docker", "hetzner", "metal"] as const;
 const CNIS = ["Default", "Cilium", "Calico"] as const;
 
@@ -129,7 +129,12 @@ describe("Talos render: every rendered document validates against the shipped JS
                 ...r.perNode,
               };
               for (const [name, yaml] of Object.entries(all)) {
-                assert.deepEqual(schemaErrors(yaml, minor), [], `${minor}/${platform}/${cni}/w${workers}/patches=${withPatches}: ${name}`);
+                // A config validates against the schema of its contract (1.14 nodes run the 1.13 contract).
+                assert.deepEqual(
+                  schemaErrors(yaml, r.contract),
+                  [],
+                  `${minor}/${platform}/${cni}/w${workers}/patches=${withPatches}: ${name}`,
+                );
                 count++;
               }
               if (withPatches) {
@@ -206,11 +211,27 @@ describe("Talos render: contract switches per minor", () => {
     });
   }
 
-  test("default version is the newest stable 1.13 patch with Kubernetes 1.36.0", () => {
+  test("default version is Talos 1.14.1 with Kubernetes 1.37.0, rendered in the 1.13 contract (Talos accepts older contracts)", () => {
     const r = renderMachineConfigs(input());
-    assert.equal(r.talosVersion.version, "1.13.9");
-    assert.equal(r.kubernetesVersion, "1.36.0");
-    assert.equal(v1(r.controlPlane).cluster.apiServer.image, "registry.k8s.io/kube-apiserver:v1.36.0");
+    assert.equal(r.talosVersion.version, "1.14.1");
+    assert.equal(r.kubernetesVersion, "1.37.0");
+    assert.equal(r.contract, "1.13");
+    assert.equal(v1(r.controlPlane).cluster.apiServer.image, "registry.k8s.io/kube-apiserver:v1.37.0");
+    assert.deepEqual(schemaErrors(r.controlPlane, r.contract), []);
+  });
+
+  test("the contract pinned when the cluster was created wins over the version's own", () => {
+    const r = renderMachineConfigs(input({ talosVersion: "1.13.9", contract: "1.11" }));
+    assert.equal(r.contract, "1.11");
+    const cp = v1(r.controlPlane);
+    assert.equal(cp.machine.features.rbac, true, "1.11 contract: rbac shown");
+    assert.equal(cp.machine.install.grubUseUKICmdline, undefined, "installed before 1.12: the UKI cmdline stays off");
+    assert.ok(!docsOf(r.controlPlane).some((d) => d.kind === "HostnameConfig"), "no document kinds the 1.11 decoder rejects");
+    assert.deepEqual(schemaErrors(r.controlPlane, "1.11"), [], "valid in its contract (a 1.13 node accepts older contracts)");
+    assert.throws(
+      () => renderMachineConfigs(input({ talosVersion: "1.12.4", contract: "1.13" })),
+      /contract 1\.13 is newer than Talos 1\.12\.4/,
+    );
   });
 });
 
@@ -399,7 +420,8 @@ describe("Talos render: content", () => {
       "kubelet-ingress": ["tcp", [10250], [net, pods]],
       "apid-ingress": ["tcp", [50000], [net, "198.51.100.0/24"]],
       "trustd-ingress": ["tcp", [50001], [net]],
-      "etcd-ingress": ["tcp", ["2379-2380"], [net]],
+      // The plan's default Talos (1.14) also serves etcd's HTTP endpoints on 2383.
+      "etcd-ingress": ["tcp", ["2379-2380", 2383], [net]],
       "kubernetes-api-ingress": ["tcp", [6443], [net, pods, "198.51.100.0/24"]],
       "cni-vxlan": ["udp", [8472], [net]],
       "cni-health": ["tcp", [4240], [net]],
@@ -425,17 +447,17 @@ describe("Talos render: content", () => {
           hetzner: { firewall: firewallOf({ allowedCidrs: ["2001:db8::/32"], loadBalancerServices: true }) },
         }),
       );
-      assert.deepEqual(schemaErrors(m.controlPlane, minor), [], minor);
-      assert.deepEqual(schemaErrors(m.worker, minor), [], minor);
+      assert.deepEqual(schemaErrors(m.controlPlane, m.contract), [], minor);
+      assert.deepEqual(schemaErrors(m.worker, m.contract), [], minor);
     }
   });
 
-  test("metal: install disk and installer image of the pinned version", () => {
+  test("metal: install disk and the Image Factory metal installer of the pinned version", () => {
     const r = renderMachineConfigs(input({ platform: "metal", talosVersion: "1.12.4" }));
     assert.deepEqual(v1(r.worker).machine.install, {
       wipe: false,
       disk: "/dev/sda",
-      image: "ghcr.io/siderolabs/installer:v1.12.4",
+      image: "factory.talos.dev/metal-installer/376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba:v1.12.4",
       grubUseUKICmdline: true,
     });
     const custom = renderMachineConfigs(
@@ -498,9 +520,9 @@ describe("Talos render: per-node hostname", () => {
 describe("Talos render: input errors", () => {
   const cases: [string, Partial<TalosRenderInput>, RegExp][] = [
     [
-      "unsupported Talos 1.14",
-      { talosVersion: "1.14.0" },
-      /spec\.cluster\.talos\.version: Talos "1\.14\.0" is not supported; supported versions: 1\.11\.x, 1\.12\.x, 1\.13\.x/,
+      "unsupported Talos 1.15",
+      { talosVersion: "1.15.0" },
+      /spec\.cluster\.talos\.version: Talos "1\.15\.0" is not supported; supported versions: 1\.11\.x, 1\.12\.x, 1\.13\.x, 1\.14\.x/,
     ],
     ["old Talos 1.10", { talosVersion: "v1.10.3" }, /not supported/],
     ["garbage version", { talosVersion: "latest" }, /"latest" is not a Talos version/],

@@ -1,7 +1,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import * as grpc from "@grpc/grpc-js";
-import { machineServiceClient } from "./proto";
+import { serviceClient } from "./proto";
 import { Code, type GrpcLikeError, type RetryOptions, withRetry } from "./retry";
 import { readTarGzEntry } from "./tar";
 import { normalizeCredentials, parseTalosconfig, splitEndpoint, type TalosCredentials } from "./talosconfig";
@@ -27,12 +27,14 @@ export interface TalosClientOptions {
   /** Retry policy for every call. @default Unavailable retried for up to 60 s */
   readonly retry?: RetryOptions;
   /**
-   * Require the server certificate to name the endpoint host. @default false: the chain is always
-   * verified against the pinned OS CA, but apid certificates lack port-mapped addresses (127.0.0.1) and
-   * VIPs (Talos issues apid's certificate for the node's own addresses and hostname), so the name check is
-   * relaxed by default.
+   * Require the server certificate to name the host dialled (or `serverName`). @default true. Talos issues
+   * apid's certificate for the node's addresses, its hostname and `machine.certSANs`; the rendered configs add
+   * 127.0.0.1 and the cluster endpoint there, so port-mapped and VIP endpoints verify. `false` keeps only the
+   * chain check against the pinned OS CA (any node of the cluster is then accepted for any endpoint).
    */
   readonly strictServerName?: boolean;
+  /** The name the server certificate must carry when it is not the host dialled (a DNS SAN or an address). */
+  readonly serverName?: string;
 }
 
 export interface CallOptions {
@@ -55,6 +57,26 @@ export interface ApplyResult {
   readonly mode: ApplyMode;
   readonly modeDetails: string;
   readonly warnings: readonly string[];
+}
+
+export interface ServiceStatus {
+  readonly id: string;
+  /** `Running`, `Waiting`, `Preparing`, `Finished`, `Failed`... */
+  readonly state: string;
+  readonly healthy: boolean;
+  /** No health check result yet. */
+  readonly healthUnknown: boolean;
+  readonly lastMessage: string;
+}
+
+/** A COSI resource as Talos serves it: metadata and the YAML spec. */
+export interface TalosResource {
+  readonly namespace: string;
+  readonly type: string;
+  readonly id: string;
+  readonly version: string;
+  readonly phase: string;
+  readonly yamlSpec: string;
 }
 
 export interface EtcdMember {
@@ -90,6 +112,7 @@ interface Envelope {
 export class TalosClient {
   readonly endpoint: string;
   private readonly client: grpc.Client & Record<string, any>;
+  private readonly services: Partial<Record<"ImageService" | "LifecycleService" | "State", grpc.Client & Record<string, any>>> = {};
   private readonly opts: TalosClientOptions;
 
   constructor(opts: TalosClientOptions) {
@@ -113,15 +136,16 @@ export class TalosClient {
     } else {
       if (!creds) throw new Error("TalosClient: mTLS needs credentials or a talosconfig (or insecure: true)");
       const c = normalizeCredentials(creds);
-      const strict = opts.strictServerName === true;
+      const strict = opts.strictServerName !== false;
+      const expected = opts.serverName ?? host;
       channelCreds = grpc.credentials.createSsl(Buffer.from(c.ca), Buffer.from(c.key), Buffer.from(c.crt), {
-        // The chain is verified by TLS against the pinned CA before this runs; only the name is relaxed.
-        // The strict check compares the certificate with the host dialled (an IP endpoint is checked
-        // against the certificate's IP SANs), not with the DNS-style server name sent below.
-        checkServerIdentity: (_serverName, cert) => (strict ? tls.checkServerIdentity(host, cert) : undefined),
+        // The chain is verified by TLS against the pinned CA before this runs. The name check compares the
+        // certificate with the host dialled (an IP endpoint is checked against the certificate's IP SANs), not
+        // with the DNS-style server name sent below.
+        checkServerIdentity: (_serverName, cert) => (strict ? tls.checkServerIdentity(expected, cert) : undefined),
       });
     }
-    const Ctor = machineServiceClient();
+    const Ctor = serviceClient("MachineService");
     // An IP endpoint is never sent as the TLS server name: RFC 6066 allows only DNS names there (Node warns
     // DEP0123, and a later Node ignores it). apid does not use SNI; identity is checked above.
     const sni = net.isIP(host) !== 0 ? { "grpc.ssl_target_name_override": "talos-apid" } : {};
@@ -134,7 +158,16 @@ export class TalosClient {
   }
 
   close(): void {
+    for (const c of Object.values(this.services)) c?.close();
     this.client.close();
+  }
+
+  /** Another service's client on the same channel (same credentials, same connection). */
+  private service(name: "ImageService" | "LifecycleService" | "State"): grpc.Client & Record<string, any> {
+    const Ctor = serviceClient(name);
+    return (this.services[name] ??= new Ctor(this.endpoint, grpc.credentials.createInsecure(), {
+      channelOverride: this.client.getChannel(),
+    }) as grpc.Client & Record<string, any>);
   }
 
   private target(node?: string): string {
@@ -152,24 +185,66 @@ export class TalosClient {
   }
 
   private async unary<T extends Envelope>(method: string, req: object, o?: CallOptions): Promise<T[]> {
+    const res = await this.call<{ messages?: T[] }>(this.client, method, req, o, (r) => {
+      const messages = r.messages ?? [];
+      for (const m of messages) checkEnvelope(method, this.target(o?.node ?? this.opts.node), m);
+    });
+    return res.messages ?? [];
+  }
+
+  /** One unary call with routing metadata, deadline and the retry policy; `check` may reject a response. */
+  private async call<R>(
+    client: grpc.Client & Record<string, any>,
+    method: string,
+    req: object,
+    o?: CallOptions,
+    check?: (r: R) => void,
+  ): Promise<R> {
     const node = o?.node ?? this.opts.node;
     const retry = o?.retry ?? this.opts.retry ?? {};
     return withRetry(async () => {
-      const res = await new Promise<{ messages?: T[] }>((resolve, reject) => {
-        this.client[method](
-          req,
-          this.metadata(node),
-          { deadline: this.deadline(o) },
-          (err: GrpcLikeError | null, r: { messages?: T[] }) => {
-            if (err) reject(new TalosApiError(method, this.target(node), err.code ?? Code.UNKNOWN, err.details ?? err.message));
-            else resolve(r);
-          },
-        );
+      const res = await new Promise<R>((resolve, reject) => {
+        client[method](req, this.metadata(node), { deadline: this.deadline(o) }, (err: GrpcLikeError | null, r: R) => {
+          if (err) reject(new TalosApiError(method, this.target(node), err.code ?? Code.UNKNOWN, err.details ?? err.message));
+          else resolve(r);
+        });
       });
-      const messages = res.messages ?? [];
-      for (const m of messages) checkEnvelope(method, this.target(node), m);
-      return messages;
+      check?.(res);
+      return res;
     }, retry);
+  }
+
+  /** A server-streaming call collected into its messages (each checked by `check`), with retries. */
+  private async stream<M>(
+    client: grpc.Client & Record<string, any>,
+    method: string,
+    req: object,
+    o?: CallOptions,
+    check?: (m: M) => void,
+  ): Promise<M[]> {
+    const node = o?.node ?? this.opts.node;
+    const retry = o?.retry ?? this.opts.retry ?? {};
+    return withRetry(
+      () =>
+        new Promise<M[]>((resolve, reject) => {
+          const out: M[] = [];
+          const s = client[method](req, this.metadata(node), { deadline: this.deadline(o) }) as grpc.ClientReadableStream<M>;
+          s.on("data", (d: M) => {
+            try {
+              check?.(d);
+              out.push(d);
+            } catch (e) {
+              s.cancel();
+              reject(e);
+            }
+          });
+          s.on("error", (err: GrpcLikeError) =>
+            reject(new TalosApiError(method, this.target(node), err.code ?? Code.UNKNOWN, err.details ?? err.message)),
+          );
+          s.on("end", () => resolve(out));
+        }),
+      retry,
+    );
   }
 
   /** Version of the node (also the cheapest liveness probe). */
@@ -214,26 +289,14 @@ export class TalosClient {
     const node = o?.node ?? this.opts.node;
     const retry = o?.retry ?? this.opts.retry ?? {};
     return withRetry(async () => {
-      const chunks = await new Promise<Buffer[]>((resolve, reject) => {
-        const out: Buffer[] = [];
-        const stream = this.client.Kubeconfig({}, this.metadata(node), { deadline: this.deadline(o) }) as grpc.ClientReadableStream<
-          Envelope & { bytes?: Buffer }
-        >;
-        stream.on("data", (d) => {
-          try {
-            checkEnvelope("Kubeconfig", this.target(node), d);
-            if (d.bytes && d.bytes.length > 0) out.push(Buffer.from(d.bytes));
-          } catch (e) {
-            stream.cancel();
-            reject(e);
-          }
-        });
-        stream.on("error", (err: GrpcLikeError) =>
-          reject(new TalosApiError("Kubeconfig", this.target(node), err.code ?? Code.UNKNOWN, err.details ?? err.message)),
-        );
-        stream.on("end", () => resolve(out));
-      });
-      const archive = Buffer.concat(chunks);
+      const chunks = await this.stream<Envelope & { bytes?: Buffer }>(
+        this.client,
+        "Kubeconfig",
+        {},
+        { ...o, retry: { maxAttempts: 1 } },
+        (d) => checkEnvelope("Kubeconfig", this.target(node), d),
+      );
+      const archive = Buffer.concat(chunks.filter((d) => d.bytes && d.bytes.length > 0).map((d) => Buffer.from(d.bytes!)));
       if (archive.length === 0) throw new TalosApiError("Kubeconfig", this.target(node), Code.UNAVAILABLE, "empty kubeconfig stream");
       const file = readTarGzEntry(archive, "kubeconfig");
       if (!file) throw new TalosApiError("Kubeconfig", this.target(node), Code.UNKNOWN, "archive has no kubeconfig entry");
@@ -241,27 +304,138 @@ export class TalosClient {
     }, retry);
   }
 
-  /** Reboot the node (FailedPrecondition in container mode: restart the container instead). */
-  async reboot(req: { mode?: "DEFAULT" | "POWERCYCLE" } = {}, o?: CallOptions): Promise<void> {
+  /**
+   * Reboot the node (FailedPrecondition in container mode: restart the container instead). `FORCE` skips the
+   * graceful shutdown of services (Talos 1.11+); the default lets Talos stop services (and etcd) cleanly.
+   */
+  async reboot(req: { mode?: "DEFAULT" | "POWERCYCLE" | "FORCE" } = {}, o?: CallOptions): Promise<void> {
     await this.unary("Reboot", { mode: req.mode ?? "DEFAULT" }, o);
   }
 
-  /** Upgrade the node to an installer image (not in container mode). */
-  async upgrade(req: { image: string; preserve?: boolean; stage?: boolean; force?: boolean }, o?: CallOptions): Promise<{ ack: string }> {
+  /**
+   * The legacy upgrade (one call: pull, install and reboot; deprecated since Talos 1.13, to be removed in 1.18).
+   * `preserve` defaults to false: on a control plane Talos then checks etcd before it starts
+   * (`ValidateForUpgrade` runs only when neither force nor preserve is set), as talosctl does.
+   */
+  async upgrade(
+    req: { image: string; preserve?: boolean; stage?: boolean; force?: boolean; rebootMode?: "DEFAULT" | "POWERCYCLE" },
+    o?: CallOptions,
+  ): Promise<{ ack: string }> {
     const [m] = await this.unary<Envelope & { ack?: string }>(
       "Upgrade",
-      { image: req.image, preserve: req.preserve ?? true, stage: req.stage ?? false, force: req.force ?? false },
+      {
+        image: req.image,
+        preserve: req.preserve ?? false,
+        stage: req.stage ?? false,
+        force: req.force ?? false,
+        rebootMode: req.rebootMode ?? "DEFAULT",
+      },
       o,
     );
     return { ack: m?.ack ?? "" };
   }
 
-  /** Reset (wipe) the node. */
+  /** Pull an image into the node's system containerd (`ImageService.Pull`, Talos 1.13+); returns its name. */
+  async imagePull(imageRef: string, o?: CallOptions): Promise<string> {
+    const msgs = await this.stream<{ name?: string }>(
+      this.service("ImageService"),
+      "Pull",
+      {
+        containerd: { driver: "CONTAINERD", namespace: "NS_SYSTEM" },
+        imageRef,
+      },
+      o,
+    );
+    return (
+      msgs
+        .map((m) => m.name ?? "")
+        .filter((n) => n !== "")
+        .at(-1) ?? imageRef
+    );
+  }
+
+  /**
+   * Install a Talos image without rebooting (`LifecycleService.Upgrade`, Talos 1.13+; the image must have been
+   * pulled). Resolves with the installer's progress lines; a non-zero exit code is an error. A Reboot then
+   * boots the new version.
+   */
+  async lifecycleUpgrade(imageRef: string, o?: CallOptions): Promise<string[]> {
+    const msgs = await this.stream<{ progress?: { message?: string; exitCode?: number; response?: string } }>(
+      this.service("LifecycleService"),
+      "Upgrade",
+      { containerd: { driver: "CONTAINERD", namespace: "NS_SYSTEM" }, source: { imageName: imageRef } },
+      o,
+    );
+    const lines = msgs.map((m) => m.progress?.message ?? "").filter((l) => l !== "");
+    const exit = msgs.map((m) => m.progress).find((p) => p?.response === "exitCode");
+    if (exit === undefined)
+      throw new TalosApiError(
+        "LifecycleService.Upgrade",
+        this.target(o?.node ?? this.opts.node),
+        Code.UNKNOWN,
+        "the installer did not report an exit code",
+      );
+    if (exit.exitCode !== 0) {
+      throw new TalosApiError(
+        "LifecycleService.Upgrade",
+        this.target(o?.node ?? this.opts.node),
+        Code.UNKNOWN,
+        `the installer exited with code ${exit.exitCode}: ${lines.slice(-3).join(" | ")}`,
+      );
+    }
+    return lines;
+  }
+
+  /**
+   * Reset (wipe) the node. Talos answers at once and runs the reset in the background. `partitions` limits the
+   * wipe to those system partitions (`STATE`, `EPHEMERAL`: the node comes back without config); without it the
+   * whole system disk is wiped. `graceful` makes Talos cordon, drain and leave etcd inside the reset.
+   */
   async reset(
-    req: { graceful?: boolean; reboot?: boolean; mode?: "ALL" | "SYSTEM_DISK" | "USER_DISKS" } = {},
+    req: { graceful?: boolean; reboot?: boolean; mode?: "ALL" | "SYSTEM_DISK" | "USER_DISKS"; partitions?: readonly string[] } = {},
     o?: CallOptions,
   ): Promise<void> {
-    await this.unary("Reset", { graceful: req.graceful ?? true, reboot: req.reboot ?? false, mode: req.mode ?? "ALL" }, o);
+    await this.unary(
+      "Reset",
+      {
+        graceful: req.graceful ?? true,
+        reboot: req.reboot ?? false,
+        mode: req.mode ?? "ALL",
+        systemPartitionsToWipe: (req.partitions ?? []).map((label) => ({ label, wipe: true })),
+      },
+      o,
+    );
+  }
+
+  /** The node's services and their health (`ServiceList`): etcd, kubelet, apid, trustd... */
+  async serviceList(o?: CallOptions): Promise<ServiceStatus[]> {
+    const [m] = await this.unary<Envelope & { services?: any[] }>("ServiceList", {}, o);
+    return (m?.services ?? []).map((x) => ({
+      id: x.id ?? "",
+      state: x.state ?? "",
+      healthy: x.health?.healthy === true,
+      healthUnknown: x.health?.unknown === true,
+      lastMessage: x.health?.lastMessage ?? "",
+    }));
+  }
+
+  /** One resource from the node's COSI state (`talosctl get <type> <id> -n <node>`). NotFound keeps its code. */
+  async getResource(namespace: string, type: string, id: string, o?: CallOptions): Promise<TalosResource> {
+    const r = await this.call<{ resource?: { metadata?: any; spec?: { yamlSpec?: string } } }>(
+      this.service("State"),
+      "Get",
+      { namespace, type, id },
+      o,
+    );
+    const md = r.resource?.metadata ?? {};
+    return {
+      namespace: md.namespace ?? namespace,
+      type: md.type ?? type,
+      id: md.id ?? id,
+      version: md.version ?? "",
+      phase: md.phase ?? "",
+      yamlSpec: r.resource?.spec?.yamlSpec ?? "",
+    };
   }
 
   /** etcd members as seen by this node. */
@@ -274,6 +448,11 @@ export class TalosClient {
       clientUrls: x.clientUrls ?? [],
       isLearner: x.isLearner === true,
     }));
+  }
+
+  /** Remove a member from etcd by its id (a member whose node is gone and cannot leave by itself). */
+  async etcdRemoveMemberById(memberId: string, o?: CallOptions): Promise<void> {
+    await this.unary("EtcdRemoveMemberByID", { memberId }, o);
   }
 
   /** Make this control plane leave etcd (before removing it). */

@@ -1,22 +1,31 @@
 /**
- * Client-side classifier of a Talos machine-config change (live, reboot or immutable). Talos
- * 1.10–1.13 decided "apply live or reboot" on the node (`CanApplyImmediate`); 1.14 removed that, so this
- * table is ours. It is computed over parsed YAML only (no network), so preview can use it. Pure.
+ * Client-side classifier of a Talos machine-config change. Talos 1.10–1.13 decided "apply live or reboot" on the
+ * node (`CanApplyImmediate`); 1.14 removed that (AUTO always means NO_REBOOT), so this table is ours. It is computed
+ * over parsed YAML only (no network), so preview can use it. Pure.
  *
- * Classes, most severe wins: `immutable` (plan a node replacement: machine type, install disk, disk
- * encryption, identity secrets/CAs, cluster name, pod/service subnets, DNS domain), `reboot` (STAGED apply,
- * then a controlled reboot), `live` (NO_REBOOT apply), `none`. Anything the table does not know is
- * `reboot` ("when unsure, reboot"). Reasons name every changed path.
+ * Classes, most severe wins:
+ * - `immutable`: cluster identity (secrets, CAs, tokens, cluster name), pod/service subnets, DNS domain, machine type —
+ *   the cluster (or the node) must be created again;
+ * - `reinstall`: the install disk — only a reinstall of the node changes it;
+ * - `wipe`: disk encryption and volume provisioning of STATE/EPHEMERAL (systemDiskEncryption, VolumeConfig,
+ *   UserVolumeConfig): formatted at boot, so the node's STATE and EPHEMERAL are wiped and the config applied again,
+ *   one node at a time;
+ * - `reboot`: STAGED apply, then a controlled reboot;
+ * - `live`: NO_REBOOT apply;
+ * - `none`.
+ * Anything the table does not know is `reboot` ("when unsure, reboot"). Reasons name every changed path.
  *
- * The v1alpha1 rows are the same for 1.11, 1.12 and 1.13 (Talos's own whitelist did not change across
- * those tags); what differs per minor is which typed documents exist (`since`), so a document kind the
- * pinned version does not know is reported as `reboot` with that explanation.
+ * The v1alpha1 rows follow Talos's own whitelist (identical in 1.10–1.13); 1.14 applies CRI changes without a reboot
+ * (its release notes: CRI customization and the base runtime spec restart CRI by themselves). A document kind the
+ * node's Talos version does not know is not a reboot: Talos rejects the whole config (its decoder is strict), so the
+ * classifier rejects it with the same message the plan's validation gives.
  */
 import { KsailError } from "../../errors";
-import { ConfigDocument, Json, deepEqual, documentKey, documentLabel, isObject, isV1Alpha1, parseDocuments } from "./documents";
+import type { Issue } from "../../errors";
+import { ConfigDocument, Json, JsonObject, deepEqual, documentKey, documentLabel, isObject, isV1Alpha1, parseDocuments } from "./documents";
 import { TalosMinor, parseTalosVersion } from "./versions";
 
-export type ConfigChangeKind = "none" | "live" | "reboot" | "immutable";
+export type ConfigChangeKind = "none" | "live" | "reboot" | "wipe" | "reinstall" | "immutable";
 type ChangeClass = Exclude<ConfigChangeKind, "none">;
 
 export interface ConfigChange {
@@ -38,7 +47,11 @@ export interface PathRule {
   readonly path: string;
   readonly kind: ChangeClass;
   readonly reason: string;
+  /** Different class from a Talos minor on (the newest entry not after the node's minor wins). */
+  readonly from?: Partial<Record<TalosMinor, { readonly kind: ChangeClass; readonly reason: string }>>;
 }
+
+const CRI_RESTARTS = "Talos 1.14 restarts CRI by itself when its configuration changes (no reboot)";
 
 const LIVE_WHITELIST = "in Talos's live-apply whitelist";
 
@@ -57,8 +70,12 @@ export const V1ALPHA1_RULES: readonly PathRule[] = [
   { path: "machine.pods", kind: "live", reason: LIVE_WHITELIST },
   { path: "machine.network", kind: "live", reason: `${LIVE_WHITELIST} (network controllers reconcile)` },
   { path: "machine.install", kind: "live", reason: "install settings are used only at install/upgrade time" },
-  { path: "machine.install.disk", kind: "immutable", reason: "the install disk is fixed at install time; replace the node" },
-  { path: "machine.install.diskSelector", kind: "immutable", reason: "the install disk is fixed at install time; replace the node" },
+  { path: "machine.install.disk", kind: "reinstall", reason: "the install disk is fixed at install time; only a reinstall moves it" },
+  {
+    path: "machine.install.diskSelector",
+    kind: "reinstall",
+    reason: "the install disk is fixed at install time; only a reinstall moves it",
+  },
   { path: "machine.disks", kind: "reboot", reason: "extra disks are partitioned and mounted at boot" },
   { path: "machine.files", kind: "reboot", reason: "machine files are written at boot" },
   { path: "machine.env", kind: "reboot", reason: "environment is applied to services at boot" },
@@ -66,9 +83,23 @@ export const V1ALPHA1_RULES: readonly PathRule[] = [
   { path: "machine.sysctls", kind: "live", reason: LIVE_WHITELIST },
   { path: "machine.sysfs", kind: "live", reason: LIVE_WHITELIST },
   { path: "machine.registries", kind: "live", reason: `${LIVE_WHITELIST} (containerd mirror config reloads)` },
-  { path: "machine.registries.config.*.auth", kind: "reboot", reason: "containerd picks up registry credentials only after a reboot" },
-  { path: "machine.registries.config.*.tls", kind: "reboot", reason: "containerd picks up registry TLS settings only after a reboot" },
-  { path: "machine.systemDiskEncryption", kind: "immutable", reason: "system disk encryption needs a wipe; replace the node" },
+  {
+    path: "machine.registries.config.*.auth",
+    kind: "reboot",
+    reason: "containerd picks up registry credentials only after a reboot",
+    from: { "1.14": { kind: "live", reason: CRI_RESTARTS } },
+  },
+  {
+    path: "machine.registries.config.*.tls",
+    kind: "reboot",
+    reason: "containerd picks up registry TLS settings only after a reboot",
+    from: { "1.14": { kind: "live", reason: CRI_RESTARTS } },
+  },
+  {
+    path: "machine.systemDiskEncryption",
+    kind: "wipe",
+    reason: "STATE and EPHEMERAL are encrypted when they are formatted: the node is wiped and configured again",
+  },
   { path: "machine.features", kind: "reboot", reason: "machine feature flags are read at boot" },
   { path: "machine.features.kubernetesTalosAPIAccess", kind: "live", reason: LIVE_WHITELIST },
   { path: "machine.features.kubePrism", kind: "live", reason: LIVE_WHITELIST },
@@ -83,7 +114,12 @@ export const V1ALPHA1_RULES: readonly PathRule[] = [
   { path: "machine.logging", kind: "live", reason: LIVE_WHITELIST },
   { path: "machine.kernel", kind: "live", reason: LIVE_WHITELIST },
   { path: "machine.seccompProfiles", kind: "live", reason: LIVE_WHITELIST },
-  { path: "machine.baseRuntimeSpecOverrides", kind: "reboot", reason: "the base OCI runtime spec is read at boot" },
+  {
+    path: "machine.baseRuntimeSpecOverrides",
+    kind: "reboot",
+    reason: "the base OCI runtime spec is read at boot",
+    from: { "1.14": { kind: "live", reason: CRI_RESTARTS } },
+  },
   { path: "machine.nodeLabels", kind: "live", reason: LIVE_WHITELIST },
   { path: "machine.nodeAnnotations", kind: "live", reason: LIVE_WHITELIST },
   { path: "machine.nodeTaints", kind: "live", reason: LIVE_WHITELIST },
@@ -132,78 +168,310 @@ export const V1ALPHA1_RULES: readonly PathRule[] = [
   },
 ];
 
-/** Typed documents by kind: class, reason and the first minor that has the kind. */
+/** Typed documents by kind: class and reason, refined per path inside the document and per minor. */
 export interface DocumentRule {
   readonly kind: ChangeClass;
   readonly reason: string;
-  readonly since: TalosMinor;
+  /** Paths inside the document (prefix, `.`-separated) with another class. */
+  readonly paths?: Readonly<Record<string, { readonly kind: ChangeClass; readonly reason: string }>>;
+  /** Different class from a Talos minor on. */
+  readonly from?: Partial<Record<TalosMinor, { readonly kind: ChangeClass; readonly reason: string }>>;
+  /** The document configures a volume that always exists (STATE, EPHEMERAL): adding or removing it changes that volume. */
+  readonly systemVolume?: boolean;
 }
 
 const NET = "network documents are reconciled live by the network controllers";
 const VOL = "volumes are provisioned at boot";
+const LIVE = (reason: string): DocumentRule => ({ kind: "live", reason });
+const REBOOT = (reason: string): DocumentRule => ({ kind: "reboot", reason });
+const WIPE_VOLUME = {
+  provisioning: { kind: "wipe", reason: "a volume is provisioned when it is formatted: the node is wiped and configured again" },
+  encryption: { kind: "wipe", reason: "a volume is encrypted when it is formatted: the node is wiped and configured again" },
+} as const;
+const K8S = "Kubernetes control-plane settings are reconciled live (the components restart)";
+const IDENTITY = (what: string): DocumentRule => ({ kind: "immutable", reason: `${what} is cluster identity; recreate the cluster` });
+
 export const DOCUMENT_RULES: Readonly<Record<string, DocumentRule>> = {
-  HostnameConfig: { kind: "live", reason: "hostname is reconciled live (the Kubernetes node name follows it)", since: "1.12" },
-  RegistryMirrorConfig: { kind: "live", reason: "containerd mirror config reloads live", since: "1.12" },
-  RegistryAuthConfig: { kind: "reboot", reason: "containerd picks up registry credentials only after a reboot", since: "1.12" },
-  RegistryTLSConfig: { kind: "reboot", reason: "containerd picks up registry TLS settings only after a reboot", since: "1.12" },
-  NetworkRuleConfig: { kind: "live", reason: "firewall rules are reconciled live", since: "1.11" },
-  NetworkDefaultActionConfig: { kind: "live", reason: "firewall default action is reconciled live", since: "1.11" },
-  EthernetConfig: { kind: "live", reason: NET, since: "1.11" },
-  KubeSpanEndpoints: { kind: "live", reason: NET, since: "1.11" },
-  LinkConfig: { kind: "live", reason: NET, since: "1.12" },
-  LinkAliasConfig: { kind: "live", reason: NET, since: "1.12" },
-  DHCPv4Config: { kind: "live", reason: NET, since: "1.12" },
-  DHCPv6Config: { kind: "live", reason: NET, since: "1.12" },
-  HCloudVIPConfig: { kind: "live", reason: NET, since: "1.12" },
-  Layer2VIPConfig: { kind: "live", reason: NET, since: "1.12" },
-  BondConfig: { kind: "live", reason: NET, since: "1.12" },
-  BridgeConfig: { kind: "live", reason: NET, since: "1.12" },
-  VLANConfig: { kind: "live", reason: NET, since: "1.12" },
-  DummyLinkConfig: { kind: "live", reason: NET, since: "1.12" },
-  WireguardConfig: { kind: "live", reason: NET, since: "1.12" },
-  ResolverConfig: { kind: "live", reason: NET, since: "1.12" },
-  StaticHostConfig: { kind: "live", reason: NET, since: "1.12" },
-  TimeSyncConfig: { kind: "live", reason: "time sync is reconciled live", since: "1.12" },
-  KubeSpanConfig: { kind: "live", reason: NET, since: "1.13" },
-  RoutingRuleConfig: { kind: "live", reason: NET, since: "1.13" },
-  BlackholeRouteConfig: { kind: "live", reason: NET, since: "1.13" },
-  VRFConfig: { kind: "live", reason: NET, since: "1.13" },
-  TCPProbeConfig: { kind: "live", reason: NET, since: "1.13" },
-  KmsgLogConfig: { kind: "live", reason: "log destinations are reconciled live", since: "1.11" },
-  EventSinkConfig: { kind: "live", reason: "event sink is reconciled live", since: "1.11" },
-  WatchdogTimerConfig: { kind: "live", reason: "watchdog is reconciled live", since: "1.11" },
-  OOMConfig: { kind: "live", reason: "OOM handler settings are reconciled live", since: "1.12" },
-  ExtensionServiceConfig: { kind: "reboot", reason: "extension services are started at boot", since: "1.11" },
-  VolumeConfig: { kind: "reboot", reason: VOL, since: "1.11" },
-  UserVolumeConfig: { kind: "reboot", reason: VOL, since: "1.11" },
-  RawVolumeConfig: { kind: "reboot", reason: VOL, since: "1.11" },
-  ExistingVolumeConfig: { kind: "reboot", reason: VOL, since: "1.11" },
-  SwapVolumeConfig: { kind: "reboot", reason: VOL, since: "1.11" },
-  ZswapConfig: { kind: "reboot", reason: VOL, since: "1.11" },
-  ExternalVolumeConfig: { kind: "reboot", reason: VOL, since: "1.13" },
-  TrustedRootsConfig: { kind: "reboot", reason: "trusted roots are installed at boot", since: "1.11" },
-  SideroLinkConfig: { kind: "reboot", reason: "SideroLink is established at boot", since: "1.11" },
-  PCIDriverRebindConfig: { kind: "reboot", reason: "driver rebinding happens at boot", since: "1.11" },
-  EnvironmentConfig: { kind: "reboot", reason: "environment is applied to services at boot", since: "1.13" },
+  HostnameConfig: LIVE("hostname is reconciled live (the Kubernetes node name follows it)"),
+  RegistryMirrorConfig: LIVE("containerd mirror config reloads live"),
+  RegistryAuthConfig: {
+    ...REBOOT("containerd picks up registry credentials only after a reboot"),
+    from: { "1.14": { kind: "live", reason: CRI_RESTARTS } },
+  },
+  RegistryTLSConfig: {
+    ...REBOOT("containerd picks up registry TLS settings only after a reboot"),
+    from: { "1.14": { kind: "live", reason: CRI_RESTARTS } },
+  },
+  NetworkRuleConfig: LIVE("firewall rules are reconciled live"),
+  NetworkDefaultActionConfig: LIVE("firewall default action is reconciled live"),
+  EthernetConfig: LIVE(NET),
+  KubeSpanEndpointsConfig: LIVE(NET),
+  LinkConfig: LIVE(NET),
+  LinkAliasConfig: LIVE(NET),
+  DHCPv4Config: LIVE(NET),
+  DHCPv6Config: LIVE(NET),
+  HCloudVIPConfig: LIVE(NET),
+  Layer2VIPConfig: LIVE(NET),
+  BondConfig: LIVE(NET),
+  BridgeConfig: LIVE(NET),
+  VLANConfig: LIVE(NET),
+  VethConfig: LIVE(NET),
+  DummyLinkConfig: LIVE(NET),
+  WireguardConfig: LIVE(NET),
+  ResolverConfig: LIVE(NET),
+  StaticHostConfig: LIVE(NET),
+  TimeSyncConfig: LIVE("time sync is reconciled live"),
+  KubeSpanConfig: LIVE(NET),
+  RoutingRuleConfig: LIVE(NET),
+  BlackholeRouteConfig: LIVE(NET),
+  VRFConfig: LIVE(NET),
+  TCPProbeConfig: LIVE(NET),
+  HTTPProbeConfig: LIVE(NET),
+  BGPInstanceConfig: LIVE(NET),
+  KmsgLogConfig: LIVE("log destinations are reconciled live"),
+  EventSinkConfig: LIVE("event sink is reconciled live"),
+  WatchdogTimerConfig: LIVE("watchdog is reconciled live"),
+  OOMConfig: LIVE("OOM handler settings are reconciled live"),
+  ImageVerificationConfig: LIVE("image verification rules are reconciled live (they apply to the next image pull)"),
+  SysctlConfig: LIVE("sysctls are applied live (as machine.sysctls)"),
+  SysfsConfig: LIVE("sysfs settings are applied live (as machine.sysfs)"),
+  KernelModuleConfig: LIVE("kernel modules are loaded live (as machine.kernel)"),
+  FilesystemTrimConfig: LIVE("the trim schedule is reconciled live"),
+  FilesystemScrubConfig: LIVE("the scrub schedule is reconciled live"),
+  ImageCacheConfig: LIVE("the image cache is reconciled live (as machine.features.imageCache)"),
+  UnattendedInstallConfig: LIVE("install settings are used only at install/upgrade time (as machine.install)"),
+  CRICustomizationConfig: LIVE(CRI_RESTARTS),
+  CRIBaseRuntimeSpecConfig: LIVE(CRI_RESTARTS),
+  DiscoveryServiceConfig: LIVE("cluster discovery is reconciled live (as cluster.discovery)"),
+  DiscoveryIdentityConfig: IDENTITY("the discovery cluster id and secret"),
+  ExtensionServiceConfig: REBOOT("extension services are started at boot"),
+  VolumeConfig: { ...REBOOT(VOL), paths: WIPE_VOLUME, systemVolume: true },
+  UserVolumeConfig: { ...REBOOT(VOL), paths: WIPE_VOLUME },
+  RawVolumeConfig: { ...REBOOT(VOL), paths: { provisioning: WIPE_VOLUME.provisioning } },
+  ExistingVolumeConfig: REBOOT(VOL),
+  ExternalVolumeConfig: REBOOT(VOL),
+  SwapVolumeConfig: { ...REBOOT(VOL), paths: WIPE_VOLUME },
+  ZswapConfig: REBOOT(VOL),
+  LVMVolumeGroupConfig: REBOOT(VOL),
+  LVMLogicalVolumeConfig: REBOOT(VOL),
+  RAIDArrayConfig: REBOOT(VOL),
+  TrustedRootsConfig: REBOOT("trusted roots are installed at boot"),
+  SideroLinkConfig: REBOOT("SideroLink is established at boot"),
+  PCIDriverRebindConfig: REBOOT("driver rebinding happens at boot"),
+  EnvironmentConfig: REBOOT("environment is applied to services at boot"),
+  EtcFileConfig: REBOOT("files in /etc are written at boot (as machine.files)"),
+  UdevRulesConfig: REBOOT("udev rules are loaded at boot (as machine.udev)"),
+  SecurityProfileConfig: REBOOT("workload isolation is set up when the node boots"),
+  ContainerConfig: REBOOT("container-mode settings are read at boot"),
+  // The 1.14 contract's Kubernetes documents (what v1alpha1 `cluster.*` held): live, except identity and addressing.
+  KubeClusterConfig: {
+    ...LIVE(K8S),
+    paths: { clusterName: { kind: "immutable", reason: "the cluster name is baked into certificates; recreate the cluster" } },
+  },
+  KubeNetworkConfig: {
+    ...LIVE(K8S),
+    paths: {
+      podSubnets: { kind: "immutable", reason: "pod subnets are fixed once pods have addresses; recreate the cluster" },
+      serviceSubnets: { kind: "immutable", reason: "service subnets are fixed once services have IPs; recreate the cluster" },
+      dnsDomain: { kind: "immutable", reason: "the DNS domain is baked into certificates and workloads; recreate the cluster" },
+    },
+  },
+  KubeAPIServerCAConfig: IDENTITY("the Kubernetes CA"),
+  KubeAggregatorCAConfig: IDENTITY("the aggregator CA"),
+  KubeServiceAccountConfig: IDENTITY("the service-account signing key"),
+  KubeEtcdEncryptionConfig: IDENTITY("the etcd encryption key"),
+  KubeFlannelCNIConfig: REBOOT("switching CNIs leaves the old one's interfaces and rules until a reboot (KSail)"),
+  KubeAPIServerConfig: LIVE(K8S),
+  KubeControllerManagerConfig: LIVE(K8S),
+  KubeSchedulerConfig: LIVE(K8S),
+  KubeProxyConfig: LIVE(K8S),
+  KubeCoreDNSConfig: LIVE(K8S),
+  KubeAdmissionControlConfig: LIVE(K8S),
+  KubeAuditPolicyConfig: LIVE(K8S),
+  KubeAuthenticationConfig: LIVE(K8S),
+  KubeAuthorizerConfig: LIVE(K8S),
+  KubeCredentialProviderConfig: LIVE(K8S),
+  KubeExternalManifestConfig: LIVE(K8S),
+  KubeInlineManifestConfig: LIVE(K8S),
+  KubeStaticPodConfig: LIVE(K8S),
+  KubeTalosAPIAccessConfig: LIVE(K8S),
+  KubePrismConfig: LIVE(K8S),
+  KubeNodeConfig: LIVE("node labels, taints and addresses are reconciled live (as machine.node*)"),
+  KubeletConfig: LIVE("the kubelet restarts with its new settings (as machine.kubelet)"),
 };
 
-const SEVERITY: Record<ConfigChangeKind, number> = { none: 0, live: 1, reboot: 2, immutable: 3 };
-const MINOR_ORDER: readonly TalosMinor[] = ["1.11", "1.12", "1.13"];
+/**
+ * The document kinds each Talos minor knows: the kinds its `pkg/machinery/config/types` register (machinery
+ * v1.11.6, v1.12.7, v1.13.9, v1.14.1). Talos's decoder rejects any other kind.
+ */
+export const KNOWN_DOCUMENT_KINDS: Readonly<Record<TalosMinor, readonly string[]>> = (() => {
+  const v111 = [
+    "EthernetConfig",
+    "EventSinkConfig",
+    "ExistingVolumeConfig",
+    "ExtensionServiceConfig",
+    "KmsgLogConfig",
+    "KubeSpanEndpointsConfig",
+    "NetworkDefaultActionConfig",
+    "NetworkRuleConfig",
+    "PCIDriverRebindConfig",
+    "RawVolumeConfig",
+    "SideroLinkConfig",
+    "SwapVolumeConfig",
+    "TrustedRootsConfig",
+    "UserVolumeConfig",
+    "VolumeConfig",
+    "WatchdogTimerConfig",
+    "ZswapConfig",
+  ];
+  const v112 = [
+    ...v111,
+    "BondConfig",
+    "BridgeConfig",
+    "DHCPv4Config",
+    "DHCPv6Config",
+    "DummyLinkConfig",
+    "HCloudVIPConfig",
+    "HostnameConfig",
+    "Layer2VIPConfig",
+    "LinkAliasConfig",
+    "LinkConfig",
+    "OOMConfig",
+    "RegistryAuthConfig",
+    "RegistryMirrorConfig",
+    "RegistryTLSConfig",
+    "ResolverConfig",
+    "StaticHostConfig",
+    "TimeSyncConfig",
+    "VLANConfig",
+    "WireguardConfig",
+  ];
+  const v113 = [
+    ...v112,
+    "BlackholeRouteConfig",
+    "EnvironmentConfig",
+    "ExternalVolumeConfig",
+    "ImageVerificationConfig",
+    "KubeSpanConfig",
+    "RoutingRuleConfig",
+    "TCPProbeConfig",
+    "VRFConfig",
+  ];
+  const v114 = [
+    ...v113,
+    "BGPInstanceConfig",
+    "CRIBaseRuntimeSpecConfig",
+    "CRICustomizationConfig",
+    "ContainerConfig",
+    "DiscoveryIdentityConfig",
+    "DiscoveryServiceConfig",
+    "EtcFileConfig",
+    "FilesystemScrubConfig",
+    "FilesystemTrimConfig",
+    "HTTPProbeConfig",
+    "ImageCacheConfig",
+    "KernelModuleConfig",
+    "KubeAPIServerCAConfig",
+    "KubeAPIServerConfig",
+    "KubeAdmissionControlConfig",
+    "KubeAggregatorCAConfig",
+    "KubeAuditPolicyConfig",
+    "KubeAuthenticationConfig",
+    "KubeAuthorizerConfig",
+    "KubeClusterConfig",
+    "KubeControllerManagerConfig",
+    "KubeCoreDNSConfig",
+    "KubeCredentialProviderConfig",
+    "KubeEtcdEncryptionConfig",
+    "KubeExternalManifestConfig",
+    "KubeFlannelCNIConfig",
+    "KubeInlineManifestConfig",
+    "KubeNetworkConfig",
+    "KubeNodeConfig",
+    "KubePrismConfig",
+    "KubeProxyConfig",
+    "KubeSchedulerConfig",
+    "KubeServiceAccountConfig",
+    "KubeStaticPodConfig",
+    "KubeTalosAPIAccessConfig",
+    "KubeletConfig",
+    "LVMLogicalVolumeConfig",
+    "LVMVolumeGroupConfig",
+    "RAIDArrayConfig",
+    "SecurityProfileConfig",
+    "SysctlConfig",
+    "SysfsConfig",
+    "UdevRulesConfig",
+    "UnattendedInstallConfig",
+    "VethConfig",
+  ];
+  return { "1.11": v111, "1.12": v112, "1.13": v113, "1.14": v114 };
+})();
 
-/** Classify the change from `oldYaml` to `newYaml` (multi-document machine configs) for a Talos version. */
+/** The first minor that knows a kind (for messages). */
+function firstMinorOf(kind: string): TalosMinor | undefined {
+  return (Object.keys(KNOWN_DOCUMENT_KINDS) as TalosMinor[]).find((m) => KNOWN_DOCUMENT_KINDS[m].includes(kind));
+}
+
+/**
+ * Document kinds in `yaml` that Talos `talosVersion` does not know (it would reject the config), as issues naming
+ * the document. Also used by the plan's validation, so such a patch fails `validate`, not `pulumi up`.
+ */
+export function unknownDocumentKinds(yaml: string, talosVersion: string, source = "machine config"): Issue[] {
+  const minor = parseTalosVersion(talosVersion).minorKey;
+  const known = new Set(KNOWN_DOCUMENT_KINDS[minor]);
+  const issues: Issue[] = [];
+  for (const d of parseDocuments(yaml, source)) {
+    if (isV1Alpha1(d)) continue;
+    const kind = String(d.kind ?? "");
+    if (known.has(kind)) continue;
+    const since = firstMinorOf(kind);
+    issues.push({
+      path: `${source}: ${documentLabel(d)}`,
+      message: since
+        ? `document kind ${kind} exists from Talos ${since} on; Talos ${minor} rejects the whole config. Remove it, or upgrade Talos first and add it afterwards.`
+        : `document kind ${kind} is not a Talos ${minor} config document (known kinds: ${[...known].sort().join(", ")}); Talos rejects the whole config. Check the kind's spelling.`,
+    });
+  }
+  return issues;
+}
+
+const SEVERITY: Record<ConfigChangeKind, number> = { none: 0, live: 1, reboot: 2, wipe: 3, reinstall: 4, immutable: 5 };
+const MINOR_ORDER: readonly TalosMinor[] = ["1.11", "1.12", "1.13", "1.14"];
+
+/** A row's class for a minor: its `from` entry for the newest minor not after `minor`, else the row itself. */
+function forMinor<
+  T extends { kind: ChangeClass; reason: string; from?: Partial<Record<TalosMinor, { kind: ChangeClass; reason: string }>> },
+>(r: T, minor: TalosMinor): { kind: ChangeClass; reason: string } {
+  let out: { kind: ChangeClass; reason: string } = r;
+  for (const m of MINOR_ORDER) if (MINOR_ORDER.indexOf(m) <= MINOR_ORDER.indexOf(minor) && r.from?.[m]) out = r.from[m]!;
+  return out;
+}
+
+/**
+ * Classify the change from `oldYaml` to `newYaml` (multi-document machine configs) for the Talos version the node
+ * runs. Throws a KsailError when the new config holds a document kind that version does not know.
+ */
 export function classifyMachineConfigChange(oldYaml: string, newYaml: string, talosVersion: string): ConfigChangeClassification {
-  const minor = parseTalosVersion(talosVersion).contract;
+  const minor = parseTalosVersion(talosVersion).minorKey;
   const oldDocs = parseDocuments(oldYaml, "old machine config");
   const newDocs = parseDocuments(newYaml, "new machine config");
+  const unknown = unknownDocumentKinds(newYaml, talosVersion, "new machine config");
+  if (unknown.length > 0) throw new KsailError(unknown, "The machine config cannot be applied:");
   const v1 = (docs: ConfigDocument[], which: string) => {
     const f = docs.filter(isV1Alpha1);
     if (f.length !== 1) throw new KsailError([{ path: which, message: `expected exactly one v1alpha1 document, found ${f.length}` }]);
     return f[0];
   };
+  const oldV1 = v1(oldDocs, "old machine config");
+  const newV1 = v1(newDocs, "new machine config");
   const changes: ConfigChange[] = [];
-  for (const path of changedPaths(v1(oldDocs, "old machine config"), v1(newDocs, "new machine config"), [])) {
+  for (const path of changedPaths(oldV1, newV1, [])) {
     const rule = matchRule(path);
-    changes.push({ path: path.join("."), kind: rule?.kind ?? "reboot", reason: rule?.reason ?? "not in Talos's live-apply whitelist" });
+    const c = rule ? forMinor(rule, minor) : { kind: "reboot" as const, reason: "not in Talos's live-apply whitelist" };
+    if (path.join(".") === "machine.files" && c.kind === "reboot" && criFilesOnly(oldV1, newV1, minor)) {
+      changes.push({ path: "machine.files", kind: "live", reason: `only CRI customization files changed; ${CRI_RESTARTS}` });
+    } else changes.push({ path: path.join("."), kind: c.kind, reason: c.reason });
   }
   changes.push(
     ...documentChanges(
@@ -217,7 +485,19 @@ export function classifyMachineConfigChange(oldYaml: string, newYaml: string, ta
   return { kind, reasons: changes.map((c) => `${c.path}: ${c.kind} — ${c.reason}`), changes };
 }
 
+/** On 1.14, machine.files entries that differ only under /etc/cri/conf.d (the legacy CRI customization file). */
+function criFilesOnly(a: ConfigDocument, b: ConfigDocument, minor: TalosMinor): boolean {
+  if (MINOR_ORDER.indexOf(minor) < MINOR_ORDER.indexOf("1.14")) return false;
+  const files = (d: ConfigDocument) => (((d.machine as JsonObject | undefined)?.files ?? []) as Json[]).filter(isObject);
+  const key = (f: JsonObject) => JSON.stringify(f);
+  const before = new Set(files(a).map(key));
+  const after = new Set(files(b).map(key));
+  const changed = [...files(a).filter((f) => !after.has(key(f))), ...files(b).filter((f) => !before.has(key(f)))];
+  return changed.length > 0 && changed.every((f) => typeof f.path === "string" && f.path.startsWith("/etc/cri/conf.d/"));
+}
+
 function matchRule(path: readonly string[]): PathRule | undefined {
+  // (rows are matched by prefix; the longest match wins)
   let best: PathRule | undefined;
   let bestLen = -1;
   for (const r of V1ALPHA1_RULES) {
@@ -256,22 +536,28 @@ function documentChanges(oldDocs: ConfigDocument[], newDocs: ConfigDocument[], m
     const label = documentLabel(doc);
     const kindName = String(doc.kind);
     const rule = DOCUMENT_RULES[kindName];
-    let cls: ChangeClass;
-    let reason: string;
-    if (!rule) {
-      cls = "reboot";
-      reason = `document kind ${kindName} is not in the classifier table`;
-    } else if (MINOR_ORDER.indexOf(rule.since) > MINOR_ORDER.indexOf(minor)) {
-      cls = "reboot";
-      reason = `document kind ${kindName} does not exist before Talos ${rule.since}`;
-    } else {
-      cls = rule.kind;
-      reason = rule.reason;
-    }
+    const base = rule
+      ? forMinor(rule, minor)
+      : { kind: "reboot" as ChangeClass, reason: `document kind ${kindName} is not in the classifier table` };
+    const at = (p: string[]) => {
+      const hit = Object.entries(rule?.paths ?? {}).find(([prefix]) => p.join(".") === prefix || p.join(".").startsWith(`${prefix}.`));
+      return hit ? hit[1] : base;
+    };
     if (!o || !n) {
-      out.push({ path: label, kind: cls, reason: `${o ? "removed" : "added"}; ${reason}` });
+      // A new volume is provisioned as it is (the document's class); a system volume's document changes the
+      // volume that is already there: as severe as the paths it sets.
+      const worst = rule?.systemVolume
+        ? Object.values(rule.paths ?? {}).reduce<{ kind: ChangeClass; reason: string }>(
+            (w, r) => (SEVERITY[r.kind] > SEVERITY[w.kind] && Object.keys(doc).some((k) => rule.paths?.[k] === r) ? r : w),
+            base,
+          )
+        : base;
+      out.push({ path: label, kind: worst.kind, reason: `${o ? "removed" : "added"}; ${worst.reason}` });
     } else {
-      for (const p of changedPaths(o, n, [])) out.push({ path: `${label}.${p.join(".")}`, kind: cls, reason });
+      for (const p of changedPaths(o, n, [])) {
+        const r = at(p);
+        out.push({ path: `${label}.${p.join(".")}`, kind: r.kind, reason: r.reason });
+      }
     }
   }
   return out;

@@ -9,7 +9,17 @@ import { BaseOptions, HetznerOptions, TalosMirror, baseDocuments } from "./base"
 import { ConfigDocument, isV1Alpha1, parseDocuments, stringifyDocuments, v1alpha1Of } from "./documents";
 import { TalosPatchSet, TalosRole, applyPatches, orderedPatches } from "./patches";
 import { redactMachineConfig } from "./redact";
-import { TalosVersion, contractFor, parseTalosVersion, resolveKubernetesVersion, talosInstallerImage } from "./versions";
+import {
+  type InstallerPlatform,
+  SUPPORTED_TALOS_MINORS,
+  TalosMinor,
+  TalosVersion,
+  contractFor,
+  parseTalosVersion,
+  resolveKubernetesVersion,
+  talosInstallerImage,
+} from "./versions";
+import { unknownDocumentKinds } from "./classify";
 
 export interface TalosRenderInput {
   /** Cluster name (`cluster.clusterName`). */
@@ -18,6 +28,12 @@ export interface TalosRenderInput {
   readonly endpoint: string;
   /** Talos version (`1.13.9`, `v1.12`); default: versions.ts DEFAULT_TALOS_VERSION. */
   readonly talosVersion?: string;
+  /**
+   * The config contract (`1.11` … `1.13`): the minor the cluster was created with, pinned so that a later upgrade
+   * never stages documents or fields the running nodes' decoder rejects (Talos accepts configs of older contracts,
+   * never of newer ones). @default the version's own minor (capped at the newest contract this renderer emits)
+   */
+  readonly contract?: TalosMinor;
   /** Kubernetes version; default: the Talos minor's default. */
   readonly kubernetesVersion?: string;
   /** The cluster identity from ClusterSecrets (standard PEM labels). */
@@ -45,7 +61,14 @@ export interface TalosRenderInput {
    * Metal installs (also the Hetzner ISO route): disk default `/dev/sda`; image default the installer of
    * the Talos version, or the Image Factory installer of `schematicId`.
    */
-  readonly install?: { readonly disk?: string; readonly image?: string; readonly wipe?: boolean; readonly schematicId?: string };
+  readonly install?: {
+    readonly disk?: string;
+    readonly image?: string;
+    readonly wipe?: boolean;
+    readonly schematicId?: string;
+    /** Whose installer (the image bakes the platform in): `hcloud` for Hetzner snapshots, else `metal`. */
+    readonly platform?: InstallerPlatform;
+  };
   /** Patch files of the ksail.yaml Talos patch directory. */
   readonly patches?: Partial<TalosPatchSet>;
   /** Inline patches, applied after the files (cluster first, then role). */
@@ -65,6 +88,8 @@ export interface RenderedMachineConfigs {
   readonly perNode: Readonly<Record<string, string>>;
   readonly talosVersion: TalosVersion;
   readonly kubernetesVersion: string;
+  /** The contract the configs were rendered in. */
+  readonly contract: TalosMinor;
 }
 
 export const DEFAULT_POD_SUBNETS = ["10.244.0.0/16"];
@@ -75,7 +100,16 @@ export function renderMachineConfigs(input: TalosRenderInput): RenderedMachineCo
   const version = parseTalosVersion(input.talosVersion);
   const kubernetesVersion = resolveKubernetesVersion(version, input.kubernetesVersion);
   const { endpoint, endpointHost } = checkInput(input);
-  const contract = contractFor(version.contract);
+  const contractMinor = input.contract ?? version.contract;
+  if (SUPPORTED_TALOS_MINORS.indexOf(contractMinor) > SUPPORTED_TALOS_MINORS.indexOf(version.minorKey)) {
+    throw new KsailError([
+      {
+        path: "spec.cluster.talos.version",
+        message: `the cluster's config contract ${contractMinor} is newer than Talos ${version.version}; Talos does not go back to an older minor than the one the cluster was created with`,
+      },
+    ]);
+  }
+  const contract = contractFor(contractMinor);
 
   const mirrors: TalosMirror[] = [...(input.mirrors ?? [])];
   if (input.localRegistry) mirrors.push({ host: input.localRegistry.host, endpoints: [input.localRegistry.endpoint] });
@@ -84,7 +118,7 @@ export function renderMachineConfigs(input: TalosRenderInput): RenderedMachineCo
     input.platform === "metal" || input.install
       ? {
           disk: input.install?.disk ?? DEFAULT_INSTALL_DISK,
-          image: input.install?.image ?? talosInstallerImage(version, input.install?.schematicId),
+          image: input.install?.image ?? talosInstallerImage(version, input.install?.schematicId, input.install?.platform),
           wipe: input.install?.wipe ?? false,
         }
       : undefined;
@@ -109,8 +143,13 @@ export function renderMachineConfigs(input: TalosRenderInput): RenderedMachineCo
     install,
   };
 
-  const role = (r: TalosRole) =>
-    stringifyDocuments(applyPatches(baseDocuments(r, opts), orderedPatches(r, input.patches, input.inlinePatches)));
+  const role = (r: TalosRole) => {
+    const yaml = stringifyDocuments(applyPatches(baseDocuments(r, opts), orderedPatches(r, input.patches, input.inlinePatches)));
+    // A patch may add a document kind the nodes' Talos does not know; Talos would reject the whole config.
+    const unknown = unknownDocumentKinds(yaml, version.version, r === "controlplane" ? "control-plane config" : "worker config");
+    if (unknown.length > 0) throw new KsailError(unknown, "Cannot render Talos machine configs:");
+    return yaml;
+  };
   const controlPlane = role("controlplane");
   const worker = role("worker");
   const perNode: Record<string, string> = {};
@@ -121,7 +160,7 @@ export function renderMachineConfigs(input: TalosRenderInput): RenderedMachineCo
     perNode[n.hostname] = renderNodeConfig(n.role === "controlplane" ? controlPlane : worker, {
       hostname: n.hostname,
       role: n.role,
-      talosVersion: version.version,
+      contract: contractMinor,
     });
   }
   return {
@@ -132,6 +171,7 @@ export function renderMachineConfigs(input: TalosRenderInput): RenderedMachineCo
     perNode,
     talosVersion: version,
     kubernetesVersion,
+    contract: contractMinor,
   };
 }
 
@@ -141,7 +181,10 @@ export function renderMachineConfigs(input: TalosRenderInput): RenderedMachineCo
  * Without `talosVersion` the contract is inferred: a config that renders `machine.features.rbac` /
  * `stableHostname` (hidden from 1.12 on) is a 1.11 config.
  */
-export function renderNodeConfig(base: string, node: { hostname: string; role?: TalosRole; talosVersion?: string }): string {
+export function renderNodeConfig(
+  base: string,
+  node: { hostname: string; role?: TalosRole; talosVersion?: string; contract?: TalosMinor },
+): string {
   if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(node.hostname) || node.hostname.length > 253) {
     throw new KsailError([
       {
@@ -156,9 +199,11 @@ export function renderNodeConfig(base: string, node: { hostname: string; role?: 
   if (node.role && machine.type !== node.role) {
     throw new KsailError([{ path: "role", message: `is "${node.role}" but the config is for machine.type "${String(machine.type)}"` }]);
   }
-  const legacy = node.talosVersion
-    ? !contractFor(parseTalosVersion(node.talosVersion).contract).hostnameDocument
-    : machine.features?.rbac !== undefined || machine.features?.stableHostname !== undefined;
+  const legacy = node.contract
+    ? !contractFor(node.contract).hostnameDocument
+    : node.talosVersion
+      ? !contractFor(parseTalosVersion(node.talosVersion).contract).hostnameDocument
+      : machine.features?.rbac !== undefined || machine.features?.stableHostname !== undefined;
   let out: ConfigDocument[];
   if (legacy) {
     out = docs.map((d) => {

@@ -2,6 +2,7 @@
 import { DEFAULT_TALOS_ISO } from "../../config/defaults";
 import { cells, HETZNER_ONLY, type ImpactRule } from "../rule";
 import { int, json, oidc, registry, set, str, toggle, version } from "../values";
+import { DEFAULT_TALOS_VERSION } from "../../distributions/talos/versions";
 
 export const CLUSTER_RULES: readonly ImpactRule[] = [
   // ── identity of the cluster ──────────────────────────────────────────────────────────────
@@ -50,7 +51,12 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
   },
   {
     field: "cluster.talos.version",
-    value: version("cluster.talos.version"),
+    // The version nodes really run: an unpinned spec follows the library's default, so bumping that default is a
+    // visible change of this row (Docker: the cluster is recreated coherently, not half of it; Hetzner: upgrades).
+    value: (spec, combo) => {
+      const v = version("cluster.talos.version")(spec, combo);
+      return v === "" ? DEFAULT_TALOS_VERSION : v;
+    },
     cells: cells("-", "-", "X", "B"),
     reason: {
       "Talos/Docker": "Talos cannot upgrade inside a container; new node containers are created from the new image",

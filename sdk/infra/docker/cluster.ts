@@ -28,11 +28,14 @@ export function dockerCluster(ctx: InfraContext): ClusterInfra {
         kubernetes: plan.endpoint!,
         ...(talos ? { talos: [talos.apiEndpoint!], talosNodes: [plan.nodes[0].address] } : {}),
       },
+      ...(talos ? { talosVersion: talos.version } : {}),
     },
     { parent, protect },
   );
   const rendered = talos
-    ? (secrets as ClusterSecrets<"Talos">).talos.apply((bundle) => renderMachineConfigs(talosRenderInput(plan, { secrets: bundle })))
+    ? pulumi
+        .all([(secrets as ClusterSecrets<"Talos">).talos, secrets.talosContract])
+        .apply(([bundle, contract]) => renderMachineConfigs(talosRenderInput(plan, { secrets: bundle, contract })))
     : undefined;
   const infra = new DockerClusterInfra(
     `${name}-infra`,
@@ -60,7 +63,7 @@ export function dockerCluster(ctx: InfraContext): ClusterInfra {
       address: n.address,
       dependsOn: [infra.nodeContainers[n.name]],
     }));
-    ready = talosMachines(ctx, { targets, rendered, talosconfig: secrets.talosconfig }).ready;
+    ready = talosMachines(ctx, { targets, rendered, talosconfig: secrets.talosconfig, kubeconfig: secrets.kubeconfig }).ready;
   }
   return {
     secrets,

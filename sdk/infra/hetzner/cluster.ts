@@ -39,13 +39,20 @@ export function hetznerCluster(ctx: InfraContext, options: { hcloudToken?: pulum
   );
   const secrets = new ClusterSecrets(
     `${name}-secrets`,
-    { clusterName: plan.clusterName, distribution: "Talos", endpoints: { kubernetes: infra.apiEndpoint, talos: [infra.talosEndpoint] } },
+    {
+      clusterName: plan.clusterName,
+      distribution: "Talos",
+      endpoints: { kubernetes: infra.apiEndpoint, talos: [infra.talosEndpoint] },
+      talosVersion: plan.talos!.version,
+    },
     { parent, protect },
   );
   const addresses = pulumi.all(infra.addresses);
   const rendered = pulumi
-    .all([secrets.talos, addresses, token ?? pulumi.output("")])
-    .apply(([bundle, a, apiToken]) => renderMachineConfigs(talosRenderInput(plan, { secrets: bundle, addresses: a, apiToken })));
+    .all([secrets.talos, addresses, token ?? pulumi.output(""), secrets.talosContract])
+    .apply(([bundle, a, apiToken, contract]) =>
+      renderMachineConfigs(talosRenderInput(plan, { secrets: bundle, addresses: a, apiToken, contract })),
+    );
   const nodes = hetznerNodes(infra, {
     machineConfigs:
       hplan.image.kind === "snapshot"
@@ -55,7 +62,7 @@ export function hetznerCluster(ctx: InfraContext, options: { hcloudToken?: pulum
   });
   const talos = plan.talos!;
   const targets = nodes.targets.map((t) => ({ ...t, installImage: talos.image, maintenance: talos.maintenance }));
-  const { ready } = talosMachines(ctx, { targets, rendered, talosconfig: secrets.talosconfig });
+  const { ready } = talosMachines(ctx, { targets, rendered, talosconfig: secrets.talosconfig, kubeconfig: secrets.kubeconfig });
 
   const img = hplan.image;
   return {
