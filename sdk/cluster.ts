@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { ClusterSpec } from "./dynamic/clusterSpec";
+import { DestroyGuard } from "./dynamic/destroyGuard";
 import { clusterProvider } from "./components/provider";
 import { installComponents, type Installers } from "./components/phases";
 import type { RegistryCredentials } from "./components/gitopsSecrets";
@@ -57,11 +58,13 @@ export interface KSailClusterArgs {
    */
   components?: Partial<Record<ComponentId, ComponentOverride>>;
   /**
-   * Refuse recreate-class changes instead of destroying the cluster. Sets Pulumi's `protect` on the
-   * ClusterSpec record, ClusterSecrets and the cluster network: a recreate-class change makes the engine
-   * refuse the replacement ("unable to replace protected resource") before any node is touched, and
-   * `pulumi destroy` fails until you run `pulumi state unprotect`. Other changes (adding or removing a
-   * worker, reboots, component upgrades) still apply.
+   * Refuse recreate-class changes and destroys instead of destroying the cluster. Sets Pulumi's `protect` on the
+   * ClusterSpec record, ClusterSecrets, the cluster network and a destroy guard that depends on every resource of
+   * the cluster: a recreate-class change makes the engine refuse the replacement ("unable to replace protected
+   * resource") before any node is touched, and `pulumi destroy` stops at the guard before anything is deleted,
+   * until you set `protect: false` and run `pulumi up` (or `pulumi state unprotect`). On Hetzner it also turns on
+   * delete protection of the network, the API load balancer and the endpoint addresses. Other changes (adding or
+   * removing a worker, reboots, component upgrades) still apply.
    * @default false
    * Applied in place.
    * @example true  // production
@@ -177,6 +180,23 @@ export class KSailCluster extends pulumi.ComponentResource {
       overrides: args.components,
     }).installers;
 
+    // `protect` all or nothing on destroy: this record depends on everything above and is deleted first.
+    new DestroyGuard(
+      `${name}-destroy-guard`,
+      { clusterName: plan.clusterName },
+      {
+        parent: this,
+        protect,
+        dependsOn: [
+          record,
+          secrets,
+          this.kubernetesProvider,
+          ...infra.ready,
+          ...(infra.resources ?? []),
+          ...Object.values(this.components),
+        ],
+      },
+    );
     this.kubeconfig = pulumi.secret(secrets.kubeconfig);
     this.talosconfig = pulumi.secret(secrets.talosconfig);
     this.endpoint = infra.endpoint;

@@ -30,6 +30,8 @@ export interface ClusterInfra {
   readonly rendered?: pulumi.Output<RenderedMachineConfigs>;
   /** What the first install stage waits for (bootstrap and machines, or the node containers). */
   readonly ready: pulumi.Resource[];
+  /** Every other resource the provider layer created (components count with their children): what the destroy guard depends on. */
+  readonly resources?: pulumi.Resource[];
   /** Provider-specific installer inputs (network names, tokens, autoscaler). */
   readonly install: Partial<InstallInputs>;
 }

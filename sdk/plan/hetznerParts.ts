@@ -82,6 +82,18 @@ export function commonLabels(clusterName: string): Record<string, string> {
   return { "ksail.owned": "true", "ksail.cluster.name": clusterName };
 }
 
+/** Labels the Hetzner CSI driver puts on every volume it creates (its extra volume labels), so a destroy finds them. */
+export function csiVolumeLabels(clusterName: string): Record<string, string> {
+  return { ...commonLabels(clusterName), "ksail.volume": "csi" };
+}
+
+/** A label selector matching all of these labels (`k=v,k=v`). */
+export function selectorOf(labels: Readonly<Record<string, string>>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+}
+
 /** Label selector of the control planes (load balancer targets). */
 export function controlPlaneSelector(clusterName: string): string {
   return `ksail.cluster.name=${clusterName},ksail.node.type=control-plane`;

@@ -11,6 +11,7 @@ import * as net from "node:net";
 import { captureProvider, startProviderHost, type ProviderHost, type ResourceState } from "../harness/engine";
 import { HcloudServerType } from "../../sdk/dynamic/hcloudServerType";
 import { HcloudIsoDetach } from "../../sdk/dynamic/hcloudIsoDetach";
+import { HcloudCleanup } from "../../sdk/dynamic/hcloudCleanup";
 import { UNKNOWN } from "../../sdk/impact/unknown";
 import { FakeHcloudApi } from "../fakes/hcloud-api";
 import { FakeApid, talosconfigFor } from "../fakes/apid";
@@ -504,5 +505,101 @@ describe("Hetzner dynamic resources: token sources and the Talos health gate", (
     } finally {
       await host.close();
     }
+  });
+});
+
+describe("Hetzner destroy cleanup through the dynamic-provider host", () => {
+  let api: FakeHcloudApi;
+  let host: ProviderHost;
+  before(async () => {
+    api = await FakeHcloudApi.start(TOKEN);
+    host = await startProviderHost({ config: { "hcloud:token": TOKEN, "hcloud:endpoint": api.url }, env: ENV });
+  });
+  after(async () => {
+    await host?.close();
+    await api?.stop();
+  });
+
+  test("destroy removes the autoscaler's servers and the CCM's load balancers on the cluster network and the CSI volumes by label; nothing else", async () => {
+    const net = api.addNetwork({ name: "prod-network", ip_range: "10.0.0.0/16", subnet: "10.0.1.0/24" });
+    const other = api.addNetwork({ name: "other-network", ip_range: "10.1.0.0/16" });
+    const own = { "ksail.owned": "true", "ksail.cluster.name": "prod" };
+    // Pulumi's own server and API load balancer: never touched here.
+    api.addServer({
+      id: 601,
+      name: "prod-worker-1",
+      labels: { ...own, "ksail.node.type": "worker" },
+      private_net: [{ network: net.id, ip: "10.0.1.5" }],
+    });
+    const apiLb = api.addLoadBalancer({ name: "prod-api", labels: own, network: net.id });
+    // Made by the autoscaler and the CCM on this cluster's network.
+    api.addServer({
+      id: 602,
+      name: "burst-1a2b",
+      labels: { "hcloud/node-group": "burst" },
+      private_net: [{ network: net.id, ip: "10.0.1.9" }],
+    });
+    const ccmLb = api.addLoadBalancer({ name: "a1b2c3", labels: { "hcloud-ccm/service-uid": "u-1" }, network: net.id });
+    // Another cluster's autoscaled server and load balancer.
+    api.addServer({
+      id: 603,
+      name: "burst-ffff",
+      labels: { "hcloud/node-group": "burst" },
+      private_net: [{ network: other.id, ip: "10.1.0.9" }],
+    });
+    const otherLb = api.addLoadBalancer({ name: "d4e5", labels: { "hcloud-ccm/service-uid": "u-2" }, network: other.id });
+    // CSI volumes: one attached to an autoscaled node, one free; a volume of someone else.
+    const csi = { ...own, "ksail.volume": "csi" };
+    const v1 = api.addVolume({ name: "pvc-1", labels: csi, server: 602 });
+    const v2 = api.addVolume({ name: "pvc-2", labels: csi });
+    const keep = api.addVolume({ name: "backup", labels: { "ksail.cluster.name": "prod" } });
+    const cap = await captureProvider(
+      () =>
+        new HcloudCleanup("prod-infra-cleanup", {
+          clusterName: "prod",
+          networkId: String(net.id),
+          volumeSelector: "ksail.owned=true,ksail.cluster.name=prod,ksail.volume=csi",
+          ownSelector: "ksail.owned=true,ksail.cluster.name=prod",
+        }),
+    );
+    assert.equal(cap.type, "pulumi-nodejs:dynamic/ksail:HcloudCleanup");
+    assert.ok(!cap.provider.includes(TOKEN));
+    const mark = api.requests.length;
+    const s = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
+    assert.deepEqual(api.requests.slice(mark), [], "creating the record calls nothing");
+    // An in-place change (another token variable) runs no cleanup either.
+    const s2 = await host.up(cap.urn, { ...cap.inputs, tokenEnvVar: "OTHER", __provider: cap.provider }, s);
+    assert.equal(s2.op, "update");
+    assert.deepEqual(api.mutations(), []);
+    await host.destroy(cap.urn, s2);
+    assert.deepEqual([...api.servers.keys()].sort(), [601, 603], "the autoscaled server of this network is gone");
+    assert.deepEqual([...api.loadBalancers.keys()].sort(), [apiLb.id, otherLb.id].sort());
+    assert.equal(api.loadBalancers.has(ccmLb.id), false);
+    assert.deepEqual([...api.volumes.keys()], [keep.id]);
+    assert.ok(
+      api.mutations().includes(`POST /volumes/${v1.id}/actions/detach`) || !api.volumes.has(v1.id),
+      "the attached volume was detached (or went with its server) before the delete",
+    );
+    assert.equal(api.volumes.has(v2.id), false);
+    await host.waitForOutput(/HcloudCleanup prod: deleted server burst-1a2b .*load balancer a1b2c3 \(hcloud CCM\).*volume pvc-1 \(CSI\)/);
+    // A second destroy (everything already gone) is fine.
+    await host.destroy(cap.urn, s2);
+  });
+
+  test("only a new network (a recreated cluster) replaces the record, and the replacement runs the cleanup of the old network first", async () => {
+    const old = api.addNetwork({ name: "c-network", ip_range: "10.0.0.0/16" });
+    api.addServer({
+      id: 611,
+      name: "pool-1",
+      labels: { "hcloud/node-group": "pool" },
+      private_net: [{ network: old.id, ip: "10.0.1.20" }],
+    });
+    const cap = await captureProvider(() => new HcloudCleanup("c-infra-cleanup", { clusterName: "c", networkId: String(old.id) }));
+    const s = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
+    const p = await host.preview(cap.urn, { ...cap.inputs, networkId: UNKNOWN, __provider: cap.provider }, s);
+    assert.equal(p.op, "replace");
+    const s2 = await host.up(cap.urn, { ...cap.inputs, networkId: "999999", __provider: cap.provider }, s);
+    assert.equal(s2.op, "replace");
+    assert.equal(api.servers.has(611), false);
   });
 });

@@ -82,6 +82,8 @@ describe("KSailCluster: Talos on Docker", () => {
         ["dev-flux", "ksail:components:Flux", "dev"],
         ["dev-flux-operator", "kubernetes:helm.sh/v3:Release", "dev-flux"],
         ["dev-flux-instance", "kubernetes:fluxcd.controlplane.io/v1:FluxInstance", "dev-flux"],
+        // Depends on everything: a protected cluster's destroy stops here first.
+        ["dev-destroy-guard", "pulumi-nodejs:dynamic/ksail:DestroyGuard", "dev"],
       ],
     );
     // Every infrastructure resource that belongs to this cluster carries the recreate hash; the shared
@@ -198,7 +200,8 @@ describe("KSailCluster: Talos on Docker", () => {
     const c = changes(a, b);
     assert.ok(c.includes("~dev-spec"));
     assert.ok(c.includes("+dev-kyverno"));
-    for (const x of c.filter((n) => n !== "~dev-spec")) assert.match(x, /^\+dev-kyverno|^~dev-stable$/, x);
+    // The destroy guard only gains the new installer in its dependsOn.
+    for (const x of c.filter((n) => n !== "~dev-spec")) assert.match(x, /^\+dev-kyverno|^~dev-stable$|^~dev-destroy-guard$/, x);
     assert.notDeepEqual(a.byName("dev-spec").inputs.inPlace, b.byName("dev-spec").inputs.inPlace);
     assert.deepEqual(a.byName("dev-spec").inputs.recreateRequired, b.byName("dev-spec").inputs.recreateRequired);
   });
@@ -208,7 +211,7 @@ describe("KSailCluster: Talos on Docker", () => {
     const a = await recordCluster({ cluster: base });
     const b = await recordCluster({ cluster: { ...base, workers: 3 } });
     // The first gate only gains the new machine in its dependsOn (it waits for every node).
-    assert.deepEqual(changes(a, b), ["~dev-spec", "~dev-api-ready", "+dev-infra-worker-3", "+dev-machine-worker-3"]);
+    assert.deepEqual(changes(a, b), ["~dev-spec", "~dev-api-ready", "~dev-destroy-guard", "+dev-infra-worker-3", "+dev-machine-worker-3"]);
     assert.deepEqual(b.byName("dev-api-ready").inputs, a.byName("dev-api-ready").inputs);
     assert.deepEqual(b.byName("dev-api-ready").options.dependsOn, [...a.byName("dev-api-ready").options.dependsOn, "dev-machine-worker-3"]);
   });
@@ -274,6 +277,7 @@ describe("KSailCluster: K3s and Vanilla on Docker", () => {
               ]),
           ["dev-cert-manager", "ksail:components:CertManager"],
           ["dev-cert-manager-release", HELM],
+          ["dev-destroy-guard", "pulumi-nodejs:dynamic/ksail:DestroyGuard"],
         ],
       );
       for (const x of r.resources.slice(1)) assert.ok(x.parent === "dev" || x.parent?.startsWith("dev-"), x.name);

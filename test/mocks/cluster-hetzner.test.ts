@@ -78,6 +78,8 @@ describe("KSailCluster: Talos on Hetzner (ISO route, first control plane endpoin
         ...nodes.map((n) => [`dev-infra-${n}-iso-detach`, "pulumi-nodejs:dynamic/ksail:HcloudIsoDetach", "dev-infra"]),
         ...nodes.map((n) => [`dev-machine-${n}`, TALOS_MACHINE, "dev"]),
         ["dev-bootstrap", TALOS_BOOTSTRAP, "dev"],
+        // Removes what the cluster made outside Pulumi on destroy: the installers wait for it, it waits for the network.
+        ["dev-infra-cleanup", "pulumi-nodejs:dynamic/ksail:HcloudCleanup", "dev-infra"],
         ["dev-k8s", K8S_PROVIDER, "dev"],
         ["dev-api-ready", READINESS, "dev"],
         ["dev-cilium", "ksail:components:Cilium", "dev"],
@@ -90,6 +92,7 @@ describe("KSailCluster: Talos on Hetzner (ISO route, first control plane endpoin
         ["dev-ccm-ready", READINESS, "dev"],
         ["dev-hcloud-csi", "ksail:components:HetznerCsi", "dev"],
         ["dev-hcloud-csi-release", "kubernetes:helm.sh/v3:Release", "dev-hcloud-csi"],
+        ["dev-destroy-guard", "pulumi-nodejs:dynamic/ksail:DestroyGuard", "dev"],
       ],
     );
     // Every cloud resource, machine and the bootstrap carry the recreate hash.
@@ -102,11 +105,25 @@ describe("KSailCluster: Talos on Hetzner (ISO route, first control plane endpoin
     }
     // Machines: maintenance-mode apply to each server's public address; bootstrap after the first ISO detach.
     const m1 = r.byName("dev-machine-control-plane-1");
+    // Its own address (apid open to allowedCidrs), its private address for the bootstrap's peers and proxies, and the
+    // other control planes as fallbacks.
     assert.deepEqual(m1.inputs.node, {
       name: "dev-control-plane-1",
       role: "controlplane",
       platform: "hcloud",
       endpoint: "203.0.113.101:50000",
+      address: "10.0.1.2",
+      via: ["203.0.113.102:50000", "203.0.113.103:50000"],
+    });
+    // ISO route: a worker's maintenance-mode install goes to its own address; after the install (its apid closed to
+    // the outside) the calls go through the talosconfig endpoint and the other control planes.
+    assert.deepEqual(r.byName("dev-machine-worker-2").inputs.node, {
+      name: "dev-worker-2",
+      role: "worker",
+      platform: "hcloud",
+      endpoint: "203.0.113.112:50000",
+      address: "10.0.1.13",
+      via: ["203.0.113.101:50000", "203.0.113.102:50000", "203.0.113.103:50000"],
     });
     assert.equal(m1.inputs.maintenance, true);
     // The ISO is the metal platform: the metal installer of the Image Factory (the default schematic).
@@ -123,7 +140,12 @@ describe("KSailCluster: Talos on Hetzner (ISO route, first control plane endpoin
       "dev-machine-control-plane-2",
       "dev-machine-control-plane-3",
     ]);
-    assert.deepEqual(r.byName("dev-bootstrap").inputs.node, { name: "dev-control-plane-1", endpoint: "203.0.113.101:50000" });
+    assert.deepEqual(r.byName("dev-bootstrap").inputs.node, {
+      name: "dev-control-plane-1",
+      endpoint: "203.0.113.101:50000",
+      address: "10.0.1.2",
+      via: ["203.0.113.102:50000", "203.0.113.103:50000"],
+    });
     // Machine configs: Hetzner platform, endpoint = the primary IP, private-network pinning, no VIP without floating IP.
     const cfg = m1.inputs.config as string;
     assert.match(cfg, /endpoint: https:\/\/203\.0\.113\.101:6443/);
@@ -159,7 +181,8 @@ describe("KSailCluster: Talos on Hetzner (ISO route, first control plane endpoin
     const c = changes(a, b);
     for (const added of ["+dev-infra-worker-3", "+dev-infra-worker-3-type", "+dev-machine-worker-3", "+dev-infra-worker-3-iso-detach"])
       assert.ok(c.includes(added), `${added} in ${c.join(", ")}`);
-    const other = c.filter((x) => !x.startsWith("+") && !["~dev-spec", "~dev-api-ready"].includes(x));
+    // The destroy guard only gains the new node's resources in its dependsOn.
+    const other = c.filter((x) => !x.startsWith("+") && !["~dev-spec", "~dev-api-ready", "~dev-destroy-guard"].includes(x));
     assert.deepEqual(other, [], "nothing else changes");
     assert.equal(b.byName("dev-infra-worker-1").options.replacementTrigger, a.byName("dev-infra-worker-1").options.replacementTrigger);
   });
@@ -180,8 +203,31 @@ describe("KSailCluster: Talos on Hetzner (ISO route, first control plane endpoin
     assert.equal(b.stackOutputs.versions.charts.csi, "2.99.0");
   });
 
-  test("protect: the spec record, the secrets and the network are protected, servers are not", async () => {
+  test("protect: the spec record, the secrets, the network and the destroy guard (which depends on everything) are protected; Hetzner delete protection on what the cluster keeps; servers are not", async () => {
     const r = await record(CLUSTER, { args: { protect: true } });
+    const guard = r.byName("dev-destroy-guard");
+    assert.equal(guard.options.protect, true);
+    // Every other resource of the cluster is reached from the guard through dependencies, so a destroy deletes it
+    // first and stops there: nothing else is deleted.
+    const byName = new Map(r.resources.map((x) => [x.name, x]));
+    const reached = new Set<string>();
+    const visit = (n: string) => {
+      if (reached.has(n)) return;
+      reached.add(n);
+      const x = byName.get(n);
+      for (const d of [...(x?.options.dependsOn ?? []), ...(x?.options.dependencies ?? [])]) visit(d);
+      for (const child of r.resources.filter((y) => y.parent === n)) visit(child.name);
+    };
+    visit("dev-destroy-guard");
+    const unreached = r.resources
+      .filter((x) => x.custom && !x.type.startsWith("pulumi:providers:") && !reached.has(x.name))
+      .map((x) => x.name);
+    assert.deepEqual(unreached, []);
+    for (const n of ["dev-infra-network", "dev-infra-control-plane-1-ipv4"]) assert.equal(r.byName(n).inputs.deleteProtection, true, n);
+    assert.equal(r.byName("dev-infra-worker-1").inputs.deleteProtection, undefined);
+    const off = await record(CLUSTER);
+    assert.notEqual(off.byName("dev-destroy-guard").options.protect, true);
+    assert.equal(off.byName("dev-infra-network").inputs.deleteProtection, undefined);
     for (const n of ["dev-spec", "dev-secrets", "dev-infra-network"]) assert.equal(r.byName(n).options.protect, true, n);
     for (const n of ["dev-infra-worker-1", "dev-infra-subnet", "dev-machine-worker-1"])
       assert.notEqual(r.byName(n).options.protect, true, n);
@@ -237,12 +283,15 @@ describe("KSailCluster: Talos on Hetzner variants", () => {
       platform: "hcloud",
       endpoint: "203.0.113.101:50000",
       address: "10.0.1.12",
+      via: ["203.0.113.102:50000", "203.0.113.103:50000"],
     });
     assert.deepEqual(r.byName("dev-machine-control-plane-2").inputs.node, {
       name: "dev-control-plane-2",
       role: "controlplane",
       platform: "hcloud",
       endpoint: "203.0.113.102:50000",
+      address: "10.0.1.3",
+      via: ["203.0.113.101:50000", "203.0.113.103:50000"],
     });
     assert.deepEqual(r.byName("dev-infra-worker-1-type").inputs.health.node, "10.0.1.12");
     // The workers' own firewall: nothing but ICMP on the snapshot route.

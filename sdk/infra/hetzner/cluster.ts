@@ -13,6 +13,8 @@ import type { ClusterInfra, InfraContext } from "../types";
 import { HetznerClusterInfra } from "./infra";
 import { hetznerNodes } from "./nodes";
 import { hetznerToken } from "./token";
+import { HcloudCleanup } from "../../dynamic/hcloudCleanup";
+import { csiVolumeLabels, selectorOf } from "../../plan/hetznerParts";
 
 /** `protect` reaches only the network among the Hetzner resources (servers can still be removed or resized). */
 const protectNetwork: pulumi.ResourceTransformation = (a) =>
@@ -34,7 +36,7 @@ export function hetznerCluster(ctx: InfraContext, options: { hcloudToken?: pulum
 
   const infra = new HetznerClusterInfra(
     `${name}-infra`,
-    { plan: hplan, recreateTrigger: plan.recreateTrigger, hcloudToken: token, tokenEnvVar: h.tokenEnvVar },
+    { plan: hplan, recreateTrigger: plan.recreateTrigger, hcloudToken: token, tokenEnvVar: h.tokenEnvVar, deleteProtection: protect },
     { parent, ...(protect ? { transformations: [protectNetwork] } : {}) },
   );
   const secrets = new ClusterSecrets(
@@ -62,7 +64,22 @@ export function hetznerCluster(ctx: InfraContext, options: { hcloudToken?: pulum
   });
   const talos = plan.talos!;
   const targets = nodes.targets.map((t) => ({ ...t, installImage: talos.image, maintenance: talos.maintenance }));
-  const { ready } = talosMachines(ctx, { targets, rendered, talosconfig: secrets.talosconfig, kubeconfig: secrets.kubeconfig });
+  const machines = talosMachines(ctx, { targets, rendered, talosconfig: secrets.talosconfig, kubeconfig: secrets.kubeconfig });
+  // What the cluster creates outside Pulumi (autoscaled servers, CCM load balancers, CSI volumes) is removed on
+  // destroy: after the installers, which wait for this record (so nothing re-creates what it removes), and before
+  // the network, which it depends on.
+  const cleanup = new HcloudCleanup(
+    `${infra.resourceName}-cleanup`,
+    {
+      clusterName: plan.clusterName,
+      networkId: infra.network.id,
+      volumeSelector: selectorOf(csiVolumeLabels(plan.clusterName)),
+      ownSelector: selectorOf(hplan.labels),
+      tokenEnvVar: infra.tokenEnvVar,
+    },
+    infra.childOptions({ provider: undefined, dependsOn: [infra.network] }),
+  );
+  const ready = [...machines.ready, cleanup];
 
   const img = hplan.image;
   return {
@@ -73,6 +90,7 @@ export function hetznerCluster(ctx: InfraContext, options: { hcloudToken?: pulum
     ),
     rendered,
     ready,
+    resources: [infra, ...Object.values(machines.machines), machines.bootstrap],
     install: {
       hcloudToken: token,
       networkName: infra.networkName,

@@ -30,6 +30,13 @@ export interface HetznerClusterInfraArgs {
    * @default "HCLOUD_TOKEN"
    */
   readonly tokenEnvVar?: string;
+  /**
+   * Hetzner delete protection on what a protected cluster must keep: the network, the API load balancer, the
+   * floating IP and control plane 1's reserved IPv4 (servers stay deletable so workers can still be removed).
+   * KSailCluster sets it with `protect`. Applied in place.
+   * @default false
+   */
+  readonly deleteProtection?: boolean;
 }
 
 /**
@@ -94,8 +101,9 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
         : undefined;
     const o = (extra?: pulumi.CustomResourceOptions) => this.childOptions(extra);
     const labels = { ...plan.labels };
+    const guard = args.deleteProtection ? { deleteProtection: true } : {};
 
-    this.network = new hcloud.Network(`${name}-network`, { name: plan.network.name, ipRange: plan.network.cidr, labels }, o());
+    this.network = new hcloud.Network(`${name}-network`, { name: plan.network.name, ipRange: plan.network.cidr, labels, ...guard }, o());
     this.subnet = new hcloud.NetworkSubnet(
       `${name}-subnet`,
       { networkId: hcloudId(this.network.id), type: "cloud", networkZone: plan.networkZone, ipRange: plan.network.subnetCidr },
@@ -124,7 +132,7 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
     if (e.primaryIp) {
       this.primaryIp = new hcloud.PrimaryIp(
         `${name}-${cp1.suffix}-ipv4`,
-        { name: `${cp1.name}-ipv4`, type: "ipv4", assigneeType: "server", location: plan.location, autoDelete: false, labels },
+        { name: `${cp1.name}-ipv4`, type: "ipv4", assigneeType: "server", location: plan.location, autoDelete: false, labels, ...guard },
         o(),
       );
       addresses.primaryIp = this.primaryIp.ipAddress;
@@ -132,13 +140,13 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
     if (e.mode === "floating-ip") {
       this.floatingIp = new hcloud.FloatingIp(
         `${name}-floating-ip`,
-        { name: `${plan.clusterName}-floating-ip`, type: "ipv4", homeLocation: e.floatingIpLocation, labels },
+        { name: `${plan.clusterName}-floating-ip`, type: "ipv4", homeLocation: e.floatingIpLocation, labels, ...guard },
         o(),
       );
       addresses.floatingIp = this.floatingIp.ipAddress;
     }
     if (e.mode === "load-balancer") {
-      const lb = this.loadBalancer(name, labels);
+      const lb = this.loadBalancer(name, labels, guard);
       addresses.loadBalancerIpv4 = lb.ipv4;
       addresses.loadBalancerIpv6 = lb.ipv6;
     }
@@ -163,12 +171,12 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
     return { parent: this, provider: this.provider, replacementTrigger: this.recreateTrigger, deleteBeforeReplace: true, ...extra };
   }
 
-  private loadBalancer(name: string, labels: Record<string, string>): hcloud.LoadBalancer {
+  private loadBalancer(name: string, labels: Record<string, string>, guard: { deleteProtection?: boolean }): hcloud.LoadBalancer {
     const o = (extra?: pulumi.CustomResourceOptions) => this.childOptions(extra);
     const plan = this.plan;
     const lb = new hcloud.LoadBalancer(
       `${name}-api`,
-      { name: `${plan.clusterName}-api`, loadBalancerType: plan.endpoint.loadBalancerType, location: plan.location, labels },
+      { name: `${plan.clusterName}-api`, loadBalancerType: plan.endpoint.loadBalancerType, location: plan.location, labels, ...guard },
       o(),
     );
     const lbId = hcloudId(lb.id);

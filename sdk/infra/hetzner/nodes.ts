@@ -165,7 +165,7 @@ export function hetznerNodes(infra: HetznerClusterInfra, args: HetznerNodesArgs 
 
   const targets: MachineTarget[] = plan.nodes.map((node) => {
     const server = servers[node.name];
-    const route = talosRouteOf(infra, node, server);
+    const route = talosRouteOf(infra, node, servers);
     const detached = isoDetaches[node.name];
     return {
       name: node.name,
@@ -173,7 +173,8 @@ export function hetznerNodes(infra: HetznerClusterInfra, args: HetznerNodesArgs 
       role: node.role,
       platform: "hcloud",
       endpoint: route.endpoint,
-      ...(route.address ? { address: route.address } : {}),
+      address: route.address,
+      via: route.via,
       dependsOn: detached ? [server, detached] : [server],
     };
   });
@@ -196,25 +197,35 @@ export function hetznerNodes(infra: HetznerClusterInfra, args: HetznerNodesArgs 
 
 /**
  * Where a node's Talos API is dialled, as the plan's reachability model routes it: a control plane with public
- * IPv4 at its own address (each machine then waits for its own server only); a worker, or a control plane without
- * public IPv4, through the talosconfig endpoint (a control plane's reserved address, the floating IP or the load
- * balancer), whose apid proxies the call to the node's private address (`node` metadata) — the workers' apid is
- * open to the private network only. The ISO route's first, insecure apply in maintenance mode cannot be proxied;
- * it goes to the node's own public address, the one place the Hetzner firewall admits it.
+ * IPv4 at its own address; a worker, or a control plane without public IPv4, through the talosconfig endpoint (a
+ * control plane's reserved address, the floating IP or the load balancer), whose apid proxies the call to the
+ * node's private address (`node` metadata) — the workers' apid is open to the private network only. Every node
+ * names its private address (so the bootstrap can ask every control plane, and a proxy can reach it) and, as
+ * `via`, the other ways in: the talosconfig endpoint and the control planes' own addresses, tried when the endpoint
+ * does not answer (its control plane reboots). The ISO route's first, insecure apply in maintenance mode cannot be
+ * proxied: such a node's endpoint is its own public address, the one place the firewalls admit it before the
+ * install, and `via` takes over once its Talos firewall closes that address.
  */
 export function talosRouteOf(
   infra: HetznerClusterInfra,
   node: HetznerNodePlan,
-  server: hcloud.Server,
-): { endpoint: pulumi.Output<string>; address?: pulumi.Output<string> } {
-  const route = infra.plan.routes[node.name];
-  if (route.dial === "own-public") return { endpoint: server.ipv4Address.apply((v4) => apid(v4)) };
-  if (route.maintenance === "own-public") {
-    // Until TalosMachine can dial the maintenance-mode API and the proxied route separately, the ISO route dials
-    // the node's own address for both (the proxied route takes over once that lands).
-    return { endpoint: publicAddress(server).apply(apid), address: privateAddress(server) };
-  }
-  return { endpoint: infra.talosEndpoint, address: privateAddress(server) };
+  servers: Readonly<Record<string, hcloud.Server>>,
+): { endpoint: pulumi.Output<string>; address: pulumi.Output<string>; via: pulumi.Output<string[]> } {
+  const plan = infra.plan;
+  const route = plan.routes[node.name];
+  const server = servers[node.name];
+  const own = (s: hcloud.Server) => s.ipv4Address.apply((v4) => (v4 ? apid(v4) : ""));
+  const endpoint =
+    route.dial === "own-public"
+      ? own(server)
+      : route.maintenance === "own-public"
+        ? publicAddress(server).apply(apid)
+        : infra.talosEndpoint;
+  const others = plan.nodes.filter((n) => n.role === "control-plane" && n.publicIPv4 && n !== node).map((n) => own(servers[n.name]));
+  const via = pulumi
+    .all([endpoint, infra.talosEndpoint, ...others])
+    .apply(([e, ...rest]) => [...new Set(rest.filter((x) => x && x !== e))]);
+  return { endpoint, address: privateAddress(server), via };
 }
 
 /** The Hetzner firewalls of a role's servers (control planes and workers have their own). */
