@@ -190,6 +190,16 @@ export const charts = {
   },
 } as const satisfies Record<string, ChartPin>;
 
+/**
+ * cluster-autoscaler image per Kubernetes minor: the autoscaler supports the minor it is released with, and the
+ * pinned chart (9.59.0) still ships v1.35.0. Releases: kubernetes/autoscaler cluster-autoscaler-1.35.1 and
+ * cluster-autoscaler-1.36.1 (registry.k8s.io/autoscaling/cluster-autoscaler).
+ */
+export const clusterAutoscalerImageTags = {
+  "1.35": "v1.35.1",
+  "1.36": "v1.36.1",
+} as const;
+
 /** Chart keys, e.g. `"certManager"`. */
 export type ChartKey = keyof typeof charts;
 

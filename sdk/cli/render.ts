@@ -12,6 +12,7 @@ import { kindNodeFiles, type NodeFile } from "../distributions/kind";
 import { K3S_ENTRYPOINT, k3sCommand, k3sEnv, k3sNodeFiles } from "../distributions/k3s";
 import { K3S_PLACEHOLDER, KUBEADM_PLACEHOLDER, k3sFacts, kindFacts } from "../infra/docker/nodes";
 import { chartValues, fluxInstanceSpec, argoApplicationSpec } from "../components/values";
+import { hcloudComponentSettings } from "../plan/hetznerComponents";
 import { charts } from "../versions";
 import type { Values } from "../components/merge";
 
@@ -77,7 +78,11 @@ function componentFiles(plan: ClusterPlan): RenderedFile[] {
   const c = plan.components;
   const files: RenderedFile[] = installedCharts(c).map((key) => {
     const pin = charts[key] as { chart?: string; version?: string; repo?: string };
-    const values: Values = chartValues(key, c.context, { networkEnabled: plan.provider === "Hetzner", autoscaler: c.autoscaler });
+    const values: Values = chartValues(key, c.context, {
+      networkEnabled: plan.provider === "Hetzner",
+      autoscaler: c.autoscaler,
+      hcloud: hcloudComponentSettings(plan),
+    });
     const head = `# ${key}: chart ${pin.chart ?? key} ${pin.version ?? ""}${pin.repo ? ` from ${pin.repo}` : ""}\n`;
     return { path: `helm/${key}.values.yaml`, content: head + yaml(values), secret: false };
   });

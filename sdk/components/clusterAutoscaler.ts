@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { chartRelease, contextOf, InstallerArgs } from "./release";
 import { autoscalerConfigSecret, clusterAutoscalerValues, hcloudClusterConfig } from "./values";
 import type { AutoscalerSettings } from "../plan/components";
+import type { HcloudAutoscalerSettings } from "../plan/hetznerComponents";
 import { charts } from "../versions";
 
 export interface ClusterAutoscalerArgs extends InstallerArgs {
@@ -22,6 +23,12 @@ export interface ClusterAutoscalerArgs extends InstallerArgs {
    * Applied in place (only new nodes use it).
    */
   readonly workerConfig: pulumi.Input<string>;
+  /**
+   * Talos on Hetzner: the workers' firewall, SSH key and public addresses for new servers, and the autoscaler
+   * release of the cluster's Kubernetes minor (KSailCluster passes the plan's). Applied in place.
+   * @default the chart's image, no firewall
+   */
+  readonly hcloud?: HcloudAutoscalerSettings;
 }
 
 /**
@@ -60,7 +67,7 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
     );
     this.release = chartRelease(this, `${name}-release`, "clusterAutoscaler", args, {
       context,
-      values: clusterAutoscalerValues(context, args.settings),
+      values: clusterAutoscalerValues(context, args.settings, args.hcloud),
       atomic: true,
       dependsOn: [secret],
     });

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { hcloudSecret } from "./hcloudSecret";
 import { chartRelease, contextOf, InstallerArgs } from "./release";
-import { hcloudCcmValues } from "./values";
+import { hcloudCcmValues, type HcloudValuesSettings } from "./values";
 
 export interface HcloudCcmArgs extends InstallerArgs {
   /**
@@ -12,10 +12,17 @@ export interface HcloudCcmArgs extends InstallerArgs {
    */
   readonly hcloudToken?: pulumi.Input<string>;
   /**
-   * Private network name; enables CCM networking (routes for the pod CIDR `10.244.0.0/16`). Applied in place.
+   * Private network name; enables CCM networking (node addresses, load balancers on private targets; no routes: the
+   * CNI tunnels pod traffic). Applied in place.
    * @default no private networking
    */
   readonly networkName?: pulumi.Input<string>;
+  /**
+   * Talos on Hetzner: where Service load balancers go and whether the CCM creates them at all (KSailCluster passes
+   * the plan's). Applied in place.
+   * @default load balancers with no location (the CCM then needs per-Service annotations)
+   */
+  readonly hcloud?: HcloudValuesSettings;
 }
 
 /**
@@ -44,7 +51,7 @@ export class HcloudCcm extends pulumi.ComponentResource {
         : undefined;
     this.release = chartRelease(this, `${name}-release`, "hcloudCcm", args, {
       context,
-      values: hcloudCcmValues(context, { networkEnabled: args.networkName !== undefined }),
+      values: hcloudCcmValues(context, { networkEnabled: args.networkName !== undefined, hcloud: args.hcloud }),
       atomic: true,
       dependsOn: secret ? [secret] : opts?.dependsOn,
     });

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { hcloudSecret } from "./hcloudSecret";
 import { chartRelease, contextOf, InstallerArgs } from "./release";
-import { chartValues } from "./values";
+import { hcloudCsiValues, type HcloudValuesSettings } from "./values";
 
 export interface HetznerCsiArgs extends InstallerArgs {
   /**
@@ -13,6 +13,12 @@ export interface HetznerCsiArgs extends InstallerArgs {
   readonly hcloudToken?: pulumi.Input<string>;
   /** Private network name stored beside the token. Applied in place. @default none */
   readonly networkName?: pulumi.Input<string>;
+  /**
+   * Talos on Hetzner: the labels every new volume carries (KSailCluster passes the cluster's, so a destroy removes
+   * its volumes). Applied in place (new volumes only).
+   * @default no extra labels
+   */
+  readonly hcloud?: HcloudValuesSettings;
 }
 
 /**
@@ -41,7 +47,7 @@ export class HetznerCsi extends pulumi.ComponentResource {
         : undefined;
     this.release = chartRelease(this, `${name}-release`, "hcloudCsi", args, {
       context,
-      values: chartValues("hcloudCsi", context),
+      values: hcloudCsiValues(context, { hcloud: args.hcloud }),
       atomic: true,
       dependsOn: secret ? [secret] : opts?.dependsOn,
     });

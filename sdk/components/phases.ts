@@ -13,6 +13,7 @@ import type { RegistryCredentials } from "./gitopsSecrets";
 import { hcloudSecret } from "./hcloudSecret";
 import { HcloudCcm } from "./hcloudCcm";
 import { HetznerCsi } from "./hetznerCsi";
+import type { HcloudComponentSettings } from "../plan/hetznerComponents";
 import { Kindnet } from "./kindnet";
 import { KubeletCsrApprover } from "./kubeletCsrApprover";
 import { Kyverno } from "./kyverno";
@@ -56,6 +57,8 @@ export interface InstallInputs {
   readonly sopsAgeKey?: pulumi.Input<string>;
   readonly registryCredentials?: RegistryCredentials;
   readonly fluxDistributionVersion?: string;
+  /** Talos on Hetzner: the plan's settings for the CCM, the CSI driver and the autoscaler. */
+  readonly hcloud?: HcloudComponentSettings;
   /** cluster-autoscaler inputs (required when the plan has an autoscaler). */
   readonly autoscaler?: { readonly imageId: pulumi.Input<string>; readonly workerConfig: pulumi.Input<string> };
   /** Per-installer version and values overrides. */
@@ -111,9 +114,9 @@ function builders(plan: ComponentPlan, inputs: InstallInputs): Build {
     },
     cilium: (n, o) => new Cilium(n, { context, ...ov("cni") }, o),
     calico: (n, o) => new Calico(n, { context, ...ov("cni") }, o),
-    hcloudCcm: (n, o) => new HcloudCcm(n, { context, networkName: inputs.networkName, ...ov("hcloudCcm") }, o),
+    hcloudCcm: (n, o) => new HcloudCcm(n, { context, networkName: inputs.networkName, hcloud: inputs.hcloud, ...ov("hcloudCcm") }, o),
     localPath: (n, o) => new LocalPathProvisioner(n, { flavour: LOCAL_PATH_FLAVOUR[context.distribution] }, o),
-    hetznerCsi: (n, o) => new HetznerCsi(n, { context, ...ov("csi") }, o),
+    hetznerCsi: (n, o) => new HetznerCsi(n, { context, hcloud: inputs.hcloud, ...ov("csi") }, o),
     // The approver is its own installer (it must outlive metrics-server on Kind), never metrics-server's child here.
     metricsServer: (n, o) => new MetricsServer(n, { context, kubeletCsrApprover: false, ...ov("metricsServer") }, o),
     kubeletCsrApprover: (n, o) => new KubeletCsrApprover(n, { context }, o),
@@ -134,7 +137,11 @@ function builders(plan: ComponentPlan, inputs: InstallInputs): Build {
           `installComponents(${n}): the plan has a cluster-autoscaler but no autoscaler inputs (imageId, workerConfig) were given`,
         );
       }
-      return new ClusterAutoscaler(n, { context, settings: plan.autoscaler!, ...inputs.autoscaler, ...ov("clusterAutoscaler") }, o);
+      return new ClusterAutoscaler(
+        n,
+        { context, settings: plan.autoscaler!, ...inputs.autoscaler, hcloud: inputs.hcloud?.autoscaler, ...ov("clusterAutoscaler") },
+        o,
+      );
     },
     flux: (n, o) => new Flux(n, { ...gitOps, distributionVersion: inputs.fluxDistributionVersion, ...ov("flux") }, o),
     argoCd: (n, o) => new ArgoCd(n, { ...gitOps, ...ov("argoCd") }, o),

@@ -136,12 +136,35 @@ describe("Helm installers record KSail's release per distribution × provider", 
   test("Hetzner CCM and CSI: the hcloud secret (token secret) when a token is given; networking from the network name", async () => {
     const ctx = ctxs(3).find((c) => c.provider === "Hetzner")!;
     const rec = await record((provider) => {
-      new HcloudCcm("ccm", { context: ctx, hcloudToken: pulumi.secret("tok"), networkName: "prod-network" }, { provider });
-      new HetznerCsi("csi", { context: ctx }, { provider });
+      new HcloudCcm(
+        "ccm",
+        {
+          context: ctx,
+          hcloudToken: pulumi.secret("tok"),
+          networkName: "prod-network",
+          hcloud: { loadBalancerLocation: "nbg1", loadBalancers: true },
+        },
+        { provider },
+      );
+      new HetznerCsi("csi", { context: ctx, hcloud: { volumeLabels: { "ksail.cluster.name": "prod" } } }, { provider });
     });
     const ccm = rec.byName("ccm-release");
-    assertRelease(ccm, "hcloudCcm", ctx, { networkEnabled: true });
-    assert.deepEqual(ccm.inputs.values, { networking: { enabled: true, clusterCIDR: "10.244.0.0/16" }, replicaCount: 2 });
+    // hcloud-cloud-controller-manager internal/config: routes off (the CNI tunnels pod traffic; the pod CIDR is
+    // outside the network), Service load balancers in the cluster's location on the nodes' private addresses.
+    assert.deepEqual(ccm.inputs.values, {
+      networking: { enabled: true, clusterCIDR: "10.244.0.0/16" },
+      env: {
+        HCLOUD_NETWORK_ROUTES_ENABLED: { value: "false" },
+        HCLOUD_LOAD_BALANCERS_USE_PRIVATE_IP: { value: "true" },
+        HCLOUD_LOAD_BALANCERS_LOCATION: { value: "nbg1" },
+      },
+      replicaCount: 2,
+    });
+    // Without the load balancer enabled the CCM only initialises nodes (for the CSI driver).
+    const noLb = await record(
+      (provider) => new HcloudCcm("ccm", { context: ctx, networkName: "n", hcloud: { loadBalancers: false } }, { provider }),
+    );
+    assert.deepEqual(noLb.byName("ccm-release").inputs.values.env.HCLOUD_LOAD_BALANCERS_ENABLED, { value: "false" });
     const secret = rec.byName("ccm-secret");
     assert.deepEqual(secret.inputs.metadata, { name: "hcloud", namespace: "kube-system" });
     assert.deepEqual(secret.inputs.stringData, { token: "tok", network: "prod-network" });
@@ -150,7 +173,10 @@ describe("Helm installers record KSail's release per distribution × provider", 
       "token is secret",
     );
     assert.deepEqual(ccm.options.dependsOn, ["ccm-secret"]);
-    assertRelease(rec.byName("csi-release"), "hcloudCsi", ctx);
+    // csi-driver chart controller.volumeExtraLabels → HCLOUD_VOLUME_EXTRA_LABELS: the destroy cleanup finds volumes by them.
+    assert.deepEqual(rec.byName("csi-release").inputs.values, {
+      controller: { replicaCount: 2, volumeExtraLabels: { "ksail.cluster.name": "prod" } },
+    });
     assert.equal(rec.find("csi-secret"), undefined);
   });
 

@@ -53,6 +53,9 @@ const freeForm: Record<string, string[]> = {
   clusterAutoscaler: ["extraArgs", "extraEnv", "extraEnvSecrets", "nodeSelector"],
   // Plugin definitions are free-form maps keyed by plugin name.
   argoCd: ["configs.cmp.plugins"],
+  // `env` is the CCM's extra environment ("You can define extra environment variables for the HCCM", values.yaml):
+  // any HCLOUD_* variable of internal/config, as {value} or {valueFrom}.
+  hcloudCcm: ["env"],
 };
 
 function leafPaths(v: unknown, prefix = ""): string[] {

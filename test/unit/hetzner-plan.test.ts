@@ -10,6 +10,10 @@ import { talosHetznerOptions } from "../../sdk/plan/talos";
 import { hetznerPlanInputFromSpec, snapshotSelector } from "../../sdk/plan/hetznerInput";
 import { parseSpec } from "../../sdk/config/parse";
 import { effective } from "../../sdk/config/effective";
+import { planCluster } from "../../sdk/plan/cluster";
+import { hcloudComponentSettings } from "../../sdk/plan/hetznerComponents";
+import { clusterAutoscalerValues } from "../../sdk/components/values";
+import { genericContext } from "../../sdk/plan/context";
 
 function issuesOf(fn: () => unknown): readonly { path: string; message: string }[] {
   try {
@@ -308,5 +312,64 @@ describe("hetznerPlanInputFromSpec", () => {
     );
     const docker = effective(parseSpec({ cluster: { distribution: "Talos", provider: "Docker" } }, { name: "x" }).spec, { name: "x" });
     assert.match(issuesOf(() => hetznerPlanInputFromSpec("x", docker))[0].message, /Talos on Hetzner only/);
+  });
+});
+
+describe("hcloudComponentSettings", () => {
+  const planOf = (cluster: Record<string, unknown>, hetzner: Record<string, unknown> = {}) =>
+    planCluster({
+      name: "prod",
+      spec: parseSpec(
+        {
+          cluster: {
+            distribution: "Talos",
+            provider: "Hetzner",
+            controlPlanes: 3,
+            workers: 1,
+            talos: { schematicId: "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba" },
+            ...cluster,
+          },
+          provider: { hetzner },
+        },
+        { name: "prod" },
+      ).spec,
+    });
+  const autoscale = {
+    autoscaler: { node: { enabled: "Enabled", pools: [{ name: "burst", serverType: "cx33", location: "fsn1", min: 0, max: 2 }] } },
+  };
+
+  test("the CCM's load-balancer location, the CSI volume labels, and the autoscaler's firewall, SSH key, addresses and release", () => {
+    const s = hcloudComponentSettings(
+      planOf(
+        { ...autoscale, loadBalancer: "Enabled", kubernetesVersion: "1.36.2" },
+        { location: "nbg1", sshKeyName: "ops", workerPublicIPv6: false },
+      ),
+    )!;
+    assert.equal(s.loadBalancerLocation, "nbg1");
+    assert.equal(s.loadBalancers, true);
+    assert.deepEqual(s.volumeLabels, { "ksail.owned": "true", "ksail.cluster.name": "prod", "ksail.volume": "csi" });
+    assert.deepEqual(s.autoscaler, {
+      firewall: "prod-firewall-worker",
+      sshKey: "ops",
+      publicIPv4: true,
+      publicIPv6: false,
+      imageTag: "v1.36.1",
+    });
+    assert.deepEqual(s.warnings, []);
+    const values = clusterAutoscalerValues(genericContext, { pools: [] }, s.autoscaler);
+    assert.deepEqual(values.extraEnv, { HCLOUD_FIREWALL: "prod-firewall-worker", HCLOUD_SSH_KEY: "ops", HCLOUD_PUBLIC_IPV6: "false" });
+    assert.deepEqual(values.image, { tag: "v1.36.1" });
+  });
+
+  test("a Kubernetes minor without a pinned autoscaler release runs the newest one and says so; none without the autoscaler", () => {
+    const s = hcloudComponentSettings(planOf({ ...autoscale, kubernetesVersion: "1.37.0" }))!;
+    assert.equal(s.autoscaler.imageTag, "v1.36.1");
+    assert.match(s.warnings[0], /no cluster-autoscaler release is pinned for Kubernetes 1\.37; running v1\.36\.1/);
+    assert.equal(hcloudComponentSettings(planOf({ loadBalancer: "Disabled", csi: "Enabled" }))!.loadBalancers, false);
+    assert.deepEqual(hcloudComponentSettings(planOf({ kubernetesVersion: "1.37.0" }))!.warnings, []);
+    assert.equal(
+      hcloudComponentSettings(planCluster({ name: "d", spec: parseSpec({ cluster: { distribution: "Talos" } }, { name: "d" }).spec })),
+      undefined,
+    );
   });
 });

@@ -336,7 +336,7 @@ describe("Talos render: content", () => {
       ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRole", "ClusterRoleBinding", "RoleBinding", "Deployment"],
     );
     const dep = manifest[6];
-    assert.equal(dep.spec.template.spec.containers[0].image, "ghcr.io/alex1989hu/kubelet-serving-cert-approver:main");
+    assert.equal(dep.spec.template.spec.containers[0].image, "ghcr.io/alex1989hu/kubelet-serving-cert-approver:0.11.0");
     const signer = manifest[2].rules.find((x: any) => x.resources.includes("signers"));
     assert.deepEqual(signer.resourceNames, ["kubernetes.io/kubelet-serving"]);
     const off = renderMachineConfigs(input({ metricsServer: false }));

@@ -56,13 +56,14 @@ export function kyvernoValues(ctx: ComponentContext): Values {
 }
 
 /**
- * Gatekeeper values. The CRD-upgrade hook is off (its service account breaks the wait). KSail sets
+ * Gatekeeper values. The chart's CRD-upgrade hook stays on (its default): a pre-install/pre-upgrade Job applies the
+ * chart's CRDs, which Helm itself never upgrades (open-policy-agent/gatekeeper charts/gatekeeper/templates/
+ * upgrade-crds-hook.yaml), so a chart bump brings its CRDs along. KSail sets
  * `webhook.failurePolicy`/`mutatingWebhook.failurePolicy`, keys the chart does not have; the chart's keys
  * are `validatingWebhookFailurePolicy`/`mutatingWebhookFailurePolicy`.
  */
 export function gatekeeperValues(ctx: ComponentContext): Values {
   const v: Values = {
-    upgradeCRDs: { enabled: false },
     validatingWebhookFailurePolicy: "Ignore",
     mutatingWebhookFailurePolicy: "Ignore",
   };

@@ -3,6 +3,7 @@ import * as YAML from "yaml";
 import { KsailError } from "../../errors";
 import { isHa, type ComponentContext } from "../../plan/context";
 import type { AutoscalerPool, AutoscalerSettings } from "../../plan/components";
+import type { HcloudAutoscalerSettings } from "../../plan/hetznerComponents";
 import { Values } from "../merge";
 
 /** Secret `kube-system/cluster-autoscaler-config`, key `hcloud_cluster_config`. */
@@ -12,7 +13,7 @@ export const autoscalerConfigSecret = { name: "cluster-autoscaler-config", key: 
 export const maxCloudInitBytes = 32 * 1024;
 
 /** cluster-autoscaler values for the Hetzner provider, with KSail's defaults (expander least-waste, 10m scale-down). */
-export function clusterAutoscalerValues(ctx: ComponentContext, s: AutoscalerSettings): Values {
+export function clusterAutoscalerValues(ctx: ComponentContext, s: AutoscalerSettings, hcloud?: HcloudAutoscalerSettings): Values {
   const extraArgs: Values = {
     expander: (s.expander && s.expander.length > 0 ? s.expander : ["least-waste"]).join(","),
     "scale-down-unneeded-time": s.scaleDownUnneededTime ?? "10m",
@@ -52,7 +53,19 @@ export function clusterAutoscalerValues(ctx: ComponentContext, s: AutoscalerSett
     },
     resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
   };
-  if (s.workerPublicIp === false) v.extraEnv = { HCLOUD_PUBLIC_IPV4: "false", HCLOUD_PUBLIC_IPV6: "false" };
+  // kubernetes/autoscaler cloudprovider/hetzner/hetzner_manager.go reads HCLOUD_FIREWALL, HCLOUD_SSH_KEY and
+  // HCLOUD_PUBLIC_IPV4/IPV6 (default true) for the servers it creates.
+  const extraEnv: Values = {};
+  if (hcloud) {
+    if (hcloud.firewall) extraEnv.HCLOUD_FIREWALL = hcloud.firewall;
+    if (hcloud.sshKey) extraEnv.HCLOUD_SSH_KEY = hcloud.sshKey;
+    if (!hcloud.publicIPv4) extraEnv.HCLOUD_PUBLIC_IPV4 = "false";
+    if (!hcloud.publicIPv6) extraEnv.HCLOUD_PUBLIC_IPV6 = "false";
+    if (hcloud.imageTag) v.image = { tag: hcloud.imageTag };
+  } else if (s.workerPublicIp === false) {
+    Object.assign(extraEnv, { HCLOUD_PUBLIC_IPV4: "false", HCLOUD_PUBLIC_IPV6: "false" });
+  }
+  if (Object.keys(extraEnv).length > 0) v.extraEnv = extraEnv;
   if (isHa(ctx)) v.replicaCount = 2;
   return v;
 }

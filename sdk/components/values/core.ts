@@ -34,17 +34,43 @@ export function kubeletCsrApproverValues(ctx: ComponentContext): Values {
   return { providerRegex: ".*", bypassDnsResolution: true, replicas: isHa(ctx) ? 2 : 1 };
 }
 
-/** hcloud cloud-controller-manager values: private networking on the pod CIDR when a network is known. */
-export function hcloudCcmValues(ctx: ComponentContext, opts: { networkEnabled: boolean }): Values {
+/** What the hcloud CCM and CSI values need from a Hetzner plan (sdk/plan/hetznerComponents.ts). */
+export interface HcloudValuesSettings {
+  readonly loadBalancerLocation?: string;
+  readonly loadBalancers?: boolean;
+  readonly volumeLabels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * hcloud cloud-controller-manager values. With a private network: networking on (node addresses, the network's
+ * load balancer attachment), but no routes for the pod CIDR: the CNI tunnels pod traffic (Cilium and Calico
+ * VXLAN), and a route's destination must lie inside the network's range, which the pod CIDR 10.244.0.0/16 does not
+ * (hcloud-ccm internal/config HCLOUD_NETWORK_ROUTES_ENABLED). Service load balancers go to the cluster's location
+ * (without HCLOUD_LOAD_BALANCERS_LOCATION or _NETWORK_ZONE the CCM creates none) and target the nodes' private
+ * addresses (HCLOUD_LOAD_BALANCERS_USE_PRIVATE_IP), which the firewalls admit; with `loadBalancer` not enabled the
+ * load-balancer controller is off (HCLOUD_LOAD_BALANCERS_ENABLED) and the CCM only initialises nodes for the CSI.
+ */
+export function hcloudCcmValues(ctx: ComponentContext, opts: { networkEnabled: boolean; hcloud?: HcloudValuesSettings }): Values {
   const v: Values = {};
-  if (opts.networkEnabled) v.networking = { enabled: true, clusterCIDR: defaultPodCidr };
+  const env: Values = {};
+  if (opts.networkEnabled) {
+    v.networking = { enabled: true, clusterCIDR: defaultPodCidr };
+    env.HCLOUD_NETWORK_ROUTES_ENABLED = { value: "false" };
+    env.HCLOUD_LOAD_BALANCERS_USE_PRIVATE_IP = { value: "true" };
+  }
+  if (opts.hcloud?.loadBalancers === false) env.HCLOUD_LOAD_BALANCERS_ENABLED = { value: "false" };
+  else if (opts.hcloud?.loadBalancerLocation) env.HCLOUD_LOAD_BALANCERS_LOCATION = { value: opts.hcloud.loadBalancerLocation };
+  if (Object.keys(env).length > 0) v.env = env;
   if (isHa(ctx)) v.replicaCount = 2;
   return v;
 }
 
-/** Hetzner CSI driver values. */
-export function hcloudCsiValues(ctx: ComponentContext): Values {
-  return isHa(ctx) ? { controller: { replicaCount: 2 } } : {};
+/** Hetzner CSI driver values: HA controller; every new volume labelled so that a destroy can remove it. */
+export function hcloudCsiValues(ctx: ComponentContext, opts: { hcloud?: HcloudValuesSettings } = {}): Values {
+  const controller: Values = {};
+  if (isHa(ctx)) controller.replicaCount = 2;
+  if (opts.hcloud?.volumeLabels) controller.volumeExtraLabels = { ...opts.hcloud.volumeLabels };
+  return Object.keys(controller).length > 0 ? { controller } : {};
 }
 
 /** MetalLB chart values: chart defaults (the address pool is a separate resource). */

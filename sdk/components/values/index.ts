@@ -7,6 +7,7 @@ import { certManagerValues, gatekeeperValues, kyvernoValues } from "./addons";
 import { argoCdValues, fluxOperatorValues } from "./gitops";
 import { clusterAutoscalerValues } from "./autoscaler";
 import type { AutoscalerSettings } from "../../plan/components";
+import type { HcloudComponentSettings } from "../../plan/hetznerComponents";
 
 export * from "./cni";
 export * from "./core";
@@ -23,6 +24,8 @@ export interface ValuesOptions {
   readonly sops?: boolean;
   /** cluster-autoscaler settings. */
   readonly autoscaler?: AutoscalerSettings;
+  /** Talos on Hetzner: the plan's settings for the CCM, the CSI driver and the autoscaler (hcloudComponentSettings). */
+  readonly hcloud?: HcloudComponentSettings;
 }
 
 /** Effective install timeout base of a context. */
@@ -40,9 +43,9 @@ export function chartValues(key: ChartKey, ctx: ComponentContext, opts: ValuesOp
     case "calico":
       return calicoValues(ctx);
     case "hcloudCsi":
-      return hcloudCsiValues(ctx);
+      return hcloudCsiValues(ctx, { hcloud: opts.hcloud });
     case "hcloudCcm":
-      return hcloudCcmValues(ctx, { networkEnabled: opts.networkEnabled ?? true });
+      return hcloudCcmValues(ctx, { networkEnabled: opts.networkEnabled ?? true, hcloud: opts.hcloud });
     case "metricsServer":
       return metricsServerValues(ctx);
     case "kubeletCsrApprover":
@@ -60,6 +63,6 @@ export function chartValues(key: ChartKey, ctx: ComponentContext, opts: ValuesOp
     case "argoCd":
       return argoCdValues(ctx, { sops: opts.sops ?? false });
     case "clusterAutoscaler":
-      return clusterAutoscalerValues(ctx, opts.autoscaler ?? { pools: [] });
+      return clusterAutoscalerValues(ctx, opts.autoscaler ?? { pools: [] }, opts.hcloud?.autoscaler);
   }
 }

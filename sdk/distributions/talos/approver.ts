@@ -78,7 +78,7 @@ export function kubeletServingCertApproverManifest(image = KUBELET_SERVING_CERT_
               {
                 name: APPROVER_NAME,
                 image,
-                imagePullPolicy: "Always",
+                imagePullPolicy: "IfNotPresent",
                 args: ["serve"],
                 env: [{ name: "NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } }],
                 ports: [

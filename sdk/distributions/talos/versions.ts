@@ -76,9 +76,11 @@ export const DEFAULT_SCHEMATIC_ID = "376567988ad370138ad8b2698212367b8edcb69b5fd
 export const KUBELET_IMAGE_REPOSITORY = "ghcr.io/siderolabs/kubelet";
 export const KUBERNETES_IMAGE_REGISTRY = "registry.k8s.io";
 /**
- * The approver KSail installs as an inline manifest when metrics-server is on. Upstream publishes it only as `:main`; KSail pins the same tag with `imagePullPolicy: Always`.
+ * The approver KSail installs as an inline manifest when metrics-server is on, pinned to its newest release (the tag
+ * its release manifest deploy/standalone-install.yaml names: alex1989hu/kubelet-serving-cert-approver v0.11.0) rather
+ * than the moving `:main` KSail uses, so every node runs the same reviewed image.
  */
-export const KUBELET_SERVING_CERT_APPROVER_IMAGE = "ghcr.io/alex1989hu/kubelet-serving-cert-approver:main";
+export const KUBELET_SERVING_CERT_APPROVER_IMAGE = "ghcr.io/alex1989hu/kubelet-serving-cert-approver:0.11.0";
 
 export interface TalosVersion {
   /** Normalized, without `v`: `1.13.9` (or `1.13.0-beta.1`). */

@@ -14,6 +14,7 @@ import { HetznerClusterInfra } from "./infra";
 import { hetznerNodes } from "./nodes";
 import { hetznerToken } from "./token";
 import { HcloudCleanup } from "../../dynamic/hcloudCleanup";
+import { hcloudComponentSettings } from "../../plan/hetznerComponents";
 import { csiVolumeLabels, selectorOf } from "../../plan/hetznerParts";
 
 /** `protect` reaches only the network among the Hetzner resources (servers can still be removed or resized). */
@@ -82,6 +83,8 @@ export function hetznerCluster(ctx: InfraContext, options: { hcloudToken?: pulum
   const ready = [...machines.ready, cleanup];
 
   const img = hplan.image;
+  const hcloud = hcloudComponentSettings(plan);
+  for (const w of hcloud?.warnings ?? []) pulumi.log.warn(w, parent);
   return {
     secrets,
     endpoint: infra.apiEndpoint,
@@ -92,6 +95,7 @@ export function hetznerCluster(ctx: InfraContext, options: { hcloudToken?: pulum
     ready,
     resources: [infra, ...Object.values(machines.machines), machines.bootstrap],
     install: {
+      hcloud,
       hcloudToken: token,
       networkName: infra.networkName,
       ...(plan.components.autoscaler && img.kind === "snapshot"
