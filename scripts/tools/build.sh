@@ -78,6 +78,19 @@ GO
   "$dest/pulumi" version
 }
 
+# The CLI looks for the Node.js dynamic-provider host (`pulumi-resource-pulumi-nodejs`, a small script shipped in
+# @pulumi/pulumi) beside its own executable, as a Pulumi install has it. The script resolves @pulumi/pulumi from
+# the project directory (or NODE_PATH), so the copy carries no version of its own.
+pulumi_host() {
+  local dest="$1" src="$root/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+  [ -f "$dest/pulumi-resource-pulumi-nodejs" ] && return 0
+  if [ -f "$src" ]; then
+    cp "$src" "$dest/" && chmod +x "$dest/pulumi-resource-pulumi-nodejs"
+  else
+    log "pulumi: node_modules not installed; the tests put the dynamic-provider host on PATH instead"
+  fi
+}
+
 # omnisig: go-api-signature's verifier and signer (the version Omni pins) around test/peers/omnisig, to check
 # the TypeScript request signing against the real code. go.sum is resolved at build time, as for pulumi.
 recipe_omnisig() {
@@ -97,7 +110,7 @@ want=("$@")
 status=0
 for t in "${want[@]}"; do
   case "$t" in
-    pulumi) run_recipe pulumi "$PULUMI_VERSION" recipe_pulumi || status=1 ;;
+    pulumi) { run_recipe pulumi "$PULUMI_VERSION" recipe_pulumi && pulumi_host "$cache/pulumi-$PULUMI_VERSION"; } || status=1 ;;
     omnisig) run_recipe omnisig "$OMNISIG_VERSION" recipe_omnisig || status=1 ;;
     *) log "unknown tool $t"; status=1 ;;
   esac

@@ -1,0 +1,50 @@
+// Where the real-peer test tools are: built by scripts/tools/build.sh into a per-machine cache outside the
+// repository (`${KSAIL_TOOLS_CACHE:-~/.cache/ksail-pulumi/tools}/<name>-<version>/`, complete once `.built`
+// is written), at the versions pinned in scripts/tools/versions.sh. Lookups are synchronous and spawn
+// nothing, so a test file can decide at load time whether its tier runs or skips (and say why).
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { repoRoot } from "../harness/paths";
+
+/** The tools cache directory. */
+export function toolsCache(): string {
+  return process.env.KSAIL_TOOLS_CACHE ?? path.join(os.homedir(), ".cache", "ksail-pulumi", "tools");
+}
+
+/** A version pinned in scripts/tools/versions.sh (`NAME=value`). */
+export function pinnedVersion(variable: string): string {
+  const text = fs.readFileSync(path.join(repoRoot(), "scripts", "tools", "versions.sh"), "utf8");
+  const v = new RegExp(`^${variable}=(\\S+)`, "m").exec(text)?.[1];
+  if (!v) throw new Error(`scripts/tools/versions.sh does not pin ${variable}`);
+  return v;
+}
+
+/** The built tool's directory, or undefined when it is not (completely) built. */
+export function builtTool(name: string, version: string): string | undefined {
+  const dir = path.join(toolsCache(), `${name}-${version}`);
+  return fs.existsSync(path.join(dir, ".built")) ? dir : undefined;
+}
+
+/** An executable of that name on PATH, or undefined. */
+export function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    if (!dir) continue;
+    const p = path.join(dir, name);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      if (fs.statSync(p).isFile()) return p;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** Why a tool is missing, in words a developer can act on. */
+export function missingReason(tool: string, build: string): string {
+  const how = onPath("go")
+    ? `run scripts/tools/build.sh ${build} (Go is installed; .ci/run does this before npm test)`
+    : `install Go ≥ 1.26 and run scripts/tools/build.sh ${build}`;
+  return `${tool} not found: ${how}`;
+}
