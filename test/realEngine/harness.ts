@@ -66,7 +66,7 @@ export interface Run {
   /** Every op of a resource, in the order the engine took them. */
   opsOf(name: string): OpType[];
   /**
-   * What the providers printed (info diagnostics, joined). The engine attaches a plugin's stdout to the
+   * What the providers printed (stdout and stderr: `info` and `info#err` diagnostics, one per line, joined). The engine attaches a plugin's stdout to the
    * stack, not to the resource whose call printed it, so this cannot be narrowed to one resource.
    */
   printed: string;
@@ -101,7 +101,7 @@ function collector() {
         stepsOf: (name) => steps.filter((s) => s.name === name),
         opsOf: (name) => steps.filter((s) => s.name === name).map((s) => s.op),
         printed: diagnostics
-          .filter((d) => d.severity === "info")
+          .filter((d) => d.severity === "info" || d.severity === "info#err")
           .map((d) => d.message.replace(/\n+$/, "\n"))
           .join(""),
         changedKeys: (step) => {
@@ -123,7 +123,7 @@ export class RealStack {
   ) {}
 
   /** Creates the temp dir, the backend and the stack. Call `dispose()` when done. */
-  static async create(project: string, program: PulumiFn): Promise<RealStack> {
+  static async create(project: string, program: PulumiFn, o: { env?: Record<string, string> } = {}): Promise<RealStack> {
     if ("skip" in found) throw new Error(found.skip);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-l3e-"));
     // PulumiCommand wants `<root>/bin/pulumi`. The CLI looks for the dynamic-provider host beside its own
@@ -144,6 +144,7 @@ export class RealStack {
       PULUMI_SKIP_CONFIRMATIONS: "true",
       // The host script resolves @pulumi/pulumi from its cwd (the project dir, a temp dir): point it here.
       NODE_PATH: path.join(repoRoot(), "node_modules"),
+      ...o.env,
       ...(bundled ? {} : { PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}` }),
     };
     const stack = await LocalWorkspace.createOrSelectStack(
@@ -162,6 +163,29 @@ export class RealStack {
     const c = collector();
     const r = await this.stack.preview({ onEvent: c.onEvent, onOutput: c.onOutput });
     return c.result(r.changeSummary as Record<string, number>);
+  }
+
+  /**
+   * `pulumi preview --json` of the real CLI: the engine's preview digest (what `ksail-pulumi gate` reads). The
+   * Automation API has no option for it, so `--json` is appended to the command it runs; the event stream
+   * is collected as for `preview()`.
+   */
+  async previewJson(): Promise<{ digest: Record<string, unknown>; run: Run }> {
+    const c = collector();
+    const s = this.stack as unknown as { runPulumiCmd: (args: string[], ...rest: unknown[]) => Promise<{ stdout: string }> };
+    const original = s.runPulumiCmd;
+    let stdout = "";
+    s.runPulumiCmd = async (args, ...rest) => {
+      const r = await original.call(this.stack, [...args, "--json"], ...rest);
+      stdout = r.stdout;
+      return r;
+    };
+    try {
+      const r = await this.stack.preview({ onEvent: c.onEvent });
+      return { digest: JSON.parse(stdout) as Record<string, unknown>, run: c.result(r.changeSummary as Record<string, number>) };
+    } finally {
+      s.runPulumiCmd = original;
+    }
   }
 
   async up(): Promise<Run> {
@@ -201,4 +225,15 @@ export class RealStack {
   dispose(): void {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * With KSAIL_RECORD_GATE=1, writes a real preview digest to test/fixtures/gate/real-<name>.json (machine paths
+ * replaced by /repo and /tmp), so gate tests run on real engine output where no CLI exists.
+ */
+export function recordGateFixture(name: string, digest: Record<string, unknown>): void {
+  if (process.env.KSAIL_RECORD_GATE !== "1") return;
+  const root = repoRoot();
+  const text = JSON.stringify(digest, null, 2).split(root).join("/repo").split(os.tmpdir()).join("/tmp");
+  fs.writeFileSync(path.join(root, "test", "fixtures", "gate", `real-${name}.json`), `${text}\n`);
 }
