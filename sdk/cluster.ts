@@ -123,16 +123,32 @@ export interface KSailClusterArgs {
  * ```
  */
 export class KSailCluster extends pulumi.ComponentResource {
-  /** Admin kubeconfig (secret). */
+  /**
+   * Admin kubeconfig (secret). Resolves once the cluster is ready (see `ready`): a resource that takes it as
+   * an input waits for the readiness gates and every installer.
+   */
   readonly kubeconfig: pulumi.Output<string>;
-  /** Admin talosconfig (secret; undefined unless Talos). */
+  /** Admin talosconfig (secret; undefined unless Talos). Resolves once the cluster is ready. */
   readonly talosconfig: pulumi.Output<string | undefined>;
-  /** Kubernetes API URL. */
+  /** Kubernetes API URL. Resolves once the cluster is ready. */
   readonly endpoint: pulumi.Output<string>;
   readonly clusterName: pulumi.Output<string>;
+  /** The nodes and their addresses. Resolves once the cluster is ready. */
   readonly nodes: pulumi.Output<KSailClusterNode[]>;
-  /** Provider for Kubernetes resources in this cluster. */
+  /**
+   * Provider for your Kubernetes resources in this cluster (`<name>-kubernetes`). It depends on the readiness
+   * gates and every installer, so a resource created with it waits until the API server answers, the nodes and
+   * the CNI are ready and the components are installed. The installers themselves use another provider
+   * (`<name>-k8s`), which must reach the cluster before it is ready.
+   */
   readonly kubernetesProvider: k8s.Provider;
+  /**
+   * `true` once the cluster is ready: the nodes are up, every readiness gate passed and every installer is
+   * created. Pass it as an input (or use `kubernetesProvider`, which already waits for it) to order a resource
+   * that does not go through this cluster's provider after the cluster, e.g. a Helm release on another provider
+   * or a `command.local.Command`.
+   */
+  readonly ready: pulumi.Output<boolean>;
   /** Talos, Kubernetes and chart versions; feed `charts` back as `components` versions to pin them. */
   readonly versions: pulumi.Output<ClusterVersions>;
   /** Secret-free Talos machine configs per role (empty for Vanilla/K3s). */
@@ -165,20 +181,32 @@ export class KSailCluster extends pulumi.ComponentResource {
 
     // A recreate gives a new cluster: the provider (and every Kubernetes resource) is replaced with it, while a
     // kubeconfig change alone (rotation, endpoint) only updates the provider.
-    this.kubernetesProvider = clusterProvider(
-      `${name}-k8s`,
-      { kubeconfig: secrets.kubeconfig, clusterIdentifier: `${plan.clusterName}-${trigger.slice(0, 12)}` },
-      { parent: this },
-    );
-    this.components = installComponents(this, name, plan.components, {
+    const clusterIdentifier = `${plan.clusterName}-${trigger.slice(0, 12)}`;
+    const installProvider = clusterProvider(`${name}-k8s`, { kubeconfig: secrets.kubeconfig, clusterIdentifier }, { parent: this });
+    const installed = installComponents(this, name, plan.components, {
       ...infra.install,
-      provider: this.kubernetesProvider,
+      provider: installProvider,
       dependsOn: infra.ready,
       readiness: { kubeconfig: secrets.kubeconfig, trigger },
       registryCredentials: args.registryCredentials,
       sopsAgeKey: args.sopsAgeKey,
       overrides: args.components,
-    }).installers;
+    });
+    this.components = installed.installers;
+
+    // Readiness travels with the values users hand to other resources: an Output carries the resources it was
+    // computed from as dependencies (a component stands for all its children), so anything built from `ready`
+    // is created after the gates (which wait for the nodes) and the installers.
+    const readyOn: pulumi.Resource[] = [...installed.gates, ...Object.values(this.components)];
+    this.ready = pulumi.all(readyOn.map((r) => r.urn)).apply(() => true);
+    const afterReady = <T>(v: pulumi.Input<T>): pulumi.Output<T> => pulumi.all([v, this.ready]).apply(([x]) => x as T);
+    this.kubeconfig = pulumi.secret(afterReady(secrets.kubeconfig));
+    this.talosconfig = pulumi.secret(afterReady(secrets.talosconfig));
+    this.kubernetesProvider = clusterProvider(
+      `${name}-kubernetes`,
+      { kubeconfig: this.kubeconfig, clusterIdentifier },
+      { parent: this, dependsOn: readyOn },
+    );
 
     // `protect` all or nothing on destroy: this record depends on everything above and is deleted first.
     new DestroyGuard(
@@ -190,6 +218,7 @@ export class KSailCluster extends pulumi.ComponentResource {
         dependsOn: [
           record,
           secrets,
+          installProvider,
           this.kubernetesProvider,
           ...infra.ready,
           ...(infra.resources ?? []),
@@ -197,11 +226,9 @@ export class KSailCluster extends pulumi.ComponentResource {
         ],
       },
     );
-    this.kubeconfig = pulumi.secret(secrets.kubeconfig);
-    this.talosconfig = pulumi.secret(secrets.talosconfig);
-    this.endpoint = infra.endpoint;
+    this.endpoint = afterReady(infra.endpoint);
     this.clusterName = pulumi.output(plan.clusterName);
-    this.nodes = infra.nodes;
+    this.nodes = afterReady(infra.nodes);
     this.versions = pinnedVersions(plan, args.components);
     const rendered = infra.rendered;
     this.renderedConfigs = rendered
@@ -217,6 +244,7 @@ export class KSailCluster extends pulumi.ComponentResource {
       versions: this.versions,
       renderedConfigs: this.renderedConfigs,
       impact: this.impact,
+      ready: this.ready,
     });
   }
 }

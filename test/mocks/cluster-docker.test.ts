@@ -82,6 +82,8 @@ describe("KSailCluster: Talos on Docker", () => {
         ["dev-flux", "ksail:components:Flux", "dev"],
         ["dev-flux-operator", "kubernetes:helm.sh/v3:Release", "dev-flux"],
         ["dev-flux-instance", "kubernetes:fluxcd.controlplane.io/v1:FluxInstance", "dev-flux"],
+        // The users' provider: after every gate and installer.
+        ["dev-kubernetes", K8S_PROVIDER, "dev"],
         // Depends on everything: a protected cluster's destroy stops here first.
         ["dev-destroy-guard", "pulumi-nodejs:dynamic/ksail:DestroyGuard", "dev"],
       ],
@@ -200,8 +202,10 @@ describe("KSailCluster: Talos on Docker", () => {
     const c = changes(a, b);
     assert.ok(c.includes("~dev-spec"));
     assert.ok(c.includes("+dev-kyverno"));
-    // The destroy guard only gains the new installer in its dependsOn.
-    for (const x of c.filter((n) => n !== "~dev-spec")) assert.match(x, /^\+dev-kyverno|^~dev-stable$|^~dev-destroy-guard$/, x);
+    // The destroy guard and the users' provider only gain the new installer in their dependsOn.
+    for (const x of c.filter((n) => n !== "~dev-spec"))
+      assert.match(x, /^\+dev-kyverno|^~dev-stable$|^~dev-destroy-guard$|^~dev-kubernetes$/, x);
+    assert.deepEqual(b.byName("dev-kubernetes").inputs, a.byName("dev-kubernetes").inputs);
     assert.notDeepEqual(a.byName("dev-spec").inputs.inPlace, b.byName("dev-spec").inputs.inPlace);
     assert.deepEqual(a.byName("dev-spec").inputs.recreateRequired, b.byName("dev-spec").inputs.recreateRequired);
   });
@@ -277,6 +281,7 @@ describe("KSailCluster: K3s and Vanilla on Docker", () => {
               ]),
           ["dev-cert-manager", "ksail:components:CertManager"],
           ["dev-cert-manager-release", HELM],
+          ["dev-kubernetes", K8S_PROVIDER],
           ["dev-destroy-guard", "pulumi-nodejs:dynamic/ksail:DestroyGuard"],
         ],
       );

@@ -54,6 +54,8 @@ export interface ClusterRun {
   secretKeys?: string[];
   /** Answers invokes (e.g. the Hetzner snapshot lookup). */
   call?: (token: string, inputs: Record<string, unknown>) => Record<string, unknown>;
+  /** A user program around the cluster: resources created with its outputs (registered after the cluster). */
+  user?: (cluster: KSailCluster) => void;
 }
 
 /** Records `new KSailCluster("dev", ...)` and returns the recording (stack outputs: the cluster's outputs). */
@@ -66,6 +68,7 @@ export async function recordCluster(run: ClusterRun): Promise<Recording> {
         spec: { cluster: run.cluster, ...(run.provider ? { provider: run.provider } : {}) },
         ...run.args,
       });
+      run.user?.(c);
       return {
         kubeconfig: c.kubeconfig,
         // Only Talos clusters have a talosconfig (exporting an undefined output makes Pulumi warn).
