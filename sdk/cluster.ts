@@ -4,6 +4,7 @@ import { ClusterSpec } from "./dynamic/clusterSpec";
 import { DestroyGuard } from "./dynamic/destroyGuard";
 import { clusterProvider } from "./components/provider";
 import { installComponents, type Installers } from "./components/phases";
+import { afterReady, readyOutput } from "./readiness";
 import type { RegistryCredentials } from "./components/gitopsSecrets";
 import type { Values } from "./components/merge";
 import type { ImpactSummary } from "./impact/types";
@@ -198,10 +199,9 @@ export class KSailCluster extends pulumi.ComponentResource {
     // computed from as dependencies (a component stands for all its children), so anything built from `ready`
     // is created after the gates (which wait for the nodes) and the installers.
     const readyOn: pulumi.Resource[] = [...installed.gates, ...Object.values(this.components)];
-    this.ready = pulumi.all(readyOn.map((r) => r.urn)).apply(() => true);
-    const afterReady = <T>(v: pulumi.Input<T>): pulumi.Output<T> => pulumi.all([v, this.ready]).apply(([x]) => x as T);
-    this.kubeconfig = pulumi.secret(afterReady(secrets.kubeconfig));
-    this.talosconfig = pulumi.secret(afterReady(secrets.talosconfig));
+    this.ready = readyOutput(readyOn);
+    this.kubeconfig = pulumi.secret(afterReady(secrets.kubeconfig, this.ready));
+    this.talosconfig = pulumi.secret(afterReady(secrets.talosconfig, this.ready));
     this.kubernetesProvider = clusterProvider(
       `${name}-kubernetes`,
       { kubeconfig: this.kubeconfig, clusterIdentifier },
@@ -226,9 +226,9 @@ export class KSailCluster extends pulumi.ComponentResource {
         ],
       },
     );
-    this.endpoint = afterReady(infra.endpoint);
+    this.endpoint = afterReady(infra.endpoint, this.ready);
     this.clusterName = pulumi.output(plan.clusterName);
-    this.nodes = afterReady(infra.nodes);
+    this.nodes = afterReady(infra.nodes, this.ready);
     this.versions = pinnedVersions(plan, args.components);
     const rendered = infra.rendered;
     this.renderedConfigs = rendered

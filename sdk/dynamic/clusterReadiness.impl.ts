@@ -108,6 +108,15 @@ export const handler = {
     return { outs: await gate(news) };
   },
 
+  /**
+   * Refresh: nothing to read. The gate is a record that the checks passed at its last create or update; no
+   * object in the cluster corresponds to it, and a refresh must neither wait for the cluster nor fail when it
+   * is down. The stored state is returned unchanged (the cluster is contacted by create and update only).
+   */
+  async read(id: string, props: Inputs) {
+    return { id, props };
+  },
+
   async delete() {
     // Nothing to remove: the probe pod is deleted at the end of every run.
   },

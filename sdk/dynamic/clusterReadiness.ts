@@ -4,7 +4,14 @@ import { trampoline } from "./trampoline";
 import { images } from "../versions";
 import type { SupportedDistribution, SupportedProvider } from "../config/support";
 
-const provider = trampoline(path.join(__dirname, "clusterReadiness.impl.js"), "handler", ["check", "diff", "create", "update", "delete"]);
+const provider = trampoline(path.join(__dirname, "clusterReadiness.impl.js"), "handler", [
+  "check",
+  "diff",
+  "create",
+  "read",
+  "update",
+  "delete",
+]);
 
 /** Timeouts of the readiness checks, in seconds (fractions allowed). */
 export interface ReadinessTimeouts {
@@ -73,8 +80,9 @@ export interface ClusterReadinessArgs {
  * A readiness gate: on create and update it waits until the API server answers `/version` N times in a
  * row, all nodes are Ready with one schedulable, every kube-system DaemonSet is rolled out, and (with
  * Cilium) a probe pod reaches the `kubernetes` Service from inside the cluster. Fails with an error naming
- * what is not ready (with failing pods' reasons). Preview (check/diff) never contacts the cluster.
- * Install phases `dependsOn` it.
+ * what is not ready (with failing pods' reasons). Preview (check/diff) never contacts the cluster, and neither
+ * does `pulumi refresh`: there is nothing to read (the gate records a past check, not an object), so refresh
+ * keeps its state. Install phases `dependsOn` it.
  *
  * @example
  * ```ts

@@ -251,6 +251,15 @@ export const handler = {
     return { outs };
   },
 
+  /**
+   * Refresh: state only. The identity lives nowhere but in Pulumi state (the nodes receive copies of it, but
+   * hold no authority over it), so the stored outputs are the truth and come back unchanged. Certificate expiry
+   * is not drift: `diff` compares the client certificates with the clock and renews them on the next update.
+   */
+  async read(id: string, props: Record<string, unknown>) {
+    return { id, props };
+  },
+
   async delete(_id: string, _props: Record<string, unknown>) {
     // Nothing outside Pulumi state holds the identity; dropping the state deletes it.
   },

@@ -58,7 +58,7 @@ export interface ClusterSecretsArgs<D extends IdentityDistribution = IdentityDis
 }
 
 /** One provider object shared by every ClusterSecrets; the serialized text holds only the module path. */
-const provider = trampoline(path.join(__dirname, "clusterSecrets.impl"), "handler", ["check", "diff", "update", "delete"]);
+const provider = trampoline(path.join(__dirname, "clusterSecrets.impl"), "handler", ["check", "diff", "read", "update", "delete"]);
 
 /**
  * An output that only one distribution's identity has: typed as present for that distribution (the provider
@@ -77,7 +77,8 @@ export const CLUSTER_SECRETS_SECRET_OUTPUTS = ["talos", "kubeadm", "k3s", "kubec
  *
  * Only a changed `clusterName` or `distribution` replaces it. An endpoint or lifetime change, or client
  * certificates inside the renewal window, re-derive the credentials in place with the same CAs. Because the
- * renewal check runs in `diff`, a preview inside the window shows an update of this resource.
+ * renewal check runs in `diff`, a preview inside the window shows an update of this resource. `pulumi refresh`
+ * reads state only: the identity exists nowhere else, so refresh keeps it unchanged.
  *
  * @example
  * ```ts

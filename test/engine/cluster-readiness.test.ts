@@ -169,6 +169,21 @@ describe("ClusterReadiness through the dynamic-provider host", () => {
     assert.ok(fake.probeAttempts >= 2, `retried (${fake.probeAttempts} attempts)`);
   });
 
+  test("refresh: nothing to read — the state comes back unchanged without contacting the cluster, even when it is down; no repair follows", async () => {
+    assert.match(cap.provider, /\.read\(/);
+    const s1 = await host.up(cap.urn, inputs());
+    fake.version = () => 503;
+    fake.nodes = [];
+    const calls = fake.versionCount;
+    const r = await host.read(s1.id, cap.urn, s1.outputs, s1.inputs);
+    assert.equal(r.id, s1.id);
+    assert.deepEqual(r.props, s1.outputs);
+    assert.equal(fake.versionCount, calls, "refresh contacted the API server");
+    const p = await host.preview(cap.urn, inputs(), { ...s1, outputs: r.props });
+    assert.equal(p.op, "same");
+    await host.destroy(cap.urn, s1);
+  });
+
   test("delete tolerates anything (nothing to remove)", async () => {
     await host.delete("readiness-gone", cap.urn, { ...cap.inputs, __provider: cap.provider });
   });

@@ -147,10 +147,15 @@ describe("ClusterSecrets through the dynamic-provider host", () => {
     assert.equal(p.op, "same");
   });
 
-  test("refresh keeps the stored state (nothing outside state to read)", async () => {
+  test("refresh keeps the stored state (nothing outside state to read); the preview after it has nothing to do", async () => {
+    // The provider implements read itself (state only), stated in code rather than left to the host's fallback.
+    assert.match(cap.provider, /\.read\(/);
     const r = await host.read(s1.id, cap.urn, s1.outputs, s1.inputs);
     assert.equal(r.id, s1.id);
     assert.deepEqual(r.props, s1.outputs);
+    assert.equal(r.inputs, undefined);
+    const p = await host.preview(cap.urn, news, { ...s1, outputs: r.props });
+    assert.equal(p.op, "same");
   });
 
   test("an endpoint change re-derives the credentials in place and keeps the CA material", async () => {
