@@ -91,6 +91,41 @@ pulumi_host() {
   fi
 }
 
+# kube-apiserver and etcd for the readiness tests, from k8s.io/kubernetes. Its go.mod replaces every k8s.io staging
+# module with a local path (./staging/src/k8s.io/X), so the wrapper module replaces each with its published release
+# (v0.<minor>.<patch> for v1.<minor>.<patch>); the list is read from that version's go.mod. etcd is built from the
+# go.etcd.io/etcd/server/v3 version Kubernetes itself requires (its main package is the etcd server).
+recipe_kube_apiserver() {
+  local dest="$1" version="$2" work gomod staging
+  work="$(mktemp -d)"
+  gomod="$(GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$version" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')"
+  [ -f "$gomod" ] || { log "kube-apiserver: go.mod of k8s.io/kubernetes@$version not found"; return 1; }
+  staging="v0.${version#v1.}"
+  {
+    printf 'module ksail.test/kube-apiserver\n\ngo 1.26\n\nrequire k8s.io/kubernetes %s\n\n' "$version"
+    sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/src/k8s.io/.*#replace \1 => \1 '"$staging"'#p' "$gomod"
+  } > "$work/go.mod"
+  cat > "$work/tools.go" <<'GO'
+//go:build tools
+
+package tools
+
+import (
+	_ "go.etcd.io/etcd/server/v3"
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+)
+GO
+  ( cd "$work" && GOFLAGS=-mod=mod go mod tidy >/dev/null 2>&1 || true
+    cd "$work" && GOFLAGS=-mod=mod go build -trimpath \
+      -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$version -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(echo "$version" | cut -d. -f2)" \
+      -o "$dest/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+    cd "$work" && GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$dest/etcd" go.etcd.io/etcd/server/v3 )
+  local rc=$?
+  rm -rf "$work"
+  [ $rc -eq 0 ] || return $rc
+  "$dest/kube-apiserver" --version && "$dest/etcd" --version | head -1
+}
+
 # omnisig: go-api-signature's verifier and signer (the version Omni pins) around test/peers/omnisig, to check
 # the TypeScript request signing against the real code. go.sum is resolved at build time, as for pulumi.
 recipe_omnisig() {
@@ -106,11 +141,12 @@ recipe_omnisig() {
 }
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig)
+[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver)
 status=0
 for t in "${want[@]}"; do
   case "$t" in
     pulumi) { run_recipe pulumi "$PULUMI_VERSION" recipe_pulumi && pulumi_host "$cache/pulumi-$PULUMI_VERSION"; } || status=1 ;;
+    kube-apiserver) run_recipe kube-apiserver "$KUBE_APISERVER_VERSION" recipe_kube_apiserver || status=1 ;;
     omnisig) run_recipe omnisig "$OMNISIG_VERSION" recipe_omnisig || status=1 ;;
     *) log "unknown tool $t"; status=1 ;;
   esac

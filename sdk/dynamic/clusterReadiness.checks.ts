@@ -216,6 +216,15 @@ export async function waitDaemonSets(
       const items = (r.body?.items ?? []) as any[];
       for (const ds of items) {
         const st = ds?.status ?? {};
+        // As `kubectl rollout status` judges a DaemonSet: nothing in its status counts until the DaemonSet
+        // controller has observed the current spec (a just-created one has no status at all, so it reads as
+        // "0 desired" before the controller has scheduled anything).
+        const generation = Number(ds?.metadata?.generation ?? 0);
+        const observed = Number(st.observedGeneration ?? 0);
+        if (generation > observed) {
+          pending.push(`${ds?.metadata?.name} (spec generation ${generation} not observed by the DaemonSet controller yet)`);
+          continue;
+        }
         const desired = Number(st.desiredNumberScheduled ?? 0);
         if (desired === 0) continue;
         const unavailable = Number(st.numberUnavailable ?? 0);

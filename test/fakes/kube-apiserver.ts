@@ -79,10 +79,23 @@ export function node(
   };
 }
 
-export function daemonSet(name: string, o: { desired: number; updated?: number; unavailable?: number }) {
+/**
+ * A DaemonSet as the API returns it. Like every stored object it has `metadata.generation` ≥ 1; its status is
+ * the DaemonSet controller's, with `observedGeneration` (default: the current generation; 0 = never observed).
+ */
+export function daemonSet(
+  name: string,
+  o: { desired: number; updated?: number; unavailable?: number; generation?: number; observedGeneration?: number },
+) {
+  const generation = o.generation ?? 1;
   return {
-    metadata: { name, namespace: "kube-system" },
-    status: { desiredNumberScheduled: o.desired, updatedNumberScheduled: o.updated ?? o.desired, numberUnavailable: o.unavailable ?? 0 },
+    metadata: { name, namespace: "kube-system", generation },
+    status: {
+      observedGeneration: o.observedGeneration ?? generation,
+      desiredNumberScheduled: o.desired,
+      updatedNumberScheduled: o.updated ?? o.desired,
+      numberUnavailable: o.unavailable ?? 0,
+    },
   };
 }
 

@@ -177,6 +177,21 @@ describe("ClusterReadiness checks against a fake API server requiring the client
     });
   });
 
+  test("DaemonSet whose spec the controller has not observed yet is not ready, whatever its old status says (kubectl rollout status's rule; a real kube-apiserver returns a new one with no status)", async () => {
+    // k8s.io/kubectl pkg/polymorphichelpers/rollout_status.go DaemonSetStatusViewer: generation <= observedGeneration first.
+    fake.daemonSets = [
+      daemonSet("cilium", { desired: 2, generation: 3, observedGeneration: 2 }),
+      daemonSet("new", { desired: 0, updated: 0, observedGeneration: 0 }),
+      daemonSet("kube-proxy", { desired: 2 }),
+    ];
+    await assert.rejects(run(settings(kubeconfig, { daemonSetsTimeoutMs: 200 })), (e: Error) => {
+      assert.match(e.message, /cilium \(spec generation 3 not observed by the DaemonSet controller yet\)/);
+      assert.match(e.message, /new \(spec generation 1 not observed by the DaemonSet controller yet\)/);
+      assert.doesNotMatch(e.message, /kube-proxy \(/);
+      return true;
+    });
+  });
+
   test("DaemonSet list: 429 is retried, 403 is fatal at once", async () => {
     fake.daemonSetStatus = 403;
     const clock = new VirtualClock();
