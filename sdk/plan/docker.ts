@@ -102,6 +102,8 @@ export interface DockerClusterPlan {
   /** Pod and service CIDRs (Kind kubeadm / K3s flags). */
   readonly podSubnet: string;
   readonly serviceSubnet: string;
+  /** kube-apiserver arguments (Kind, K3s), e.g. OIDC; absent when there are none. */
+  readonly apiServerArgs?: Readonly<Record<string, string>>;
   /** Per-node CPU count and memory (MiB); Talos sets TALOSSKU from them. */
   readonly resources: { readonly cpus: number; readonly memoryMiB: number };
 }
@@ -140,6 +142,8 @@ export interface DockerPlanInput {
   readonly addons?: Partial<DockerAddons>;
   readonly podSubnet?: string;
   readonly serviceSubnet?: string;
+  /** kube-apiserver arguments (Kind, K3s), e.g. OIDC. Recreates the cluster. @default none */
+  readonly apiServerArgs?: Readonly<Record<string, string>>;
   readonly resources?: { readonly cpus?: number; readonly memoryMiB?: number };
 }
 
@@ -386,6 +390,9 @@ export function planDockerCluster(input: DockerPlanInput): DockerClusterPlan {
     },
     podSubnet: input.podSubnet ?? (distribution === "K3s" ? "10.42.0.0/16" : "10.244.0.0/16"),
     serviceSubnet: input.serviceSubnet ?? (distribution === "K3s" ? "10.43.0.0/16" : "10.96.0.0/16"),
+    ...(distribution !== "Talos" && input.apiServerArgs && Object.keys(input.apiServerArgs).length > 0
+      ? { apiServerArgs: { ...input.apiServerArgs } }
+      : {}),
     resources: { cpus: input.resources?.cpus ?? 2, memoryMiB: input.resources?.memoryMiB ?? 2048 },
   };
 }

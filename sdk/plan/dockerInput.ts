@@ -3,6 +3,7 @@ import type { EffectiveSpec } from "../config/effective";
 import { parseRegistrySpec } from "../config/registry";
 import { TALOS_IMAGE_REPOSITORY } from "../distributions/talos/versions";
 import { k3sNodeImage, kindNodeImage } from "../versions";
+import { oidcApiServerArgs } from "../distributions/oidc";
 import type { DockerDistribution, DockerMirrorInput, DockerPlanInput } from "./docker";
 
 /**
@@ -71,5 +72,7 @@ export function dockerPlanInputFromSpec(
       csi: c.csi === "Enabled",
       loadBalancer: c.loadBalancer === "Enabled",
     },
+    // Talos takes the same arguments through its machine config (the Talos plan), not the containers.
+    ...(distribution === "Talos" ? {} : { apiServerArgs: oidcApiServerArgs(c.oidc) }),
   };
 }

@@ -14,6 +14,13 @@ import { talosRegistryInputs, type DockerClusterPlan } from "./docker";
 import { endpointValues, type EndpointAddresses } from "./hetznerEndpoint";
 import type { HetznerClusterPlan } from "./hetzner";
 import type { ComponentPlan } from "./components";
+import { oidcApiServerArgs, type OidcSettings } from "../distributions/oidc";
+
+/** The API server's OIDC arguments for the render input; nothing when OIDC is off. */
+function oidcArgs(o: OidcSettings): { apiServerExtraArgs?: Record<string, string> } {
+  const args = oidcApiServerArgs(o);
+  return Object.keys(args).length > 0 ? { apiServerExtraArgs: args } : {};
+}
 
 /** Talos specifics: everything the renderer needs except the secrets bundle (and, on Hetzner, the endpoint addresses). */
 export interface TalosPlan {
@@ -54,6 +61,7 @@ function commonRender(i: TalosPlanInput): Omit<TalosRenderInput, "secrets" | "en
     workers: c.workers,
     patches: i.patches,
     nodes: i.nodes.map((n) => ({ hostname: n.name, role: talosRole(n.role) })),
+    ...oidcArgs(c.oidc),
   };
 }
 

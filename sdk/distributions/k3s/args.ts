@@ -16,6 +16,8 @@ export interface K3sClusterFacts {
   readonly firstServer: string;
   /** Extra TLS SANs beyond 127.0.0.1, localhost and the first server's name. */
   readonly tlsSans?: readonly string[];
+  /** kube-apiserver arguments (name → value), e.g. OIDC: `--kube-apiserver-arg=<name>=<value>` on every server. */
+  readonly apiServerArgs?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -35,6 +37,7 @@ export function k3sClusterWideFlags(f: K3sClusterFacts): string[] {
   const flags = [`--cluster-cidr=${f.podSubnet}`, `--service-cidr=${f.serviceSubnet}`];
   if (f.cni !== "Default") flags.push("--flannel-backend=none", "--disable-network-policy");
   for (const a of k3sDisabledAddons(f)) flags.push(`--disable=${a}`);
+  for (const [k, v] of Object.entries(f.apiServerArgs ?? {})) flags.push(`--kube-apiserver-arg=${k}=${v}`);
   return flags;
 }
 

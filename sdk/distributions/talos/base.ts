@@ -79,6 +79,8 @@ export interface BaseOptions {
   readonly mirrors: readonly TalosMirror[];
   readonly hetzner?: HetznerOptions;
   readonly install?: { readonly disk: string; readonly image: string; readonly wipe: boolean };
+  /** Extra kube-apiserver arguments, e.g. OIDC (`cluster.apiServer.extraArgs`). */
+  readonly apiServerExtraArgs?: Readonly<Record<string, string>>;
 }
 
 export const DEFAULT_NIC_BUS_PATH = "0000:01:00.0";
@@ -248,6 +250,8 @@ function cluster(role: TalosRole, o: BaseOptions): JsonObject {
       "runtime-config": "admissionregistration.k8s.io/v1beta1=true",
     };
   }
+  if (o.apiServerExtraArgs && Object.keys(o.apiServerExtraArgs).length > 0)
+    apiServer.extraArgs = { ...((apiServer.extraArgs as JsonObject | undefined) ?? {}), ...o.apiServerExtraArgs };
   apiServer.admissionControl = [
     {
       name: "PodSecurity",

@@ -24,6 +24,8 @@ import { unknownDocumentKinds } from "./classify";
 export interface TalosRenderInput {
   /** Cluster name (`cluster.clusterName`). */
   readonly clusterName: string;
+  /** Extra kube-apiserver arguments (`cluster.apiServer.extraArgs`), e.g. OIDC. Applied in place. */
+  readonly apiServerExtraArgs?: Readonly<Record<string, string>>;
   /** Kubernetes API endpoint, `https://host:6443` (`cluster.controlPlane.endpoint`). */
   readonly endpoint: string;
   /** Talos version (`1.13.9`, `v1.12`); default: versions.ts DEFAULT_TALOS_VERSION. */
@@ -141,6 +143,7 @@ export function renderMachineConfigs(input: TalosRenderInput): RenderedMachineCo
     mirrors,
     hetzner: input.platform === "hetzner" ? (input.hetzner ?? {}) : undefined,
     install,
+    apiServerExtraArgs: input.apiServerExtraArgs,
   };
 
   const role = (r: TalosRole) => {

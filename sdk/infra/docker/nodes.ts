@@ -217,7 +217,7 @@ export function kindFacts(
     serviceSubnet: plan.serviceSubnet,
     schedulableControlPlanes: plan.nodes.every((n) => n.role === "control-plane"),
     tokenTtl: opts.tokenTtl,
-    apiServerExtraArgs: opts.apiServerExtraArgs,
+    apiServerExtraArgs: plan.apiServerArgs || opts.apiServerExtraArgs ? { ...plan.apiServerArgs, ...opts.apiServerExtraArgs } : undefined,
     registries: kindRegistries(plan.mirrors, plan.localRegistry),
   };
 }
@@ -315,6 +315,7 @@ export function k3sFacts(plan: DockerClusterPlan): K3sClusterFacts {
     servers: cps.length,
     firstServer: cps[0].name,
     tlsSans: cps.map((c) => c.name),
+    apiServerArgs: plan.apiServerArgs,
   };
 }
 
