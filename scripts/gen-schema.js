@@ -28,6 +28,10 @@ const SECRET_OUTPUTS = new Set(["kubeconfig", "talosconfig"]);
 /** Component classes and where they are exported from. */
 const ENTRIES = ["sdk/index.ts", "sdk/components/index.ts"];
 
+// Type names Pulumi's schema binder (pkg/codegen/schema) refuses in the root module: `provider` is reserved for
+// the package's provider resource (checked by test/peers/schema-codegen.test.ts with that binder).
+const RESERVED_INDEX_NAMES = { provider: "InfrastructureProvider" };
+const typeName = (n) => RESERVED_INDEX_NAMES[n.toLowerCase()] ?? n;
 const pascal = (s) => s.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, _a, c) => c.toUpperCase());
 
 function docOf(symbol, checker) {
@@ -101,7 +105,7 @@ function generate() {
         if (known) return { $ref: `#/types/ksail:index:${known}` };
         const alias = type.aliasSymbol && !/^(Input|Partial)$/.test(type.aliasSymbol.name) ? type.aliasSymbol.name : undefined;
         const short = values.join() === "Default,Disabled,Enabled" ? "Toggle" : values.join() === "Disabled,Enabled" ? "Switch" : key;
-        const enumName = alias ?? (short && !types[`ksail:index:${short}`] ? short : name);
+        const enumName = alias ? typeName(alias) : short && !types[`ksail:index:${typeName(short)}`] ? typeName(short) : name;
         enums.set(values.join("\u0000"), enumName);
         types[`ksail:index:${enumName}`] ??= {
           type: "string",

@@ -126,6 +126,25 @@ GO
   "$dest/kube-apiserver" --version && "$dest/etcd" --version | head -1
 }
 
+# schemacheck: Pulumi's own schema binder and Python code generator (pkg/codegen at the CLI's version) around
+# test/peers/schemacheck, to check schema.json the way `pulumi package gen-sdk` reads it.
+recipe_schemacheck() {
+  local dest="$1" work
+  work="$(mktemp -d)"
+  cp "$root/test/peers/schemacheck/go.mod" "$root/test/peers/schemacheck/main.go" "$work/"
+  ( cd "$work" && GOFLAGS=-mod=mod go mod tidy >/dev/null 2>&1 || true
+    cd "$work" && GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$dest/schemacheck" . )
+  local rc=$?
+  rm -rf "$work"
+  [ $rc -eq 0 ] || return $rc
+  # schema.json references the kubernetes package's types: its schema ships in the provider's Go module.
+  local k8s
+  k8s="$(GOFLAGS=-mod=mod go mod download -json "github.com/pulumi/pulumi-kubernetes/provider/v4@$K8S_PROVIDER_MODULE_VERSION" | sed -n 's/.*"Dir": "\(.*\)",*/\1/p')"
+  [ -f "$k8s/cmd/pulumi-resource-kubernetes/schema.json" ] || { log "schemacheck: kubernetes provider schema not found in $k8s"; return 1; }
+  cp "$k8s/cmd/pulumi-resource-kubernetes/schema.json" "$dest/kubernetes.schema.json" && chmod 644 "$dest/kubernetes.schema.json"
+  echo "schemacheck ok (kubernetes schema from provider module $K8S_PROVIDER_MODULE_VERSION)"
+}
+
 # omnisig: go-api-signature's verifier and signer (the version Omni pins) around test/peers/omnisig, to check
 # the TypeScript request signing against the real code. go.sum is resolved at build time, as for pulumi.
 recipe_omnisig() {
@@ -141,12 +160,13 @@ recipe_omnisig() {
 }
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver)
+[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver schemacheck)
 status=0
 for t in "${want[@]}"; do
   case "$t" in
     pulumi) { run_recipe pulumi "$PULUMI_VERSION" recipe_pulumi && pulumi_host "$cache/pulumi-$PULUMI_VERSION"; } || status=1 ;;
     kube-apiserver) run_recipe kube-apiserver "$KUBE_APISERVER_VERSION" recipe_kube_apiserver || status=1 ;;
+    schemacheck) run_recipe schemacheck "$SCHEMACHECK_VERSION" recipe_schemacheck || status=1 ;;
     omnisig) run_recipe omnisig "$OMNISIG_VERSION" recipe_omnisig || status=1 ;;
     *) log "unknown tool $t"; status=1 ;;
   esac
