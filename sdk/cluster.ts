@@ -116,6 +116,12 @@ export interface KSailClusterArgs {
  * Docker, or Talos on Hetzner Cloud — with its components, from a ksail.yaml spec. `pulumi preview` shows the impact class of every
  * change on the `<name>-spec` record (`[diff: ~inPlace]`, `~rebootRequired`, `+-replace`).
  *
+ * For what the args do not cover, give Pulumi resource `transforms` in this component's options: they run on
+ * every resource it creates (all of them descend from it), matched by type and name, e.g. a longer timeout on
+ * one Helm release: `{ transforms: [({ type, name, props, opts }) => name === "dev-cilium-release" ?
+ * { props: { ...props, timeout: 900 }, opts } : undefined] }`. A transform that changes a recreate-class input
+ * (node images, the network) recreates what it touches, as the same change in the spec would.
+ *
  * @example
  * ```ts
  * const cluster = new KSailCluster("dev", loadClusterConfig("ksail.yaml"));

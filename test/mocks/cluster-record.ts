@@ -1,5 +1,6 @@
 // Shared fixture of the KSailCluster mocks tests: record a whole cluster from an inline spec, with
 // ClusterSecrets answering like a real create (real generated CA material, one set per process).
+import type { ComponentResourceOptions } from "@pulumi/pulumi";
 import { recordProgram, type Recording } from "../harness/mocks";
 import { KSailCluster, type KSailClusterArgs } from "../../sdk/cluster";
 import { generateK3sPki, generateKubeadmPki, generateTalosBundle } from "../../sdk/pki";
@@ -54,6 +55,8 @@ export interface ClusterRun {
   secretKeys?: string[];
   /** Answers invokes (e.g. the Hetzner snapshot lookup). */
   call?: (token: string, inputs: Record<string, unknown>) => Record<string, unknown>;
+  /** Resource options of the KSailCluster. */
+  opts?: ComponentResourceOptions;
   /** A user program around the cluster: resources created with its outputs (registered after the cluster). */
   user?: (cluster: KSailCluster) => void;
 }
@@ -64,10 +67,14 @@ export async function recordCluster(run: ClusterRun): Promise<Recording> {
   const outs = await secretsOutputs(distribution);
   return recordProgram(
     () => {
-      const c = new KSailCluster(run.name ?? "dev", {
-        spec: { cluster: run.cluster, ...(run.provider ? { provider: run.provider } : {}) },
-        ...run.args,
-      });
+      const c = new KSailCluster(
+        run.name ?? "dev",
+        {
+          spec: { cluster: run.cluster, ...(run.provider ? { provider: run.provider } : {}) },
+          ...run.args,
+        },
+        run.opts,
+      );
       run.user?.(c);
       return {
         kubeconfig: c.kubeconfig,
