@@ -107,3 +107,27 @@ describe("examples/prod (Talos on Hetzner 3+3, autoscaler, HA endpoint, Flux fro
     await assert.rejects(runProgramUnderMocks({ dir, stack: "prod" }), /has no "versions" output; run pulumi up on it first/);
   });
 });
+
+// Output hygiene: every stack output an example exports has a value (an undefined one makes Pulumi print
+// "Undefined value … will not show as a stack output" and the output is silently missing).
+describe("examples' stack outputs are all defined", () => {
+  const exported = (file: string): string[] => {
+    const src = fs.readFileSync(file, "utf8");
+    const consts = [...src.matchAll(/^export const (\w+)/gm)].map((m) => m[1]!);
+    const returned = /return \{([\s\S]*?)\};/.exec(src)?.[1];
+    const keys = returned ? [...returned.matchAll(/^\s*(\w+):/gm)].map((m) => m[1]!) : [];
+    return [...consts, ...keys];
+  };
+  for (const [example, stack] of [
+    ["local", undefined],
+    ["prod", "staging"],
+  ] as const) {
+    test(`examples/${example}`, async () => {
+      const dir = path.join(root, "examples", example);
+      const names = exported(path.join(dir, "index.ts"));
+      assert.ok(names.length >= 5, names.join());
+      const plan = await runProgramUnderMocks({ dir, ...(stack ? { stack } : {}) });
+      for (const n of names) assert.ok(plan.outputs[n] !== undefined, `stack output ${n} is undefined`);
+    });
+  }
+});
