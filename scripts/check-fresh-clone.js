@@ -3,9 +3,11 @@
 // Fresh-clone check (slow: a full `npm ci` and a build, 1–3 minutes; not part of `npm test`, run it in CI or
 // by hand): clones the committed HEAD of this repository into a temp dir and checks what the README promises
 // a new user:
-//   1. `npm ci` alone builds dist/ (the `prepare` script) and `npx ksail-pulumi --help` works;
+//   1. `npm ci` alone builds dist/ (the `prepare` script), `npx ksail-pulumi --help` works and `npm run local`
+//      runs (it exits 0 saying what is missing when there is no Pulumi CLI or Docker engine);
 //   2. a scratch Pulumi project depending on the clone by `file:` installs, and `ksail-pulumi plan` runs its
 //      program (a KSailCluster) under the mock runtime.
+// `npm test` in the clone (the README's second line) is the full suite: run it yourself there with `--keep`.
 // Exits non-zero with the failing step. `--keep` leaves the temp dir for inspection.
 const { execFileSync } = require("node:child_process");
 const fs = require("node:fs");
@@ -40,6 +42,9 @@ try {
   if (!fs.existsSync(path.join(clone, "dist/sdk/index.js"))) throw new Error("npm ci left no dist/sdk/index.js");
   const help = step("npx ksail-pulumi --help", "npx", ["--no-install", "ksail-pulumi", "--help"], clone);
   if (!/plan/.test(help)) throw new Error(`--help does not list the plan command:\n${help}`);
+  // The README's first quick-start line: without the Pulumi CLI or Docker it says which is missing and exits 0.
+  const local = step("npm run local (the README's quick start)", "npm", ["run", "--silent", "local"], clone);
+  process.stdout.write(`${local.trimEnd().replace(/^/gm, "  | ")}\n`);
 
   fs.mkdirSync(scratch);
   fs.writeFileSync(
