@@ -19,6 +19,13 @@ const keep = process.argv.includes("--keep");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-fresh-clone-"));
 const clone = path.join(dir, "clone");
 const scratch = path.join(dir, "scratch");
+// Interrupted (Ctrl-C, a CI timeout): remove the temp dir all the same.
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    if (!keep) fs.rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
 const env = { ...process.env, npm_config_audit: "false", npm_config_fund: "false", npm_config_update_notifier: "false" };
 
 function step(title, cmd, args, cwd) {
