@@ -18,6 +18,12 @@ export interface ClusterAutoscalerArgs extends InstallerArgs {
    */
   readonly imageId: pulumi.Input<string>;
   /**
+   * The arm64 image for Arm (CAX) pools: an id, or the snapshots' label selector (the autoscaler looks it up per
+   * architecture). Applied in place.
+   * @default none (an Arm pool is then an error)
+   */
+  readonly arm64Image?: pulumi.Input<string>;
+  /**
    * The rendered Talos worker machine config (YAML). Each pool's nodes boot with it as cloud-init
    * (install wipes the disk, pool labels and taints added). Kept secret.
    * Applied in place (only new nodes use it).
@@ -54,8 +60,10 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
     super("ksail:components:ClusterAutoscaler", name, {}, opts);
     const context = contextOf(args);
     const config = pulumi
-      .all([args.imageId, args.workerConfig])
-      .apply(([imageId, workerConfig]) => hcloudClusterConfig({ imageId, workerConfig, pools: args.settings.pools }));
+      .all([args.imageId, args.workerConfig, args.arm64Image])
+      .apply(([imageId, workerConfig, arm64Image]) =>
+        hcloudClusterConfig({ imageId, workerConfig, pools: args.settings.pools, arm64Image }),
+      );
     const secret = new k8s.core.v1.Secret(
       `${name}-config`,
       {

@@ -60,7 +60,11 @@ export interface InstallInputs {
   /** Talos on Hetzner: the plan's settings for the CCM, the CSI driver and the autoscaler. */
   readonly hcloud?: HcloudComponentSettings;
   /** cluster-autoscaler inputs (required when the plan has an autoscaler). */
-  readonly autoscaler?: { readonly imageId: pulumi.Input<string>; readonly workerConfig: pulumi.Input<string> };
+  readonly autoscaler?: {
+    readonly imageId: pulumi.Input<string>;
+    readonly workerConfig: pulumi.Input<string>;
+    readonly arm64Image?: pulumi.Input<string>;
+  };
   /** Per-installer version and values overrides. */
   readonly overrides?: Partial<Record<ComponentId, { version?: pulumi.Input<string>; values?: pulumi.Input<Values> }>>;
 }

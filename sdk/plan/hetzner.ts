@@ -6,6 +6,7 @@ import {
   ANY_SOURCE,
   SPREAD_GROUP_LIMIT,
   commonLabels,
+  architectureOf,
   networkZoneOf,
   serverLabels,
   subnetOf,
@@ -51,6 +52,8 @@ export interface HetznerNodePlan {
   /** Child-name suffix (`control-plane-1`). */
   readonly suffix: string;
   readonly serverType: string;
+  /** `arm` for the CAX types, else `x86`: which Talos image the server boots. */
+  readonly architecture: "x86" | "arm";
   readonly publicIPv4: boolean;
   readonly publicIPv6: boolean;
   readonly labels: Readonly<Record<string, string>>;
@@ -266,6 +269,40 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
       message: `is false and so is the IPv6 switch: ${role} servers without any public address cannot pull images, reach Talos's discovery service${image.kind === "iso" ? " or receive their config (the ISO route applies it over the node's own public address)" : ""}, because a Hetzner private network has no internet gateway and this library creates no NAT gateway; give the ${role}s a public IPv4 (or at least IPv6)`,
     });
   }
+  const armTypes = [
+    ["controlPlaneServerType", input.controlPlaneServerType, input.controlPlanes],
+    ["workerServerType", input.workerServerType, input.workers],
+  ].filter(([, t, n]) => Number(n) > 0 && architectureOf(String(t ?? "")) === "arm");
+  const mixedArchitectures =
+    new Set(
+      [
+        [input.controlPlaneServerType || HETZNER_DEFAULTS.controlPlaneServerType, input.controlPlanes ?? 1],
+        [input.workerServerType || HETZNER_DEFAULTS.workerServerType, input.workers ?? 0],
+      ]
+        .filter(([, n]) => Number(n) > 0)
+        .map(([t]) => architectureOf(String(t))),
+    ).size > 1;
+  if (armTypes.length > 0 && image.kind === "iso" && input.iso === undefined) {
+    issues.push({
+      path: `${p}.${armTypes[0][0]}`,
+      message: `is ${armTypes[0][1]}, an Arm (CAX) type, but the default ISO (${DEFAULT_TALOS_ISO}) is Hetzner's x86 Talos ISO; use the snapshot route (set spec.cluster.talos.schematicId and build the arm64 snapshot), give an arm64 Talos ISO id in spec.cluster.talos.iso, or use an x86 type`,
+    });
+  } else if (armTypes.length > 0 && image.kind === "iso" && mixedArchitectures) {
+    issues.push({
+      path: "spec.cluster.talos.iso",
+      message: `is ${JSON.stringify(input.iso)}: one ISO cannot boot both x86 and Arm (CAX) servers; use the snapshot route (schematicId) so each architecture finds its own image, or one architecture`,
+    });
+  }
+  if (armTypes.length > 0 && image.kind === "snapshot" && image.id !== undefined) {
+    const types = [input.controlPlaneServerType, input.workerServerType].map((t) =>
+      architectureOf(String(t ?? HETZNER_DEFAULTS.workerServerType)),
+    );
+    if (new Set(types).size > 1)
+      issues.push({
+        path: "snapshot",
+        message: `one snapshot id cannot boot both x86 and Arm servers; select the snapshots by label (schematicId) so each architecture finds its own, or use one architecture`,
+      });
+  }
   if (issues.length > 0) throw new KsailError(issues, `Hetzner cluster "${name}":`);
 
   const warnings: string[] = [];
@@ -285,6 +322,7 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
       index: i,
       suffix: `control-plane-${i}`,
       serverType: input.controlPlaneServerType || HETZNER_DEFAULTS.controlPlaneServerType,
+      architecture: architectureOf(input.controlPlaneServerType || HETZNER_DEFAULTS.controlPlaneServerType),
       publicIPv4: input.controlPlanePublicIPv4 ?? true,
       publicIPv6: input.controlPlanePublicIPv6 ?? true,
       labels: serverLabels(name, "control-plane", i),
@@ -298,6 +336,7 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
       index: i,
       suffix: `worker-${i}`,
       serverType: input.workerServerType || HETZNER_DEFAULTS.workerServerType,
+      architecture: architectureOf(input.workerServerType || HETZNER_DEFAULTS.workerServerType),
       publicIPv4: input.workerPublicIPv4 ?? true,
       publicIPv6: input.workerPublicIPv6 ?? true,
       labels: serverLabels(name, "worker", i),

@@ -73,6 +73,11 @@ export function firewallRules(allowedCidrs: readonly string[]): HetznerFirewallR
   ];
 }
 
+/** The CPU architecture of a Hetzner server type: the CAX line is Arm (Ampere), every other line x86. */
+export function architectureOf(serverType: string): "x86" | "arm" {
+  return /^cax\d/i.test(serverType) ? "arm" : "x86";
+}
+
 /** Labels of one server (KSail's, so `ksail cluster list` and the autoscaler's cleanup find them). */
 export function serverLabels(clusterName: string, role: NodeRole, index: number): Record<string, string> {
   return { ...commonLabels(clusterName), "ksail.node.type": role, "ksail.node.index": String(index) };

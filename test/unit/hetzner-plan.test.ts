@@ -12,7 +12,7 @@ import { parseSpec } from "../../sdk/config/parse";
 import { effective } from "../../sdk/config/effective";
 import { planCluster } from "../../sdk/plan/cluster";
 import { hcloudComponentSettings } from "../../sdk/plan/hetznerComponents";
-import { clusterAutoscalerValues } from "../../sdk/components/values";
+import { clusterAutoscalerValues, hcloudClusterConfig } from "../../sdk/components/values";
 import { genericContext } from "../../sdk/plan/context";
 
 function issuesOf(fn: () => unknown): readonly { path: string; message: string }[] {
@@ -371,5 +371,59 @@ describe("hcloudComponentSettings", () => {
       hcloudComponentSettings(planCluster({ name: "d", spec: parseSpec({ cluster: { distribution: "Talos" } }, { name: "d" }).spec })),
       undefined,
     );
+  });
+});
+
+describe("Arm (CAX) servers", () => {
+  test("the ISO route (an x86 ISO) refuses them; the snapshot route plans each server with its architecture", () => {
+    const issues = issuesOf(() => planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 1, workerServerType: "cax21" }));
+    // The default ISO 125127 is Hetzner's Talos 1.12.4 x86 ISO (KSail's default); an Arm server cannot boot it.
+    assert.match(issues[0].message, /cax21, an Arm \(CAX\) type, but the default ISO \(125127\) is Hetzner's x86 Talos ISO/);
+    // A user-given ISO is taken as theirs to match, but one ISO cannot serve two architectures.
+    assert.match(
+      issuesOf(() => planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 1, workerServerType: "cax21", iso: 999 }))[0]
+        .message,
+      /one ISO cannot boot both x86 and Arm/,
+    );
+    assert.doesNotThrow(() =>
+      planHetznerCluster({
+        clusterName: "c",
+        controlPlanes: 1,
+        workers: 1,
+        controlPlaneServerType: "cax21",
+        workerServerType: "cax21",
+        iso: 999,
+      }),
+    );
+    const plan = planHetznerCluster({
+      clusterName: "c",
+      controlPlanes: 1,
+      workers: 1,
+      workerServerType: "cax21",
+      snapshot: { selector: "k=v" },
+    });
+    assert.deepEqual(
+      plan.nodes.map((n) => n.architecture),
+      ["x86", "arm"],
+    );
+    assert.match(
+      issuesOf(() =>
+        planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 1, workerServerType: "cax21", snapshot: { id: 4 } }),
+      )[0].message,
+      /one snapshot id cannot boot both x86 and Arm servers/,
+    );
+  });
+
+  test("autoscaler: an Arm pool gets imagesForArch.arm64, and without an arm64 image it is an error naming the pool", () => {
+    const pools = [{ name: "arm", serverType: "cax31", location: "fsn1", min: 0, max: 2 }];
+    const worker = "version: v1alpha1\nmachine:\n  type: worker\n";
+    assert.throws(
+      () => hcloudClusterConfig({ imageId: "1", workerConfig: worker, pools }),
+      /pools\[arm\]: uses cax31, an Arm \(CAX\) type, but no arm64 Talos image/,
+    );
+    const cfg = JSON.parse(
+      Buffer.from(hcloudClusterConfig({ imageId: "1", workerConfig: worker, pools, arm64Image: "k=v" }), "base64").toString("utf8"),
+    );
+    assert.deepEqual(cfg.imagesForArch, { amd64: "1", arm64: "k=v" });
   });
 });

@@ -109,7 +109,22 @@ export function autoscaledWorkerConfig(workerConfigYaml: string, pool: Autoscale
  * `HCLOUD_CLUSTER_CONFIG` for the Hetzner autoscaler: base64(JSON) with, per pool, cloud-init =
  * base64(gzip(worker config)). Throws when a pool's cloud-init exceeds Hetzner's 32 KiB user-data limit.
  */
-export function hcloudClusterConfig(args: { imageId: string; workerConfig: string; pools: readonly AutoscalerPool[] }): string {
+export function hcloudClusterConfig(args: {
+  imageId: string;
+  workerConfig: string;
+  pools: readonly AutoscalerPool[];
+  /** Arm (CAX) pools: the arm64 image (id, name or label selector: the autoscaler looks a selector up per architecture). */
+  arm64Image?: string;
+}): string {
+  const arm = args.pools.filter((p) => /^cax\d/i.test(p.serverType));
+  if (arm.length > 0 && !args.arm64Image) {
+    throw new KsailError([
+      {
+        path: `spec.cluster.autoscaler.node.pools[${arm[0].name}]`,
+        message: `uses ${arm[0].serverType}, an Arm (CAX) type, but no arm64 Talos image is known; select the snapshots by label (spec.cluster.talos.schematicId) and build the arm64 snapshot, or use an x86 type`,
+      },
+    ]);
+  }
   const nodeConfigs: Values = {};
   for (const pool of args.pools) {
     const cfg = autoscaledWorkerConfig(args.workerConfig, pool);
@@ -128,6 +143,9 @@ export function hcloudClusterConfig(args: { imageId: string; workerConfig: strin
       taints: (pool.taints ?? []).map((t) => ({ key: t.key, value: t.value ?? "", effect: t.effect })),
     };
   }
-  const json = JSON.stringify({ imagesForArch: { amd64: args.imageId }, nodeConfigs });
+  const json = JSON.stringify({
+    imagesForArch: { amd64: args.imageId, ...(arm.length > 0 ? { arm64: args.arm64Image } : {}) },
+    nodeConfigs,
+  });
   return Buffer.from(json, "utf8").toString("base64");
 }

@@ -102,6 +102,8 @@ export function hetznerCluster(ctx: InfraContext, options: { hcloudToken?: pulum
         ? {
             autoscaler: {
               imageId: nodes.imageId.apply((id) => id ?? (img.id !== undefined ? String(img.id) : img.selector!)),
+              // The autoscaler looks a label selector up per architecture (cloudprovider/hetzner findImage).
+              ...(img.selector ? { arm64Image: img.selector } : {}),
               workerConfig: pulumi.secret(rendered.apply((r) => r.worker)),
             },
           }

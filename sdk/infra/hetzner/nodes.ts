@@ -76,7 +76,8 @@ export function hetznerNodes(infra: HetznerClusterInfra, args: HetznerNodesArgs 
   const name = infra.resourceName;
   const o = (extra?: pulumi.CustomResourceOptions) => infra.childOptions(extra);
   checkConfigs(infra, args);
-  const image = imageOf(infra, name);
+  const images: Partial<Record<"x86" | "arm", pulumi.Input<string>>> = {};
+  const imageFor = (arch: "x86" | "arm") => (images[arch] ??= imageOf(infra, name, arch));
   const servers: Record<string, hcloud.Server> = {};
   for (const node of plan.nodes) {
     const publicNet: hcloud.types.input.ServerPublicNet = { ipv4Enabled: node.publicIPv4, ipv6Enabled: node.publicIPv6 };
@@ -91,7 +92,7 @@ export function hetznerNodes(infra: HetznerClusterInfra, args: HetznerNodesArgs 
         name: node.name,
         serverType: node.serverType,
         location: plan.location,
-        image,
+        image: imageFor(node.architecture),
         iso: plan.image.kind === "iso" ? plan.image.iso : undefined,
         userData,
         labels: { ...node.labels },
@@ -189,7 +190,11 @@ export function hetznerNodes(infra: HetznerClusterInfra, args: HetznerNodesArgs 
           .apply(([pub, priv]) => ({ name: n.name, role: n.role, publicAddress: pub, privateAddress: priv })),
       ),
     ),
-    imageId: plan.image.kind === "snapshot" ? pulumi.output(image).apply((x): string | undefined => x) : pulumi.output(undefined),
+    // The x86 snapshot (the autoscaler's imagesForArch.amd64), when an x86 server boots one.
+    imageId:
+      plan.image.kind === "snapshot" && images.x86 !== undefined
+        ? pulumi.output(images.x86).apply((x): string | undefined => x)
+        : pulumi.output(undefined),
     isoDetaches,
     targets,
   };
@@ -251,12 +256,13 @@ function healthGate(
   return { endpoint: infra.talosEndpoint, node: privateAddress(server), talosconfig, etcd };
 }
 
-function imageOf(infra: HetznerClusterInfra, name: string): pulumi.Input<string> {
+/** The image a server boots: the ISO route's placeholder, the pinned snapshot, or the newest snapshot of its architecture. */
+function imageOf(infra: HetznerClusterInfra, name: string, arch: "x86" | "arm"): pulumi.Input<string> {
   const img = infra.plan.image;
   if (img.kind === "iso") return img.placeholderImage;
   if (img.id !== undefined) return String(img.id);
   const found = hcloud.getImageOutput(
-    { withSelector: img.selector, mostRecent: true, withArchitecture: "x86", withStatuses: ["available"] },
+    { withSelector: img.selector, mostRecent: true, withArchitecture: arch, withStatuses: ["available"] },
     { parent: infra, provider: infra.provider },
   );
   return found.apply((f) => {
@@ -264,7 +270,7 @@ function imageOf(infra: HetznerClusterInfra, name: string): pulumi.Input<string>
       throw new KsailError([
         {
           path: "snapshot",
-          message: `no Talos snapshot matches "${img.selector}" (x86, available) for ${name}; build it first (KSail labels it with the Talos version and schematic) or pin its id`,
+          message: `no Talos snapshot matches "${img.selector}" (${arch}, available) for ${name}; build it first (KSail labels it with the Talos version and schematic) or pin its id`,
         },
       ]);
     return String(f.id);
