@@ -159,8 +159,30 @@ recipe_omnisig() {
   "$dest/omnisig" keygen probe@example.com >/dev/null && echo "omnisig ok"
 }
 
+# talosvalidate: Talos's own config loader and validator at one machinery version, around test/peers/talosvalidate,
+# to check every rendered config the way the node will. Some of v1.14.1's dependencies are not served by the module
+# proxy (cosi-project/runtime v1.16.3, a pseudo-version of rtnetlink): the nearest served releases stand in.
+recipe_talosvalidate() {
+  local dest="$1" version="$2" work
+  work="$(mktemp -d)"
+  cp "$root/test/peers/talosvalidate/main.go" "$work/"
+  {
+    printf 'module ksail.test/talosvalidate\n\ngo 1.26\n\nrequire github.com/siderolabs/talos/pkg/machinery %s\n' "$version"
+    if [ "$version" = "v1.14.1" ]; then
+      printf 'replace github.com/cosi-project/runtime => github.com/cosi-project/runtime v1.16.2\n'
+      printf 'replace github.com/jsimonetti/rtnetlink/v2 => github.com/jsimonetti/rtnetlink/v2 v2.2.0\n'
+    fi
+  } > "$work/go.mod"
+  ( cd "$work" && GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$dest/talosvalidate" . )
+  local rc=$?
+  rm -rf "$work"
+  [ $rc -eq 0 ] || return $rc
+  printf 'version: v1alpha1\nmachine:\n  type: worker\n' > "$dest/probe.yaml"
+  "$dest/talosvalidate" container "$dest/probe.yaml" >/dev/null && echo "talosvalidate $version ok"
+}
+
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver schemacheck)
+[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver schemacheck talosvalidate)
 status=0
 for t in "${want[@]}"; do
   case "$t" in
@@ -168,6 +190,7 @@ for t in "${want[@]}"; do
     kube-apiserver) run_recipe kube-apiserver "$KUBE_APISERVER_VERSION" recipe_kube_apiserver || status=1 ;;
     schemacheck) run_recipe schemacheck "$SCHEMACHECK_VERSION" recipe_schemacheck || status=1 ;;
     omnisig) run_recipe omnisig "$OMNISIG_VERSION" recipe_omnisig || status=1 ;;
+    talosvalidate) for v in $TALOSVALIDATE_VERSIONS; do run_recipe talosvalidate "$v" recipe_talosvalidate || status=1; done ;;
     *) log "unknown tool $t"; status=1 ;;
   esac
 done

@@ -58,6 +58,7 @@ function commonRender(i: TalosPlanInput): Omit<TalosRenderInput, "secrets" | "en
     kubernetesVersion: talosKubernetesVersion(i.spec, i.version),
     cni: c.cni as "Default" | "Cilium" | "Calico",
     metricsServer: i.components.metricsServer,
+    imageVerification: c.imageVerification === "Enabled",
     workers: c.workers,
     patches: i.patches,
     nodes: i.nodes.map((n) => ({ hostname: n.name, role: talosRole(n.role) })),

@@ -220,6 +220,26 @@ describe("Talos render: contract switches per minor", () => {
     assert.deepEqual(schemaErrors(r.controlPlane, r.contract), []);
   });
 
+  test("cluster.imageVerification renders Talos's ImageVerificationConfig (1.13+); patches add rules; older Talos is refused", () => {
+    const rule = "apiVersion: v1alpha1\nkind: ImageVerificationConfig\nrules:\n  - image: registry.example.com/*\n    deny: true\n";
+    for (const v of ["1.13.9", "1.14.1"]) {
+      const r = renderMachineConfigs(
+        input({ talosVersion: v, imageVerification: true, inlinePatches: { cluster: [{ source: "inline", content: rule }] } }),
+      );
+      const docs = docsOf(r.worker).filter((d) => d.kind === "ImageVerificationConfig");
+      assert.deepEqual(
+        docs,
+        [{ apiVersion: "v1alpha1", kind: "ImageVerificationConfig", rules: [{ image: "registry.example.com/*", deny: true }] }],
+        v,
+      );
+    }
+    assert.ok(!docsOf(renderMachineConfigs(input({ talosVersion: "1.14.1" })).worker).some((d) => d.kind === "ImageVerificationConfig"));
+    assert.throws(
+      () => renderMachineConfigs(input({ talosVersion: "1.12.11", imageVerification: true })),
+      /spec\.cluster\.imageVerification: is Enabled, but Talos 1\.12\.11 has no image verification .*from Talos 1\.13 on/,
+    );
+  });
+
   test("the contract pinned when the cluster was created wins over the version's own", () => {
     const r = renderMachineConfigs(input({ talosVersion: "1.13.9", contract: "1.11" }));
     assert.equal(r.contract, "1.11");

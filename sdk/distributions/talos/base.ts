@@ -75,6 +75,8 @@ export interface BaseOptions {
   readonly dnsDomain: string;
   readonly cni: "Default" | "Cilium" | "Calico";
   readonly metricsServer: boolean;
+  /** Render an ImageVerificationConfig document (render.ts checks the Talos version has the kind). */
+  readonly imageVerification?: boolean;
   readonly workers: number;
   readonly mirrors: readonly TalosMirror[];
   readonly hetzner?: HetznerOptions;
@@ -120,6 +122,9 @@ export function baseDocuments(role: TalosRole, o: BaseOptions): ConfigDocument[]
       apiToken: o.hetzner.apiToken ?? "",
     });
   }
+  // Talos pulls an image no rule matches as before (siderolabs/talos internal/pkg/containers/image/verify), so the
+  // document starts without rules and Talos patches add them (its rules merge by image pattern).
+  if (o.imageVerification) docs.push({ apiVersion: "v1alpha1", kind: "ImageVerificationConfig" });
   if (o.hetzner?.firewall) docs.push(...firewallDocuments(o.hetzner.firewall[role]));
   return docs;
 }

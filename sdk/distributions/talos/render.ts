@@ -51,6 +51,11 @@ export interface TalosRenderInput {
   readonly dnsDomain?: string;
   /** Cilium/Calico turn the built-in Flannel off (`cni: none`). Default `Default`. */
   readonly cni?: "Default" | "Cilium" | "Calico";
+  /**
+   * `cluster.imageVerification`: an `ImageVerificationConfig` document (Talos 1.13+), the one Talos patches add
+   * verification rules to (merged by image pattern; an image no rule matches is pulled as before). Default false.
+   */
+  readonly imageVerification?: boolean;
   /** Kubelet serving-cert rotation plus the approver inline manifest. Default false. */
   readonly metricsServer?: boolean;
   /** Worker count; 0 lets workloads schedule on control planes. */
@@ -112,6 +117,14 @@ export function renderMachineConfigs(input: TalosRenderInput): RenderedMachineCo
     ]);
   }
   const contract = contractFor(contractMinor);
+  if (input.imageVerification && SUPPORTED_TALOS_MINORS.indexOf(version.minorKey) < SUPPORTED_TALOS_MINORS.indexOf("1.13")) {
+    throw new KsailError([
+      {
+        path: "spec.cluster.imageVerification",
+        message: `is Enabled, but Talos ${version.version} has no image verification (the ImageVerificationConfig document exists from Talos 1.13 on); pin Talos 1.13 or newer, or set it to Disabled`,
+      },
+    ]);
+  }
 
   const mirrors: TalosMirror[] = [...(input.mirrors ?? [])];
   if (input.localRegistry) mirrors.push({ host: input.localRegistry.host, endpoints: [input.localRegistry.endpoint] });
@@ -139,6 +152,7 @@ export function renderMachineConfigs(input: TalosRenderInput): RenderedMachineCo
     dnsDomain: input.dnsDomain ?? "cluster.local",
     cni: input.cni ?? "Default",
     metricsServer: input.metricsServer ?? false,
+    imageVerification: input.imageVerification ?? false,
     workers: input.workers,
     mirrors,
     hetzner: input.platform === "hetzner" ? (input.hetzner ?? {}) : undefined,

@@ -113,11 +113,11 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.imageVerification",
     value: str("cluster.imageVerification", "Disabled"),
-    cells: cells("X", "X", "B", "B"),
+    cells: cells("X", "X", "I", "I"),
     reason: {
       "Vanilla/Docker": "the image verifier is a containerd patch baked into Kind nodes at creation",
       "K3s/Docker": "the image verifier is a containerd template mounted into K3s containers at creation",
-      "*": "image verification is containerd configuration in the machine config; nodes reboot one at a time",
+      "*": "Talos 1.13+ reads its ImageVerificationConfig document live (the rules apply to the next image pull); no reboot",
     },
   },
   {
