@@ -98,8 +98,7 @@ const PER_FIELD: [string, Record<string, unknown>, Record<string, unknown>, [Exp
     "cluster.imageVerification",
     {},
     { imageVerification: "Enabled" },
-    // Talos: an ImageVerificationConfig document, which Talos 1.13+ reconciles live (the classifier's row for the kind).
-    ["recreate-required", "recreate-required", "in-place", "in-place"],
+    ["recreate-required", "recreate-required", "reboot-required", "reboot-required"],
   ],
   ["cluster.controlPlanes", {}, { controlPlanes: 3 }, ["recreate-required", "recreate-required", "in-place", "in-place"]],
   ["cluster.controlPlanes", { controlPlanes: 3 }, { controlPlanes: 1 }, ["recreate-required", "recreate-required", "in-place", "in-place"]],

@@ -113,11 +113,13 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.imageVerification",
     value: str("cluster.imageVerification", "Disabled"),
-    cells: cells("X", "X", "I", "I"),
+    cells: cells("X", "X", "B", "B"),
     reason: {
       "Vanilla/Docker": "the image verifier is a containerd patch baked into Kind nodes at creation",
       "K3s/Docker": "the image verifier is a containerd template mounted into K3s containers at creation",
-      "*": "Talos 1.13+ reads its ImageVerificationConfig document live (the rules apply to the next image pull); no reboot",
+      // Talos reconciles the ImageVerificationConfig document live (the patch classifier says so), but switching the
+      // feature is announced as a rolling reboot until a real Talos node confirms it: a preview never understates.
+      "*": "image verification is an ImageVerificationConfig document in the machine config; announced as a rolling reboot until confirmed live on a real node",
     },
   },
   {
