@@ -16,6 +16,7 @@ import type { ComponentId } from "./plan/catalog";
 import type { HetznerEndpointMode } from "./plan/hetznerEndpoint";
 import { dockerCluster } from "./infra/docker/cluster";
 import { hetznerCluster } from "./infra/hetzner/cluster";
+import { omniCluster } from "./infra/omni/cluster";
 import type { KSailClusterNode } from "./infra/types";
 
 export type { KSailClusterNode } from "./infra/types";
@@ -104,6 +105,20 @@ export interface KSailClusterArgs {
    */
   hetznerEndpoint?: HetznerEndpointMode;
   /**
+   * Omni only: the service-account key (kept secret), base64 of `{name, pgp_key}` as Omni issues it.
+   * @default read at operation time from the variable named by `spec.provider.omni.serviceAccountKeyEnvVar`
+   * (`OMNI_SERVICE_ACCOUNT_KEY`); it is then never stored
+   * Applied in place.
+   * @example new pulumi.Config("omni").requireSecret("serviceAccountKey")
+   */
+  omniServiceAccountKey?: pulumi.Input<string>;
+  /**
+   * Omni only: extra PEM trust roots, for a self-hosted Omni whose certificate a private CA issued.
+   * @default none (the system roots)
+   * Applied in place.
+   */
+  omniCaPem?: string;
+  /**
    * Warnings from `loadClusterConfig`, reported as Pulumi warnings on this resource.
    * @default none
    * Applied in place (informational).
@@ -183,7 +198,12 @@ export class KSailCluster extends pulumi.ComponentResource {
 
     const record = new ClusterSpec(`${name}-spec`, { spec }, { parent: this, protect });
     const ctx = { name, parent: this, plan, protect };
-    const infra = plan.provider === "Hetzner" ? hetznerCluster(ctx, { hcloudToken: args.hcloudToken }) : dockerCluster(ctx);
+    const infra =
+      plan.provider === "Hetzner"
+        ? hetznerCluster(ctx, { hcloudToken: args.hcloudToken })
+        : plan.provider === "Omni"
+          ? omniCluster(ctx, { serviceAccountKey: args.omniServiceAccountKey, caPem: args.omniCaPem })
+          : dockerCluster(ctx);
     const secrets = infra.secrets;
 
     // A recreate gives a new cluster: the provider (and every Kubernetes resource) is replaced with it, while a
@@ -223,7 +243,8 @@ export class KSailCluster extends pulumi.ComponentResource {
         protect,
         dependsOn: [
           record,
-          secrets,
+          // Omni's credentials are outputs of the template's resources (already below through infra.ready).
+          ...(secrets instanceof pulumi.Resource ? [secrets] : []),
           installProvider,
           this.kubernetesProvider,
           ...infra.ready,
@@ -243,7 +264,8 @@ export class KSailCluster extends pulumi.ComponentResource {
     this.impact = record.impact;
     this.registerOutputs({
       kubeconfig: this.kubeconfig,
-      talosconfig: this.talosconfig,
+      // Omni keeps the Talos API to itself (no talosconfig): not registered there, so no undefined stack output.
+      ...(plan.provider === "Omni" ? {} : { talosconfig: this.talosconfig }),
       endpoint: this.endpoint,
       clusterName: this.clusterName,
       nodes: this.nodes,

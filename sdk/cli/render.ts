@@ -2,6 +2,7 @@ import * as YAML from "yaml";
 import { planCluster, type ClusterPlan } from "../plan/cluster";
 import { installedCharts } from "../plan/catalog";
 import { talosRenderInput } from "../plan/talos";
+import { omniClusterTemplate } from "../plan/omni";
 import { endpointValues, type EndpointAddress } from "../plan/hetznerEndpoint";
 import type { LoadedClusterConfig } from "../config";
 import type { K3sPki, KubeadmPki, TalosSecretsBundle } from "../pki/types";
@@ -203,6 +204,14 @@ export async function renderCluster(config: LoadedClusterConfig, opts: RenderOpt
   const files: RenderedFile[] = [];
   if (plan.talos) files.push(...(await talosFiles(plan, opts)));
   else if (plan.docker) files.push(...(await dockerNodeFiles(plan, opts, omitted)));
+  else if (plan.omni) {
+    const withSecrets = opts.withSecrets === true;
+    files.push({
+      path: "omni/cluster-template.yaml",
+      content: omniClusterTemplate(plan.omni, { withPatchContents: withSecrets }),
+      secret: withSecrets,
+    });
+  }
   files.push(...componentFiles(plan));
   const summary = {
     clusterName: plan.clusterName,

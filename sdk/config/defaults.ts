@@ -17,5 +17,11 @@ export const HETZNER_DEFAULTS = {
   serverLimit: 10,
 } as const;
 
+/** `spec.provider.omni` defaults (KSail's). */
+export const OMNI_DEFAULTS = {
+  endpointEnvVar: "OMNI_ENDPOINT",
+  serviceAccountKeyEnvVar: "OMNI_SERVICE_ACCOUNT_KEY",
+} as const;
+
 /** `spec.cluster.talos.iso`: the public Talos ISO on Hetzner Cloud (x86) the ISO route installs from. */
 export const DEFAULT_TALOS_ISO = 125127;

@@ -2,7 +2,7 @@
  * One sentence per field of the model, in our own words, keyed by document path. Added to the generated
  * JSON Schema (editors show them on hover); a test checks that every leaf of the model has one.
  */
-import { DEFAULT_TALOS_ISO, HETZNER_DEFAULTS as H } from "./defaults";
+import { DEFAULT_TALOS_ISO, HETZNER_DEFAULTS as H, OMNI_DEFAULTS as O } from "./defaults";
 export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "metadata.name": "Cluster name (DNS-1123, at most 63 characters). Default: kind / k3d-default / talos-default per distribution.",
   "spec.cluster.distributionConfig":
@@ -11,7 +11,8 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "spec.cluster.connection.context": "Kube context name. Default: kind-<name>, k3d-<name> or admin@<name>.",
   "spec.cluster.connection.timeout": "Timeout for cluster operations, e.g. 10m. Default: unset (per-distribution defaults apply).",
   "spec.cluster.distribution": "Kubernetes distribution: Vanilla (Kind node images), K3s or Talos. Default: Vanilla.",
-  "spec.cluster.provider": "Where nodes run: Docker or Hetzner (Talos only). Default: the distribution's first provider (Docker).",
+  "spec.cluster.provider":
+    "Where nodes run: Docker, Hetzner (Talos only) or Omni (Talos through Sidero Omni). Default: the distribution's first provider (Docker).",
   "spec.cluster.cni": "CNI: Default (the distribution's own: kindnet, flannel), Cilium or Calico. Default: Default.",
   "spec.cluster.csi":
     "Storage provisioner (local-path-provisioner, or Hetzner CSI). Default resolves to Enabled for K3s and Talos on Hetzner.",
@@ -92,6 +93,15 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "spec.provider.hetzner.controlPlanePublicIPv4": "Give control planes a public IPv4 address. Default: true.",
   "spec.provider.hetzner.controlPlanePublicIPv6": "Give control planes a public IPv6 address. Default: true.",
   "spec.provider.hetzner.autoscalerNodePoolNames": "Autoscaler pool names whose servers are removed when the cluster is deleted.",
+  "spec.provider.omni.endpoint": "Omni API URL, https://<account>.omni.siderolabs.io (port 443 unless given).",
+  "spec.provider.omni.endpointEnvVar": `Environment variable whose value, when set, overrides endpoint. Default: ${O.endpointEnvVar}.`,
+  "spec.provider.omni.serviceAccountKeyEnvVar": `Environment variable holding the Omni service-account key, read at operation time. Default: ${O.serviceAccountKeyEnvVar}.`,
+  "spec.provider.omni.talosVersion": "Talos version of the Omni cluster. Default: cluster.talos.version, else the pinned Talos version.",
+  "spec.provider.omni.kubernetesVersion":
+    "Kubernetes version of the Omni cluster. Default: cluster.kubernetesVersion, else the Talos version's default.",
+  "spec.provider.omni.machineClass": "Omni machine class both machine sets allocate from (mutually exclusive with machines).",
+  "spec.provider.omni.machines":
+    "Omni machine UUIDs: the first controlPlanes are control planes, the next workers are workers (mutually exclusive with machineClass).",
   "spec.workload.sourceDirectory": "Directory of Kubernetes manifests pushed as the GitOps artifact. Default: k8s.",
   "spec.workload.validateOnPush": "Validate manifests before pushing. Default: false.",
   "spec.workload.tag": "Tag of the pushed GitOps artifact. Default: dev.",

@@ -11,7 +11,7 @@ import {
   toggle,
   triToggle,
 } from "./enums";
-import { DEFAULT_TALOS_ISO, HETZNER_DEFAULTS as H } from "./defaults";
+import { DEFAULT_TALOS_ISO, HETZNER_DEFAULTS as H, OMNI_DEFAULTS as O } from "./defaults";
 
 /**
  * The zod model of KSail's `ksail.yaml` (`apiVersion: ksail.io/v1alpha1`, `kind: Cluster`).
@@ -195,9 +195,26 @@ export const HetznerSchema = z.strictObject({
   autoscalerNodePoolNames: strList(),
 });
 
+export const OmniSchema = z.strictObject({
+  /** Omni API URL, `https://<account>.omni.siderolabs.io`. */
+  endpoint: str(),
+  /** Environment variable whose value, when set, overrides `endpoint`. */
+  endpointEnvVar: str(O.endpointEnvVar),
+  /** Environment variable holding the service-account key. */
+  serviceAccountKeyEnvVar: str(O.serviceAccountKeyEnvVar),
+  /** Empty = `cluster.talos.version`, else the pinned default. */
+  talosVersion: str(),
+  /** Empty = `cluster.kubernetesVersion`, else the Talos version's default. */
+  kubernetesVersion: str(),
+  /** Machine class the machine sets allocate from (mutually exclusive with `machines`). */
+  machineClass: str(),
+  /** Machine UUIDs: the first `controlPlanes` are control planes, the next `workers` workers. */
+  machines: strList(),
+});
+
 export const ProviderSpecSchema = z.strictObject({
   hetzner: HetznerSchema.prefault({}),
-  omni: ignored(),
+  omni: OmniSchema.prefault({}),
   aws: ignored(),
   gcp: ignored(),
   azure: ignored(),
@@ -253,6 +270,7 @@ export type Spec = ClusterDocument["spec"];
 export type SpecInput = z.input<typeof SpecSchema>;
 export type ClusterSpec = Spec["cluster"];
 export type HetznerSpec = Spec["provider"]["hetzner"];
+export type OmniSpec = Spec["provider"]["omni"];
 export type WorkloadSpec = Spec["workload"];
 export type AutoscalerSpec = ClusterSpec["autoscaler"];
 export type NodePool = z.output<typeof NodePoolSchema>;
@@ -266,7 +284,6 @@ export const IGNORED_FIELDS = [
   "spec.editor",
   "spec.chat",
   "spec.cluster.eks",
-  "spec.provider.omni",
   "spec.provider.aws",
   "spec.provider.gcp",
   "spec.provider.azure",

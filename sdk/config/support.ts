@@ -21,6 +21,7 @@ export const SUPPORTED_COMBINATIONS = [
   { distribution: "K3s", provider: "Docker" },
   { distribution: "Talos", provider: "Docker" },
   { distribution: "Talos", provider: "Hetzner" },
+  { distribution: "Talos", provider: "Omni" },
 ] as const satisfies readonly { distribution: Distribution; provider: Provider }[];
 
 export type SupportedCombination = (typeof SUPPORTED_COMBINATIONS)[number];

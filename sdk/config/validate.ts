@@ -122,8 +122,8 @@ export function crossValidate(doc: ClusterDocument): Out {
       warn("spec.provider.hetzner.ingressFirewall", "Disabled is deprecated; the Talos ingress firewall protects the node APIs");
   }
 
-  // connection.context
-  if (c.connection.context !== "" && c.connection.context !== DISTRIBUTION_META[d].context(clusterName)) {
+  // connection.context (Omni names the context itself: <account>-<cluster>-<user>, so KSail does not check it there)
+  if (p !== "Omni" && c.connection.context !== "" && c.connection.context !== DISTRIBUTION_META[d].context(clusterName)) {
     warn(
       "spec.cluster.connection.context",
       `context name does not match expected pattern for distribution: "${c.connection.context}" (expected "${DISTRIBUTION_META[d].context(clusterName)}")`,
@@ -133,6 +133,7 @@ export function crossValidate(doc: ClusterDocument): Out {
   validateOidc(doc, err);
   validateRegistry(doc, err);
   if (p === "Hetzner") validateHetzner(doc, clusterName, err, warn);
+  if (p === "Omni" && d === "Talos") validateOmni(doc, err, warn);
   validateAutoscaler(doc, err, warn);
   return out;
 }
@@ -164,10 +165,10 @@ function validateRegistry(doc: ClusterDocument, err: Report): void {
   const P = "spec.cluster.localRegistry.registry";
   const gitOps = c.gitOpsEngine !== "None";
   if (c.localRegistry.registry === "") {
-    if (gitOps && c.provider === "Hetzner") {
+    if (gitOps && (c.provider === "Hetzner" || c.provider === "Omni")) {
       err(
         P,
-        `is empty, so ${c.gitOpsEngine} would pull from localhost:5050, which a Hetzner cluster cannot reach; set an external registry such as ghcr.io/<org>/<repo>`,
+        `is empty, so ${c.gitOpsEngine} would pull from localhost:5050, which ${c.provider === "Omni" ? "an Omni" : "a Hetzner"} cluster cannot reach; set an external registry such as ghcr.io/<org>/<repo>`,
       );
     }
     return;
@@ -178,12 +179,81 @@ function validateRegistry(doc: ClusterDocument, err: Report): void {
   if (r.host === "") err(P, `"${shown}" has no host; expected [user:pass@]host[:port][/path[:tag]]`);
   if (!r.external && (r.port < 1 || r.port > 65535)) err(P, `registry port must be between 1 and 65535: got ${r.port} in "${shown}"`);
   if (r.external && r.port > 65535) err(P, `registry port must be between 0 and 65535: got ${r.port} in "${shown}"`);
-  if (c.provider === "Hetzner" && !r.external) {
+  // Hetzner servers and Omni's machines run elsewhere: a registry on this machine's Docker is out of their reach.
+  if ((c.provider === "Hetzner" || c.provider === "Omni") && !r.external) {
     err(
       P,
       `cloud provider requires an external registry: "${r.host}:${r.port}" is local to your machine; use a registry the cluster can reach, e.g. ghcr.io/<org>/<repo>`,
     );
   }
+}
+
+/** Omni: where to connect, which machines, and the spec fields Omni does not take from this package. */
+function validateOmni(doc: ClusterDocument, err: Report, warn: Report): void {
+  const c = doc.spec.cluster;
+  const o = doc.spec.provider.omni;
+  const P = "spec.provider.omni";
+  if (o.endpoint !== "" && !/^https:\/\/[^/\s]+/.test(o.endpoint)) {
+    err(`${P}.endpoint`, `is "${o.endpoint}"; expected Omni's https:// URL such as https://<account>.omni.siderolabs.io`);
+  }
+  if (o.endpoint === "" && o.endpointEnvVar === "") {
+    err(
+      `${P}.endpoint`,
+      `is empty and so is endpointEnvVar; set the Omni URL (https://<account>.omni.siderolabs.io) or the variable that holds it`,
+    );
+  }
+  if (o.serviceAccountKeyEnvVar === "") {
+    err(
+      `${P}.serviceAccountKeyEnvVar`,
+      `is empty; name the environment variable holding the Omni service-account key (OMNI_SERVICE_ACCOUNT_KEY)`,
+    );
+  }
+  for (const f of ["talosVersion", "kubernetesVersion"] as const) {
+    if (o[f] !== "" && !VERSION.test(o[f]))
+      err(`${P}.${f}`, `is "${o[f]}"; expected a version such as "1.12.0" or "v1.12.0" (or leave it empty)`);
+  }
+  if (o.machineClass !== "" && o.machines.length > 0) {
+    err(
+      `${P}.machines`,
+      `and machineClass "${o.machineClass}" are both set; they are mutually exclusive: keep the machine class or the machine list`,
+    );
+  } else if (o.machineClass === "" && o.machines.length === 0) {
+    err(
+      P,
+      "sets neither machineClass nor machines; name a machine class, or list machine UUIDs (KSail's pick of any available machine at create time is not supported: the nodes would differ on every run)",
+    );
+  }
+  const need = c.controlPlanes + c.workers;
+  if (o.machines.length > 0 && o.machines.length < need) {
+    err(
+      `${P}.machines`,
+      `lists ${o.machines.length} machine(s) but the cluster needs ${need} (controlPlanes=${c.controlPlanes} + workers=${c.workers}); add machine UUIDs or lower the counts`,
+    );
+  }
+  const seen = new Map<string, number>();
+  o.machines.forEach((m, i) => {
+    if (m.trim() === "") err(`${P}.machines[${i}]`, "is empty; list Omni machine UUIDs");
+    else if (seen.has(m)) err(`${P}.machines[${i}]`, `"${m}" is also machines[${seen.get(m)}]; a machine can hold one role`);
+    seen.set(m, i);
+  });
+  if (o.talosVersion !== "" && c.talos.version !== "" && o.talosVersion.replace(/^v/, "") !== c.talos.version.replace(/^v/, "")) {
+    warn("spec.cluster.talos.version", `is ignored on Omni: provider.omni.talosVersion ("${o.talosVersion}") decides`);
+  }
+  if (
+    o.kubernetesVersion !== "" &&
+    c.kubernetesVersion !== "" &&
+    o.kubernetesVersion.replace(/^v/, "") !== c.kubernetesVersion.replace(/^v/, "")
+  ) {
+    warn("spec.cluster.kubernetesVersion", `is ignored on Omni: provider.omni.kubernetesVersion ("${o.kubernetesVersion}") decides`);
+  }
+  const ignored: [string, boolean][] = [
+    ["spec.cluster.talos.schematicId", c.talos.schematicId !== ""],
+    ["spec.cluster.talos.extensions", c.talos.extensions.length > 0],
+    ["spec.cluster.imageVerification", c.imageVerification === "Enabled"],
+    ["spec.cluster.oidc", c.oidc.issuerURL !== ""],
+  ];
+  for (const [path, set] of ignored)
+    if (set) warn(path, "is not applied on Omni (Omni builds the machine configs); use a Talos patch or Omni's own settings");
 }
 
 function validateHetzner(doc: ClusterDocument, clusterName: string, err: Report, warn: Report): void {

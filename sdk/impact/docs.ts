@@ -32,7 +32,7 @@ export function renderImpactMarkdown(): string {
     "|---|---|",
     "| 🟢 in-place | applied without touching a node (Helm upgrade, config applied without reboot, node added or removed) |",
     "| 🟡 reboot-required | applied node by node with a reboot (or, on Hetzner, a power-off resize) |",
-    "| 🟠 rolling-recreate | nodes replaced one at a time (no field maps to it in the current table) |",
+    "| 🟠 rolling-recreate | nodes replaced one at a time |",
     "| 🔴 recreate-required | the cluster is deleted and created again |",
     "",
     `| Field | ${COMBOS.join(" | ")} | Reason |`,

@@ -19,7 +19,6 @@ export const NEVER_COMPARED: Readonly<Record<string, string>> = {
   "provider.hetzner.tokenEnvVar": "names the environment variable holding the API token (a credential source, not cluster state)",
   "provider.hetzner.serverLimit": "only used by validation",
   "provider.hetzner.autoscalerNodePoolNames": "only used to clean up autoscaler servers on delete",
-  "provider.omni": "Omni is not supported by this package",
   "provider.aws": "AWS is not supported by this package",
   "provider.gcp": "GCP is not supported by this package",
   "provider.azure": "Azure is not supported by this package",

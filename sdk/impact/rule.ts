@@ -45,14 +45,16 @@ export const CODE: Record<Code, ImpactCell> = {
   X: "recreate-required",
   "-": "n/a",
 };
-/** Cells in column order Vanilla/Docker, K3s/Docker, Talos/Docker, Talos/Hetzner. */
-export function cells(vanilla: Code, k3s: Code, talosDocker: Code, talosHetzner: Code): Record<Combo, ImpactCell> {
+/** Cells in column order Vanilla/Docker, K3s/Docker, Talos/Docker, Talos/Hetzner, Talos/Omni. */
+export function cells(vanilla: Code, k3s: Code, talosDocker: Code, talosHetzner: Code, talosOmni: Code): Record<Combo, ImpactCell> {
   return {
     "Vanilla/Docker": CODE[vanilla],
     "K3s/Docker": CODE[k3s],
     "Talos/Docker": CODE[talosDocker],
     "Talos/Hetzner": CODE[talosHetzner],
+    "Talos/Omni": CODE[talosOmni],
   };
 }
-export const ALL_IN_PLACE = cells("I", "I", "I", "I");
-export const HETZNER_ONLY = (c: Code) => cells("-", "-", "-", c);
+export const ALL_IN_PLACE = cells("I", "I", "I", "I", "I");
+export const HETZNER_ONLY = (c: Code) => cells("-", "-", "-", c, "-");
+export const OMNI_ONLY = (c: Code) => cells("-", "-", "-", "-", c);

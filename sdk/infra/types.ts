@@ -20,9 +20,15 @@ export interface KSailClusterNode {
   readonly privateAddress?: string;
 }
 
+/** The credentials KSailCluster hands on: ClusterSecrets on Docker and Hetzner; on Omni, Omni's service-account kubeconfig. */
+export interface ClusterCredentials {
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly talosconfig: pulumi.Output<string | undefined>;
+}
+
 /** What a provider layer creates for KSailCluster. */
 export interface ClusterInfra {
-  readonly secrets: ClusterSecrets<SupportedDistribution>;
+  readonly secrets: ClusterSecrets<SupportedDistribution> | ClusterCredentials;
   /** Kubernetes API URL of the kubeconfig. */
   readonly endpoint: pulumi.Output<string>;
   readonly nodes: pulumi.Output<KSailClusterNode[]>;

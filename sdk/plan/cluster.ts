@@ -21,6 +21,7 @@ import { dockerPlanInputFromSpec } from "./dockerInput";
 import { planHetznerCluster, type HetznerClusterPlan } from "./hetzner";
 import type { HetznerEndpointMode } from "./hetznerEndpoint";
 import { hetznerPlanInputFromSpec } from "./hetznerInput";
+import { planOmniCluster, type OmniClusterPlan } from "./omni";
 import { dockerTalosPlan, hetznerTalosPlan, talosKubernetesVersion, type TalosPlan } from "./talos";
 
 /** One node of the cluster as the component reports it. */
@@ -58,6 +59,8 @@ export interface ClusterPlan {
   readonly endpoint?: string;
   readonly docker?: DockerClusterPlan;
   readonly hetzner?: HetznerClusterPlan;
+  /** Talos on Omni: the cluster template (Omni builds the machine configs, so there is no `talos` render). */
+  readonly omni?: OmniClusterPlan;
   readonly talos?: TalosPlan;
   readonly components: ComponentPlan;
   readonly versions: ClusterVersions;
@@ -101,6 +104,7 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
     components,
   };
   if (c.provider === "Hetzner") return planHetzner(input, base, talosVersion!);
+  if (c.provider === "Omni") return planOmni(input, base);
 
   const dockerInput = dockerPlanInputFromSpec(eff);
   const docker = planDockerCluster(talosVersion ? { ...dockerInput, image: talosImage(talosVersion) } : dockerInput);
@@ -131,6 +135,29 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
  */
 function withTalosPatchSalt(trigger: string, salt: string | undefined): string {
   return salt ? crypto.createHash("sha256").update(`${trigger}\n${salt}`).digest("hex") : trigger;
+}
+
+/** Omni: the template's resources; nodes are the listed machines, or one stand-in per requested machine of a class. */
+function planOmni(input: ClusterPlanInput, base: PlanBase): ClusterPlan {
+  const omni = planOmniCluster({ spec: base.effective, components: base.components, patches: input.talosConfigPatches });
+  const nodes: PlannedNode[] = [];
+  const c = base.effective.cluster;
+  for (const set of omni.machineSets) {
+    const role: NodeRole = set.role === "controlplane" ? "control-plane" : "worker";
+    const count = set.role === "controlplane" ? c.controlPlanes : c.workers;
+    for (let n = 0; n < count; n++) {
+      const machine = set.machines[n];
+      const name = machine ?? `${base.clusterName}-${role}-${n + 1}`;
+      nodes.push({ name, role, address: "", suffix: machine ? `node-${machine}` : `${role}-${n + 1}` });
+    }
+  }
+  return {
+    ...base,
+    provider: "Omni",
+    nodes,
+    omni,
+    versions: { talos: omni.talosVersion, kubernetes: `v${omni.kubernetesVersion}`, charts: chartVersions(base.components) },
+  };
 }
 
 type PlanBase = Pick<ClusterPlan, "clusterName" | "spec" | "effective" | "distribution" | "recreateTrigger" | "components">;

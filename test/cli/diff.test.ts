@@ -110,6 +110,28 @@ describe("ksail-pulumi diff (as a process)", () => {
     assert.ok(!fields([...parsed.inPlaceChanges, ...parsed.recreateRequired]).some((f: string) => f.startsWith("provider.hetzner.")));
   });
 
+  test("Talos on Omni: the documented rows — node scaling and Kubernetes in place, Talos reboots, replaced machines roll", () => {
+    const r = cli(["diff", fx("talos-omni.yaml"), fx("talos-omni-changed.yaml"), "-o", "json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const parsed = JSON.parse(r.stdout);
+    assert.deepEqual(fields(parsed.inPlaceChanges), [
+      "cluster.workers",
+      "provider.omni.serviceAccountKeyEnvVar",
+      "provider.omni.kubernetesVersion",
+    ]);
+    assert.match(parsed.inPlaceChanges[0].reason, /worker machine set gains or loses a machine through template sync/);
+    assert.deepEqual(fields(parsed.rebootRequired), ["provider.omni.talosVersion"]);
+    assert.match(parsed.rebootRequired[0].reason, /Omni upgrades the machines .* reboots them one at a time/);
+    assert.deepEqual(fields(parsed.rollingRecreate), ["provider.omni.machines"]);
+    assert.match(parsed.rollingRecreate[0].reason, /leave the cluster/);
+    assert.deepEqual(parsed.recreateRequired, []);
+    // another Omni account, and listed machines → a machine class: recreate
+    const x = JSON.parse(cli(["diff", fx("talos-omni.yaml"), fx("talos-omni-class.yaml"), "-o", "json"]).stdout);
+    assert.deepEqual(fields(x.recreateRequired), ["provider.omni.endpoint", "provider.omni.machineClass", "provider.omni.machines"]);
+    assert.match(x.recreateRequired[1].reason, /Omni refuses that for a machine set with machines/);
+    assert.equal(x.requiresConfirmation, true);
+  });
+
   test("registry passwords never reach the output", () => {
     const r = cli(["diff", fx("k3s-registry.yaml"), fx("k3s-registry-moved.yaml"), "-o", "json"], { REGISTRY_PASSWORD: "s3cr3t-from-env" });
     assert.equal(r.code, 0, r.stderr);

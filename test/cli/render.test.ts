@@ -124,6 +124,34 @@ describe("render (pure)", () => {
     assert.equal(JSON.parse(file(r, "cluster.json").content).secrets, "complete configs from a throwaway identity (not your cluster's)");
   });
 
+  test("Talos on Omni: the cluster template omnictl would sync (Cluster, ControlPlane, Workers), patch contents only with secrets", async () => {
+    const file1 = ksail(
+      "omn",
+      { distribution: "Talos", provider: "Omni", workers: 1, metricsServer: "Enabled" },
+      "  provider:\n    omni:\n      endpoint: https://acme.omni.siderolabs.io\n      machines: [m1, m2]\n",
+    );
+    const cfg = loadClusterConfig(file1);
+    const r = await renderCluster(cfg);
+    const t = file(r, "omni/cluster-template.yaml");
+    assert.equal(t.secret, false);
+    const docs = YAML.parseAllDocuments(t.content).map((d) => d.toJS());
+    assert.deepEqual(
+      docs.map((d) => d.kind),
+      ["Cluster", "ControlPlane", "Workers"],
+    );
+    assert.equal(docs[0].name, "omn");
+    assert.deepEqual(docs[1].machines, ["m1"]);
+    assert.deepEqual(docs[2].machines, ["m2"]);
+    assert.equal(docs[0].patches[0].name, "ksail-metrics-server");
+    assert.ok(!t.content.includes("rotate-server-certificates"), "patch contents are left out without --with-secrets");
+    const full = file(await renderCluster(cfg, { withSecrets: true }), "omni/cluster-template.yaml");
+    assert.equal(full.secret, true);
+    assert.deepEqual(YAML.parseAllDocuments(full.content)[0].toJS().patches[0].inline.machine, {
+      kubelet: { extraArgs: { "rotate-server-certificates": "true" } },
+    });
+    assert.equal(JSON.parse(file(r, "cluster.json").content).provider, "Omni");
+  });
+
   test("Talos on Hetzner: the renderer gets the Hetzner options (external cloud provider, private network, VIP) with placeholders for addresses known at create, placed as up places them (floating-ip: the floating IP is the endpoint and the VIP, the first control plane's reserved IP a SAN)", async () => {
     const file1 = path.join(tmp, "fip.yaml");
     fs.writeFileSync(

@@ -501,7 +501,9 @@ export class FakeOmni {
         const rec = this.record(call, "List");
         void (async () => {
           try {
-            this.requireRole(await this.authenticate(call, call.getPath()), "Reader");
+            const acct = await this.authenticate(call, call.getPath());
+            (rec as { identity?: string }).identity = acct?.name;
+            this.requireRole(acct, "Reader");
             const req = call.request;
             const queries: any[] = req.options?.labelQuery ?? [];
             for (const s of [...this.store.values()].sort((a, b) => a.meta.id.localeCompare(b.meta.id))) {
@@ -580,7 +582,9 @@ export class FakeOmni {
         const rec = this.record(call, "Watch");
         void (async () => {
           try {
-            this.requireRole(await this.authenticate(call, call.getPath()), "Reader");
+            const acct = await this.authenticate(call, call.getPath());
+            (rec as { identity?: string }).identity = acct?.name;
+            this.requireRole(acct, "Reader");
           } catch (e) {
             rec.code = (e as StatusError).code;
             call.destroy({ code: rec.code, details: (e as Error).message } as any);

@@ -78,8 +78,8 @@ export async function recordCluster(run: ClusterRun): Promise<Recording> {
       run.user?.(c);
       return {
         kubeconfig: c.kubeconfig,
-        // Only Talos clusters have a talosconfig (exporting an undefined output makes Pulumi warn).
-        ...(distribution === "Talos" ? { talosconfig: c.talosconfig } : {}),
+        // Only Talos clusters outside Omni have a talosconfig (exporting an undefined output makes Pulumi warn).
+        ...(distribution === "Talos" && run.cluster.provider !== "Omni" ? { talosconfig: c.talosconfig } : {}),
         endpoint: c.endpoint,
         clusterName: c.clusterName,
         nodes: c.nodes,

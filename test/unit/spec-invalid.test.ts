@@ -197,10 +197,10 @@ const cases: Case[] = [
     message: /does not support it yet/,
   },
   {
-    name: "Talos on Omni unsupported here",
+    name: "Talos on Omni without a machine class or machines",
     input: base("Talos", "Omni"),
-    path: "spec.cluster.provider",
-    message: /Talos on Omni.*does not support it yet/,
+    path: "spec.provider.omni",
+    message: /sets neither machineClass nor machines/,
   },
   {
     name: "Talos on Kubernetes unsupported here",

@@ -291,12 +291,13 @@ describe("effective values (KSail's per distribution × provider defaults)", () 
     assert.equal(effective(spec("Vanilla", "Docker"), { name: "dev" }).cluster.connection.context, "kind-dev");
     assert.equal(effective(spec("Vanilla", "Docker")).haEnabled, false);
   });
-  test("supported combinations are exactly Vanilla/K3s/Talos on Docker and Talos on Hetzner", () => {
+  test("supported combinations are exactly Vanilla/K3s/Talos on Docker, Talos on Hetzner and Talos on Omni", () => {
     assert.deepEqual(
       SUPPORTED_COMBINATIONS.map((c) => `${c.distribution}/${c.provider}`),
-      ["Vanilla/Docker", "K3s/Docker", "Talos/Docker", "Talos/Hetzner"],
+      ["Vanilla/Docker", "K3s/Docker", "Talos/Docker", "Talos/Hetzner", "Talos/Omni"],
     );
-    for (const c of SUPPORTED_COMBINATIONS) {
+    // Omni needs a machine class or machines besides the two fields (test/unit/spec-invalid, test/mocks/cluster-omni).
+    for (const c of SUPPORTED_COMBINATIONS.filter((x) => x.provider !== "Omni")) {
       assert.equal(
         validateClusterDocument(minimal({ cluster: { distribution: c.distribution, provider: c.provider } }), { env: {} }).ok,
         true,
@@ -361,18 +362,16 @@ describe("deprecated fields and ignored sections", () => {
         editor: "vim",
         chat: { model: "x" },
         cluster: { eks: { region: "x" } },
-        provider: { omni: { endpoint: "x" }, aws: {} },
+        provider: { aws: {} },
         workload: { scan: { frameworks: ["nsa"] } },
       }),
       { env: {} },
     );
     assert.ok(
-      !("editor" in document.spec) &&
-        !("chat" in document.spec) &&
-        !("omni" in document.spec.provider) &&
-        !("eks" in document.spec.cluster),
+      !("editor" in document.spec) && !("chat" in document.spec) && !("aws" in document.spec.provider) && !("eks" in document.spec.cluster),
     );
-    assert.equal(warnings.length, 6);
+    // spec.provider.omni is used now (Talos on Omni); the other five sections are still dropped.
+    assert.equal(warnings.length, 5);
     assert.ok(warnings.every((w) => /does not use; ignored/.test(w)));
   });
 });

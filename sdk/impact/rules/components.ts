@@ -19,10 +19,11 @@ export const COMPONENT_RULES: readonly ImpactRule[] = [
     // Cilium ↔ Calico is a Helm switch; turning the distribution's own CNI on or off is node configuration.
     node: {
       value: (spec, combo) => (str("cluster.cni", "Default")(spec, combo) === "Default" ? "built-in" : "none"),
-      cells: cells("I", "X", "B", "B"),
+      cells: cells("I", "X", "B", "B", "B"),
       reason: {
         "Vanilla/Docker": "kindnet, Kind's built-in CNI, is a set of Kubernetes objects managed from Pulumi; no node is touched",
         "K3s/Docker": "flannel is switched by K3s server flags that must match on every server from creation",
+        "Talos/Omni": "the ksail-cni config patch (cluster.network.cni) changes; Omni applies it and reboots the machines one at a time",
         "*": "the machine config's cluster.network.cni changes; nodes reboot one at a time to clear the old CNI",
       },
     },
@@ -54,7 +55,7 @@ export const COMPONENT_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.loadBalancer",
     value: toggle("loadBalancer"),
-    cells: cells("I", "R", "I", "I"),
+    cells: cells("I", "R", "I", "I", "I"),
     reason: { "K3s/Docker": K3S_ADDON("servicelb"), "*": HELM("the load-balancer controller") },
   },
   { field: "cluster.certManager", value: str("cluster.certManager", "Disabled"), cells: ALL_IN_PLACE, reason: HELM("cert-manager") },
