@@ -339,7 +339,67 @@ export function previewImpact(rawSteps: PreviewStep[]): PreviewImpact {
     ];
     owner.impact = summarize([...changes, { field: `resource ${name}`, oldValue: "", newValue: "replaced", category, reason }]);
   }
+  // A TalosMachine carries its change's class as marker inputs (one per group, each moving only with a change of
+  // its class): an update whose marker moved costs that class even when no ClusterSpec changed (a Talos patch
+  // change). A marker the digest does not show (secret, unknown) fails closed: it counts as changed.
+  for (const s of steps) {
+    if (s.op !== "update") continue;
+    const { type, name } = parseUrn(s.urn);
+    if (type !== TALOS_MACHINE_TYPE) continue;
+    const moved = movedMarkers(s);
+    if (moved.length === 0) continue;
+    let owner = ownerOf(s.urn, parents, clusters);
+    if (!owner) {
+      owner = { name, urn: s.urn, op: s.op, source: "groups", impact: emptySummary(), replacements: [] };
+      clusters.push(owner);
+    }
+    if (recreating.has(owner)) continue;
+    const changes = [
+      ...owner.impact.inPlaceChanges,
+      ...owner.impact.rebootRequired,
+      ...owner.impact.rollingRecreate,
+      ...owner.impact.recreateRequired,
+    ];
+    for (const m of moved) {
+      changes.push({
+        field: `resource ${name}`,
+        oldValue: "",
+        newValue: m.group,
+        category: m.category,
+        reason: m.readable
+          ? `Talos machine ${name}: its ${m.group} configuration changes${m.reasons.length > 0 ? ` (${m.reasons.join("; ")})` : ""}`
+          : `Talos machine ${name}: may change its ${m.group} configuration (the preview does not show the marker)`,
+      });
+    }
+    owner.impact = summarize(changes);
+  }
   return { clusters, otherReplacements };
+}
+
+const TALOS_MACHINE_TYPE = "pulumi-nodejs:dynamic/ksail:TalosMachine";
+
+/** The marker groups of a TalosMachine update that moved (or cannot be read), with their class and reasons. */
+function movedMarkers(s: PreviewStep): { group: GroupKey; category: ImpactClass; readable: boolean; reasons: string[] }[] {
+  const out: { group: GroupKey; category: ImpactClass; readable: boolean; reasons: string[] }[] = [];
+  const olds = s.oldState?.inputs ?? {};
+  const news = s.newState?.inputs ?? {};
+  for (const category of IMPACT_CLASSES) {
+    const group = GROUP_OF[category];
+    const a = olds[group];
+    const b = news[group];
+    if (a === undefined && b === undefined) continue;
+    const readable = (v: unknown) => typeof v === "object" && v !== null && typeof (v as { digest?: unknown }).digest === "string";
+    if (!readable(a) || !readable(b)) {
+      out.push({ group, category, readable: false, reasons: [] });
+      continue;
+    }
+    const x = a as { digest: string };
+    const y = b as { digest: string; reasons?: unknown };
+    if (x.digest === y.digest) continue;
+    const reasons = Array.isArray(y.reasons) ? y.reasons.filter((r): r is string => typeof r === "string") : [];
+    out.push({ group, category, readable: true, reasons });
+  }
+  return out;
 }
 
 /** `--allow` words: the classes beyond in-place a gate accepts (in-place is always allowed). */

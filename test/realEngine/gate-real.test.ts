@@ -54,13 +54,11 @@ describe("gate on real `pulumi preview --json` output", () => {
     assert.deepEqual(other, ["guarded: outside any KSail cluster", "stand-in: outside any KSail cluster"]);
   });
 
-  test(
-    "a TalosMachine reboot with no ClusterSpec change is refused",
-    {
-      todo: "gate reads only ClusterSpec steps and replaces; a TalosMachine update of its rebootRequired group passes (owner: failclosed)",
-    },
-    () => {
-      assert.equal(gate("talos-machine-reboot").code, 2);
-    },
-  );
+  test("a TalosMachine reboot with no ClusterSpec change is refused (exit 2) unless reboots are allowed", () => {
+    // Failed before: the gate read only ClusterSpec steps, so a Talos patch that reboots nodes passed.
+    const r = gate("talos-machine-reboot");
+    assert.equal(r.code, 2, r.out + r.err);
+    assert.match(r.err, /reboot-required/);
+    assert.equal(gate("talos-machine-reboot", "reboot").code, 0);
+  });
 });
