@@ -181,8 +181,37 @@ recipe_talosvalidate() {
   "$dest/talosvalidate" container "$dest/probe.yaml" >/dev/null && echo "talosvalidate $version ok"
 }
 
+# The Kubernetes provider plugin (pulumi-resource-kubernetes) from github.com/pulumi/pulumi-kubernetes/provider/v4 at
+# the only version the module proxy serves here, for programs that run KSailCluster through the real engine. Its
+# go.mod replaces the kubernetes Go SDK with a local path: the wrapper module points it at a published release.
+# test/peers/k8sprovider/main.go stands in for upstream's main, whose embedded schema file is generated at build
+# time. The plugin reports the version of the @pulumi/kubernetes npm package installed here (the engine asks for
+# that one); what it really is, is written to its directory's VERSION file.
+recipe_k8s_provider() {
+  local dest="$1" version="$2" work mod npmver
+  work="$(mktemp -d)"
+  mod="$(GOFLAGS=-mod=mod go mod download -json "github.com/pulumi/pulumi-kubernetes/provider/v4@$version" | sed -n 's/.*"Dir": "\(.*\)",*/\1/p')"
+  [ -f "$mod/cmd/pulumi-resource-kubernetes/schema.json" ] || { log "k8s-provider: module not found"; return 1; }
+  npmver="$(node -p 'require(process.argv[1]).version' "$root/node_modules/@pulumi/kubernetes/package.json" 2>/dev/null)"
+  [ -n "$npmver" ] || { log "k8s-provider: node_modules/@pulumi/kubernetes not installed (run npm ci first)"; return 1; }
+  cp "$root/test/peers/k8sprovider/main.go" "$work/"
+  cp "$mod/cmd/pulumi-resource-kubernetes/schema.json" "$mod/cmd/pulumi-resource-kubernetes/terraform-mapping.json" "$work/"
+  chmod 644 "$work"/*.json
+  printf 'module ksail.test/k8sprovider\n\ngo 1.26\n\nrequire github.com/pulumi/pulumi-kubernetes/provider/v4 %s\n\nreplace github.com/pulumi/pulumi-kubernetes/sdk/v4 => github.com/pulumi/pulumi-kubernetes/sdk/v4 %s\n' \
+    "$version" "$K8S_SDK_MODULE_VERSION" > "$work/go.mod"
+  ( cd "$work" && GOFLAGS=-mod=mod go mod tidy >/dev/null 2>&1 || true
+    cd "$work" && GOFLAGS=-mod=mod go build -trimpath \
+      -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$npmver" \
+      -o "$dest/pulumi-resource-kubernetes" . )
+  local rc=$?
+  rm -rf "$work"
+  [ $rc -eq 0 ] || return $rc
+  printf 'provider module %s, reporting %s\n' "$version" "$npmver" > "$dest/VERSION"
+  echo "k8s-provider ok ($(cat "$dest/VERSION"))"
+}
+
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver schemacheck talosvalidate)
+[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver schemacheck talosvalidate k8s-provider)
 status=0
 for t in "${want[@]}"; do
   case "$t" in
@@ -191,6 +220,7 @@ for t in "${want[@]}"; do
     schemacheck) run_recipe schemacheck "$SCHEMACHECK_VERSION" recipe_schemacheck || status=1 ;;
     omnisig) run_recipe omnisig "$OMNISIG_VERSION" recipe_omnisig || status=1 ;;
     talosvalidate) for v in $TALOSVALIDATE_VERSIONS; do run_recipe talosvalidate "$v" recipe_talosvalidate || status=1; done ;;
+    k8s-provider) run_recipe k8s-provider "$K8S_PROVIDER_MODULE_VERSION" recipe_k8s_provider || status=1 ;;
     *) log "unknown tool $t"; status=1 ;;
   esac
 done

@@ -10,6 +10,9 @@ SCHEMACHECK_VERSION=v3.276.0-r2
 # The kubernetes provider module whose schema.json resolves schema.json's kubernetes references (the only one the
 # module proxy serves here, a pseudo-version of January 2026; the npm package is 4.34.2).
 K8S_PROVIDER_MODULE_VERSION=v4.0.0-20260115033456-f47bc2d6f199
+# The kubernetes Go SDK release that stands in for the provider module's local `../sdk` replace (k8s-provider tool):
+# the version its go.mod requires, so pkg and sdk stay at the same Pulumi version (v3.215.0).
+K8S_SDK_MODULE_VERSION=v4.24.0
 # Talos's machine-config loader and validator (siderolabs/talos pkg/machinery) around test/peers/talosvalidate, one
 # build per supported Talos minor: the newest patch of each that the module proxy serves.
 TALOSVALIDATE_VERSIONS="v1.11.6 v1.12.7 v1.13.9 v1.14.1"

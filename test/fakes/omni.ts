@@ -93,6 +93,12 @@ export interface FakeOmniOptions {
   readonly teardownRpc?: boolean;
   /** Delay of the simulated controllers, ms. @default 15 */
   readonly controllerDelayMs?: number;
+  /**
+   * Omni's Kubernetes proxy in front of a real API server: when set, a service-account kubeconfig is this one (e.g.
+   * the admin kubeconfig of the real kube-apiserver test peer) instead of one naming an unreachable proxy host.
+   * The request is still checked as Omni checks it.
+   */
+  readonly kubeconfigFor?: (cluster: string, user: string) => string;
 }
 
 export interface RecordedCall {
@@ -653,6 +659,7 @@ export class FakeOmni {
             `failed to get cluster UUID: resource ClusterUUIDs.omni.sidero.dev(default/${cluster}@undefined) doesn't exist`,
           );
         }
+        if (this.opts.kubeconfigFor) return { kubeconfig: Buffer.from(this.opts.kubeconfigFor(cluster, req.serviceAccountUser)) };
         const name = `${this.account}-${cluster}-${req.serviceAccountUser}`;
         const token = Buffer.from(
           JSON.stringify({

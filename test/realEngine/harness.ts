@@ -40,6 +40,24 @@ const found = findPulumiCli();
 /** `false` when the real engine is available, else the reason (for `describe(..., { skip })`). */
 export const skipRealEngine: false | string = "skip" in found ? found.skip : false;
 
+/**
+ * The Kubernetes provider plugin (pulumi-resource-kubernetes) built from its Go module by scripts/tools/build.sh
+ * (tool `k8s-provider`), or why programs that need it skip. It reports the version of the installed
+ * @pulumi/kubernetes npm package, which is the version the engine asks for.
+ */
+export function findKubernetesPlugin(): { bin: string; version: string } | { skip: string } {
+  const dir = builtTool("k8s-provider", pinnedVersion("K8S_PROVIDER_MODULE_VERSION"));
+  if (!dir) return { skip: missingReason("the Pulumi Kubernetes provider plugin", "k8s-provider") };
+  const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot(), "node_modules", "@pulumi", "kubernetes", "package.json"), "utf8")) as {
+    version: string;
+  };
+  return { bin: path.join(dir, "pulumi-resource-kubernetes"), version: pkg.version };
+}
+
+const kubernetesPlugin = findKubernetesPlugin();
+/** `false` when the real engine AND the Kubernetes plugin are available, else the reason. */
+export const skipRealKubernetesPlugin: false | string = skipRealEngine || ("skip" in kubernetesPlugin ? kubernetesPlugin.skip : false);
+
 /** One step as the engine reported it (a `resourcePreEvent`). */
 export interface Step {
   op: OpType;
@@ -123,7 +141,11 @@ export class RealStack {
   ) {}
 
   /** Creates the temp dir, the backend and the stack. Call `dispose()` when done. */
-  static async create(project: string, program: PulumiFn, o: { env?: Record<string, string> } = {}): Promise<RealStack> {
+  static async create(
+    project: string,
+    program: PulumiFn,
+    o: { env?: Record<string, string>; plugins?: readonly "kubernetes"[] } = {},
+  ): Promise<RealStack> {
     if ("skip" in found) throw new Error(found.skip);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-l3e-"));
     // PulumiCommand wants `<root>/bin/pulumi`. The CLI looks for the dynamic-provider host beside its own
@@ -135,6 +157,14 @@ export class RealStack {
     const hostName = "pulumi-resource-pulumi-nodejs";
     const bundled = fs.existsSync(path.join(path.dirname(fs.realpathSync(found.bin)), hostName));
     if (!bundled) fs.symlinkSync(path.join(repoRoot(), "node_modules", "@pulumi", "pulumi", hostName), path.join(bin, hostName));
+    // Resource plugins are installed where `pulumi plugin install` puts them (PULUMI_HOME/plugins/<kind>-<name>-v<version>),
+    // so the engine finds the exact version the SDK asks for and downloads nothing.
+    for (const plugin of o.plugins ?? []) {
+      if ("skip" in kubernetesPlugin) throw new Error(kubernetesPlugin.skip);
+      const pdir = path.join(dir, "home", "plugins", `resource-${plugin}-v${kubernetesPlugin.version}`);
+      fs.mkdirSync(pdir, { recursive: true });
+      fs.symlinkSync(kubernetesPlugin.bin, path.join(pdir, `pulumi-resource-${plugin}`));
+    }
     const pulumiCommand = await PulumiCommand.get({ root: dir });
     const envVars = {
       PULUMI_CONFIG_PASSPHRASE: "l3e-test-passphrase",
