@@ -1,7 +1,7 @@
 /**
- * OmniKubeconfig provider logic (loaded by the trampoline in omniKubeconfig.ts; never serialized): wait until
- * Omni reports the cluster ready with the requested machines, then fetch a service-account kubeconfig
- * (Management.Kubeconfig: a token for Omni's Kubernetes proxy) and report the cluster's machines.
+ * OmniKubeconfig provider logic (loaded by the trampoline in omniKubeconfig.ts; never serialized): fetch a
+ * service-account kubeconfig (Management.Kubeconfig: a token for Omni's Kubernetes proxy). The wait for the
+ * running cluster is OmniClusterReady's, which this resource depends on.
  */
 import * as YAML from "yaml";
 import { seconds } from "../errors";
@@ -14,60 +14,24 @@ export interface OmniKubeconfigInputs {
   readonly user: string;
   readonly groups: readonly string[];
   readonly ttlSeconds: number;
-  /** Machines the cluster should have (control planes + workers): the wait ends when Omni runs them all. */
-  readonly machines: number;
-  readonly waitSeconds?: number;
 }
 
 const log = (i: OmniKubeconfigInputs, msg: string) => console.log(`[ksail] Omni cluster ${i.cluster}: ${msg}`);
 
 async function fetch(i: OmniKubeconfigInputs) {
-  const { client, spec } = await omniClient(i.connection, i.serviceAccountKey);
-  const waitMs = (i.waitSeconds ?? 1800) * 1000;
+  const { client } = await omniClient(i.connection, i.serviceAccountKey);
   try {
-    log(i, `waiting until Omni runs ${i.machines} machine(s) and reports the cluster ready`);
-    let last = "";
-    const status = await client
-      .waitFor(
-        "ClusterStatuses.omni.sidero.dev",
-        i.cluster,
-        (r) => {
-          if (!r) return false;
-          const s = spec.decodeSpec<any>(r.metadata.type, r.spec);
-          return s.phase === "RUNNING" && s.ready === true && (s.machines?.total ?? 0) >= i.machines;
-        },
-        {
-          timeoutMs: waitMs,
-          onUpdate: (r) => {
-            if (!r) return;
-            const s = spec.decodeSpec<any>(r.metadata.type, r.spec);
-            const line = `${s.phase}: ${s.machines?.total ?? 0}/${s.machines?.requested ?? 0} machines, ready ${s.ready}`;
-            if (line !== last) log(i, (last = line));
-          },
-        },
-      )
-      .catch((e: Error) => {
-        throw new Error(`Omni cluster ${i.cluster} was not ready within ${seconds(waitMs)} (${last || "no status yet"}): ${e.message}`, {
-          cause: e,
-        });
-      });
-    void status;
     const kubeconfig = await client.kubeconfig(i.cluster, { ttlSeconds: i.ttlSeconds, user: i.user, groups: i.groups });
     const doc = YAML.parse(kubeconfig) as { clusters?: { cluster?: { server?: string } }[] };
     const server = doc?.clusters?.[0]?.cluster?.server ?? "";
-    const nodes = (await client.list("MachineSetNodes.omni.sidero.dev", { labels: { "omni.sidero.dev/cluster": i.cluster } })).map((n) => ({
-      name: n.metadata.id,
-      role: "omni.sidero.dev/role-controlplane" in n.metadata.labels ? "control-plane" : "worker",
-      address: "",
-    }));
     log(i, `kubeconfig issued for ${i.user} (valid ${seconds(i.ttlSeconds * 1000)})`);
-    return { kubeconfig, server, nodes, issuedAt: new Date().toISOString() };
+    return { kubeconfig, server, issuedAt: new Date().toISOString() };
   } finally {
     client.close();
   }
 }
 
-const KEYS = ["connection", "serviceAccountKey", "cluster", "user", "groups", "ttlSeconds", "machines", "waitSeconds"] as const;
+const KEYS = ["connection", "serviceAccountKey", "cluster", "user", "groups", "ttlSeconds"] as const;
 
 export const handler = {
   async diff(_id: string, olds: OmniKubeconfigInputs & { issuedAt?: string }, news: OmniKubeconfigInputs) {

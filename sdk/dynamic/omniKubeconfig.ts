@@ -30,25 +30,18 @@ export interface OmniKubeconfigArgs {
    * @default 2592000 (30 days)
    */
   ttlSeconds?: number;
-  /** Machines the cluster should run; the wait ends when Omni runs them all. Applied in place (waits again). */
-  machines: number;
-  /**
-   * Wait budget in seconds. Applied in place.
-   * @default 1800
-   */
-  waitSeconds?: number;
 }
 
 /**
- * Waits until Omni runs the cluster with all its machines, then issues a service-account kubeconfig (a token
- * for Omni's Kubernetes proxy, kept secret) and lists the cluster's machines.
+ * Issues a service-account kubeconfig (a token for Omni's Kubernetes proxy, kept secret). Created after the
+ * cluster's OmniClusterReady gate; scaling does not touch it, so the Kubernetes provider built from it
+ * stays as it is.
  */
 export class OmniKubeconfig extends pulumi.dynamic.Resource {
   /** The kubeconfig (secret). */
   declare readonly kubeconfig: pulumi.Output<string>;
   /** Omni's Kubernetes proxy URL. */
   declare readonly server: pulumi.Output<string>;
-  declare readonly nodes: pulumi.Output<{ name: string; role: "control-plane" | "worker"; address: string }[]>;
   declare readonly issuedAt: pulumi.Output<string>;
 
   constructor(name: string, args: OmniKubeconfigArgs, opts?: pulumi.CustomResourceOptions) {
@@ -62,11 +55,8 @@ export class OmniKubeconfig extends pulumi.dynamic.Resource {
         user: args.user ?? "ksail",
         groups: args.groups ?? ["system:masters"],
         ttlSeconds: args.ttlSeconds ?? 30 * 24 * 3600,
-        machines: args.machines,
-        waitSeconds: args.waitSeconds,
         kubeconfig: undefined,
         server: undefined,
-        nodes: undefined,
         issuedAt: undefined,
       },
       { ...opts, additionalSecretOutputs: ["kubeconfig", "serviceAccountKey"] },

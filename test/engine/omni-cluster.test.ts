@@ -1,5 +1,5 @@
 // L2 + L3: KSailCluster's Omni resources (OmniCluster, OmniConfigPatch, OmniMachineSet, OmniMachineSetNode,
-// OmniKubeconfig) as recorded from the real component under mocks, then driven one by one through the real
+// OmniClusterReady, OmniKubeconfig) as recorded from the real component under mocks, then driven one by one through the real
 // dynamic-provider host (@pulumi/pulumi/cmd/dynamic-provider) against a fake Omni over TLS/gRPC: create,
 // scale workers up and down, patch (the Talos classifier's class shows as the changed input group), upgrade
 // Kubernetes, rejected signatures and skewed clocks, and teardown.
@@ -42,8 +42,10 @@ describe("KSailCluster on Omni through the dynamic-provider host against a fake 
       // What OmniKubeconfig's create returns (driven for real below); the recording only needs its shape.
       outputs: (type: string) =>
         type.endsWith(":OmniKubeconfig")
-          ? { kubeconfig: "apiVersion: v1\nkind: Config\n", server: "https://127.0.0.1", nodes: [] }
-          : undefined,
+          ? { kubeconfig: "apiVersion: v1\nkind: Config\n", server: "https://127.0.0.1" }
+          : type.endsWith(":OmniClusterReady")
+            ? { nodes: [] }
+            : undefined,
     });
 
   const omniResources = (r: Recording) => r.resources.filter((x) => x.type.startsWith(OMNI));
@@ -98,7 +100,7 @@ describe("KSailCluster on Omni through the dynamic-provider host against a fake 
     assert.equal(omni.resource("MachineStatuses.omni.sidero.dev", "m-w-1")!.spec.cluster, "dev");
     const kc = state.get("dev-omni-kubeconfig")!;
     assert.match(String(kc.outputs.kubeconfig), /current-context: fake-dev-ksail/);
-    assert.deepEqual((kc.outputs.nodes as { name: string }[]).map((n) => n.name).sort(), ["m-cp-1", "m-w-1"]);
+    assert.deepEqual((state.get("dev-omni-ready")!.outputs.nodes as { name: string }[]).map((n) => n.name).sort(), ["m-cp-1", "m-w-1"]);
     assert.ok(omni.calls.every((c) => c.identity === "ksail@serviceaccount.omni.sidero.dev" || c.code !== 0));
     await host.waitForOutput(/Omni cluster dev: RUNNING: 2\/2 machines, ready true/);
   });
@@ -116,7 +118,8 @@ describe("KSailCluster on Omni through the dynamic-provider host against a fake 
   test("scale workers 1 → 2 → 1: a MachineSetNode is added, then torn down and its machine returned to the pool", async () => {
     const up2 = await up(await record(spec({ workers: 2 })));
     assert.equal(up2["dev-omni-node-m-w-2"], "create");
-    assert.equal(up2["dev-omni-kubeconfig"], "update", "the gate waits for the new machine");
+    assert.equal(up2["dev-omni-ready"], "update", "the gate waits for the new machine");
+    assert.equal(up2["dev-omni-kubeconfig"], "same", "the kubeconfig (and the Kubernetes provider on it) is untouched");
     assert.equal(up2["dev-omni-cluster"], "same");
     const status = omni.resource("ClusterStatuses.omni.sidero.dev", "dev")!.spec;
     assert.deepEqual([status.machines.total, status.ready], [3, true]);

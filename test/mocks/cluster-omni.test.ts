@@ -23,12 +23,9 @@ const PATCHES = {
 };
 
 function outputs(type: string): Record<string, unknown> | undefined {
-  if (type === OMNI("Kubeconfig"))
-    return {
-      kubeconfig: KUBECONFIG,
-      server: "https://acme.kubernetes.omni.siderolabs.io",
-      nodes: M.map((name, i) => ({ name, role: i === 0 ? "control-plane" : "worker", address: "" })),
-    };
+  if (type === OMNI("Kubeconfig")) return { kubeconfig: KUBECONFIG, server: "https://acme.kubernetes.omni.siderolabs.io" };
+  if (type === OMNI("ClusterReady"))
+    return { nodes: M.map((name, i) => ({ name, role: i === 0 ? "control-plane" : "worker", address: "" })) };
   return undefined;
 }
 
@@ -60,6 +57,7 @@ describe("KSailCluster: Talos on Omni", () => {
         ["dev-omni-workers", OMNI("MachineSet")],
         [`dev-omni-node-${M[1]}`, OMNI("MachineSetNode")],
         [`dev-omni-node-${M[2]}`, OMNI("MachineSetNode")],
+        ["dev-omni-ready", OMNI("ClusterReady")],
         ["dev-omni-kubeconfig", OMNI("Kubeconfig")],
       ],
     );
@@ -107,16 +105,19 @@ describe("KSailCluster: Talos on Omni", () => {
     });
     assert.ok(node.options.dependencies.includes("dev-omni-workers"));
 
+    const gate = r.byName("dev-omni-ready");
+    assert.equal(gate.inputs.machines, 3);
+    assert.ok(
+      omni.filter((x) => x !== gate && x.name !== "dev-omni-kubeconfig").every((x) => gate.options.dependencies.includes(x.name)),
+      "the gate waits for every template resource",
+    );
     const kc = r.byName("dev-omni-kubeconfig");
-    assert.equal(kc.inputs.machines, 3);
+    assert.equal(kc.inputs.machines, undefined, "scaling does not touch the kubeconfig (nor the provider built from it)");
+    assert.deepEqual(kc.options.dependencies, ["dev-omni-ready"]);
     assert.equal(kc.inputs.user, "ksail");
     assert.deepEqual(kc.inputs.groups, ["system:masters"]);
     assert.equal(kc.inputs.ttlSeconds, 30 * 24 * 3600);
     assert.ok(kc.options.additionalSecretOutputs.includes("kubeconfig"));
-    assert.ok(
-      omni.filter((x) => x !== kc).every((x) => kc.options.dependencies.includes(x.name)),
-      "the gate waits for every template resource",
-    );
 
     const provider = r.byType(K8S_PROVIDER)[0];
     assert.ok(

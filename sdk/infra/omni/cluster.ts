@@ -1,7 +1,7 @@
 /**
  * KSailCluster for Talos on Sidero Omni, in the order Omni's template sync writes a cluster template:
- * Cluster → ConfigPatches → MachineSets → MachineSetNodes, then the wait for the running cluster and its
- * service-account kubeconfig. Pulumi deletes in the reverse order, which is template sync's teardown order
+ * Cluster → ConfigPatches → MachineSets → MachineSetNodes, then the wait for the running cluster (again on
+ * every scaling) and its service-account kubeconfig (issued once, renewed by age). Pulumi deletes in the reverse order, which is template sync's teardown order
  * (nodes and machine sets first, then the patches and the cluster). Omni builds the machine configs and owns
  * the cluster's PKI, so there is no ClusterSecrets and no talosconfig.
  */
@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KsailError } from "../../errors";
 import { OmniResource } from "../../dynamic/omniResource";
 import { OmniKubeconfig } from "../../dynamic/omniKubeconfig";
+import { OmniClusterReady } from "../../dynamic/omniClusterReady";
 import type { OmniConnection } from "../../dynamic/omniConnection";
 import type { ClusterInfra, InfraContext } from "../types";
 
@@ -90,6 +91,13 @@ export function omniCluster(ctx: InfraContext, options: OmniInfraOptions = {}): 
     return set;
   });
   const c = plan.effective.cluster;
+  // Two resources, so that scaling waits again without re-issuing the kubeconfig: the gate's update would leave
+  // the kubeconfig unknown in preview, and with it the Kubernetes provider and every resource on it.
+  const running = new OmniClusterReady(
+    `${name}-omni-ready`,
+    { ...common, cluster: omni.cluster.id, machines: c.controlPlanes + c.workers },
+    { ...child, dependsOn: [cluster, ...patches, ...sets, ...nodes] },
+  );
   const access = new OmniKubeconfig(
     `${name}-omni-kubeconfig`,
     {
@@ -98,16 +106,15 @@ export function omniCluster(ctx: InfraContext, options: OmniInfraOptions = {}): 
       user: omni.kubeconfig.user,
       groups: [...omni.kubeconfig.groups],
       ttlSeconds: omni.kubeconfig.ttlSeconds,
-      machines: c.controlPlanes + c.workers,
     },
-    { ...child, dependsOn: [cluster, ...patches, ...sets, ...nodes] },
+    { ...child, dependsOn: [running] },
   );
   return {
     secrets: { kubeconfig: access.kubeconfig, talosconfig: pulumi.output(undefined) },
     endpoint: access.server,
-    // Unset until the kubeconfig resource has read them back (mocks, older state): an empty list, never undefined.
-    nodes: access.nodes.apply((n) => n ?? []),
-    ready: [access],
+    // Unset until the gate has read them back (mocks): an empty list, never undefined.
+    nodes: running.nodes.apply((n) => n ?? []),
+    ready: [running, access],
     install: {},
   };
 }
