@@ -53,6 +53,24 @@ export interface KSailClusterArgs {
    */
   talosConfigPatches?: TalosPatchSet;
   /**
+   * The kind.yaml (Vanilla) named by `spec.cluster.distributionConfig`, parsed, as loadClusterConfig reads it. Its
+   * node image, pod/service subnets, API port and first control plane's extraPortMappings are honoured; any field
+   * KSailCluster cannot honour is rejected by name (a KsailError), never ignored.
+   * @default none (the spec alone)
+   * Recreates the cluster.
+   * @example loadClusterConfig("ksail.yaml").kindConfig
+   */
+  kindConfig?: unknown;
+  /**
+   * The k3d.yaml (K3s) named by `spec.cluster.distributionConfig`, parsed, as loadClusterConfig reads it. Its
+   * image, subnet, API port, ports, k3s extraArgs and nodeLabels (on `server:*`, `agent:*` or `all`) are honoured; any
+   * field KSailCluster cannot honour is rejected by name (a KsailError), never ignored.
+   * @default none (the spec alone)
+   * Recreates the cluster.
+   * @example loadClusterConfig("ksail.yaml").k3dConfig
+   */
+  k3dConfig?: unknown;
+  /**
    * Per-installer chart version and values overrides.
    * @default none (pinned versions, computed values)
    * Applied in place (Helm upgrade of that release only).
@@ -190,6 +208,8 @@ export class KSailCluster extends pulumi.ComponentResource {
       name: args.name || name,
       spec,
       talosConfigPatches: args.talosConfigPatches,
+      kindConfig: args.kindConfig,
+      k3dConfig: args.k3dConfig,
       hetznerEndpoint: args.hetznerEndpoint,
     });
     for (const w of [...(args.warnings ?? []), ...warnings]) pulumi.log.warn(w, this);

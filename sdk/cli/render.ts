@@ -199,7 +199,13 @@ function hetznerPlaceholders(plan: ClusterPlan): Record<string, string> {
 
 /** Renders the cluster of a loaded ksail.yaml. */
 export async function renderCluster(config: LoadedClusterConfig, opts: RenderOptions = {}): Promise<Rendering> {
-  const plan = planCluster({ name: config.name ?? opts.name ?? "ksail", spec: config.spec, talosConfigPatches: config.talosConfigPatches });
+  const plan = planCluster({
+    name: config.name ?? opts.name ?? "ksail",
+    spec: config.spec,
+    talosConfigPatches: config.talosConfigPatches,
+    kindConfig: config.kindConfig,
+    k3dConfig: config.k3dConfig,
+  });
   const omitted: OmittedFile[] = [];
   const files: RenderedFile[] = [];
   if (plan.talos) files.push(...(await talosFiles(plan, opts)));

@@ -7,6 +7,7 @@ import { expandString, type Env } from "./expand";
 import type { Spec } from "./model";
 import { issueLine, validateClusterDocument, type ValidationResult } from "./parse";
 import { DISTRIBUTION_META } from "./support";
+import { distributionConfigOverrides } from "./distributionFiles";
 
 /** One Talos patch file: its path relative to the ksail.yaml directory, and its YAML text (`${VAR}` expanded). */
 export interface PatchFile {
@@ -116,6 +117,16 @@ export function validateClusterConfigFile(file: string, options: LoadOptions = {
           issues.push(...k3dCniIssues(c.cni, parsed, rel));
           warnings.push(...nodeCountWarnings(countK3dNodes(parsed), c.controlPlanes, c.workers, rel));
         }
+        // Every other field of the file is honoured or rejected by name (the same check planCluster makes).
+        const files = c.distribution === "Vanilla" ? { kindConfig: parsed } : { k3dConfig: parsed };
+        issues.push(
+          ...distributionConfigOverrides(c.distribution, files, {
+            source: rel,
+            kubernetesVersion: c.kubernetesVersion,
+            cni: c.cni,
+            loadBalancer: c.loadBalancer !== "Disabled",
+          }).issues,
+        );
       }
     } else missing(c.distribution === "Vanilla" ? "the Kind configuration" : "the K3d configuration");
   } else if (c.distribution === "Talos") {

@@ -16,8 +16,9 @@ import type { NodeRole } from "../distributions/roles";
 import { DEFAULT_TALOS_VERSION, parseTalosVersion, talosImage, type TalosVersion } from "../distributions/talos/versions";
 import { componentPlan, type ComponentPlan } from "./components";
 import { chartVersions, type ComponentId } from "./catalog";
-import { planDockerCluster, type DockerClusterPlan } from "./docker";
+import { DEFAULT_IMAGES, planDockerCluster, type DockerClusterPlan, type DockerDistribution } from "./docker";
 import { dockerPlanInputFromSpec } from "./dockerInput";
+import { distributionConfigOverrides, isEmptyOverrides } from "../config/distributionFiles";
 import { planHetznerCluster, type HetznerClusterPlan } from "./hetzner";
 import type { HetznerEndpointMode } from "./hetznerEndpoint";
 import { hetznerPlanInputFromSpec } from "./hetznerInput";
@@ -72,6 +73,10 @@ export interface ClusterPlanInput {
   /** Parsed spec (`parseSpec`/`loadClusterConfig`). */
   readonly spec: Spec;
   readonly talosConfigPatches?: TalosPatchSet;
+  /** Parsed kind.yaml (Vanilla) named by `distributionConfig`, as `loadClusterConfig` reads it. */
+  readonly kindConfig?: unknown;
+  /** Parsed k3d.yaml (K3s) named by `distributionConfig`, as `loadClusterConfig` reads it. */
+  readonly k3dConfig?: unknown;
   /** Hetzner API endpoint: the first control plane's IP, a floating IP (Talos VIP) or a load balancer. @default floating-ip when `floatingIPEnabled`, else first-control-plane */
   readonly hetznerEndpoint?: HetznerEndpointMode;
 }
@@ -106,7 +111,22 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
   if (c.provider === "Hetzner") return planHetzner(input, base, talosVersion!);
   if (c.provider === "Omni") return planOmni(input, base);
 
-  const dockerInput = dockerPlanInputFromSpec(eff);
+  const file = distributionConfigOverrides(
+    distribution,
+    { kindConfig: input.kindConfig, k3dConfig: input.k3dConfig },
+    {
+      source: c.distributionConfig,
+      kubernetesVersion: c.kubernetesVersion,
+      cni: c.cni,
+      loadBalancer: c.loadBalancer === "Enabled",
+    },
+  );
+  if (file.issues.length > 0) throw new KsailError(file.issues, `${c.distributionConfig} asks for what KSailCluster does not do:`);
+  const dockerInput = dockerPlanInputFromSpec(eff, { fromFile: file.overrides });
+  // The file's node image only counts as a change when it is not the image the spec selects anyway.
+  const { image: fileImage, ...shaping } = file.overrides;
+  const specImage = dockerPlanInputFromSpec(eff).image ?? DEFAULT_IMAGES[distribution as DockerDistribution];
+  const fileSalt = { ...shaping, ...(fileImage !== undefined && fileImage !== specImage ? { image: fileImage } : {}) };
   const docker = planDockerCluster(talosVersion ? { ...dockerInput, image: talosImage(talosVersion) } : dockerInput);
   const nodes = docker.nodes.map((n) => ({
     name: n.name,
@@ -120,6 +140,9 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
   const kubernetes = talosVersion ? talosKubernetesVersion(eff, talosVersion) : docker.kubernetesVersion;
   return {
     ...base,
+    // What the file sets is built into the nodes at create time, like the spec fields it stands for: a change
+    // recreates the cluster. A file that sets nothing leaves the trigger as the spec's own (no change for old stacks).
+    recreateTrigger: isEmptyOverrides(fileSalt) ? base.recreateTrigger : withTalosPatchSalt(base.recreateTrigger, JSON.stringify(fileSalt)),
     provider: "Docker",
     nodes,
     endpoint: `https://127.0.0.1:${docker.apiHostPort}`,

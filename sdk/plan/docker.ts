@@ -104,6 +104,8 @@ export interface DockerClusterPlan {
   readonly serviceSubnet: string;
   /** kube-apiserver arguments (Kind, K3s), e.g. OIDC; absent when there are none. */
   readonly apiServerArgs?: Readonly<Record<string, string>>;
+  /** K3s only: extra k3s arguments per role, from the k3d.yaml; absent when there are none. */
+  readonly k3sExtraArgs?: { readonly server: readonly string[]; readonly agent: readonly string[] };
   /** Per-node CPU count and memory (MiB); Talos sets TALOSSKU from them. */
   readonly resources: { readonly cpus: number; readonly memoryMiB: number };
 }
@@ -144,6 +146,8 @@ export interface DockerPlanInput {
   readonly serviceSubnet?: string;
   /** kube-apiserver arguments (Kind, K3s), e.g. OIDC. Recreates the cluster. @default none */
   readonly apiServerArgs?: Readonly<Record<string, string>>;
+  /** K3s only: extra k3s arguments on every server / agent (k3d.yaml `options.k3s`). Recreates the cluster. @default none */
+  readonly k3sExtraArgs?: { readonly server: readonly string[]; readonly agent: readonly string[] };
   readonly resources?: { readonly cpus?: number; readonly memoryMiB?: number };
 }
 
@@ -392,6 +396,9 @@ export function planDockerCluster(input: DockerPlanInput): DockerClusterPlan {
     serviceSubnet: input.serviceSubnet ?? (distribution === "K3s" ? "10.43.0.0/16" : "10.96.0.0/16"),
     ...(distribution !== "Talos" && input.apiServerArgs && Object.keys(input.apiServerArgs).length > 0
       ? { apiServerArgs: { ...input.apiServerArgs } }
+      : {}),
+    ...(distribution === "K3s" && input.k3sExtraArgs && (input.k3sExtraArgs.server.length > 0 || input.k3sExtraArgs.agent.length > 0)
+      ? { k3sExtraArgs: { server: [...input.k3sExtraArgs.server], agent: [...input.k3sExtraArgs.agent] } }
       : {}),
     resources: { cpus: input.resources?.cpus ?? 2, memoryMiB: input.resources?.memoryMiB ?? 2048 },
   };

@@ -5,6 +5,7 @@ import { TALOS_IMAGE_REPOSITORY } from "../distributions/talos/versions";
 import { k3sNodeImage, kindNodeImage } from "../versions";
 import { oidcApiServerArgs } from "../distributions/oidc";
 import type { DockerDistribution, DockerMirrorInput, DockerPlanInput } from "./docker";
+import type { DistributionConfigOverrides } from "../config/distributionFiles";
 
 /**
  * The Docker plan input a ksail.yaml asks for (pure). Only infrastructure-shaping fields are read: distribution,
@@ -18,6 +19,8 @@ export function dockerPlanInputFromSpec(
     apiHostPort?: number;
     talosApiHostPort?: number;
     networkCidr?: string;
+    /** What the kind.yaml / k3d.yaml named by `distributionConfig` sets (`distributionConfigOverrides`). */
+    fromFile?: DistributionConfigOverrides;
   } = {},
 ): DockerPlanInput {
   const c = spec.cluster;
@@ -36,10 +39,12 @@ export function dockerPlanInputFromSpec(
       },
     ]);
   const distribution: DockerDistribution = c.distribution;
+  const file = options.fromFile ?? {};
   const v = (s: string) => (s === "" ? undefined : s.startsWith("v") ? s : `v${s}`);
   const k8s = v(c.kubernetesVersion);
   const image =
-    distribution === "Talos"
+    file.image ??
+    (distribution === "Talos"
       ? c.talos.version
         ? `${TALOS_IMAGE_REPOSITORY}:${v(c.talos.version)}`
         : undefined
@@ -47,7 +52,7 @@ export function dockerPlanInputFromSpec(
         ? distribution === "Vanilla"
           ? kindNodeImage(k8s)
           : k3sNodeImage(k8s)
-        : undefined;
+        : undefined);
   let localRegistryPort: number | undefined;
   if (c.localRegistry.registry !== "") {
     const r = parseRegistrySpec(c.localRegistry.registry);
@@ -60,10 +65,16 @@ export function dockerPlanInputFromSpec(
     workers: c.workers,
     image,
     kubernetesVersion: k8s,
-    networkCidr: options.networkCidr,
-    apiHostPort: options.apiHostPort,
+    networkCidr: options.networkCidr ?? file.networkCidr,
+    apiHostPort: options.apiHostPort ?? file.apiHostPort,
     talosApiHostPort: options.talosApiHostPort,
-    extraPortMappings: c.talos.extraPortMappings.map((p) => `${p.hostPort}:${p.containerPort}/${p.protocol.toLowerCase()}`),
+    extraPortMappings: [
+      ...c.talos.extraPortMappings.map((p) => `${p.hostPort}:${p.containerPort}/${p.protocol.toLowerCase()}`),
+      ...(file.extraPortMappings ?? []),
+    ],
+    ...(file.podSubnet ? { podSubnet: file.podSubnet } : {}),
+    ...(file.serviceSubnet ? { serviceSubnet: file.serviceSubnet } : {}),
+    ...(file.k3sExtraArgs ? { k3sExtraArgs: file.k3sExtraArgs } : {}),
     mirrors: options.mirrors,
     localRegistryPort,
     addons: {

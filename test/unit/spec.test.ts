@@ -89,7 +89,7 @@ describe("valid example files load", () => {
     const c = loadClusterConfig(path.join(fixtures, "kind/ksail.yaml"), { env: {} });
     assert.equal(c.spec.cluster.distribution, "Vanilla");
     assert.equal(c.spec.cluster.certManager, "Enabled");
-    assert.deepEqual((c.kindConfig as { networking: unknown }).networking, { disableDefaultCNI: true, kubeProxyMode: "none" });
+    assert.deepEqual((c.kindConfig as { networking: unknown }).networking, { disableDefaultCNI: true });
     assert.equal(c.k3dConfig, undefined);
     assert.equal(c.talosConfigPatches, undefined);
   });

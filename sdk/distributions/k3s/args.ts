@@ -18,6 +18,8 @@ export interface K3sClusterFacts {
   readonly tlsSans?: readonly string[];
   /** kube-apiserver arguments (name → value), e.g. OIDC: `--kube-apiserver-arg=<name>=<value>` on every server. */
   readonly apiServerArgs?: Readonly<Record<string, string>>;
+  /** Extra arguments after KSail's own, per role (a k3d.yaml's `options.k3s.extraArgs` / `nodeLabels`). */
+  readonly extraArgs?: { readonly server: readonly string[]; readonly agent: readonly string[] };
 }
 
 /**
@@ -48,7 +50,7 @@ export function k3sServerUrl(f: Pick<K3sClusterFacts, "firstServer">): string {
 
 /** Command (after the image's `/bin/k3s` entrypoint) of one node. */
 export function k3sCommand(f: K3sClusterFacts, node: { name: string; ip: string; role: NodeRole; index: number }): string[] {
-  if (node.role === "worker") return ["agent", `--node-ip=${node.ip}`];
+  if (node.role === "worker") return ["agent", `--node-ip=${node.ip}`, ...(f.extraArgs?.agent ?? [])];
   const sans = [...new Set(["127.0.0.1", "localhost", f.firstServer, ...(f.tlsSans ?? [])])];
   const cmd = ["server", `--node-ip=${node.ip}`];
   if (node.index === 1) {
@@ -58,6 +60,7 @@ export function k3sCommand(f: K3sClusterFacts, node: { name: string; ip: string;
   }
   for (const s of sans) cmd.push(`--tls-san=${s}`);
   cmd.push(...k3sClusterWideFlags(f));
+  for (const a of f.extraArgs?.server ?? []) if (!cmd.includes(a)) cmd.push(a);
   return cmd;
 }
 

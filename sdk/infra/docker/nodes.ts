@@ -316,6 +316,7 @@ export function k3sFacts(plan: DockerClusterPlan): K3sClusterFacts {
     firstServer: cps[0].name,
     tlsSans: cps.map((c) => c.name),
     apiServerArgs: plan.apiServerArgs,
+    ...(plan.k3sExtraArgs ? { extraArgs: plan.k3sExtraArgs } : {}),
   };
 }
 
