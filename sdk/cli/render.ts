@@ -12,6 +12,7 @@ import { redactMachineConfig } from "../distributions/talos/redact";
 import { kindNodeFiles, type NodeFile } from "../distributions/kind";
 import { K3S_ENTRYPOINT, k3sCommand, k3sEnv, k3sNodeFiles } from "../distributions/k3s";
 import { K3S_PLACEHOLDER, KUBEADM_PLACEHOLDER, k3sFacts, kindFacts } from "../infra/docker/nodes";
+import { localRegistryHostingConfigMap } from "../components/values/localRegistryHosting";
 import { chartValues, fluxInstanceSpec, argoApplicationSpec } from "../components/values";
 import { hcloudComponentSettings } from "../plan/hetznerComponents";
 import { charts } from "../versions";
@@ -108,6 +109,12 @@ function componentFiles(plan: ClusterPlan): RenderedFile[] {
       secret: false,
     });
   }
+  if (c.localRegistryHosting)
+    files.push({
+      path: "manifests/local-registry-hosting.yaml",
+      content: yaml(localRegistryHostingConfigMap(c.localRegistryHosting)),
+      secret: false,
+    });
   return files;
 }
 

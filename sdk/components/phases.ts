@@ -15,6 +15,7 @@ import { HcloudCcm } from "./hcloudCcm";
 import { HetznerCsi } from "./hetznerCsi";
 import type { HcloudComponentSettings } from "../plan/hetznerComponents";
 import { Kindnet } from "./kindnet";
+import { LocalRegistryHosting } from "./localRegistryHosting";
 import { KubeletCsrApprover } from "./kubeletCsrApprover";
 import { Kyverno } from "./kyverno";
 import { LocalPathProvisioner } from "./localPathProvisioner";
@@ -80,6 +81,7 @@ export interface Installers {
   readonly metricsServer: MetricsServer;
   readonly kubeletCsrApprover: KubeletCsrApprover;
   readonly cloudProviderKind: CloudProviderKind;
+  readonly localRegistryHosting: LocalRegistryHosting;
   readonly metallb: MetalLb;
   readonly certManager: CertManager;
   readonly kyverno: Kyverno;
@@ -131,6 +133,7 @@ function builders(plan: ComponentPlan, inputs: InstallInputs): Build {
         { network: inputs.kindNetwork },
         { parent: o.parent, dependsOn: o.dependsOn, ...(inputs.dockerProvider ? { provider: inputs.dockerProvider } : {}) },
       ),
+    localRegistryHosting: (n, o) => new LocalRegistryHosting(n, { hosting: plan.localRegistryHosting! }, o),
     metallb: (n, o) => new MetalLb(n, { context, dockerNetworkCidr: inputs.dockerNetworkCidr, ...ov("metallb") }, o),
     certManager: (n, o) => new CertManager(n, { context, ...ov("certManager") }, o),
     kyverno: (n, o) => new Kyverno(n, { context, ...ov("kyverno") }, o),

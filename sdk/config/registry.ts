@@ -17,6 +17,11 @@ export interface RegistrySpec {
 }
 
 export const DEFAULT_LOCAL_REGISTRY = "localhost:5050";
+
+/** Container (and DNS) name of a Docker cluster's local registry: `<cluster>-local-registry`. */
+export function localRegistryContainerName(clusterName: string): string {
+  return `${clusterName}-local-registry`;
+}
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1"]);
 
 export function parseRegistrySpec(spec: string): RegistrySpec {

@@ -33,6 +33,7 @@ export type InstallerId =
   | "metricsServer"
   | "kubeletCsrApprover"
   | "cloudProviderKind"
+  | "localRegistryHosting"
   | "metallb"
   | "certManager"
   | "kyverno"
@@ -129,6 +130,14 @@ export const CATALOG: readonly CatalogEntry[] = [
     suffix: "cloud-provider-kind",
     stage: "addons",
     applies: (p) => p.loadBalancer === "CloudProviderKind",
+    charts: none,
+  },
+  // KEP-1755: where developer tools push images for this cluster (a ConfigMap; in place with the local registry).
+  {
+    id: "localRegistryHosting",
+    suffix: "local-registry-hosting",
+    stage: "addons",
+    applies: (p) => p.localRegistryHosting !== undefined,
     charts: none,
   },
   {

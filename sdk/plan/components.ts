@@ -1,5 +1,6 @@
 import type { EffectiveSpec } from "../config/effective";
-import { parseRegistrySpec } from "../config/registry";
+import { localRegistryContainerName, parseRegistrySpec } from "../config/registry";
+import { localRegistryHosting, type LocalRegistryHosting } from "../components/values/localRegistryHosting";
 import type { ComponentContext } from "./context";
 
 /** Where a GitOps engine syncs from. Plain data: it decides which extra resources exist. */
@@ -82,6 +83,8 @@ export interface ComponentPlan {
   readonly kubeletCsrApprover: boolean;
   /** kindnet, Kind's own CNI, as Kubernetes objects (Vanilla with `cni: Default`). */
   readonly kindnet: boolean;
+  /** Docker with a local registry: the KEP-1755 `kube-public/local-registry-hosting` ConfigMap. */
+  readonly localRegistryHosting?: LocalRegistryHosting;
   readonly loadBalancer: "None" | "CloudProviderKind" | "MetalLb" | "HcloudCcm";
   readonly certManager: boolean;
   readonly policyEngine: "None" | "Kyverno" | "Gatekeeper";
@@ -149,6 +152,10 @@ export function componentPlan(eff: EffectiveSpec): ComponentPlan {
         }
       : { type: "localRegistry", clusterName: eff.name, sourceDirectory: w.sourceDirectory, tag: reg.tag || w.tag };
   }
+  // The local registry container the Docker plan creates (an external registry is not "local" in the KEP's sense).
+  const reg = c.localRegistry.registry === "" ? undefined : parseRegistrySpec(c.localRegistry.registry);
+  const localRegistry =
+    p === "Docker" && reg && !reg.external ? { hostPort: reg.port, containerName: localRegistryContainerName(eff.name) } : undefined;
   const n = c.autoscaler.node;
   const autoscale = hetzner && d === "Talos" && (n.enabled === "Enabled" || c.nodeAutoscaling === "Enabled");
   const threshold = Number.parseFloat(n.scaleDownUtilizationThreshold);
@@ -159,6 +166,7 @@ export function componentPlan(eff: EffectiveSpec): ComponentPlan {
     metricsServer,
     kubeletCsrApprover: d === "Vanilla",
     kindnet: d === "Vanilla" && c.cni === "Default",
+    ...(localRegistry ? { localRegistryHosting: localRegistryHosting(localRegistry) } : {}),
     loadBalancer,
     certManager: c.certManager === "Enabled",
     policyEngine: c.policyEngine as ComponentPlan["policyEngine"],

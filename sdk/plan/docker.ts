@@ -6,6 +6,7 @@
 import * as crypto from "node:crypto";
 import { KsailError, type Issue } from "../errors";
 import type { SupportedCombination } from "../config/support";
+import { localRegistryContainerName } from "../config/registry";
 import type { NodeRole } from "../distributions/roles";
 import { DEFAULT_TALOS_VERSION, parseTalosVersion, resolveKubernetesVersion, talosImage } from "../distributions/talos/versions";
 import { images, k3sNodeImage, kindNodeImage, nodeImages } from "../versions";
@@ -353,11 +354,11 @@ export function planDockerCluster(input: DockerPlanInput): DockerClusterPlan {
     input.localRegistryPort === undefined
       ? undefined
       : {
-          containerName: `${clusterName}-local-registry`,
-          volumeName: `${clusterName}-local-registry`,
+          containerName: localRegistryContainerName(clusterName),
+          volumeName: localRegistryContainerName(clusterName),
           hostPort: input.localRegistryPort,
           ip: addressAt(cidr, REGISTRY_OFFSET),
-          endpoint: `http://${clusterName}-local-registry:5000`,
+          endpoint: `http://${localRegistryContainerName(clusterName)}:5000`,
         };
   const loadBalancer =
     distribution === "Vanilla" && input.controlPlanes > 1
@@ -416,14 +417,19 @@ export function workers(plan: DockerClusterPlan): DockerNodePlan[] {
 
 /**
  * The plan's mirrors and local registry in the shape the Talos renderer takes (`machine.registries`): each
- * mirrored host pulls through its in-network mirror; the local registry is reachable by container name.
+ * mirrored host pulls through its in-network mirror; the local registry is reachable by container name and, as on
+ * Kind and K3s, under `localhost:<host port>` (the name images pushed from the host carry), so an image
+ * `localhost:5050/app` pulls on every distribution.
  */
 export function talosRegistryInputs(plan: DockerClusterPlan): {
   mirrors: { host: string; endpoints: string[] }[];
   localRegistry?: { host: string; endpoint: string };
 } {
   return {
-    mirrors: plan.mirrors.map((m) => ({ host: m.host, endpoints: [m.endpoint] })),
+    mirrors: [
+      ...plan.mirrors.map((m) => ({ host: m.host, endpoints: [m.endpoint] })),
+      ...(plan.localRegistry ? [{ host: `localhost:${plan.localRegistry.hostPort}`, endpoints: [plan.localRegistry.endpoint] }] : []),
+    ],
     ...(plan.localRegistry
       ? {
           localRegistry: {

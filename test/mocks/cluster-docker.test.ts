@@ -76,6 +76,9 @@ describe("KSailCluster: Talos on Docker", () => {
         ["dev-cilium-gateway-api-crds", "kubernetes:yaml/v2:ConfigFile", "dev-cilium"],
         ["dev-cilium-release", "kubernetes:helm.sh/v3:Release", "dev-cilium"],
         ["dev-cni-ready", READINESS, "dev"],
+        // KEP-1755: the local registry (Flux's source) announced in kube-public.
+        ["dev-local-registry-hosting", "ksail:components:LocalRegistryHosting", "dev"],
+        ["dev-local-registry-hosting-configmap", "kubernetes:core/v1:ConfigMap", "dev-local-registry-hosting"],
         ["dev-cert-manager", "ksail:components:CertManager", "dev"],
         ["dev-cert-manager-release", "kubernetes:helm.sh/v3:Release", "dev-cert-manager"],
         ["dev-stable", READINESS, "dev"],

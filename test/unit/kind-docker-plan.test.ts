@@ -159,7 +159,9 @@ describe("planDockerCluster", () => {
 });
 
 describe("talosRegistryInputs", () => {
-  test("mirrors pull through their in-network containers; the local registry by container name", () => {
+  // The localhost:<port> alias: what kind's local-registry guide (kubernetes-sigs/kind site/static/examples/kind-with-registry.sh)
+  // and k3d's registries (k3d-io/k3d pkg/client/registry.go) give the nodes; the review found Talos lacked it.
+  test("mirrors pull through their in-network containers; the local registry by container name and as localhost:<host port>", () => {
     const p = planDockerCluster({
       distribution: "Talos",
       clusterName: "t",
@@ -169,7 +171,10 @@ describe("talosRegistryInputs", () => {
       localRegistryPort: 5050,
     });
     assert.deepEqual(talosRegistryInputs(p), {
-      mirrors: [{ host: "docker.io", endpoints: ["http://t-docker.io:5000"] }],
+      mirrors: [
+        { host: "docker.io", endpoints: ["http://t-docker.io:5000"] },
+        { host: "localhost:5050", endpoints: ["http://t-local-registry:5000"] },
+      ],
       localRegistry: { host: "t-local-registry:5000", endpoint: "http://t-local-registry:5000" },
     });
   });
