@@ -11,6 +11,7 @@ import type { ImpactSummary } from "./impact/types";
 import { parseSpec } from "./config/parse";
 import type { SpecInput } from "./config/model";
 import type { TalosPatchSet } from "./config/load";
+import { parseMirrorSpecs } from "./config/mirrors";
 import { planCluster, type ClusterPlan, type ClusterVersions } from "./plan/cluster";
 import type { ComponentId } from "./plan/catalog";
 import type { HetznerEndpointMode } from "./plan/hetznerEndpoint";
@@ -70,6 +71,23 @@ export interface KSailClusterArgs {
    * @example loadClusterConfig("ksail.yaml").k3dConfig
    */
   k3dConfig?: unknown;
+  /**
+   * Docker only: the pull-through registry mirrors, in KSail's `--mirror-registry` syntax `[user:pass@]host[=upstream]`
+   * (credentials are kept secret: they reach only the mirror container, as REGISTRY_PROXY_USERNAME/PASSWORD). A list
+   * replaces the four defaults; `[]` runs none.
+   * @default docker.io, ghcr.io, quay.io and registry.k8s.io, plus any in fileMirrors
+   * Vanilla and K3s: recreates the cluster (nodes get their mirror configuration at create). Talos: applied in place.
+   * @example ["docker.io", "ghcr.io", "bot:${TOKEN}@registry.example.com=https://registry.example.com"]
+   */
+  mirrors?: readonly string[];
+  /**
+   * Mirror specs the project's files declare (Kind's `spec.cluster.vanilla.mirrorsDir`, `<host>/hosts.toml`), as
+   * loadClusterConfig reads them; merged in for hosts `mirrors` does not name.
+   * @default none
+   * Same impact as mirrors.
+   * @example loadClusterConfig("ksail.yaml").fileMirrors
+   */
+  fileMirrors?: readonly string[];
   /**
    * Per-installer chart version and values overrides.
    * @default none (pinned versions, computed values)
@@ -210,6 +228,8 @@ export class KSailCluster extends pulumi.ComponentResource {
       talosConfigPatches: args.talosConfigPatches,
       kindConfig: args.kindConfig,
       k3dConfig: args.k3dConfig,
+      mirrors: args.mirrors,
+      fileMirrors: args.fileMirrors,
       hetznerEndpoint: args.hetznerEndpoint,
     });
     for (const w of [...(args.warnings ?? []), ...warnings]) pulumi.log.warn(w, this);
@@ -223,7 +243,7 @@ export class KSailCluster extends pulumi.ComponentResource {
         ? hetznerCluster(ctx, { hcloudToken: args.hcloudToken })
         : plan.provider === "Omni"
           ? omniCluster(ctx, { serviceAccountKey: args.omniServiceAccountKey, caPem: args.omniCaPem })
-          : dockerCluster(ctx);
+          : dockerCluster(ctx, { mirrorCredentials: mirrorCredentials(args.mirrors) });
     const secrets = infra.secrets;
 
     // A recreate gives a new cluster: the provider (and every Kubernetes resource) is replaced with it, while a
@@ -295,6 +315,17 @@ export class KSailCluster extends pulumi.ComponentResource {
       ready: this.ready,
     });
   }
+}
+
+/** Upstream credentials of the mirror specs, as secrets (planCluster already validated the specs). */
+function mirrorCredentials(
+  specs: readonly string[] | undefined,
+): Record<string, { username: pulumi.Input<string>; password: pulumi.Input<string> }> {
+  const out: Record<string, { username: pulumi.Input<string>; password: pulumi.Input<string> }> = {};
+  for (const m of parseMirrorSpecs(specs ?? [], "mirrors").mirrors)
+    if (m.username !== undefined && m.password !== undefined)
+      out[m.host] = { username: pulumi.secret(m.username), password: pulumi.secret(m.password) };
+  return out;
 }
 
 /** The plan's versions with the caller's chart version overrides applied. */

@@ -212,6 +212,7 @@ export async function renderCluster(config: LoadedClusterConfig, opts: RenderOpt
     talosConfigPatches: config.talosConfigPatches,
     kindConfig: config.kindConfig,
     k3dConfig: config.k3dConfig,
+    fileMirrors: config.fileMirrors,
   });
   const omitted: OmittedFile[] = [];
   const files: RenderedFile[] = [];

@@ -8,6 +8,7 @@ import type { Spec } from "./model";
 import { issueLine, validateClusterDocument, type ValidationResult } from "./parse";
 import { DISTRIBUTION_META } from "./support";
 import { distributionConfigOverrides } from "./distributionFiles";
+import { hostsTomlServer, mirrorSpecText } from "./mirrors";
 
 /** One Talos patch file: its path relative to the ksail.yaml directory, and its YAML text (`${VAR}` expanded). */
 export interface PatchFile {
@@ -32,6 +33,8 @@ export interface LoadedClusterConfig {
   kindConfig?: unknown;
   /** Parsed k3d.yaml (K3s), when the file exists. */
   k3dConfig?: unknown;
+  /** Mirror specs (`host=upstream`) a Kind project declares in `spec.cluster.vanilla.mirrorsDir` (`<host>/hosts.toml`). */
+  fileMirrors?: string[];
   /** Absolute path of the ksail.yaml. */
   sourcePath?: string;
   warnings: string[];
@@ -144,9 +147,32 @@ export function validateClusterConfigFile(file: string, options: LoadOptions = {
       missing("the Talos patch directory");
     }
   }
+  if (c.distribution === "Vanilla" && c.provider === "Docker") {
+    const found = kindMirrorsDir(baseDir, c.vanilla.mirrorsDir, issues);
+    if (found.length > 0) config.fileMirrors = found;
+  }
   config.warnings = warnings.map(issueLine);
   const ok = issues.length === 0;
   return { ok, document: r.document, issues, warnings, config: ok ? config : undefined };
+}
+
+/** `<mirrorsDir>/<host>/hosts.toml` → `host[=server]` (KSail merges these into the cluster's mirrors). */
+function kindMirrorsDir(baseDir: string, configured: string, issues: Issue[]): string[] {
+  const dir = path.resolve(baseDir, configured || "kind/mirrors");
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    if (configured && configured !== "kind/mirrors")
+      issues.push({
+        path: "spec.cluster.vanilla.mirrorsDir",
+        message: `"${configured}" does not exist (resolved to ${dir}); fix the path or remove the field`,
+      });
+    return [];
+  }
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name !== "_default" && fs.existsSync(path.join(dir, e.name, "hosts.toml")))
+    .map((e) => e.name)
+    .sort()
+    .map((host) => mirrorSpecText({ host, upstream: hostsTomlServer(fs.readFileSync(path.join(dir, host, "hosts.toml"), "utf8")) }));
 }
 
 function readYamlFile(file: string, source: string, env: Env, issues: Issue[]): unknown {

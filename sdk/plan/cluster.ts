@@ -16,9 +16,10 @@ import type { NodeRole } from "../distributions/roles";
 import { DEFAULT_TALOS_VERSION, parseTalosVersion, talosImage, type TalosVersion } from "../distributions/talos/versions";
 import { componentPlan, type ComponentPlan } from "./components";
 import { chartVersions, type ComponentId } from "./catalog";
-import { DEFAULT_IMAGES, planDockerCluster, type DockerClusterPlan, type DockerDistribution } from "./docker";
+import { DEFAULT_IMAGES, DEFAULT_MIRRORS, planDockerCluster, type DockerClusterPlan, type DockerDistribution } from "./docker";
 import { dockerPlanInputFromSpec } from "./dockerInput";
 import { distributionConfigOverrides, isEmptyOverrides } from "../config/distributionFiles";
+import { mirrorSpecText, parseMirrorSpecs, type MirrorSpec } from "../config/mirrors";
 import { planHetznerCluster, type HetznerClusterPlan } from "./hetzner";
 import type { HetznerEndpointMode } from "./hetznerEndpoint";
 import { hetznerPlanInputFromSpec } from "./hetznerInput";
@@ -77,6 +78,13 @@ export interface ClusterPlanInput {
   readonly kindConfig?: unknown;
   /** Parsed k3d.yaml (K3s) named by `distributionConfig`, as `loadClusterConfig` reads it. */
   readonly k3dConfig?: unknown;
+  /**
+   * Pull-through mirrors in KSail's `--mirror-registry` syntax `[user:pass@]host[=upstream]` (Docker only): a list
+   * replaces the four defaults, `[]` means none. @default the four defaults (docker.io, ghcr.io, quay.io, registry.k8s.io)
+   */
+  readonly mirrors?: readonly string[];
+  /** Mirror specs found in the project's files (Kind `mirrorsDir`), merged in for hosts `mirrors` does not name. */
+  readonly fileMirrors?: readonly string[];
   /** Hetzner API endpoint: the first control plane's IP, a floating IP (Talos VIP) or a load balancer. @default floating-ip when `floatingIPEnabled`, else first-control-plane */
   readonly hetznerEndpoint?: HetznerEndpointMode;
 }
@@ -108,6 +116,13 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
     ),
     components,
   };
+  if (c.provider !== "Docker" && input.mirrors && input.mirrors.length > 0)
+    throw new KsailError([
+      {
+        path: "mirrors",
+        message: `pull-through mirrors run as containers beside a Docker cluster; ${c.provider} nodes pull from the registries directly — remove mirrors`,
+      },
+    ]);
   if (c.provider === "Hetzner") return planHetzner(input, base, talosVersion!);
   if (c.provider === "Omni") return planOmni(input, base);
 
@@ -122,11 +137,19 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
     },
   );
   if (file.issues.length > 0) throw new KsailError(file.issues, `${c.distributionConfig} asks for what KSailCluster does not do:`);
-  const dockerInput = dockerPlanInputFromSpec(eff, { fromFile: file.overrides });
+  const mirrors = dockerMirrors(input.mirrors, input.fileMirrors);
+  const dockerInput = dockerPlanInputFromSpec(eff, { fromFile: file.overrides, ...(mirrors ? { mirrors } : {}) });
   // The file's node image only counts as a change when it is not the image the spec selects anyway.
   const { image: fileImage, ...shaping } = file.overrides;
   const specImage = dockerPlanInputFromSpec(eff).image ?? DEFAULT_IMAGES[distribution as DockerDistribution];
-  const fileSalt = { ...shaping, ...(fileImage !== undefined && fileImage !== specImage ? { image: fileImage } : {}) };
+  const fileSalt = {
+    ...shaping,
+    ...(fileImage !== undefined && fileImage !== specImage ? { image: fileImage } : {}),
+    // Kind and K3s nodes get their mirror configuration at create (hosts.toml, registries.yaml), so a mirror list
+    // other than the defaults is part of what recreates them (KSail: "changing mirrors requires recreation");
+    // Talos applies machine.registries in place.
+    ...(mirrors && distribution !== "Talos" ? { mirrors: mirrors.map(mirrorSpecText) } : {}),
+  };
   const docker = planDockerCluster(talosVersion ? { ...dockerInput, image: talosImage(talosVersion) } : dockerInput);
   const nodes = docker.nodes.map((n) => ({
     name: n.name,
@@ -150,6 +173,21 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
     talos,
     versions: { ...(talos ? { talos: talos.version } : {}), kubernetes, charts: chartVersions(components) },
   };
+}
+
+/**
+ * The mirror list of a Docker cluster: the given specs (or, when none are given, the four defaults) plus the hosts
+ * the project's files declare that the list does not name; undefined = the defaults unchanged. Throws a KsailError
+ * naming each bad spec.
+ */
+function dockerMirrors(given: readonly string[] | undefined, found: readonly string[] | undefined): MirrorSpec[] | undefined {
+  if (given === undefined && (found === undefined || found.length === 0)) return undefined;
+  const a = given === undefined ? { mirrors: DEFAULT_MIRRORS.map((m) => ({ ...m })), issues: [] } : parseMirrorSpecs(given, "mirrors");
+  const b = parseMirrorSpecs(found ?? [], "spec.cluster.vanilla.mirrorsDir");
+  const issues = [...a.issues, ...b.issues];
+  if (issues.length > 0) throw new KsailError(issues, "Cannot plan the registry mirrors:");
+  const hosts = new Set(a.mirrors.map((m) => m.host));
+  return [...a.mirrors, ...b.mirrors.filter((m) => !hosts.has(m.host))];
 }
 
 /**

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSecrets } from "../../dynamic/clusterSecrets";
 import { DockerClusterInfra } from "./infra";
+import type { MirrorCredentials } from "./registry";
 import { kindFacts } from "./nodes";
 import { renderMachineConfigs } from "../../distributions/talos/render";
 import { talosRenderInput } from "../../plan/talos";
@@ -15,7 +16,10 @@ import type { ClusterInfra, InfraContext } from "../types";
 const protectNetwork: pulumi.ResourceTransformation = (a) =>
   a.type === "docker:index/network:Network" ? { props: a.props, opts: { ...a.opts, protect: true } } : undefined;
 
-export function dockerCluster(ctx: InfraContext): ClusterInfra {
+export function dockerCluster(
+  ctx: InfraContext,
+  opts: { mirrorCredentials?: Readonly<Record<string, MirrorCredentials>> } = {},
+): ClusterInfra {
   const { name, parent, plan, protect } = ctx;
   const talos = plan.talos;
   const distribution = plan.distribution;
@@ -47,6 +51,7 @@ export function dockerCluster(ctx: InfraContext): ClusterInfra {
         : undefined,
       kubeadmPki: distribution === "Vanilla" ? (secrets as ClusterSecrets<"Vanilla">).kubeadm : undefined,
       k3sPki: distribution === "K3s" ? (secrets as ClusterSecrets<"K3s">).k3s : undefined,
+      mirrorCredentials: opts.mirrorCredentials,
     },
     { parent, ...(protect ? { transformations: [protectNetwork] } : {}) },
   );
