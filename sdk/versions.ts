@@ -254,6 +254,8 @@ export const images = {
   registry: "registry:3",
   /** The API load balancer in front of several Kind control planes (kind v0.32.0 switched from haproxy to envoy). */
   kindLoadBalancer: "docker.io/envoyproxy/envoy:v1.36.2",
+  /** The server load balancer in front of several K3s servers: k3d's proxy image of the k3d release (v5.9.0) it follows. */
+  k3dProxy: "ghcr.io/k3d-io/k3d-proxy:5.9.0",
   cloudProviderKind: "registry.k8s.io/cloud-provider-kind/cloud-controller-manager:v0.11.1",
   /** In-cluster connectivity probe (ClusterReadiness, Cilium only). */
   connectivityProbe: "busybox:1.36.1",

@@ -10,7 +10,7 @@ import { generateK3sPki, generateKubeadmPki, generateTalosBundle } from "../pki"
 import { renderMachineConfigs } from "../distributions/talos/render";
 import { redactMachineConfig } from "../distributions/talos/redact";
 import { kindNodeFiles, type NodeFile } from "../distributions/kind";
-import { K3S_ENTRYPOINT, k3sCommand, k3sEnv, k3sNodeFiles } from "../distributions/k3s";
+import { K3D_PROXY_CONFIG_PATH, K3S_ENTRYPOINT, k3sCommand, k3sEnv, k3sNodeFiles, renderK3dProxyConfig } from "../distributions/k3s";
 import { K3S_PLACEHOLDER, KUBEADM_PLACEHOLDER, k3sFacts, kindFacts } from "../infra/docker/nodes";
 import { localRegistryHostingConfigMap } from "../components/values/localRegistryHosting";
 import { chartValues, fluxInstanceSpec, argoApplicationSpec } from "../components/values";
@@ -194,6 +194,13 @@ async function dockerNodeFiles(plan: ClusterPlan, opts: RenderOptions, omitted: 
         else omitted.push({ path, reason: "cluster join token; written with --with-secrets" });
       }
     }
+    // HA: the server load balancer's configuration (k3d's proxy), the API's published endpoint.
+    if (docker.loadBalancer)
+      files.push({
+        path: `nodes/${docker.loadBalancer.name}${K3D_PROXY_CONFIG_PATH}`,
+        content: renderK3dProxyConfig({ servers: docker.nodes.filter((n) => n.role === "control-plane").map((n) => n.name) }),
+        secret: false,
+      });
   }
   return files;
 }

@@ -52,7 +52,7 @@ export interface DockerLocalRegistryPlan {
   readonly endpoint: string;
 }
 
-/** The API load balancer in front of several Kind control planes. */
+/** The API load balancer in front of several Kind control planes (envoy) or K3s servers (k3d's proxy). */
 export interface DockerLoadBalancerPlan {
   readonly name: string;
   readonly ip: string;
@@ -97,7 +97,7 @@ export interface DockerClusterPlan {
   }[];
   readonly mirrors: readonly DockerMirrorPlan[];
   readonly localRegistry?: DockerLocalRegistryPlan;
-  /** Present for Kind with more than one control plane. */
+  /** Present for Kind and K3s with more than one control plane. */
   readonly loadBalancer?: DockerLoadBalancerPlan;
   readonly addons: DockerAddons;
   /** Pod and service CIDRs (Kind kubeadm / K3s flags). */
@@ -360,12 +360,14 @@ export function planDockerCluster(input: DockerPlanInput): DockerClusterPlan {
           ip: addressAt(cidr, REGISTRY_OFFSET),
           endpoint: `http://${localRegistryContainerName(clusterName)}:5000`,
         };
+  // Kind and k3d put a load balancer in front of several control planes; the API is published there. (k3d runs one even
+  // for a single server; KSailCluster, like kind, only for HA, so a one-server cluster stays one container.)
   const loadBalancer =
-    distribution === "Vanilla" && input.controlPlanes > 1
+    distribution !== "Talos" && input.controlPlanes > 1
       ? {
-          name: `${clusterName}-external-load-balancer`,
+          name: distribution === "Vanilla" ? `${clusterName}-external-load-balancer` : `${clusterName}-serverlb`,
           ip: addressAt(cidr, LB_OFFSET),
-          image: images.kindLoadBalancer,
+          image: distribution === "Vanilla" ? images.kindLoadBalancer : images.k3dProxy,
         }
       : undefined;
 

@@ -54,7 +54,11 @@ for (const [cps, ws] of [
           tmpfs: { "/run": "", "/var/run": "" },
           init: false,
           restart: "unless-stopped",
-          envs: [`K3S_TOKEN=${pki.token}`, ...(first ? [] : ["K3S_URL=https://dev-control-plane-1:6443"])],
+          // HA agents join through the server load balancer (k3d's serverlb); servers through the first server.
+          envs: [
+            `K3S_TOKEN=${pki.token}`,
+            ...(first ? [] : [`K3S_URL=https://${!server && cps > 1 ? "dev-serverlb" : "dev-control-plane-1"}:6443`]),
+          ],
           volumes: [{ volumeName: `${n.name}-k3s-data`, containerPath: "/var/lib/rancher/k3s" }],
           labels: [
             { label: "ksail.io/cluster", value: "dev" },
@@ -62,7 +66,8 @@ for (const [cps, ws] of [
             { label: "ksail.io/role", value: server ? "control-plane" : "worker" },
           ],
           networksAdvanced: [{ name: "dev-network", ipv4Address: ip }],
-          ports: first ? [{ internal: 6443, external: API, ip: "127.0.0.1", protocol: "tcp" }] : [],
+          // With several servers the API is published on the load balancer instead.
+          ports: first && cps === 1 ? [{ internal: 6443, external: API, ip: "127.0.0.1", protocol: "tcp" }] : [],
           ...(server
             ? {
                 healthcheck: {
@@ -113,8 +118,21 @@ for (const [cps, ws] of [
       for (const n of nodes(r)) {
         const m = /-(control-plane|worker)-(\d+)$/.exec(n.name)!;
         const idx = Number(m[2]);
-        const after = m[1] === "worker" ? ["dev-control-plane-1"] : idx === 1 ? [] : [`dev-control-plane-${idx - 1}`];
+        const after =
+          m[1] === "worker"
+            ? ["dev-control-plane-1", ...(cps > 1 ? ["dev-serverlb"] : [])]
+            : idx === 1
+              ? []
+              : [`dev-control-plane-${idx - 1}`];
         assert.deepEqual(n.options.dependsOn, [...MIRRORS, ...after], n.name);
+      }
+      // k3d's serverlb exists only in front of several servers and publishes the API.
+      const lb = r.resources.find((x) => x.name === "dev-serverlb");
+      assert.equal(lb !== undefined, cps > 1);
+      if (lb) {
+        assert.deepEqual(lb.inputs.ports, [{ internal: 6443, external: API, ip: "127.0.0.1", protocol: "tcp" }]);
+        // After the first server: on an upgrade the API host port must be free (the old server replaced) before it binds.
+        assert.deepEqual(lb.options.dependsOn, [...MIRRORS, "dev-control-plane-1"]);
       }
     });
   });

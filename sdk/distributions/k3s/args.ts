@@ -14,6 +14,8 @@ export interface K3sClusterFacts {
   readonly servers: number;
   /** Name of the first server (join URL host and a TLS SAN). */
   readonly firstServer: string;
+  /** Name of the server load balancer (HA): agents join through it, and it is a TLS SAN. */
+  readonly serverLoadBalancer?: string;
   /** Extra TLS SANs beyond 127.0.0.1, localhost and the first server's name. */
   readonly tlsSans?: readonly string[];
   /** kube-apiserver arguments (name → value), e.g. OIDC: `--kube-apiserver-arg=<name>=<value>` on every server. */
@@ -51,7 +53,9 @@ export function k3sServerUrl(f: Pick<K3sClusterFacts, "firstServer">): string {
 /** Command (after the image's `/bin/k3s` entrypoint) of one node. */
 export function k3sCommand(f: K3sClusterFacts, node: { name: string; ip: string; role: NodeRole; index: number }): string[] {
   if (node.role === "worker") return ["agent", `--node-ip=${node.ip}`, ...(f.extraArgs?.agent ?? [])];
-  const sans = [...new Set(["127.0.0.1", "localhost", f.firstServer, ...(f.tlsSans ?? [])])];
+  const sans = [
+    ...new Set(["127.0.0.1", "localhost", f.firstServer, ...(f.tlsSans ?? []), ...(f.serverLoadBalancer ? [f.serverLoadBalancer] : [])]),
+  ];
   const cmd = ["server", `--node-ip=${node.ip}`];
   if (node.index === 1) {
     if (f.servers > 1) cmd.push("--cluster-init");
@@ -73,16 +77,21 @@ export interface K3sEnv {
 
 /**
  * The environment of one node container: the secure join token on every node, and the URL to join on every node
- * but the first server (k3s's `K3S_TOKEN` / `K3S_URL`, docs.k3s.io cli/agent). Read by the Docker infrastructure
- * and by `render`, so both show the same.
+ * but the first server (k3s's `K3S_TOKEN` / `K3S_URL`, docs.k3s.io cli/agent). Servers join through the first
+ * server (as k3d creates them); agents of an HA cluster join through the server load balancer, so they can
+ * re-register while any server is up. Read by the Docker infrastructure and by `render`, so both show the same.
  */
 export function k3sEnv(
-  f: Pick<K3sClusterFacts, "firstServer"> & { joinUrl?: string },
+  f: Pick<K3sClusterFacts, "firstServer" | "serverLoadBalancer"> & { joinUrl?: string },
   node: { role: string; index: number },
   token: string,
 ): K3sEnv[] {
   const env: K3sEnv[] = [{ name: "K3S_TOKEN", value: token, secret: true }];
   if (!(node.role === "control-plane" && node.index === 1))
-    env.push({ name: "K3S_URL", value: f.joinUrl ?? k3sServerUrl(f), secret: false });
+    env.push({
+      name: "K3S_URL",
+      value: f.joinUrl ?? (node.role === "worker" && f.serverLoadBalancer ? `https://${f.serverLoadBalancer}:6443` : k3sServerUrl(f)),
+      secret: false,
+    });
   return env;
 }

@@ -2,3 +2,4 @@
 export * from "./args";
 export * from "./files";
 export * from "./entrypoint";
+export * from "./loadbalancer";

@@ -13,6 +13,7 @@ import {
   kindContainerArgs,
   kindFacts,
   kindLoadBalancerArgs,
+  k3sLoadBalancerArgs,
   networkArgs,
   talosContainerArgs,
 } from "./nodes";
@@ -197,6 +198,9 @@ export class DockerClusterInfra extends pulumi.ComponentResource {
       const facts = k3sFacts(plan);
       const pki = args.k3sPki!;
       const cps = controlPlanes(plan);
+      // HA: the server load balancer publishes the API and is where agents join. It starts after the first server:
+      // the API host port moves from that server to it, so on an upgrade the old server must be gone first.
+      let lb: docker.Container | undefined;
       let previous: docker.Container | undefined;
       let first: docker.Container | undefined;
       for (const node of [...cps, ...workers(plan)]) {
@@ -210,11 +214,14 @@ export class DockerClusterInfra extends pulumi.ComponentResource {
         const c = new docker.Container(
           `${name}-${suffix(node.name)}`,
           k3sContainerArgs(plan, facts, node, networkName, pki, volume.name, wait, args.hostFacts),
-          nodeOpts(after ? [after] : []),
+          nodeOpts([...(after ? [after] : []), ...(node.role === "worker" && lb ? [lb] : [])]),
         );
         containers[node.name] = c;
         if (node.role === "control-plane") previous = c;
-        if (!first) first = c;
+        if (!first) {
+          first = c;
+          if (plan.loadBalancer) lb = new docker.Container(`${name}-serverlb`, k3sLoadBalancerArgs(plan, networkName), nodeOpts([c]));
+        }
       }
     }
 

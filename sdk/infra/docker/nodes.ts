@@ -11,7 +11,16 @@ import {
   type KindClusterFacts,
   type NodeFile,
 } from "../../distributions/kind";
-import { K3S_DATA_DIR, K3S_ENTRYPOINT, k3sCommand, k3sEnv, k3sNodeFiles, type K3sClusterFacts } from "../../distributions/k3s";
+import {
+  K3D_PROXY_CONFIG_PATH,
+  K3S_DATA_DIR,
+  K3S_ENTRYPOINT,
+  k3sCommand,
+  k3sEnv,
+  k3sNodeFiles,
+  renderK3dProxyConfig,
+  type K3sClusterFacts,
+} from "../../distributions/k3s";
 import { controlPlanes, type DockerClusterPlan, type DockerNodePlan } from "../../plan/docker";
 import type { DockerHostFacts } from "../../clients/dockerEngine";
 import { talosRole } from "../../distributions/roles";
@@ -304,6 +313,32 @@ export function kindLoadBalancerArgs(plan: DockerClusterPlan, networkName: pulum
 
 // ---------------------------------------------------------------------------------------------- K3s
 
+/**
+ * The server load balancer in front of several K3s servers, as k3d runs it (`<cluster>-serverlb`, k3d's proxy image,
+ * its config uploaded before start, restarted with the daemon); publishes the API on 127.0.0.1.
+ */
+export function k3sLoadBalancerArgs(plan: DockerClusterPlan, networkName: pulumi.Input<string>): docker.ContainerArgs {
+  const lb = plan.loadBalancer;
+  if (!lb) throw new Error("internal: k3sLoadBalancerArgs without a load balancer in the plan");
+  return {
+    name: lb.name,
+    hostname: lb.name,
+    image: lb.image,
+    restart: "unless-stopped",
+    labels: [...commonLabels(plan, "loadbalancer"), { label: "k3d.role", value: "loadbalancer" }],
+    networksAdvanced: network(plan, networkName, lb.ip),
+    ports: [{ internal: 6443, external: plan.apiHostPort, ip: "127.0.0.1", protocol: "tcp" }],
+    uploads: [
+      {
+        file: K3D_PROXY_CONFIG_PATH,
+        content: renderK3dProxyConfig({ servers: controlPlanes(plan).map((c) => c.name) }),
+        permissions: "0644",
+      },
+    ],
+    mustRun: true,
+  };
+}
+
 /** Cluster-wide facts of a K3s plan for the renderers. */
 export function k3sFacts(plan: DockerClusterPlan): K3sClusterFacts {
   const cps = controlPlanes(plan);
@@ -315,6 +350,7 @@ export function k3sFacts(plan: DockerClusterPlan): K3sClusterFacts {
     servers: cps.length,
     firstServer: cps[0].name,
     tlsSans: cps.map((c) => c.name),
+    ...(plan.loadBalancer ? { serverLoadBalancer: plan.loadBalancer.name } : {}),
     apiServerArgs: plan.apiServerArgs,
     ...(plan.k3sExtraArgs ? { extraArgs: plan.k3sExtraArgs } : {}),
   };
