@@ -210,8 +210,19 @@ recipe_k8s_provider() {
   echo "k8s-provider ok ($(cat "$dest/VERSION"))"
 }
 
+# rancher/k3k's CustomResourceDefinitions, copied from its Go module (plain YAML, no templating): the real API
+# server then checks the k3k Cluster objects against k3k's own schema, enums and CEL immutability rules.
+recipe_k3k_crds() {
+  local dest="$1" version="$2" mod
+  mod="$(GOFLAGS=-mod=mod go mod download -json "github.com/rancher/k3k@$version" | sed -n 's/.*"Dir": "\(.*\)",*/\1/p')"
+  [ -f "$mod/charts/k3k/templates/crds/k3k.io_clusters.yaml" ] || { log "k3k-crds: CRDs not found in the module"; return 1; }
+  cp "$mod"/charts/k3k/templates/crds/*.yaml "$dest/" && chmod 644 "$dest"/*.yaml
+  if grep -q '{{' "$dest"/*.yaml; then log "k3k-crds: the CRDs are templated; update the recipe"; return 1; fi
+  echo "k3k-crds ok ($(ls "$dest" | tr '\n' ' '))"
+}
+
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver schemacheck talosvalidate k8s-provider)
+[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver schemacheck talosvalidate k8s-provider k3k-crds)
 status=0
 for t in "${want[@]}"; do
   case "$t" in
@@ -220,6 +231,7 @@ for t in "${want[@]}"; do
     schemacheck) run_recipe schemacheck "$SCHEMACHECK_VERSION" recipe_schemacheck || status=1 ;;
     omnisig) run_recipe omnisig "$OMNISIG_VERSION" recipe_omnisig || status=1 ;;
     talosvalidate) for v in $TALOSVALIDATE_VERSIONS; do run_recipe talosvalidate "$v" recipe_talosvalidate || status=1; done ;;
+    k3k-crds) run_recipe k3k-crds "$K3K_VERSION" recipe_k3k_crds || status=1 ;;
     k8s-provider) run_recipe k8s-provider "$K8S_PROVIDER_MODULE_VERSION" recipe_k8s_provider || status=1 ;;
     *) log "unknown tool $t"; status=1 ;;
   esac

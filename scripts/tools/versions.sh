@@ -16,3 +16,6 @@ K8S_SDK_MODULE_VERSION=v4.24.0
 # Talos's machine-config loader and validator (siderolabs/talos pkg/machinery) around test/peers/talosvalidate, one
 # build per supported Talos minor: the newest patch of each that the module proxy serves.
 TALOSVALIDATE_VERSIONS="v1.11.6 v1.12.7 v1.13.9 v1.14.1"
+# rancher/k3k's CRDs (charts/k3k/templates/crds in the Go module), installed into the real kube-apiserver so it
+# validates KSailCluster's k3k Cluster objects with k3k's own schema and CEL rules. The version KSail's go.mod names.
+K3K_VERSION=v1.1.0
