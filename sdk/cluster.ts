@@ -18,6 +18,7 @@ import type { HetznerEndpointMode } from "./plan/hetznerEndpoint";
 import { dockerCluster } from "./infra/docker/cluster";
 import { hetznerCluster } from "./infra/hetzner/cluster";
 import { omniCluster } from "./infra/omni/cluster";
+import { kubernetesCluster } from "./infra/kubernetes/cluster";
 import type { KSailClusterNode } from "./infra/types";
 
 export type { KSailClusterNode } from "./infra/types";
@@ -155,6 +156,21 @@ export interface KSailClusterArgs {
    */
   omniCaPem?: string;
   /**
+   * Provider Kubernetes only: the host cluster's kubeconfig (kept secret).
+   * @default read when the program runs from the file `$KSAIL_HOST_KUBECONFIG` (the variable named by
+   * `spec.provider.kubernetes.kubeconfigEnvVar`) points at, else `spec.provider.kubernetes.kubeconfig`
+   * Applied in place (the host provider is updated).
+   * @example new pulumi.Config().requireSecret("hostKubeconfig")
+   */
+  hostKubeconfig?: pulumi.Input<string>;
+  /**
+   * Provider Kubernetes only: install the rancher/k3k operator chart into `k3k-system`. A host runs one
+   * operator: set false in every stack but the one that installs it, or when the host already runs it.
+   * @default true
+   * Applied in place (the operator release is added or removed; removing it while nested clusters exist breaks them).
+   */
+  installK3kOperator?: boolean;
+  /**
    * Warnings from `loadClusterConfig`, reported as Pulumi warnings on this resource.
    * @default none
    * Applied in place (informational).
@@ -243,7 +259,9 @@ export class KSailCluster extends pulumi.ComponentResource {
         ? hetznerCluster(ctx, { hcloudToken: args.hcloudToken })
         : plan.provider === "Omni"
           ? omniCluster(ctx, { serviceAccountKey: args.omniServiceAccountKey, caPem: args.omniCaPem })
-          : dockerCluster(ctx, { mirrorCredentials: mirrorCredentials(args.mirrors) });
+          : plan.provider === "Kubernetes"
+            ? kubernetesCluster(ctx, { hostKubeconfig: args.hostKubeconfig, installOperator: args.installK3kOperator })
+            : dockerCluster(ctx, { mirrorCredentials: mirrorCredentials(args.mirrors) });
     const secrets = infra.secrets;
 
     // A recreate gives a new cluster: the provider (and every Kubernetes resource) is replaced with it, while a
@@ -305,7 +323,7 @@ export class KSailCluster extends pulumi.ComponentResource {
     this.registerOutputs({
       kubeconfig: this.kubeconfig,
       // Omni keeps the Talos API to itself (no talosconfig): not registered there, so no undefined stack output.
-      ...(plan.provider === "Omni" ? {} : { talosconfig: this.talosconfig }),
+      ...(plan.provider === "Omni" || plan.provider === "Kubernetes" ? {} : { talosconfig: this.talosconfig }),
       endpoint: this.endpoint,
       clusterName: this.clusterName,
       nodes: this.nodes,

@@ -232,6 +232,18 @@ export async function renderCluster(config: LoadedClusterConfig, opts: RenderOpt
       content: omniClusterTemplate(plan.omni, { withPatchContents: withSecrets }),
       secret: withSecrets,
     });
+  } else if (plan.k3k) {
+    // What KSailCluster applies on the host: the k3k Cluster (its TLS SAN, the front's address, is known at create).
+    const k = plan.k3k;
+    files.push({
+      path: "k3k/cluster.yaml",
+      content:
+        `# Namespace ${k.namespace}; k3k operator chart ${k.chart.chart} ${k.chart.version} (${k.chart.repo}) in ${k.chart.namespace}.\n` +
+        `# API front: ${k.exposure.kind === "Gateway" ? `Gateway ${k.exposure.gateway} (class ${k.exposure.gatewayClassName}) + TCPRoute to ${k.exposure.backend.service}:443` : `LoadBalancer Service ${k.exposure.service}:6443`}; its address is added as spec.tlsSANs.\n` +
+        `# Kubeconfig: Secret ${k.namespace}/${k.kubeconfigSecret.name}, key ${k.kubeconfigSecret.key}.\n` +
+        yaml(k.object),
+      secret: false,
+    });
   }
   files.push(...componentFiles(plan));
   const summary = {

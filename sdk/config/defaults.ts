@@ -23,5 +23,15 @@ export const OMNI_DEFAULTS = {
   serviceAccountKeyEnvVar: "OMNI_SERVICE_ACCOUNT_KEY",
 } as const;
 
+/** `spec.provider.kubernetes` defaults (KSail's): the host cluster nested clusters run on. */
+export const KUBERNETES_HOST_DEFAULTS = {
+  kubeconfig: "~/.kube/config",
+  kubeconfigEnvVar: "KSAIL_HOST_KUBECONFIG",
+  contextEnvVar: "KSAIL_HOST_CONTEXT",
+  podCidr: "10.64.0.0/16",
+  serviceCidr: "10.128.0.0/16",
+  persistenceSize: "20Gi",
+} as const;
+
 /** `spec.cluster.talos.iso`: the public Talos ISO on Hetzner Cloud (x86) the ISO route installs from. */
 export const DEFAULT_TALOS_ISO = 125127;

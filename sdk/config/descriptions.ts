@@ -2,7 +2,7 @@
  * One sentence per field of the model, in our own words, keyed by document path. Added to the generated
  * JSON Schema (editors show them on hover); a test checks that every leaf of the model has one.
  */
-import { DEFAULT_TALOS_ISO, HETZNER_DEFAULTS as H, OMNI_DEFAULTS as O } from "./defaults";
+import { DEFAULT_TALOS_ISO, HETZNER_DEFAULTS as H, KUBERNETES_HOST_DEFAULTS as KH, OMNI_DEFAULTS as O } from "./defaults";
 export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "metadata.name": "Cluster name (DNS-1123, at most 63 characters). Default: kind / k3d-default / talos-default per distribution.",
   "spec.cluster.distributionConfig":
@@ -93,6 +93,18 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "spec.provider.hetzner.controlPlanePublicIPv4": "Give control planes a public IPv4 address. Default: true.",
   "spec.provider.hetzner.controlPlanePublicIPv6": "Give control planes a public IPv6 address. Default: true.",
   "spec.provider.hetzner.autoscalerNodePoolNames": "Autoscaler pool names whose servers are removed when the cluster is deleted.",
+  "spec.provider.kubernetes.kubeconfig": `Kubeconfig of the host cluster nested clusters run on (provider Kubernetes), read when the program runs. Default: ${KH.kubeconfig}.`,
+  "spec.provider.kubernetes.kubeconfigEnvVar": `Environment variable whose value, when set, is the host kubeconfig path instead. Default: ${KH.kubeconfigEnvVar}.`,
+  "spec.provider.kubernetes.context": "Host kubeconfig context. Default: its current context.",
+  "spec.provider.kubernetes.contextEnvVar": `Environment variable whose value, when set, is the host context instead. Default: ${KH.contextEnvVar}.`,
+  "spec.provider.kubernetes.gatewayClassName":
+    "Gateway class exposing the nested API server through a Gateway and a TCPRoute. Default: empty, a LoadBalancer Service.",
+  "spec.provider.kubernetes.podCidr": `Pod CIDR of the nested cluster; a change recreates it. Default: ${KH.podCidr}.`,
+  "spec.provider.kubernetes.serviceCidr": `Service CIDR of the nested cluster; a change recreates it. Default: ${KH.serviceCidr}.`,
+  "spec.provider.kubernetes.persistence.enabled":
+    "Keep the nested cluster's data on persistent volumes of the host; a change recreates it. Default: false.",
+  "spec.provider.kubernetes.persistence.storageClassName": "Storage class of those volumes. Default: the host's default class.",
+  "spec.provider.kubernetes.persistence.size": `Size of each volume; a change recreates the cluster. Default: ${KH.persistenceSize}.`,
   "spec.provider.omni.endpoint": "Omni API URL, https://<account>.omni.siderolabs.io (port 443 unless given).",
   "spec.provider.omni.endpointEnvVar": `Environment variable whose value, when set, overrides endpoint. Default: ${O.endpointEnvVar}.`,
   "spec.provider.omni.serviceAccountKeyEnvVar": `Environment variable holding the Omni service-account key, read at operation time. Default: ${O.serviceAccountKeyEnvVar}.`,

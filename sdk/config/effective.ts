@@ -1,5 +1,5 @@
 import type { Distribution, Provider, TriToggle } from "./enums";
-import type { ClusterSpec, HetznerSpec, OmniSpec, Spec } from "./model";
+import type { ClusterSpec, HetznerSpec, KubernetesHostSpec, OmniSpec, Spec } from "./model";
 import { DEFAULT_LOCAL_REGISTRY } from "./registry";
 import { DISTRIBUTION_META } from "./support";
 import { HETZNER_DEFAULTS } from "./defaults";
@@ -49,7 +49,7 @@ export interface EffectiveSpec extends Omit<Spec, "cluster" | "provider"> {
   /** Cluster name: `metadata.name`, else the distribution's default (`kind`, `k3d-default`, `talos-default`). */
   readonly name: string;
   readonly cluster: EffectiveClusterSpec;
-  readonly provider: { readonly hetzner: HetznerSpec; readonly omni: OmniSpec };
+  readonly provider: { readonly hetzner: HetznerSpec; readonly omni: OmniSpec; readonly kubernetes: KubernetesHostSpec };
   /** Convenience: true when `controlPlanes + workers >= 3` (charts run highly available). */
   readonly haEnabled: boolean;
 }

@@ -11,7 +11,7 @@ import {
   toggle,
   triToggle,
 } from "./enums";
-import { DEFAULT_TALOS_ISO, HETZNER_DEFAULTS as H, OMNI_DEFAULTS as O } from "./defaults";
+import { DEFAULT_TALOS_ISO, HETZNER_DEFAULTS as H, KUBERNETES_HOST_DEFAULTS as KH, OMNI_DEFAULTS as O } from "./defaults";
 
 /**
  * The zod model of KSail's `ksail.yaml` (`apiVersion: ksail.io/v1alpha1`, `kind: Cluster`).
@@ -212,13 +212,29 @@ export const OmniSchema = z.strictObject({
   machines: strList(),
 });
 
+export const KubernetesHostSchema = z.strictObject({
+  /** Host cluster kubeconfig path. */
+  kubeconfig: str(KH.kubeconfig),
+  /** Environment variable whose value, when set, is the kubeconfig path instead. */
+  kubeconfigEnvVar: str(KH.kubeconfigEnvVar),
+  /** Host kubeconfig context; empty = its current context. */
+  context: str(),
+  /** Environment variable whose value, when set, is the context instead. */
+  contextEnvVar: str(KH.contextEnvVar),
+  /** Gateway class for the nested API server's Gateway + TCPRoute; empty = a LoadBalancer Service. */
+  gatewayClassName: str(),
+  podCidr: str(KH.podCidr),
+  serviceCidr: str(KH.serviceCidr),
+  persistence: z.strictObject({ enabled: z.boolean().default(false), storageClassName: str(), size: str(KH.persistenceSize) }).prefault({}),
+});
+
 export const ProviderSpecSchema = z.strictObject({
   hetzner: HetznerSchema.prefault({}),
   omni: OmniSchema.prefault({}),
   aws: ignored(),
   gcp: ignored(),
   azure: ignored(),
-  kubernetes: ignored(),
+  kubernetes: KubernetesHostSchema.prefault({}),
 });
 
 export const FluxSchema = z.strictObject({
@@ -271,6 +287,7 @@ export type SpecInput = z.input<typeof SpecSchema>;
 export type ClusterSpec = Spec["cluster"];
 export type HetznerSpec = Spec["provider"]["hetzner"];
 export type OmniSpec = Spec["provider"]["omni"];
+export type KubernetesHostSpec = Spec["provider"]["kubernetes"];
 export type WorkloadSpec = Spec["workload"];
 export type AutoscalerSpec = ClusterSpec["autoscaler"];
 export type NodePool = z.output<typeof NodePoolSchema>;
@@ -287,7 +304,6 @@ export const IGNORED_FIELDS = [
   "spec.provider.aws",
   "spec.provider.gcp",
   "spec.provider.azure",
-  "spec.provider.kubernetes",
   "spec.workload.watch",
   "spec.workload.validation",
   "spec.workload.scan",

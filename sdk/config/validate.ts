@@ -134,6 +134,7 @@ export function crossValidate(doc: ClusterDocument): Out {
   validateRegistry(doc, err);
   if (p === "Hetzner") validateHetzner(doc, clusterName, err, warn);
   if (p === "Omni" && d === "Talos") validateOmni(doc, err, warn);
+  if (p === "Kubernetes") validateKubernetesHost(doc, err);
   validateAutoscaler(doc, err, warn);
   return out;
 }
@@ -165,10 +166,10 @@ function validateRegistry(doc: ClusterDocument, err: Report): void {
   const P = "spec.cluster.localRegistry.registry";
   const gitOps = c.gitOpsEngine !== "None";
   if (c.localRegistry.registry === "") {
-    if (gitOps && (c.provider === "Hetzner" || c.provider === "Omni")) {
+    if (gitOps && (c.provider === "Hetzner" || c.provider === "Omni" || c.provider === "Kubernetes")) {
       err(
         P,
-        `is empty, so ${c.gitOpsEngine} would pull from localhost:5050, which ${c.provider === "Omni" ? "an Omni" : "a Hetzner"} cluster cannot reach; set an external registry such as ghcr.io/<org>/<repo>`,
+        `is empty, so ${c.gitOpsEngine} would pull from localhost:5050, which ${c.provider === "Omni" ? "an Omni" : c.provider === "Kubernetes" ? "a nested" : "a Hetzner"} cluster cannot reach; set an external registry such as ghcr.io/<org>/<repo>`,
       );
     }
     return;
@@ -180,12 +181,34 @@ function validateRegistry(doc: ClusterDocument, err: Report): void {
   if (!r.external && (r.port < 1 || r.port > 65535)) err(P, `registry port must be between 1 and 65535: got ${r.port} in "${shown}"`);
   if (r.external && r.port > 65535) err(P, `registry port must be between 0 and 65535: got ${r.port} in "${shown}"`);
   // Hetzner servers and Omni's machines run elsewhere: a registry on this machine's Docker is out of their reach.
-  if ((c.provider === "Hetzner" || c.provider === "Omni") && !r.external) {
+  if ((c.provider === "Hetzner" || c.provider === "Omni" || c.provider === "Kubernetes") && !r.external) {
     err(
       P,
       `cloud provider requires an external registry: "${r.host}:${r.port}" is local to your machine; use a registry the cluster can reach, e.g. ghcr.io/<org>/<repo>`,
     );
   }
+}
+
+/** Provider Kubernetes (K3s through k3k): what a nested cluster can take from the spec, and the host settings. */
+function validateKubernetesHost(doc: ClusterDocument, err: Report): void {
+  const c = doc.spec.cluster;
+  const h = doc.spec.provider.kubernetes;
+  const P = "spec.provider.kubernetes";
+  if (c.cni !== "Default")
+    err("spec.cluster.cni", `is ${c.cni}; a nested K3s cluster runs its built-in flannel inside k3k's pods: set Default`);
+  if (c.oidc.issuerURL !== "")
+    err("spec.cluster.oidc", "is not applied to nested clusters by this package yet; remove it or use provider Docker");
+  if (c.imageVerification === "Enabled")
+    err("spec.cluster.imageVerification", "is not applied to nested clusters by this package yet; set Disabled or use provider Docker");
+  for (const [field, value] of [
+    ["podCidr", h.podCidr],
+    ["serviceCidr", h.serviceCidr],
+  ] as const) {
+    if (value !== "" && !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(value))
+      err(`${P}.${field}`, `is "${value}"; expected an IPv4 CIDR such as 10.64.0.0/16`);
+  }
+  if (h.persistence.enabled && h.persistence.size !== "" && !/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(h.persistence.size))
+    err(`${P}.persistence.size`, `is "${h.persistence.size}"; expected a Kubernetes quantity such as 20Gi`);
 }
 
 /** Omni: where to connect, which machines, and the spec fields Omni does not take from this package. */

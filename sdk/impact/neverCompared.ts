@@ -22,7 +22,6 @@ export const NEVER_COMPARED: Readonly<Record<string, string>> = {
   "provider.aws": "AWS is not supported by this package",
   "provider.gcp": "GCP is not supported by this package",
   "provider.azure": "Azure is not supported by this package",
-  "provider.kubernetes": "nested clusters are not supported by this package",
   "workload.sourceDirectory": "a local directory pushed as an artifact; not part of the cluster",
   "workload.validateOnPush": "local push behaviour",
   "workload.watch": "local tooling",

@@ -45,16 +45,25 @@ export const CODE: Record<Code, ImpactCell> = {
   X: "recreate-required",
   "-": "n/a",
 };
-/** Cells in column order Vanilla/Docker, K3s/Docker, Talos/Docker, Talos/Hetzner, Talos/Omni. */
-export function cells(vanilla: Code, k3s: Code, talosDocker: Code, talosHetzner: Code, talosOmni: Code): Record<Combo, ImpactCell> {
+/** Cells in column order Vanilla/Docker, K3s/Docker, Talos/Docker, Talos/Hetzner, Talos/Omni, K3s/Kubernetes. */
+export function cells(
+  vanilla: Code,
+  k3s: Code,
+  talosDocker: Code,
+  talosHetzner: Code,
+  talosOmni: Code,
+  k3sKubernetes: Code,
+): Record<Combo, ImpactCell> {
   return {
     "Vanilla/Docker": CODE[vanilla],
     "K3s/Docker": CODE[k3s],
     "Talos/Docker": CODE[talosDocker],
     "Talos/Hetzner": CODE[talosHetzner],
     "Talos/Omni": CODE[talosOmni],
+    "K3s/Kubernetes": CODE[k3sKubernetes],
   };
 }
-export const ALL_IN_PLACE = cells("I", "I", "I", "I", "I");
-export const HETZNER_ONLY = (c: Code) => cells("-", "-", "-", c, "-");
-export const OMNI_ONLY = (c: Code) => cells("-", "-", "-", "-", c);
+export const ALL_IN_PLACE = cells("I", "I", "I", "I", "I", "I");
+export const HETZNER_ONLY = (c: Code) => cells("-", "-", "-", c, "-", "-");
+export const OMNI_ONLY = (c: Code) => cells("-", "-", "-", "-", c, "-");
+export const KUBERNETES_ONLY = (c: Code) => cells("-", "-", "-", "-", "-", c);

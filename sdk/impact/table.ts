@@ -15,8 +15,15 @@ import { CLUSTER_RULES } from "./rules/cluster";
 import { COMPONENT_RULES } from "./rules/components";
 import { HETZNER_RULES } from "./rules/hetzner";
 import { OMNI_RULES } from "./rules/omni";
+import { KUBERNETES_RULES } from "./rules/kubernetes";
 
-export const IMPACT_TABLE: readonly ImpactRule[] = [...CLUSTER_RULES, ...COMPONENT_RULES, ...HETZNER_RULES, ...OMNI_RULES];
+export const IMPACT_TABLE: readonly ImpactRule[] = [
+  ...CLUSTER_RULES,
+  ...COMPONENT_RULES,
+  ...HETZNER_RULES,
+  ...OMNI_RULES,
+  ...KUBERNETES_RULES,
+];
 
 /** The reason text of a rule for a combination. */
 export function reasonOf(rule: Pick<ImpactRule, "reason">, combo: Combo): string {

@@ -24,6 +24,7 @@ import { planHetznerCluster, type HetznerClusterPlan } from "./hetzner";
 import type { HetznerEndpointMode } from "./hetznerEndpoint";
 import { hetznerPlanInputFromSpec } from "./hetznerInput";
 import { planOmniCluster, type OmniClusterPlan } from "./omni";
+import { planK3kCluster, type K3kClusterPlan } from "./k3k";
 import { dockerTalosPlan, hetznerTalosPlan, talosKubernetesVersion, type TalosPlan } from "./talos";
 
 /** One node of the cluster as the component reports it. */
@@ -63,6 +64,8 @@ export interface ClusterPlan {
   readonly hetzner?: HetznerClusterPlan;
   /** Talos on Omni: the cluster template (Omni builds the machine configs, so there is no `talos` render). */
   readonly omni?: OmniClusterPlan;
+  /** K3s nested in a host cluster through rancher/k3k (provider Kubernetes). */
+  readonly k3k?: K3kClusterPlan;
   readonly talos?: TalosPlan;
   readonly components: ComponentPlan;
   readonly versions: ClusterVersions;
@@ -125,6 +128,7 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
     ]);
   if (c.provider === "Hetzner") return planHetzner(input, base, talosVersion!);
   if (c.provider === "Omni") return planOmni(input, base);
+  if (c.provider === "Kubernetes") return planK3k(base);
 
   const file = distributionConfigOverrides(
     distribution,
@@ -218,6 +222,46 @@ function planOmni(input: ClusterPlanInput, base: PlanBase): ClusterPlan {
     nodes,
     omni,
     versions: { talos: omni.talosVersion, kubernetes: `v${omni.kubernetesVersion}`, charts: chartVersions(base.components) },
+  };
+}
+
+/** K3s on a host cluster (k3k): servers and agents are pods k3k names `k3k-<name>-server-<i>` / `-agent-<i>`. */
+function planK3k(base: PlanBase): ClusterPlan {
+  const eff = base.effective;
+  const c = eff.cluster;
+  const h = eff.provider.kubernetes;
+  const k3k = planK3kCluster({
+    clusterName: base.clusterName,
+    servers: c.controlPlanes,
+    agents: c.workers,
+    kubernetesVersion:
+      c.kubernetesVersion === "" ? "" : c.kubernetesVersion.startsWith("v") ? c.kubernetesVersion : `v${c.kubernetesVersion}`,
+    podCidr: h.podCidr,
+    serviceCidr: h.serviceCidr,
+    persistence: h.persistence,
+    gatewayClassName: h.gatewayClassName,
+    loadBalancer: c.loadBalancer === "Enabled",
+  });
+  const nodes: PlannedNode[] = [
+    ...Array.from({ length: c.controlPlanes }, (_, i) => ({
+      name: `k3k-${base.clusterName}-server-${i}`,
+      role: "control-plane" as const,
+      address: "",
+      suffix: `server-${i}`,
+    })),
+    ...Array.from({ length: c.workers }, (_, i) => ({
+      name: `k3k-${base.clusterName}-agent-${i}`,
+      role: "worker" as const,
+      address: "",
+      suffix: `agent-${i}`,
+    })),
+  ];
+  return {
+    ...base,
+    provider: "Kubernetes",
+    nodes,
+    k3k,
+    versions: { kubernetes: k3k.k3sVersion.replace(/-k3s\d+$/, ""), charts: chartVersions(base.components) },
   };
 }
 

@@ -132,6 +132,18 @@ describe("ksail-pulumi diff (as a process)", () => {
     assert.equal(x.requiresConfirmation, true);
   });
 
+  test("K3s on a host cluster (k3k): agents in place, a new K3s version rolls the pods, a new pod CIDR recreates (k3k's CRD refuses it)", () => {
+    const r = cli(["diff", fx("k3s-kubernetes.yaml"), fx("k3s-kubernetes-changed.yaml"), "-o", "json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const parsed = JSON.parse(r.stdout);
+    assert.deepEqual(fields(parsed.inPlaceChanges), ["cluster.workers", "provider.kubernetes.kubeconfig"]);
+    assert.match(parsed.inPlaceChanges[0].reason, /k3k scales the Cluster's agent pods/);
+    assert.deepEqual(fields(parsed.rollingRecreate), ["cluster.kubernetesVersion"]);
+    assert.match(parsed.rollingRecreate[0].reason, /k3k rolls its server and agent pods/);
+    assert.deepEqual(fields(parsed.recreateRequired), ["provider.kubernetes.podCidr"]);
+    assert.match(parsed.recreateRequired[0].reason, /k3k's CRD refuses to change it/);
+  });
+
   test("registry passwords never reach the output", () => {
     const r = cli(["diff", fx("k3s-registry.yaml"), fx("k3s-registry-moved.yaml"), "-o", "json"], { REGISTRY_PASSWORD: "s3cr3t-from-env" });
     assert.equal(r.code, 0, r.stderr);

@@ -152,6 +152,25 @@ describe("render (pure)", () => {
     assert.equal(JSON.parse(file(r, "cluster.json").content).provider, "Omni");
   });
 
+  test("K3s on Kubernetes: the k3k Cluster KSailCluster applies on the host, with its namespace, chart, front and kubeconfig Secret named", async () => {
+    const file1 = ksail(
+      "nest",
+      { distribution: "K3s", provider: "Kubernetes", workers: 2 },
+      "  provider:\n    kubernetes:\n      podCidr: 10.70.0.0/16\n",
+    );
+    const r = await renderCluster(loadClusterConfig(file1));
+    const t = file(r, "k3k/cluster.yaml");
+    assert.equal(t.secret, false);
+    const doc = YAML.parse(t.content);
+    assert.deepEqual(
+      [doc.apiVersion, doc.kind, doc.metadata.namespace, doc.spec.agents, doc.spec.clusterCIDR],
+      ["k3k.io/v1beta1", "Cluster", "k3k-nest", 2, "10.70.0.0/16"],
+    );
+    assert.match(t.content, /LoadBalancer Service ksail-nest-api:6443/);
+    assert.match(t.content, /Secret k3k-nest\/k3k-nest-kubeconfig, key kubeconfig\.yaml/);
+    assert.equal(JSON.parse(file(r, "cluster.json").content).provider, "Kubernetes");
+  });
+
   test("Talos on Hetzner: the renderer gets the Hetzner options (external cloud provider, private network, VIP) with placeholders for addresses known at create, placed as up places them (floating-ip: the floating IP is the endpoint and the VIP, the first control plane's reserved IP a SAN)", async () => {
     const file1 = path.join(tmp, "fip.yaml");
     fs.writeFileSync(

@@ -19,10 +19,11 @@ export const COMPONENT_RULES: readonly ImpactRule[] = [
     // Cilium ↔ Calico is a Helm switch; turning the distribution's own CNI on or off is node configuration.
     node: {
       value: (spec, combo) => (str("cluster.cni", "Default")(spec, combo) === "Default" ? "built-in" : "none"),
-      cells: cells("I", "X", "B", "B", "B"),
+      cells: cells("I", "X", "B", "B", "B", "X"),
       reason: {
         "Vanilla/Docker": "kindnet, Kind's built-in CNI, is a set of Kubernetes objects managed from Pulumi; no node is touched",
         "K3s/Docker": "flannel is switched by K3s server flags that must match on every server from creation",
+        "K3s/Kubernetes": "flannel runs inside k3k's pods from creation (provider Kubernetes only builds the built-in CNI)",
         "Talos/Omni": "the ksail-cni config patch (cluster.network.cni) changes; Omni applies it and reboots the machines one at a time",
         "*": "the machine config's cluster.network.cni changes; nodes reboot one at a time to clear the old CNI",
       },
@@ -55,8 +56,13 @@ export const COMPONENT_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.loadBalancer",
     value: toggle("loadBalancer"),
-    cells: cells("I", "R", "I", "I", "I"),
-    reason: { "K3s/Docker": K3S_ADDON("servicelb"), "*": HELM("the load-balancer controller") },
+    cells: cells("I", "R", "I", "I", "I", "R"),
+    reason: {
+      "K3s/Docker": K3S_ADDON("servicelb"),
+      "K3s/Kubernetes":
+        "servicelb is a --disable flag in the Cluster's serverArgs; k3k re-renders the server config and restarts its server pods",
+      "*": HELM("the load-balancer controller"),
+    },
   },
   { field: "cluster.certManager", value: str("cluster.certManager", "Disabled"), cells: ALL_IN_PLACE, reason: HELM("cert-manager") },
   {

@@ -20,6 +20,8 @@ export interface K3kInfraArgs {
   readonly hostContext?: string;
   /** Install the k3k operator chart; false when the host already runs it (one operator per host). @default true */
   readonly installOperator?: boolean;
+  /** The namespace's recreate key. @default the plan's (k3k's immutable fields); KSailCluster passes its recreate trigger */
+  readonly recreateKey?: string;
   /** Seconds the API front may take to get an address, and the Cluster to become Ready. @default 600 */
   readonly createTimeoutSeconds?: number;
 }
@@ -61,6 +63,9 @@ export function k3kCluster(
       kubeconfig: pulumi.secret(args.hostKubeconfig),
       ...(args.hostContext ? { context: args.hostContext } : {}),
       deleteUnreachable: false,
+      // A new host kubeconfig (rotated token, another path to the same host) updates the provider instead of
+      // replacing it and, with it, every object on the host.
+      clusterIdentifier: `ksail-host-${plan.object.metadata.name}`,
     },
     child,
   );
@@ -93,7 +98,7 @@ export function k3kCluster(
   // pulumi/pulumi-kubernetes#3984), and the preview shows the replacement instead of failing.
   const namespace = new k8s.core.v1.Namespace(
     `${name}-namespace`,
-    { metadata: { name: plan.namespace, annotations: { [RECREATE_KEY]: plan.recreateKey } } },
+    { metadata: { name: plan.namespace, annotations: { [RECREATE_KEY]: args.recreateKey ?? plan.recreateKey } } },
     { ...onHost, protect: opts.protect, replaceOnChanges: [`metadata.annotations["${RECREATE_KEY}"]`], deleteBeforeReplace: true },
   );
   const ns = namespace.metadata.name;
@@ -130,6 +135,8 @@ export function k3kCluster(
           annotations: { "pulumi.com/waitFor": "jsonpath={.status.addresses[0].value}" },
         },
         spec: { gatewayClassName: x.gatewayClassName, listeners: [{ name: "kube-api", protocol: "TCP", port: x.port }] },
+        // Declared (never sent) so the Gateway's status is an output: a CustomResource has outputs only for its argument keys.
+        status: undefined,
       },
       { ...onHost, dependsOn: [namespace], ...timeouts },
     );

@@ -1,0 +1,72 @@
+/**
+ * Impact rows of nested clusters on a host cluster (`spec.provider.kubernetes`; K3s through rancher/k3k). KSail's
+ * diff engine defines no rules for these fields; these rows follow what really happens: k3k's CRD refuses changes
+ * of the cluster and service CIDRs and of the persistence settings (CEL `self == oldSelf` in its
+ * k3k.io_clusters CRD), so those recreate the nested cluster; the host connection only updates the host provider
+ * (it carries a cluster identifier); the API front's address is a TLS SAN of the k3k servers.
+ */
+import { KUBERNETES_HOST_DEFAULTS as KH } from "../../config/defaults";
+import { KUBERNETES_ONLY, type ImpactRule } from "../rule";
+import { bool, str } from "../values";
+
+const CONNECTION = "only how this program reaches the host cluster; the host provider is updated, nothing on the host changes";
+const IMMUTABLE = "k3k's CRD refuses to change it on an existing Cluster: the nested cluster is deleted and created again";
+
+export const KUBERNETES_RULES: readonly ImpactRule[] = [
+  {
+    field: "provider.kubernetes.kubeconfig",
+    value: str("provider.kubernetes.kubeconfig", KH.kubeconfig),
+    cells: KUBERNETES_ONLY("I"),
+    reason: CONNECTION,
+  },
+  {
+    field: "provider.kubernetes.kubeconfigEnvVar",
+    value: str("provider.kubernetes.kubeconfigEnvVar", KH.kubeconfigEnvVar),
+    cells: KUBERNETES_ONLY("I"),
+    reason: CONNECTION,
+  },
+  { field: "provider.kubernetes.context", value: str("provider.kubernetes.context"), cells: KUBERNETES_ONLY("I"), reason: CONNECTION },
+  {
+    field: "provider.kubernetes.contextEnvVar",
+    value: str("provider.kubernetes.contextEnvVar", KH.contextEnvVar),
+    cells: KUBERNETES_ONLY("I"),
+    reason: CONNECTION,
+  },
+  {
+    field: "provider.kubernetes.gatewayClassName",
+    value: str("provider.kubernetes.gatewayClassName"),
+    cells: KUBERNETES_ONLY("R"),
+    reason:
+      "the API front changes (LoadBalancer Service or Gateway + TCPRoute) and with it the address in the Cluster's TLS SANs; k3k re-renders the server config and restarts its server pods",
+  },
+  {
+    field: "provider.kubernetes.podCidr",
+    value: str("provider.kubernetes.podCidr", KH.podCidr),
+    cells: KUBERNETES_ONLY("X"),
+    reason: IMMUTABLE,
+  },
+  {
+    field: "provider.kubernetes.serviceCidr",
+    value: str("provider.kubernetes.serviceCidr", KH.serviceCidr),
+    cells: KUBERNETES_ONLY("X"),
+    reason: IMMUTABLE,
+  },
+  {
+    field: "provider.kubernetes.persistence.enabled",
+    value: bool("provider.kubernetes.persistence.enabled", false),
+    cells: KUBERNETES_ONLY("X"),
+    reason: IMMUTABLE,
+  },
+  {
+    field: "provider.kubernetes.persistence.storageClassName",
+    value: str("provider.kubernetes.persistence.storageClassName"),
+    cells: KUBERNETES_ONLY("X"),
+    reason: IMMUTABLE,
+  },
+  {
+    field: "provider.kubernetes.persistence.size",
+    value: str("provider.kubernetes.persistence.size", KH.persistenceSize),
+    cells: KUBERNETES_ONLY("X"),
+    reason: IMMUTABLE,
+  },
+];

@@ -1,0 +1,61 @@
+/**
+ * KSailCluster on a host cluster (provider Kubernetes). K3s runs through rancher/k3k (./k3k.ts). The host
+ * kubeconfig is read when the program runs — from `hostKubeconfig` when given, else from the file the variable
+ * named by `kubeconfigEnvVar` points at, else `spec.provider.kubernetes.kubeconfig` — and is kept secret.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { KsailError } from "../../errors";
+import type { ClusterInfra, InfraContext } from "../types";
+import { k3kCluster } from "./k3k";
+
+export interface KubernetesInfraOptions {
+  /** Host cluster kubeconfig (secret); default: read from the file the spec names. */
+  readonly hostKubeconfig?: pulumi.Input<string>;
+  /** Install the k3k operator chart (one per host). @default true */
+  readonly installOperator?: boolean;
+  /** Environment to read `kubeconfigEnvVar` / `contextEnvVar` from. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+function expandHome(p: string, env: Readonly<Record<string, string | undefined>>): string {
+  return p === "~" || p.startsWith("~/") ? path.join(env.HOME || os.homedir(), p.slice(1)) : p;
+}
+
+export function kubernetesCluster(ctx: InfraContext, options: KubernetesInfraOptions = {}): ClusterInfra {
+  const { name, parent, plan, protect } = ctx;
+  const h = plan.effective.provider.kubernetes;
+  const env = options.env ?? process.env;
+  let hostKubeconfig = options.hostKubeconfig;
+  if (hostKubeconfig === undefined) {
+    const fromEnv = h.kubeconfigEnvVar !== "" ? env[h.kubeconfigEnvVar] : undefined;
+    const file = expandHome(fromEnv || h.kubeconfig, env);
+    try {
+      hostKubeconfig = pulumi.secret(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+      throw new KsailError([
+        {
+          path: fromEnv ? `$${h.kubeconfigEnvVar}` : "spec.provider.kubernetes.kubeconfig",
+          message: `cannot read the host cluster's kubeconfig ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); point spec.provider.kubernetes.kubeconfig or $${h.kubeconfigEnvVar || "KSAIL_HOST_KUBECONFIG"} at it, or pass hostKubeconfig`,
+        },
+      ]);
+    }
+  }
+  const hostContext = (h.contextEnvVar !== "" ? env[h.contextEnvVar] : undefined) || h.context || undefined;
+  const nested = k3kCluster(
+    name,
+    plan.k3k!,
+    { hostKubeconfig, hostContext, installOperator: options.installOperator, recreateKey: plan.recreateTrigger.slice(0, 16) },
+    { parent, protect },
+  );
+  return {
+    secrets: { kubeconfig: nested.kubeconfig, talosconfig: pulumi.output(undefined) },
+    endpoint: nested.endpoint,
+    nodes: pulumi.output(plan.nodes.map((n) => ({ name: n.name, role: n.role, address: n.address }))),
+    ready: [nested.cluster],
+    resources: nested.resources,
+    install: {},
+  };
+}
