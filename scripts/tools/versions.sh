@@ -6,7 +6,7 @@ OMNISIG_VERSION=v0.3.13-r1
 # kube-apiserver (k8s.io/kubernetes; staging modules at v0.36.3) with the etcd server version it requires.
 KUBE_APISERVER_VERSION=v1.36.3
 # Pulumi's pkg/codegen (same version as the CLI) around test/peers/schemacheck; -rN is the revision of that program.
-SCHEMACHECK_VERSION=v3.276.0-r2
+SCHEMACHECK_VERSION=v3.276.0-r3
 # The kubernetes provider module whose schema.json resolves schema.json's kubernetes references (the only one the
 # module proxy serves here, a pseudo-version of January 2026; the npm package is 4.34.2).
 K8S_PROVIDER_MODULE_VERSION=v4.0.0-20260115033456-f47bc2d6f199

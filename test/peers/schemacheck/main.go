@@ -1,9 +1,9 @@
 // schemacheck: loads a Pulumi package schema with Pulumi's own schema package (pkg/codegen/schema, the code
 // `pulumi package gen-sdk` and `pulumi package add` use): the metaschema check and the binder, which resolves
 // every type reference and reports each problem with its path. With -python DIR it also generates the
-// Python SDK with pkg/codegen/python into DIR.
+// Python SDK with pkg/codegen/python into DIR; with -go DIR, the Go SDK with pkg/codegen/go.
 //
-//	schemacheck [-pkg name=schema.json ...] [-python DIR] schema.json
+//	schemacheck [-pkg name=schema.json ...] [-python DIR | -go DIR] schema.json
 //
 // Referenced packages (e.g. kubernetes) are served from the -pkg files; a reference to a package without one
 // is reported as an error (nothing is downloaded). Prints one JSON object: {"errors": [...], "warnings":
@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/blang/semver"
+	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 )
@@ -85,6 +86,7 @@ func main() {
 	var pkgs multi
 	flag.Var(&pkgs, "pkg", "name=schema.json of a referenced package (repeatable)")
 	pythonDir := flag.String("python", "", "generate the Python SDK into this directory")
+	goDir := flag.String("go", "", "generate the Go SDK into this directory")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: schemacheck [-pkg name=schema.json ...] [-python DIR] schema.json")
@@ -137,17 +139,28 @@ func main() {
 	if err != nil {
 		out.Errors = append(out.Errors, err.Error())
 	}
-	if pkg == nil || len(out.Errors) > 0 || *pythonDir == "" {
+	if pkg == nil || len(out.Errors) > 0 || (*pythonDir == "" && *goDir == "") {
 		finish()
 	}
-	files, err := python.GeneratePackage("schemacheck", pkg, nil, loader)
-	if err != nil {
-		out.Errors = append(out.Errors, "python codegen: "+err.Error())
-		finish()
+	var files map[string][]byte
+	outDir := *pythonDir
+	if *goDir != "" {
+		outDir = *goDir
+		files, err = gogen.GeneratePackage("schemacheck", pkg, nil)
+		if err != nil {
+			out.Errors = append(out.Errors, "go codegen: "+err.Error())
+			finish()
+		}
+	} else {
+		files, err = python.GeneratePackage("schemacheck", pkg, nil, loader)
+		if err != nil {
+			out.Errors = append(out.Errors, "python codegen: "+err.Error())
+			finish()
+		}
 	}
 	names := make([]string, 0, len(files))
 	for name, data := range files {
-		p := filepath.Join(*pythonDir, name)
+		p := filepath.Join(outDir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err == nil {
 			err = os.WriteFile(p, data, 0o644)
 		}
