@@ -221,8 +221,15 @@ recipe_k3k_crds() {
   echo "k3k-crds ok ($(ls "$dest" | tr '\n' ' '))"
 }
 
+# The sops CLI (getsops/sops) for the interoperability tests of `ksail-pulumi cipher` (test/protocol/sops-interop).
+recipe_sops() {
+  local dest="$1" version="$2"
+  GOBIN="$dest" GOFLAGS= go install "github.com/getsops/sops/v3/cmd/sops@$version" || return 1
+  "$dest/sops" --version --disable-version-check 2>/dev/null | head -1
+}
+
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver schemacheck talosvalidate k8s-provider k3k-crds)
+[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver schemacheck talosvalidate k8s-provider k3k-crds sops)
 status=0
 for t in "${want[@]}"; do
   case "$t" in
@@ -231,6 +238,7 @@ for t in "${want[@]}"; do
     schemacheck) run_recipe schemacheck "$SCHEMACHECK_VERSION" recipe_schemacheck || status=1 ;;
     omnisig) run_recipe omnisig "$OMNISIG_VERSION" recipe_omnisig || status=1 ;;
     talosvalidate) for v in $TALOSVALIDATE_VERSIONS; do run_recipe talosvalidate "$v" recipe_talosvalidate || status=1; done ;;
+    sops) run_recipe sops "$SOPS_VERSION" recipe_sops || status=1 ;;
     k3k-crds) run_recipe k3k-crds "$K3K_VERSION" recipe_k3k_crds || status=1 ;;
     k8s-provider) run_recipe k8s-provider "$K8S_PROVIDER_MODULE_VERSION" recipe_k8s_provider || status=1 ;;
     *) log "unknown tool $t"; status=1 ;;

@@ -19,3 +19,5 @@ TALOSVALIDATE_VERSIONS="v1.11.6 v1.12.7 v1.13.9 v1.14.1"
 # rancher/k3k's CRDs (charts/k3k/templates/crds in the Go module), installed into the real kube-apiserver so it
 # validates KSailCluster's k3k Cluster objects with k3k's own schema and CEL rules. The version KSail's go.mod names.
 K3K_VERSION=v1.1.0
+# getsops/sops, the peer of the `cipher` interoperability tests.
+SOPS_VERSION=v3.13.3

@@ -3,7 +3,7 @@
 // - a file written by the real sops 3.13.3 (test/fixtures/sops, recorded with age-keygen's key) decrypts
 //   with ours, MAC checked; a tampered value or MAC is refused;
 // - files we encrypt decrypt with the real sops binary (built from its Go module into
-//   ~/.cache/ksail-pulumi/tools/sops-v3.13.3/sops; skipped with the reason when absent), and files sops
+//   the tools cache by scripts/tools/build.sh sops; skipped with the reason when absent), and files sops
 //   encrypts now decrypt with ours;
 // - identities from Debian's age-keygen; data keys wrapped by us open with Debian's `age -d`;
 // - .sops.yaml creation rules: path_regex relative to the config, encrypted_regex, age recipients.
@@ -15,6 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { creationRuleFor, decryptYaml, decryptYamlTree, encryptYaml, importAgeKey, reencryptYaml } from "../../sdk/sops";
 import { repoRoot } from "../harness/paths";
+import { builtTool, missingReason, pinnedVersion } from "../peers/tools";
 
 const FIX = path.join(repoRoot(), "test/fixtures/sops");
 const KEY_FILE = path.join(FIX, "age-key.txt");
@@ -24,10 +25,10 @@ const IDENTITY = fs
   .find((l) => l.startsWith("AGE-SECRET-KEY-"))!;
 const RECIPIENT = /# public key: (\S+)/.exec(fs.readFileSync(KEY_FILE, "utf8"))![1];
 
-const SOPS = path.join(os.homedir(), ".cache/ksail-pulumi/tools/sops-v3.13.3/sops");
-const sopsSkip = fs.existsSync(SOPS)
-  ? undefined
-  : `the real sops v3.13.3 is not built at ${SOPS} (go install github.com/getsops/sops/v3/cmd/sops@v3.13.3)`;
+const SOPS_VERSION = pinnedVersion("SOPS_VERSION");
+const sopsDir = builtTool("sops", SOPS_VERSION);
+const SOPS = path.join(sopsDir ?? "", "sops");
+const sopsSkip = sopsDir ? undefined : missingReason(`the real sops ${SOPS_VERSION}`, "sops");
 const ageSkip =
   spawnSync("sh", ["-c", "command -v age && command -v age-keygen"]).status === 0
     ? undefined
