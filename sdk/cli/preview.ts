@@ -98,6 +98,18 @@ export function readPreview(text: string, source = "preview"): PreviewStep[] {
       { path: source, message: "is not a `pulumi preview --json` document (expected an object with a `steps` array)" },
     ]);
   }
+  // Fail closed: a document that carries neither steps nor a change summary is not a preview the gate can vouch for
+  // (a foreign JSON file, or a preview cut short), and a preview that reported an error did not finish planning.
+  if (doc.steps === undefined && doc.changeSummary === undefined) {
+    throw new KsailError([
+      {
+        path: source,
+        message:
+          "has neither `steps` nor `changeSummary`: not a complete `pulumi preview --json` document (a foreign or truncated file?); the gate passes nothing it cannot read",
+      },
+    ]);
+  }
+  failOnErrors(Array.isArray(doc.diagnostics) ? doc.diagnostics : [], source);
   const steps = (doc.steps ?? []) as unknown[];
   return steps.map((s, i) => {
     if (!isObject(s) || typeof s.op !== "string" || typeof s.urn !== "string") {
@@ -105,6 +117,22 @@ export function readPreview(text: string, source = "preview"): PreviewStep[] {
     }
     return s as unknown as PreviewStep;
   });
+}
+
+/** A preview whose diagnostics include an error failed: the gate refuses it, quoting the first error (shortened). */
+function failOnErrors(diagnostics: unknown[], source: string): void {
+  const errors = diagnostics.filter((d) => isObject(d) && d.severity === "error") as Record<string, unknown>[];
+  if (errors.length === 0) return;
+  const first = String(errors[0].message ?? "")
+    .trim()
+    .split("\n")[0]
+    .slice(0, 200);
+  throw new KsailError([
+    {
+      path: source,
+      message: `reports ${errors.length} error(s), so the preview failed (${first || "no message"}); fix the error and run the preview again — the gate does not pass a failed preview`,
+    },
+  ]);
 }
 
 /** `PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true`: one engine event per line; steps come from `resourcePreEvent`. */
@@ -120,6 +148,7 @@ function readEvents(text: string, source: string): PreviewStep[] {
         { path: `${source}: line ${i + 1}`, message: "is neither a `pulumi preview --json` document nor a JSON engine event" },
       ]);
     }
+    if (isObject(ev) && isObject(ev.diagnosticEvent)) failOnErrors([ev.diagnosticEvent], `${source}: line ${i + 1}`);
     const m = isObject(ev) && isObject(ev.resourcePreEvent) ? ev.resourcePreEvent.metadata : undefined;
     if (!isObject(m) || typeof m.op !== "string" || typeof m.urn !== "string") continue;
     steps.push({

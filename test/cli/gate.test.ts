@@ -299,6 +299,26 @@ describe("gate: reading recorded previews", () => {
     bad("[1,2]", /not a `pulumi preview --json` document/);
     bad('{"steps":[{"op":1}]}', /steps\[0\]: is not a step/);
     bad("not json\nat all", /line 1: is neither/);
+    // Fail closed (these passed as "no changes" before): a JSON file that is no preview, a preview cut short, and a
+    // preview that failed — each is an error, not a pass.
+    bad("{}", /has neither `steps` nor `changeSummary`: not a complete `pulumi preview --json` document/);
+    bad('{"config":{},"duration":1}', /not a complete `pulumi preview --json` document \(a foreign or truncated file\?\)/);
+    const failed = { ...load("real-spec-inplace.json"), diagnostics: [{ message: "error: update failed\n", severity: "error" }] };
+    bad(JSON.stringify(failed), /reports 1 error\(s\), so the preview failed \(error: update failed\); fix the error/);
+    bad(
+      [
+        JSON.stringify({
+          sequence: 0,
+          timestamp: 1,
+          diagnosticEvent: { message: "boom: cannot read the kubeconfig\n", severity: "error" },
+        }),
+        JSON.stringify({ sequence: 1, timestamp: 2, summaryEvent: { resourceChanges: {} } }),
+      ].join("\n"),
+      /line 1: reports 1 error\(s\), so the preview failed \(boom: cannot read the kubeconfig\)/,
+    );
+    // A real no-change preview lists no steps but has a change summary: still readable.
+    assert.deepEqual(readPreview('{"steps":[],"changeSummary":{"same":17}}'), []);
+    assert.deepEqual(readPreview('{"changeSummary":{"same":3}}'), []);
     assert.throws(
       () => parseAllow("reboot,everything"),
       (e: unknown) => isKsailError(e) && /"everything" is not an impact class; allowed: reboot, rolling, recreate/.test(e.message),
@@ -318,6 +338,14 @@ describe(
   "ksail-pulumi gate (as a process)",
   { skip: hasDist ? false : "dist/ has no gate command; run `npm test` (it compiles first)" },
   () => {
+    test("a failed preview: non-zero exit and the reason, never a pass", () => {
+      const failed = { ...load("real-spec-inplace.json"), diagnostics: [{ message: "error: update failed\n", severity: "error" }] };
+      const r = cli(["gate", "-"], JSON.stringify(failed));
+      assert.notEqual(r.code, 0, r.stdout);
+      assert.match(r.stderr, /the preview failed/);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+    });
+
     test("reboot change: exit 2 and a violation by default, exit 0 with --allow reboot; stdout is one JSON document", () => {
       const f = fixture("talos-reboot.json");
       const r = cli(["gate", f]);
