@@ -20,6 +20,7 @@ import { hetznerCluster } from "./infra/hetzner/cluster";
 import { omniCluster } from "./infra/omni/cluster";
 import { kubernetesCluster } from "./infra/kubernetes/cluster";
 import type { KSailClusterNode } from "./infra/types";
+import { WorkloadArtifact } from "./dynamic/workloadArtifact";
 
 export type { KSailClusterNode } from "./infra/types";
 
@@ -116,6 +117,19 @@ export interface KSailClusterArgs {
    * @example { server: "ghcr.io", username: "bot", password: config.requireSecret("registryToken") }
    */
   registryCredentials?: RegistryCredentials;
+  /**
+   * Push `spec.workload.sourceDirectory` as the OCI artifact the GitOps engine syncs from (resource
+   * `<name>-workload`, a `WorkloadArtifact`), and pin Flux's OCIRepository or Argo CD's Application to its
+   * digest: a changed manifest shows in `pulumi preview` as an update of that artifact and of the sync object,
+   * and `pulumi up` pushes it and the engine reconciles it. Only with a GitOps engine and an OCI source (the
+   * local registry on Docker, or an external registry with a repository path). For the local registry a missing
+   * directory pushes an empty kustomization, as KSail does at cluster creation; for an external registry it is an
+   * error (an empty artifact would prune what another pipeline deployed from that tag).
+   * @default true for the cluster's local registry; false for an external registry (other stacks or pipelines may
+   * push to its tag: turn it on in the one stack that owns it)
+   * Applied in place (false removes the resource and unpins the engine; the artifact stays in the registry).
+   */
+  pushWorkload?: boolean;
   /**
    * Age private key for SOPS decryption by the GitOps engine (kept secret).
    * @default none
@@ -234,6 +248,8 @@ export class KSailCluster extends pulumi.ComponentResource {
    * spec does not install that component. Their Helm releases are children (`<installer>-release`).
    */
   readonly components: Readonly<Partial<Installers>>;
+  /** The pushed workload artifact (see `pushWorkload`); undefined without a GitOps engine on an OCI source. */
+  readonly workloadArtifact?: WorkloadArtifact;
 
   constructor(name: string, args: KSailClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ksail:index:KSailCluster", name, {}, opts);
@@ -268,8 +284,28 @@ export class KSailCluster extends pulumi.ComponentResource {
     // kubeconfig change alone (rotation, endpoint) only updates the provider.
     const clusterIdentifier = `${plan.clusterName}-${trigger.slice(0, 12)}`;
     const installProvider = clusterProvider(`${name}-k8s`, { kubeconfig: secrets.kubeconfig, clusterIdentifier }, { parent: this });
+    const wa = plan.components.workloadArtifact;
+    const workload =
+      wa && (args.pushWorkload ?? wa.local)
+        ? new WorkloadArtifact(
+            `${name}-workload`,
+            {
+              registry: wa.registry,
+              repository: wa.repository,
+              tag: wa.tag,
+              sourceDirectory: wa.sourceDirectory,
+              emptyWhenMissing: wa.local,
+              username: args.registryCredentials?.username ?? wa.username,
+              password: args.registryCredentials?.password ?? wa.password,
+            },
+            // The local registry comes with the Docker layer; an external one is pushed to at once, beside the cluster.
+            { parent: this, dependsOn: wa.local ? (infra.resources ?? infra.ready) : [] },
+          )
+        : undefined;
+    this.workloadArtifact = workload;
     const installed = installComponents(this, name, plan.components, {
       ...infra.install,
+      artifactDigest: workload?.digest,
       provider: installProvider,
       dependsOn: infra.ready,
       readiness: { kubeconfig: secrets.kubeconfig, trigger },
@@ -308,6 +344,7 @@ export class KSailCluster extends pulumi.ComponentResource {
           ...infra.ready,
           ...(infra.resources ?? []),
           ...Object.values(this.components),
+          ...(workload ? [workload] : []),
         ],
       },
     );

@@ -18,6 +18,7 @@ export {
 export * from "./components";
 export { ClusterSecrets, type ClusterSecretsArgs } from "./dynamic/clusterSecrets";
 export { ClusterReadiness, type ClusterReadinessArgs } from "./dynamic/clusterReadiness";
+export { WorkloadArtifact, type WorkloadArtifactArgs } from "./dynamic/workloadArtifact";
 // Named ClusterSpecRecord at the root: `ClusterSpec` is the spec model's type of spec.cluster.
 export { ClusterSpec as ClusterSpecRecord, type ClusterSpecArgs as ClusterSpecRecordArgs } from "./dynamic/clusterSpec";
 export * as talos from "./distributions/talos";

@@ -221,6 +221,21 @@ recipe_k3k_crds() {
   echo "k3k-crds ok ($(ls "$dest" | tr '\n' ' '))"
 }
 
+# flux-operator's CRDs (FluxInstance), from its Go module zip on the module proxy: the real API server then
+# checks every FluxInstance the library writes against flux-operator's own schema and CEL rules.
+recipe_flux_operator_crds() {
+  local dest="$1" version="$2" work proxy mod="github.com/controlplaneio-fluxcd/flux-operator"
+  proxy="$(go env GOPROXY | tr ',|' '\n\n' | grep -E '^https?://' | head -1)"
+  [ -n "$proxy" ] || { log "flux-operator-crds: no HTTP module proxy in GOPROXY"; return 1; }
+  work="$(mktemp -d)"
+  curl -fsSL -o "$work/mod.zip" "$proxy/$mod/@v/$version.zip" || { rm -rf "$work"; return 1; }
+  ( cd "$work" && unzip -q mod.zip "$mod@$version/config/crd/bases/*.yaml" ) || { rm -rf "$work"; return 1; }
+  cp "$work/$mod@$version"/config/crd/bases/*.yaml "$dest/" && chmod 644 "$dest"/*.yaml
+  rm -rf "$work"
+  [ -f "$dest/fluxcd.controlplane.io_fluxinstances.yaml" ] || { log "flux-operator-crds: FluxInstance CRD not in the module"; return 1; }
+  echo "flux-operator-crds ok ($(ls "$dest" | tr '\n' ' '))"
+}
+
 # The sops CLI (getsops/sops) for the interoperability tests of `ksail-pulumi cipher` (test/protocol/sops-interop).
 recipe_sops() {
   local dest="$1" version="$2"
@@ -229,7 +244,7 @@ recipe_sops() {
 }
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver schemacheck talosvalidate k8s-provider k3k-crds sops)
+[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver schemacheck talosvalidate k8s-provider k3k-crds flux-operator-crds sops)
 status=0
 for t in "${want[@]}"; do
   case "$t" in
@@ -240,6 +255,7 @@ for t in "${want[@]}"; do
     talosvalidate) for v in $TALOSVALIDATE_VERSIONS; do run_recipe talosvalidate "$v" recipe_talosvalidate || status=1; done ;;
     sops) run_recipe sops "$SOPS_VERSION" recipe_sops || status=1 ;;
     k3k-crds) run_recipe k3k-crds "$K3K_VERSION" recipe_k3k_crds || status=1 ;;
+    flux-operator-crds) run_recipe flux-operator-crds "$FLUX_OPERATOR_CRDS_VERSION" recipe_flux_operator_crds || status=1 ;;
     k8s-provider) run_recipe k8s-provider "$K8S_PROVIDER_MODULE_VERSION" recipe_k8s_provider || status=1 ;;
     *) log "unknown tool $t"; status=1 ;;
   esac

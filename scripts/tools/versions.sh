@@ -21,3 +21,6 @@ TALOSVALIDATE_VERSIONS="v1.11.6 v1.12.7 v1.13.9 v1.14.1"
 K3K_VERSION=v1.1.0
 # getsops/sops, the peer of the `cipher` interoperability tests.
 SOPS_VERSION=v3.13.3
+# flux-operator's FluxInstance CRD, read from its Go module zip (the proxy serves v0.59.0; `go mod download`
+# refuses it because its go.mod asks for a newer Go, so the recipe fetches the zip from GOPROXY directly).
+FLUX_OPERATOR_CRDS_VERSION=v0.59.0

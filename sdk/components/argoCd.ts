@@ -12,6 +12,12 @@ export interface ArgoCdArgs extends InstallerArgs {
    * @default no repository secret and no Application
    */
   readonly source?: GitOpsSource;
+  /**
+   * Digest of the pushed workload artifact (a `WorkloadArtifact`'s `digest`): the Application's target
+   * revision, so every push is synced without a manual refresh. OCI sources only. Applied in place.
+   * @default the source's tag
+   */
+  readonly artifactDigest?: pulumi.Input<string>;
   /** Credentials for the source; stored in the repository secret. Applied in place. @default none */
   readonly registryCredentials?: RegistryCredentials;
   /**
@@ -81,11 +87,17 @@ export class ArgoCd extends pulumi.ComponentResource {
           apiVersion: "argoproj.io/v1alpha1",
           kind: "Application",
           metadata: { name: "ksail", namespace: ns },
-          spec: argoApplicationSpec(args.source, { sops }),
+          spec: pinned(argoApplicationSpec(args.source, { sops }), args.source, args.artifactDigest),
         },
         { parent: this, dependsOn: deps },
       );
     }
     this.registerOutputs({ status: this.release.status });
   }
+}
+
+/** The Application spec with its target revision pinned to the artifact digest (only that value waits for the push). */
+function pinned(spec: ReturnType<typeof argoApplicationSpec>, source: GitOpsSource, digest: pulumi.Input<string> | undefined) {
+  if (digest === undefined || source.type === "git") return spec;
+  return { ...spec, source: { ...(spec.source as Record<string, unknown>), targetRevision: digest } };
 }

@@ -25,6 +25,13 @@ export interface FluxArgs extends InstallerArgs {
    * @default no SOPS decryption
    */
   readonly sopsAgeKey?: pulumi.Input<string>;
+  /**
+   * Digest of the pushed workload artifact (a `WorkloadArtifact`'s `digest`): the generated OCIRepository is
+   * pinned to it, so every push is reconciled at once without `flux reconcile`. OCI sources only. Applied in
+   * place (the FluxInstance is updated).
+   * @default the source's tag, polled every minute
+   */
+  readonly artifactDigest?: pulumi.Input<string>;
   /** Flux distribution version the FluxInstance installs. Applied in place. @default "2.x" */
   readonly distributionVersion?: string;
 }
@@ -67,17 +74,14 @@ export class Flux extends pulumi.ComponentResource {
         }),
       );
     if (args.source) {
-      this.instance = new k8s.apiextensions.CustomResource(
+      this.instance = fluxInstance(
         `${name}-instance`,
+        args.source,
         {
-          apiVersion: "fluxcd.controlplane.io/v1",
-          kind: "FluxInstance",
-          metadata: { name: "flux", namespace: ns },
-          spec: fluxInstanceSpec(args.source, {
-            pullSecret: pull,
-            sops: args.sopsAgeKey !== undefined,
-            distributionVersion: args.distributionVersion,
-          }),
+          pullSecret: pull,
+          sops: args.sopsAgeKey !== undefined,
+          distributionVersion: args.distributionVersion,
+          artifactDigest: args.artifactDigest,
         },
         { parent: this, dependsOn: deps },
       );
@@ -85,3 +89,39 @@ export class Flux extends pulumi.ComponentResource {
     this.registerOutputs({ status: this.release.status });
   }
 }
+
+/**
+ * The FluxInstance `flux-system/flux` syncing from `source`; with `artifactDigest`, its OCIRepository is pinned
+ * to that digest (known only after the push, so a preview shows the instance as updated whenever the artifact is).
+ */
+export function fluxInstance(
+  name: string,
+  source: GitOpsSource,
+  o: { pullSecret: boolean; sops: boolean; distributionVersion?: string; artifactDigest?: pulumi.Input<string> },
+  opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
+  const spec = fluxInstanceSpec(source, {
+    pullSecret: o.pullSecret,
+    sops: o.sops,
+    distributionVersion: o.distributionVersion,
+    digest: o.artifactDigest === undefined ? undefined : DIGEST_SLOT,
+  });
+  // Only the pin waits for the push: the rest of the spec stays known in a preview.
+  const kustomize = spec.kustomize as { patches: { target: unknown; patch: string }[] } | undefined;
+  const patches = kustomize?.patches.map((p) =>
+    p.patch.includes(DIGEST_SLOT) ? { ...p, patch: pulumi.output(o.artifactDigest!).apply((d) => p.patch.replace(DIGEST_SLOT, d)) } : p,
+  );
+  return new k8s.apiextensions.CustomResource(
+    name,
+    {
+      apiVersion: "fluxcd.controlplane.io/v1",
+      kind: "FluxInstance",
+      metadata: { name: "flux", namespace: charts.fluxOperator.namespace },
+      spec: patches ? { ...spec, kustomize: { ...kustomize, patches } } : spec,
+    },
+    opts,
+  );
+}
+
+/** Stands for the artifact digest while the spec is built. */
+const DIGEST_SLOT = "ksail-artifact-digest-slot";

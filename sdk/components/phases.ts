@@ -57,6 +57,8 @@ export interface InstallInputs {
   /** GitOps secrets. */
   readonly sopsAgeKey?: pulumi.Input<string>;
   readonly registryCredentials?: RegistryCredentials;
+  /** Digest of the pushed workload artifact the GitOps engine is pinned to. */
+  readonly artifactDigest?: pulumi.Input<string>;
   readonly fluxDistributionVersion?: string;
   /** Talos on Hetzner: the plan's settings for the CCM, the CSI driver and the autoscaler. */
   readonly hcloud?: HcloudComponentSettings;
@@ -112,7 +114,13 @@ type Build = { [K in InstallerId]: (name: string, opts: pulumi.ComponentResource
 function builders(plan: ComponentPlan, inputs: InstallInputs): Build {
   const context = plan.context;
   const ov = (id: ComponentId) => inputs.overrides?.[id] ?? {};
-  const gitOps = { context, source: plan.gitOpsSource, sopsAgeKey: inputs.sopsAgeKey, registryCredentials: inputs.registryCredentials };
+  const gitOps = {
+    context,
+    source: plan.gitOpsSource,
+    sopsAgeKey: inputs.sopsAgeKey,
+    registryCredentials: inputs.registryCredentials,
+    artifactDigest: inputs.artifactDigest,
+  };
   return {
     kindnet: (n, o) => {
       if (!inputs.kindnet) throw new Error(`installComponents(${n}): the plan has kindnet but no kindnet inputs (podSubnet, endpoint)`);

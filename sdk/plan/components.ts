@@ -1,6 +1,7 @@
 import type { EffectiveSpec } from "../config/effective";
 import { localRegistryContainerName, parseRegistrySpec } from "../config/registry";
 import { localRegistryHosting, type LocalRegistryHosting } from "../components/values/localRegistryHosting";
+import { sanitizeRepoName } from "../components/values/gitops";
 import type { ComponentContext } from "./context";
 
 /** Where a GitOps engine syncs from. Plain data: it decides which extra resources exist. */
@@ -32,6 +33,25 @@ export type GitOpsSource =
       /** Path inside the repository. @default "./" */
       readonly path?: string;
     };
+
+/**
+ * The manifests of `spec.workload.sourceDirectory` pushed as the OCI artifact the GitOps engine syncs from,
+ * from the machine that runs Pulumi.
+ */
+export interface WorkloadArtifactPlan {
+  /** `host[:port]` the Pulumi host pushes to: `localhost:<host port>` for the cluster's local registry. */
+  readonly registry: string;
+  /** Repository inside the registry (the engine's source URL without host and tag). */
+  readonly repository: string;
+  readonly tag: string;
+  /** The directory packed (as loaded: relative to the working directory, or absolute). */
+  readonly sourceDirectory: string;
+  /** The cluster's own registry on the Docker host (plain HTTP on loopback), not an external one. */
+  readonly local: boolean;
+  /** Credentials written into `spec.cluster.localRegistry.registry` (`user:pass@host`), if any. */
+  readonly username?: string;
+  readonly password?: string;
+}
 
 /** A node taint (`spec.cluster.autoscaler.node.pools[].taints[]`). */
 export interface PoolTaint {
@@ -91,6 +111,8 @@ export interface ComponentPlan {
   readonly gitOpsEngine: "None" | "Flux" | "ArgoCD";
   /** Where the GitOps engine syncs from (when one is enabled). */
   readonly gitOpsSource?: GitOpsSource;
+  /** The workload artifact the Pulumi host pushes for that engine (an OCI source only). */
+  readonly workloadArtifact?: WorkloadArtifactPlan;
   /** cluster-autoscaler settings (Talos × Hetzner with node autoscaling). */
   readonly autoscaler?: AutoscalerSettings;
 }
@@ -152,6 +174,28 @@ export function componentPlan(eff: EffectiveSpec): ComponentPlan {
         }
       : { type: "localRegistry", clusterName: eff.name, sourceDirectory: w.sourceDirectory, tag: reg.tag || w.tag };
   }
+  let workloadArtifact: WorkloadArtifactPlan | undefined;
+  if (gitOpsSource && gitOpsSource.type !== "git") {
+    const reg = parseRegistrySpec(c.localRegistry.registry);
+    const creds = reg.username !== "" ? { username: reg.username, password: reg.password } : {};
+    if (gitOpsSource.type === "localRegistry" && p === "Docker")
+      workloadArtifact = {
+        registry: `localhost:${reg.port}`,
+        repository: sanitizeRepoName(eff.workload.sourceDirectory),
+        tag: gitOpsSource.tag ?? "dev",
+        sourceDirectory: eff.workload.sourceDirectory,
+        local: true,
+      };
+    else if (gitOpsSource.type === "oci" && reg.path !== "")
+      workloadArtifact = {
+        registry: `${reg.host}${reg.port ? `:${reg.port}` : ""}`,
+        repository: reg.path.replace(/^\/+/, ""),
+        tag: gitOpsSource.tag ?? "dev",
+        sourceDirectory: eff.workload.sourceDirectory,
+        local: false,
+        ...creds,
+      };
+  }
   // The local registry container the Docker plan creates (an external registry is not "local" in the KEP's sense).
   const reg = c.localRegistry.registry === "" ? undefined : parseRegistrySpec(c.localRegistry.registry);
   const localRegistry =
@@ -172,6 +216,7 @@ export function componentPlan(eff: EffectiveSpec): ComponentPlan {
     policyEngine: c.policyEngine as ComponentPlan["policyEngine"],
     gitOpsEngine,
     gitOpsSource,
+    ...(workloadArtifact ? { workloadArtifact } : {}),
     autoscaler: autoscale
       ? {
           pools: n.pools.map((pool) => ({ ...pool, taints: pool.taints })),

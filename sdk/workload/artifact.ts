@@ -203,3 +203,34 @@ export async function pushArtifact(client: ArtifactPusher, artifact: BuiltArtifa
   await client.pushBlob(repository, artifact.config);
   return client.pushManifest(repository, tag, artifact.manifest, artifact.manifestMediaType);
 }
+
+/** What gets packed for a source directory: its manifests, or KSail's empty kustomization when it does not exist. */
+export interface ArtifactSource {
+  readonly files: readonly ArtifactFile[];
+  /** No source directory yet: the empty kustomization is pushed (config label `devantler.tech/ksail/empty`). */
+  readonly empty: boolean;
+}
+
+/**
+ * The files pushed for `sourceDirectory`. A directory that does not exist yet is an error, or with
+ * `emptyWhenMissing` KSail's empty kustomization (so the GitOps engine finds an artifact and reports Ready); one
+ * that exists without manifests is an error.
+ */
+export function artifactSource(sourceDirectory: string, opts: { emptyWhenMissing?: boolean } = {}): ArtifactSource {
+  if (!fs.existsSync(sourceDirectory)) {
+    if (opts.emptyWhenMissing) return { files: [EMPTY_KUSTOMIZATION], empty: true };
+    throw new ArtifactSourceError(`source directory ${sourceDirectory} does not exist`);
+  }
+  const files = collectManifestFiles(sourceDirectory);
+  if (files.length === 0) throw new ArtifactSourceError(`no manifest files (.yaml, .yml, .json) in ${sourceDirectory}`);
+  return { files, empty: false };
+}
+
+/**
+ * The `org.opencontainers.image.source` label of a source directory: its path relative to the working
+ * directory (the Pulumi project) when inside it, so the label is the same on every machine; else its name.
+ */
+export function sourceLabel(sourceDirectory: string): string {
+  const rel = path.relative(process.cwd(), path.resolve(sourceDirectory)).split(path.sep).join("/");
+  return rel === "" ? "." : rel.startsWith("..") || path.isAbsolute(rel) ? path.basename(path.resolve(sourceDirectory)) : rel;
+}

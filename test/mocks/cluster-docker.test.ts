@@ -26,6 +26,7 @@ import {
 
 const CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup";
 const HELM = "kubernetes:helm.sh/v3:Release";
+const WORKLOAD_ARTIFACT = "pulumi-nodejs:dynamic/ksail:WorkloadArtifact";
 const MIRRORS = ["docker.io", "ghcr.io", "quay.io", "registry.k8s.io"];
 const MIRROR_RES = MIRRORS.flatMap((m) => [`dev-infra-mirror-${m}-cache`, `dev-infra-mirror-${m}`]);
 /** Mirrors, and the local registry that GitOps (Flux) brings. */
@@ -71,6 +72,8 @@ describe("KSailCluster: Talos on Docker", () => {
         ["dev-machine-worker-1", TALOS_MACHINE, "dev"],
         ["dev-bootstrap", TALOS_BOOTSTRAP, "dev"],
         ["dev-k8s", K8S_PROVIDER, "dev"],
+        // Flux syncs from the local registry: the manifests are pushed there (pinned by digest).
+        ["dev-workload", WORKLOAD_ARTIFACT, "dev"],
         ["dev-api-ready", READINESS, "dev"],
         ["dev-cilium", "ksail:components:Cilium", "dev"],
         ["dev-cilium-gateway-api-crds", "kubernetes:yaml/v2:ConfigFile", "dev-cilium"],

@@ -49,7 +49,7 @@ export interface ClusterRun {
   args?: Partial<KSailClusterArgs>;
   preview?: boolean;
   /** Extra mock outputs per resource (e.g. Hetzner server addresses); ClusterSecrets is answered already. */
-  outputs?: (type: string, name: string) => Record<string, unknown> | undefined;
+  outputs?: (type: string, name: string, inputs: Record<string, unknown>) => Record<string, unknown> | undefined;
   /** Stack config (e.g. `hcloud:token`). */
   config?: Record<string, unknown>;
   secretKeys?: string[];
@@ -98,7 +98,7 @@ export async function recordCluster(run: ClusterRun): Promise<Recording> {
         if (a.type === CLUSTER_SECRETS) return { outputs: outs };
         // A real ClusterSpec create returns the applied spec and an empty impact (clusterSpec.impl.ts).
         if (a.type === CLUSTER_SPEC) return { outputs: { appliedSpec: a.inputs.__spec, impact: emptySummary() } };
-        const extra = run.outputs?.(a.type, a.name);
+        const extra = run.outputs?.(a.type, a.name, a.inputs as Record<string, unknown>);
         return extra ? { outputs: extra } : undefined;
       },
     },

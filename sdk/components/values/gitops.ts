@@ -51,7 +51,7 @@ export const fluxSecretNames = { pull: "ksail-registry-credentials", sopsAge: "s
 /** `spec` of the FluxInstance `flux-system/flux`. */
 export function fluxInstanceSpec(
   source: GitOpsSource,
-  opts: { pullSecret: boolean; sops?: boolean; distributionVersion?: string },
+  opts: { pullSecret: boolean; sops?: boolean; distributionVersion?: string; digest?: string },
 ): Values {
   const r = resolveSource(source);
   const sync: Values =
@@ -73,6 +73,14 @@ export function fluxInstanceSpec(
     patches.push({
       target: { kind: "OCIRepository", name: "flux-system" },
       patch: "- op: add\n  path: /spec/insecure\n  value: true\n",
+    });
+  }
+  if (opts.digest && source.type !== "git") {
+    // Pin the generated OCIRepository to the pushed artifact: source-controller pulls `ref.digest` in preference
+    // to the tag, and the changed spec makes it reconcile at once (no `flux reconcile`, no annotation).
+    patches.push({
+      target: { kind: "OCIRepository", name: "flux-system" },
+      patch: `- op: add\n  path: /spec/ref/digest\n  value: "${opts.digest}"\n`,
     });
   }
   if (opts.sops) {
@@ -152,11 +160,12 @@ export function argoCdValues(ctx: ComponentContext, opts: { sops: boolean }): Va
 }
 
 /** `spec` of the Argo CD Application `argocd/ksail`. */
-export function argoApplicationSpec(source: GitOpsSource, opts: { sops: boolean }): Values {
+export function argoApplicationSpec(source: GitOpsSource, opts: { sops: boolean; digest?: string }): Values {
   const r = resolveSource(source);
   const src: Values = {
     repoURL: r.url,
-    targetRevision: r.ref,
+    // An OCI source's target revision is a tag or a digest: the pushed digest pins the Application to it.
+    targetRevision: opts.digest && source.type !== "git" ? opts.digest : r.ref,
     path: source.type === "git" ? r.path : ".",
   };
   if (opts.sops) src.plugin = { name: argoSopsPlugin };

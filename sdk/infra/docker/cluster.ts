@@ -76,6 +76,8 @@ export function dockerCluster(
     nodes: pulumi.output(plan.nodes.map((n) => ({ name: n.name, role: n.role, address: n.address }))),
     rendered,
     ready,
+    // The registry containers and everything else of the Docker layer (the workload push needs the local registry).
+    resources: [infra],
     install: {
       dockerNetworkCidr: plan.docker!.network.cidr,
       kindNetwork: infra.networkName,
