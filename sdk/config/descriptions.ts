@@ -117,6 +117,13 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "spec.workload.sourceDirectory": "Directory of Kubernetes manifests pushed as the GitOps artifact. Default: k8s.",
   "spec.workload.validateOnPush": "Validate manifests before pushing. Default: false.",
   "spec.workload.tag": "Tag of the pushed GitOps artifact. Default: dev.",
+  "spec.workload.validation.skipKinds":
+    "Kinds `ksail-pulumi workload validate` does not check (Kind or group/version/Kind). Default: none.",
+  "spec.workload.validation.schemaLocations":
+    "kubeconform schema locations. Accepted and not used: the Kubernetes schemas ship with the package and nothing is downloaded.",
+  "spec.workload.validation.helmRender":
+    "KSail renders HelmReleases before validating. Accepted; `workload validate` checks HelmReleases as objects without rendering them. Default: true.",
+  "spec.workload.validation.rules": "KSail's custom validation rules. Accepted and not applied. Default: none.",
   "spec.workload.kustomizationFile": "Kustomization the GitOps engine applies (path inside the artifact).",
   "spec.workload.flux.operatorVersion": "flux-operator chart version override.",
   "spec.workload.flux.distributionVersion": "Flux distribution version set on the FluxInstance.",

@@ -256,7 +256,18 @@ export const WorkloadSchema = z.strictObject({
   kustomizationFile: str(),
   flux: FluxSchema.prefault({}),
   watch: ignored(),
-  validation: ignored(),
+  validation: z
+    .strictObject({
+      /** Kinds `workload validate` does not check (`Kind` or `group/version/Kind`). */
+      skipKinds: z.array(z.string()).default([]),
+      /** kubeconform schema locations: accepted, not used (schemas are shipped; nothing is downloaded). */
+      schemaLocations: z.array(z.string()).default([]),
+      /** KSail renders HelmReleases before validating; accepted, not done here (HelmReleases are checked as objects). */
+      helmRender: z.boolean().default(true),
+      /** KSail's custom validation rules: accepted, not applied. */
+      rules: z.unknown().default(null),
+    })
+    .prefault({}),
   scan: ignored(),
 });
 
@@ -305,7 +316,6 @@ export const IGNORED_FIELDS = [
   "spec.provider.gcp",
   "spec.provider.azure",
   "spec.workload.watch",
-  "spec.workload.validation",
   "spec.workload.scan",
 ] as const;
 

@@ -95,4 +95,14 @@ describe("CLI start-up: a command loads only what it needs", () => {
     assert.ok(r.status === 0 || r.status === 2, `exit ${r.status}`);
     for (const heavy of HEAVY) assert.ok(!r.modules.some((m) => m.includes(`node_modules/${heavy}/`)), heavy);
   });
+
+  test("workload validate: yaml, ajv and the shipped schemas; not the Pulumi runtime, the OCI client or tar", () => {
+    const r = loadedModules(["workload", "validate", path.join(root, "test", "fixtures", "workload", "corpus", "valid.yaml")]);
+    assert.equal(r.status, 0);
+    assert.deepEqual(packagesOf(r.modules), ["ajv", "commander", "fast-deep-equal", "fast-uri", "json-schema-traverse", "yaml"]);
+    assert.deepEqual(
+      ownOf(r.modules).filter((m) => !CLI.test(m) && m !== "sdk/workload/validate"),
+      [],
+    );
+  });
 });

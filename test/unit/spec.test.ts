@@ -105,7 +105,9 @@ describe("valid example files load", () => {
       ["Enabled", "Enabled", "Enabled", "Disabled"],
     );
     assert.equal(e.cluster.connection.context, "k3d-k3s-dev");
-    assert.deepEqual(c.warnings, ["spec.workload.validation: is a KSail field that @ksail/pulumi does not use; ignored"]);
+    // spec.workload.validation is read by `workload validate` (skipKinds); spec.chat is not used.
+    assert.deepEqual(c.warnings, ["spec.chat: is a KSail field that @ksail/pulumi does not use; ignored"]);
+    assert.deepEqual(c.spec.workload.validation.skipKinds, ["Secret"]);
   });
 });
 

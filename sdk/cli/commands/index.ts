@@ -6,6 +6,7 @@ import { registerPlan } from "./plan";
 import { registerSchema } from "./schema";
 import { registerValidate } from "./validate";
 import { registerCipher } from "./cipher";
+import { registerWorkload } from "./workload";
 
 /** Sets the exit code of the current command (commands never call process.exit themselves). */
 export type SetExitCode = (code: number) => void;
@@ -24,4 +25,5 @@ export function registerCommands(program: Command, setExitCode: SetExitCode): vo
   registerRender(program, setExitCode);
   registerPlan(program, setExitCode);
   registerCipher(program, setExitCode);
+  registerWorkload(program, setExitCode);
 }

@@ -1,0 +1,82 @@
+import { Option, type Command } from "commander";
+import type { SetExitCode } from "./index";
+
+interface ValidateFlags {
+  config?: string;
+  strict: boolean;
+  ignoreMissingSchemas: boolean;
+  skipSecrets: boolean;
+  skipKinds?: string;
+  crd: string[];
+  output: "text" | "json";
+}
+
+/**
+ * `ksail-pulumi workload validate [PATH...]`: the manifests of `spec.workload.sourceDirectory` (or the given paths)
+ * checked offline against the Kubernetes schemas shipped with the package and the CRDs in the tree. Exit 0 when
+ * valid, 1 when a manifest is invalid, 2 when the ksail.yaml it reads is.
+ */
+export function registerWorkload(program: Command, setExitCode: SetExitCode): void {
+  const workload = program.command("workload").description("Check the workload manifests a GitOps engine will apply");
+  workload
+    .command("validate")
+    .description(
+      "Validate manifests offline: every YAML document against the Kubernetes schemas shipped with the package (or the " +
+        "CustomResourceDefinitions in the tree), kustomization references, Flux ${VAR} placeholders. Prints FILE:LINE: KIND NAME PATH: " +
+        "message; exit 0 when valid, 1 when not, 2 when the ksail.yaml is invalid.",
+    )
+    .argument("[path...]", "files or directories (default: spec.workload.sourceDirectory of the ksail.yaml, else k8s)")
+    .option("-c, --config <file>", "ksail.yaml whose spec.workload is used (default: ./ksail.yaml when it exists)")
+    .option("--strict", "reject fields the schema does not define", false)
+    .option("--ignore-missing-schemas", "skip kinds without a schema instead of failing", false)
+    .option("--no-skip-secrets", "validate Secrets too (skipped by default: SOPS-encrypted Secrets do not match the schema)")
+    .option("--skip-kinds <kinds>", "comma-separated kinds not to check (Kind or group/version/Kind)")
+    .option(
+      "--crd <file>",
+      "a file of CustomResourceDefinitions whose schemas check their resources (repeatable)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"))
+    .action(async (paths: string[], flags: ValidateFlags) => {
+      const fs = await import("node:fs");
+      let sourceDirectory = "k8s";
+      let skipKinds: string[] = [];
+      const configFile = flags.config ?? (fs.existsSync("ksail.yaml") ? "ksail.yaml" : undefined);
+      if (configFile) {
+        const { validateClusterConfigFile } = await import("../../config");
+        const r = validateClusterConfigFile(configFile);
+        if (!r.ok || !r.config) {
+          for (const i of r.issues) process.stderr.write(`${configFile}: ${i.path ? `${i.path}: ` : ""}${i.message}\n`);
+          setExitCode(2);
+          return;
+        }
+        sourceDirectory = r.config.spec.workload.sourceDirectory;
+        skipKinds = [...r.config.spec.workload.validation.skipKinds];
+      }
+      if (flags.skipKinds)
+        skipKinds.push(
+          ...flags.skipKinds
+            .split(",")
+            .map((k) => k.trim())
+            .filter((k) => k !== ""),
+        );
+      const { validateManifests, formatIssues } = await import("../../workload/validate");
+      const result = validateManifests(paths.length > 0 ? paths : [sourceDirectory], {
+        strict: flags.strict,
+        ignoreMissingSchemas: flags.ignoreMissingSchemas,
+        skipSecrets: flags.skipSecrets,
+        skipKinds,
+        crdFiles: flags.crd,
+      });
+      const valid = result.issues.length === 0;
+      if (flags.output === "json") process.stdout.write(`${JSON.stringify({ valid, ...result }, null, 2)}\n`);
+      else {
+        if (!valid) process.stdout.write(`${formatIssues(result)}\n`);
+        process.stdout.write(
+          `${valid ? "valid" : `${result.issues.length} problem${result.issues.length === 1 ? "" : "s"}`}: ${result.documents} document${result.documents === 1 ? "" : "s"} in ${result.files} file${result.files === 1 ? "" : "s"}, ${result.validated} checked against Kubernetes ${result.kubernetesVersion} schemas or CRDs, ${result.skipped.length} skipped\n`,
+        );
+      }
+      setExitCode(valid ? 0 : 1);
+    });
+}
