@@ -3,7 +3,8 @@
  * tree), offline. Every YAML document under the given paths is checked against the OpenAPI definitions of the
  * Kubernetes release the package pins (shipped in `schemas/kubernetes.json`, generated from the Kubernetes Go
  * module by scripts/k8s-schemas: the definitions that release's API server serves) or against the
- * `openAPIV3Schema` of a CustomResourceDefinition found in the tree or given with `crdFiles`.
+ * `openAPIV3Schema` of a CustomResourceDefinition found in the tree or given with `crdFiles`, else of the GitOps
+ * CRDs shipped in `schemas/crds.json` (Flux's sources and Kustomization, flux-operator's kinds).
  *
  * What it does like kubeconform: unknown kinds are errors unless `ignoreMissingSchemas`; Secrets are skipped by
  * default (SOPS-encrypted ones do not match the schema); `strict` rejects fields the schema does not know; Flux
@@ -65,15 +66,27 @@ const MANIFEST = /\.(ya?ml|json)$/i;
 /** A whole scalar that is one Flux post-build variable, with an optional default (`:=` or `:-`). */
 const FLUX_VAR = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::[=-]([^}]*))?\}$/;
 
+/** A file of schemas/: next to this module when running from source; the package ships the sources' copy beside dist/. */
+function schemaFile(name: string): unknown {
+  const here = path.join(__dirname, "schemas", name);
+  const file = fs.existsSync(here) ? here : path.resolve(__dirname, "..", "..", "..", "sdk", "workload", "schemas", name);
+  return JSON.parse(fs.readFileSync(file, "utf8")) as unknown;
+}
+
 let bundle: SchemaBundle | undefined;
 function schemas(): SchemaBundle {
-  if (!bundle) {
-    // Next to this module when running from source; the package ships the sources' copy beside dist/.
-    const here = path.join(__dirname, "schemas", "kubernetes.json");
-    const file = fs.existsSync(here) ? here : path.resolve(__dirname, "..", "..", "..", "sdk", "workload", "schemas", "kubernetes.json");
-    bundle = JSON.parse(fs.readFileSync(file, "utf8")) as SchemaBundle;
-  }
+  bundle ??= schemaFile("kubernetes.json") as SchemaBundle;
   return bundle;
+}
+
+/**
+ * CRD schemas shipped with the package (scripts/gen-crd-schemas.sh: Flux's sources and Kustomization,
+ * flux-operator's kinds), used when the tree has no CRD of its own for a kind.
+ */
+let shipped: { modules: string[]; kinds: Record<string, Record<string, unknown>> } | undefined;
+function shippedCrds(): NonNullable<typeof shipped> {
+  shipped ??= schemaFile("crds.json") as NonNullable<typeof shipped>;
+  return shipped;
 }
 
 /** `additionalProperties: false` on every object schema that lists its properties (kubeconform's strict mode). */
@@ -379,6 +392,7 @@ export function validateManifests(paths: readonly string[], opts: ValidateOption
     let validate: ValidateFunction | undefined;
     if (kinds[gvk]) validate = validators.builtin(kinds[gvk]);
     else if (crds.has(gvk)) validate = validators.crd(gvk, crds.get(gvk)!);
+    else if (shippedCrds().kinds[gvk]) validate = validators.crd(`shipped:${gvk}`, shippedCrds().kinds[gvk]);
     if (!validate) {
       if (opts.ignoreMissingSchemas) skipped.push({ file: d.file, kind: gvk, name, reason: "no schema (ignoreMissingSchemas)" });
       else
@@ -389,7 +403,7 @@ export function validateManifests(paths: readonly string[], opts: ValidateOption
           kind: gvk,
           name,
           path: "",
-          message: `no schema for ${gvk}: not a Kubernetes ${kubernetesVersion} kind and no CustomResourceDefinition for it in the tree (add the CRD file, or skip the kind)`,
+          message: `no schema for ${gvk}: not a Kubernetes ${kubernetesVersion} kind, not a shipped Flux kind, and no CustomResourceDefinition for it in the tree (add the CRD file, or skip the kind)`,
         });
       continue;
     }

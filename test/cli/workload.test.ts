@@ -31,7 +31,7 @@ describe("ksail-pulumi workload validate", () => {
       r.stdout,
       /^test\/fixtures\/workload\/validate\/apps\/web\.yaml:7: apps\/v1\/Deployment web spec\.replicas: must be integer$/m,
     );
-    assert.match(r.stdout, /^6 problems: 10 documents in 8 files/m);
+    assert.match(r.stdout, /^7 problems: 11 documents in 9 files/m);
     assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at /);
   });
 
@@ -42,7 +42,7 @@ describe("ksail-pulumi workload validate", () => {
     assert.equal(j.valid, false);
     assert.deepEqual(
       j.issues.map((i: { path: string }) => i.path),
-      ["resources[5]"],
+      ["spec.prune", "resources[6]"],
     );
   });
 

@@ -7,6 +7,7 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { validateManifests, formatIssues, type ValidationResult } from "../../sdk/workload/validate";
 import { repoRoot } from "../harness/paths";
+import { fluxInstanceSpec } from "../../sdk/components/values/gitops";
 
 const TREE = path.join(repoRoot(), "test/fixtures/workload/validate");
 
@@ -23,12 +24,15 @@ describe("workload validate (offline schemas)", () => {
     assert.deepEqual(lines(r), [
       "apps/web.yaml:7: apps/v1/Deployment web spec.replicas: must be integer",
       'apps/web.yaml:15: apps/v1/Deployment web spec.template.spec.containers[0]: missing required field "name"',
-      "flux/sync.yaml:2: kustomize.toolkit.fluxcd.io/v1/Kustomization apps: no schema for kustomize.toolkit.fluxcd.io/v1/Kustomization: not a Kubernetes v1.36.3 kind and no CustomResourceDefinition for it in the tree (add the CRD file, or skip the kind)",
-      'kustomization.yaml:9: kustomize.config.k8s.io/v1beta1/Kustomization resources[5]: resource "apps/missing.yaml" does not exist',
+      // helm-controller's CRD is not shipped (the module proxy does not serve it).
+      "flux/release.yaml:2: helm.toolkit.fluxcd.io/v2/HelmRelease podinfo: no schema for helm.toolkit.fluxcd.io/v2/HelmRelease: not a Kubernetes v1.36.3 kind, not a shipped Flux kind, and no CustomResourceDefinition for it in the tree (add the CRD file, or skip the kind)",
+      // Flux's Kustomization against kustomize-controller's own CRD schema, shipped with the package.
+      "flux/sync.yaml:9: kustomize.toolkit.fluxcd.io/v1/Kustomization apps spec.prune: must be boolean",
+      'kustomization.yaml:10: kustomize.config.k8s.io/v1beta1/Kustomization resources[6]: resource "apps/missing.yaml" does not exist',
       "widgets/small.yaml:7: example.com/v1/Widget small spec.size: must be integer",
       'widgets/small.yaml:8: example.com/v1/Widget small spec.color: must be one of ["red","blue"]',
     ]);
-    assert.equal(r.files, 8);
+    assert.equal(r.files, 9);
     assert.deepEqual(
       r.skipped.map((s) => [path.relative(TREE, s.file), s.kind, s.reason]),
       [["secret.yaml", "v1/Secret", "Secret skipped (skipSecrets)"]],
@@ -54,7 +58,7 @@ describe("workload validate (offline schemas)", () => {
 
   test("ignoreMissingSchemas and skipKinds skip what they name; skipSecrets false checks Secrets (a SOPS file has a sops key)", () => {
     const r = validateManifests([TREE], { ignoreMissingSchemas: true, skipKinds: ["Widget"] });
-    assert.ok(!lines(r).some((l) => l.includes("flux/sync.yaml") || l.includes("Widget")));
+    assert.ok(!lines(r).some((l) => l.includes("flux/release.yaml") || l.includes("Widget")));
     assert.deepEqual(r.skipped.map((s) => s.reason).sort(), [
       "Secret skipped (skipSecrets)",
       "kind skipped (skipKinds)",
@@ -91,6 +95,33 @@ describe("workload validate (offline schemas)", () => {
           ["b.yaml", "missing apiVersion or kind"],
         ],
       );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("the FluxInstance the library writes (with the digest pin) passes flux-operator's shipped schema in strict mode", () => {
+    const fs = require("node:fs") as typeof import("node:fs");
+    const os = require("node:os") as typeof import("node:os");
+    const YAML = require("yaml") as typeof import("yaml");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-validate-flux-"));
+    try {
+      const spec = fluxInstanceSpec(
+        { type: "localRegistry", clusterName: "dev" },
+        { pullSecret: false, sops: true, digest: `sha256:${"a".repeat(64)}` },
+      );
+      fs.writeFileSync(
+        path.join(dir, "flux.yaml"),
+        YAML.stringify({
+          apiVersion: "fluxcd.controlplane.io/v1",
+          kind: "FluxInstance",
+          metadata: { name: "flux", namespace: "flux-system" },
+          spec,
+        }),
+      );
+      const r = validateManifests([dir], { strict: true });
+      assert.equal(r.validated, 1);
+      assert.deepEqual(r.issues, []);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
