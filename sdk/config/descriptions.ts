@@ -124,6 +124,11 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "spec.workload.validation.helmRender":
     "KSail renders HelmReleases before validating. Accepted; `workload validate` checks HelmReleases as objects without rendering them. Default: true.",
   "spec.workload.validation.rules": "KSail's custom validation rules. Accepted and not applied. Default: none.",
+  "spec.workload.scan.exceptions": "Kubescape exceptions file (posture exceptions) for `ksail-pulumi workload scan`. Default: none.",
+  "spec.workload.scan.frameworks":
+    "Frameworks `ksail-pulumi workload scan` runs; only nsa (the manifest-checkable NSA hardening controls) is available offline. Default: nsa.",
+  "spec.workload.scan.complianceThreshold":
+    "Minimum compliance score (0-100) for `ksail-pulumi workload scan` to pass. Default: 0 (any score).",
   "spec.workload.kustomizationFile": "Kustomization the GitOps engine applies (path inside the artifact).",
   "spec.workload.flux.operatorVersion": "flux-operator chart version override.",
   "spec.workload.flux.distributionVersion": "Flux distribution version set on the FluxInstance.",

@@ -268,7 +268,16 @@ export const WorkloadSchema = z.strictObject({
       rules: z.unknown().default(null),
     })
     .prefault({}),
-  scan: ignored(),
+  scan: z
+    .strictObject({
+      /** Kubescape exceptions file (posture exceptions), relative to the working directory. */
+      exceptions: str(),
+      /** Frameworks `workload scan` runs; only `nsa` is available offline. */
+      frameworks: z.array(z.string()).default([]),
+      /** Minimum compliance score (0–100) for `workload scan` to pass; 0 accepts any score. */
+      complianceThreshold: z.number().int().min(0).max(100).default(0),
+    })
+    .prefault({}),
 });
 
 export const SpecSchema = z.strictObject({
@@ -316,7 +325,6 @@ export const IGNORED_FIELDS = [
   "spec.provider.gcp",
   "spec.provider.azure",
   "spec.workload.watch",
-  "spec.workload.scan",
 ] as const;
 
 /** Deprecated KSail fields, migrated to their replacement before parsing (`migrate.ts`). */

@@ -75,3 +75,47 @@ describe("ksail-pulumi workload validate", () => {
     assert.match(r.stderr, /spec\.workload\.validation/);
   });
 });
+
+describe("ksail-pulumi workload scan", () => {
+  const SCAN = path.join(root, "test/fixtures/workload/scan");
+  const scan = (args: string[], cwd = root) => spawnSync(process.execPath, [bin, "workload", "scan", ...args], { cwd, encoding: "utf8" });
+
+  test("pretty report and score; exit 0 without a threshold, 1 below it with the reason, 0 with the exception at 56", () => {
+    const r = scan([path.join(SCAN, "hardened.yaml"), path.join(SCAN, "risky.yaml")]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /compliance score \(nsa, 8 resources\): 53\.3%$/m);
+    const below = scan([SCAN, "--compliance-threshold", "55"]);
+    assert.equal(below.status, 1);
+    assert.match(below.stderr, /compliance score 53\.3% \(nsa\) is below the threshold 55%/);
+    const excepted = scan([SCAN, "--compliance-threshold", "56", "--exceptions", path.join(SCAN, "exceptions.json")]);
+    assert.equal(excepted.status, 0, excepted.stderr);
+  });
+
+  test("SARIF and JUnit to a file; JSON to stdout", () => {
+    const out = path.join(tmp, "scan.sarif");
+    assert.equal(scan([SCAN, "-f", "sarif", "-o", out]).status, 0);
+    assert.equal(JSON.parse(fs.readFileSync(out, "utf8")).version, "2.1.0");
+    const j = scan([SCAN, "-f", "json"]);
+    assert.equal(JSON.parse(j.stdout).results[0].complianceScore, 53.3);
+    assert.match(scan([SCAN, "-f", "junit"]).stdout, /^<\?xml/);
+  });
+
+  test("spec.workload.scan from the ksail.yaml: threshold and exceptions; an unavailable framework is exit 2", () => {
+    const dir = path.join(tmp, "scan-config");
+    fs.mkdirSync(dir);
+    fs.cpSync(SCAN, path.join(dir, "k8s"), { recursive: true });
+    const write = (scanSpec: string) =>
+      fs.writeFileSync(
+        path.join(dir, "ksail.yaml"),
+        `apiVersion: ksail.io/v1alpha1\nkind: Cluster\nspec:\n  workload:\n    scan:\n${scanSpec}`,
+      );
+    write("      complianceThreshold: 60\n      exceptions: k8s/exceptions.json\n");
+    const r = scan([], dir);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /56\.7% \(nsa\) is below the threshold 60%/);
+    write("      frameworks: [mitre]\n");
+    const m = scan([], dir);
+    assert.equal(m.status, 2);
+    assert.match(m.stderr, /framework mitre is not available offline \(available: nsa\)/);
+  });
+});

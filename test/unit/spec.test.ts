@@ -365,14 +365,14 @@ describe("deprecated fields and ignored sections", () => {
         chat: { model: "x" },
         cluster: { eks: { region: "x" } },
         provider: { aws: {} },
-        workload: { scan: { frameworks: ["nsa"] } },
+        workload: { watch: { hooks: [] } },
       }),
       { env: {} },
     );
     assert.ok(
       !("editor" in document.spec) && !("chat" in document.spec) && !("aws" in document.spec.provider) && !("eks" in document.spec.cluster),
     );
-    // spec.provider.omni is used now (Talos on Omni); the other five sections are still dropped.
+    // spec.provider.omni and spec.workload.{validation,scan} are used now; the other five sections are still dropped.
     assert.equal(warnings.length, 5);
     assert.ok(warnings.every((w) => /does not use; ignored/.test(w)));
   });

@@ -79,4 +79,92 @@ export function registerWorkload(program: Command, setExitCode: SetExitCode): vo
       }
       setExitCode(valid ? 0 : 1);
     });
+
+  workload
+    .command("scan")
+    .description(
+      "Scan manifests offline with the NSA hardening controls that manifests show (Kubescape's control IDs), report a compliance " +
+        "score, and fail below the threshold. Exit 0 at or above it, 1 below, 2 for an invalid ksail.yaml, exceptions file or framework.",
+    )
+    .argument("[path...]", "files or directories (default: spec.workload.sourceDirectory of the ksail.yaml, else k8s)")
+    .option("-c, --config <file>", "ksail.yaml whose spec.workload is used (default: ./ksail.yaml when it exists)")
+    .option("--framework <name>", "framework (only nsa is available offline)")
+    .option("--compliance-threshold <score>", "minimum compliance score 0-100 (default: spec.workload.scan.complianceThreshold)")
+    .option("--exceptions <file>", "Kubescape exceptions file (default: spec.workload.scan.exceptions)")
+    .addOption(new Option("-f, --format <format>", "report format").choices(["pretty", "json", "sarif", "junit"]).default("pretty"))
+    .option("-o, --output <file>", "write the report here instead of stdout")
+    .action(
+      async (
+        paths: string[],
+        flags: { config?: string; framework?: string; complianceThreshold?: string; exceptions?: string; format: string; output?: string },
+      ) => {
+        const fs = await import("node:fs");
+        let sourceDirectory = "k8s";
+        let scan = { exceptions: "", frameworks: [] as string[], complianceThreshold: 0 };
+        const configFile = flags.config ?? (fs.existsSync("ksail.yaml") ? "ksail.yaml" : undefined);
+        if (configFile) {
+          const { validateClusterConfigFile } = await import("../../config");
+          const r = validateClusterConfigFile(configFile);
+          if (!r.ok || !r.config) {
+            for (const i of r.issues) process.stderr.write(`${configFile}: ${i.path ? `${i.path}: ` : ""}${i.message}\n`);
+            setExitCode(2);
+            return;
+          }
+          sourceDirectory = r.config.spec.workload.sourceDirectory;
+          scan = { ...r.config.spec.workload.scan, frameworks: [...r.config.spec.workload.scan.frameworks] };
+        }
+        const threshold = flags.complianceThreshold !== undefined ? Number(flags.complianceThreshold) : scan.complianceThreshold;
+        if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) {
+          process.stderr.write(`--compliance-threshold: "${flags.complianceThreshold}" is not a number from 0 to 100\n`);
+          setExitCode(2);
+          return;
+        }
+        const s = await import("../../workload/scan");
+        const frameworks = flags.framework ? [flags.framework] : scan.frameworks.length > 0 ? scan.frameworks : ["nsa"];
+        const unknown = frameworks.filter((f) => !s.FRAMEWORKS[f.toLowerCase()]);
+        if (unknown.length > 0) {
+          process.stderr.write(
+            `framework ${unknown.join(", ")} is not available offline (available: ${Object.keys(s.FRAMEWORKS).join(", ")}); Kubescape's mitre, cis and pss frameworks need Kubescape\n`,
+          );
+          setExitCode(2);
+          return;
+        }
+        const exceptionsFile = flags.exceptions ?? (scan.exceptions || undefined);
+        let exceptions: import("../../workload/scan").PostureException[] = [];
+        if (exceptionsFile) {
+          try {
+            const parsed = JSON.parse(fs.readFileSync(exceptionsFile, "utf8")) as unknown;
+            if (!Array.isArray(parsed)) throw new Error("must be a JSON array of posture exceptions");
+            exceptions = parsed as typeof exceptions;
+          } catch (e) {
+            process.stderr.write(`exceptions file ${exceptionsFile}: ${(e as Error).message}\n`);
+            setExitCode(2);
+            return;
+          }
+        }
+        let resources: import("../../workload/scan").ScanResource[];
+        try {
+          resources = s.readResources(paths.length > 0 ? paths : [sourceDirectory]);
+        } catch (e) {
+          process.stderr.write(`${(e as Error).message}\n`);
+          setExitCode(2);
+          return;
+        }
+        const results = frameworks.map((f) => s.scanResources(resources, { framework: f, exceptions }));
+        const text =
+          flags.format === "json"
+            ? JSON.stringify({ complianceThreshold: threshold, results }, null, 2)
+            : flags.format === "sarif"
+              ? s.formatSarif(results[0])
+              : flags.format === "junit"
+                ? s.formatJunit(results[0])
+                : results.map((r) => s.formatPretty(r)).join("\n\n");
+        if (flags.output) fs.writeFileSync(flags.output, `${text}\n`);
+        else process.stdout.write(`${text}\n`);
+        const below = results.filter((r) => r.complianceScore < threshold);
+        for (const r of below)
+          process.stderr.write(`compliance score ${r.complianceScore}% (${r.framework}) is below the threshold ${threshold}%\n`);
+        setExitCode(below.length > 0 ? 1 : 0);
+      },
+    );
 }
