@@ -15,6 +15,8 @@ export type GitOpsSource =
       readonly sourceDirectory?: string;
       /** Artifact tag (`spec.workload.tag`). @default "dev" */
       readonly tag?: string;
+      /** Kustomization Flux applies, inside the artifact (`spec.workload.kustomizationFile`). @default the artifact's root */
+      readonly kustomizationFile?: string;
     }
   | {
       /** An external OCI registry, e.g. `ghcr.io/org/manifests`. */
@@ -23,6 +25,8 @@ export type GitOpsSource =
       readonly url: string;
       /** @default "dev" */
       readonly tag?: string;
+      /** Kustomization Flux applies, inside the artifact (`spec.workload.kustomizationFile`). @default the artifact's root */
+      readonly kustomizationFile?: string;
     }
   | {
       /** A Git repository (HTTPS or SSH URL). */
@@ -166,13 +170,15 @@ export function componentPlan(eff: EffectiveSpec): ComponentPlan {
   if (gitOpsEngine !== "None") {
     const reg = parseRegistrySpec(c.localRegistry.registry);
     const w = eff.workload;
+    const kf = w.kustomizationFile ? { kustomizationFile: w.kustomizationFile } : {};
     gitOpsSource = reg.external
       ? {
           type: "oci",
           url: `${reg.host}${reg.port ? `:${reg.port}` : ""}${reg.path ? `/${reg.path.replace(/^\/+/, "")}` : ""}`,
           tag: reg.tag || w.tag,
+          ...kf,
         }
-      : { type: "localRegistry", clusterName: eff.name, sourceDirectory: w.sourceDirectory, tag: reg.tag || w.tag };
+      : { type: "localRegistry", clusterName: eff.name, sourceDirectory: w.sourceDirectory, tag: reg.tag || w.tag, ...kf };
   }
   let workloadArtifact: WorkloadArtifactPlan | undefined;
   if (gitOpsSource && gitOpsSource.type !== "git") {

@@ -108,6 +108,20 @@ describe("KSailCluster pushes the workload and pins the GitOps engine to it", ()
     assert.deepEqual(changes(a, b), ["~dev-workload", "~dev-argocd-application"]);
   });
 
+  test("spec.workload.kustomizationFile is Flux's sync path inside the artifact (./<kustomizationFile>, as KSail sets it)", async () => {
+    const dir = writeTree(path.join(root, "kf", "k8s"), 1);
+    const r = await record(FLUX, dir, {
+      args: {
+        spec: {
+          cluster: { distribution: "K3s", gitOpsEngine: "Flux" },
+          workload: { sourceDirectory: dir, kustomizationFile: "clusters/local" },
+        },
+      },
+    });
+    const spec = r.byName("dev-flux-instance").inputs.spec as { sync: Record<string, unknown> };
+    assert.equal(spec.sync.path, "./clusters/local");
+  });
+
   test("no source directory yet: KSail's empty kustomization is pushed (the engine still finds an artifact)", async () => {
     const r = await record(FLUX, path.join(root, "missing", "k8s"));
     assert.equal(r.byName("dev-workload").inputs.empty, true);

@@ -18,6 +18,15 @@ export function sanitizeRepoName(dir: string): string {
   return s === "" ? "k8s" : s;
 }
 
+/** Flux's sync path inside the artifact: `./<kustomizationFile>` as KSail sets it, else the root. */
+function syncPath(kustomizationFile: string | undefined): string {
+  const p = (kustomizationFile ?? "")
+    .trim()
+    .replace(/^\.\/+/, "")
+    .replace(/\/+$/, "");
+  return p === "" ? "./" : `./${p}`;
+}
+
 /** The OCI URL and tag (or Git URL and branch) a source resolves to. */
 export function resolveSource(source: GitOpsSource): { url: string; ref: string; path: string; insecure: boolean } {
   switch (source.type) {
@@ -25,14 +34,14 @@ export function resolveSource(source: GitOpsSource): { url: string; ref: string;
       return {
         url: `oci://${source.clusterName}-local-registry:5000/${sanitizeRepoName(source.sourceDirectory ?? "k8s")}`,
         ref: source.tag ?? "dev",
-        path: "./",
+        path: syncPath(source.kustomizationFile),
         insecure: true,
       };
     case "oci":
       return {
         url: source.url.startsWith("oci://") ? source.url : `oci://${source.url}`,
         ref: source.tag ?? "dev",
-        path: "./",
+        path: syncPath(source.kustomizationFile),
         insecure: false,
       };
     case "git":
