@@ -21,6 +21,7 @@ import { omniCluster } from "./infra/omni/cluster";
 import { kubernetesCluster } from "./infra/kubernetes/cluster";
 import type { KSailClusterNode } from "./infra/types";
 import { WorkloadArtifact } from "./dynamic/workloadArtifact";
+import { KsailError } from "./errors";
 
 export type { KSailClusterNode } from "./infra/types";
 
@@ -285,6 +286,7 @@ export class KSailCluster extends pulumi.ComponentResource {
     const clusterIdentifier = `${plan.clusterName}-${trigger.slice(0, 12)}`;
     const installProvider = clusterProvider(`${name}-k8s`, { kubeconfig: secrets.kubeconfig, clusterIdentifier }, { parent: this });
     const wa = plan.components.workloadArtifact;
+    if (wa && (args.pushWorkload ?? wa.local) && wa.validateOnPush) validateBeforePush(wa.sourceDirectory, wa.skipKinds);
     const workload =
       wa && (args.pushWorkload ?? wa.local)
         ? new WorkloadArtifact(
@@ -370,6 +372,26 @@ export class KSailCluster extends pulumi.ComponentResource {
       ready: this.ready,
     });
   }
+}
+
+/**
+ * `spec.workload.validateOnPush`: the manifests are checked as `ksail-pulumi workload validate` checks them, when
+ * the program runs (so a preview fails too and nothing is pushed); every problem is listed.
+ */
+function validateBeforePush(sourceDirectory: string, skipKinds: readonly string[]): void {
+  const fs = require("node:fs") as typeof import("node:fs");
+  if (!fs.existsSync(sourceDirectory)) return;
+  // Loaded only here: ajv and the schemas are not needed by a program that does not validate.
+  const v = require("./workload/validate") as typeof import("./workload/validate");
+  const result = v.validateManifests([sourceDirectory], { skipKinds });
+  if (result.issues.length > 0)
+    throw new KsailError(
+      result.issues.map((i) => ({
+        path: "spec.workload.sourceDirectory",
+        message: `${i.file}:${i.line}: ${i.kind ? `${i.kind}${i.name ? ` ${i.name}` : ""} ` : ""}${i.path ? `${i.path}: ` : ""}${i.message}`,
+      })),
+      "the workload is not pushed: spec.workload.validateOnPush found invalid manifests",
+    );
 }
 
 /** Upstream credentials of the mirror specs, as secrets (planCluster already validated the specs). */

@@ -115,7 +115,8 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "spec.provider.omni.machines":
     "Omni machine UUIDs: the first controlPlanes are control planes, the next workers are workers (mutually exclusive with machineClass).",
   "spec.workload.sourceDirectory": "Directory of Kubernetes manifests pushed as the GitOps artifact. Default: k8s.",
-  "spec.workload.validateOnPush": "Validate manifests before pushing. Default: false.",
+  "spec.workload.validateOnPush":
+    "Validate manifests before pushing, with the checks of `ksail-pulumi workload validate`: invalid manifests fail the program (and the preview), nothing is pushed. Default: false.",
   "spec.workload.tag": "Tag of the pushed GitOps artifact. Default: dev.",
   "spec.workload.validation.skipKinds":
     "Kinds `ksail-pulumi workload validate` does not check (Kind or group/version/Kind). Default: none.",

@@ -52,6 +52,9 @@ export interface WorkloadArtifactPlan {
   readonly sourceDirectory: string;
   /** The cluster's own registry on the Docker host (plain HTTP on loopback), not an external one. */
   readonly local: boolean;
+  /** Validate the manifests before pushing (`spec.workload.validateOnPush`), skipping these kinds. */
+  readonly validateOnPush: boolean;
+  readonly skipKinds: readonly string[];
   /** Credentials written into `spec.cluster.localRegistry.registry` (`user:pass@host`), if any. */
   readonly username?: string;
   readonly password?: string;
@@ -191,6 +194,8 @@ export function componentPlan(eff: EffectiveSpec): ComponentPlan {
         tag: gitOpsSource.tag ?? "dev",
         sourceDirectory: eff.workload.sourceDirectory,
         local: true,
+        validateOnPush: eff.workload.validateOnPush,
+        skipKinds: eff.workload.validation.skipKinds,
       };
     else if (gitOpsSource.type === "oci" && reg.path !== "")
       workloadArtifact = {
@@ -199,6 +204,8 @@ export function componentPlan(eff: EffectiveSpec): ComponentPlan {
         tag: gitOpsSource.tag ?? "dev",
         sourceDirectory: eff.workload.sourceDirectory,
         local: false,
+        validateOnPush: eff.workload.validateOnPush,
+        skipKinds: eff.workload.validation.skipKinds,
         ...creds,
       };
   }

@@ -122,6 +122,32 @@ describe("KSailCluster pushes the workload and pins the GitOps engine to it", ()
     assert.equal(spec.sync.path, "./clusters/local");
   });
 
+  test("validateOnPush: invalid manifests fail the program (preview too) with each problem, before anything is pushed", async () => {
+    const dir = writeTree(path.join(root, "vop", "k8s"), 1);
+    fs.writeFileSync(
+      path.join(dir, "apps/web.yaml"),
+      fs.readFileSync(path.join(dir, "apps/web.yaml"), "utf8").replace("replicas: 1", "replicas: one"),
+    );
+    const run = (preview: boolean) =>
+      record(FLUX, dir, {
+        preview,
+        args: {
+          spec: { cluster: { distribution: "K3s", gitOpsEngine: "Flux" }, workload: { sourceDirectory: dir, validateOnPush: true } },
+        },
+      });
+    for (const preview of [true, false])
+      await assert.rejects(run(preview), (e: Error) => {
+        assert.match(e.message, /the workload is not pushed: spec\.workload\.validateOnPush found invalid manifests/);
+        assert.match(
+          e.message,
+          /spec\.workload\.sourceDirectory: .*apps\/web\.yaml:5: apps\/v1\/Deployment web spec\.replicas: must be integer/,
+        );
+        return true;
+      });
+    writeTree(dir, 2);
+    assert.ok((await run(false)).find("dev-workload"));
+  });
+
   test("no source directory yet: KSail's empty kustomization is pushed (the engine still finds an artifact)", async () => {
     const r = await record(FLUX, path.join(root, "missing", "k8s"));
     assert.equal(r.byName("dev-workload").inputs.empty, true);
