@@ -162,6 +162,46 @@ describe("KSailCluster: Talos on Docker", () => {
     ]);
   });
 
+  test("secrets planted in a Talos patch reach no plain value: renderedConfigs (not secret) is redacted by allow-list", async () => {
+    const planted = ["patch-Env-Secret-1", "patch-File-Secret-2", "patch-Header-Secret-3", "patch-Arg-Secret-4"];
+    const r = await recordCluster({
+      cluster: TALOS,
+      args: {
+        talosConfigPatches: {
+          cluster: [
+            {
+              source: "talos/cluster/leaks.yaml",
+              content: [
+                "machine:",
+                "  env:",
+                `    API_TOKEN: ${planted[0]}`,
+                "  files:",
+                "    - path: /var/etc/app.conf",
+                "      op: create",
+                "      permissions: 0o644",
+                `      content: "token=${planted[1]}"`,
+                "cluster:",
+                "  extraManifestHeaders:",
+                `    Authorization: Bearer ${planted[2]}`,
+                "  apiServer:",
+                "    extraArgs:",
+                `      oidc-client-secret: ${planted[3]}`,
+              ].join("\n"),
+            },
+          ],
+          controlPlanes: [],
+          workers: [],
+        },
+      },
+    });
+    const o = r.stackOutputs as { renderedConfigs: Record<string, string> };
+    assert.ok(!r.secretStackOutputs.includes("renderedConfigs"));
+    for (const p of planted) {
+      assert.ok(!o.renderedConfigs.controlplane.includes(p) && !o.renderedConfigs.worker.includes(p), `${p} in renderedConfigs`);
+      assert.ok(!allPlainStrings(r).some((s) => s.includes(p)), `${p} in a plain value`);
+    }
+  });
+
   test("every child is named <name>-<suffix> after the resource name, even when the cluster name differs", async () => {
     const r = await recordCluster({ cluster: { distribution: "Talos" }, name: "edge", args: { name: "lab" } });
     for (const x of r.resources.slice(1)) assert.match(x.name, /^edge-/, x.name);

@@ -95,7 +95,11 @@ const USER_PATCHES = {
   workers: [],
 };
 
-function render(minor: string, platform: "docker" | "hetzner" | "metal"): ReturnType<typeof renderMachineConfigs> {
+function render(
+  minor: string,
+  platform: "docker" | "hetzner" | "metal",
+  patches: TalosRenderInput["patches"] = USER_PATCHES,
+): ReturnType<typeof renderMachineConfigs> {
   const over: Partial<TalosRenderInput> =
     platform === "hetzner"
       ? { hetzner: { vip: "203.0.113.10", apiToken: HCLOUD_TOKEN } }
@@ -110,7 +114,7 @@ function render(minor: string, platform: "docker" | "hetzner" | "metal"): Return
     platform,
     workers: 1,
     metricsServer: true,
-    patches: USER_PATCHES,
+    patches,
     ...over,
   });
 }
@@ -193,9 +197,84 @@ describe("Talos redaction: what is kept and what is replaced", () => {
     );
   });
 
-  test("safety net: key material under an unexpected field name is still caught", () => {
+  test("allow-list: a string under a field not known to be safe is redacted, whatever it looks like", () => {
     const yaml = `version: v1alpha1\nmachine:\n  type: worker\n  env:\n    SOMETHING: ${Buffer.from(USER_KEY_PEM).toString("base64")}\n    TOKEN_LIKE: abcdef.0123456789abcdef\n    PLAIN: hello\n`;
     const out: any = YAML.parse(redactMachineConfig(yaml));
-    assert.deepEqual(out.machine.env, { SOMETHING: REDACTED, TOKEN_LIKE: REDACTED, PLAIN: "hello" });
+    assert.deepEqual(out.machine.env, { SOMETHING: REDACTED, TOKEN_LIKE: REDACTED, PLAIN: REDACTED });
+    assert.equal(out.machine.type, "worker");
+  });
+
+  // The review's leak kinds (secrets in Talos patches that a deny-list let through), each planted through a
+  // user patch into the real rendering, for every supported Talos minor.
+  const PLANTED = {
+    kernelArg: "kernel-Arg-Secret-0001",
+    fileContent: "file-Content-Secret-0003",
+    proxyPassword: "proxy-Password-0004",
+    mirrorPassword: "mirror-Password-0005",
+    etcdArg: "etcd-Arg-Secret-0006",
+    headerToken: "header-Bearer-0007",
+    apiServerArg: "apiserver-Arg-Secret-0008",
+    kubeletArg: "kubelet-Arg-Secret-0009",
+  };
+  const LEAK_PATCHES = {
+    cluster: [
+      {
+        source: "talos/cluster/leaks.yaml",
+        content: [
+          "machine:",
+          "  env:",
+          `    https_proxy: http://proxyuser:${PLANTED.proxyPassword}@proxy.internal:3128`,
+          "  files:",
+          "    - path: /var/etc/app.conf",
+          "      op: create",
+          "      permissions: 0o644",
+          `      content: "password=${PLANTED.fileContent}"`,
+          "  install:",
+          "    extraKernelArgs:",
+          `      - talos.custom.auth=${PLANTED.kernelArg}`,
+          "  kubelet:",
+          "    extraArgs:",
+          `      bootstrap-token-secret: ${PLANTED.kubeletArg}`,
+          '      rotate-server-certificates: "true"',
+          "  registries:",
+          "    mirrors:",
+          "      ghcr.io:",
+          "        endpoints:",
+          `          - https://mirror:${PLANTED.mirrorPassword}@mirror.internal`,
+          "cluster:",
+          "  extraManifestHeaders:",
+          `    Authorization: Bearer ${PLANTED.headerToken}`,
+          "  apiServer:",
+          "    extraArgs:",
+          `      oidc-client-secret: ${PLANTED.apiServerArg}`,
+          "  etcd:",
+          "    extraArgs:",
+          `      initial-cluster-token: ${PLANTED.etcdArg}`,
+        ].join("\n"),
+      },
+    ],
+    controlPlanes: [],
+    workers: [],
+  };
+
+  test("the review's leak kinds planted through patches: none reaches the redacted configs; the config stays readable", () => {
+    for (const minor of ["1.11", "1.12", "1.13", "1.14"]) {
+      const r = render(minor, "docker", LEAK_PATCHES);
+      for (const planted of Object.values(PLANTED))
+        assert.ok(r.controlPlane.includes(planted), `${minor}: ${planted} is in the full config`);
+      for (const [name, red, full] of [
+        ["controlplane", r.controlPlaneRedacted, r.controlPlane],
+        ["worker", r.workerRedacted, r.worker],
+      ] as const) {
+        for (const [kind, planted] of Object.entries(PLANTED)) assert.ok(!red.includes(planted), `${minor}/${name}: ${kind} leaked`);
+        // Redaction adds no schema error (the patch uses v1alpha1 fields that newer minors moved to documents).
+        assert.deepEqual(schemaErrors(red, minor), schemaErrors(full, minor), `${minor}/${name}: redaction keeps the schema verdict`);
+      }
+      const cp: any = YAML.parse(r.controlPlaneRedacted.split("---\n")[0]);
+      assert.equal(cp.machine.env.https_proxy, REDACTED);
+      assert.equal(cp.machine.files.find((f: any) => f.path === "/var/etc/app.conf").content, REDACTED);
+      assert.equal(cp.machine.kubelet.extraArgs["rotate-server-certificates"], "true", "a harmless argument stays");
+      assert.equal(cp.cluster.clusterName, "dev");
+    }
   });
 });
