@@ -356,5 +356,48 @@ describe(
       assert.match(bad.stderr, /invalid\.yaml: /);
       assert.ok(!fs.existsSync(path.join(tmp, "bad")));
     });
+
+    test("never writes through a symbolic link: a planted link in --out is refused and its target untouched", () => {
+      const out = path.join(tmp, "out-link");
+      fs.mkdirSync(out);
+      fs.writeFileSync(path.join(out, ".ksail-render.json"), '{"files":[]}\n');
+      const victim = path.join(tmp, "victim.txt");
+      fs.writeFileSync(victim, "precious\n");
+      fs.symlinkSync(victim, path.join(out, "cluster.json"));
+      const r = cli(["render", path.join(root, "test", "fixtures", "impact", "vanilla.yaml"), "--out", out]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /cluster\.json is a symbolic link; render never writes through links/);
+      assert.equal(fs.readFileSync(victim, "utf8"), "precious\n");
+      const linkedDir = path.join(tmp, "out-linked-dir");
+      fs.symlinkSync(tmp, linkedDir);
+      assert.equal(cli(["render", path.join(root, "test", "fixtures", "impact", "vanilla.yaml"), "--out", linkedDir]).code, 1);
+    });
+
+    test("a non-empty directory that is no earlier rendering is refused (--force writes); an earlier rendering is replaced, stale files removed", () => {
+      const out = path.join(tmp, "out-busy");
+      fs.mkdirSync(out);
+      fs.writeFileSync(path.join(out, "notes.txt"), "mine\n");
+      const file = path.join(root, "test", "fixtures", "impact", "k3s-registry.yaml");
+      const r = cli(["render", file, "--out", out]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /is not empty and holds no earlier rendering .* pass --force/);
+      assert.equal(cli(["render", file, "--out", out, "--force", "--with-secrets"]).code, 0);
+      assert.equal(fs.readFileSync(path.join(out, "notes.txt"), "utf8"), "mine\n", "--force leaves other files alone");
+      const key = path.join(out, "nodes", "dev-control-plane-1", "files", "etc", "ksail", "k3s-ca", "server-ca.key");
+      assert.ok(fs.existsSync(key));
+      // Again without secrets: the key file of the earlier rendering is removed, not left behind.
+      assert.equal(cli(["render", file, "--out", out]).code, 0);
+      assert.ok(!fs.existsSync(key), "a stale secret file of the earlier rendering is removed");
+    });
+
+    test("a secret file that existed with mode 0644 is 0600 before its content is written", () => {
+      const out = path.join(tmp, "out-mode");
+      const file = path.join(root, "test", "fixtures", "impact", "k3s-registry.yaml");
+      assert.equal(cli(["render", file, "--out", out, "--with-secrets"]).code, 0);
+      const key = path.join(out, "nodes", "dev-control-plane-1", "files", "etc", "ksail", "k3s-ca", "server-ca.key");
+      fs.chmodSync(key, 0o644);
+      assert.equal(cli(["render", file, "--out", out, "--with-secrets"]).code, 0);
+      assert.equal(fs.statSync(key).mode & 0o777, 0o600);
+    });
   },
 );

@@ -1,5 +1,3 @@
-import * as fs from "node:fs";
-import * as path from "node:path";
 import type { Command } from "commander";
 import type { Issue } from "../../errors";
 import type { SetExitCode } from "./index";
@@ -21,9 +19,10 @@ export function registerRender(program: Command, setExitCode: SetExitCode): void
         "GitOps objects, node list) into DIR. Secret-free by default; --with-secrets writes complete configs from a throwaway identity.",
     )
     .argument("<file>", "ksail.yaml")
-    .option("--out <dir>", "output directory (created; files in it are overwritten)", "rendered")
+    .option("--out <dir>", "output directory: new, empty, or an earlier rendering (replaced)", "rendered")
+    .option("--force", "write into a non-empty directory that holds no earlier rendering", false)
     .option("--with-secrets", "generate a throwaway secrets bundle and write complete configs (mode 0600)", false)
-    .action(async (file: string, opts: { out: string; withSecrets: boolean }) => {
+    .action(async (file: string, opts: { out: string; withSecrets: boolean; force: boolean }) => {
       const { validateClusterConfigFile } = await import("../../config");
       const r = validateClusterConfigFile(file);
       for (const w of r.warnings) process.stderr.write(`warning: ${line(file, w)}\n`);
@@ -34,11 +33,14 @@ export function registerRender(program: Command, setExitCode: SetExitCode): void
       }
       const { renderCluster } = await import("../render");
       const rendering = await renderCluster(r.config, { withSecrets: opts.withSecrets });
-      for (const f of rendering.files) {
-        const target = path.join(opts.out, ...f.path.split("/"));
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        fs.writeFileSync(target, f.content, { mode: f.secret ? 0o600 : 0o644 });
-        if (f.secret) fs.chmodSync(target, 0o600);
+      const { writeTree, WriteTreeError } = await import("../writeTree");
+      try {
+        writeTree(opts.out, rendering.files, { force: opts.force });
+      } catch (e) {
+        if (!(e instanceof WriteTreeError)) throw e;
+        process.stderr.write(`${e.message}\n`);
+        setExitCode(1);
+        return;
       }
       const p = rendering.plan;
       const out = [
