@@ -22,6 +22,38 @@ export const CLUSTER_TYPE = "ksail:index:KSailCluster";
 /** Types whose replacement replaces a cluster node (a rolling recreate when it is not the whole cluster). */
 const NODE_TYPES = new Set(["docker:index/container:Container", "hcloud:index/server:Server", "pulumi-nodejs:dynamic/ksail:TalosMachine"]);
 const REPLACE_OPS = new Set(["replace", "create-replacement", "delete-replaced", "discard-replaced"]);
+/**
+ * Every step op the Pulumi engine reports (pkg/resource/deploy/step.go, `OpType`). A step with another op is one
+ * the gate cannot classify, so it refuses the preview instead of passing it.
+ */
+const KNOWN_OPS = new Set([
+  "same",
+  "create",
+  "update",
+  "delete",
+  "replace",
+  "create-replacement",
+  "delete-replaced",
+  "read",
+  "read-replacement",
+  "refresh",
+  "read-discard",
+  "discard-replaced",
+  "remove-pending-replace",
+  "import",
+  "import-replacement",
+]);
+
+/** Refuses a step whose op the engine does not define (a newer engine, or a hand-made document). */
+function knownOp(op: string, where: string): void {
+  if (!KNOWN_OPS.has(op))
+    throw new KsailError([
+      {
+        path: where,
+        message: `has the step op "${op}", which the gate cannot classify (known: ${[...KNOWN_OPS].join(", ")}); the gate passes nothing it cannot read`,
+      },
+    ]);
+}
 
 type Props = Record<string, unknown>;
 
@@ -115,6 +147,7 @@ export function readPreview(text: string, source = "preview"): PreviewStep[] {
     if (!isObject(s) || typeof s.op !== "string" || typeof s.urn !== "string") {
       throw new KsailError([{ path: `${source}: steps[${i}]`, message: "is not a step (needs string `op` and `urn`)" }]);
     }
+    knownOp(s.op, `${source}: steps[${i}]`);
     return s as unknown as PreviewStep;
   });
 }
@@ -138,6 +171,7 @@ function failOnErrors(diagnostics: unknown[], source: string): void {
 /** `PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true`: one engine event per line; steps come from `resourcePreEvent`. */
 function readEvents(text: string, source: string): PreviewStep[] {
   const steps: PreviewStep[] = [];
+  let summary = false;
   for (const [i, line] of text.split("\n").entries()) {
     if (line.trim() === "") continue;
     let ev: unknown;
@@ -149,8 +183,12 @@ function readEvents(text: string, source: string): PreviewStep[] {
       ]);
     }
     if (isObject(ev) && isObject(ev.diagnosticEvent)) failOnErrors([ev.diagnosticEvent], `${source}: line ${i + 1}`);
+    if (isObject(ev) && ev.cancelEvent !== undefined)
+      throw new KsailError([{ path: `${source}: line ${i + 1}`, message: "the preview was cancelled; run it again to completion" }]);
+    if (isObject(ev) && isObject(ev.summaryEvent)) summary = true;
     const m = isObject(ev) && isObject(ev.resourcePreEvent) ? ev.resourcePreEvent.metadata : undefined;
     if (!isObject(m) || typeof m.op !== "string" || typeof m.urn !== "string") continue;
+    knownOp(m.op, `${source}: line ${i + 1}`);
     steps.push({
       op: m.op,
       urn: m.urn,
@@ -160,6 +198,15 @@ function readEvents(text: string, source: string): PreviewStep[] {
       diffReasons: Array.isArray(m.diffs) ? (m.diffs as string[]) : undefined,
     });
   }
+  // The engine ends a finished preview's event stream with its summary; without it the stream was cut short.
+  if (!summary)
+    throw new KsailError([
+      {
+        path: source,
+        message:
+          "is an engine event stream without its `summaryEvent`: the preview did not finish (cut short, or still running); the gate passes nothing it cannot read",
+      },
+    ]);
   return steps;
 }
 

@@ -316,6 +316,19 @@ describe("gate: reading recorded previews", () => {
       ].join("\n"),
       /line 1: reports 1 error\(s\), so the preview failed \(boom: cannot read the kubeconfig\)/,
     );
+    // A stream cut short (no summaryEvent), a cancelled one, and a step op the gate does not know.
+    const pre = (op: string) =>
+      JSON.stringify({ sequence: 1, timestamp: 1, resourcePreEvent: { metadata: { op, urn: "urn:pulumi:s::p::t::n", type: "t" } } });
+    bad(
+      [JSON.stringify({ sequence: 0, timestamp: 1, preludeEvent: { config: {} } }), pre("update")].join("\n"),
+      /without its `summaryEvent`: the preview did not finish/,
+    );
+    bad([pre("update"), JSON.stringify({ sequence: 2, timestamp: 2, cancelEvent: {} })].join("\n"), /line 2: the preview was cancelled/);
+    bad(
+      [pre("teleport"), JSON.stringify({ sequence: 2, summaryEvent: {} })].join("\n"),
+      /line 1: has the step op "teleport", which the gate cannot classify/,
+    );
+    bad('{"steps":[{"op":"teleport","urn":"urn:pulumi:s::p::t::n"}]}', /steps\[0\]: has the step op "teleport"/);
     // A real no-change preview lists no steps but has a change summary: still readable.
     assert.deepEqual(readPreview('{"steps":[],"changeSummary":{"same":17}}'), []);
     assert.deepEqual(readPreview('{"changeSummary":{"same":3}}'), []);
