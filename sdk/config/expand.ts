@@ -12,18 +12,25 @@ export interface Expanded {
   readonly value: string;
   /** Names of unset variables without a default (each expanded to ""). */
   readonly missing: string[];
+  /**
+   * Names of variables whose value holds a line break or a YAML document marker: expanded into a file's text
+   * (Talos patches, kind.yaml, k3d.yaml) they would change its structure, so callers refuse them there.
+   */
+  readonly structural: string[];
 }
 
 export function expandString(text: string, env: Env): Expanded {
   const missing: string[] = [];
+  const structural: string[] = [];
   const value = text.replace(PATTERN, (_m, name: string, op: string | undefined, def: string | undefined) => {
     const v = env[name];
+    if (v !== undefined && /[\r\n]|^---|^\.\.\./.test(v) && !structural.includes(name)) structural.push(name);
     if (v !== undefined) return v;
     if (op !== undefined) return def ?? "";
     missing.push(name);
     return "";
   });
-  return { value, missing };
+  return { value, missing, structural };
 }
 
 /** The string fields KSail expands (document paths); `*EnvVar` fields are never expanded. */

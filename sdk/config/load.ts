@@ -5,7 +5,7 @@ import { KsailError, type Issue } from "../errors";
 import { k3dCniIssues, kindCniIssues, talosCniIssues } from "./alignment";
 import { expandString, type Env } from "./expand";
 import type { Spec } from "./model";
-import { issueLine, validateClusterDocument, type ValidationResult } from "./parse";
+import { issueLine, reservedKeys, validateClusterDocument, type ValidationResult } from "./parse";
 import { DISTRIBUTION_META } from "./support";
 import { distributionConfigOverrides } from "./distributionFiles";
 import { hostsTomlServer, mirrorSpecText } from "./mirrors";
@@ -175,14 +175,33 @@ function kindMirrorsDir(baseDir: string, configured: string, issues: Issue[]): s
     .map((host) => mirrorSpecText({ host, upstream: hostsTomlServer(fs.readFileSync(path.join(dir, host, "hosts.toml"), "utf8")) }));
 }
 
+/** `${VAR}` over a whole file's text, refusing values that would change its YAML structure (named, not shown). */
+function expandFileText(text: string, env: Env, source: string, issues: Issue[]): string | undefined {
+  const { value, structural } = expandString(text, env);
+  if (structural.length === 0) return value;
+  for (const name of structural)
+    issues.push({
+      path: source,
+      message: `environment variable ${name} holds a line break or a YAML document marker; expanded into this file it would change its structure, so it is refused (put a single-line value in it)`,
+    });
+  return undefined;
+}
+
 function readYamlFile(file: string, source: string, env: Env, issues: Issue[]): unknown {
-  const { value } = expandString(fs.readFileSync(file, "utf8"), env);
+  const value = expandFileText(fs.readFileSync(file, "utf8"), env, source, issues);
+  if (value === undefined) return undefined;
   const doc = YAML.parseDocument(value);
   if (doc.errors.length > 0) {
     issues.push({ path: source, message: `YAML syntax error: ${doc.errors[0].message.split("\n")[0]}` });
     return undefined;
   }
-  return doc.toJS() as unknown;
+  const js = doc.toJS() as unknown;
+  const reserved = reservedKeys(js, "");
+  if (reserved.length > 0) {
+    issues.push(...reserved.map((i) => ({ path: `${source}: ${i.path}`, message: i.message })));
+    return undefined;
+  }
+  return js;
 }
 
 function checkKind(parsed: unknown, source: string, kind: string, apiGroup: string, issues: Issue[]): void {
@@ -204,11 +223,12 @@ function readPatches(dir: string, baseDir: string, env: Env, issues: Issue[]): P
     .map((f) => {
       const full = path.join(dir, f);
       const source = path.relative(baseDir, full).split(path.sep).join("/");
-      const { value } = expandString(fs.readFileSync(full, "utf8"), env);
+      const value = expandFileText(fs.readFileSync(full, "utf8"), env, source, issues) ?? "";
       for (const d of YAML.parseAllDocuments(value)) {
         const errors = "errors" in d ? d.errors : [];
         if (errors.length > 0)
           issues.push({ path: source, message: `YAML syntax error in Talos patch: ${errors[0].message.split("\n")[0]}` });
+        else for (const i of reservedKeys(d.toJS(), "")) issues.push({ path: `${source}: ${i.path}`, message: i.message });
       }
       return { source, content: value };
     });

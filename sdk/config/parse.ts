@@ -51,6 +51,8 @@ export function validateClusterDocument(input: unknown, options: ParseOptions = 
       warnings,
     };
   }
+  const reserved = reservedKeys(raw, "");
+  if (reserved.length > 0) return { ok: false, issues: reserved, warnings };
   const expanded = expandDocument(dropNulls(raw), options.env ?? process.env);
   warnings.push(...expanded.warnings);
   const migrated = migrateDeprecated(expanded.document);
@@ -107,6 +109,21 @@ function parseYaml(text: string): { value: unknown } | { issues: Issue[] } {
     };
   }
   return { value: list.length === 0 ? null : list[0].toJS() };
+}
+
+/** Keys JavaScript gives a meaning (`__proto__`, `constructor`, `prototype`): never configuration, always refused. */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+/** Every reserved key in a parsed document, as issues at its path. */
+export function reservedKeys(value: unknown, at: string): Issue[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => reservedKeys(v, `${at}[${i}]`));
+  if (!isObject(value)) return [];
+  return Object.entries(value).flatMap(([k, v]) => {
+    const p = at === "" ? k : `${at}.${k}`;
+    return RESERVED_KEYS.has(k)
+      ? [{ path: p, message: `"${k}" is not a configuration key (it is reserved in JavaScript); remove it` }]
+      : reservedKeys(v, p);
+  });
 }
 
 /** `key:` with no value (YAML null) means "unset", as in KSail's Go decoding: the default applies. */

@@ -42,7 +42,7 @@ describe("${VAR} expansion (KSail rules)", () => {
   ];
   for (const [input, want, missing] of table) {
     test(`${input} → ${JSON.stringify(want)}`, () => {
-      assert.deepEqual(expandString(input, env), { value: want, missing });
+      assert.deepEqual(expandString(input, env), { value: want, missing, structural: [] });
     });
   }
   test(":= does not assign the variable", () => {
