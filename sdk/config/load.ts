@@ -43,6 +43,33 @@ export interface LoadedClusterConfig {
 export interface LoadOptions {
   /** Variables for `${VAR}` expansion; default `process.env`. */
   env?: Env;
+  /**
+   * Let the files a ksail.yaml names (distributionConfig, Talos patches, mirrorsDir, the workload directory, the
+   * scan exceptions) lie outside its directory, or be symbolic links out of it. Off by default, so a ksail.yaml in
+   * a pull request cannot make `render`, `validate` or a program read files from elsewhere on the machine.
+   * @default false
+   */
+  allowPathsOutside?: boolean;
+}
+
+/** An issue when `configured` (relative to baseDir) resolves, through symbolic links too, outside baseDir. */
+function outsideIssue(field: string, configured: string, baseDir: string, allow: boolean | undefined): Issue | undefined {
+  if (allow || configured === "") return undefined;
+  const realOf = (p: string): string => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return p; // not there (yet): judged by its path
+    }
+  };
+  const base = realOf(baseDir);
+  const real = realOf(path.resolve(baseDir, configured));
+  const rel = path.relative(base, real);
+  if (rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel))) return undefined;
+  return {
+    path: field,
+    message: `"${configured}" resolves to ${real}, outside the directory of the ksail.yaml (${base}); keep the file beside it, or load with { allowPathsOutside: true } (a symbolic link out of the directory counts as outside)`,
+  };
 }
 
 export interface FileValidation extends ValidationResult {
@@ -93,6 +120,14 @@ export function validateClusterConfigFile(file: string, options: LoadOptions = {
     sourcePath,
     warnings: [],
   };
+  const allow = options.allowPathsOutside;
+  const outside = [
+    outsideIssue("spec.cluster.distributionConfig", c.distributionConfig, baseDir, allow),
+    outsideIssue("spec.cluster.vanilla.mirrorsDir", c.vanilla.mirrorsDir, baseDir, allow),
+    outsideIssue("spec.workload.sourceDirectory", r.document.spec.workload.sourceDirectory, baseDir, allow),
+    outsideIssue("spec.workload.scan.exceptions", r.document.spec.workload.scan.exceptions, baseDir, allow),
+  ].filter((i): i is Issue => i !== undefined);
+  if (outside.length > 0) return { ok: false, document: r.document, issues: [...issues, ...outside], warnings };
   const explicit = c.distributionConfig !== DISTRIBUTION_META[c.distribution].config;
   const target = path.resolve(baseDir, c.distributionConfig);
   const rel = path.relative(baseDir, target) || ".";
@@ -136,9 +171,9 @@ export function validateClusterConfigFile(file: string, options: LoadOptions = {
     if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {
       warnings.push(...strayTalosEntries(target, baseDir));
       const set: TalosPatchSet = {
-        cluster: readPatches(path.join(target, "cluster"), baseDir, env, issues),
-        controlPlanes: readPatches(path.join(target, "control-planes"), baseDir, env, issues),
-        workers: readPatches(path.join(target, "workers"), baseDir, env, issues),
+        cluster: readPatches(path.join(target, "cluster"), baseDir, env, issues, allow),
+        controlPlanes: readPatches(path.join(target, "control-planes"), baseDir, env, issues, allow),
+        workers: readPatches(path.join(target, "workers"), baseDir, env, issues, allow),
       };
       config.talosConfigPatches = set;
       issues.push(...talosCniIssues(c.cni, [...set.cluster, ...set.controlPlanes]));
@@ -214,7 +249,7 @@ function checkKind(parsed: unknown, source: string, kind: string, apiGroup: stri
   }
 }
 
-function readPatches(dir: string, baseDir: string, env: Env, issues: Issue[]): PatchFile[] {
+function readPatches(dir: string, baseDir: string, env: Env, issues: Issue[], allow?: boolean): PatchFile[] {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return [];
   return fs
     .readdirSync(dir)
@@ -223,6 +258,11 @@ function readPatches(dir: string, baseDir: string, env: Env, issues: Issue[]): P
     .map((f) => {
       const full = path.join(dir, f);
       const source = path.relative(baseDir, full).split(path.sep).join("/");
+      const out = outsideIssue(source, source, baseDir, allow);
+      if (out) {
+        issues.push(out);
+        return { source, content: "" };
+      }
       const value = expandFileText(fs.readFileSync(full, "utf8"), env, source, issues) ?? "";
       for (const d of YAML.parseAllDocuments(value)) {
         const errors = "errors" in d ? d.errors : [];

@@ -72,4 +72,42 @@ describe("config safety: variables and reserved keys", () => {
     });
     assert.equal(validateClusterConfigFile(inKind, { env: {} }).ok, false);
   });
+
+  test("files a ksail.yaml names stay inside its directory: ../, absolute paths and symbolic links out are refused unless allowed", () => {
+    fs.mkdirSync(path.join(root, "elsewhere"), { recursive: true });
+    fs.writeFileSync(path.join(root, "elsewhere", "kind.yaml"), "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\n");
+    const up = project("outside-up", { "ksail.yaml": KIND.replace("kind.yaml", "../elsewhere/kind.yaml") });
+    const a = validateClusterConfigFile(up, { env: {} });
+    assert.equal(a.ok, false);
+    assert.match(
+      a.issues.map((i) => `${i.path}: ${i.message}`).join("\n"),
+      /spec\.cluster\.distributionConfig: "\.\.\/elsewhere\/kind\.yaml" resolves to .*, outside the directory of the ksail\.yaml/,
+    );
+    assert.equal(validateClusterConfigFile(up, { env: {}, allowPathsOutside: true }).ok, true, "allowed explicitly");
+
+    const abs = project("outside-abs", { "ksail.yaml": `${TALOS}  workload:\n    sourceDirectory: /etc\n` });
+    assert.deepEqual(
+      validateClusterConfigFile(abs, { env: {} }).issues.map((i) => i.path),
+      ["spec.workload.sourceDirectory"],
+    );
+
+    const linked = project("outside-link", { "ksail.yaml": KIND });
+    fs.symlinkSync(path.join(root, "elsewhere", "kind.yaml"), path.join(root, "outside-link", "kind.yaml"));
+    assert.match(
+      validateClusterConfigFile(linked, { env: {} })
+        .issues.map((i) => i.message)
+        .join("\n"),
+      /a symbolic link out of the directory counts as outside/,
+    );
+
+    const patchLink = project("outside-patch", { "ksail.yaml": TALOS, "talos/cluster/ok.yaml": "machine: {}\n" });
+    fs.writeFileSync(path.join(root, "elsewhere", "secret.yaml"), "machine:\n  env:\n    X: y\n");
+    fs.symlinkSync(path.join(root, "elsewhere", "secret.yaml"), path.join(root, "outside-patch", "talos", "cluster", "z.yaml"));
+    const p = validateClusterConfigFile(patchLink, { env: {} });
+    assert.equal(p.ok, false);
+    assert.deepEqual(
+      p.issues.map((i) => i.path),
+      ["talos/cluster/z.yaml"],
+    );
+  });
 });
