@@ -6,7 +6,8 @@ import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { formatJunit, formatPretty, formatSarif, readResources, scanResources, type PostureException } from "../../sdk/workload/scan";
+import { readResources, scanResources, type PostureException } from "../../sdk/workload/scan";
+import { formatJunit, formatPretty, formatSarif } from "../../sdk/workload/scanReport";
 import { repoRoot } from "../harness/paths";
 
 const DIR = path.join(repoRoot(), "test/fixtures/workload/scan");

@@ -151,14 +151,15 @@ export function registerWorkload(program: Command, setExitCode: SetExitCode): vo
           return;
         }
         const results = frameworks.map((f) => s.scanResources(resources, { framework: f, exceptions }));
+        const report = await import("../../workload/scanReport");
         const text =
           flags.format === "json"
             ? JSON.stringify({ complianceThreshold: threshold, results }, null, 2)
             : flags.format === "sarif"
-              ? s.formatSarif(results[0])
+              ? report.formatSarif(results[0])
               : flags.format === "junit"
-                ? s.formatJunit(results[0])
-                : results.map((r) => s.formatPretty(r)).join("\n\n");
+                ? report.formatJunit(results[0])
+                : results.map((r) => report.formatPretty(r)).join("\n\n");
         if (flags.output) fs.writeFileSync(flags.output, `${text}\n`);
         else process.stdout.write(`${text}\n`);
         const below = results.filter((r) => r.complianceScore < threshold);
