@@ -6,8 +6,8 @@ import type { SetExitCode } from "./index";
 const line = (file: string, i: Issue): string => (i.path ? `${file}: ${i.path}: ${i.message}` : `${file}: ${i.message}`);
 
 /** Loads one side; prints its problems to stderr and returns undefined when it is invalid. */
-function load(config: typeof import("../../config"), file: string): LoadedClusterConfig | undefined {
-  const r = config.validateClusterConfigFile(file);
+function load(config: typeof import("../../config"), file: string, allowPathsOutside = false): LoadedClusterConfig | undefined {
+  const r = config.validateClusterConfigFile(file, { allowPathsOutside });
   for (const w of r.warnings) process.stderr.write(`warning: ${line(file, w)}\n`);
   if (r.ok && r.config) return r.config;
   for (const i of r.issues) process.stderr.write(`${line(file, i)}\n`);
@@ -33,12 +33,13 @@ export function registerDiff(program: Command, setExitCode: SetExitCode): void {
       new Option("-o, --output <format>", "output format (KSail-compatible JSON or a table)").choices(["text", "json"]).default("text"),
     )
     .option("--exit-code", "exit with 2 when there is any change", false)
-    .action(async (oldFile: string, newFile: string, opts: { output: "text" | "json"; exitCode: boolean }) => {
+    .option("--allow-paths-outside", "let the ksail.yaml name files outside its directory (or symbolic links out of it)", false)
+    .action(async (oldFile: string, newFile: string, opts: { output: "text" | "json"; exitCode: boolean; allowPathsOutside: boolean }) => {
       // Loaded here, not at the top: the CLI loads only what the command it runs needs.
       const config = await import("../../config");
       const { comboOf, diffSpecs, formatJson, formatText, summarize, talosPatchChanges } = await import("../../impact");
-      const before = load(config, oldFile);
-      const after = load(config, newFile);
+      const before = load(config, oldFile, opts.allowPathsOutside);
+      const after = load(config, newFile, opts.allowPathsOutside);
       if (!before || !after) {
         setExitCode(1);
         return;

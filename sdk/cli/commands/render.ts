@@ -21,10 +21,11 @@ export function registerRender(program: Command, setExitCode: SetExitCode): void
     .argument("<file>", "ksail.yaml")
     .option("--out <dir>", "output directory: new, empty, or an earlier rendering (replaced)", "rendered")
     .option("--force", "write into a non-empty directory that holds no earlier rendering", false)
+    .option("--allow-paths-outside", "let the ksail.yaml name files outside its directory (or symbolic links out of it)", false)
     .option("--with-secrets", "generate a throwaway secrets bundle and write complete configs (mode 0600)", false)
-    .action(async (file: string, opts: { out: string; withSecrets: boolean; force: boolean }) => {
+    .action(async (file: string, opts: { out: string; withSecrets: boolean; force: boolean; allowPathsOutside: boolean }) => {
       const { validateClusterConfigFile } = await import("../../config");
-      const r = validateClusterConfigFile(file);
+      const r = validateClusterConfigFile(file, { allowPathsOutside: opts.allowPathsOutside });
       for (const w of r.warnings) process.stderr.write(`warning: ${line(file, w)}\n`);
       if (!r.ok || !r.config) {
         for (const i of r.issues) process.stderr.write(`${line(file, i)}\n`);

@@ -24,11 +24,12 @@ export function registerValidate(program: Command, setExitCode: SetExitCode): vo
     .argument("<file...>", "ksail.yaml files to validate")
     .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"))
     .option("-q, --quiet", "print problems only (no warnings, no summary lines)", false)
-    .action(async (files: string[], opts: { output: "text" | "json"; quiet: boolean }) => {
+    .option("--allow-paths-outside", "let the ksail.yaml name files outside its directory (or symbolic links out of it)", false)
+    .action(async (files: string[], opts: { output: "text" | "json"; quiet: boolean; allowPathsOutside: boolean }) => {
       // Loaded here, not at the top: the CLI loads only what the command it runs needs.
       const { validateClusterConfigFile } = await import("../../config");
       const reports = files.map((file): FileReport => {
-        const r = validateClusterConfigFile(file);
+        const r = validateClusterConfigFile(file, { allowPathsOutside: opts.allowPathsOutside });
         const c = r.config?.spec.cluster;
         const summary = c
           ? `${c.distribution} on ${c.provider}, ${c.controlPlanes} control plane${c.controlPlanes === 1 ? "" : "s"}, ${c.workers} worker${c.workers === 1 ? "" : "s"}`

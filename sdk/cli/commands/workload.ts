@@ -3,6 +3,7 @@ import type { SetExitCode } from "./index";
 
 interface ValidateFlags {
   config?: string;
+  allowPathsOutside: boolean;
   strict: boolean;
   ignoreMissingSchemas: boolean;
   skipSecrets: boolean;
@@ -27,6 +28,7 @@ export function registerWorkload(program: Command, setExitCode: SetExitCode): vo
     )
     .argument("[path...]", "files or directories (default: spec.workload.sourceDirectory of the ksail.yaml, else k8s)")
     .option("-c, --config <file>", "ksail.yaml whose spec.workload is used (default: ./ksail.yaml when it exists)")
+    .option("--allow-paths-outside", "let the ksail.yaml name files outside its directory (or symbolic links out of it)", false)
     .option("--strict", "reject fields the schema does not define", false)
     .option("--ignore-missing-schemas", "skip kinds without a schema instead of failing", false)
     .option("--no-skip-secrets", "validate Secrets too (skipped by default: SOPS-encrypted Secrets do not match the schema)")
@@ -45,7 +47,7 @@ export function registerWorkload(program: Command, setExitCode: SetExitCode): vo
       const configFile = flags.config ?? (fs.existsSync("ksail.yaml") ? "ksail.yaml" : undefined);
       if (configFile) {
         const { validateClusterConfigFile } = await import("../../config");
-        const r = validateClusterConfigFile(configFile);
+        const r = validateClusterConfigFile(configFile, { allowPathsOutside: flags.allowPathsOutside });
         if (!r.ok || !r.config) {
           for (const i of r.issues) process.stderr.write(`${configFile}: ${i.path ? `${i.path}: ` : ""}${i.message}\n`);
           setExitCode(2);
@@ -88,6 +90,7 @@ export function registerWorkload(program: Command, setExitCode: SetExitCode): vo
     )
     .argument("[path...]", "files or directories (default: spec.workload.sourceDirectory of the ksail.yaml, else k8s)")
     .option("-c, --config <file>", "ksail.yaml whose spec.workload is used (default: ./ksail.yaml when it exists)")
+    .option("--allow-paths-outside", "let the ksail.yaml name files outside its directory (or symbolic links out of it)", false)
     .option("--framework <name>", "framework (only nsa is available offline)")
     .option("--compliance-threshold <score>", "minimum compliance score 0-100 (default: spec.workload.scan.complianceThreshold)")
     .option("--exceptions <file>", "Kubescape exceptions file (default: spec.workload.scan.exceptions)")
@@ -96,7 +99,15 @@ export function registerWorkload(program: Command, setExitCode: SetExitCode): vo
     .action(
       async (
         paths: string[],
-        flags: { config?: string; framework?: string; complianceThreshold?: string; exceptions?: string; format: string; output?: string },
+        flags: {
+          config?: string;
+          allowPathsOutside: boolean;
+          framework?: string;
+          complianceThreshold?: string;
+          exceptions?: string;
+          format: string;
+          output?: string;
+        },
       ) => {
         const fs = await import("node:fs");
         let sourceDirectory = "k8s";
@@ -104,7 +115,7 @@ export function registerWorkload(program: Command, setExitCode: SetExitCode): vo
         const configFile = flags.config ?? (fs.existsSync("ksail.yaml") ? "ksail.yaml" : undefined);
         if (configFile) {
           const { validateClusterConfigFile } = await import("../../config");
-          const r = validateClusterConfigFile(configFile);
+          const r = validateClusterConfigFile(configFile, { allowPathsOutside: flags.allowPathsOutside });
           if (!r.ok || !r.config) {
             for (const i of r.issues) process.stderr.write(`${configFile}: ${i.path ? `${i.path}: ` : ""}${i.message}\n`);
             setExitCode(2);
