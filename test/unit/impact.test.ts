@@ -993,3 +993,17 @@ describe("the table's defaults agree with the zod model's", () => {
     assert.deepEqual(got(doc.spec, eff), []);
   });
 });
+
+describe("Talos version downgrades on Hetzner are named as such (the newcomer review: diff said 'upgraded')", () => {
+  const reasonOfChange = (a: string, b: string) => {
+    const s = classify(spec(TH, { talos: { version: a } }), spec(TH, { talos: { version: b } }));
+    return s.rebootRequired.find((c) => c.field === "cluster.talos.version")?.reason ?? "";
+  };
+  test("across minors: refused by every TalosMachine before anything changes, with what to do", () => {
+    assert.match(reasonOfChange("1.12.4", "1.11.0"), /^a DOWNGRADE across Talos minors \(1\.12 to 1\.11\): every TalosMachine refuses it/);
+  });
+  test("within a minor: nodes install the older image one at a time; an upgrade keeps its reason", () => {
+    assert.match(reasonOfChange("1.12.4", "1.12.1"), /^a DOWNGRADE within the minor/);
+    assert.equal(reasonOfChange("1.12.1", "1.12.4"), "nodes are upgraded to the new Talos image and rebooted one at a time");
+  });
+});

@@ -1,8 +1,42 @@
 /** Impact rows of the cluster's identity, its nodes and versions, and configuration baked into the nodes. */
 import { DEFAULT_TALOS_ISO } from "../../config/defaults";
-import { cells, HETZNER_ONLY, type ImpactRule } from "../rule";
+import { cells, HETZNER_ONLY, type ImpactRule, type Refine } from "../rule";
 import { int, json, oidc, registry, set, str, toggle, version } from "../values";
 import { DEFAULT_TALOS_VERSION } from "../../distributions/talos/versions";
+import type { Combo } from "../types";
+import type { SpecLike } from "../values";
+
+/** The Talos version nodes really run: an unpinned spec follows the library's default. */
+function talosVersionOf(spec: SpecLike, combo: Combo): string {
+  const v = version("cluster.talos.version")(spec, combo);
+  return v === "" ? DEFAULT_TALOS_VERSION : v;
+}
+
+const triple = (v: string): [number, number, number] => {
+  const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(v.trim());
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : [0, 0, 0];
+};
+
+/**
+ * On Hetzner a lower Talos version is no upgrade: within a minor the nodes are downgraded one at a time; across
+ * minors every TalosMachine refuses it in its check (preview and up fail before anything changes), so the row says so instead of "upgraded".
+ */
+const talosDowngrade: Refine = (old, next, combo) => {
+  if (combo !== "Talos/Hetzner") return undefined;
+  const a = triple(talosVersionOf(old, combo));
+  const b = triple(talosVersionOf(next, combo));
+  const lower = b[0] - a[0] || b[1] - a[1] || b[2] - a[2];
+  if (lower >= 0) return undefined;
+  if (a[0] === b[0] && a[1] === b[1])
+    return {
+      category: "reboot-required",
+      reason: "a DOWNGRADE within the minor: nodes install the older Talos image and reboot one at a time",
+    };
+  return {
+    category: "reboot-required",
+    reason: `a DOWNGRADE across Talos minors (${a[0]}.${a[1]} to ${b[0]}.${b[1]}): every TalosMachine refuses it (preview and up fail before any node changes); pin a ${a[0]}.${a[1]}.x release, or recreate the cluster on ${b[0]}.${b[1]}`,
+  };
+};
 
 export const CLUSTER_RULES: readonly ImpactRule[] = [
   // ── identity of the cluster ──────────────────────────────────────────────────────────────
@@ -62,11 +96,9 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
     field: "cluster.talos.version",
     // The version nodes really run: an unpinned spec follows the library's default, so bumping that default is a
     // visible change of this row (Docker: the cluster is recreated coherently, not half of it; Hetzner: upgrades).
-    value: (spec, combo) => {
-      const v = version("cluster.talos.version")(spec, combo);
-      return v === "" ? DEFAULT_TALOS_VERSION : v;
-    },
+    value: talosVersionOf,
     cells: cells("-", "-", "X", "B", "B", "-"),
+    refine: talosDowngrade,
     reason: {
       "Talos/Docker": "Talos cannot upgrade inside a container; new node containers are created from the new image",
       "Talos/Hetzner": "nodes are upgraded to the new Talos image and rebooted one at a time",
