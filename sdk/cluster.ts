@@ -286,24 +286,24 @@ export class KSailCluster extends pulumi.ComponentResource {
     const clusterIdentifier = `${plan.clusterName}-${trigger.slice(0, 12)}`;
     const installProvider = clusterProvider(`${name}-k8s`, { kubeconfig: secrets.kubeconfig, clusterIdentifier }, { parent: this });
     const wa = plan.components.workloadArtifact;
-    if (wa && (args.pushWorkload ?? wa.local) && wa.validateOnPush) validateBeforePush(wa.sourceDirectory, wa.skipKinds);
-    const workload =
-      wa && (args.pushWorkload ?? wa.local)
-        ? new WorkloadArtifact(
-            `${name}-workload`,
-            {
-              registry: wa.registry,
-              repository: wa.repository,
-              tag: wa.tag,
-              sourceDirectory: wa.sourceDirectory,
-              emptyWhenMissing: wa.local,
-              username: args.registryCredentials?.username ?? wa.username,
-              password: args.registryCredentials?.password ?? wa.password,
-            },
-            // The local registry comes with the Docker layer; an external one is pushed to at once, beside the cluster.
-            { parent: this, dependsOn: wa.local ? (infra.resources ?? infra.ready) : [] },
-          )
-        : undefined;
+    const push = wa !== undefined && (args.pushWorkload ?? wa.local);
+    if (push && wa.validateOnPush) validateBeforePush(wa.sourceDirectory, wa.skipKinds);
+    const workload = push
+      ? new WorkloadArtifact(
+          `${name}-workload`,
+          {
+            registry: wa.registry,
+            repository: wa.repository,
+            tag: wa.tag,
+            sourceDirectory: wa.sourceDirectory,
+            emptyWhenMissing: wa.local,
+            username: args.registryCredentials?.username ?? wa.username,
+            password: args.registryCredentials?.password ?? wa.password,
+          },
+          // The local registry comes with the Docker layer; an external one is pushed to at once, beside the cluster.
+          { parent: this, dependsOn: wa.local ? (infra.resources ?? infra.ready) : [] },
+        )
+      : undefined;
     this.workloadArtifact = workload;
     const installed = installComponents(this, name, plan.components, {
       ...infra.install,

@@ -170,43 +170,32 @@ export function componentPlan(eff: EffectiveSpec): ComponentPlan {
   if (c.csi === "Enabled") csi = hetzner ? "HetznerCsi" : "LocalPath";
   const gitOpsEngine = c.gitOpsEngine as ComponentPlan["gitOpsEngine"];
   let gitOpsSource: GitOpsSource | undefined;
+  let workloadArtifact: WorkloadArtifactPlan | undefined;
   if (gitOpsEngine !== "None") {
     const reg = parseRegistrySpec(c.localRegistry.registry);
     const w = eff.workload;
+    const tag = reg.tag || w.tag;
     const kf = w.kustomizationFile ? { kustomizationFile: w.kustomizationFile } : {};
     gitOpsSource = reg.external
       ? {
           type: "oci",
           url: `${reg.host}${reg.port ? `:${reg.port}` : ""}${reg.path ? `/${reg.path.replace(/^\/+/, "")}` : ""}`,
-          tag: reg.tag || w.tag,
+          tag,
           ...kf,
         }
-      : { type: "localRegistry", clusterName: eff.name, sourceDirectory: w.sourceDirectory, tag: reg.tag || w.tag, ...kf };
-  }
-  let workloadArtifact: WorkloadArtifactPlan | undefined;
-  if (gitOpsSource && gitOpsSource.type !== "git") {
-    const reg = parseRegistrySpec(c.localRegistry.registry);
-    const creds = reg.username !== "" ? { username: reg.username, password: reg.password } : {};
-    if (gitOpsSource.type === "localRegistry" && p === "Docker")
+      : { type: "localRegistry", clusterName: eff.name, sourceDirectory: w.sourceDirectory, tag, ...kf };
+    // What the Pulumi host pushes for that source: the local registry through its host port on Docker, an external
+    // registry when its spec names a repository.
+    const push = { tag, sourceDirectory: w.sourceDirectory, validateOnPush: w.validateOnPush, skipKinds: w.validation.skipKinds };
+    if (!reg.external && p === "Docker")
+      workloadArtifact = { ...push, registry: `localhost:${reg.port}`, repository: sanitizeRepoName(w.sourceDirectory), local: true };
+    else if (reg.external && reg.path !== "")
       workloadArtifact = {
-        registry: `localhost:${reg.port}`,
-        repository: sanitizeRepoName(eff.workload.sourceDirectory),
-        tag: gitOpsSource.tag ?? "dev",
-        sourceDirectory: eff.workload.sourceDirectory,
-        local: true,
-        validateOnPush: eff.workload.validateOnPush,
-        skipKinds: eff.workload.validation.skipKinds,
-      };
-    else if (gitOpsSource.type === "oci" && reg.path !== "")
-      workloadArtifact = {
+        ...push,
         registry: `${reg.host}${reg.port ? `:${reg.port}` : ""}`,
         repository: reg.path.replace(/^\/+/, ""),
-        tag: gitOpsSource.tag ?? "dev",
-        sourceDirectory: eff.workload.sourceDirectory,
         local: false,
-        validateOnPush: eff.workload.validateOnPush,
-        skipKinds: eff.workload.validation.skipKinds,
-        ...creds,
+        ...(reg.username !== "" ? { username: reg.username, password: reg.password } : {}),
       };
   }
   // The local registry container the Docker plan creates (an external registry is not "local" in the KEP's sense).

@@ -12,8 +12,8 @@
  * name and namespace, controls by ID); an excepted failure counts as passed and is listed.
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
 import * as YAML from "yaml";
+import { listManifestFiles } from "./validate";
 import { NSA_CONTROLS } from "./nsaControls";
 
 export type Severity = "Low" | "Medium" | "High" | "Critical";
@@ -123,13 +123,7 @@ function excepted(exceptions: readonly PostureException[], framework: string, f:
 /** Every Kubernetes object in the YAML files under `paths` (files or directories). */
 export function readResources(paths: readonly string[]): ScanResource[] {
   const files: string[] = [];
-  const walk = (p: string) => {
-    if (fs.statSync(p).isDirectory()) {
-      for (const e of fs.readdirSync(p).sort()) if (!e.startsWith(".")) walk(path.join(p, e));
-    } else if (/\.(ya?ml|json)$/i.test(p)) files.push(p);
-  };
-
-  for (const p of paths) walk(p);
+  for (const p of paths) listManifestFiles(p, files);
   const out: ScanResource[] = [];
   for (const file of files) {
     for (const doc of YAML.parseAllDocuments(fs.readFileSync(file, "utf8"))) {

@@ -57,9 +57,19 @@ export interface ValidationResult {
   readonly kubernetesVersion: string;
 }
 
-const MANIFEST = /\.(ya?ml|json)$/i;
 /** A whole scalar that is one Flux post-build variable, with an optional default (`:=` or `:-`). */
 const FLUX_VAR = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::[=-]([^}]*))?\}$/;
+
+/** A manifest file `workload validate` and `workload scan` read. */
+const MANIFEST = /\.(ya?ml|json)$/i;
+
+/** Manifest files at `p` (a file, or every one under a directory; hidden entries skipped), sorted, appended to `out`. */
+export function listManifestFiles(p: string, out: string[]): string[] {
+  if (fs.statSync(p).isDirectory()) {
+    for (const e of fs.readdirSync(p).sort()) if (!e.startsWith(".")) listManifestFiles(path.join(p, e), out);
+  } else if (MANIFEST.test(p)) out.push(p);
+  return out;
+}
 
 interface Doc {
   file: string;
@@ -67,16 +77,6 @@ interface Doc {
   doc: YAML.Document.Parsed;
   value: unknown;
   lines: YAML.LineCounter;
-}
-
-function listFiles(p: string, out: string[]): void {
-  const st = fs.statSync(p);
-  if (st.isDirectory()) {
-    for (const e of fs.readdirSync(p).sort()) {
-      if (e.startsWith(".")) continue;
-      listFiles(path.join(p, e), out);
-    }
-  } else if (MANIFEST.test(p)) out.push(p);
 }
 
 function readDocs(file: string, issues: ValidationIssue[]): Doc[] {
@@ -247,7 +247,7 @@ export function validateManifests(paths: readonly string[], opts: ValidateOption
       issues.push({ file: p, line: 1, document: 0, kind: "", name: "", path: "", message: "does not exist" });
       continue;
     }
-    listFiles(p, files);
+    listManifestFiles(p, files);
   }
   const docs = files.flatMap((f) => readDocs(f, issues));
   const extra = (opts.crdFiles ?? []).flatMap((f) => readDocs(f, issues));

@@ -22,20 +22,9 @@ import { WorkloadArtifact, type WorkloadArtifactArgs } from "../../sdk/dynamic/w
 import { OciClient } from "../../sdk/clients/oci/client";
 import { buildArtifact, pushArtifact } from "../../sdk/workload/artifact";
 import { UNKNOWN } from "../../sdk/impact/unknown";
+import { writeWorkloadTree } from "../harness/workloadTree";
 
 const skip = registrySkipReason() ?? skopeoSkipReason();
-
-function writeTree(dir: string, replicas: number): void {
-  fs.mkdirSync(path.join(dir, "apps"), { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, "kustomization.yaml"),
-    "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [apps/web.yaml]\n",
-  );
-  fs.writeFileSync(
-    path.join(dir, "apps/web.yaml"),
-    `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx}]}\n`,
-  );
-}
 
 describe("WorkloadArtifact through the dynamic-provider host against docker-registry", { skip }, () => {
   let reg: RunningRegistry;
@@ -62,7 +51,7 @@ describe("WorkloadArtifact through the dynamic-provider host against docker-regi
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-workload-l2-"));
-    writeTree(dir, 1);
+    writeWorkloadTree(dir, 1);
     reg = await startRegistry("basic");
     host = await startProviderHost({ timeoutMs: 120_000 });
   });
@@ -108,7 +97,7 @@ describe("WorkloadArtifact through the dynamic-provider host against docker-regi
   });
 
   test("a changed manifest: preview says update, up pushes a new digest that the tag resolves to", async () => {
-    writeTree(dir, 3);
+    writeWorkloadTree(dir, 3);
     const { cap, news } = await program();
     const p = await host.preview(cap.urn, news, state);
     assert.equal(p.op, "update");
@@ -122,14 +111,14 @@ describe("WorkloadArtifact through the dynamic-provider host against docker-regi
 
   test("a tree changed between the program and the push: nothing is pushed, and the error says to run up again", async () => {
     const { cap, news } = await program();
-    writeTree(dir, 5);
+    writeWorkloadTree(dir, 5);
     const before = (await remote()).Digest;
     await assert.rejects(
       host.update(state.id, cap.urn, { ...state.outputs, contentDigest: "sha256:old" }, news),
       /changed after the program read them.*nothing was pushed: run `pulumi up` again/,
     );
     assert.equal((await remote()).Digest, before);
-    writeTree(dir, 3);
+    writeWorkloadTree(dir, 3);
   });
 
   test("refresh finds the tag moved by another push; the next up pushes the stack's artifact again", async () => {

@@ -22,6 +22,7 @@ import {
   VOLUME,
   recordCluster,
   secretsOutputs,
+  changedResources,
 } from "./cluster-record";
 
 const CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup";
@@ -33,17 +34,7 @@ const MIRROR_RES = MIRRORS.flatMap((m) => [`dev-infra-mirror-${m}-cache`, `dev-i
 const REGISTRIES = [...MIRROR_RES, "dev-infra-local-registry-data", "dev-infra-local-registry"];
 const trigger = (cluster: Record<string, unknown>) => planCluster({ name: "dev", spec: parseSpec({ cluster }).spec }).recreateTrigger;
 
-/** Names of the resources that differ between two recordings: + added, - removed, ~ changed. */
-function changes(a: Recording, b: Recording): string[] {
-  const names = [...new Set([...a.resources, ...b.resources].map((r) => r.name))];
-  return names.flatMap((n) => {
-    const x = a.find(n);
-    const y = b.find(n);
-    if (!x) return [`+${n}`];
-    if (!y) return [`-${n}`];
-    return JSON.stringify(snapshot(x)) === JSON.stringify(snapshot(y)) ? [] : [`~${n}`];
-  });
-}
+const changes = changedResources;
 
 function assertNoLeak(r: Recording, secrets: string[]) {
   const plain = allPlainStrings(r);

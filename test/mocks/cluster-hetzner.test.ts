@@ -4,7 +4,6 @@
 import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { allPlainStrings, type Recording } from "../harness/mocks";
-import { snapshot as snap } from "../fixtures/docker/record";
 import { isKsailError } from "../../sdk/errors";
 import { planCluster } from "../../sdk/plan/cluster";
 import { parseSpec } from "../../sdk/config";
@@ -20,6 +19,7 @@ import {
   hetznerOutputs,
   recordCluster,
   secretsOutputs,
+  changedResources,
 } from "./cluster-record";
 
 const TOKEN = "hcloud-token-SECRET-MARKER-0123456789abcdef0123456789abcdef0123456789abcdef0123";
@@ -41,16 +41,7 @@ function record(
 const trigger = (cluster: Record<string, unknown>) => planCluster({ name: "dev", spec: parseSpec({ cluster }).spec }).recreateTrigger;
 const nodes = ["control-plane-1", "control-plane-2", "control-plane-3", "worker-1", "worker-2", "worker-3"];
 
-function changes(a: Recording, b: Recording): string[] {
-  const names = [...new Set([...a.resources, ...b.resources].map((r) => r.name))];
-  return names.flatMap((n) => {
-    const x = a.find(n);
-    const y = b.find(n);
-    if (!x) return [`+${n}`];
-    if (!y) return [`-${n}`];
-    return JSON.stringify(snap(x)) === JSON.stringify(snap(y)) ? [] : [`~${n}`];
-  });
-}
+const changes = changedResources;
 
 describe("KSailCluster: Talos on Hetzner (ISO route, first control plane endpoint)", () => {
   test("full graph, parenting and order: network and endpoint, identity, servers, machines in maintenance mode, ISO detach, bootstrap, CCM before CSI", async () => {

@@ -2,6 +2,7 @@
 // ClusterSecrets answering like a real create (real generated CA material, one set per process).
 import type { ComponentResourceOptions } from "@pulumi/pulumi";
 import { recordProgram, type Recording } from "../harness/mocks";
+import { snapshot } from "../fixtures/docker/record";
 import { KSailCluster, type KSailClusterArgs } from "../../sdk/cluster";
 import { generateK3sPki, generateKubeadmPki, generateTalosBundle } from "../../sdk/pki";
 import { emptySummary } from "../../sdk/impact";
@@ -115,4 +116,16 @@ export function hetznerOutputs(type: string, name: string): Record<string, unkno
   if (type === "hcloud:index/floatingIp:FloatingIp") return { ipAddress: "203.0.113.50" };
   if (type === "hcloud:index/loadBalancer:LoadBalancer") return { ipv4: "203.0.113.60", ipv6: "2001:db8::60" };
   return undefined;
+}
+
+/** Names of the resources whose registration differs between two recordings: + added, - removed, ~ changed. */
+export function changedResources(a: Recording, b: Recording): string[] {
+  const names = [...new Set([...a.resources, ...b.resources].map((r) => r.name))];
+  return names.flatMap((n) => {
+    const x = a.find(n);
+    const y = b.find(n);
+    if (!x) return [`+${n}`];
+    if (!y) return [`-${n}`];
+    return JSON.stringify(snapshot(x)) === JSON.stringify(snapshot(y)) ? [] : [`~${n}`];
+  });
 }

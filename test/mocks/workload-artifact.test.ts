@@ -9,25 +9,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { allPlainStrings, type Recording } from "../harness/mocks";
-import { snapshot } from "../fixtures/docker/record";
-import { recordCluster, type ClusterRun } from "./cluster-record";
+import { changedResources, recordCluster, type ClusterRun } from "./cluster-record";
+import { writeWorkloadTree } from "../harness/workloadTree";
 
 const WORKLOAD = "pulumi-nodejs:dynamic/ksail:WorkloadArtifact";
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-workload-mocks-"));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
-
-function writeTree(dir: string, replicas: number): string {
-  fs.mkdirSync(path.join(dir, "apps"), { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, "kustomization.yaml"),
-    "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [apps/web.yaml]\n",
-  );
-  fs.writeFileSync(
-    path.join(dir, "apps/web.yaml"),
-    `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx}]}\n`,
-  );
-  return dir;
-}
 
 /** A push answers with a digest derived from the content, as the registry would. */
 function pushed(type: string, _name: string, inputs: Record<string, unknown>): Record<string, unknown> | undefined {
@@ -44,24 +31,14 @@ function record(cluster: Record<string, unknown>, sourceDirectory: string, extra
   });
 }
 
-/** Names of the resources whose registration differs between two recordings. */
-function changes(a: Recording, b: Recording): string[] {
-  const names = [...new Set([...a.resources, ...b.resources].map((r) => r.name))];
-  return names.flatMap((n) => {
-    const x = a.find(n);
-    const y = b.find(n);
-    if (!x) return [`+${n}`];
-    if (!y) return [`-${n}`];
-    return JSON.stringify(snapshot(x)) === JSON.stringify(snapshot(y)) ? [] : [`~${n}`];
-  });
-}
+const changes = changedResources;
 
 const FLUX = { distribution: "K3s", gitOpsEngine: "Flux" };
 const ARGO = { distribution: "K3s", gitOpsEngine: "ArgoCD" };
 
 describe("KSailCluster pushes the workload and pins the GitOps engine to it", () => {
   test("Flux on the local registry: the artifact targets localhost:<port>/<dir>:<tag>, the OCIRepository is pinned to its digest", async () => {
-    const dir = writeTree(path.join(root, "flux", "k8s"), 1);
+    const dir = writeWorkloadTree(path.join(root, "flux", "k8s"), 1);
     const r = await record(FLUX, dir);
     const w = r.byName("dev-workload");
     assert.equal(w.type, WORKLOAD);
@@ -87,29 +64,29 @@ describe("KSailCluster pushes the workload and pins the GitOps engine to it", ()
   });
 
   test("a changed manifest touches exactly the artifact and the FluxInstance; an unchanged tree touches nothing", async () => {
-    const dir = writeTree(path.join(root, "flux-change", "k8s"), 1);
+    const dir = writeWorkloadTree(path.join(root, "flux-change", "k8s"), 1);
     const a = await record(FLUX, dir);
     const same = await record(FLUX, dir);
     assert.deepEqual(changes(a, same), []);
-    writeTree(dir, 3);
+    writeWorkloadTree(dir, 3);
     const b = await record(FLUX, dir);
     assert.deepEqual(changes(a, b), ["~dev-workload", "~dev-flux-instance"]);
     assert.notEqual(a.byName("dev-workload").inputs.contentDigest, b.byName("dev-workload").inputs.contentDigest);
   });
 
   test("Argo CD: the Application's target revision is the pushed digest; a change touches the artifact and the Application only", async () => {
-    const dir = writeTree(path.join(root, "argo", "k8s"), 1);
+    const dir = writeWorkloadTree(path.join(root, "argo", "k8s"), 1);
     const a = await record(ARGO, dir);
     const app = a.byName("dev-argocd-application").inputs.spec as { source: Record<string, unknown> };
     assert.equal(app.source.targetRevision, pushed(WORKLOAD, "", a.byName("dev-workload").inputs)!.digest);
     assert.equal(app.source.repoURL, "oci://dev-local-registry:5000/k8s");
-    writeTree(dir, 2);
+    writeWorkloadTree(dir, 2);
     const b = await record(ARGO, dir);
     assert.deepEqual(changes(a, b), ["~dev-workload", "~dev-argocd-application"]);
   });
 
   test("spec.workload.kustomizationFile is Flux's sync path inside the artifact (./<kustomizationFile>, as KSail sets it)", async () => {
-    const dir = writeTree(path.join(root, "kf", "k8s"), 1);
+    const dir = writeWorkloadTree(path.join(root, "kf", "k8s"), 1);
     const r = await record(FLUX, dir, {
       args: {
         spec: {
@@ -123,7 +100,7 @@ describe("KSailCluster pushes the workload and pins the GitOps engine to it", ()
   });
 
   test("validateOnPush: invalid manifests fail the program (preview too) with each problem, before anything is pushed", async () => {
-    const dir = writeTree(path.join(root, "vop", "k8s"), 1);
+    const dir = writeWorkloadTree(path.join(root, "vop", "k8s"), 1);
     fs.writeFileSync(
       path.join(dir, "apps/web.yaml"),
       fs.readFileSync(path.join(dir, "apps/web.yaml"), "utf8").replace("replicas: 1", "replicas: one"),
@@ -144,7 +121,7 @@ describe("KSailCluster pushes the workload and pins the GitOps engine to it", ()
         );
         return true;
       });
-    writeTree(dir, 2);
+    writeWorkloadTree(dir, 2);
     assert.ok((await run(false)).find("dev-workload"));
   });
 
@@ -161,7 +138,7 @@ describe("KSailCluster pushes the workload and pins the GitOps engine to it", ()
   });
 
   test("pushWorkload: false leaves the engine on its tag, with no artifact", async () => {
-    const dir = writeTree(path.join(root, "off", "k8s"), 1);
+    const dir = writeWorkloadTree(path.join(root, "off", "k8s"), 1);
     const r = await record(FLUX, dir, { args: { pushWorkload: false } });
     assert.equal(r.find("dev-workload"), undefined);
     const spec = r.byName("dev-flux-instance").inputs.spec as { kustomize: { patches: { patch: string }[] } };
@@ -170,7 +147,7 @@ describe("KSailCluster pushes the workload and pins the GitOps engine to it", ()
 
   test("an external registry is pushed to only when asked (others may own its tag), and never with an empty kustomization", async () => {
     const cluster = { ...FLUX, localRegistry: { registry: "ghcr.io/acme/manifests:prod" } };
-    const dir = writeTree(path.join(root, "external-default", "k8s"), 1);
+    const dir = writeWorkloadTree(path.join(root, "external-default", "k8s"), 1);
     const r = await record(cluster, dir);
     assert.equal(r.find("dev-workload"), undefined);
     await assert.rejects(
@@ -180,7 +157,7 @@ describe("KSailCluster pushes the workload and pins the GitOps engine to it", ()
   });
 
   test("an external registry with pushWorkload: pushed there with the spec's credentials, which stay secret; no dependency on the nodes", async () => {
-    const dir = writeTree(path.join(root, "external", "k8s"), 1);
+    const dir = writeWorkloadTree(path.join(root, "external", "k8s"), 1);
     const cluster = { ...FLUX, localRegistry: { registry: "bot:s3cr3t-T0KEN@ghcr.io/acme/manifests:prod" } };
     const r = await record(cluster, dir, { args: { pushWorkload: true } });
     const w = r.byName("dev-workload");

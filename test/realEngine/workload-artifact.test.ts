@@ -24,23 +24,12 @@ import { skipRealKubeApiServer, startRealKubeApiServer, type RealKubeApiServer }
 import { runStandIns, type ControllerLoop } from "../peers/kubeControllers";
 import { REGISTRY_PASSWORD, REGISTRY_USER, registrySkipReason, startRegistry, type RunningRegistry } from "../harness/registry";
 import { RealStack, skipRealKubernetesPlugin } from "./harness";
+import { writeWorkloadTree } from "../harness/workloadTree";
 
 const FLUX_CRDS = pinnedVersion("FLUX_OPERATOR_CRDS_VERSION");
 const crds = builtTool("flux-operator-crds", FLUX_CRDS);
 const skipCrds = crds ? false : missingReason(`flux-operator ${FLUX_CRDS} CRDs`, "flux-operator-crds");
 const INSTANCE = "/apis/fluxcd.controlplane.io/v1/namespaces/flux-system/fluxinstances/flux";
-
-function writeTree(dir: string, replicas: number): void {
-  fs.mkdirSync(path.join(dir, "apps"), { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, "kustomization.yaml"),
-    "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [apps/web.yaml]\n",
-  );
-  fs.writeFileSync(
-    path.join(dir, "apps/web.yaml"),
-    `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx}]}\n`,
-  );
-}
 
 describe(
   "Workload push and Flux pin: the real Pulumi engine, the real Kubernetes plugin, flux-operator's CRD in a real kube-apiserver, a real registry (L3E)",
@@ -88,7 +77,7 @@ describe(
 
     before(async () => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-l3e-workload-"));
-      writeTree(dir, 1);
+      writeWorkloadTree(dir, 1);
       [api, reg] = await Promise.all([startRealKubeApiServer(), startRegistry("basic")]);
       registry = new OciClient({ registry: reg.endpoint, username: REGISTRY_USER, password: REGISTRY_PASSWORD });
       const crd = YAML.parse(fs.readFileSync(path.join(crds as string, "fluxcd.controlplane.io_fluxinstances.yaml"), "utf8"));
@@ -145,7 +134,7 @@ describe(
 
     test("a changed manifest: preview shows an update of the artifact and the FluxInstance only, and pushes nothing", async () => {
       const before = await tagDigest();
-      writeTree(dir, 3);
+      writeWorkloadTree(dir, 3);
       const run = await stack.preview();
       const changed = run.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`);
       assert.deepEqual(changed.sort(), ["update dev-flux-instance", "update dev-workload"]);

@@ -13,6 +13,26 @@ interface ValidateFlags {
 }
 
 /**
+ * `spec.workload` of `--config` or of ./ksail.yaml when there is one; undefined without a file (the commands then
+ * use KSail's defaults), null when the file is invalid (its problems printed, exit 2). The config model (zod) is
+ * loaded only when there is a file.
+ */
+async function workloadConfig(
+  flags: { config?: string; allowPathsOutside: boolean },
+  setExitCode: SetExitCode,
+): Promise<import("../../config").WorkloadSpec | undefined | null> {
+  const fs = await import("node:fs");
+  const configFile = flags.config ?? (fs.existsSync("ksail.yaml") ? "ksail.yaml" : undefined);
+  if (!configFile) return undefined;
+  const { validateClusterConfigFile } = await import("../../config");
+  const r = validateClusterConfigFile(configFile, { allowPathsOutside: flags.allowPathsOutside });
+  if (r.ok && r.config) return r.config.spec.workload;
+  for (const i of r.issues) process.stderr.write(`${configFile}: ${i.path ? `${i.path}: ` : ""}${i.message}\n`);
+  setExitCode(2);
+  return null;
+}
+
+/**
  * `ksail-pulumi workload validate [PATH...]`: the manifests of `spec.workload.sourceDirectory` (or the given paths)
  * checked offline against the Kubernetes schemas shipped with the package and the CRDs in the tree. Exit 0 when
  * valid, 1 when a manifest is invalid, 2 when the ksail.yaml it reads is.
@@ -41,21 +61,10 @@ export function registerWorkload(program: Command, setExitCode: SetExitCode): vo
     )
     .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"))
     .action(async (paths: string[], flags: ValidateFlags) => {
-      const fs = await import("node:fs");
-      let sourceDirectory = "k8s";
-      let skipKinds: string[] = [];
-      const configFile = flags.config ?? (fs.existsSync("ksail.yaml") ? "ksail.yaml" : undefined);
-      if (configFile) {
-        const { validateClusterConfigFile } = await import("../../config");
-        const r = validateClusterConfigFile(configFile, { allowPathsOutside: flags.allowPathsOutside });
-        if (!r.ok || !r.config) {
-          for (const i of r.issues) process.stderr.write(`${configFile}: ${i.path ? `${i.path}: ` : ""}${i.message}\n`);
-          setExitCode(2);
-          return;
-        }
-        sourceDirectory = r.config.spec.workload.sourceDirectory;
-        skipKinds = [...r.config.spec.workload.validation.skipKinds];
-      }
+      const loaded = await workloadConfig(flags, setExitCode);
+      if (loaded === null) return;
+      const sourceDirectory = loaded?.sourceDirectory ?? "k8s";
+      const skipKinds = [...(loaded?.validation.skipKinds ?? [])];
       if (flags.skipKinds)
         skipKinds.push(
           ...flags.skipKinds
@@ -110,20 +119,10 @@ export function registerWorkload(program: Command, setExitCode: SetExitCode): vo
         },
       ) => {
         const fs = await import("node:fs");
-        let sourceDirectory = "k8s";
-        let scan = { exceptions: "", frameworks: [] as string[], complianceThreshold: 0 };
-        const configFile = flags.config ?? (fs.existsSync("ksail.yaml") ? "ksail.yaml" : undefined);
-        if (configFile) {
-          const { validateClusterConfigFile } = await import("../../config");
-          const r = validateClusterConfigFile(configFile, { allowPathsOutside: flags.allowPathsOutside });
-          if (!r.ok || !r.config) {
-            for (const i of r.issues) process.stderr.write(`${configFile}: ${i.path ? `${i.path}: ` : ""}${i.message}\n`);
-            setExitCode(2);
-            return;
-          }
-          sourceDirectory = r.config.spec.workload.sourceDirectory;
-          scan = { ...r.config.spec.workload.scan, frameworks: [...r.config.spec.workload.scan.frameworks] };
-        }
+        const loaded = await workloadConfig(flags, setExitCode);
+        if (loaded === null) return;
+        const sourceDirectory = loaded?.sourceDirectory ?? "k8s";
+        const scan = loaded?.scan ?? { exceptions: "", frameworks: [], complianceThreshold: 0 };
         const threshold = flags.complianceThreshold !== undefined ? Number(flags.complianceThreshold) : scan.complianceThreshold;
         if (!Number.isFinite(threshold) || threshold < 0 || threshold > 100) {
           process.stderr.write(`--compliance-threshold: "${flags.complianceThreshold}" is not a number from 0 to 100\n`);

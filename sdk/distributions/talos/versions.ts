@@ -150,6 +150,17 @@ function triple(v: string): [number, number, number] {
 
 const cmp = (a: [number, number, number], b: [number, number, number]) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 
+/** Orders two Talos versions (`1.12.4`, `v1.11`): negative when `a` is older, 0 when equal, positive when newer. */
+export function compareTalosVersions(a: string, b: string): number {
+  return cmp(triple(a), triple(b));
+}
+
+/** Whether two Talos versions share their major.minor. */
+export function sameTalosMinor(a: string, b: string): boolean {
+  const [x, y] = [triple(a), triple(b)];
+  return x[0] === y[0] && x[1] === y[1];
+}
+
 /**
  * Whether a node running `from` may be upgraded to `to` (siderolabs/talos pkg/machinery/compatibility
  * `UpgradeableFrom`: the running version must be at least the target minor's MinimumHostUpgradeVersion). A

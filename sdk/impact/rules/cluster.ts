@@ -2,7 +2,7 @@
 import { DEFAULT_TALOS_ISO } from "../../config/defaults";
 import { cells, HETZNER_ONLY, type ImpactRule, type Refine } from "../rule";
 import { int, json, oidc, registry, set, str, toggle, version } from "../values";
-import { DEFAULT_TALOS_VERSION } from "../../distributions/talos/versions";
+import { compareTalosVersions, DEFAULT_TALOS_VERSION, sameTalosMinor } from "../../distributions/talos/versions";
 import type { Combo } from "../types";
 import type { SpecLike } from "../values";
 
@@ -12,29 +12,24 @@ function talosVersionOf(spec: SpecLike, combo: Combo): string {
   return v === "" ? DEFAULT_TALOS_VERSION : v;
 }
 
-const triple = (v: string): [number, number, number] => {
-  const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(v.trim());
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : [0, 0, 0];
-};
-
 /**
  * On Hetzner a lower Talos version is no upgrade: within a minor the nodes are downgraded one at a time; across
  * minors every TalosMachine refuses it in its check (preview and up fail before anything changes), so the row says so instead of "upgraded".
  */
 const talosDowngrade: Refine = (old, next, combo) => {
   if (combo !== "Talos/Hetzner") return undefined;
-  const a = triple(talosVersionOf(old, combo));
-  const b = triple(talosVersionOf(next, combo));
-  const lower = b[0] - a[0] || b[1] - a[1] || b[2] - a[2];
-  if (lower >= 0) return undefined;
-  if (a[0] === b[0] && a[1] === b[1])
+  const from = talosVersionOf(old, combo);
+  const to = talosVersionOf(next, combo);
+  if (compareTalosVersions(to, from) >= 0) return undefined;
+  if (sameTalosMinor(from, to))
     return {
       category: "reboot-required",
       reason: "a DOWNGRADE within the minor: nodes install the older Talos image and reboot one at a time",
     };
+  const [a, b] = [from, to].map((v) => v.replace(/^v/, "").split(".").slice(0, 2).join("."));
   return {
     category: "reboot-required",
-    reason: `a DOWNGRADE across Talos minors (${a[0]}.${a[1]} to ${b[0]}.${b[1]}): every TalosMachine refuses it (preview and up fail before any node changes); pin a ${a[0]}.${a[1]}.x release, or recreate the cluster on ${b[0]}.${b[1]}`,
+    reason: `a DOWNGRADE across Talos minors (${a} to ${b}): every TalosMachine refuses it (preview and up fail before any node changes); pin a ${a}.x release, or recreate the cluster on ${b}`,
   };
 };
 
