@@ -159,26 +159,41 @@ recipe_omnisig() {
   "$dest/omnisig" keygen probe@example.com >/dev/null && echo "omnisig ok"
 }
 
-# talosvalidate: Talos's own config loader and validator at one machinery version, around test/peers/talosvalidate,
-# to check every rendered config the way the node will. Some of v1.14.1's dependencies are not served by the module
-# proxy (cosi-project/runtime v1.16.3, a pseudo-version of rtnetlink): the nearest served releases stand in.
-recipe_talosvalidate() {
-  local dest="$1" version="$2" work
+# Programs around Talos's pkg/machinery at one version (test/peers/<program>/main.go). Some of v1.14.1's dependencies
+# are not served by the module proxy (cosi-project/runtime v1.16.3, a pseudo-version of rtnetlink): the nearest
+# served releases stand in.
+build_machinery_program() {
+  local program="$1" dest="$2" version="$3" work
   work="$(mktemp -d)"
-  cp "$root/test/peers/talosvalidate/main.go" "$work/"
+  cp "$root/test/peers/$program/main.go" "$work/"
   {
-    printf 'module ksail.test/talosvalidate\n\ngo 1.26\n\nrequire github.com/siderolabs/talos/pkg/machinery %s\n' "$version"
+    printf 'module ksail.test/%s\n\ngo 1.26\n\nrequire github.com/siderolabs/talos/pkg/machinery %s\n' "$program" "$version"
     if [ "$version" = "v1.14.1" ]; then
       printf 'replace github.com/cosi-project/runtime => github.com/cosi-project/runtime v1.16.2\n'
       printf 'replace github.com/jsimonetti/rtnetlink/v2 => github.com/jsimonetti/rtnetlink/v2 v2.2.0\n'
     fi
   } > "$work/go.mod"
-  ( cd "$work" && GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$dest/talosvalidate" . )
+  ( cd "$work" && GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$dest/$program" . )
   local rc=$?
   rm -rf "$work"
-  [ $rc -eq 0 ] || return $rc
+  return $rc
+}
+
+# talosvalidate: Talos's own config loader and validator at one machinery version, to check every rendered config
+# the way the node will.
+recipe_talosvalidate() {
+  local dest="$1" version="$2"
+  build_machinery_program talosvalidate "$dest" "$version" || return 1
   printf 'version: v1alpha1\nmachine:\n  type: worker\n' > "$dest/probe.yaml"
   "$dest/talosvalidate" container "$dest/probe.yaml" >/dev/null && echo "talosvalidate $version ok"
+}
+
+# talosfields: the field tree Talos's decoder accepts at one machinery version, read from its Go types; the source
+# of sdk/distributions/talos/fields.json (scripts/gen-talos-fields.sh) and of the test that the two agree.
+recipe_talosfields() {
+  local dest="$1" version="$2"
+  build_machinery_program talosfields "$dest" "$version" || return 1
+  "$dest/talosfields" >/dev/null && echo "talosfields $version ok"
 }
 
 # The Kubernetes provider plugin (pulumi-resource-kubernetes) from github.com/pulumi/pulumi-kubernetes/provider/v4 at
@@ -244,7 +259,7 @@ recipe_sops() {
 }
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver schemacheck talosvalidate k8s-provider k3k-crds flux-operator-crds sops)
+[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver schemacheck talosvalidate talosfields k8s-provider k3k-crds flux-operator-crds sops)
 status=0
 for t in "${want[@]}"; do
   case "$t" in
@@ -253,6 +268,7 @@ for t in "${want[@]}"; do
     schemacheck) run_recipe schemacheck "$SCHEMACHECK_VERSION" recipe_schemacheck || status=1 ;;
     omnisig) run_recipe omnisig "$OMNISIG_VERSION" recipe_omnisig || status=1 ;;
     talosvalidate) for v in $TALOSVALIDATE_VERSIONS; do run_recipe talosvalidate "$v" recipe_talosvalidate || status=1; done ;;
+    talosfields) for v in $TALOSVALIDATE_VERSIONS; do run_recipe talosfields "$v" recipe_talosfields || status=1; done ;;
     sops) run_recipe sops "$SOPS_VERSION" recipe_sops || status=1 ;;
     k3k-crds) run_recipe k3k-crds "$K3K_VERSION" recipe_k3k_crds || status=1 ;;
     flux-operator-crds) run_recipe flux-operator-crds "$FLUX_OPERATOR_CRDS_VERSION" recipe_flux_operator_crds || status=1 ;;

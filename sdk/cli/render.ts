@@ -1,5 +1,6 @@
 import * as YAML from "yaml";
 import { planCluster, type ClusterPlan } from "../plan/cluster";
+import { planInputOf } from "../plan/check";
 import { installedCharts } from "../plan/catalog";
 import { talosRenderInput } from "../plan/talos";
 import { omniClusterTemplate } from "../plan/omni";
@@ -213,14 +214,7 @@ function hetznerPlaceholders(plan: ClusterPlan): Record<string, string> {
 
 /** Renders the cluster of a loaded ksail.yaml. */
 export async function renderCluster(config: LoadedClusterConfig, opts: RenderOptions = {}): Promise<Rendering> {
-  const plan = planCluster({
-    name: config.name ?? opts.name ?? "ksail",
-    spec: config.spec,
-    talosConfigPatches: config.talosConfigPatches,
-    kindConfig: config.kindConfig,
-    k3dConfig: config.k3dConfig,
-    fileMirrors: config.fileMirrors,
-  });
+  const plan = planCluster(planInputOf(config, opts.name));
   const omitted: OmittedFile[] = [];
   const files: RenderedFile[] = [];
   if (plan.talos) files.push(...(await talosFiles(plan, opts)));

@@ -1,4 +1,5 @@
 import * as YAML from "yaml";
+import { yamlValue } from "./yamlValue";
 import type { Issue } from "../errors";
 import type { Cni } from "./enums";
 import { isObject } from "./expand";
@@ -69,7 +70,9 @@ export function talosPatchCni(patches: readonly { source: string; content: strin
   for (const patch of patches) {
     for (const doc of YAML.parseAllDocuments(patch.content)) {
       if (!("toJS" in doc)) continue;
-      const js: unknown = doc.toJS();
+      const v = yamlValue(doc);
+      if ("error" in v) continue; // reported by the loader
+      const js = v.value;
       if (!isObject(js) || !isObject(js.cluster) || !isObject(js.cluster.network) || !isObject(js.cluster.network.cni)) continue;
       const name = js.cluster.network.cni.name;
       if (typeof name === "string") found = { name, source: patch.source };

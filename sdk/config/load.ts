@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
+import { yamlValue } from "./yamlValue";
 import { KsailError, type Issue } from "../errors";
 import { k3dCniIssues, kindCniIssues, talosCniIssues } from "./alignment";
 import { expandString, type Env } from "./expand";
@@ -230,7 +231,12 @@ function readYamlFile(file: string, source: string, env: Env, issues: Issue[]): 
     issues.push({ path: source, message: `YAML syntax error: ${doc.errors[0].message.split("\n")[0]}` });
     return undefined;
   }
-  const js = doc.toJS() as unknown;
+  const v = yamlValue(doc);
+  if ("error" in v) {
+    issues.push({ path: source, message: v.error });
+    return undefined;
+  }
+  const js = v.value;
   const reserved = reservedKeys(js, "");
   if (reserved.length > 0) {
     issues.push(...reserved.map((i) => ({ path: `${source}: ${i.path}`, message: i.message })));
@@ -268,7 +274,11 @@ function readPatches(dir: string, baseDir: string, env: Env, issues: Issue[], al
         const errors = "errors" in d ? d.errors : [];
         if (errors.length > 0)
           issues.push({ path: source, message: `YAML syntax error in Talos patch: ${errors[0].message.split("\n")[0]}` });
-        else for (const i of reservedKeys(d.toJS(), "")) issues.push({ path: `${source}: ${i.path}`, message: i.message });
+        else {
+          const v = yamlValue(d);
+          if ("error" in v) issues.push({ path: source, message: v.error });
+          else for (const i of reservedKeys(v.value, "")) issues.push({ path: `${source}: ${i.path}`, message: i.message });
+        }
       }
       return { source, content: value };
     });

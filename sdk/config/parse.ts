@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import * as YAML from "yaml";
+import { yamlValue } from "./yamlValue";
 import { KsailError, type Issue } from "../errors";
 import { expandDocument, isObject, type Env } from "./expand";
 import { keysAt } from "./fields";
@@ -108,7 +109,9 @@ function parseYaml(text: string): { value: unknown } | { issues: Issue[] } {
       issues: [{ path: "", message: `the file holds ${list.length} YAML documents; a ksail.yaml holds exactly one Cluster document` }],
     };
   }
-  return { value: list.length === 0 ? null : list[0].toJS() };
+  if (list.length === 0) return { value: null };
+  const v = yamlValue(list[0]);
+  return "error" in v ? { issues: [{ path: "", message: `the file ${v.error}` }] } : v;
 }
 
 /** Keys JavaScript gives a meaning (`__proto__`, `constructor`, `prototype`): never configuration, always refused. */

@@ -162,6 +162,7 @@ export function diffSpecs(old: SpecLike, next: SpecLike): Change[] {
   for (const rule of IMPACT_TABLE) {
     const cell = rule.cells[combo];
     if (cell === "n/a") continue;
+    if (rule.active && !rule.active(old) && !rule.active(next)) continue;
     if (rule.pools) {
       out.push(...poolChanges(rule, old, next, combo));
       continue;
@@ -191,7 +192,17 @@ export function diffSpecs(old: SpecLike, next: SpecLike): Change[] {
  * Throws `KsailError` for a distribution × provider this package does not build.
  */
 export function classify(old: SpecLike, next: SpecLike): ImpactSummary {
-  return summarize(diffSpecs(old, next));
+  return summarize(withoutMootChanges(diffSpecs(old, next)));
+}
+
+/**
+ * The changes that still mean something: beside a change that recreates the cluster, the rows that would reboot or
+ * replace nodes one at a time are dropped (the new cluster is built with those values anyway); in-place rows stay
+ * (they are installed on the new cluster as configured).
+ */
+export function withoutMootChanges(changes: readonly Change[]): Change[] {
+  if (!changes.some((c) => c.category === "recreate-required")) return [...changes];
+  return changes.filter((c) => c.category !== "reboot-required" && c.category !== "rolling-recreate");
 }
 
 export { UNKNOWN_DISPLAY };

@@ -23,6 +23,12 @@ export interface ImpactRule {
   readonly refine?: Refine;
   /** Extra text for the docs table. */
   readonly note?: string;
+  /**
+   * Whether the field means anything in this spec (e.g. the floating IP's location only while the floating IP is
+   * on). A change is shown only when the field is active on at least one side: settings of a disabled feature are
+   * not changes. Default: always active.
+   */
+  readonly active?: (spec: SpecLike) => boolean;
   /** Autoscaler pools: compared per pool name (added/removed/sub-fields), not as one value. */
   readonly pools?: true;
   /**

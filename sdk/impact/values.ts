@@ -18,6 +18,14 @@ export type ValueFn = (spec: SpecLike, combo: Combo) => string;
 /** Display form of a value that is not known during preview. */
 export const UNKNOWN_DISPLAY = "(unknown until apply)";
 
+/** `active` of a rule whose field only matters while a switch is on (`true`, or the given enum value); unknown counts as on. */
+export const whileOn =
+  (path: string, onValue: string | true = true) =>
+  (spec: SpecLike): boolean => {
+    const v = getPath(spec, path);
+    return hasUnknown(v) || v === true || v === "true" || v === onValue;
+  };
+
 /** Reads `a.b.c` from a nested object; undefined when any step is missing. */
 export function getPath(obj: unknown, path: string): unknown {
   let cur: unknown = obj;

@@ -14,6 +14,7 @@ import type { Spec } from "../config/model";
 import { isSupportedCombination, supportedCombinationsText, type SupportedDistribution, type SupportedProvider } from "../config/support";
 import type { NodeRole } from "../distributions/roles";
 import { DEFAULT_TALOS_VERSION, parseTalosVersion, talosImage, type TalosVersion } from "../distributions/talos/versions";
+import { talosPatchIssues } from "../distributions/talos/fields";
 import { componentPlan, type ComponentPlan } from "./components";
 import { chartVersions, type ComponentId } from "./catalog";
 import { DEFAULT_IMAGES, DEFAULT_MIRRORS, planDockerCluster, type DockerClusterPlan, type DockerDistribution } from "./docker";
@@ -23,7 +24,7 @@ import { mirrorSpecText, parseMirrorSpecs, type MirrorSpec } from "../config/mir
 import { planHetznerCluster, type HetznerClusterPlan } from "./hetzner";
 import type { HetznerEndpointMode } from "./hetznerEndpoint";
 import { hetznerPlanInputFromSpec } from "./hetznerInput";
-import { planOmniCluster, type OmniClusterPlan } from "./omni";
+import { omniTalosVersion, planOmniCluster, type OmniClusterPlan } from "./omni";
 import { planK3kCluster, type K3kClusterPlan } from "./k3k";
 import { dockerTalosPlan, hetznerTalosPlan, talosKubernetesVersion, type TalosPlan } from "./talos";
 
@@ -108,6 +109,13 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
   const distribution = c.distribution as SupportedDistribution;
   const components = componentPlan(eff);
   const talosVersion = distribution === "Talos" ? parseTalosVersion(c.talos.version || DEFAULT_TALOS_VERSION) : undefined;
+  // Omni's nodes run the Talos version its template names; every other Talos cluster the spec's.
+  const patchVersion = c.provider === "Omni" ? omniTalosVersion(eff) : talosVersion?.version;
+  if (patchVersion && input.talosConfigPatches) {
+    const p = input.talosConfigPatches;
+    const issues = talosPatchIssues([...p.cluster, ...p.controlPlanes, ...p.workers], patchVersion);
+    if (issues.length > 0) throw new KsailError(issues, `Talos ${patchVersion} would refuse these patches:`);
+  }
   const base = {
     clusterName: eff.name,
     spec,

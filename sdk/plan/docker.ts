@@ -279,7 +279,7 @@ export function planDockerCluster(input: DockerPlanInput): DockerClusterPlan {
   if (input.controlPlanes + input.workers > MAX_NODE_OFFSET - 1)
     issues.push({
       path: "spec.cluster.workers",
-      message: `${input.controlPlanes} control planes + ${input.workers} workers exceed the ${MAX_NODE_OFFSET - 1} nodes one Docker network plan holds`,
+      message: `${input.controlPlanes} control planes + ${input.workers} workers exceed the ${MAX_NODE_OFFSET - 1} nodes one Docker network plan holds; lower spec.cluster.workers so that control planes + workers are at most ${MAX_NODE_OFFSET - 1}`,
     });
   const cidr = input.networkCidr ?? defaultNetworkCidr(distribution, clusterName);
   const parsed = parseCidr(cidr);

@@ -269,6 +269,17 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
       message: `is false and so is the IPv6 switch: ${role} servers without any public address cannot pull images, reach Talos's discovery service${image.kind === "iso" ? " or receive their config (the ISO route applies it over the node's own public address)" : ""}, because a Hetzner private network has no internet gateway and this library creates no NAT gateway; give the ${role}s a public IPv4 (or at least IPv6)`,
     });
   }
+  // Hetzner's server types are a family (cx, cpx, cax, ccx) and a size; whether a size exists in a location only the
+  // API knows (checked when the server is created), but a name of another shape never does.
+  for (const [field, t] of [
+    ["controlPlaneServerType", input.controlPlaneServerType],
+    ["workerServerType", input.workerServerType],
+  ] as const)
+    if (t && !/^(cx|cpx|cax|ccx)\d{2}$/.test(t))
+      issues.push({
+        path: `${p}.${field}`,
+        message: `"${t}" is not a Hetzner Cloud server type name: a family (cx, cpx, cax, ccx) and a size, e.g. ${HETZNER_DEFAULTS.workerServerType}; see \`hcloud server-type list\``,
+      });
   const armTypes = [
     ["controlPlaneServerType", input.controlPlaneServerType, input.controlPlanes],
     ["workerServerType", input.workerServerType, input.workers],

@@ -111,13 +111,19 @@ export interface OmniPlanInput {
   readonly patches?: TalosPatchSet;
 }
 
+/** The Talos version an Omni cluster's template names: Omni's own field, else the spec's, else the default. */
+export function omniTalosVersion(eff: EffectiveSpec): string {
+  const o = eff.provider.omni;
+  const talosField = o.talosVersion !== "" ? "spec.provider.omni.talosVersion" : "spec.cluster.talos.version";
+  return parseTalosVersion(o.talosVersion || eff.cluster.talos.version || DEFAULT_TALOS_VERSION, talosField).version;
+}
+
 export function planOmniCluster(i: OmniPlanInput): OmniClusterPlan {
   const eff = i.spec;
   const c = eff.cluster;
   const o = eff.provider.omni;
   const name = eff.name;
-  const talosField = o.talosVersion !== "" ? "spec.provider.omni.talosVersion" : "spec.cluster.talos.version";
-  const version = parseTalosVersion(o.talosVersion || c.talos.version || DEFAULT_TALOS_VERSION, talosField);
+  const version = parseTalosVersion(omniTalosVersion(eff));
   const k8sField = o.kubernetesVersion !== "" ? "spec.provider.omni.kubernetesVersion" : "spec.cluster.kubernetesVersion";
   const kubernetes = resolveKubernetesVersion(version, o.kubernetesVersion || c.kubernetesVersion || undefined, k8sField).replace(/^v/, "");
   const talosVersion = version.version.replace(/^v/, "");

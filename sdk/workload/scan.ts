@@ -14,6 +14,8 @@
 import * as fs from "node:fs";
 import * as YAML from "yaml";
 import { listManifestFiles } from "./validate";
+import { yamlValue } from "../config/yamlValue";
+import { KsailError } from "../errors";
 import { NSA_CONTROLS } from "./nsaControls";
 
 export type Severity = "Low" | "Medium" | "High" | "Critical";
@@ -127,8 +129,10 @@ export function readResources(paths: readonly string[]): ScanResource[] {
   const out: ScanResource[] = [];
   for (const file of files) {
     for (const doc of YAML.parseAllDocuments(fs.readFileSync(file, "utf8"))) {
-      if (doc.errors.length > 0) throw new Error(`${file}: not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
-      const o = doc.toJS() as Record<string, any> | null;
+      if (doc.errors.length > 0) throw new KsailError([{ path: file, message: `not valid YAML: ${doc.errors[0].message.split("\n")[0]}` }]);
+      const v = yamlValue(doc);
+      if ("error" in v) throw new KsailError([{ path: file, message: v.error }]);
+      const o = v.value as Record<string, any> | null;
       if (!o || typeof o !== "object" || typeof o.kind !== "string" || typeof o.apiVersion !== "string") continue;
       if (o.kind === "Kustomization" && String(o.apiVersion).startsWith("kustomize.config.k8s.io/")) continue;
       out.push({

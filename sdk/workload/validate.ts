@@ -18,6 +18,7 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { schemas, shippedCrds, Validators } from "./validateSchemas";
+import { yamlValue } from "../config/yamlValue";
 
 export interface ValidateOptions {
   /** Reject fields the schema does not define (kubeconform `-strict`). @default false */
@@ -98,7 +99,12 @@ function readDocs(file: string, issues: ValidationIssue[]): Doc[] {
       });
       return;
     }
-    const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    const v = yamlValue(doc);
+    if ("error" in v) {
+      issues.push({ file, line: 1, document: index, kind: "", name: "", path: "", message: `this document: ${v.error}` });
+      return;
+    }
+    const value = v.value;
     if (value === null || value === undefined) return; // an empty document (a trailing ---)
     out.push({ file, index, doc, value, lines });
   });

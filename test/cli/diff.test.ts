@@ -2,6 +2,7 @@ import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { repoRoot } from "../harness/paths";
 
@@ -78,7 +79,9 @@ describe("ksail-pulumi diff (as a process)", () => {
   test("recreate-required change: text table lists recreate before in-place", () => {
     const r = cli(["diff", fx("talos-hetzner.yaml"), fx("talos-hetzner-recreate.yaml")]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /Detected 3 configuration changes:/);
+    // No row for the floating IP's location: the floating IP is off (before, a noise row).
+    assert.match(r.stdout, /Detected 2 configuration changes:/);
+    assert.doesNotMatch(r.stdout, /floatingIPLocation/);
     assert.match(r.stdout, /Field +Before +After +Impact +Reason/);
     const lines = r.stdout.split("\n");
     const at = (s: string) => lines.findIndex((l) => l.includes(s));
@@ -138,10 +141,21 @@ describe("ksail-pulumi diff (as a process)", () => {
     const parsed = JSON.parse(r.stdout);
     assert.deepEqual(fields(parsed.inPlaceChanges), ["cluster.workers", "provider.kubernetes.kubeconfig"]);
     assert.match(parsed.inPlaceChanges[0].reason, /k3k scales the Cluster's agent pods/);
-    assert.deepEqual(fields(parsed.rollingRecreate), ["cluster.kubernetesVersion"]);
-    assert.match(parsed.rollingRecreate[0].reason, /k3k rolls its server and agent pods/);
+    // The new K3s version's rolling row is moot beside the recreate: the new cluster starts on that version.
+    assert.deepEqual(fields(parsed.rollingRecreate), []);
     assert.deepEqual(fields(parsed.recreateRequired), ["provider.kubernetes.podCidr"]);
     assert.match(parsed.recreateRequired[0].reason, /k3k's CRD refuses to change it/);
+    // Without the pod CIDR change, the version change rolls the pods.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-diff-"));
+    const rolled = path.join(dir, "ksail.yaml");
+    fs.writeFileSync(
+      rolled,
+      fs.readFileSync(path.join(root, fx("k3s-kubernetes-changed.yaml")), "utf8").replace(/\n\s*podCidr: .*\n/, "\n"),
+    );
+    const r2 = JSON.parse(cli(["diff", fx("k3s-kubernetes.yaml"), rolled, "-o", "json"]).stdout);
+    assert.deepEqual(fields(r2.rollingRecreate), ["cluster.kubernetesVersion"]);
+    assert.match(r2.rollingRecreate[0].reason, /k3k rolls its server and agent pods/);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test("registry passwords never reach the output", () => {

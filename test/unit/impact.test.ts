@@ -180,50 +180,50 @@ const PER_FIELD: [string, Record<string, unknown>, Record<string, unknown>, [Exp
   ],
   [
     "cluster.autoscaler.node.maxNodesTotal",
-    {},
-    { autoscaler: { node: { maxNodesTotal: 9 } } },
+    { autoscaler: { node: { enabled: "Enabled" } } },
+    { autoscaler: { node: { enabled: "Enabled", maxNodesTotal: 9 } } },
     ["in-place", "in-place", "in-place", "in-place"],
   ],
   [
     "cluster.autoscaler.node.expander",
-    {},
-    { autoscaler: { node: { expander: ["LeastNodes", "Random"] } } },
+    { autoscaler: { node: { enabled: "Enabled" } } },
+    { autoscaler: { node: { enabled: "Enabled", expander: ["LeastNodes", "Random"] } } },
     ["in-place", "in-place", "in-place", "in-place"],
   ],
   [
     "cluster.autoscaler.node.scaleDownUnneededTime",
-    {},
-    { autoscaler: { node: { scaleDownUnneededTime: "10m" } } },
+    { autoscaler: { node: { enabled: "Enabled" } } },
+    { autoscaler: { node: { enabled: "Enabled", scaleDownUnneededTime: "10m" } } },
     ["in-place", "in-place", "in-place", "in-place"],
   ],
   [
     "cluster.autoscaler.node.scaleDownUtilizationThreshold",
-    {},
-    { autoscaler: { node: { scaleDownUtilizationThreshold: "0.6" } } },
+    { autoscaler: { node: { enabled: "Enabled" } } },
+    { autoscaler: { node: { enabled: "Enabled", scaleDownUtilizationThreshold: "0.6" } } },
     ["in-place", "in-place", "in-place", "in-place"],
   ],
   [
     "cluster.autoscaler.node.capacityBuffers",
-    {},
-    { autoscaler: { node: { capacityBuffers: true } } },
+    { autoscaler: { node: { enabled: "Enabled" } } },
+    { autoscaler: { node: { enabled: "Enabled", capacityBuffers: true } } },
     ["in-place", "in-place", "in-place", "in-place"],
   ],
   [
     "cluster.autoscaler.node.ignoreDaemonsetsUtilization",
-    {},
-    { autoscaler: { node: { ignoreDaemonsetsUtilization: true } } },
+    { autoscaler: { node: { enabled: "Enabled" } } },
+    { autoscaler: { node: { enabled: "Enabled", ignoreDaemonsetsUtilization: true } } },
     ["in-place", "in-place", "in-place", "in-place"],
   ],
   [
     "cluster.autoscaler.node.skipNodesWithLocalStorage",
-    {},
-    { autoscaler: { node: { skipNodesWithLocalStorage: false } } },
+    { autoscaler: { node: { enabled: "Enabled" } } },
+    { autoscaler: { node: { enabled: "Enabled", skipNodesWithLocalStorage: false } } },
     ["in-place", "in-place", "in-place", "in-place"],
   ],
   [
     "cluster.autoscaler.node.skipNodesWithSystemPods",
-    {},
-    { autoscaler: { node: { skipNodesWithSystemPods: false } } },
+    { autoscaler: { node: { enabled: "Enabled" } } },
+    { autoscaler: { node: { enabled: "Enabled", skipNodesWithSystemPods: false } } },
     ["in-place", "in-place", "in-place", "in-place"],
   ],
 ];
@@ -244,7 +244,8 @@ const HETZNER_CASES: Case[] = [
     name: "location (the floating-IP location follows it)",
     combo: TH,
     new: {},
-    newH: { location: "nbg1" },
+    oldH: { floatingIPEnabled: true },
+    newH: { location: "nbg1", floatingIPEnabled: true },
     expect: { "provider.hetzner.location": "recreate-required", "provider.hetzner.floatingIPLocation": "in-place" },
   },
   {
@@ -390,7 +391,8 @@ const HETZNER_CASES: Case[] = [
     name: "floating IP location",
     combo: TH,
     new: {},
-    newH: { floatingIPLocation: "nbg1" },
+    oldH: { floatingIPEnabled: true },
+    newH: { floatingIPEnabled: true, floatingIPLocation: "nbg1" },
     expect: { "provider.hetzner.floatingIPLocation": "in-place" },
   },
   {
@@ -517,8 +519,8 @@ const CROSS_CASES: Case[] = [
   {
     name: "expander: order matters",
     combo: TH,
-    old: { autoscaler: { node: { expander: ["Price", "Random"] } } },
-    new: { autoscaler: { node: { expander: ["Random", "Price"] } } },
+    old: { autoscaler: { node: { enabled: "Enabled", expander: ["Price", "Random"] } } },
+    new: { autoscaler: { node: { enabled: "Enabled", expander: ["Random", "Price"] } } },
     expect: { "cluster.autoscaler.node.expander": "in-place" },
   },
   {
@@ -1005,5 +1007,62 @@ describe("Talos version downgrades on Hetzner are named as such (the newcomer re
   test("within a minor: nodes install the older image one at a time; an upgrade keeps its reason", () => {
     assert.match(reasonOfChange("1.12.4", "1.12.1"), /^a DOWNGRADE within the minor/);
     assert.equal(reasonOfChange("1.12.1", "1.12.4"), "nodes are upgraded to the new Talos image and rebooted one at a time");
+  });
+});
+
+describe("no noise rows in diff (the newcomer review, item 8)", () => {
+  test("settings of a disabled feature are not changes: the floating IP's location while the floating IP is off", () => {
+    assert.deepEqual(got(spec(TH, {}, { floatingIPLocation: "fsn1" }), spec(TH, {}, { floatingIPLocation: "nbg1" })), []);
+    assert.deepEqual(
+      got(
+        spec(TH, {}, { floatingIPEnabled: true, floatingIPLocation: "fsn1" }),
+        spec(TH, {}, { floatingIPEnabled: true, floatingIPLocation: "nbg1" }),
+      ),
+      ["provider.hetzner.floatingIPLocation=in-place"],
+    );
+    // Switched on together with a location: both rows, since the location now matters.
+    assert.deepEqual(got(spec(TH), spec(TH, {}, { floatingIPEnabled: true, floatingIPLocation: "nbg1" })).sort(), [
+      "provider.hetzner.floatingIPEnabled=in-place",
+      "provider.hetzner.floatingIPLocation=in-place",
+    ]);
+  });
+
+  test("node-autoscaler settings while it is off are not changes; unknown (preview) counts as on", () => {
+    const off = (n: Record<string, unknown>) => spec(TH, { autoscaler: { node: { enabled: "Disabled", ...n } } });
+    assert.deepEqual(got(off({ maxNodesTotal: 3, expander: ["Random"] }), off({ maxNodesTotal: 9, expander: ["LeastWaste"] })), []);
+    const on = (n: Record<string, unknown>) => spec(TH, { autoscaler: { node: { enabled: "Enabled", ...n } } });
+    assert.deepEqual(got(on({ maxNodesTotal: 3 }), on({ maxNodesTotal: 9 })), ["cluster.autoscaler.node.maxNodesTotal=in-place"]);
+    const unknown = (n: Record<string, unknown>) => spec(TH, { autoscaler: { node: { enabled: UNKNOWN, ...n } } });
+    assert.ok(got(unknown({ maxNodesTotal: 3 }), unknown({ maxNodesTotal: 9 })).includes("cluster.autoscaler.node.maxNodesTotal=in-place"));
+  });
+
+  test("another provider's fields on a cluster are never rows (Hetzner fields on Docker)", () => {
+    for (const c of [VD, KD, TD])
+      assert.deepEqual(
+        got(spec(c, {}, { location: "fsn1", workerServerType: "cx33" }), spec(c, {}, { location: "nbg1", workerServerType: "cx43" })),
+        [],
+        c,
+      );
+  });
+
+  test("beside a recreate, the reboot and rolling rows it makes moot are dropped; in-place rows stay", () => {
+    const a = spec(TH, { controlPlanes: 1, talos: { version: "1.13.9" }, certManager: "Disabled" });
+    const b = spec(
+      TH,
+      { controlPlanes: 1, talos: { version: "1.14.1" }, certManager: "Enabled" },
+      { workerPublicIPv4: false, networkCidr: "10.1.0.0/16" },
+    );
+    const s = classify(a, b);
+    assert.ok(s.recreateRequired.length > 0);
+    assert.deepEqual(s.rebootRequired, []);
+    assert.deepEqual(s.rollingRecreate, []);
+    assert.deepEqual(
+      s.inPlaceChanges.map((c) => c.field),
+      ["cluster.certManager"],
+    );
+    // Without the recreate, the same reboot rows are shown.
+    const c = classify(a, { ...b, provider: { hetzner: { workerPublicIPv4: false } } });
+    assert.equal(c.recreateRequired.length, 0);
+    assert.ok(c.rebootRequired.length + c.rollingRecreate.length > 0);
   });
 });

@@ -6,11 +6,18 @@ import type { SetExitCode } from "./index";
 const line = (file: string, i: Issue): string => (i.path ? `${file}: ${i.path}: ${i.message}` : `${file}: ${i.message}`);
 
 /** Loads one side; prints its problems to stderr and returns undefined when it is invalid. */
-function load(config: typeof import("../../config"), file: string, allowPathsOutside = false): LoadedClusterConfig | undefined {
+function load(
+  config: typeof import("../../config"),
+  check: typeof import("../../plan/check"),
+  file: string,
+  allowPathsOutside = false,
+): LoadedClusterConfig | undefined {
   const r = config.validateClusterConfigFile(file, { allowPathsOutside });
   for (const w of r.warnings) process.stderr.write(`warning: ${line(file, w)}\n`);
-  if (r.ok && r.config) return r.config;
-  for (const i of r.issues) process.stderr.write(`${line(file, i)}\n`);
+  // The plan's checks too: diff refuses what validate, render and KSailCluster refuse.
+  const issues = r.ok && r.config ? check.planIssues(r.config).issues : r.issues;
+  if (r.ok && r.config && issues.length === 0) return r.config;
+  for (const i of issues) process.stderr.write(`${line(file, i)}\n`);
   return undefined;
 }
 
@@ -37,9 +44,10 @@ export function registerDiff(program: Command, setExitCode: SetExitCode): void {
     .action(async (oldFile: string, newFile: string, opts: { output: "text" | "json"; exitCode: boolean; allowPathsOutside: boolean }) => {
       // Loaded here, not at the top: the CLI loads only what the command it runs needs.
       const config = await import("../../config");
-      const { comboOf, diffSpecs, formatJson, formatText, summarize, talosPatchChanges } = await import("../../impact");
-      const before = load(config, oldFile, opts.allowPathsOutside);
-      const after = load(config, newFile, opts.allowPathsOutside);
+      const check = await import("../../plan/check");
+      const { comboOf, diffSpecs, formatJson, formatText, summarize, talosPatchChanges, withoutMootChanges } = await import("../../impact");
+      const before = load(config, check, oldFile, opts.allowPathsOutside);
+      const after = load(config, check, newFile, opts.allowPathsOutside);
       if (!before || !after) {
         setExitCode(1);
         return;
@@ -53,7 +61,7 @@ export function registerDiff(program: Command, setExitCode: SetExitCode): void {
         });
         changes.push(...talosPatchChanges(side(before), side(after), after.spec.cluster.talos.version));
       }
-      const summary = summarize(changes);
+      const summary = summarize(withoutMootChanges(changes));
       process.stdout.write(opts.output === "json" ? formatJson(summary) : formatText(summary, `🔍 Update impact: ${oldFile} → ${newFile}`));
       setExitCode(opts.exitCode && summary.totalChanges > 0 ? 2 : 0);
     });

@@ -18,7 +18,7 @@ export function registerValidate(program: Command, setExitCode: SetExitCode): vo
   program
     .command("validate")
     .description(
-      "Validate ksail.yaml files (schema, cross-field rules, and the kind.yaml / k3d.yaml / Talos patches they point to). " +
+      "Validate ksail.yaml files (schema, cross-field rules, the kind.yaml / k3d.yaml / Talos patches they point to, and every check of the plan). " +
         "Prints every problem as FILE: path: message; exit 0 when all files are valid, 1 otherwise.",
     )
     .argument("<file...>", "ksail.yaml files to validate")
@@ -28,8 +28,12 @@ export function registerValidate(program: Command, setExitCode: SetExitCode): vo
     .action(async (files: string[], opts: { output: "text" | "json"; quiet: boolean; allowPathsOutside: boolean }) => {
       // Loaded here, not at the top: the CLI loads only what the command it runs needs.
       const { validateClusterConfigFile } = await import("../../config");
+      const { planIssues } = await import("../../plan/check");
       const reports = files.map((file): FileReport => {
         const r = validateClusterConfigFile(file, { allowPathsOutside: opts.allowPathsOutside });
+        // The plan's checks too, so a file is valid exactly when render, plan and KSailCluster accept it.
+        const planned = r.ok && r.config ? planIssues(r.config).issues : [];
+        if (planned.length > 0) return { file, valid: false, issues: planned, warnings: r.warnings };
         const c = r.config?.spec.cluster;
         const summary = c
           ? `${c.distribution} on ${c.provider}, ${c.controlPlanes} control plane${c.controlPlanes === 1 ? "" : "s"}, ${c.workers} worker${c.workers === 1 ? "" : "s"}`

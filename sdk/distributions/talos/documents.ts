@@ -3,6 +3,7 @@
  * v1alpha1`) plus any number of typed documents (`apiVersion` + `kind` [+ `name`]). Pure.
  */
 import * as YAML from "yaml";
+import { yamlValue } from "../../config/yamlValue";
 import { KsailError } from "../../errors";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -40,7 +41,9 @@ export function parseDocuments(text: string, source = "machine config"): ConfigD
     if (d.errors.length > 0) {
       throw new KsailError([{ path: source, message: `document ${i + 1} is not valid YAML: ${d.errors[0].message}` }]);
     }
-    const js = d.toJS({ maxAliasCount: 100 }) as unknown;
+    const v = yamlValue(d);
+    if ("error" in v) throw new KsailError([{ path: source, message: `document ${i + 1}: ${v.error}` }]);
+    const js = v.value;
     if (js === null || js === undefined) return;
     if (!isObject(js)) {
       throw new KsailError([

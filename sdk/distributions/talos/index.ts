@@ -18,3 +18,4 @@ export {
 export { REDACTED, redactMachineConfig, looksLikeKeyMaterial } from "./redact";
 export * from "./render";
 export * from "./classify";
+export { talosPatchIssues, documentFieldIssues, type FieldShape } from "./fields";

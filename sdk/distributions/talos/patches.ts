@@ -28,6 +28,7 @@
 import * as YAML from "yaml";
 import * as jsonpatch from "fast-json-patch";
 import { KsailError } from "../../errors";
+import { yamlValue } from "../../config/yamlValue";
 import type { PatchFile, TalosPatchSet } from "../../config";
 import { ConfigDocument, Json, JsonObject, clone, deepEqual, documentKey, isObject, isV1Alpha1, parseDocuments } from "./documents";
 
@@ -71,7 +72,13 @@ export function parsePatch(file: PatchFile): ParsedPatch {
       throw new KsailError([{ path: file.source, message: `patch document ${i + 1} is not valid YAML: ${d.errors[0].message}` }]);
     }
   }
-  const values = list.map((d) => d.toJS() as unknown).filter((v) => v !== null && v !== undefined);
+  const values = list
+    .map((d, i) => {
+      const v = yamlValue(d);
+      if ("error" in v) throw new KsailError([{ path: file.source, message: `patch document ${i + 1}: ${v.error}` }]);
+      return v.value;
+    })
+    .filter((v) => v !== null && v !== undefined);
   if (values.length === 1 && Array.isArray(values[0])) {
     const ops = values[0] as unknown[];
     ops.forEach((op, i) => {

@@ -1,6 +1,6 @@
 /** Impact rows of the components the cluster installs (Helm releases), the autoscaler and the GitOps configuration. */
 import { cells, ALL_IN_PLACE, type ImpactRule } from "../rule";
-import { bool, int, json, list, str, toggle } from "../values";
+import { bool, int, json, list, str, toggle, whileOn } from "../values";
 
 /** A component installed with Helm: no node is touched. */
 const HELM = (what: string) => `${what} is installed, upgraded or removed with Helm; no node is touched`;
@@ -8,6 +8,8 @@ const HELM = (what: string) => `${what} is installed, upgraded or removed with H
 const K3S_ADDON = (addon: string) =>
   `K3s's bundled ${addon} is switched by a server flag: the server containers are replaced and start again on their kept data volumes (agents are untouched; with several servers Pulumi replaces them in dependency order, so expect a short API outage)`;
 const AUTOSCALER = "cluster-autoscaler settings are applied with a Helm upgrade";
+/** Node-autoscaler settings mean nothing while it is off (no rows for them in `diff`). */
+const NODE_AUTOSCALER_ON = whileOn("cluster.autoscaler.node.enabled", "Enabled");
 
 export const COMPONENT_RULES: readonly ImpactRule[] = [
   // ── components (Helm) ────────────────────────────────────────────────────────────────────
@@ -104,54 +106,63 @@ export const COMPONENT_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.autoscaler.node.maxNodesTotal",
     value: int("cluster.autoscaler.node.maxNodesTotal", 0),
+    active: NODE_AUTOSCALER_ON,
     cells: ALL_IN_PLACE,
     reason: AUTOSCALER,
   },
   {
     field: "cluster.autoscaler.node.expander",
     value: list("cluster.autoscaler.node.expander", "LeastWaste"),
+    active: NODE_AUTOSCALER_ON,
     cells: ALL_IN_PLACE,
     reason: AUTOSCALER,
   },
   {
     field: "cluster.autoscaler.node.scaleDownUnneededTime",
     value: str("cluster.autoscaler.node.scaleDownUnneededTime"),
+    active: NODE_AUTOSCALER_ON,
     cells: ALL_IN_PLACE,
     reason: AUTOSCALER,
   },
   {
     field: "cluster.autoscaler.node.scaleDownUtilizationThreshold",
     value: str("cluster.autoscaler.node.scaleDownUtilizationThreshold"),
+    active: NODE_AUTOSCALER_ON,
     cells: ALL_IN_PLACE,
     reason: AUTOSCALER,
   },
   {
     field: "cluster.autoscaler.node.capacityBuffers",
     value: bool("cluster.autoscaler.node.capacityBuffers", false),
+    active: NODE_AUTOSCALER_ON,
     cells: ALL_IN_PLACE,
     reason: AUTOSCALER,
   },
   {
     field: "cluster.autoscaler.node.ignoreDaemonsetsUtilization",
     value: bool("cluster.autoscaler.node.ignoreDaemonsetsUtilization", false),
+    active: NODE_AUTOSCALER_ON,
     cells: ALL_IN_PLACE,
     reason: AUTOSCALER,
   },
   {
     field: "cluster.autoscaler.node.skipNodesWithLocalStorage",
     value: bool("cluster.autoscaler.node.skipNodesWithLocalStorage", true),
+    active: NODE_AUTOSCALER_ON,
     cells: ALL_IN_PLACE,
     reason: AUTOSCALER,
   },
   {
     field: "cluster.autoscaler.node.skipNodesWithSystemPods",
     value: bool("cluster.autoscaler.node.skipNodesWithSystemPods", true),
+    active: NODE_AUTOSCALER_ON,
     cells: ALL_IN_PLACE,
     reason: AUTOSCALER,
   },
   {
     field: "cluster.autoscaler.node.pools",
     value: json("cluster.autoscaler.node.pools"),
+    active: NODE_AUTOSCALER_ON,
     cells: ALL_IN_PLACE,
     reason: "node pools are cluster-autoscaler configuration, applied with a Helm upgrade",
     note: "compared per pool name: `pools[<name>]` added/removed, `pools[<name>].{serverType,location,min,max,labels,taints}` changed",

@@ -1,7 +1,7 @@
 /** Impact rows of the Hetzner infrastructure: location, network, server types, firewall, placement, endpoint. */
 import { HETZNER_DEFAULTS as H } from "../../config/defaults";
 import { HETZNER_ONLY, type ImpactRule, type Refine } from "../rule";
-import { bool, getPath, list, set, str, strOr, type SpecLike } from "../values";
+import { bool, getPath, list, set, str, strOr, whileOn, type SpecLike } from "../values";
 
 /** Nodes a role keeps across the change (min of old and new count). */
 function kept(old: SpecLike, next: SpecLike, path: string, def: number): number {
@@ -109,6 +109,7 @@ export const HETZNER_RULES: readonly ImpactRule[] = [
   {
     field: "provider.hetzner.floatingIPLocation",
     value: strOr("provider.hetzner.floatingIPLocation", str("provider.hetzner.location", H.location)),
+    active: whileOn("provider.hetzner.floatingIPEnabled"),
     cells: HETZNER_ONLY("I"),
     reason: "the floating IP is re-created and the endpoint re-applied without a reboot",
   },
