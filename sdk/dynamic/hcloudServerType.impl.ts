@@ -10,6 +10,7 @@
 import type { HcloudClient, HcloudServer } from "../clients/hetzner";
 import { type DynamicConfig, type TalosHealthGate, hcloudClient, talosHealthy } from "./hcloudCommon";
 import { containsUnknown } from "../impact/unknown";
+import { clusterQueueKey, queueFor, type QueueOp } from "./talosMachine.queue";
 import type { NodeRole } from "../distributions/roles";
 
 /** What `read` found on the server when it differs from what was applied. */
@@ -25,6 +26,8 @@ export interface ServerDrift {
 export interface HcloudServerTypeInputs {
   readonly serverId: string;
   readonly serverName: string;
+  /** The cluster's name: its servers share one queue even without a Talos health gate. */
+  readonly cluster?: string;
   readonly role: NodeRole;
   readonly serverType: string;
   /** Planned public IPv4/IPv6 (undefined = not managed here). */
@@ -75,8 +78,33 @@ function publicFamilies(i: HcloudServerTypeInputs, server: HcloudServer): ("ipv4
   });
 }
 
+/**
+ * The cluster's one-at-a-time queue (shared with TalosMachine through the Talos API CA of the health gate): a resize
+ * or public-network change of one server never runs beside another, or beside a Talos reboot of the same cluster;
+ * control planes go first and the first failure stops the rest. Steps with nothing to do skip it, so creates (one
+ * GET each) run side by side.
+ */
+function queueKey(i: { health?: { talosconfig?: unknown }; cluster?: unknown; serverId?: unknown }): string {
+  const talosconfig = i.health?.talosconfig;
+  const fallback = typeof i.cluster === "string" ? `hcloud:${i.cluster}` : `server:${String(i.serverId)}`;
+  return clusterQueueKey(typeof talosconfig === "string" && !containsUnknown(talosconfig) ? talosconfig : undefined, fallback);
+}
+const queueOp = (i: Pick<HcloudServerTypeInputs, "serverName" | "role">): QueueOp => ({
+  node: i.serverName,
+  role: i.role === "control-plane" ? "controlplane" : "worker",
+  phase: 1,
+  what: "server change (type or public network)",
+});
+
 async function ensure(i: HcloudServerTypeInputs): Promise<string> {
   const api = hcloudClient(config, i.tokenEnvVar, (m) => log(i.serverName, m));
+  const server = await api.getServer(i.serverId);
+  if (server && server.status === "running" && server.server_type.name === i.serverType && publicFamilies(i, server).length === 0)
+    return i.serverType;
+  return queueFor(queueKey(i)).run(queueOp(i), () => ensureNow(i, api));
+}
+
+async function ensureNow(i: HcloudServerTypeInputs, api: HcloudClient): Promise<string> {
   const actionMs = (i.timeouts?.actionSeconds ?? 900) * 1000;
   const healthMs = (i.timeouts?.healthSeconds ?? 900) * 1000;
   const server = await api.getServer(i.serverId);
@@ -235,6 +263,12 @@ export const handler = {
     // `drift` is only ever in the old state (set by a refresh): its presence asks the update to repair the server.
     const keys = ["serverName", "role", "serverType", "publicIPv4", "publicIPv6", "tokenEnvVar", "health", "timeouts", "drift"];
     const changed = keys.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+    // Announce the update, so the queue holds a worker's change back until the control planes announced are done.
+    const disruptive = ["serverType", "publicIPv4", "publicIPv6", "drift"].some((k) => changed.includes(k));
+    if (disruptive && typeof news.serverName === "string" && (news.role === "control-plane" || news.role === "worker")) {
+      const health = (news.health ?? olds.health) as { talosconfig?: unknown } | undefined;
+      queueFor(queueKey({ ...news, health })).intend(queueOp({ serverName: news.serverName, role: news.role }));
+    }
     return { changes: changed.length > 0 };
   },
   async create(inputs: HcloudServerTypeInputs) {

@@ -18,6 +18,13 @@ export interface HcloudServerTypeArgs {
   serverId: pulumi.Input<string>;
   /** Server name, for messages. Applied in place. */
   serverName: pulumi.Input<string>;
+  /**
+   * The cluster's name. Changes that power servers off run one at a time per cluster in the provider (control
+   * planes first, stopping at the first failure); with a `health` gate the queue is the one TalosMachine's reboots
+   * of the same cluster use. Applied in place.
+   * @default each server on its own
+   */
+  cluster?: pulumi.Input<string>;
   /** `control-plane` or `worker`. Applied in place. */
   role: pulumi.Input<NodeRole>;
   /** Desired server type, e.g. `cx33`. Nodes reboot: shut down, change type keeping the disk, power on. */
@@ -42,7 +49,7 @@ export interface HcloudServerTypeArgs {
   tokenEnvVar?: pulumi.Input<string>;
   /**
    * Talos health gate run before the shutdown and after the power-on (`etcd` on control planes): the next
-   * node's resize, which depends on this resource, starts only after this node is healthy again.
+   * node's change in the cluster's queue starts only after this node is healthy again.
    * The talosconfig is wrapped as a secret. Applied in place.
    * @default no gate (the power-on action finishing is the end of the step)
    */
@@ -60,9 +67,9 @@ export interface HcloudServerTypeArgs {
  * Keeps one server's type and public network equal to the plan, changing them in place (ACPI shutdown so
  * Talos drains the node, `change_type` with `upgrade_disk: false` so the type can go back down, primary IPs
  * added or removed, power on), through the Hetzner API with the token read at run time. The hcloud.Server
- * carries `ignoreChanges: ["serverType", "publicNets"]`, and each node's HcloudServerType depends on the
- * previous node's, so such a change of a role is applied one node at a time, control planes first, each
- * behind a health gate (impact table: reboot-required).
+ * carries `ignoreChanges: ["serverType", "publicNets"]`; the provider runs such changes of one cluster through
+ * its one-at-a-time queue, control planes first, each behind a health gate, stopping at the first failure
+ * (impact table: reboot-required). A step with nothing to change is one read, so creates run side by side.
  *
  * A new type is checked against Hetzner's server types before anything is touched (it exists, is not deprecated,
  * is offered in the server's location, has the server's architecture and storage and a disk at least as large as

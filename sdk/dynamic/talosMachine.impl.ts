@@ -31,7 +31,7 @@ import { kubeconfigClientCert } from "../pki/kubeconfig";
 import { containsUnknown } from "../impact/unknown";
 import { urlHost, waitHealthy, type GateContext } from "./talosMachine.gates";
 import { drain, setUnschedulable } from "./talosMachine.drain";
-import { queueFor, type QueueOp } from "./talosMachine.queue";
+import { clusterQueueKey, queueFor, type QueueOp } from "./talosMachine.queue";
 import {
   type MachineDrift,
   type TalosMachineInputs,
@@ -75,11 +75,7 @@ function gateOf(i: TalosMachineInputs): GateContext {
 
 /** One queue per cluster, keyed by the Talos API CA every machine of the cluster shares. */
 function clusterKey(i: TalosMachineInputs): string {
-  try {
-    return digestOf(parseTalosconfig(i.talosconfig).ca);
-  } catch {
-    return `node:${i.node?.name}`;
-  }
+  return clusterQueueKey(i.talosconfig, `node:${i.node?.name}`);
 }
 
 const op = (i: TalosMachineInputs, phase: number, what: string): QueueOp => ({ node: i.node.name, role: i.node.role, phase, what });

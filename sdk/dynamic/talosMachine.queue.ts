@@ -12,6 +12,9 @@
  * operation of that cluster fails at once with the reason, so a config that breaks one node never rolls on to the
  * next. No state outlives the provider process: the next `pulumi up` starts with an empty queue.
  */
+import * as crypto from "node:crypto";
+import { parseTalosconfig } from "../clients/talos/talosconfig";
+
 export type QueueRole = "controlplane" | "worker";
 
 export interface QueueOp {
@@ -136,6 +139,20 @@ export class DisruptionQueue {
 }
 
 const queues = new Map<string, DisruptionQueue>();
+
+/**
+ * The queue key of a cluster: a digest of the Talos API CA every machine of it shares (TalosMachine, and the
+ * HcloudServerType steps whose health gate carries the talosconfig), so that a Talos reboot and a server resize of
+ * one cluster never run at the same time; `fallback` when there is no readable talosconfig.
+ */
+export function clusterQueueKey(talosconfig: string | undefined, fallback: string): string {
+  try {
+    if (talosconfig === undefined) return fallback;
+    return crypto.createHash("sha256").update(parseTalosconfig(talosconfig).ca).digest("hex").slice(0, 16);
+  } catch {
+    return fallback;
+  }
+}
 
 /** The queue of one cluster (keyed by its Talos API CA) in this provider process. */
 export function queueFor(cluster: string): DisruptionQueue {

@@ -42,6 +42,19 @@ async function refresh(host: ProviderHost, urn: string, prior: ResourceState): P
 }
 const ENV = { KSAIL_HCLOUD_BACKOFF_MS: "20", KSAIL_HCLOUD_POLL_MS: "20" };
 
+/**
+ * The next `pulumi up`: a new provider process. Within one process the cluster's queue stops at the first failure
+ * (every later change fails with the reason), so a retry after a failure is always a new run, as with the CLI.
+ */
+async function nextUp<T>(api: FakeHcloudApi, f: (h: ProviderHost) => Promise<T>): Promise<T> {
+  const h = await startProviderHost({ config: { "hcloud:token": TOKEN, "hcloud:endpoint": api.url }, env: ENV });
+  try {
+    return await f(h);
+  } finally {
+    await h.close();
+  }
+}
+
 describe("Hetzner dynamic resources through the dynamic-provider host", () => {
   let api: FakeHcloudApi;
   let host: ProviderHost;
@@ -356,12 +369,14 @@ describe("Hetzner dynamic resources: resize failure, retry and refresh through t
       ["cx22", /cx22 is deprecated/],
       ["nope1", /Hetzner has no server type "nope1"/],
     ] as const) {
-      await assert.rejects(host.up(cap.urn, { ...cap.inputs, serverType: to, __provider: cap.provider }, s1), why);
+      await nextUp(api, (h) => assert.rejects(h.up(cap.urn, { ...cap.inputs, serverType: to, __provider: cap.provider }, s1), why));
     }
     api.setAvailability("cx43", "fsn1", false);
-    await assert.rejects(
-      host.up(cap.urn, { ...cap.inputs, serverType: "cx43", __provider: cap.provider }, s1),
-      /server-501: not changing type cx33 → cx43: cx43 is not available in fsn1 \(available in nbg1, hel1\); pick another type\. Nothing was changed\./,
+    await nextUp(api, (h) =>
+      assert.rejects(
+        h.up(cap.urn, { ...cap.inputs, serverType: "cx43", __provider: cap.provider }, s1),
+        /server-501: not changing type cx33 → cx43: cx43 is not available in fsn1 \(available in nbg1, hel1\); pick another type\. Nothing was changed\./,
+      ),
     );
     api.setAvailability("cx43", "fsn1", true);
     assert.deepEqual(posts(501, mark), [], "no shutdown, no change_type");
@@ -381,10 +396,90 @@ describe("Hetzner dynamic resources: resize failure, retry and refresh through t
     assert.deepEqual(posts(502, mark), ["shutdown", "change_type", "poweron"]);
     assert.equal(api.servers.get(502)!.status, "running");
     assert.equal(api.servers.get(502)!.server_type.name, "cx23");
-    // The failed update left the old state: the retry does the whole change.
-    const s2 = await host.up(cap.urn, { ...cap.inputs, serverType: "cx33", __provider: cap.provider }, s1);
+    // The failed update left the old state: the retry (the next run) does the whole change.
+    const s2 = await nextUp(api, (h) => h.up(cap.urn, { ...cap.inputs, serverType: "cx33", __provider: cap.provider }, s1));
     assert.equal(s2.outputs.appliedType, "cx33");
     assert.equal(api.servers.get(502)!.server_type.name, "cx33");
+  });
+
+  /** One cluster's steps (the same `cluster`), control plane first. */
+  const clusterSteps = (cluster: string, servers: [number, "control-plane" | "worker"][]) =>
+    Promise.all(
+      servers.map(([id, role]) =>
+        captureProvider(
+          () =>
+            new HcloudServerType(`s${id}-type`, { serverId: String(id), serverName: `server-${id}`, cluster, role, serverType: "cx23" }),
+        ),
+      ),
+    );
+  /** POSTs to these servers since `mark`, in the order the fake API received them, as "id:action". */
+  const actions = (ids: number[], mark: number) =>
+    api.requests
+      .slice(mark)
+      .filter((r) => r.method === "POST" && ids.some((id) => r.path.startsWith(`/servers/${id}/`)))
+      .map((r) => `${r.path.split("/")[2]}:${r.path.split("/").pop()}`);
+
+  test("creates run side by side (one read each); changes of one cluster run one at a time, control planes first, even when a worker's arrives first", async () => {
+    const ids: [number, "control-plane" | "worker"][] = [
+      [601, "control-plane"],
+      [602, "worker"],
+      [603, "worker"],
+    ];
+    for (const [id] of ids) api.addServer({ id, name: `server-${id}`, server_type: { name: "cx23" } });
+    const caps = await clusterSteps("q1", ids);
+    const mark0 = api.requests.length;
+    const states = await Promise.all(caps.map((c) => host.up(c.urn, { ...c.inputs, __provider: c.provider })));
+    assert.deepEqual(actions([601, 602, 603], mark0), [], "creates only read");
+    await nextUp(api, async (h) => {
+      const next = (i: number) => ({ ...caps[i].inputs, serverType: "cx33", __provider: caps[i].provider });
+      // The engine diffs every step (registration order: control plane first) before the updates run.
+      for (const i of [0, 1, 2]) await h.preview(caps[i].urn, next(i), states[i]);
+      const mark = api.requests.length;
+      const workers = [1, 2].map((i) => h.up(caps[i].urn, next(i), states[i]));
+      await new Promise((r) => setTimeout(r, 150));
+      await Promise.all([h.up(caps[0].urn, next(0), states[0]), ...workers]);
+      const seq = actions([601, 602, 603], mark);
+      // Each server's shutdown → change_type → poweron completes before the next server's shutdown starts.
+      const servers = seq.filter((a) => a.endsWith(":shutdown")).map((a) => a.split(":")[0]);
+      assert.equal(servers[0], "601", `control plane first: ${seq.join(" ")}`);
+      const grouped = servers.flatMap((id) => seq.filter((a) => a.startsWith(`${id}:`)));
+      assert.deepEqual(seq, grouped, `one server at a time: ${seq.join(" ")}`);
+      for (const [id] of ids) assert.equal(api.servers.get(id)!.server_type.name, "cx33");
+    });
+  });
+
+  test("the first failure stops the rest of the cluster's changes in that run: no other server is powered off, each says why", async () => {
+    const ids: [number, "control-plane" | "worker"][] = [
+      [611, "worker"],
+      [612, "worker"],
+      [613, "worker"],
+    ];
+    for (const [id] of ids) api.addServer({ id, name: `server-${id}`, server_type: { name: "cx23" } });
+    const caps = await clusterSteps("q2", ids);
+    const states = await Promise.all(caps.map((c) => host.up(c.urn, { ...c.inputs, __provider: c.provider })));
+    await nextUp(api, async (h) => {
+      const mark = api.requests.length;
+      api.failNextAction("change_server_type", "server_error", "migration failed");
+      const results = await Promise.allSettled(
+        caps.map((c, i) => h.up(c.urn, { ...c.inputs, serverType: "cx33", __provider: c.provider }, states[i])),
+      );
+      const reasons = results.map((r) => (r.status === "rejected" ? String((r.reason as Error).message) : "ok"));
+      const seq = actions([611, 612, 613], mark);
+      assert.equal(seq.filter((a) => a.endsWith(":shutdown")).length, 1, seq.join(" "));
+      assert.equal(
+        reasons.filter((r) => /migration failed\. The server was powered on again/.test(r) && !/not started/.test(r)).length,
+        1,
+        reasons.join(" | "),
+      );
+      assert.equal(
+        reasons.filter((r) =>
+          /server-61\d: server change \(type or public network\) not started: the server change .* of server-61\d failed before it/.test(r),
+        ).length,
+        2,
+        reasons.join(" | "),
+      );
+      for (const [id] of ids) assert.equal(api.servers.get(id)!.status, "running");
+    });
   });
 
   test("a retry checks the power state, not only the type: a server left off (an earlier run died after the change) is powered on", async () => {
@@ -498,7 +593,7 @@ describe("Hetzner dynamic resources: token sources and the Talos health gate", (
       // Healthy: resized, with Version and EtcdMemberList called before and after.
       apid.bootstrapped = true;
       const calls = apid.callsOf("EtcdMemberList").length;
-      const s2 = await host.up(cap.urn, { ...cap.inputs, serverType: "cx33", __provider: cap.provider }, s1);
+      const s2 = await nextUp(api, (h) => h.up(cap.urn, { ...cap.inputs, serverType: "cx33", __provider: cap.provider }, s1));
       assert.equal(s2.outputs.appliedType, "cx33");
       assert.ok(apid.callsOf("EtcdMemberList").length >= calls + 2);
       assert.equal(api.servers.get(401)!.server_type.name, "cx33");

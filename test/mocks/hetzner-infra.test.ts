@@ -412,7 +412,8 @@ describe("HetznerClusterInfra changes", () => {
       [],
     );
     for (const r of before.resources) assert.deepEqual(strip(after.byName(r.name)), strip(r), `${r.name} unchanged`);
-    assert.deepEqual(after.byName("prod-worker-3-type").options.dependsOn, ["prod-worker-2-type"]);
+    assert.deepEqual(after.byName("prod-worker-3-type").options.dependsOn, []);
+    assert.equal(after.byName("prod-worker-3-type").inputs.cluster, "prod");
   });
 
   test("an SSH key change only touches the ignored sshKeys of servers: nothing is replaced or updated", async () => {
@@ -453,20 +454,21 @@ describe("HetznerClusterInfra changes", () => {
     for (const s of after.byType(T.server)) assert.equal(s.inputs.location, "nbg1");
   });
 
-  test("a server-type change is applied one node at a time: servers ignore it, the chained resize steps carry it", async () => {
+  test("a server-type change is carried by the resize steps (one per server, no create-time chain, one cluster queue); servers ignore it", async () => {
     const before = (await record({ clusterName: "prod", controlPlanes: 3, workers: 2 })).rec;
     const after = (
       await record({ clusterName: "prod", controlPlanes: 3, workers: 2, controlPlaneServerType: "cx33", workerServerType: "cx43" })
     ).rec;
-    const chain = after.byType(T.serverType);
+    const steps = after.byType(T.serverType);
+    for (const st of steps) assert.equal(st.inputs.cluster, "prod", `${st.name} shares the cluster's queue`);
     assert.deepEqual(
-      chain.map((s) => [s.name, s.inputs.serverType, s.options.dependsOn]),
+      steps.map((s) => [s.name, s.inputs.serverType, s.options.dependsOn]),
       [
         ["prod-control-plane-1-type", "cx33", []],
-        ["prod-control-plane-2-type", "cx33", ["prod-control-plane-1-type"]],
-        ["prod-control-plane-3-type", "cx33", ["prod-control-plane-2-type"]],
-        ["prod-worker-1-type", "cx43", ["prod-control-plane-3-type"]],
-        ["prod-worker-2-type", "cx43", ["prod-worker-1-type"]],
+        ["prod-control-plane-2-type", "cx33", []],
+        ["prod-control-plane-3-type", "cx33", []],
+        ["prod-worker-1-type", "cx43", []],
+        ["prod-worker-2-type", "cx43", []],
       ],
     );
     for (const s of after.byType(T.server)) {
@@ -480,7 +482,7 @@ describe("HetznerClusterInfra changes", () => {
   });
 });
 
-test("turning worker public IPv4 off only changes the workers' chained steps (one node at a time), never a server", async () => {
+test("turning worker public IPv4 off only changes the workers' resize steps (run one at a time by the provider), never a server", async () => {
   const before = (await record({ clusterName: "prod", controlPlanes: 3, workers: 2 })).rec;
   const after = (await record({ clusterName: "prod", controlPlanes: 3, workers: 2, workerPublicIPv4: false })).rec;
   const changed = before.resources
@@ -500,7 +502,8 @@ test("turning worker public IPv4 off only changes the workers' chained steps (on
     assert.deepEqual(after.byName(w).inputs.publicNets, [{ ipv4Enabled: false, ipv6Enabled: true }]);
     assert.equal(after.byName(`${w}-type`).inputs.publicIPv4, false);
   }
-  assert.deepEqual(after.byName("prod-worker-2-type").options.dependsOn, ["prod-worker-1-type"]);
+  // No create-time chain: the provider's queue runs the two changes one at a time (test/engine/hetzner-dynamic.test.ts).
+  assert.deepEqual(after.byName("prod-worker-2-type").options.dependsOn, []);
 });
 
 describe("HetznerClusterInfra secrets", () => {

@@ -1,7 +1,7 @@
 /**
  * KSailCluster for Talos on Hetzner, in one direction: network (network, subnet, firewall, placement groups,
  * endpoint addresses) → identity (ClusterSecrets, for those addresses) → machine configs → nodes (servers, resize
- * chain) → machines, ISO detach and bootstrap.
+ * steps) → machines, ISO detach and bootstrap.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { KsailError } from "../../errors";

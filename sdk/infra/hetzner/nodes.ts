@@ -64,12 +64,14 @@ function privateAddress(s: hcloud.Server): pulumi.Output<string> {
 /**
  * Hetzner Cloud infrastructure of one Talos cluster, second half, under the same component: one server per node
  * (public Talos ISO or a Talos snapshot booting its machine config), the floating IP's first holder, and one
- * `HcloudServerType` per server, chained control planes first, so server-type changes resize one node at a time.
+ * `HcloudServerType` per server, so server-type changes resize one node at a time.
  *
  * Why a separate resize step: hcloud.Server updates `serverType` and `publicNets` itself (power off, change,
  * power on), but Pulumi updates independent servers in parallel and without a health gate, which could stop
- * every control plane at once. The servers ignore both; the chained HcloudServerType resources apply them,
- * each after the previous node is healthy again — the reboot-required class of the impact table.
+ * every control plane at once. The servers ignore both; the HcloudServerType resources apply them through the
+ * cluster's one-at-a-time queue in the provider (control planes first, each after the node before is healthy
+ * again, stopping at the first failure) — the reboot-required class of the impact table. Nothing chains them at
+ * create, so servers come up side by side.
  */
 export function hetznerNodes(infra: HetznerClusterInfra, args: HetznerNodesArgs = {}): HetznerNodes {
   const plan = infra.plan;
@@ -107,7 +109,7 @@ export function hetznerNodes(infra: HetznerClusterInfra, args: HetznerNodesArgs 
       o({
         dependsOn: [infra.subnet],
         // Create-time only (an SSH key, image or config change must not replace a node); serverType and
-        // publicNets (both need a power-off) are applied by the chained HcloudServerType steps below.
+        // publicNets (both need a power-off) are applied by the HcloudServerType steps below, one at a time.
         ignoreChanges: ["sshKeys", "image", "userData", "iso", "serverType", "publicNets"],
       }),
     );
@@ -123,15 +125,17 @@ export function hetznerNodes(infra: HetznerClusterInfra, args: HetznerNodesArgs 
   }
 
   const health = (node: HetznerNodePlan, etcd: boolean) => healthGate(infra, node, servers[node.name], args.talosconfig, etcd);
-  // One resize step per server, chained: control planes first (one at a time keeps etcd quorum), then workers.
+  // One resize step per server, side by side: at create each is one read. Changes that power a server off run one
+  // at a time in the provider's queue of the cluster (control planes first, stopping at the first failure), the
+  // queue TalosMachine's reboots share, so etcd keeps quorum without a create-time chain.
   const types: Record<string, HcloudServerType> = {};
-  let previous: HcloudServerType | undefined;
   for (const node of resizeOrder(plan)) {
-    previous = types[node.name] = new HcloudServerType(
+    types[node.name] = new HcloudServerType(
       `${name}-${node.suffix}-type`,
       {
         serverId: servers[node.name].id,
         serverName: node.name,
+        cluster: plan.clusterName,
         role: node.role,
         serverType: node.serverType,
         publicIPv4: node.publicIPv4,
@@ -139,7 +143,7 @@ export function hetznerNodes(infra: HetznerClusterInfra, args: HetznerNodesArgs 
         tokenEnvVar: infra.tokenEnvVar,
         health: health(node, node.role === "control-plane"),
       },
-      o({ dependsOn: previous ? [previous] : [], provider: undefined }),
+      o({ provider: undefined }),
     );
   }
 
