@@ -1,4 +1,4 @@
-// Re-exports only (STYLE.md §1).
+// `@ksail/pulumi/components`: the installers and their building blocks. Re-exports only.
 export { Cilium, type CiliumArgs } from "./cilium";
 export { Calico, type CalicoArgs } from "./calico";
 export { LocalPathProvisioner, type LocalPathProvisionerArgs } from "./localPathProvisioner";

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { localRegistryHostingConfigMap, type LocalRegistryHosting as Hosting } from "./values/localRegistryHosting";
+import { localRegistryHostingConfigMap } from "./values/localRegistryHosting";
+import type { LocalRegistryHosting as Hosting } from "../plan/components";
 
 export interface LocalRegistryHostingArgs {
   /**

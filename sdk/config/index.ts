@@ -11,7 +11,6 @@ export { parseClusterDocument, parseSpec, validateClusterDocument } from "./pars
 export type { ParseOptions, ValidationResult } from "./parse";
 export { loadClusterConfig, validateClusterConfigFile } from "./load";
 export type { LoadedClusterConfig, TalosPatchSet, PatchFile, LoadOptions, FileValidation } from "./load";
-export { clusterConfigFromStack } from "./stack";
 export { parseRegistrySpec, redactRegistry, DEFAULT_LOCAL_REGISTRY } from "./registry";
 export type { RegistrySpec } from "./registry";
 export { specFieldPaths } from "./fields";

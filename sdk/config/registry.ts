@@ -73,3 +73,18 @@ export function redactRegistry(spec: string): string {
   if (colon < 0 || colon === cred.length - 1) return spec;
   return `${cred.slice(0, colon)}:****${spec.slice(at)}`;
 }
+
+/**
+ * KSail's repository name for a source directory: lower-case, path separators kept, other runs → "-". An
+ * absolute directory (the loader rebases relative ones on the project) contributes its last segment.
+ */
+export function sanitizeRepoName(dir: string): string {
+  const rel = dir.startsWith("/") ? (dir.replace(/\/+$/, "").split("/").pop() ?? "") : dir;
+  const s = rel
+    .replace(/^\.\/+/, "")
+    .replace(/\/+$/, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9._/-]+/g, "-")
+    .replace(/^[-./]+/, "");
+  return s === "" ? "k8s" : s;
+}

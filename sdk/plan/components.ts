@@ -1,7 +1,6 @@
 import type { EffectiveSpec } from "../config/effective";
 import { localRegistryContainerName, parseRegistrySpec } from "../config/registry";
-import { localRegistryHosting, type LocalRegistryHosting } from "../components/values/localRegistryHosting";
-import { sanitizeRepoName } from "../components/values/gitops";
+import { sanitizeRepoName } from "../config/registry";
 import type { ComponentContext } from "./context";
 
 /** Where a GitOps engine syncs from. Plain data: it decides which extra resources exist. */
@@ -142,7 +141,7 @@ const expanderNames: Record<string, string> = {
 };
 
 /**
- * The component plan of a cluster, following KSail's component requirements (ksail-lifecycle §2) with one
+ * The component plan of a cluster, following KSail's component requirements (which components each distribution × provider needs) with one
  * deliberate change: on Talos × Hetzner the hcloud CCM is installed whenever the LoadBalancer **or** the
  * CSI driver is enabled (KSail skips it when `loadBalancer: Disabled`, and the CSI driver then waits
  * forever for the CCM's node label).
@@ -233,4 +232,24 @@ export function componentPlan(eff: EffectiveSpec): ComponentPlan {
         }
       : undefined,
   };
+}
+
+/** Where the local registry is reachable from, in the KEP's `LocalRegistryHostingV1` terms. */
+export interface LocalRegistryHosting {
+  /** From the host (where images are pushed): `localhost:<host port>`. */
+  readonly host: string;
+  /** From the nodes' container runtime (image names in Kubernetes objects). */
+  readonly hostFromContainerRuntime: string;
+  /** From pods, on the cluster network. */
+  readonly hostFromClusterNetwork: string;
+}
+
+/**
+ * The local registry of a Docker cluster as the KEP describes it: pushed to at `localhost:<port>` (published on
+ * 127.0.0.1), pulled by every node under the same name (each distribution aliases `localhost:<port>` to the
+ * registry container), reached from pods by its container name on the cluster network.
+ */
+export function localRegistryHosting(registry: { readonly hostPort: number; readonly containerName: string }): LocalRegistryHosting {
+  const local = `localhost:${registry.hostPort}`;
+  return { host: local, hostFromContainerRuntime: local, hostFromClusterNetwork: `${registry.containerName}:5000` };
 }

@@ -4,7 +4,7 @@ import { DEFAULT_TALOS_VERSION, parseTalosVersion } from "../distributions/talos
 import type { HetznerPlanInput } from "./hetzner";
 import type { HetznerEndpointMode } from "./hetznerEndpoint";
 
-/** Label selector of the Talos snapshot KSail builds for a version and schematic (ksail-lifecycle §3.4 step 2). */
+/** Label selector of the Talos snapshot KSail builds for a version and schematic (the labels KSail's snapshot builder puts on it). */
 export function snapshotSelector(talosVersion: string, schematicId: string): string {
   const v = parseTalosVersion(talosVersion);
   return `ksail.io/talos-version=${v.tag},ksail.io/talos-schematic=${schematicId.slice(0, 63)}`;

@@ -2,7 +2,7 @@
  * The controls of `ksail-pulumi workload scan`: the NSA/CISA hardening controls a manifest can answer, with the
  * control IDs and names of Kubescape's NSA framework. Each judges the resources it applies to.
  */
-import type { Control, ScanResource } from "./scan";
+import type { Control, ScanResource } from "./scanTypes";
 
 const WORKLOAD_KINDS = new Set(["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "ReplicationController"]);
 

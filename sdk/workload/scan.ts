@@ -17,29 +17,9 @@ import { listManifestFiles } from "./validate";
 import { yamlValue } from "../config/yamlValue";
 import { KsailError } from "../errors";
 import { NSA_CONTROLS } from "./nsaControls";
+import type { Control, ScanResource, Severity } from "./scanTypes";
 
-export type Severity = "Low" | "Medium" | "High" | "Critical";
-
-export interface ScanResource {
-  readonly file: string;
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly name: string;
-  readonly namespace: string;
-  readonly object: Record<string, any>;
-}
-
-export interface Control {
-  readonly id: string;
-  readonly name: string;
-  readonly severity: Severity;
-  /** What a failure means and how to fix it. */
-  readonly remediation: string;
-  /** The resources the control judges. */
-  applies(r: ScanResource): boolean;
-  /** The reasons it fails (empty: passes). `all` is every resource of the scan (for cross-resource controls). */
-  check(r: ScanResource, all: readonly ScanResource[]): string[];
-}
+export type { Control, ScanResource, Severity } from "./scanTypes";
 
 /** Kinds without a namespace (the rest default to `default`, as kubectl applies them). */
 const CLUSTER_SCOPED = new Set([

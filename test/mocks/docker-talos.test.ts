@@ -1,5 +1,5 @@
 // L1: Talos nodes on Docker under mocks — the exact container shape of `talosctl cluster create docker`
-// (talos-from-ts §3.1) for 1+0, 1+2 and 3+2 layouts.
+// (siderolabs/talos pkg/provision/providers/docker) for 1+0, 1+2 and 3+2 layouts.
 import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { CONTAINER, recordLayout, talosConfigs } from "../fixtures/docker/record";

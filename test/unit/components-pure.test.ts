@@ -10,10 +10,10 @@ import {
   autoscaledWorkerConfig,
   maxCloudInitBytes,
   resolveSource,
-  sanitizeRepoName,
   fluxInstanceSpec,
 } from "../../sdk/components/values";
 import { deepMerge } from "../../sdk/components/merge";
+import { sanitizeRepoName } from "../../sdk/config/registry";
 import { durationSeconds } from "../../sdk/plan/components";
 import { isKsailError } from "../../sdk/errors";
 

@@ -9,7 +9,6 @@ import { FIELD_DESCRIPTIONS } from "../../sdk/config/descriptions";
 import {
   EXPANDED_FIELDS,
   IGNORED_FIELDS,
-  clusterConfigFromStack,
   clusterJsonSchema,
   expandString,
   parseClusterDocument,
@@ -18,6 +17,7 @@ import {
   specFieldPaths,
 } from "../../sdk/config";
 import { isKsailError } from "../../sdk/errors";
+import { clusterConfigFromStack } from "../../sdk/stack";
 import { repoRoot } from "../harness/paths";
 
 const root = repoRoot();

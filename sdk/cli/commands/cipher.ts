@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { SetExitCode } from "./index";
+import type { SetExitCode } from "./exitCode";
 
 // The SOPS module (and age-encryption, yaml) load only when a cipher command runs.
 const sopsModule = () => require("../../sops") as typeof import("../../sops");

@@ -1,7 +1,7 @@
 import { Option, type Command } from "commander";
 import type { Issue } from "../../errors";
 import type { LoadedClusterConfig } from "../../config";
-import type { SetExitCode } from "./index";
+import type { SetExitCode } from "./exitCode";
 
 const line = (file: string, i: Issue): string => (i.path ? `${file}: ${i.path}: ${i.message}` : `${file}: ${i.message}`);
 

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import { Option, type Command } from "commander";
-import type { SetExitCode } from "./index";
+import type { SetExitCode } from "./exitCode";
 
 /**
  * `ksail-pulumi gate PREVIEW_JSON [--allow recreate,rolling,reboot] [--output json|text]`: reads

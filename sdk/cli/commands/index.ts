@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { SetExitCode } from "./exitCode";
 import { registerDiff } from "./diff";
 import { registerGate } from "./gate";
 import { registerRender } from "./render";
@@ -9,7 +10,6 @@ import { registerCipher } from "./cipher";
 import { registerWorkload } from "./workload";
 
 /** Sets the exit code of the current command (commands never call process.exit themselves). */
-export type SetExitCode = (code: number) => void;
 
 /**
  * One line per command. Each `register*` adds a subcommand with its own `--help` and imports only commander

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import * as fs from "node:fs";
 import { isKsailError, KsailError } from "../../errors";
 import type { MockRunResult } from "../mockrun";
-import type { SetExitCode } from "./index";
+import type { SetExitCode } from "./exitCode";
 
 /**
  * `ksail-pulumi plan DIR [--stack NAME] [--json] [--stack-outputs FILE]`: runs the Pulumi program in DIR under the mock

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { Issue } from "../../errors";
-import type { SetExitCode } from "./index";
+import type { SetExitCode } from "./exitCode";
 
 const line = (file: string, i: Issue): string => (i.path ? `${file}: ${i.path}: ${i.message}` : `${file}: ${i.message}`);
 

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { SetExitCode } from "./index";
+import type { SetExitCode } from "./exitCode";
 
 /** `ksail-pulumi schema`: the JSON Schema of ksail.yaml, generated from the zod model, on stdout. */
 export function registerSchema(program: Command, setExitCode: SetExitCode): void {

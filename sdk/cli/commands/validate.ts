@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import type { Issue } from "../../errors";
-import type { SetExitCode } from "./index";
+import type { SetExitCode } from "./exitCode";
 
 interface FileReport {
   file: string;

@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import type { SetExitCode } from "./index";
+import type { SetExitCode } from "./exitCode";
 
 interface ValidateFlags {
   config?: string;

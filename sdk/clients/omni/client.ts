@@ -4,7 +4,8 @@ import * as grpc from "@grpc/grpc-js";
 import { seconds } from "../../errors";
 import { Code, type GrpcLikeError, type RetryOptions, withRetry } from "../talos/retry";
 import { managementServiceClient, stateServiceClient } from "./proto";
-import { DEFAULT_NAMESPACE, type Phase, type RawResource, type ResourceMetadata } from "./resources";
+import { DEFAULT_NAMESPACE, type Phase, type RawResource } from "./resources";
+import { fromWire, labelQuery, parseEndpoint, toWire, type LabelSelector } from "./wire";
 import { decodeServiceAccountKey, parseServiceAccountEnvelope, type ServiceAccount, signCall } from "./signature";
 
 export interface OmniClientOptions {
@@ -45,9 +46,6 @@ function hint(code: number): string {
   if (code === Code.PERMISSION_DENIED) return " (the service account's role is too low for this call: creating clusters needs Operator)";
   return "";
 }
-
-/** Label selector for List/Watch: `{key: value}` is equality, `{key: true}` is existence. */
-export type LabelSelector = Readonly<Record<string, string | true>>;
 
 export interface WatchEvent {
   readonly type: "CREATED" | "UPDATED" | "DESTROYED" | "BOOTSTRAPPED" | "ERRORED" | "NOOP";
@@ -363,72 +361,4 @@ export class OmniClient {
   }
 }
 
-/** `https://host[:port]` → `host:port` (443 by default); anything but https is refused (the key signs, it does not encrypt). */
-export function parseEndpoint(endpoint: string): string {
-  let u: URL;
-  try {
-    u = new URL(endpoint);
-  } catch {
-    throw new Error(`Omni endpoint ${JSON.stringify(endpoint)} is not a URL; expected https://<account>.omni.siderolabs.io`);
-  }
-  if (u.protocol !== "https:") throw new Error(`Omni endpoint ${JSON.stringify(endpoint)} must use https:// (got ${u.protocol})`);
-  return `${u.hostname}:${u.port || "443"}`; // an IPv6 hostname keeps its brackets
-}
-
-function labelQuery(labels?: LabelSelector): object[] {
-  if (!labels || Object.keys(labels).length === 0) return [];
-  const terms = Object.entries(labels).map(([key, v]) =>
-    v === true ? { key, op: "EXISTS", value: [] } : { key, op: "EQUAL", value: [v] },
-  );
-  return [{ terms }];
-}
-
-function ts(d?: Date): object | undefined {
-  if (!d) return undefined;
-  const ms = d.getTime();
-  return { seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 };
-}
-
-function fromTs(t: any): Date | undefined {
-  if (!t || (t.seconds === undefined && t.nanos === undefined)) return undefined;
-  return new Date(Number(t.seconds ?? 0) * 1000 + Math.floor(Number(t.nanos ?? 0) / 1e6));
-}
-
-export function toWire(r: RawResource): object {
-  const m = r.metadata;
-  return {
-    metadata: {
-      namespace: m.namespace,
-      type: m.type,
-      id: m.id,
-      version: m.version,
-      owner: m.owner,
-      phase: m.phase,
-      created: ts(m.created),
-      updated: ts(m.updated),
-      finalizers: [...m.finalizers],
-      labels: { ...m.labels },
-      annotations: { ...m.annotations },
-    },
-    spec: { protoSpec: r.spec, yamlSpec: "" },
-  };
-}
-
-export function fromWire(w: any): RawResource | undefined {
-  if (!w?.metadata) return undefined;
-  const m = w.metadata;
-  const metadata: ResourceMetadata = {
-    namespace: m.namespace ?? "",
-    type: m.type ?? "",
-    id: m.id ?? "",
-    version: m.version || "undefined",
-    owner: m.owner ?? "",
-    phase: m.phase === "tearingDown" ? "tearingDown" : "running",
-    finalizers: [...(m.finalizers ?? [])],
-    labels: { ...(m.labels ?? {}) },
-    annotations: { ...(m.annotations ?? {}) },
-    created: fromTs(m.created),
-    updated: fromTs(m.updated),
-  };
-  return { metadata, spec: Buffer.from(w.spec?.protoSpec ?? Buffer.alloc(0)) };
-}
+export { fromWire, parseEndpoint, toWire, type LabelSelector } from "./wire";

@@ -1,22 +1,8 @@
 import { isHa, type ComponentContext } from "../../plan/context";
+import { sanitizeRepoName } from "../../config/registry";
 import type { GitOpsSource } from "../../plan/components";
 import { Values } from "../merge";
 import { fluxDistribution, images } from "../../versions";
-
-/**
- * KSail's repository name for a source directory: lower-case, path separators kept, other runs → "-". An
- * absolute directory (the loader rebases relative ones on the project) contributes its last segment.
- */
-export function sanitizeRepoName(dir: string): string {
-  const rel = dir.startsWith("/") ? (dir.replace(/\/+$/, "").split("/").pop() ?? "") : dir;
-  const s = rel
-    .replace(/^\.\/+/, "")
-    .replace(/\/+$/, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9._/-]+/g, "-")
-    .replace(/^[-./]+/, "");
-  return s === "" ? "k8s" : s;
-}
 
 /** Flux's sync path inside the artifact: `./<kustomizationFile>` as KSail sets it, else the root. */
 function syncPath(kustomizationFile: string | undefined): string {

@@ -1,3 +1,4 @@
+import { kindLoadBalancerArgs, k3sLoadBalancerArgs } from "./loadBalancers";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { KsailError } from "../../errors";
@@ -12,8 +13,6 @@ import {
   k3sFacts,
   kindContainerArgs,
   kindFacts,
-  kindLoadBalancerArgs,
-  k3sLoadBalancerArgs,
   networkArgs,
   talosContainerArgs,
 } from "./nodes";

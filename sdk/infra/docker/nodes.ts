@@ -1,26 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as docker from "@pulumi/docker";
 import type { K3sPki, KubeadmPki } from "../../pki/types";
-import {
-  ENVOY_COMMAND,
-  ENVOY_CONFIG_PATH,
-  KIND_HEALTHCHECK,
-  kindNodeFiles,
-  kindRegistries,
-  renderEnvoyConfig,
-  type KindClusterFacts,
-  type NodeFile,
-} from "../../distributions/kind";
-import {
-  K3D_PROXY_CONFIG_PATH,
-  K3S_DATA_DIR,
-  K3S_ENTRYPOINT,
-  k3sCommand,
-  k3sEnv,
-  k3sNodeFiles,
-  renderK3dProxyConfig,
-  type K3sClusterFacts,
-} from "../../distributions/k3s";
+import { KIND_HEALTHCHECK, kindNodeFiles, kindRegistries, type KindClusterFacts, type NodeFile } from "../../distributions/kind";
+import { K3S_DATA_DIR, K3S_ENTRYPOINT, k3sCommand, k3sEnv, k3sNodeFiles, type K3sClusterFacts } from "../../distributions/k3s";
 import { controlPlanes, type DockerClusterPlan, type DockerNodePlan } from "../../plan/docker";
 import type { DockerHostFacts } from "../../clients/dockerEngine";
 import { talosRole } from "../../distributions/roles";
@@ -32,7 +14,8 @@ import { talosRole } from "../../distributions/roles";
  */
 
 /**
- * Container properties the Docker provider shows as `~ update` but never applies (pulumi-mechanics §5.1): any
+ * Container properties the Docker provider shows as `~ update` but never applies (its Update only renames the
+ * container and changes resource limits and the restart policy; everything else needs a new container): any
  * change to them must replace the node instead of silently doing nothing.
  */
 export const NODE_REPLACE_ON_CHANGES: readonly string[] = ["tmpfs", "healthcheck", "init", "cpuPeriod", "cpuQuota"];
@@ -95,7 +78,11 @@ function nodePorts(plan: DockerClusterPlan, node: DockerNodePlan): docker.types.
   return ports;
 }
 
-function network(plan: DockerClusterPlan, networkName: pulumi.Input<string>, ip: string): docker.types.input.ContainerNetworksAdvanced[] {
+export function network(
+  plan: DockerClusterPlan,
+  networkName: pulumi.Input<string>,
+  ip: string,
+): docker.types.input.ContainerNetworksAdvanced[] {
   return [{ name: networkName, ipv4Address: ip }];
 }
 
@@ -168,7 +155,7 @@ export function hostDependentArgs(
 // ---------------------------------------------------------------------------------------------- Talos
 
 /**
- * A Talos node shaped as `talosctl cluster create docker` makes it (talos-from-ts §3.1). USERDATA is only read on
+ * A Talos node shaped as `talosctl cluster create docker` makes it (siderolabs/talos pkg/provision/providers/docker). USERDATA is only read on
  * the first boot (STATE wins afterwards), so later config changes go through TalosMachine, not the container.
  */
 export function talosContainerArgs(
@@ -274,67 +261,6 @@ export function kindContainerArgs(
     wait: true,
     waitTimeout: waitTimeoutSeconds,
     removeVolumes: true,
-    mustRun: true,
-  };
-}
-
-/** The envoy load balancer in front of several Kind control planes; publishes the API on 127.0.0.1. */
-export function kindLoadBalancerArgs(plan: DockerClusterPlan, networkName: pulumi.Input<string>): docker.ContainerArgs {
-  const lb = plan.loadBalancer;
-  if (!lb) throw new Error("internal: kindLoadBalancerArgs without a load balancer in the plan");
-  return {
-    name: lb.name,
-    hostname: lb.name,
-    image: lb.image,
-    command: [...ENVOY_COMMAND],
-    restart: "on-failure",
-    maxRetryCount: 1,
-    labels: [
-      ...commonLabels(plan, "external-load-balancer"),
-      { label: "io.x-k8s.kind.cluster", value: plan.clusterName },
-      { label: "io.x-k8s.kind.role", value: "external-load-balancer" },
-    ],
-    networksAdvanced: network(plan, networkName, lb.ip),
-    ports: [{ internal: 6443, external: plan.apiHostPort, ip: "127.0.0.1", protocol: "tcp" }],
-    uploads: [
-      {
-        file: ENVOY_CONFIG_PATH,
-        content: renderEnvoyConfig({
-          clusterName: plan.clusterName,
-          name: lb.name,
-          controlPlanes: controlPlanes(plan).map((c) => c.name),
-        }),
-        permissions: "0644",
-      },
-    ],
-    mustRun: true,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------- K3s
-
-/**
- * The server load balancer in front of several K3s servers, as k3d runs it (`<cluster>-serverlb`, k3d's proxy image,
- * its config uploaded before start, restarted with the daemon); publishes the API on 127.0.0.1.
- */
-export function k3sLoadBalancerArgs(plan: DockerClusterPlan, networkName: pulumi.Input<string>): docker.ContainerArgs {
-  const lb = plan.loadBalancer;
-  if (!lb) throw new Error("internal: k3sLoadBalancerArgs without a load balancer in the plan");
-  return {
-    name: lb.name,
-    hostname: lb.name,
-    image: lb.image,
-    restart: "unless-stopped",
-    labels: [...commonLabels(plan, "loadbalancer"), { label: "k3d.role", value: "loadbalancer" }],
-    networksAdvanced: network(plan, networkName, lb.ip),
-    ports: [{ internal: 6443, external: plan.apiHostPort, ip: "127.0.0.1", protocol: "tcp" }],
-    uploads: [
-      {
-        file: K3D_PROXY_CONFIG_PATH,
-        content: renderK3dProxyConfig({ servers: controlPlanes(plan).map((c) => c.name) }),
-        permissions: "0644",
-      },
-    ],
     mustRun: true,
   };
 }

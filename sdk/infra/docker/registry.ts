@@ -5,7 +5,7 @@ import { images } from "../../versions";
 import { commonLabels } from "./nodes";
 
 /**
- * Local OCI registry and pull-through mirrors as KSail runs them (ksail-lifecycle §4): `registry:3` containers on
+ * Local OCI registry and pull-through mirrors as KSail runs them: `registry:3` containers on
  * the cluster network, `/var/lib/registry` in a named volume, healthcheck on `/v2/`. Mirror caches are named
  * after the upstream host and shared by every cluster on the host, so they outlive a cluster (retainOnDelete)
  * unless told otherwise; registry containers follow the cluster's recreate trigger.

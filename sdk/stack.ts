@@ -1,10 +1,10 @@
 import * as path from "node:path";
 import type * as pulumiType from "@pulumi/pulumi";
-import { KsailError } from "../errors";
-import { isObject } from "./expand";
-import { loadClusterConfig, type LoadedClusterConfig } from "./load";
-import { API_VERSION, KIND } from "./model";
-import { parseClusterDocument } from "./parse";
+import { KsailError } from "./errors";
+import { isObject } from "./config/expand";
+import { loadClusterConfig, type LoadedClusterConfig } from "./config/load";
+import { API_VERSION, KIND } from "./config/model";
+import { parseClusterDocument } from "./config/parse";
 
 /**
  * Reads the cluster config from Pulumi stack config, for stack-per-environment programs:
