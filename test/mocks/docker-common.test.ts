@@ -241,6 +241,16 @@ describe("host-dependent node flags (docker info)", () => {
         assert.deepEqual(n.inputs.devices, [{ hostPath: "/dev/fuse" }], n.name);
         assert.equal(n.inputs.usernsMode, "host", n.name);
       }
+      // A host that needs nothing, or an Engine that did not answer (facts read as undefined): the flags stay unset,
+      // exactly as without facts, so reading the host never updates or replaces existing nodes.
+      for (const hostFacts of [{ devMapper: false, usernsHost: false, fuse: false }, Promise.resolve(undefined)]) {
+        const same = await recordLayout({ distribution, controlPlanes: 1, workers: 1, args: { hostFacts } });
+        for (const n of same.byType(CONTAINER).filter((c) => /-(control-plane|worker)-\d+$/.test(c.name))) {
+          assert.ok(!("devices" in n.inputs) || n.inputs.devices === undefined, `${n.name}: devices unset`);
+          assert.ok(!("usernsMode" in n.inputs) || n.inputs.usernsMode === undefined, `${n.name}: usernsMode unset`);
+          assert.deepEqual(n.inputs.volumes, plain.byName(n.name).inputs.volumes, n.name);
+        }
+      }
     });
   }
 });

@@ -17,6 +17,7 @@ import {
   restartContainer,
   waitContainerRunning,
 } from "../../sdk/clients/dockerEngine";
+import { readHostFacts } from "../../sdk/infra/docker/hostFacts";
 
 describe("Docker Engine client over a unix socket", () => {
   let dir: string;
@@ -84,6 +85,20 @@ describe("Docker Engine client over a unix socket", () => {
     };
     assert.deepEqual(hostFacts(await dockerInfo(opts)), { devMapper: true, usernsHost: false, fuse: true });
     assert.equal(engine.requests.at(-1)?.url, "/v1.41/info");
+  });
+
+  test("the program reads the facts from the docker provider's host; an Engine that does not answer gives none, with a warning", async () => {
+    engine.info = { Driver: "zfs", DriverStatus: null, SecurityOptions: ["name=rootless"] };
+    const warnings: string[] = [];
+    assert.deepEqual(await readHostFacts({ host: `unix://${sock}`, env: {} }, (m) => warnings.push(m)), {
+      devMapper: true,
+      usernsHost: false,
+      fuse: true,
+    });
+    assert.equal(warnings.length, 0);
+    assert.equal(await readHostFacts({ host: `unix://${path.join(dir, "absent.sock")}`, env: {} }, (m) => warnings.push(m)), undefined);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /could not read the Docker host's facts \(GET \/info: .*\); node containers get no host-dependent flags/);
   });
 
   test("the fake refuses API versions outside the daemon's range, as moby does", async () => {

@@ -7,6 +7,7 @@ import { ClusterSecrets } from "../../dynamic/clusterSecrets";
 import { DockerClusterInfra } from "./infra";
 import type { MirrorCredentials } from "./registry";
 import { kindFacts } from "./nodes";
+import { programHostFacts } from "./hostFacts";
 import { renderMachineConfigs } from "../../distributions/talos/render";
 import { talosRenderInput } from "../../plan/talos";
 import { talosMachines, type MachineTarget } from "../talos";
@@ -52,6 +53,8 @@ export function dockerCluster(
       kubeadmPki: distribution === "Vanilla" ? (secrets as ClusterSecrets<"Vanilla">).kubeadm : undefined,
       k3sPki: distribution === "K3s" ? (secrets as ClusterSecrets<"K3s">).k3s : undefined,
       mirrorCredentials: opts.mirrorCredentials,
+      // Kind and K3s nodes take host-dependent flags (kind's rules); Talos containers do not use them.
+      ...(distribution !== "Talos" ? { hostFacts: programHostFacts(parent) } : {}),
     },
     { parent, ...(protect ? { transformations: [protectNetwork] } : {}) },
   );

@@ -87,7 +87,7 @@ export interface DockerClusterInfraArgs {
    * `/dev/fuse` on rootless Docker, as kind adds them. A change replaces the nodes (Kind: recreates the cluster).
    * @default none of them
    */
-  readonly hostFacts?: pulumi.Input<DockerHostFacts>;
+  readonly hostFacts?: pulumi.Input<DockerHostFacts | undefined>;
   /**
    * How long `pulumi up` waits for each Kind node or K3s server to report healthy (bootstrap finished). Applied in place.
    * @default 1200

@@ -140,15 +140,17 @@ export const K3S_PLACEHOLDER: K3sPki = {
  * `/dev/fuse` on rootless Docker. Nothing is added when the facts are not given.
  */
 export function hostDependentArgs(
-  facts: pulumi.Input<DockerHostFacts> | undefined,
+  facts: pulumi.Input<DockerHostFacts | undefined> | undefined,
   volumes: docker.types.input.ContainerVolume[],
 ): Pick<docker.ContainerArgs, "volumes" | "devices" | "usernsMode"> {
   if (facts === undefined) return { volumes };
   const f = pulumi.output(facts);
+  // A flag the host does not need stays unset (not `[]` or ""), so a host that needs nothing gives the same
+  // containers as before the facts were read: no update, no replacement.
   return {
-    volumes: f.apply((h) => [...volumes, ...(h.devMapper ? [{ hostPath: "/dev/mapper", containerPath: "/dev/mapper" }] : [])]),
-    devices: f.apply((h) => (h.fuse ? [{ hostPath: "/dev/fuse" }] : [])),
-    usernsMode: f.apply((h) => (h.usernsHost ? "host" : "")),
+    volumes: f.apply((h) => [...volumes, ...(h?.devMapper ? [{ hostPath: "/dev/mapper", containerPath: "/dev/mapper" }] : [])]),
+    devices: f.apply((h) => (h?.fuse ? [{ hostPath: "/dev/fuse" }] : undefined)) as pulumi.Output<docker.types.input.ContainerDevice[]>,
+    usernsMode: f.apply((h) => (h?.usernsHost ? "host" : undefined)) as pulumi.Output<string>,
   };
 }
 
@@ -236,7 +238,7 @@ export function kindContainerArgs(
   networkName: pulumi.Input<string>,
   pki: pulumi.Input<KubeadmPki>,
   waitTimeoutSeconds: number,
-  host?: pulumi.Input<DockerHostFacts>,
+  host?: pulumi.Input<DockerHostFacts | undefined>,
 ): docker.ContainerArgs {
   const n = { name: node.name, ip: node.ip, role: node.role, init: isFirstControlPlane(node) };
   return {
@@ -304,7 +306,7 @@ export function k3sContainerArgs(
   pki: pulumi.Input<K3sPki>,
   dataVolume: pulumi.Input<string>,
   waitTimeoutSeconds: number,
-  host?: pulumi.Input<DockerHostFacts>,
+  host?: pulumi.Input<DockerHostFacts | undefined>,
 ): docker.ContainerArgs {
   const server = node.role === "control-plane";
   const registries = { mirrors: plan.mirrors, localRegistry: plan.localRegistry };
