@@ -17,7 +17,11 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
 )
 
-var types = map[string]map[string]any{}
+var (
+	types = map[string]map[string]any{}
+	// pkgOf: the package path behind each short name, so that two packages with the same last element never share one.
+	pkgOf = map[string]string{}
+)
 
 // custom: the type decodes itself, so any value below it is the type's business, not the field tree's.
 func custom(t reflect.Type) bool {
@@ -30,7 +34,12 @@ func custom(t reflect.Type) bool {
 }
 
 func typeName(t reflect.Type) string {
-	return path.Base(t.PkgPath()) + "." + t.Name()
+	short := path.Base(t.PkgPath()) + "." + t.Name()
+	if p, seen := pkgOf[short]; seen && p != t.PkgPath() {
+		return t.PkgPath() + "." + t.Name()
+	}
+	pkgOf[short] = t.PkgPath()
+	return short
 }
 
 func shape(t reflect.Type) any {
