@@ -21,7 +21,8 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   "spec.cluster.loadBalancer":
     "LoadBalancer Services (cloud-provider-kind, MetalLB, K3s servicelb, hcloud CCM). Default resolves to Enabled for K3s and Talos on Hetzner.",
   "spec.cluster.certManager": "Install cert-manager. Default: Disabled.",
-  "spec.cluster.imageVerification": "Image signature verification scaffolding. Default: Disabled.",
+  "spec.cluster.imageVerification":
+    "Image signature verification. Vanilla: containerd's image-verifier plugin (verifiers in /opt/image-verifier/bin of the node image; Kubernetes 1.35.1 or newer). Talos 1.13+: an ImageVerificationConfig document (rules from a Talos patch). Not on K3s. Default: Disabled.",
   "spec.cluster.policyEngine": "Policy engine: None, Kyverno or Gatekeeper. Default: None.",
   "spec.cluster.localRegistry.registry":
     "OCI registry for GitOps artifacts, [user:pass@]host[:port][/path[:tag]]. Default: none (localhost:5050 with Flux or ArgoCD).",

@@ -199,6 +199,7 @@ export function planDockerCluster(input: DockerPlanInput): DockerClusterPlan {
     (distribution === "Talos"
       ? `v${resolveKubernetesVersion(parseTalosVersion(DEFAULT_TALOS_VERSION))}`
       : (versionFromImage(image) ?? nodeImages.kind.defaultTag));
+  issues.push(...imageVerificationIssues(distribution, input.imageVerification === true, kubernetesVersion));
   if (issues.length > 0) throw new KsailError(issues, `Cannot plan the Docker cluster "${clusterName}":`);
 
   const nodes: DockerNodePlan[] = [];
@@ -281,6 +282,7 @@ export function planDockerCluster(input: DockerPlanInput): DockerClusterPlan {
     ...(distribution === "K3s" && input.k3sExtraArgs && (input.k3sExtraArgs.server.length > 0 || input.k3sExtraArgs.agent.length > 0)
       ? { k3sExtraArgs: { server: [...input.k3sExtraArgs.server], agent: [...input.k3sExtraArgs.agent] } }
       : {}),
+    ...(distribution === "Vanilla" && input.imageVerification ? { imageVerification: true as const } : {}),
     resources: { cpus: input.resources?.cpus ?? 2, memoryMiB: input.resources?.memoryMiB ?? 2048 },
   };
 }
@@ -319,4 +321,32 @@ export function talosRegistryInputs(plan: DockerClusterPlan): {
         }
       : {}),
   };
+}
+
+/** The first kindest/node release with containerd's image-verifier plugin available (kind v0.31.0, containerd 2.x). */
+export const IMAGE_VERIFIER_MIN_KUBERNETES = "1.35.1";
+
+/** Where containerd's image verification can run on Docker: Vanilla on a containerd 2.x node image; not K3s. */
+function imageVerificationIssues(distribution: DockerDistribution, enabled: boolean, kubernetesVersion: string): Issue[] {
+  if (!enabled || distribution === "Talos") return [];
+  const path = "spec.cluster.imageVerification";
+  if (distribution === "K3s")
+    return [
+      {
+        path,
+        message:
+          "is Enabled, but this package gives K3s nodes no image verifier (K3s would need its own containerd config template; KSail's support matrix lists it as unsupported); set Disabled, or use Vanilla (containerd's image-verifier plugin) or Talos 1.13+ (ImageVerificationConfig)",
+      },
+    ];
+  const have = kubernetesVersion.replace(/^v/, "").split(/[.+-]/).map(Number);
+  const need = IMAGE_VERIFIER_MIN_KUBERNETES.split(".").map(Number);
+  const older = have[0] !== need[0] ? have[0] < need[0] : have[1] !== need[1] ? have[1] < need[1] : (have[2] ?? 0) < need[2];
+  return older
+    ? [
+        {
+          path,
+          message: `is Enabled, but the kindest/node image of Kubernetes ${kubernetesVersion} predates containerd's image-verifier support in kind's node images (kindest/node v${IMAGE_VERIFIER_MIN_KUBERNETES}, kind v0.31.0); use spec.cluster.kubernetesVersion ${IMAGE_VERIFIER_MIN_KUBERNETES} or newer, or set Disabled`,
+        },
+      ]
+    : [];
 }

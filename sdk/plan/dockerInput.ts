@@ -85,5 +85,7 @@ export function dockerPlanInputFromSpec(
     },
     // Talos takes the same arguments through its machine config (the Talos plan), not the containers.
     ...(distribution === "Talos" ? {} : { apiServerArgs: oidcApiServerArgs(c.oidc) }),
+    // Talos renders its ImageVerificationConfig in the machine config (the Talos plan).
+    ...(distribution !== "Talos" && c.imageVerification === "Enabled" ? { imageVerification: true } : {}),
   };
 }

@@ -98,6 +98,8 @@ export interface DockerClusterPlan {
   readonly apiServerArgs?: Readonly<Record<string, string>>;
   /** K3s only: extra k3s arguments per role, from the k3d.yaml; absent when there are none. */
   readonly k3sExtraArgs?: { readonly server: readonly string[]; readonly agent: readonly string[] };
+  /** Vanilla only: containerd's image-verifier plugin is switched on in every node; absent when it is off. */
+  readonly imageVerification?: true;
   /** Per-node CPU count and memory (MiB); Talos sets TALOSSKU from them. */
   readonly resources: { readonly cpus: number; readonly memoryMiB: number };
 }
@@ -140,5 +142,11 @@ export interface DockerPlanInput {
   readonly apiServerArgs?: Readonly<Record<string, string>>;
   /** K3s only: extra k3s arguments on every server / agent (k3d.yaml `options.k3s`). Recreates the cluster. @default none */
   readonly k3sExtraArgs?: { readonly server: readonly string[]; readonly agent: readonly string[] };
+  /**
+   * Vanilla: containerd's image-verifier bindir plugin in every node (verifiers in /opt/image-verifier/bin of the
+   * node image; kindest/node v1.35.1 or newer, containerd 2.x). K3s: refused (not supported). Recreates the cluster.
+   * @default false
+   */
+  readonly imageVerification?: boolean;
   readonly resources?: { readonly cpus?: number; readonly memoryMiB?: number };
 }

@@ -415,6 +415,26 @@ const planRows: Row[] = [
     message: /"large" is not a Hetzner Cloud server type name: a family \(cx, cpx, cax, ccx\) and a size/,
   },
   {
+    name: "plan: image verification on K3s",
+    files: { "ksail.yaml": yaml(k3s((d) => (d.spec.cluster.imageVerification = "Enabled"))) },
+    path: "spec.cluster.imageVerification",
+    message: /this package gives K3s nodes no image verifier/,
+  },
+  {
+    name: "plan: image verification on a Kind node image older than v1.35.1",
+    files: {
+      "ksail.yaml": yaml(
+        kind((d) => {
+          d.spec.cluster.imageVerification = "Enabled";
+          d.spec.cluster.kubernetesVersion = "1.34.0";
+        }),
+      ),
+      "kind.yaml": KIND,
+    },
+    path: "spec.cluster.imageVerification",
+    message: /predates containerd's image-verifier support.*1\.35\.1 or newer/,
+  },
+  {
     name: "plan: Talos on Docker with more nodes than one Docker network holds",
     files: { "ksail.yaml": yaml(talosDocker((d) => (d.spec.cluster.workers = 250))) },
     path: "spec.cluster.workers",

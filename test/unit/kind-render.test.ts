@@ -211,9 +211,62 @@ describe("bootstrap script, unit and drop-in", () => {
     assert.doesNotMatch(worker, /kubectl/);
   });
   test("both scripts are valid bash (bash -n)", () => {
-    for (const mode of ["init", "join"] as const) {
-      const r = spawnSync("bash", ["-n"], { input: renderBootstrapScript({ ...common, mode }) });
-      assert.equal(r.status, 0, `${mode}: ${r.stderr}`);
+    for (const mode of ["init", "join"] as const)
+      for (const imageVerification of [false, true]) {
+        const r = spawnSync("bash", ["-n"], { input: renderBootstrapScript({ ...common, mode, imageVerification }) });
+        assert.equal(r.status, 0, `${mode}: ${r.stderr}`);
+      }
+  });
+  test("image verification: containerd's image-verifier table is added once, before kubeadm, and containerd restarted (as kind applies containerdConfigPatches)", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-verifier-"));
+    try {
+      const bin = path.join(root, "bin");
+      fs.mkdirSync(bin);
+      const stub = (name: string, body = "") =>
+        fs.writeFileSync(path.join(bin, name), `#!/usr/bin/env bash\necho "${name} $*" >> ${root}/calls\n${body}`, { mode: 0o755 });
+      for (const name of ["kubeadm", "kubectl", "sleep", "systemctl"]) stub(name);
+      stub("pgrep", "exit 0\n"); // containerd is running
+      // A containerd config of kind's shape: version 2, CRI settings; the verifier table is new to it.
+      const config = path.join(root, "etc/containerd/config.toml");
+      fs.mkdirSync(path.dirname(config), { recursive: true });
+      fs.writeFileSync(
+        config,
+        'version = 2\n\n[plugins."io.containerd.grpc.v1.cri".containerd]\n  snapshotter = "overlayfs"\n  default_runtime_name = "runc"\n',
+      );
+      const script = renderBootstrapScript({ ...common, mode: "init", imageVerification: true })
+        .split("/kind/")
+        .join(`${root}/kind/`)
+        .split("/etc/")
+        .join(`${root}/etc/`);
+      fs.mkdirSync(path.join(root, "kind"));
+      const run = () => spawnSync("bash", ["-c", script], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: "utf8" });
+      assert.equal(run().status, 0);
+      const calls = fs.readFileSync(path.join(root, "calls"), "utf8").trim().split("\n");
+      assert.deepEqual(
+        calls.slice(0, 3).map((c) => c.split(" ").slice(0, 2).join(" ")),
+        ["pgrep --exact", "systemctl restart", "kubeadm init"],
+      );
+      // Run again (the unit restarts after a failure): the table is not added twice.
+      fs.rmSync(path.join(root, "kind/ksail-bootstrap.done"));
+      assert.equal(run().status, 0);
+      const text = fs.readFileSync(config, "utf8");
+      assert.equal(text.split("io.containerd.image-verifier.v1.bindir").length - 1, 1);
+      // The result is TOML containerd reads: parsed by a real TOML parser (Python's tomllib) when there is one.
+      const py = spawnSync("python3", ["-c", "import sys,tomllib,json;print(json.dumps(tomllib.load(open(sys.argv[1],'rb'))))", config], {
+        encoding: "utf8",
+      });
+      if (py.status === 0) {
+        const parsed = JSON.parse(py.stdout);
+        assert.deepEqual(parsed.plugins["io.containerd.image-verifier.v1.bindir"], {
+          bin_dir: "/opt/image-verifier/bin",
+          max_verifiers: 10,
+          per_verifier_timeout: "10s",
+        });
+        assert.equal(parsed.plugins["io.containerd.grpc.v1.cri"].containerd.snapshotter, "overlayfs");
+      }
+      assert.doesNotMatch(renderBootstrapScript({ ...common, mode: "init" }), /image-verifier/);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
   test("resume: a half-finished init (admin.conf written, no kubeadm marker) is reset and run again; a finished one is not", () => {

@@ -23,7 +23,14 @@ export const KIND_PATHS = {
   kubeadmMarker: "/kind/ksail-kubeadm.done",
   pkiSeed: "/kind/pki-seed",
   pki: "/etc/kubernetes/pki",
+  containerdConfig: "/etc/containerd/config.toml",
 } as const;
+
+/**
+ * containerd's image-verifier bindir plugin (containerd 2.x, `plugins."io.containerd.image-verifier.v1.bindir"`):
+ * every verifier executable in `bin_dir` is asked before an image is pulled. The node image brings the verifiers.
+ */
+export const IMAGE_VERIFIER = { table: 'plugins."io.containerd.image-verifier.v1.bindir"', binDir: "/opt/image-verifier/bin" } as const;
 
 /** The kubeadm-written label that keeps control planes out of external load balancers. */
 export const EXCLUDE_LB_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers";
@@ -40,10 +47,35 @@ export interface BootstrapScriptInput {
    * LoadBalancer Services have no backends on the ones that keep it).
    */
   readonly schedulableControlPlanes: boolean;
+  /**
+   * Switch containerd's image-verifier plugin on before kubeadm pulls anything, as kind applies a
+   * `containerdConfigPatches` entry (pkg/cluster/internal/create/actions/config: patch config.toml, restart
+   * containerd when it runs). @default false
+   */
+  readonly imageVerification?: boolean;
   /** Join attempts before the script fails (10 s apart); the unit then restarts it. */
   readonly joinAttempts?: number;
   /** Seconds to wait for the local API server after init before failing (the unit restarts). */
   readonly readyTimeoutSeconds?: number;
+}
+
+/** Appends the image-verifier table to containerd's config once (a new table merges into TOML by itself) and restarts it. */
+function imageVerifierLines(): string[] {
+  const c = KIND_PATHS.containerdConfig;
+  const table = [
+    "",
+    `[${IMAGE_VERIFIER.table}]`,
+    `  bin_dir = "${IMAGE_VERIFIER.binDir}"`,
+    "  max_verifiers = 10",
+    '  per_verifier_timeout = "10s"',
+  ];
+  return [
+    `if ! grep -qF 'io.containerd.image-verifier.v1.bindir' ${c}; then`,
+    '  log "switching on containerd\'s image verifier"',
+    `  printf '%s\\n' ${table.map((l) => `'${l}'`).join(" ")} >> ${c}`,
+    "  ! pgrep --exact containerd >/dev/null || systemctl restart containerd",
+    "fi",
+  ];
 }
 
 /** The bootstrap script (bash, as the node image ships it). */
@@ -62,6 +94,7 @@ export function renderBootstrapScript(input: BootstrapScriptInput): string {
     'log() { echo "ksail-bootstrap: $*"; }',
     `if [ -f ${P.marker} ]; then log "already bootstrapped"; exit 0; fi`,
     "export KUBECONFIG=/etc/kubernetes/admin.conf",
+    ...(input.imageVerification ? imageVerifierLines() : []),
     "# Keep the uploaded CA material so that a failed attempt can be retried after `kubeadm reset`.",
     `if [ -d ${P.pki} ] && [ ! -d ${P.pkiSeed} ]; then cp -a ${P.pki} ${P.pkiSeed}; fi`,
     "# The node image knows its Kubernetes version (/kind/version); make the config agree with it.",

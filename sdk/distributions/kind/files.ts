@@ -23,6 +23,8 @@ export interface KindClusterFacts {
   readonly podSubnet: string;
   readonly serviceSubnet: string;
   readonly schedulableControlPlanes: boolean;
+  /** containerd's image-verifier plugin on (see renderBootstrapScript). */
+  readonly imageVerification?: boolean;
   readonly tokenTtl?: string;
   readonly apiServerExtraArgs?: Readonly<Record<string, string>>;
   /** Registry hosts → hosts.toml content inputs. */
@@ -115,6 +117,7 @@ export function kindNodeFiles(
         mode: node.init ? "init" : "join",
         controlPlane: node.role === "control-plane",
         schedulableControlPlanes: facts.schedulableControlPlanes,
+        imageVerification: facts.imageVerification,
       }),
       permissions: "0755",
       secret: false,

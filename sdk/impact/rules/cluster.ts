@@ -153,8 +153,9 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
     value: str("cluster.imageVerification", "Disabled"),
     cells: cells("X", "X", "B", "B", "-", "-"),
     reason: {
-      "Vanilla/Docker": "the image verifier is a containerd patch baked into Kind nodes at creation",
-      "K3s/Docker": "the image verifier is a containerd template mounted into K3s containers at creation",
+      "Vanilla/Docker": "containerd's image verifier is switched on by each Kind node's bootstrap, at creation",
+      "K3s/Docker":
+        "not available on K3s (validation refuses Enabled); switching it off again is a change of what the nodes were created with",
       // Talos reconciles the ImageVerificationConfig document live (the patch classifier says so), but switching the
       // feature is announced as a rolling reboot until a real Talos node confirms it: a preview never understates.
       "*": "image verification is an ImageVerificationConfig document in the machine config; announced as a rolling reboot until confirmed live on a real node",

@@ -214,6 +214,7 @@ export function kindFacts(
     podSubnet: plan.podSubnet,
     serviceSubnet: plan.serviceSubnet,
     schedulableControlPlanes: plan.nodes.every((n) => n.role === "control-plane"),
+    ...(plan.imageVerification ? { imageVerification: true } : {}),
     tokenTtl: opts.tokenTtl,
     apiServerExtraArgs: plan.apiServerArgs || opts.apiServerExtraArgs ? { ...plan.apiServerArgs, ...opts.apiServerExtraArgs } : undefined,
     registries: kindRegistries(plan.mirrors, plan.localRegistry),
