@@ -95,6 +95,11 @@ export function validateHetzner(doc: ClusterDocument, clusterName: string, err: 
       if (prob) err(`${P}.allowedCidrs[${i}]`, `invalid allowed CIDR: entry[${i}] "${cidr}" ${prob}`);
     }
   });
+  if (c.distribution === "Talos" && c.talos.schematicId === "" && h.allowedCidrs.length === 0)
+    warn(
+      `${P}.allowedCidrs`,
+      "is empty and the nodes boot the Talos ISO: while a node waits in maintenance mode (minutes, at create and when a node is replaced) its Talos API takes an unauthenticated machine config, which carries the cluster's keys, from any address; set allowedCidrs to the addresses that run Pulumi (it also limits who reaches the Kubernetes API in first-control-plane and floating-ip modes), or use the snapshot route (spec.cluster.talos.schematicId)",
+    );
   if (!h.controlPlanePublicIPv4 && !h.controlPlanePublicIPv6)
     warn(
       `${P}.controlPlanePublicIPv4`,

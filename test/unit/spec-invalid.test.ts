@@ -25,6 +25,24 @@ describe("invalid ksail.yaml documents are rejected with the offending field nam
   }
 });
 
+describe("the ISO route's maintenance window", () => {
+  test("Talos on Hetzner booting the ISO without allowedCidrs warns that maintenance mode takes a config from anywhere", () => {
+    const paths = (d: ReturnType<typeof base>) => validateClusterDocument(d, { env: {} }).warnings.map((w) => w.path);
+    assert.ok(paths(base()).includes("spec.provider.hetzner.allowedCidrs"));
+    const [w] = validateClusterDocument(base(), { env: {} }).warnings.filter((x) => x.path === "spec.provider.hetzner.allowedCidrs");
+    assert.match(
+      w.message,
+      /maintenance mode .* unauthenticated machine config, which carries the cluster's keys, from any address; set allowedCidrs/,
+    );
+    const snapshot = base();
+    snapshot.spec.cluster.talos = { schematicId: "a".repeat(64) };
+    assert.ok(!paths(snapshot).includes("spec.provider.hetzner.allowedCidrs"), "the snapshot route has no maintenance mode");
+    const limited = base();
+    limited.spec.provider.hetzner = { allowedCidrs: ["203.0.113.0/24"] };
+    assert.ok(!paths(limited).includes("spec.provider.hetzner.allowedCidrs"));
+  });
+});
+
 describe("secrets in the registry spec", () => {
   test("problems with a registry that carries a password never print the password", () => {
     for (const registry of ["bob:hunter2@localhost:70000", "bob:hunter2@/x", "bob:${PW}@localhost:99999"]) {
