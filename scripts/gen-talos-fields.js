@@ -23,7 +23,13 @@ const out = {};
 const stored = []; // [minor, name, json] of every type definition written in full
 for (const v of versions) {
   const minor = v.replace(/^v/, "").split(".").slice(0, 2).join(".");
-  const bin = path.join(cache, `talosfields-${v}`, "talosfields");
+  // The cache key scripts/tools/build.sh gives it: the version and the first 8 hex digits of the source's sha256.
+  const rev = require("node:crypto")
+    .createHash("sha256")
+    .update(fs.readFileSync(path.join(root, "test/peers/talosfields/main.go")))
+    .digest("hex")
+    .slice(0, 8);
+  const bin = path.join(cache, `talosfields-${v}-${rev}`, "talosfields");
   if (!fs.existsSync(bin)) throw new Error(`${bin} is not built; run scripts/tools/build.sh talosfields`);
   const dump = JSON.parse(execFileSync(bin, KNOWN_DOCUMENT_KINDS[minor], { encoding: "utf8", maxBuffer: 64 << 20 }));
   const types = {};

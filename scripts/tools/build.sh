@@ -181,8 +181,13 @@ build_machinery_program() {
 
 # talosvalidate: Talos's own config loader and validator at one machinery version, to check every rendered config
 # the way the node will.
+# The cache key of a program around pkg/machinery: the machinery version and the first 8 hex digits of the sha256
+# of the program's source, so that a change to test/peers/<program>/main.go builds it again (test/peers/tools.ts
+# computes the same key).
+machinery_key() { printf '%s-%s' "$2" "$(sha256sum "$root/test/peers/$1/main.go" | cut -c1-8)"; }
+
 recipe_talosvalidate() {
-  local dest="$1" version="$2"
+  local dest="$1" version="${2%-*}"
   build_machinery_program talosvalidate "$dest" "$version" || return 1
   printf 'version: v1alpha1\nmachine:\n  type: worker\n' > "$dest/probe.yaml"
   "$dest/talosvalidate" container "$dest/probe.yaml" >/dev/null && echo "talosvalidate $version ok"
@@ -191,7 +196,7 @@ recipe_talosvalidate() {
 # talosfields: the field tree Talos's decoder accepts at one machinery version, read from its Go types; the source
 # of sdk/distributions/talos/fields.json (scripts/gen-talos-fields.sh) and of the test that the two agree.
 recipe_talosfields() {
-  local dest="$1" version="$2"
+  local dest="$1" version="${2%-*}"
   build_machinery_program talosfields "$dest" "$version" || return 1
   "$dest/talosfields" >/dev/null && echo "talosfields $version ok"
 }
@@ -267,8 +272,8 @@ for t in "${want[@]}"; do
     kube-apiserver) run_recipe kube-apiserver "$KUBE_APISERVER_VERSION" recipe_kube_apiserver || status=1 ;;
     schemacheck) run_recipe schemacheck "$SCHEMACHECK_VERSION" recipe_schemacheck || status=1 ;;
     omnisig) run_recipe omnisig "$OMNISIG_VERSION" recipe_omnisig || status=1 ;;
-    talosvalidate) for v in $TALOSVALIDATE_VERSIONS; do run_recipe talosvalidate "$v" recipe_talosvalidate || status=1; done ;;
-    talosfields) for v in $TALOSVALIDATE_VERSIONS; do run_recipe talosfields "$v" recipe_talosfields || status=1; done ;;
+    talosvalidate) for v in $TALOSVALIDATE_VERSIONS; do run_recipe talosvalidate "$(machinery_key talosvalidate "$v")" recipe_talosvalidate || status=1; done ;;
+    talosfields) for v in $TALOSVALIDATE_VERSIONS; do run_recipe talosfields "$(machinery_key talosfields "$v")" recipe_talosfields || status=1; done ;;
     sops) run_recipe sops "$SOPS_VERSION" recipe_sops || status=1 ;;
     k3k-crds) run_recipe k3k-crds "$K3K_VERSION" recipe_k3k_crds || status=1 ;;
     flux-operator-crds) run_recipe flux-operator-crds "$FLUX_OPERATOR_CRDS_VERSION" recipe_flux_operator_crds || status=1 ;;

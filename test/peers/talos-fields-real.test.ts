@@ -14,7 +14,7 @@ import { KNOWN_DOCUMENT_KINDS, renderMachineConfigs, talosPatchIssues, type Talo
 import { talosFields } from "../../sdk/distributions/talos/fields";
 import type { TalosSecretsBundle } from "../../sdk/pki/types";
 import { talosSecrets } from "../fixtures/talos/secrets";
-import { builtTool, missingReason } from "./tools";
+import { builtMachineryTool, missingReason } from "./tools";
 import { repoRoot } from "../harness/paths";
 
 const VERSIONS = (
@@ -23,8 +23,8 @@ const VERSIONS = (
   .split(/\s+/)
   .filter(Boolean);
 const minorOf = (v: string) => v.slice(1).split(".").slice(0, 2).join(".") as TalosMinor;
-const fieldsBuilt = VERSIONS.filter((v) => builtTool("talosfields", v));
-const validateBuilt = VERSIONS.filter((v) => builtTool("talosvalidate", v));
+const fieldsBuilt = VERSIONS.filter((v) => builtMachineryTool("talosfields", v));
+const validateBuilt = VERSIONS.filter((v) => builtMachineryTool("talosvalidate", v));
 
 /** A type's fields in one minor of fields.json (following "same as minor X"). */
 function shipped(minor: string, name: string): unknown {
@@ -40,7 +40,7 @@ describe(
       test(`Talos ${v}: documents and every type's fields equal the peer's reading`, () => {
         const minor = minorOf(v);
         const dump = JSON.parse(
-          execFileSync(path.join(builtTool("talosfields", v)!, "talosfields"), [...KNOWN_DOCUMENT_KINDS[minor]], {
+          execFileSync(path.join(builtMachineryTool("talosfields", v)!, "talosfields"), [...KNOWN_DOCUMENT_KINDS[minor]], {
             encoding: "utf8",
             maxBuffer: 64 << 20,
           }),
@@ -123,7 +123,7 @@ describe(
           return f;
         });
         const verdicts = JSON.parse(
-          execFileSync(path.join(builtTool("talosvalidate", v)!, "talosvalidate"), ["container", ...files], {
+          execFileSync(path.join(builtMachineryTool("talosvalidate", v)!, "talosvalidate"), ["container", ...files], {
             encoding: "utf8",
             maxBuffer: 64 << 20,
           }),

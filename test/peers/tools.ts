@@ -2,6 +2,7 @@
 // repository (`${KSAIL_TOOLS_CACHE:-~/.cache/ksail-pulumi/tools}/<name>-<version>/`, complete once `.built`
 // is written), at the versions pinned in scripts/tools/versions.sh. Lookups are synchronous and spawn
 // nothing, so a test file can decide at load time whether its tier runs or skips (and say why).
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -24,6 +25,16 @@ export function pinnedVersion(variable: string): string {
 export function builtTool(name: string, version: string): string | undefined {
   const dir = path.join(toolsCache(), `${name}-${version}`);
   return fs.existsSync(path.join(dir, ".built")) ? dir : undefined;
+}
+
+/**
+ * A program around siderolabs/talos pkg/machinery (test/peers/<name>/main.go) built for one machinery version: its
+ * cache key carries the first 8 hex digits of the source's sha256 (as scripts/tools/build.sh names it), so a
+ * changed program is built again instead of an old binary answering.
+ */
+export function builtMachineryTool(name: string, version: string): string | undefined {
+  const source = fs.readFileSync(path.join(repoRoot(), "test", "peers", name, "main.go"));
+  return builtTool(name, `${version}-${crypto.createHash("sha256").update(source).digest("hex").slice(0, 8)}`);
 }
 
 /** An executable of that name on PATH, or undefined. */

@@ -16,7 +16,7 @@ import { planHetznerCluster } from "../../sdk/plan/hetzner";
 import { talosHetznerOptions } from "../../sdk/plan/talos";
 import { talosSecrets } from "../fixtures/talos/secrets";
 import { repoRoot } from "../harness/paths";
-import { builtTool, missingReason } from "../peers/tools";
+import { builtMachineryTool, missingReason } from "../peers/tools";
 
 const VERSIONS = (
   /^TALOSVALIDATE_VERSIONS="([^"]*)"/m.exec(fs.readFileSync(path.join(repoRoot(), "scripts/tools/versions.sh"), "utf8"))?.[1] ?? ""
@@ -24,7 +24,7 @@ const VERSIONS = (
   .split(/\s+/)
   .filter((v) => v !== "");
 const validatorOf = (v: string) => {
-  const dir = builtTool("talosvalidate", v);
+  const dir = builtMachineryTool("talosvalidate", v);
   return dir === undefined ? undefined : path.join(dir, "talosvalidate");
 };
 const built = VERSIONS.filter((v) => validatorOf(v) !== undefined);
