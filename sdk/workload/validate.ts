@@ -209,7 +209,7 @@ function kustomizationRefs(d: Doc, gvk: string, issues: ValidationIssue[], skipp
       return;
     }
     const target = path.resolve(base, ref);
-    if (!fs.existsSync(target)) {
+    const report = (problem: string) =>
       issues.push({
         file: d.file,
         line: lineOf(d, at),
@@ -217,23 +217,17 @@ function kustomizationRefs(d: Doc, gvk: string, issues: ValidationIssue[], skipp
         kind: gvk,
         name: "",
         path: dotted(at),
-        message: `${what} "${ref}" does not exist`,
+        message: `${what} "${ref}" ${problem}`,
       });
+    if (!fs.existsSync(target)) {
+      report("does not exist");
       return;
     }
     if (
       fs.statSync(target).isDirectory() &&
       !["kustomization.yaml", "kustomization.yml", "Kustomization"].some((f) => fs.existsSync(path.join(target, f)))
     )
-      issues.push({
-        file: d.file,
-        line: lineOf(d, at),
-        document: d.index,
-        kind: gvk,
-        name: "",
-        path: dotted(at),
-        message: `${what} "${ref}" is a directory without a kustomization.yaml`,
-      });
+      report("is a directory without a kustomization.yaml");
   };
   for (const key of ["resources", "components", "crds"])
     (k[key] ?? []).forEach((r: unknown, i: number) => check(r, [key, i], key === "resources" ? "resource" : key.slice(0, -1)));

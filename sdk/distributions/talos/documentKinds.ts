@@ -3,7 +3,7 @@
  * does not know (its decoder rejects the whole config). Pure.
  */
 import type { Issue } from "../../errors";
-import { documentLabel, isV1Alpha1, parseDocuments } from "./documents";
+import { documentLabel, isV1Alpha1, parseDocuments, type ConfigDocument } from "./documents";
 import { TalosMinor, parseTalosVersion } from "./versions";
 
 /**
@@ -124,10 +124,14 @@ function firstMinorOf(kind: string): TalosMinor | undefined {
  * the document. Also used by the plan's validation, so such a patch fails `validate`, not `pulumi up`.
  */
 export function unknownDocumentKinds(yaml: string, talosVersion: string, source = "machine config"): Issue[] {
-  const minor = parseTalosVersion(talosVersion).minorKey;
+  return unknownKindsOf(parseDocuments(yaml, source), parseTalosVersion(talosVersion).minorKey, source);
+}
+
+/** `unknownDocumentKinds` over documents already parsed. */
+export function unknownKindsOf(docs: readonly ConfigDocument[], minor: TalosMinor, source: string): Issue[] {
   const known = new Set(KNOWN_DOCUMENT_KINDS[minor]);
   const issues: Issue[] = [];
-  for (const d of parseDocuments(yaml, source)) {
+  for (const d of docs) {
     if (isV1Alpha1(d)) continue;
     const kind = String(d.kind ?? "");
     if (known.has(kind)) continue;

@@ -16,7 +16,7 @@ import type { PatchFile } from "../../config";
 import { isObject, isV1Alpha1, type ConfigDocument, type Json } from "./documents";
 import { parsePatch, type ParsedPatch } from "./patches";
 import { parseTalosVersion, type TalosMinor } from "./versions";
-import { unknownDocumentKinds } from "./classify";
+import { unknownKindsOf } from "./documentKinds";
 
 /** What a value may be: one value, anything (the type decodes itself), a map of fields, a list, or a string-keyed map. */
 export type FieldShape = "scalar" | "any" | { readonly ref: string } | { readonly list: FieldShape } | { readonly map: FieldShape };
@@ -180,7 +180,7 @@ export function talosPatchIssues(files: readonly PatchFile[], talosVersion: stri
     }
     if (patch.type === "json6902") issues.push(...operationIssues(patch.operations as unknown as Record<string, Json>[], minor, f.source));
     else {
-      issues.push(...unknownDocumentKinds(f.content, talosVersion, f.source));
+      issues.push(...unknownKindsOf(patch.documents, minor, f.source));
       for (const d of patch.documents) issues.push(...documentFieldIssues(d, minor, f.source));
     }
   }
