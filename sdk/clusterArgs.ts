@@ -66,8 +66,8 @@ export interface KSailClusterArgs {
    */
   mirrors?: readonly string[];
   /**
-   * Mirror specs the project's files declare (Kind's `spec.cluster.vanilla.mirrorsDir`, `<host>/hosts.toml`), as
-   * loadClusterConfig reads them; merged in for hosts `mirrors` does not name.
+   * Mirror specs the project's files declare (Kind's `spec.cluster.vanilla.mirrorsDir`, `<host>/hosts.toml`; the
+   * hosts a Talos project's patches mirror), as loadClusterConfig reads them; merged in for hosts `mirrors` does not name.
    * Vanilla and K3s: Recreates the cluster; Talos: Applied in place (as `mirrors`).
    * @default none
    * @example loadClusterConfig("ksail.yaml").fileMirrors

@@ -9,7 +9,7 @@ import type { Spec } from "./model";
 import { issueLine, reservedKeys, validateClusterDocument, type ValidationResult } from "./parse";
 import { DISTRIBUTION_META } from "./support";
 import { distributionConfigOverrides } from "./distributionFiles";
-import { hostsTomlServer, mirrorSpecText } from "./mirrors";
+import { hostsTomlServer, mirrorSpecText, talosPatchMirrorSpecs } from "./mirrors";
 
 /** One Talos patch file: its path relative to the ksail.yaml directory, and its YAML text (`${VAR}` expanded). */
 export interface PatchFile {
@@ -34,7 +34,10 @@ export interface LoadedClusterConfig {
   kindConfig?: unknown;
   /** Parsed k3d.yaml (K3s), when the file exists. */
   k3dConfig?: unknown;
-  /** Mirror specs (`host=upstream`) a Kind project declares in `spec.cluster.vanilla.mirrorsDir` (`<host>/hosts.toml`). */
+  /**
+   * Mirror specs (`host=upstream`) the project's files declare: a Kind project's `spec.cluster.vanilla.mirrorsDir`
+   * (`<host>/hosts.toml`), a Talos-on-Docker project's patches (`machine.registries.mirrors`, `RegistryMirrorConfig`).
+   */
   fileMirrors?: string[];
   /** Absolute path of the ksail.yaml. */
   sourcePath?: string;
@@ -177,6 +180,10 @@ export function validateClusterConfigFile(file: string, options: LoadOptions = {
         workers: readPatches(path.join(target, "workers"), baseDir, env, issues, allow),
       };
       config.talosConfigPatches = set;
+      if (c.provider === "Docker") {
+        const found = talosPatchMirrorSpecs([...set.cluster, ...set.controlPlanes]);
+        if (found.length > 0) config.fileMirrors = found;
+      }
       issues.push(...talosCniIssues(c.cni, [...set.cluster, ...set.controlPlanes]));
     } else {
       // No patch directory: the renderer turns the Talos CNI off by itself for Cilium/Calico (as KSail does).

@@ -5,7 +5,10 @@
  * `kind/mirrors`: one `<host>/hosts.toml` per mirrored registry, its `server` the upstream; containerd's
  * hosts.toml format, containerd/containerd docs/hosts.md). Pure parsing; reading the directory is the loader's.
  */
+import * as YAML from "yaml";
 import type { Issue } from "../errors";
+import { isObject } from "./expand";
+import { yamlValue } from "./yamlValue";
 
 /** One mirror: the registry host it stands in for, its upstream URL, optional upstream credentials. */
 export interface MirrorSpec {
@@ -82,4 +85,39 @@ export function hostsTomlServer(text: string): string | undefined {
 /** The spec string of a mirror found in a file (no credentials there). */
 export function mirrorSpecText(m: { host: string; upstream?: string }): string {
   return m.upstream ? `${m.host}=${m.upstream}` : m.host;
+}
+
+/**
+ * The upstream KSail gives a mirror it finds in a project's files without one: Docker Hub's registry for
+ * `docker.io`, else `https://<host>` (devantler-tech/ksail pkg/svc/provisioner/registry/naming.go, GenerateUpstreamURL).
+ */
+export function defaultUpstream(host: string): string {
+  return host === "docker.io" ? "https://registry-1.docker.io" : `https://${host}`;
+}
+
+/**
+ * The registry hosts a Talos project's patches mirror — `machine.registries.mirrors.<host>` in a v1alpha1 document
+ * and the `name` of each `RegistryMirrorConfig` document (Talos 1.12+) — as `host=upstream` specs. KSail merges
+ * these into a Docker cluster's pull-through mirrors (devantler-tech/ksail pkg/cli/setup/mirrorregistry/runner.go,
+ * collectExistingMirrorSpecs: the control planes' config, so cluster-wide and control-plane patches). Talos's
+ * catch-all `*` names no registry a mirror container could stand in for and is left to the user's own endpoints.
+ * Unreadable documents are skipped here: the loader reports them.
+ */
+export function talosPatchMirrorSpecs(patches: readonly { content: string }[]): string[] {
+  const hosts = new Set<string>();
+  for (const patch of patches) {
+    for (const doc of YAML.parseAllDocuments(patch.content)) {
+      if (!("toJS" in doc) || doc.errors.length > 0) continue;
+      const v = yamlValue(doc);
+      if ("error" in v || !isObject(v.value)) continue;
+      const js = v.value;
+      if (js.kind === "RegistryMirrorConfig" && typeof js.name === "string") hosts.add(js.name);
+      const registries = isObject(js.machine) ? js.machine.registries : undefined;
+      if (isObject(registries) && isObject(registries.mirrors)) for (const h of Object.keys(registries.mirrors)) hosts.add(h);
+    }
+  }
+  return [...hosts]
+    .filter((h) => h !== "*")
+    .sort()
+    .map((host) => mirrorSpecText({ host, upstream: defaultUpstream(host) }));
 }

@@ -87,7 +87,7 @@ export interface ClusterPlanInput {
    * replaces the four defaults, `[]` means none. @default the four defaults (docker.io, ghcr.io, quay.io, registry.k8s.io)
    */
   readonly mirrors?: readonly string[];
-  /** Mirror specs found in the project's files (Kind `mirrorsDir`), merged in for hosts `mirrors` does not name. */
+  /** Mirror specs found in the project's files (Kind `mirrorsDir`, Talos patches), merged in for hosts `mirrors` does not name. */
   readonly fileMirrors?: readonly string[];
   /** Hetzner API endpoint: the first control plane's IP, a floating IP (Talos VIP) or a load balancer. @default floating-ip when `floatingIPEnabled`, else first-control-plane */
   readonly hetznerEndpoint?: HetznerEndpointMode;
@@ -195,7 +195,7 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
 function dockerMirrors(given: readonly string[] | undefined, found: readonly string[] | undefined): MirrorSpec[] | undefined {
   if (given === undefined && (found === undefined || found.length === 0)) return undefined;
   const a = given === undefined ? { mirrors: DEFAULT_MIRRORS.map((m) => ({ ...m })), issues: [] } : parseMirrorSpecs(given, "mirrors");
-  const b = parseMirrorSpecs(found ?? [], "spec.cluster.vanilla.mirrorsDir");
+  const b = parseMirrorSpecs(found ?? [], "fileMirrors");
   const issues = [...a.issues, ...b.issues];
   if (issues.length > 0) throw new KsailError(issues, "Cannot plan the registry mirrors:");
   const hosts = new Set(a.mirrors.map((m) => m.host));

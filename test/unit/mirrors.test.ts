@@ -110,3 +110,69 @@ describe("loadClusterConfig reads Kind's mirrorsDir", () => {
     }
   });
 });
+
+// KSail merges the hosts a Talos project's patches mirror into the cluster's pull-through mirrors
+// (devantler-tech/ksail pkg/cli/setup/mirrorregistry/runner.go collectExistingMirrorSpecs, upstream from
+// pkg/svc/provisioner/registry/naming.go GenerateUpstreamURL). Before, Talos patches named no mirror containers.
+describe("loadClusterConfig reads the mirrors of Talos patches", () => {
+  const project = (files: Record<string, string>, provider = "Docker") => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-talos-mirrors-"));
+    for (const [f, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      fs.writeFileSync(path.join(dir, f), text);
+    }
+    fs.writeFileSync(
+      path.join(dir, "ksail.yaml"),
+      `apiVersion: ksail.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: dev\nspec:\n  cluster:\n    distribution: Talos\n    provider: ${provider}\n`,
+    );
+    return dir;
+  };
+
+  test("machine.registries.mirrors and RegistryMirrorConfig hosts of cluster and control-plane patches become mirror containers", () => {
+    const dir = project({
+      "talos/cluster/mirrors.yaml":
+        "machine:\n  registries:\n    mirrors:\n      registry.example.com:\n        endpoints: [https://cache.example.com]\n      '*':\n        endpoints: [https://all.example.com]\n",
+      "talos/control-planes/more.yaml":
+        "apiVersion: v1alpha1\nkind: RegistryMirrorConfig\nname: my.reg:5000\nendpoints:\n  - url: https://up.example\n",
+      "talos/workers/ignored.yaml":
+        "machine:\n  registries:\n    mirrors:\n      worker-only.example:\n        endpoints: [https://w.example]\n",
+    });
+    try {
+      const c = loadClusterConfig(path.join(dir, "ksail.yaml"), { env: {} });
+      assert.deepEqual(c.fileMirrors, ["my.reg:5000=https://my.reg:5000", "registry.example.com=https://registry.example.com"]);
+      const p = planCluster({ name: "dev", spec: c.spec, fileMirrors: c.fileMirrors, talosConfigPatches: c.talosConfigPatches });
+      assert.deepEqual(hosts(p), [
+        "docker.io=https://registry-1.docker.io",
+        "ghcr.io=https://ghcr.io",
+        "quay.io=https://quay.io",
+        "registry.k8s.io=https://registry.k8s.io",
+        "my.reg:5000=https://my.reg:5000",
+        "registry.example.com=https://registry.example.com",
+      ]);
+      const endpoints = Object.fromEntries(p.talos!.render.mirrors!.map((m) => [m.host, m.endpoints]));
+      assert.deepEqual(endpoints["registry.example.com"], ["http://dev-registry.example.com:5000"]);
+      assert.deepEqual(endpoints["my.reg:5000"], ["http://dev-my.reg-5000:5000"]);
+      // Talos applies mirrors in place: the merged hosts do not recreate the cluster.
+      assert.equal(p.recreateTrigger, planCluster({ name: "dev", spec: c.spec, talosConfigPatches: c.talosConfigPatches }).recreateTrigger);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("docker.io keeps Docker Hub's registry as upstream; nothing is merged off Docker", () => {
+    const files = {
+      "talos/cluster/m.yaml": "machine:\n  registries:\n    mirrors:\n      docker.io:\n        endpoints: [https://mirror.gcr.io]\n",
+    };
+    const dir = project(files);
+    const hz = project(files, "Hetzner");
+    try {
+      assert.deepEqual(loadClusterConfig(path.join(dir, "ksail.yaml"), { env: {} }).fileMirrors, [
+        "docker.io=https://registry-1.docker.io",
+      ]);
+      assert.equal(loadClusterConfig(path.join(hz, "ksail.yaml"), { env: { HCLOUD_TOKEN: "x".repeat(64) } }).fileMirrors, undefined);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(hz, { recursive: true, force: true });
+    }
+  });
+});
