@@ -10,9 +10,19 @@ import type { K3sPki, KubeadmPki, TalosSecretsBundle } from "../pki/types";
 import { generateK3sPki, generateKubeadmPki, generateTalosBundle } from "../pki";
 import { renderMachineConfigs } from "../distributions/talos/render";
 import { redactMachineConfig } from "../distributions/talos/redact";
-import { kindNodeFiles, type NodeFile } from "../distributions/kind";
-import { K3D_PROXY_CONFIG_PATH, K3S_ENTRYPOINT, k3sCommand, k3sEnv, k3sNodeFiles, renderK3dProxyConfig } from "../distributions/k3s";
-import { K3S_PLACEHOLDER, KUBEADM_PLACEHOLDER, k3sFacts, kindFacts } from "../infra/docker/nodes";
+import type { NodeFile } from "../distributions/kind";
+import {
+  K3S_PLACEHOLDER,
+  KUBEADM_PLACEHOLDER,
+  k3sFacts,
+  k3sLoadBalancerSpec,
+  k3sNodeSpec,
+  kindFacts,
+  kindLoadBalancerSpec,
+  kindNodeSpec,
+  talosNodeSpec,
+  type ContainerSpec,
+} from "../plan/dockerContainers";
 import { localRegistryHostingConfigMap } from "../components/values/localRegistryHosting";
 import { chartValues, fluxInstanceSpec, argoApplicationSpec } from "../components/values";
 import { hcloudComponentSettings } from "../plan/hetznerComponents";
@@ -132,6 +142,8 @@ async function talosFiles(plan: ClusterPlan, opts: RenderOptions): Promise<Rende
     { path: "talos/controlplane.yaml", content: secret ? r.controlPlane : r.controlPlaneRedacted, secret },
     { path: "talos/worker.yaml", content: secret ? r.worker : r.workerRedacted, secret },
     ...plan.nodes.map((n) => ({ path: `talos/nodes/${n.name}.yaml`, content: out(r.perNode[n.name]), secret })),
+    // On Docker the node containers (talosctl's shape), the machine config as USERDATA.
+    ...(plan.docker?.nodes ?? []).map((n) => containerFile(talosNodeSpec(plan.docker!, n, r.perNode[n.name]), secret)),
   ];
 }
 
@@ -162,46 +174,72 @@ function nodeFile(
   return [];
 }
 
-/** Kind/K3s: every uploaded file per node (the CA set on control planes) and, for k3s, the command line. */
+/**
+ * What the Docker engine is asked to create for a container, as `nodes/<name>/container.json`: the same spec the
+ * infrastructure turns into the Docker provider's arguments (sdk/plan/dockerContainers.ts). Uploaded files are
+ * listed by path and mode (their contents are under `files/`); secret env values are redacted unless `withSecrets`.
+ */
+function containerFile(spec: ContainerSpec, withSecrets: boolean): RenderedFile {
+  const { uploads, envs, hostDependent, ...rest } = spec;
+  const secret = withSecrets && (envs ?? []).some((e) => e.secret);
+  const shown = {
+    ...rest,
+    ...(envs ? { envs: envs.map((e) => `${e.name}=${e.secret && !withSecrets ? REDACTED_MARK : e.value}`) } : {}),
+    ...(uploads ? { uploads: uploads.map((u) => ({ file: u.file, permissions: u.permissions, secret: u.secret })) } : {}),
+    ...(hostDependent
+      ? {
+          hostDependent:
+            "added when the program runs, from docker info as kind does: /dev/mapper on btrfs, zfs or devicemapper storage; --userns=host under userns-remap; /dev/fuse on rootless Docker",
+        }
+      : {}),
+  };
+  return { path: `nodes/${spec.name}/container.json`, content: `${JSON.stringify(shown, null, 2)}\n`, secret };
+}
+
+/** Kind/K3s: each container's spec, every uploaded file per node (the CA set on control planes) and, for k3s, the command line. */
 async function dockerNodeFiles(plan: ClusterPlan, opts: RenderOptions, omitted: OmittedFile[]): Promise<RenderedFile[]> {
   const docker = plan.docker!;
   const withSecrets = opts.withSecrets === true;
   const files: RenderedFile[] = [];
+  const emit = (spec: ContainerSpec, placeholders: readonly string[]) => {
+    files.push(containerFile(spec, withSecrets));
+    for (const u of spec.uploads ?? [])
+      files.push(
+        ...nodeFile(
+          spec.name,
+          { path: u.file, content: u.content, permissions: u.permissions, secret: u.secret },
+          withSecrets,
+          placeholders,
+          omitted,
+        ),
+      );
+  };
   if (plan.distribution === "Vanilla") {
     const pki = withSecrets ? (opts.identity?.kubeadm ?? (await generateKubeadmPki())) : KUBEADM_PLACEHOLDER;
     const placeholders = [KUBEADM_PLACEHOLDER.bootstrapToken, KUBEADM_PLACEHOLDER.caCertHash];
     const facts = kindFacts(docker);
-    for (const n of docker.nodes) {
-      const init = n.role === "control-plane" && n.index === 1;
-      for (const f of kindNodeFiles(facts, { name: n.name, ip: n.ip, role: n.role, init }, pki))
-        files.push(...nodeFile(n.name, f, withSecrets, placeholders, omitted));
-    }
+    if (docker.loadBalancer) emit(kindLoadBalancerSpec(docker), []);
+    for (const n of docker.nodes) emit(kindNodeSpec(docker, facts, n, pki), placeholders);
   } else {
     const pki = withSecrets ? (opts.identity?.k3s ?? (await generateK3sPki())) : K3S_PLACEHOLDER;
     const facts = k3sFacts(docker);
-    const registries = { mirrors: docker.mirrors, localRegistry: docker.localRegistry };
+    // HA: the server load balancer (k3d's proxy) publishes the API.
+    if (docker.loadBalancer) emit(k3sLoadBalancerSpec(docker), []);
     for (const n of docker.nodes) {
+      const spec = k3sNodeSpec(docker, facts, n, pki);
       files.push({
         path: `nodes/${n.name}/command.txt`,
-        content: `${[K3S_ENTRYPOINT, ...k3sCommand(facts, n)].join(" \\\n  ")}\n`,
+        content: `${[...(spec.entrypoints ?? []), ...(spec.command ?? [])].join(" \\\n  ")}\n`,
         secret: false,
       });
-      for (const f of k3sNodeFiles(pki, n, registries, docker.network))
-        files.push(...nodeFile(n.name, { ...f, secret: f.secret }, withSecrets, [], omitted));
+      emit(spec, []);
       // The same environment the container gets (K3S_URL on every node but the first server).
-      for (const e of k3sEnv(facts, n, pki.token)) {
+      for (const e of spec.envs ?? []) {
         const path = `nodes/${n.name}/env/${e.name}`;
         if (!e.secret || withSecrets) files.push({ path, content: `${e.value}\n`, secret: e.secret });
         else omitted.push({ path, reason: "cluster join token; written with --with-secrets" });
       }
     }
-    // HA: the server load balancer's configuration (k3d's proxy), the API's published endpoint.
-    if (docker.loadBalancer)
-      files.push({
-        path: `nodes/${docker.loadBalancer.name}${K3D_PROXY_CONFIG_PATH}`,
-        content: renderK3dProxyConfig({ servers: docker.nodes.filter((n) => n.role === "control-plane").map((n) => n.name) }),
-        secret: false,
-      });
   }
   return files;
 }

@@ -15,7 +15,8 @@ import { tarFiles } from "../fixtures/docker/tar";
 import { K3S_CA_STAGING_DIR, k3sNodeFiles, renderK3sEntrypoint, K3S_TLS_DIR } from "../../sdk/distributions/k3s";
 import { kindNodeFiles } from "../../sdk/distributions/kind";
 import { dockerSocketPath } from "../../sdk/clients/dockerEngine";
-import { kindFacts, networkArgs } from "../../sdk/infra/docker/nodes";
+import { networkArgs } from "../../sdk/infra/docker/nodes";
+import { kindFacts } from "../../sdk/plan/dockerContainers";
 import { planDockerCluster } from "../../sdk/plan/docker";
 import { k3sPki, kubeadmPki } from "../fixtures/docker/record";
 

@@ -12,7 +12,7 @@ import { isKsailError } from "../../sdk/errors";
 import { planCluster } from "../../sdk/plan/cluster";
 import { k3dConfigOverrides, kindConfigOverrides, specDisabledK3sAddons } from "../../sdk/config/distributionFiles";
 import { k3sCommand, k3sDisabledAddons } from "../../sdk/distributions/k3s";
-import { k3sFacts, kindFacts } from "../../sdk/infra/docker/nodes";
+import { k3sFacts, kindFacts } from "../../sdk/plan/dockerContainers";
 import { kubeadmConfigDocuments } from "../../sdk/distributions/kind/kubeadm";
 
 const specOf = (cluster: Record<string, unknown>) =>

@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import * as YAML from "yaml";
 import { planDockerCluster } from "../../sdk/plan/docker";
 import { K3D_PROXY_CONFIG_PATH, k3sCommand, k3sEnv, renderK3dProxyConfig } from "../../sdk/distributions/k3s";
-import { k3sFacts } from "../../sdk/infra/docker/nodes";
+import { k3sFacts } from "../../sdk/plan/dockerContainers";
 import { k3sLoadBalancerArgs } from "../../sdk/infra/docker/loadBalancers";
 
 const ha = planDockerCluster({ distribution: "K3s", clusterName: "dev", controlPlanes: 3, workers: 2, apiHostPort: 26443 });

@@ -20,7 +20,7 @@ import { planCluster } from "../../sdk/plan/cluster";
 import { talosRenderInput } from "../../sdk/plan/talos";
 import { generateTalosBundle } from "../../sdk/pki";
 import { isKsailError } from "../../sdk/errors";
-import { k3sFacts, kindFacts } from "../../sdk/infra/docker/nodes";
+import { k3sFacts, kindFacts } from "../../sdk/plan/dockerContainers";
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { builtTool, missingReason, pinnedVersion } from "../peers/tools";

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterSecrets } from "../../dynamic/clusterSecrets";
 import { DockerClusterInfra } from "./infra";
 import type { MirrorCredentials } from "./registry";
-import { kindFacts } from "./nodes";
+import { kindFacts } from "../../plan/dockerContainers";
 import { programHostFacts } from "./hostFacts";
 import { renderMachineConfigs } from "../../distributions/talos/render";
 import { talosRenderInput } from "../../plan/talos";

@@ -6,16 +6,8 @@ import type { K3sPki, KubeadmPki } from "../../pki/types";
 import type { DockerHostFacts } from "../../clients/dockerEngine";
 import { controlPlanes, workers, type DockerClusterPlan } from "../../plan/docker";
 import type { NodeRole } from "../../distributions/roles";
-import {
-  NODE_REPLACE_ON_CHANGES,
-  commonLabels,
-  k3sContainerArgs,
-  k3sFacts,
-  kindContainerArgs,
-  kindFacts,
-  networkArgs,
-  talosContainerArgs,
-} from "./nodes";
+import { NODE_REPLACE_ON_CHANGES, k3sContainerArgs, kindContainerArgs, networkArgs, talosContainerArgs } from "./nodes";
+import { commonLabels, k3sDataVolumeName, k3sFacts, kindFacts } from "../../plan/dockerContainers";
 import { createRegistries, type MirrorCredentials } from "./registry";
 
 /** A node as the component reports it. */
@@ -205,7 +197,7 @@ export class DockerClusterInfra extends pulumi.ComponentResource {
       for (const node of [...cps, ...workers(plan)]) {
         const volume = new docker.Volume(
           `${name}-${suffix(node.name)}-data`,
-          { name: `${node.name}-k3s-data`, labels: commonLabels(plan, node.role) },
+          { name: k3sDataVolumeName(node), labels: commonLabels(plan, node.role) },
           { parent: this, replacementTrigger: recreateTrigger, deleteBeforeReplace: true },
         );
         // Servers join one at a time after the previous is healthy; agents only need the first server.

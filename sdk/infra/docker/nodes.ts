@@ -1,16 +1,28 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as docker from "@pulumi/docker";
 import type { K3sPki, KubeadmPki } from "../../pki/types";
-import { KIND_HEALTHCHECK, kindNodeFiles, kindRegistries, type KindClusterFacts, type NodeFile } from "../../distributions/kind";
-import { K3S_DATA_DIR, K3S_ENTRYPOINT, k3sCommand, k3sEnv, k3sNodeFiles, type K3sClusterFacts } from "../../distributions/k3s";
-import { controlPlanes, type DockerClusterPlan, type DockerNodePlan } from "../../plan/docker";
+import type { KindClusterFacts } from "../../distributions/kind";
+import type { K3sClusterFacts } from "../../distributions/k3s";
+import type { DockerClusterPlan, DockerNodePlan } from "../../plan/docker";
 import type { DockerHostFacts } from "../../clients/dockerEngine";
-import { talosRole } from "../../distributions/roles";
+import {
+  K3S_PLACEHOLDER,
+  KUBEADM_PLACEHOLDER,
+  TALOS_CONFIG_PLACEHOLDER,
+  commonLabels,
+  k3sDataVolumeName,
+  k3sNodeSpec,
+  kindNodeSpec,
+  talosNodeSpec,
+  type ContainerSpec,
+  type ContainerVolume,
+} from "../../plan/dockerContainers";
 
 /**
- * Container arguments for each node kind, one function per distribution. Pure apart from wrapping secret
- * material in Outputs: what decides the shape (names, flags, mounts, ports, file list) comes from the plain plan;
- * only file contents and env values that hold key material or tokens flow in as secret Inputs.
+ * Container arguments for each node kind, from the pure container specs (sdk/plan/dockerContainers.ts) that
+ * `render` writes too: what decides the shape (names, flags, mounts, ports, file list) comes from the spec of a
+ * shape-only placeholder; file contents and env values that hold key material or tokens are cut from the spec of
+ * the real material, inside secret Outputs.
  */
 
 /**
@@ -19,15 +31,6 @@ import { talosRole } from "../../distributions/roles";
  * change to them must replace the node instead of silently doing nothing.
  */
 export const NODE_REPLACE_ON_CHANGES: readonly string[] = ["tmpfs", "healthcheck", "init", "cpuPeriod", "cpuQuota"];
-
-/** Labels on every container the component creates, so tools can select a cluster's containers. */
-export function commonLabels(plan: DockerClusterPlan, role: string): docker.types.input.ContainerLabel[] {
-  return [
-    { label: "ksail.io/cluster", value: plan.clusterName },
-    { label: "ksail.io/distribution", value: plan.distribution },
-    { label: "ksail.io/role", value: role },
-  ];
-}
 
 /** The cluster network: a labelled bridge with the plan's subnet, gateway and MTU, masquerading and ICC on. */
 export function networkArgs(plan: DockerClusterPlan): docker.NetworkArgs {
@@ -45,93 +48,6 @@ export function networkArgs(plan: DockerClusterPlan): docker.NetworkArgs {
     labels: commonLabels(plan, "network"),
   };
 }
-
-function nodeLabels(plan: DockerClusterPlan, node: DockerNodePlan): docker.types.input.ContainerLabel[] {
-  const labels = commonLabels(plan, node.role);
-  if (plan.distribution === "Talos") {
-    // talosctl's labels, which KSail and talosctl select Talos nodes by.
-    labels.push(
-      { label: "talos.owned", value: "true" },
-      { label: "talos.cluster.name", value: plan.clusterName },
-      { label: "talos.type", value: talosRole(node.role) },
-    );
-  }
-  if (plan.distribution === "Vanilla") {
-    // cloud-provider-kind (the Vanilla LoadBalancer) finds nodes by kind's labels and `kind://` provider IDs.
-    labels.push({ label: "io.x-k8s.kind.cluster", value: plan.clusterName }, { label: "io.x-k8s.kind.role", value: node.role });
-  }
-  return labels;
-}
-
-function isFirstControlPlane(node: DockerNodePlan): boolean {
-  return node.role === "control-plane" && node.index === 1;
-}
-
-/** Published ports of a node: the API (and Talos apid) on 127.0.0.1 on the first control plane, plus extras. */
-function nodePorts(plan: DockerClusterPlan, node: DockerNodePlan): docker.types.input.ContainerPort[] {
-  if (!isFirstControlPlane(node)) return [];
-  const ports: docker.types.input.ContainerPort[] = [];
-  if (plan.distribution === "Talos" && plan.talosApiHostPort !== undefined)
-    ports.push({ internal: 50000, external: plan.talosApiHostPort, ip: "127.0.0.1", protocol: "tcp" });
-  if (!plan.loadBalancer) ports.push({ internal: 6443, external: plan.apiHostPort, ip: "127.0.0.1", protocol: "tcp" });
-  for (const p of plan.extraPorts) ports.push({ internal: p.containerPort, external: p.hostPort, ip: "0.0.0.0", protocol: p.protocol });
-  return ports;
-}
-
-export function network(
-  plan: DockerClusterPlan,
-  networkName: pulumi.Input<string>,
-  ip: string,
-): docker.types.input.ContainerNetworksAdvanced[] {
-  return [{ name: networkName, ipv4Address: ip }];
-}
-
-/**
- * Uploads whose contents come from secret material. The file list (paths, modes) is the plain shape, computed
- * from a structurally valid placeholder; each content is an Output cut from the real rendering, secret only
- * where the file holds keys or tokens, so certificates and scripts stay reviewable in diffs.
- */
-export function uploadsFrom<T>(
-  material: pulumi.Input<T>,
-  render: (m: T) => readonly NodeFile[],
-  placeholder: T,
-): docker.types.input.ContainerUpload[] {
-  const shape = render(placeholder);
-  const rendered = pulumi.output(material).apply((m) => render(m as T));
-  return shape.map((f, i) => {
-    const content = rendered.apply((files) => {
-      const r = files[i];
-      if (!r || r.path !== f.path) throw new Error(`internal: upload ${i} of ${f.path} changed shape`);
-      return r.content;
-    });
-    return {
-      file: f.path,
-      content: f.secret ? pulumi.secret(content) : pulumi.unsecret(content),
-      permissions: f.permissions,
-      executable: f.permissions === "0755",
-    };
-  });
-}
-
-const PLACEHOLDER_PAIR = { cert: "", key: "" };
-/** Shape-only stand-ins (never uploaded). */
-export const KUBEADM_PLACEHOLDER: KubeadmPki = {
-  ca: PLACEHOLDER_PAIR,
-  frontProxyCa: PLACEHOLDER_PAIR,
-  etcdCa: PLACEHOLDER_PAIR,
-  serviceAccount: { key: "", pub: "" },
-  bootstrapToken: "aaaaaa.aaaaaaaaaaaaaaaa",
-  caCertHash: `sha256:${"0".repeat(64)}`,
-};
-export const K3S_PLACEHOLDER: K3sPki = {
-  serverCa: PLACEHOLDER_PAIR,
-  clientCa: PLACEHOLDER_PAIR,
-  requestHeaderCa: PLACEHOLDER_PAIR,
-  etcdServerCa: PLACEHOLDER_PAIR,
-  etcdPeerCa: PLACEHOLDER_PAIR,
-  serviceKey: "",
-  token: "",
-};
 
 /**
  * Host-dependent flags of a Kind or K3s node, as kind derives them from `docker info` (kubernetes-sigs/kind
@@ -154,82 +70,87 @@ export function hostDependentArgs(
   };
 }
 
-// ---------------------------------------------------------------------------------------------- Talos
+export interface ContainerArgsOptions<T> {
+  /** The secret material the spec's secret values come from, and the spec of given material. */
+  readonly material?: { readonly value: pulumi.Input<T>; readonly spec: (m: T) => ContainerSpec };
+  /** Docker host facts (Kind and K3s nodes). */
+  readonly host?: pulumi.Input<DockerHostFacts | undefined>;
+  /** Seconds to wait for the healthcheck of a spec that waits for it. */
+  readonly waitTimeoutSeconds?: number;
+  /** Named volumes by their planned name, as the Volume resources' outputs (so the container depends on them). */
+  readonly namedVolumes?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Remove the container's anonymous volumes with it (nodes). */
+  readonly removeVolumes?: boolean;
+}
 
-/**
- * A Talos node shaped as `talosctl cluster create docker` makes it (siderolabs/talos pkg/provision/providers/docker). USERDATA is only read on
- * the first boot (STATE wins afterwards), so later config changes go through TalosMachine, not the container.
- */
+/** A container spec as Docker provider arguments, on the network resource `networkName`. */
+export function containerArgs<T = never>(
+  shape: ContainerSpec,
+  networkName: pulumi.Input<string>,
+  o: ContainerArgsOptions<T> = {},
+): docker.ContainerArgs {
+  const { network, envs, uploads, volumes, waitHealthy, hostDependent, ...plain } = shape;
+  const real = o.material ? pulumi.output(o.material.value).apply((m) => o.material!.spec(m as T)) : undefined;
+  const secretOf = (pick: (s: ContainerSpec) => string) => pulumi.secret(real!.apply(pick));
+  const vols: docker.types.input.ContainerVolume[] | undefined = volumes?.map((v: ContainerVolume) =>
+    v.volumeName !== undefined ? { ...v, volumeName: o.namedVolumes?.[v.volumeName] ?? v.volumeName } : { ...v },
+  );
+  return {
+    ...(plain as Omit<docker.ContainerArgs, "envs" | "uploads" | "volumes">),
+    ...(vols ? (hostDependent ? hostDependentArgs(o.host, vols) : { volumes: vols }) : {}),
+    ...(envs
+      ? {
+          envs: envs.map((e, i) =>
+            e.secret
+              ? secretOf((s) => {
+                  const r = s.envs?.[i];
+                  if (r?.name !== e.name) throw new Error(`internal: env ${i} of ${shape.name} changed shape`);
+                  return `${r.name}=${r.value}`;
+                })
+              : `${e.name}=${e.value}`,
+          ),
+        }
+      : {}),
+    networksAdvanced: [{ name: networkName, ipv4Address: network.ipv4Address }],
+    ...(uploads
+      ? {
+          uploads: uploads.map((f, i) => {
+            let content: pulumi.Input<string> = f.content;
+            if (real) {
+              const cut = real.apply((s) => {
+                const r = s.uploads?.[i];
+                if (!r || r.file !== f.file) throw new Error(`internal: upload ${i} of ${f.file} changed shape`);
+                return r.content;
+              });
+              content = f.secret ? pulumi.secret(cut) : pulumi.unsecret(cut);
+            }
+            return {
+              file: f.file,
+              content,
+              permissions: f.permissions,
+              ...(f.executable !== undefined ? { executable: f.executable } : {}),
+            };
+          }),
+        }
+      : {}),
+    ...(waitHealthy ? { wait: true, waitTimeout: o.waitTimeoutSeconds } : {}),
+    ...(o.removeVolumes ? { removeVolumes: true } : {}),
+    mustRun: true,
+  };
+}
+
+/** A Talos node (talosctl's shape); the machine config reaches it as USERDATA, read on the first boot only. */
 export function talosContainerArgs(
   plan: DockerClusterPlan,
   node: DockerNodePlan,
   networkName: pulumi.Input<string>,
   machineConfig: pulumi.Input<string>,
 ): docker.ContainerArgs {
-  const { cpus, memoryMiB } = plan.resources;
-  return {
-    name: node.name,
-    hostname: node.name,
-    image: plan.image,
-    privileged: true,
-    securityOpts: ["seccomp=unconfined"],
-    readOnly: true,
-    tmpfs: { "/run": "rw", "/system": "rw", "/tmp": "rw" },
-    volumes: ["/var", "/system/state", "/etc/cni", "/etc/kubernetes", "/usr/libexec/kubernetes", "/opt"].map((containerPath) => ({
-      containerPath,
-    })),
-    sysctls: { "net.ipv6.conf.all.disable_ipv6": "0" },
-    envs: [
-      "PLATFORM=container",
-      `TALOSSKU=${cpus}CPU-${memoryMiB}RAM`,
-      pulumi.secret(pulumi.output(machineConfig).apply((c) => `USERDATA=${Buffer.from(c, "utf8").toString("base64")}`)),
-    ],
-    cpus: String(cpus),
-    memory: memoryMiB,
-    labels: nodeLabels(plan, node),
-    networksAdvanced: network(plan, networkName, node.ip),
-    ports: nodePorts(plan, node),
-    // talosctl sets no restart policy, so its nodes stay down after a host reboot and Pulumi restarts them only
-    // on refresh. Like k3d's nodes, they come back with the Docker daemon unless someone stopped them on purpose.
-    restart: "unless-stopped",
+  return containerArgs(talosNodeSpec(plan, node, TALOS_CONFIG_PLACEHOLDER), networkName, {
+    material: { value: machineConfig, spec: (c: string) => talosNodeSpec(plan, node, c) },
     removeVolumes: true,
-    mustRun: true,
-  };
+  });
 }
-
-// ---------------------------------------------------------------------------------------------- Kind
-
-/** Cluster-wide facts of a Kind plan for the renderers. */
-export function kindFacts(
-  plan: DockerClusterPlan,
-  opts: { tokenTtl?: string; apiServerExtraArgs?: Readonly<Record<string, string>> } = {},
-): KindClusterFacts {
-  const cps = controlPlanes(plan);
-  const endpointHost = plan.loadBalancer ? plan.loadBalancer.name : cps[0].name;
-  return {
-    clusterName: plan.clusterName,
-    kubernetesVersion: plan.kubernetesVersion,
-    controlPlaneEndpoint: `${endpointHost}:6443`,
-    certSANs: [endpointHost, ...cps.map((c) => c.name)],
-    podSubnet: plan.podSubnet,
-    serviceSubnet: plan.serviceSubnet,
-    schedulableControlPlanes: plan.nodes.every((n) => n.role === "control-plane"),
-    ...(plan.imageVerification ? { imageVerification: true } : {}),
-    tokenTtl: opts.tokenTtl,
-    apiServerExtraArgs: plan.apiServerArgs || opts.apiServerExtraArgs ? { ...plan.apiServerArgs, ...opts.apiServerExtraArgs } : undefined,
-    registries: kindRegistries(plan.mirrors, plan.localRegistry),
-  };
-}
-
-/** Healthcheck used with `wait`: healthy once the node's bootstrap finished. Long start period: init takes minutes. */
-export const KIND_HEALTH: docker.types.input.ContainerHealthcheck = {
-  tests: [...KIND_HEALTHCHECK],
-  interval: "10s",
-  timeout: "5s",
-  retries: 3,
-  startPeriod: "20m",
-  startInterval: "3s",
-};
 
 /** A Kind node container with the flags kind v0.32.0 uses and its bootstrap uploaded before start. */
 export function kindContainerArgs(
@@ -241,64 +162,15 @@ export function kindContainerArgs(
   waitTimeoutSeconds: number,
   host?: pulumi.Input<DockerHostFacts | undefined>,
 ): docker.ContainerArgs {
-  const n = { name: node.name, ip: node.ip, role: node.role, init: isFirstControlPlane(node) };
-  return {
-    name: node.name,
-    hostname: node.name,
-    image: plan.image,
-    privileged: true,
-    securityOpts: ["seccomp=unconfined", "apparmor=unconfined"],
-    tmpfs: { "/tmp": "", "/run": "" },
-    ...hostDependentArgs(host, [{ containerPath: "/var" }, { hostPath: "/lib/modules", containerPath: "/lib/modules", readOnly: true }]),
-    cgroupnsMode: "private",
-    init: false,
-    tty: true,
-    restart: "on-failure",
-    maxRetryCount: 1,
-    envs: node.role === "control-plane" ? ["KUBECONFIG=/etc/kubernetes/admin.conf"] : [],
-    labels: nodeLabels(plan, node),
-    networksAdvanced: network(plan, networkName, node.ip),
-    ports: nodePorts(plan, node),
-    uploads: uploadsFrom(pki, (p) => kindNodeFiles(facts, n, p), KUBEADM_PLACEHOLDER),
-    healthcheck: KIND_HEALTH,
-    wait: true,
-    waitTimeout: waitTimeoutSeconds,
+  return containerArgs(kindNodeSpec(plan, facts, node, KUBEADM_PLACEHOLDER), networkName, {
+    material: { value: pki, spec: (p: KubeadmPki) => kindNodeSpec(plan, facts, node, p) },
+    host,
+    waitTimeoutSeconds,
     removeVolumes: true,
-    mustRun: true,
-  };
+  });
 }
 
-/** Cluster-wide facts of a K3s plan for the renderers. */
-export function k3sFacts(plan: DockerClusterPlan): K3sClusterFacts {
-  const cps = controlPlanes(plan);
-  return {
-    cni: plan.addons.cni,
-    loadBalancer: plan.addons.loadBalancer,
-    podSubnet: plan.podSubnet,
-    serviceSubnet: plan.serviceSubnet,
-    servers: cps.length,
-    firstServer: cps[0].name,
-    tlsSans: cps.map((c) => c.name),
-    ...(plan.loadBalancer ? { serverLoadBalancer: plan.loadBalancer.name } : {}),
-    apiServerArgs: plan.apiServerArgs,
-    ...(plan.k3sExtraArgs ? { extraArgs: plan.k3sExtraArgs } : {}),
-  };
-}
-
-/** Server healthcheck: the API answers /readyz. */
-export const K3S_SERVER_HEALTH: docker.types.input.ContainerHealthcheck = {
-  tests: ["CMD", "k3s", "kubectl", "get", "--raw", "/readyz"],
-  interval: "10s",
-  timeout: "5s",
-  retries: 3,
-  startPeriod: "10m",
-  startInterval: "3s",
-};
-
-/**
- * A k3s server or agent run as PID 1 (`init: false`, so k3s does its own cgroup v2 evacuation), state in a named
- * volume, the CA set on the first server only, the secure token as a secret env.
- */
+/** A k3s server or agent; its state in the named volume `dataVolume`. */
 export function k3sContainerArgs(
   plan: DockerClusterPlan,
   facts: K3sClusterFacts,
@@ -309,32 +181,11 @@ export function k3sContainerArgs(
   waitTimeoutSeconds: number,
   host?: pulumi.Input<DockerHostFacts | undefined>,
 ): docker.ContainerArgs {
-  const server = node.role === "control-plane";
-  const registries = { mirrors: plan.mirrors, localRegistry: plan.localRegistry };
-  const envs: pulumi.Input<string>[] = k3sEnv(facts, node, "").map((e, i) =>
-    e.secret
-      ? pulumi.secret(pulumi.output(pki).apply((p) => `${e.name}=${k3sEnv(facts, node, p.token)[i].value}`))
-      : `${e.name}=${e.value}`,
-  );
-  return {
-    name: node.name,
-    hostname: node.name,
-    image: plan.image,
-    // The wrapper applies k3d's mount and DNS fixes, then execs /bin/k3s with this command.
-    entrypoints: [K3S_ENTRYPOINT],
-    command: k3sCommand(facts, node),
-    privileged: true,
-    tmpfs: { "/run": "", "/var/run": "" },
-    init: false,
-    restart: "unless-stopped",
-    envs,
-    ...hostDependentArgs(host, [{ volumeName: dataVolume, containerPath: K3S_DATA_DIR }]),
-    labels: nodeLabels(plan, node),
-    networksAdvanced: network(plan, networkName, node.ip),
-    ports: nodePorts(plan, node),
-    uploads: uploadsFrom(pki, (p) => k3sNodeFiles(p, node, registries, plan.network), K3S_PLACEHOLDER),
-    ...(server ? { healthcheck: K3S_SERVER_HEALTH, wait: true, waitTimeout: waitTimeoutSeconds } : {}),
+  return containerArgs(k3sNodeSpec(plan, facts, node, K3S_PLACEHOLDER), networkName, {
+    material: { value: pki, spec: (p: K3sPki) => k3sNodeSpec(plan, facts, node, p) },
+    host,
+    waitTimeoutSeconds,
+    namedVolumes: { [k3sDataVolumeName(node)]: dataVolume },
     removeVolumes: true,
-    mustRun: true,
-  };
+  });
 }

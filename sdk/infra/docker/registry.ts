@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { sanitizeHost, type DockerClusterPlan, type DockerMirrorPlan } from "../../plan/docker";
 import { images } from "../../versions";
-import { commonLabels } from "./nodes";
+import { commonLabels } from "../../plan/dockerContainers";
 
 /**
  * Local OCI registry and pull-through mirrors as KSail runs them: `registry:3` containers on
