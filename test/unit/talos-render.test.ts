@@ -369,6 +369,23 @@ describe("Talos render: content", () => {
     assert.equal(v1(renderMachineConfigs(input({ workers: 3 })).controlPlane).cluster.allowSchedulingOnControlPlanes, undefined);
   });
 
+  // Talos's generator puts node.kubernetes.io/exclude-from-external-load-balancers on control planes
+  // (siderolabs/talos pkg/machinery/config/generate/init.go). MetalLB announces from no node with that label
+  // (metallb/metallb website troubleshooting: "MetalLB honors that label"), so before, a worker-less Talos cluster
+  // with loadBalancer Enabled (the default 1+0) never got its LoadBalancer addresses announced. Like kind, the label
+  // stays only while there are workers.
+  test("workers = 0: control planes do not exclude themselves from external load balancers", () => {
+    for (const minor of MINORS) {
+      const tv = { talosVersion: `${minor}.0` } as Partial<TalosRenderInput>;
+      assert.equal(v1(renderMachineConfigs(input({ ...tv, workers: 0 })).controlPlane).machine.nodeLabels, undefined, minor);
+      assert.deepEqual(
+        v1(renderMachineConfigs(input({ ...tv, workers: 2 })).controlPlane).machine.nodeLabels,
+        { "node.kubernetes.io/exclude-from-external-load-balancers": "" },
+        minor,
+      );
+    }
+  });
+
   test("Hetzner 1.11: external cloud provider and the VIP on the NIC selected by bus path", () => {
     const r = renderMachineConfigs(input({ talosVersion: "1.11", platform: "hetzner", ...platformExtras("hetzner") }));
     const cp = v1(r.controlPlane);

@@ -223,7 +223,13 @@ function machine(role: TalosRole, o: BaseOptions): JsonObject {
   // Container mode requires both (v1alpha1_validation); Talos generates them on every platform anyway.
   features.hostDNS = { enabled: true, forwardKubeDNSToHost: true };
   m.features = features;
-  if (cp) m.nodeLabels = { "node.kubernetes.io/exclude-from-external-load-balancers": "" };
+  // Talos's generator labels control planes to keep them out of external load balancers (pkg/machinery/config/
+  // generate/init.go). Without workers that leaves no node to balance to: MetalLB announces from no node carrying
+  // the label (its troubleshooting docs; speaker --ignore-exclude-lb) and hcloud's CCM adds no such target. So, as kind
+  // does for worker-less clusters, the label is set only when there are workers; Talos removes a label it set
+  // before (its node-label controller tracks the labels it owns), so adding the first worker or removing the last
+  // applies in place.
+  if (cp && o.workers > 0) m.nodeLabels = { "node.kubernetes.io/exclude-from-external-load-balancers": "" };
   return m;
 }
 
