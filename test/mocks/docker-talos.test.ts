@@ -100,3 +100,17 @@ describe("Talos extras", () => {
     assert.deepEqual(r.byName("dev-worker-1").inputs.ports, []);
   });
 });
+
+// talosctl labels the networks it creates and finds a cluster's network by them (siderolabs/talos
+// pkg/provision/providers/docker/network.go: talos.owned, talos.cluster.name). Before, Talos networks lacked them.
+test("the Talos network carries talosctl's labels, set at create only (existing networks are not replaced for them)", async () => {
+  const r = await recordLayout({ distribution: "Talos", controlPlanes: 1, workers: 0 });
+  const net = r.byType("docker:index/network:Network")[0];
+  assert.deepEqual(net.inputs.labels.slice(3), [
+    { label: "talos.owned", value: "true" },
+    { label: "talos.cluster.name", value: "dev" },
+  ]);
+  assert.deepEqual(net.options.ignoreChanges, ["labels"]);
+  const kind = await recordLayout({ distribution: "Vanilla", controlPlanes: 1, workers: 0 });
+  assert.equal(kind.byType("docker:index/network:Network")[0].inputs.labels.length, 3);
+});

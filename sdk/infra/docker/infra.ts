@@ -6,7 +6,14 @@ import type { K3sPki, KubeadmPki } from "../../pki/types";
 import type { DockerHostFacts } from "../../clients/dockerEngine";
 import { controlPlanes, workers, type DockerClusterPlan } from "../../plan/docker";
 import type { NodeRole } from "../../distributions/roles";
-import { NODE_REPLACE_ON_CHANGES, k3sContainerArgs, kindContainerArgs, networkArgs, talosContainerArgs } from "./nodes";
+import {
+  NETWORK_IGNORE_CHANGES,
+  NODE_REPLACE_ON_CHANGES,
+  k3sContainerArgs,
+  kindContainerArgs,
+  networkArgs,
+  talosContainerArgs,
+} from "./nodes";
 import { commonLabels, k3sDataVolumeName, k3sFacts, kindFacts } from "../../plan/dockerContainers";
 import { createRegistries, type MirrorCredentials } from "./registry";
 
@@ -126,6 +133,7 @@ export class DockerClusterInfra extends pulumi.ComponentResource {
       parent: this,
       replacementTrigger: recreateTrigger,
       deleteBeforeReplace: true,
+      ignoreChanges: [...NETWORK_IGNORE_CHANGES],
     });
     const networkName = this.network.name;
     const registries = createRegistries(

@@ -32,6 +32,12 @@ import {
  */
 export const NODE_REPLACE_ON_CHANGES: readonly string[] = ["tmpfs", "healthcheck", "init", "cpuPeriod", "cpuQuota"];
 
+/**
+ * The network's labels are set at create only: the Docker provider replaces a network whose labels change, and
+ * they follow the cluster name and distribution, which recreate the cluster anyway.
+ */
+export const NETWORK_IGNORE_CHANGES: readonly string[] = ["labels"];
+
 /** The cluster network: a labelled bridge with the plan's subnet, gateway and MTU, masquerading and ICC on. */
 export function networkArgs(plan: DockerClusterPlan): docker.NetworkArgs {
   return {
@@ -43,9 +49,19 @@ export function networkArgs(plan: DockerClusterPlan): docker.NetworkArgs {
       "com.docker.network.bridge.enable_ip_masquerade": "true",
       "com.docker.network.bridge.enable_icc": "true",
     },
-    // talosctl also labels its networks `talos.owned` / `talos.cluster.name`; not here: network labels cannot change
-    // on a live network, so adding them would replace the network (and every node) of existing Talos clusters.
-    labels: commonLabels(plan, "network"),
+    // A Talos network also carries talosctl's labels, by which talosctl finds (and reuses or destroys) a cluster's
+    // network (siderolabs/talos pkg/provision/providers/docker/network.go). Labels cannot change on a live network,
+    // so the network ignores label changes (NETWORK_IGNORE_CHANGES): networks of existing stacks keep theirs instead
+    // of being replaced with every node.
+    labels: [
+      ...commonLabels(plan, "network"),
+      ...(plan.distribution === "Talos"
+        ? [
+            { label: "talos.owned", value: "true" },
+            { label: "talos.cluster.name", value: plan.clusterName },
+          ]
+        : []),
+    ],
   };
 }
 
