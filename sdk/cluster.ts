@@ -93,6 +93,7 @@ export class KSailCluster extends pulumi.ComponentResource {
       mirrors: args.mirrors,
       fileMirrors: args.fileMirrors,
       hetznerEndpoint: args.hetznerEndpoint,
+      hetznerSpreadControlPlanes: args.hetznerSpreadControlPlanes,
     });
     for (const w of [...(args.warnings ?? []), ...warnings]) pulumi.log.warn(w, this);
     const protect = args.protect ?? false;

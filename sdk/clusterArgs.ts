@@ -139,6 +139,18 @@ export interface KSailClusterArgs {
    */
   hetznerEndpoint?: HetznerEndpointMode;
   /**
+   * Hetzner only: place the control planes over `spec.provider.hetzner.location` and its `fallbackLocations`
+   * (round robin, in that order; default fsn1, nbg1, hel1), as the Talos guide spreads them, so one location's
+   * outage leaves an etcd quorum. The locations must share one network zone. Workers, the load balancer and the
+   * first control plane's reserved IPv4 stay in `location`; control planes that share a location get a spread
+   * placement group of their own.
+   * Applied in place: only servers created afterwards follow the new placement; running servers keep their
+   * location (none is moved or replaced). Recreate the cluster to move existing control planes.
+   * @default false
+   * @example true
+   */
+  hetznerSpreadControlPlanes?: boolean;
+  /**
    * Omni only: the service-account key (kept secret), base64 of `{name, pgp_key}` as Omni issues it.
    * Applied in place.
    * @default read at operation time from the variable named by `spec.provider.omni.serviceAccountKeyEnvVar`

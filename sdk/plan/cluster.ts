@@ -91,6 +91,8 @@ export interface ClusterPlanInput {
   readonly fileMirrors?: readonly string[];
   /** Hetzner API endpoint: the first control plane's IP, a floating IP (Talos VIP) or a load balancer. @default floating-ip when `floatingIPEnabled`, else first-control-plane */
   readonly hetznerEndpoint?: HetznerEndpointMode;
+  /** Hetzner: control planes over `location` and `fallbackLocations` (KSailClusterArgs.hetznerSpreadControlPlanes). */
+  readonly hetznerSpreadControlPlanes?: boolean;
 }
 
 /** Builds the plan; throws a `KsailError` for a distribution × provider this version cannot build. */
@@ -277,7 +279,12 @@ type PlanBase = Pick<ClusterPlan, "clusterName" | "spec" | "effective" | "distri
 
 function planHetzner(input: ClusterPlanInput, base: PlanBase, version: TalosVersion): ClusterPlan {
   const eff = base.effective;
-  const hetzner = planHetznerCluster(hetznerPlanInputFromSpec(eff.name, eff, { endpointMode: input.hetznerEndpoint }));
+  const hetzner = planHetznerCluster(
+    hetznerPlanInputFromSpec(eff.name, eff, {
+      endpointMode: input.hetznerEndpoint,
+      spreadControlPlanes: input.hetznerSpreadControlPlanes,
+    }),
+  );
   if (base.components.autoscaler && hetzner.image.kind !== "snapshot") {
     throw new KsailError([
       {

@@ -76,9 +76,28 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
       message: `is false, but the API endpoint is the first control plane's public IPv4; enable it or use the load-balancer or floating-ip endpoint`,
     });
   }
+  // Control-plane locations: `location`, or with spread control planes `location` + fallbackLocations round robin.
+  const fallbackList = (input.fallbackLocations ?? []).length > 0 ? [...input.fallbackLocations!] : [...HETZNER_DEFAULTS.fallbackLocations];
+  const cpLocations = input.spreadControlPlanes ? [...new Set([location, ...fallbackList])] : [location];
+  if (input.spreadControlPlanes) {
+    for (const l of cpLocations.slice(1)) {
+      const z = networkZoneOf(l);
+      if (z === undefined)
+        issues.push({
+          path: `${p}.fallbackLocations`,
+          message: `"${l}" is not a Hetzner Cloud location; allowed: fsn1, nbg1, hel1, ash, hil, sin`,
+        });
+      else if (zone !== undefined && z !== zone)
+        issues.push({
+          path: `${p}.fallbackLocations`,
+          message: `"${l}" is in network zone ${z}, but ${location} is in ${zone}: spread control planes share one private network, which spans one zone; list only ${zone} locations (${["fsn1", "nbg1", "hel1"].filter((x) => networkZoneOf(x) === zone).join(", ") || location})`,
+        });
+    }
+  }
+  const cpLocationOf = (i: number) => cpLocations[(i - 1) % cpLocations.length];
   const strategy = input.placementGroupStrategy ?? "Spread";
   const groupBase = input.placementGroup || `${name}-placement`;
-  const placementGroups: { role: NodeRole; name: string }[] = [];
+  const placementGroups: { role: NodeRole; name: string; location?: string }[] = [];
   if (strategy === "Spread") {
     for (const [role, count] of [
       ["control-plane", input.controlPlanes],
@@ -90,7 +109,14 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
           message: `is Spread, but ${count} ${role} servers exceed a spread group's limit of ${SPREAD_GROUP_LIMIT}; use at most ${SPREAD_GROUP_LIMIT} or set placementGroupStrategy: None`,
         });
       }
-      if (count > 0) placementGroups.push({ role, name: `${groupBase}-${role}` });
+      if (role === "control-plane" && cpLocations.length > 1) {
+        // Control planes in different locations already run on different hosts; a group per location keeps apart
+        // the ones that share a location (more control planes than locations).
+        for (const l of cpLocations) {
+          const here = Array.from({ length: count }, (_, k) => cpLocationOf(k + 1)).filter((x) => x === l).length;
+          if (here > 1) placementGroups.push({ role, name: `${groupBase}-${role}-${l}`, location: l });
+        }
+      } else if (count > 0) placementGroups.push({ role, name: `${groupBase}-${role}` });
     }
   }
   let image: HetznerImagePlan;
@@ -176,14 +202,15 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
 
   const warnings: string[] = [];
   const fallbacks = input.fallbackLocations ?? [];
-  if (fallbacks.length > 0 && fallbacks.join(",") !== HETZNER_DEFAULTS.fallbackLocations.join(",")) {
+  if (!input.spreadControlPlanes && fallbacks.length > 0 && fallbacks.join(",") !== HETZNER_DEFAULTS.fallbackLocations.join(",")) {
     warnings.push(
-      `${p}.fallbackLocations (${input.fallbackLocations!.join(", ")}) are not used by Pulumi: servers are created in ${location} only, because a location chosen at run time would replace the server on the next update; change ${p}.location if ${location} has no capacity`,
+      `${p}.fallbackLocations (${input.fallbackLocations!.join(", ")}) are not used by Pulumi: servers are created in ${location} only, because a location chosen at run time would replace the server on the next update; change ${p}.location if ${location} has no capacity, or spread the control planes over them (hetznerSpreadControlPlanes)`,
     );
   }
   const allowedCidrs = (input.allowedCidrs ?? []).length > 0 ? [...input.allowedCidrs!] : [...ANY_SOURCE];
   const nodes: HetznerNodePlan[] = [];
-  const group = (role: NodeRole) => placementGroups.find((g) => g.role === role)?.name;
+  const group = (role: NodeRole, at: string) =>
+    placementGroups.find((g) => g.role === role && (g.location === undefined || g.location === at))?.name;
   for (let i = 1; i <= input.controlPlanes; i++) {
     nodes.push({
       name: `${name}-control-plane-${i}`,
@@ -195,7 +222,8 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
       publicIPv4: input.controlPlanePublicIPv4 ?? true,
       publicIPv6: input.controlPlanePublicIPv6 ?? true,
       labels: serverLabels(name, "control-plane", i),
-      placementGroup: group("control-plane"),
+      placementGroup: group("control-plane", cpLocationOf(i)),
+      location: cpLocationOf(i),
     });
   }
   for (let i = 1; i <= input.workers; i++) {
@@ -209,7 +237,8 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
       publicIPv4: input.workerPublicIPv4 ?? true,
       publicIPv6: input.workerPublicIPv6 ?? true,
       labels: serverLabels(name, "worker", i),
-      placementGroup: group("worker"),
+      placementGroup: group("worker", location),
+      location,
     });
   }
   const restricted = (input.allowedCidrs ?? []).length > 0;
@@ -253,7 +282,7 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
   return {
     clusterName: name,
     location,
-    fallbackLocations: (input.fallbackLocations ?? []).length > 0 ? [...input.fallbackLocations!] : [...HETZNER_DEFAULTS.fallbackLocations],
+    fallbackLocations: fallbackList,
     networkZone: zone!,
     network: { name: `${name}-network`, cidr, subnetCidr },
     secretNetworkName: input.networkName || `${name}-network`,

@@ -18,7 +18,12 @@ export function snapshotSelector(talosVersion: string, schematicId: string): str
 export function hetznerPlanInputFromSpec(
   clusterName: string,
   spec: EffectiveSpec,
-  options: { endpointMode?: HetznerEndpointMode; snapshot?: { id?: number; selector?: string }; loadBalancerType?: string } = {},
+  options: {
+    endpointMode?: HetznerEndpointMode;
+    snapshot?: { id?: number; selector?: string };
+    loadBalancerType?: string;
+    spreadControlPlanes?: boolean;
+  } = {},
 ): HetznerPlanInput {
   const c = spec.cluster;
   const h = spec.provider.hetzner;
@@ -48,6 +53,7 @@ export function hetznerPlanInputFromSpec(
     workerServerType: h.workerServerType,
     location: h.location,
     fallbackLocations: h.fallbackLocations,
+    ...(options.spreadControlPlanes ? { spreadControlPlanes: true } : {}),
     networkCidr: h.networkCidr,
     networkName: h.networkName,
     placementGroupStrategy: h.placementGroupStrategy === "None" ? "None" : "Spread",

@@ -38,8 +38,10 @@ export interface HetznerNodePlan {
   readonly publicIPv4: boolean;
   readonly publicIPv6: boolean;
   readonly labels: Readonly<Record<string, string>>;
-  /** Placement group (by plan name) or undefined when the strategy is None. */
+  /** Placement group (by plan name) or undefined when the strategy is None (or the node is alone in its location). */
   readonly placementGroup?: string;
+  /** Hetzner location of the server: `location`, or with spread control planes one of `location` + `fallbackLocations`. */
+  readonly location: string;
 }
 
 export interface HetznerClusterPlan {
@@ -47,9 +49,8 @@ export interface HetznerClusterPlan {
   /** Location of every server, the network zone's members, the load balancer and the endpoint address. */
   readonly location: string;
   /**
-   * Fallback locations from the spec. Not used by Pulumi: a server's location forces its replacement, so a
-   * location picked at run time would differ on the next preview and recreate the server. They are kept in
-   * the plan (and a warning says so) so that a capacity error can be fixed by changing `location`.
+   * Fallback locations from the spec. Never picked at run time (a location chosen then would differ on the next
+   * preview); with `spreadControlPlanes` the plan places control planes over `location` and these, round robin.
    */
   readonly fallbackLocations: readonly string[];
   readonly networkZone: string;
@@ -77,7 +78,8 @@ export interface HetznerClusterPlan {
   /** CIDRs allowed to reach the Talos and Kubernetes APIs (empty spec = any IPv4/IPv6). */
   readonly allowedCidrs: readonly string[];
   /** Placement groups (type spread), one per role with nodes; empty for strategy None. */
-  readonly placementGroups: readonly { readonly role: NodeRole; readonly name: string }[];
+  /** Spread groups; a control-plane group of spread control planes is per location (`location` set). */
+  readonly placementGroups: readonly { readonly role: NodeRole; readonly name: string; readonly location?: string }[];
   readonly nodes: readonly HetznerNodePlan[];
   readonly image: HetznerImagePlan;
   readonly endpoint: HetznerEndpointPlan;
@@ -99,6 +101,12 @@ export interface HetznerPlanInput {
   /** @default HETZNER_DEFAULTS.location */
   readonly location?: string;
   readonly fallbackLocations?: readonly string[];
+  /**
+   * Place control planes over `location` and `fallbackLocations` (round robin, in that order), as the Talos
+   * guide spreads them over fsn1, nbg1 and hel1: a location outage then leaves an etcd quorum. All locations must
+   * share the network zone of `location`. Workers stay in `location`. @default false
+   */
+  readonly spreadControlPlanes?: boolean;
   /** @default HETZNER_DEFAULTS.networkCidr */
   readonly networkCidr?: string;
   /** Network name for the in-cluster secret (empty = `<cluster>-network`). */

@@ -163,7 +163,7 @@ describe("HetznerClusterInfra layouts", () => {
       keepDisk: true,
       shutdownBeforeDeletion: true,
     });
-    assert.deepEqual(server.options.ignoreChanges.sort(), ["image", "iso", "publicNets", "serverType", "sshKeys", "userData"]);
+    assert.deepEqual(server.options.ignoreChanges.sort(), ["image", "iso", "location", "publicNets", "serverType", "sshKeys", "userData"]);
     assert.deepEqual(server.options.dependsOn, ["prod-subnet"]);
     for (const r of rec.resources.filter((x) => x.custom)) {
       assert.equal(r.parent, "prod", r.name);
@@ -452,6 +452,30 @@ describe("HetznerClusterInfra changes", () => {
       assert.notEqual(a.options.replacementTrigger, r.options.replacementTrigger, `${r.name} is replaced`);
     }
     for (const s of after.byType(T.server)) assert.equal(s.inputs.location, "nbg1");
+  });
+
+  test("spread control planes: each server in its planned location with its location's group; turning it on moves no running server", async () => {
+    const input = { clusterName: "prod", controlPlanes: 3, workers: 1 };
+    const flat = (await record(input)).rec;
+    const spread = (await record({ ...input, spreadControlPlanes: true })).rec;
+    assert.deepEqual(
+      spread.byType(T.server).map((s) => [s.name, s.inputs.location, s.inputs.placementGroupId ?? null]),
+      [
+        ["prod-control-plane-1", "fsn1", null],
+        ["prod-control-plane-2", "nbg1", null],
+        ["prod-control-plane-3", "hel1", null],
+        ["prod-worker-1", "fsn1", Number(idOf("prod-placement-worker"))],
+      ],
+    );
+    assert.deepEqual(
+      spread.byType("hcloud:index/placementGroup:PlacementGroup").map((g) => g.inputs.name),
+      ["prod-placement-worker"],
+    );
+    // The servers' location is create-time only, and the trigger is the same: an existing cluster keeps its servers.
+    for (const s of spread.byType(T.server)) {
+      assert.ok(s.options.ignoreChanges.includes("location"), s.name);
+      assert.equal(s.options.replacementTrigger, flat.byName(s.name).options.replacementTrigger);
+    }
   });
 
   test("a server-type change is carried by the resize steps (one per server, no create-time chain, one cluster queue); servers ignore it", async () => {

@@ -149,6 +149,71 @@ describe("planHetznerCluster", () => {
     assert.match(issuesOf(() => subnetOf("10.0.0.0/25"))[0].message, /\/24 or larger/);
   });
 
+  // The Talos Hetzner guide spreads control planes over fsn1, nbg1 and hel1 (one network zone, eu-central). Before,
+  // every server was created in `location` and fallbackLocations were never used.
+  test("spread control planes: location + fallbackLocations round robin, one zone, groups only where control planes share a location", () => {
+    const plan = planHetznerCluster({ clusterName: "prod", controlPlanes: 5, workers: 2, spreadControlPlanes: true });
+    assert.deepEqual(
+      plan.nodes.map((n) => [n.name, n.location, n.placementGroup]),
+      [
+        ["prod-control-plane-1", "fsn1", "prod-placement-control-plane-fsn1"],
+        ["prod-control-plane-2", "nbg1", "prod-placement-control-plane-nbg1"],
+        ["prod-control-plane-3", "hel1", undefined],
+        ["prod-control-plane-4", "fsn1", "prod-placement-control-plane-fsn1"],
+        ["prod-control-plane-5", "nbg1", "prod-placement-control-plane-nbg1"],
+        ["prod-worker-1", "fsn1", "prod-placement-worker"],
+        ["prod-worker-2", "fsn1", "prod-placement-worker"],
+      ],
+    );
+    assert.deepEqual(plan.placementGroups, [
+      { role: "control-plane", name: "prod-placement-control-plane-fsn1", location: "fsn1" },
+      { role: "control-plane", name: "prod-placement-control-plane-nbg1", location: "nbg1" },
+      { role: "worker", name: "prod-placement-worker" },
+    ]);
+    assert.ok(!plan.warnings.some((w) => w.includes("fallbackLocations")), "fallbackLocations are used, not warned about");
+    const three = planHetznerCluster({
+      clusterName: "prod",
+      controlPlanes: 3,
+      workers: 0,
+      spreadControlPlanes: true,
+      location: "hel1",
+      fallbackLocations: ["fsn1"],
+    });
+    assert.deepEqual(
+      three.nodes.map((n) => [n.location, n.placementGroup]),
+      [
+        ["hel1", "prod-placement-control-plane-hel1"],
+        ["fsn1", undefined],
+        ["hel1", "prod-placement-control-plane-hel1"],
+      ],
+    );
+    // Without the spread nothing moves: every server in `location`, one group per role (as before).
+    const flat = planHetznerCluster({ clusterName: "prod", controlPlanes: 3, workers: 1 });
+    assert.ok(flat.nodes.every((n) => n.location === "fsn1"));
+    assert.deepEqual(
+      flat.nodes.map((n) => n.placementGroup),
+      ["prod-placement-control-plane", "prod-placement-control-plane", "prod-placement-control-plane", "prod-placement-worker"],
+    );
+  });
+
+  test("spread control planes: a fallback location in another network zone or no location at all is refused by name", () => {
+    const issues = issuesOf(() =>
+      planHetznerCluster({
+        clusterName: "prod",
+        controlPlanes: 3,
+        workers: 0,
+        spreadControlPlanes: true,
+        fallbackLocations: ["ash", "mars1"],
+      }),
+    );
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      ["spec.provider.hetzner.fallbackLocations", "spec.provider.hetzner.fallbackLocations"],
+    );
+    assert.match(issues[0].message, /"ash" is in network zone us-east, but fsn1 is in eu-central.*fsn1, nbg1, hel1/);
+    assert.match(issues[1].message, /"mars1" is not a Hetzner Cloud location/);
+  });
+
   test("placement: None creates no group; more than 10 servers of a role in a spread group is an error", () => {
     const none = planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 2, placementGroupStrategy: "None" });
     assert.deepEqual(none.placementGroups, []);

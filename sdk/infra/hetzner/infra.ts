@@ -122,7 +122,8 @@ export class HetznerClusterInfra extends pulumi.ComponentResource {
     this.workerFirewall = firewall("firewall-worker", plan.workerFirewall);
     const groups: Record<string, hcloud.PlacementGroup> = {};
     for (const g of plan.placementGroups) {
-      groups[g.name] = new hcloud.PlacementGroup(`${name}-placement-${g.role}`, { name: g.name, type: "spread", labels }, o());
+      const child = `${name}-placement-${g.role}${g.location ? `-${g.location}` : ""}`;
+      groups[g.name] = new hcloud.PlacementGroup(child, { name: g.name, type: "spread", labels }, o());
     }
     this.placementGroups = groups;
 

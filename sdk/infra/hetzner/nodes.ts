@@ -93,7 +93,7 @@ export function hetznerNodes(infra: HetznerClusterInfra, args: HetznerNodesArgs 
       {
         name: node.name,
         serverType: node.serverType,
-        location: plan.location,
+        location: node.location,
         image: imageFor(node.architecture),
         iso: plan.image.kind === "iso" ? plan.image.iso : undefined,
         userData,
@@ -109,8 +109,11 @@ export function hetznerNodes(infra: HetznerClusterInfra, args: HetznerNodesArgs 
       o({
         dependsOn: [infra.subnet],
         // Create-time only (an SSH key, image or config change must not replace a node); serverType and
-        // publicNets (both need a power-off) are applied by the HcloudServerType steps below, one at a time.
-        ignoreChanges: ["sshKeys", "image", "userData", "iso", "serverType", "publicNets"],
+        // publicNets (both need a power-off) are applied by the HcloudServerType steps below, one at a time. The
+        // location is where the plan put the server when it was created: a location change of the spec recreates
+        // the cluster through the replacement trigger, and a new spread of control planes or new fallbackLocations
+        // place only servers created afterwards, never move (replace) a running one.
+        ignoreChanges: ["sshKeys", "image", "userData", "iso", "serverType", "publicNets", "location"],
       }),
     );
   }
