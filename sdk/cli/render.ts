@@ -24,6 +24,7 @@ import {
   type ContainerSpec,
 } from "../plan/dockerContainers";
 import { localRegistryHostingConfigMap } from "../components/values/localRegistryHosting";
+import { metadataGuardPolicy } from "../components/values/metadataGuard";
 import { chartValues, fluxInstanceSpec, argoApplicationSpec } from "../components/values";
 import { hcloudComponentSettings } from "../plan/hetznerComponents";
 import { charts } from "../versions";
@@ -126,6 +127,7 @@ function componentFiles(plan: ClusterPlan): RenderedFile[] {
       content: yaml(localRegistryHostingConfigMap(c.localRegistryHosting)),
       secret: false,
     });
+  if (c.metadataGuard) files.push({ path: "manifests/metadata-guard.yaml", content: yaml(metadataGuardPolicy()), secret: false });
   return files;
 }
 

@@ -10,6 +10,7 @@ export { MetricsServer, type MetricsServerArgs } from "./metricsServer";
 export { MetalLb, type MetalLbArgs } from "./metallb";
 export { CloudProviderKind, type CloudProviderKindArgs } from "./cloudProviderKind";
 export { LocalRegistryHosting, type LocalRegistryHostingArgs } from "./localRegistryHosting";
+export { MetadataGuard, type MetadataGuardArgs } from "./metadataGuard";
 export { CertManager, type CertManagerArgs } from "./certManager";
 export { Kyverno, type KyvernoArgs } from "./kyverno";
 export { Gatekeeper, type GatekeeperArgs } from "./gatekeeper";

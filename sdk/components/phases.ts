@@ -16,6 +16,7 @@ import { HetznerCsi } from "./hetznerCsi";
 import type { HcloudComponentSettings } from "../plan/hetznerComponents";
 import { Kindnet } from "./kindnet";
 import { LocalRegistryHosting } from "./localRegistryHosting";
+import { MetadataGuard } from "./metadataGuard";
 import { KubeletCsrApprover } from "./kubeletCsrApprover";
 import { Kyverno } from "./kyverno";
 import { LocalPathProvisioner } from "./localPathProvisioner";
@@ -84,6 +85,7 @@ export interface Installers {
   readonly kubeletCsrApprover: KubeletCsrApprover;
   readonly cloudProviderKind: CloudProviderKind;
   readonly localRegistryHosting: LocalRegistryHosting;
+  readonly metadataGuard: MetadataGuard;
   readonly metallb: MetalLb;
   readonly certManager: CertManager;
   readonly kyverno: Kyverno;
@@ -142,6 +144,7 @@ function builders(plan: ComponentPlan, inputs: InstallInputs): Build {
         { parent: o.parent, dependsOn: o.dependsOn, ...(inputs.dockerProvider ? { provider: inputs.dockerProvider } : {}) },
       ),
     localRegistryHosting: (n, o) => new LocalRegistryHosting(n, { hosting: plan.localRegistryHosting! }, o),
+    metadataGuard: (n, o) => new MetadataGuard(n, {}, o),
     metallb: (n, o) => new MetalLb(n, { context, dockerNetworkCidr: inputs.dockerNetworkCidr, ...ov("metallb") }, o),
     certManager: (n, o) => new CertManager(n, { context, ...ov("certManager") }, o),
     kyverno: (n, o) => new Kyverno(n, { context, ...ov("kyverno") }, o),

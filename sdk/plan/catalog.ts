@@ -34,6 +34,7 @@ export type InstallerId =
   | "kubeletCsrApprover"
   | "cloudProviderKind"
   | "localRegistryHosting"
+  | "metadataGuard"
   | "metallb"
   | "certManager"
   | "kyverno"
@@ -138,6 +139,14 @@ export const CATALOG: readonly CatalogEntry[] = [
     suffix: "local-registry-hosting",
     stage: "addons",
     applies: (p) => p.localRegistryHosting !== undefined,
+    charts: none,
+  },
+  // Talos × Hetzner with Cilium: pods may not read user_data from the metadata service (a policy; in place with Cilium).
+  {
+    id: "metadataGuard",
+    suffix: "metadata-guard",
+    stage: "addons",
+    applies: (p) => p.metadataGuard,
     charts: none,
   },
   {

@@ -111,6 +111,11 @@ export interface ComponentPlan {
   readonly kindnet: boolean;
   /** Docker with a local registry: the KEP-1755 `kube-public/local-registry-hosting` ConfigMap. */
   readonly localRegistryHosting?: LocalRegistryHosting;
+  /**
+   * Hetzner with Cilium: a Cilium policy denying pods (but the hcloud CSI driver) egress to the metadata service,
+   * where user_data, the machine config on the snapshot route, can be read.
+   */
+  readonly metadataGuard: boolean;
   readonly loadBalancer: "None" | "CloudProviderKind" | "MetalLb" | "HcloudCcm";
   readonly certManager: boolean;
   readonly policyEngine: "None" | "Kyverno" | "Gatekeeper";
@@ -212,6 +217,7 @@ export function componentPlan(eff: EffectiveSpec): ComponentPlan {
     kubeletCsrApprover: d === "Vanilla",
     kindnet: d === "Vanilla" && c.cni === "Default",
     ...(localRegistry ? { localRegistryHosting: localRegistryHosting(localRegistry) } : {}),
+    metadataGuard: hetzner && c.cni === "Cilium",
     loadBalancer,
     certManager: c.certManager === "Enabled",
     policyEngine: c.policyEngine as ComponentPlan["policyEngine"],

@@ -278,6 +278,11 @@ export function planHetznerCluster(input: HetznerPlanInput): HetznerClusterPlan 
       );
     }
   }
+  if (image.kind === "snapshot" && (input.cni ?? "Default") !== "Cilium") {
+    warnings.push(
+      `the snapshot route hands each server its machine config as user_data, and Hetzner's metadata service (169.254.169.254) serves user_data to every pod that asks; with cni ${input.cni ?? "Default"} no policy keeps pods away from it, so any pod can read the cluster's CA keys: use cni: Cilium (KSailCluster then denies pods egress to the metadata service), or the ISO route (no user_data)`,
+    );
+  }
   const firewallOf = (role: NodeRole) => reachability.hetznerFirewall?.[role] ?? [];
   return {
     clusterName: name,

@@ -83,6 +83,8 @@ describe("KSailCluster: Talos on Hetzner (ISO route, first control plane endpoin
         ["dev-ccm-ready", READINESS, "dev"],
         ["dev-hcloud-csi", "ksail:components:HetznerCsi", "dev"],
         ["dev-hcloud-csi-release", "kubernetes:helm.sh/v3:Release", "dev-hcloud-csi"],
+        ["dev-metadata-guard", "ksail:components:MetadataGuard", "dev"],
+        ["dev-metadata-guard-policy", "kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy", "dev-metadata-guard"],
         ["dev-kubernetes", K8S_PROVIDER, "dev"],
         ["dev-destroy-guard", "pulumi-nodejs:dynamic/ksail:DestroyGuard", "dev"],
       ],

@@ -17,6 +17,7 @@ const talosHetzner: ComponentPlan = {
   metricsServer: true,
   kubeletCsrApprover: false,
   kindnet: false,
+  metadataGuard: true,
   loadBalancer: "HcloudCcm",
   certManager: true,
   policyEngine: "Kyverno",
@@ -32,6 +33,7 @@ const vanillaDocker: ComponentPlan = {
   metricsServer: true,
   kubeletCsrApprover: true,
   kindnet: true,
+  metadataGuard: false,
   loadBalancer: "CloudProviderKind",
   certManager: false,
   policyEngine: "Gatekeeper",
@@ -102,13 +104,26 @@ describe("install phases", () => {
       ["prod-cni-ready"],
       ["prod-hcloud-ccm"],
       ["prod-ccm-ready"],
-      ["prod-hcloud-csi", "prod-metrics-server", "prod-cert-manager", "prod-kyverno", "prod-cluster-autoscaler"],
+      ["prod-hcloud-csi", "prod-metrics-server", "prod-metadata-guard", "prod-cert-manager", "prod-kyverno", "prod-cluster-autoscaler"],
       ["prod-stable"],
       ["prod-flux"],
     ]);
     // Phase 1 members depend only on the CCM gate, never on each other.
-    for (const m of ["prod-hcloud-csi", "prod-metrics-server", "prod-cert-manager", "prod-cluster-autoscaler"])
+    for (const m of ["prod-hcloud-csi", "prod-metrics-server", "prod-metadata-guard", "prod-cert-manager", "prod-cluster-autoscaler"])
       assert.deepEqual(rec.byName(m).options.dependsOn, ["prod-ccm-ready"], m);
+    // Hetzner's metadata service hands user_data (the machine config on the snapshot route) to any pod that asks;
+    // before, nothing stopped a pod from reading the cluster's CA keys there. Cilium denies it to every pod but the
+    // hcloud CSI driver's, which reads its server id there (hetznercloud/csi-driver cmd/main.go), without putting the
+    // selected pods into default deny (enableDefaultDeny false; the Cilium 1.20 chart's enableNonDefaultDenyPolicies).
+    const guard = rec.byName("prod-metadata-guard-policy");
+    assert.equal(guard.type, "kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy");
+    assert.deepEqual(guard.inputs.spec, {
+      description:
+        "KSail: pods may not read the Hetzner metadata service (user_data holds the Talos machine config); the hcloud CSI driver may",
+      endpointSelector: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "NotIn", values: ["hcloud-csi"] }] },
+      enableDefaultDeny: { egress: false, ingress: false },
+      egressDeny: [{ toCIDR: ["169.254.169.254/32"] }],
+    });
     assert.deepEqual(rec.byName("prod-kyverno").options.dependsOn, ["prod-cert-manager"]);
     assert.deepEqual(rec.byName("prod-hcloud-ccm").options.dependsOn, ["prod-cni-ready", "prod-hcloud-secret"]);
     assert.deepEqual(rec.byName("prod-hcloud-secret").options.dependsOn, ["prod-api-ready"], "secret in parallel with the CNI");

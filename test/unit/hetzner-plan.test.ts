@@ -151,6 +151,20 @@ describe("planHetznerCluster", () => {
 
   // The Talos Hetzner guide spreads control planes over fsn1, nbg1 and hel1 (one network zone, eu-central). Before,
   // every server was created in `location` and fallbackLocations were never used.
+  // Hetzner's metadata service serves user_data to any pod; on the snapshot route that is the whole machine config.
+  // With Cilium a policy denies it (components plan); otherwise the plan says so instead of staying silent as before.
+  test("snapshot route without Cilium warns that pods can read the machine config from the metadata service", () => {
+    const snapshot = { selector: "os=talos" };
+    const warned = (cni: "Default" | "Cilium" | "Calico", route: object) =>
+      planHetznerCluster({ clusterName: "prod", controlPlanes: 1, workers: 0, cni, ...route }).warnings.some((w) =>
+        w.includes("169.254.169.254"),
+      );
+    assert.equal(warned("Default", { snapshot }), true);
+    assert.equal(warned("Calico", { snapshot }), true);
+    assert.equal(warned("Cilium", { snapshot }), false);
+    assert.equal(warned("Default", {}), false, "the ISO route has no user_data");
+  });
+
   test("spread control planes: location + fallbackLocations round robin, one zone, groups only where control planes share a location", () => {
     const plan = planHetznerCluster({ clusterName: "prod", controlPlanes: 5, workers: 2, spreadControlPlanes: true });
     assert.deepEqual(
