@@ -90,6 +90,7 @@ export class KSailCluster extends pulumi.ComponentResource {
       talosConfigPatches: args.talosConfigPatches,
       kindConfig: args.kindConfig,
       k3dConfig: args.k3dConfig,
+      vclusterValues: args.vclusterValues,
       mirrors: args.mirrors,
       fileMirrors: args.fileMirrors,
       hetznerEndpoint: args.hetznerEndpoint,

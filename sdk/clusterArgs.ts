@@ -57,6 +57,15 @@ export interface KSailClusterArgs {
    */
   k3dConfig?: unknown;
   /**
+   * The vcluster.yaml (VCluster) named by `spec.cluster.distributionConfig`, parsed: vCluster's own Helm values, as
+   * loadClusterConfig reads it. KSailCluster sets the exposure, persistence, replicas and Kubernetes version from the
+   * spec over it; everything else is passed to the chart as written.
+   * Recreates the cluster (the nested control plane starts again with the new values).
+   * @default none (the spec alone)
+   * @example loadClusterConfig("ksail.yaml").vclusterValues
+   */
+  vclusterValues?: unknown;
+  /**
    * Docker only: the pull-through registry mirrors, in KSail's `--mirror-registry` syntax `[user:pass@]host[=upstream]`
    * (credentials are kept secret: they reach only the mirror container, as REGISTRY_PROXY_USERNAME/PASSWORD). A list
    * replaces the four defaults; `[]` runs none.

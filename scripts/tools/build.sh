@@ -256,6 +256,17 @@ recipe_flux_operator_crds() {
   echo "flux-operator-crds ok ($(ls "$dest" | tr '\n' ' '))"
 }
 
+# loft-sh/vcluster's Helm chart, copied from its Go module (the module's Chart.yaml carries the placeholder version
+# the release pipeline replaces; the copy gets the tag's version, as charts.loft.sh publishes it).
+recipe_vcluster_chart() {
+  local dest="$1" version="$2" mod
+  mod="$(GOFLAGS=-mod=mod go mod download -json "github.com/loft-sh/vcluster@$version" | sed -n 's/.*"Dir": "\(.*\)",*/\1/p')"
+  [ -f "$mod/chart/Chart.yaml" ] && [ -f "$mod/chart/values.schema.json" ] || { log "vcluster-chart: chart/ not found in the module"; return 1; }
+  cp -r "$mod/chart" "$dest/vcluster" && chmod -R u+w "$dest/vcluster"
+  sed -i "s/^version: .*/version: ${version#v}/" "$dest/vcluster/Chart.yaml"
+  echo "vcluster-chart ok ($(grep '^version:' "$dest/vcluster/Chart.yaml"))"
+}
+
 # The sops CLI (getsops/sops) for the interoperability tests of `ksail-pulumi cipher` (test/protocol/sops-interop).
 recipe_sops() {
   local dest="$1" version="$2"
@@ -264,7 +275,7 @@ recipe_sops() {
 }
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver schemacheck talosvalidate talosfields k8s-provider k3k-crds flux-operator-crds sops)
+[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver schemacheck talosvalidate talosfields k8s-provider k3k-crds flux-operator-crds vcluster-chart sops)
 status=0
 for t in "${want[@]}"; do
   case "$t" in
@@ -276,6 +287,7 @@ for t in "${want[@]}"; do
     talosfields) for v in $TALOSVALIDATE_VERSIONS; do run_recipe talosfields "$(machinery_key talosfields "$v")" recipe_talosfields || status=1; done ;;
     sops) run_recipe sops "$SOPS_VERSION" recipe_sops || status=1 ;;
     k3k-crds) run_recipe k3k-crds "$K3K_VERSION" recipe_k3k_crds || status=1 ;;
+    vcluster-chart) run_recipe vcluster-chart "$VCLUSTER_CHART_VERSION" recipe_vcluster_chart || status=1 ;;
     flux-operator-crds) run_recipe flux-operator-crds "$FLUX_OPERATOR_CRDS_VERSION" recipe_flux_operator_crds || status=1 ;;
     k8s-provider) run_recipe k8s-provider "$K8S_PROVIDER_MODULE_VERSION" recipe_k8s_provider || status=1 ;;
     *) log "unknown tool $t"; status=1 ;;

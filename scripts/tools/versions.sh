@@ -24,3 +24,6 @@ SOPS_VERSION=v3.13.3
 # flux-operator's FluxInstance CRD, read from its Go module zip (the proxy serves v0.59.0; `go mod download`
 # refuses it because its go.mod asks for a newer Go, so the recipe fetches the zip from GOPROXY directly).
 FLUX_OPERATOR_CRDS_VERSION=v0.59.0
+# loft-sh/vcluster's Helm chart (chart/ in the Go module of the same tag as the chart KSail pins, charts.loft.sh
+# 0.36.1): the real-engine test installs it through the real Kubernetes plugin into the real kube-apiserver.
+VCLUSTER_CHART_VERSION=v0.36.1

@@ -266,6 +266,22 @@ export async function renderCluster(config: LoadedClusterConfig, opts: RenderOpt
       content: omniClusterTemplate(plan.omni, { withPatchContents: withSecrets }),
       secret: withSecrets,
     });
+  } else if (plan.vcluster) {
+    // What KSailCluster installs on the host: the vcluster chart with these values (a Gateway's address joins extraSANs at create).
+    const v = plan.vcluster;
+    const front =
+      v.exposure.kind === "Gateway"
+        ? `Gateway ${v.exposure.gateway} (class ${v.exposure.gatewayClassName}) + TCPRoute to ${v.exposure.backend.service}:443; its address is added to controlPlane.proxy.extraSANs`
+        : `the chart's Service ${v.exposure.service} as a LoadBalancer (vCluster adds its address to the certificate)`;
+    files.push({
+      path: "vcluster/values.yaml",
+      content:
+        `# Release ${v.release} of chart ${v.chart.chart} ${v.chart.version} (${v.chart.repo}) in namespace ${v.namespace}.\n` +
+        `# API front: ${front}.\n` +
+        `# Kubeconfig: Secret ${v.namespace}/${v.kubeconfigSecret.name}, key ${v.kubeconfigSecret.key}.\n` +
+        yaml(v.values),
+      secret: false,
+    });
   } else if (plan.k3k) {
     // What KSailCluster applies on the host: the k3k Cluster (its TLS SAN, the front's address, is known at create).
     const k = plan.k3k;

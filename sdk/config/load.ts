@@ -34,6 +34,8 @@ export interface LoadedClusterConfig {
   kindConfig?: unknown;
   /** Parsed k3d.yaml (K3s), when the file exists. */
   k3dConfig?: unknown;
+  /** Parsed vcluster.yaml (VCluster: vCluster's own Helm values), when the file exists. */
+  vclusterValues?: unknown;
   /**
    * Mirror specs (`host=upstream`) the project's files declare: a Kind project's `spec.cluster.vanilla.mirrorsDir`
    * (`<host>/hosts.toml`), a Talos-on-Docker project's patches (`machine.registries.mirrors`, `RegistryMirrorConfig`).
@@ -171,6 +173,13 @@ export function validateClusterConfigFile(file: string, options: LoadOptions = {
         );
       }
     } else missing(c.distribution === "Vanilla" ? "the Kind configuration" : "the K3d configuration");
+  } else if (c.distribution === "VCluster") {
+    if (fs.existsSync(target) && fs.statSync(target).isFile()) {
+      const parsed = readYamlFile(target, rel, env, issues);
+      if (parsed !== undefined && parsed !== null && (typeof parsed !== "object" || Array.isArray(parsed)))
+        issues.push({ path: rel, message: "is not a mapping of vCluster Helm values (as `vcluster create -f` takes them)" });
+      else if (parsed !== undefined && parsed !== null) config.vclusterValues = parsed;
+    } else missing("the vCluster values file");
   } else if (c.distribution === "Talos") {
     if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {
       warnings.push(...strayTalosEntries(target, baseDir));

@@ -23,6 +23,7 @@ export const SUPPORTED_COMBINATIONS = [
   { distribution: "Talos", provider: "Hetzner" },
   { distribution: "Talos", provider: "Omni" },
   { distribution: "K3s", provider: "Kubernetes" },
+  { distribution: "VCluster", provider: "Kubernetes" },
 ] as const satisfies readonly { distribution: Distribution; provider: Provider }[];
 
 export type SupportedCombination = (typeof SUPPORTED_COMBINATIONS)[number];

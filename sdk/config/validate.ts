@@ -185,12 +185,13 @@ function validateRegistry(doc: ClusterDocument, err: Report): void {
   }
 }
 
-/** Provider Kubernetes (K3s through k3k): what a nested cluster can take from the spec, and the host settings. */
+/** Provider Kubernetes (K3s through k3k, VCluster through its chart): what a nested cluster can take from the spec, and the host settings. */
 function validateKubernetesHost(doc: ClusterDocument, err: Report): void {
   const c = doc.spec.cluster;
   const h = doc.spec.provider.kubernetes;
   const P = "spec.provider.kubernetes";
-  if (c.cni !== "Default")
+  if (c.distribution === "VCluster") validateVClusterOnHost(doc, err);
+  else if (c.cni !== "Default")
     err("spec.cluster.cni", `is ${c.cni}; a nested K3s cluster runs its built-in flannel inside k3k's pods: set Default`);
   if (c.oidc.issuerURL !== "")
     err("spec.cluster.oidc", "is not applied to nested clusters by this package yet; remove it or use provider Docker");
@@ -205,4 +206,23 @@ function validateKubernetesHost(doc: ClusterDocument, err: Report): void {
   }
   if (h.persistence.enabled && h.persistence.size !== "" && !/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(h.persistence.size))
     err(`${P}.persistence.size`, `is "${h.persistence.size}"; expected a Kubernetes quantity such as 20Gi`);
+}
+
+/**
+ * VCluster on a host cluster: its pods run on the host's nodes, network and storage (KSail's matrix: CNI, CSI,
+ * metrics-server, load balancer and workers are N/A), so asking for them is refused instead of silently ignored;
+ * several control planes need an etcd quorum.
+ */
+function validateVClusterOnHost(doc: ClusterDocument, err: Report): void {
+  const c = doc.spec.cluster;
+  const host = "a vCluster's pods run on the host cluster's nodes, network and storage";
+  if (c.cni !== "Default") err("spec.cluster.cni", `is ${c.cni}; ${host}, so it has no CNI of its own: set Default`);
+  for (const f of ["csi", "metricsServer", "loadBalancer"] as const)
+    if (c[f] === "Enabled") err(`spec.cluster.${f}`, `is Enabled; ${host} and this package installs no ${f} into it: set Default`);
+  if (c.workers !== 0) err("spec.cluster.workers", `is ${c.workers}; ${host}, it has no nodes of its own: set 0`);
+  if (c.controlPlanes > 1 && c.controlPlanes % 2 === 0)
+    err(
+      "spec.cluster.controlPlanes",
+      `is ${c.controlPlanes}; several vCluster control planes share an embedded etcd, which needs an odd count for a quorum: use 1, 3 or 5`,
+    );
 }

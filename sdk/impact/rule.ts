@@ -51,7 +51,10 @@ export const CODE: Record<Code, ImpactCell> = {
   X: "recreate-required",
   "-": "n/a",
 };
-/** Cells in column order Vanilla/Docker, K3s/Docker, Talos/Docker, Talos/Hetzner, Talos/Omni, K3s/Kubernetes. */
+/**
+ * Cells in column order Vanilla/Docker, K3s/Docker, Talos/Docker, Talos/Hetzner, Talos/Omni, K3s/Kubernetes,
+ * VCluster/Kubernetes.
+ */
 export function cells(
   vanilla: Code,
   k3s: Code,
@@ -59,6 +62,7 @@ export function cells(
   talosHetzner: Code,
   talosOmni: Code,
   k3sKubernetes: Code,
+  vclusterKubernetes: Code,
 ): Record<Combo, ImpactCell> {
   return {
     "Vanilla/Docker": CODE[vanilla],
@@ -67,9 +71,11 @@ export function cells(
     "Talos/Hetzner": CODE[talosHetzner],
     "Talos/Omni": CODE[talosOmni],
     "K3s/Kubernetes": CODE[k3sKubernetes],
+    "VCluster/Kubernetes": CODE[vclusterKubernetes],
   };
 }
-export const ALL_IN_PLACE = cells("I", "I", "I", "I", "I", "I");
-export const HETZNER_ONLY = (c: Code) => cells("-", "-", "-", c, "-", "-");
-export const OMNI_ONLY = (c: Code) => cells("-", "-", "-", "-", c, "-");
-export const KUBERNETES_ONLY = (c: Code) => cells("-", "-", "-", "-", "-", c);
+export const ALL_IN_PLACE = cells("I", "I", "I", "I", "I", "I", "I");
+export const HETZNER_ONLY = (c: Code) => cells("-", "-", "-", c, "-", "-", "-");
+export const OMNI_ONLY = (c: Code) => cells("-", "-", "-", "-", c, "-", "-");
+/** Rows of the Kubernetes provider: the class on K3s (k3k) and on VCluster (its chart). */
+export const KUBERNETES_ONLY = (k3k: Code, vcluster: Code = k3k) => cells("-", "-", "-", "-", "-", k3k, vcluster);

@@ -7,7 +7,6 @@ import type { ClusterSecrets } from "../dynamic/clusterSecrets";
 import type { InstallInputs } from "../components/phases";
 import type { RenderedMachineConfigs } from "../distributions/talos/render";
 import type { NodeRole } from "../distributions/roles";
-import type { SupportedDistribution } from "../config/support";
 import type { ClusterPlan } from "../plan/cluster";
 
 /** A node as the cluster reports it. */
@@ -28,7 +27,7 @@ export interface ClusterCredentials {
 
 /** What a provider layer creates for KSailCluster. */
 export interface ClusterInfra {
-  readonly secrets: ClusterSecrets<SupportedDistribution> | ClusterCredentials;
+  readonly secrets: ClusterSecrets | ClusterCredentials;
   /** Kubernetes API URL of the kubeconfig. */
   readonly endpoint: pulumi.Output<string>;
   readonly nodes: pulumi.Output<KSailClusterNode[]>;

@@ -16,6 +16,7 @@ export function planInputOf(config: LoadedClusterConfig, name = "ksail"): Cluste
     talosConfigPatches: config.talosConfigPatches,
     kindConfig: config.kindConfig,
     k3dConfig: config.k3dConfig,
+    vclusterValues: config.vclusterValues,
     fileMirrors: config.fileMirrors,
   };
 }

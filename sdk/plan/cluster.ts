@@ -26,6 +26,7 @@ import type { HetznerEndpointMode } from "./hetznerEndpoint";
 import { hetznerPlanInputFromSpec } from "./hetznerInput";
 import { omniTalosVersion, planOmniCluster, type OmniClusterPlan } from "./omni";
 import { planK3kCluster, type K3kClusterPlan } from "./k3k";
+import { planVCluster, userKubernetesTag, type VClusterPlan } from "./vcluster";
 import { dockerTalosPlan, hetznerTalosPlan, talosKubernetesVersion, type TalosPlan } from "./talos";
 
 /** One node of the cluster as the component reports it. */
@@ -67,6 +68,8 @@ export interface ClusterPlan {
   readonly omni?: OmniClusterPlan;
   /** K3s nested in a host cluster through rancher/k3k (provider Kubernetes). */
   readonly k3k?: K3kClusterPlan;
+  /** A vCluster nested in a host cluster through its chart (provider Kubernetes). */
+  readonly vcluster?: VClusterPlan;
   readonly talos?: TalosPlan;
   readonly components: ComponentPlan;
   readonly versions: ClusterVersions;
@@ -80,6 +83,8 @@ export interface ClusterPlanInput {
   readonly talosConfigPatches?: TalosPatchSet;
   /** Parsed kind.yaml (Vanilla) named by `distributionConfig`, as `loadClusterConfig` reads it. */
   readonly kindConfig?: unknown;
+  /** Parsed vcluster.yaml (VCluster: vCluster's Helm values) named by `distributionConfig`, as `loadClusterConfig` reads it. */
+  readonly vclusterValues?: unknown;
   /** Parsed k3d.yaml (K3s) named by `distributionConfig`, as `loadClusterConfig` reads it. */
   readonly k3dConfig?: unknown;
   /**
@@ -138,7 +143,7 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
     ]);
   if (c.provider === "Hetzner") return planHetzner(input, base, talosVersion!);
   if (c.provider === "Omni") return planOmni(input, base);
-  if (c.provider === "Kubernetes") return planK3k(base);
+  if (c.provider === "Kubernetes") return distribution === "VCluster" ? planVClusterOnHost(input, base) : planK3k(base);
 
   const file = distributionConfigOverrides(
     distribution,
@@ -272,6 +277,51 @@ function planK3k(base: PlanBase): ClusterPlan {
     nodes,
     k3k,
     versions: { kubernetes: k3k.k3sVersion.replace(/-k3s\d+$/, ""), charts: chartVersions(base.components) },
+  };
+}
+
+/** A vCluster on a host cluster: its control plane is the chart's pods; it has no nodes of its own. */
+function planVClusterOnHost(input: ClusterPlanInput, base: PlanBase): ClusterPlan {
+  const eff = base.effective;
+  const c = eff.cluster;
+  const h = eff.provider.kubernetes;
+  const version = c.kubernetesVersion === "" ? "" : c.kubernetesVersion.startsWith("v") ? c.kubernetesVersion : `v${c.kubernetesVersion}`;
+  const fileTag = userKubernetesTag(input.vclusterValues);
+  if (version !== "" && fileTag !== undefined && fileTag !== version)
+    throw new KsailError([
+      {
+        path: "spec.cluster.kubernetesVersion",
+        message: `is ${version}, but ${c.distributionConfig} sets controlPlane.distro.k8s.image.tag: ${fileTag}; set one of them (or both to the same version)`,
+      },
+    ]);
+  const vcluster = planVCluster({
+    clusterName: base.clusterName,
+    controlPlanes: c.controlPlanes,
+    kubernetesVersion: version,
+    persistence: h.persistence,
+    gatewayClassName: h.gatewayClassName,
+    userValues: input.vclusterValues,
+  });
+  return {
+    ...base,
+    // What vcluster.yaml sets is applied at create like the spec fields it stands beside: a change recreates.
+    recreateTrigger: vcluster.valuesSalt
+      ? withTalosPatchSalt(base.recreateTrigger, `vcluster.yaml ${vcluster.valuesSalt}`)
+      : base.recreateTrigger,
+    provider: "Kubernetes",
+    // The chart runs a StatefulSet (pods `<name>-<i>`) with a volume or embedded etcd, else a one-pod Deployment
+    // (loft-sh/vcluster chart/templates/_persistence.tpl, vcluster.kind).
+    nodes:
+      h.persistence.enabled || c.controlPlanes > 1
+        ? Array.from({ length: c.controlPlanes }, (_, i) => ({
+            name: `${base.clusterName}-${i}`,
+            role: "control-plane" as const,
+            address: "",
+            suffix: `control-plane-${i}`,
+          }))
+        : [{ name: base.clusterName, role: "control-plane" as const, address: "", suffix: "control-plane" }],
+    vcluster,
+    versions: { kubernetes: vcluster.kubernetesVersion, charts: chartVersions(base.components) },
   };
 }
 

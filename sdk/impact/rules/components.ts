@@ -7,6 +7,11 @@ const HELM = (what: string) => `${what} is installed, upgraded or removed with H
 /** K3s's bundled add-ons are `--disable` flags of the server containers. */
 const K3S_ADDON = (addon: string) =>
   `K3s's bundled ${addon} is switched by a server flag: the server containers are replaced and start again on their kept data volumes (agents are untouched; with several servers Pulumi replaces them in dependency order, so expect a short API outage)`;
+/**
+ * A vCluster's pods run on the host's nodes, network and storage: CNI, CSI, metrics-server and the load balancer
+ * mean nothing there (KSail's matrix: N/A, never compared; validation refuses them).
+ */
+const NOT_ON_VCLUSTER = cells("I", "I", "I", "I", "I", "I", "-");
 const AUTOSCALER = "cluster-autoscaler settings are applied with a Helm upgrade";
 /** Node-autoscaler settings mean nothing while it is off (no rows for them in `diff`). */
 const NODE_AUTOSCALER_ON = whileOn("cluster.autoscaler.node.enabled", "Enabled");
@@ -16,12 +21,12 @@ export const COMPONENT_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.cni",
     value: str("cluster.cni", "Default"),
-    cells: ALL_IN_PLACE,
+    cells: NOT_ON_VCLUSTER,
     reason: HELM("the CNI") + " (the old one is removed)",
     // Cilium ↔ Calico is a Helm switch; turning the distribution's own CNI on or off is node configuration.
     node: {
       value: (spec, combo) => (str("cluster.cni", "Default")(spec, combo) === "Default" ? "built-in" : "none"),
-      cells: cells("I", "X", "B", "B", "B", "X"),
+      cells: cells("I", "X", "B", "B", "B", "X", "-"),
       reason: {
         "Vanilla/Docker": "kindnet, Kind's built-in CNI, is a set of Kubernetes objects managed from Pulumi; no node is touched",
         "K3s/Docker": "flannel is switched by K3s server flags that must match on every server from creation",
@@ -35,7 +40,7 @@ export const COMPONENT_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.csi",
     value: toggle("csi"),
-    cells: ALL_IN_PLACE,
+    cells: NOT_ON_VCLUSTER,
     reason: {
       "Vanilla/Docker":
         "local-path-provisioner (Kind's default storage) is a set of Kubernetes objects managed from Pulumi; no node is touched",
@@ -47,7 +52,7 @@ export const COMPONENT_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.metricsServer",
     value: toggle("metricsServer"),
-    cells: ALL_IN_PLACE,
+    cells: NOT_ON_VCLUSTER,
     reason: {
       "Vanilla/Docker":
         "metrics-server is a Helm release; Kind nodes always request kubelet serving certificates (approved by kubelet-csr-approver), so no node is touched",
@@ -58,7 +63,7 @@ export const COMPONENT_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.loadBalancer",
     value: toggle("loadBalancer"),
-    cells: cells("I", "R", "I", "I", "I", "R"),
+    cells: cells("I", "R", "I", "I", "I", "R", "-"),
     reason: {
       "K3s/Docker": K3S_ADDON("servicelb"),
       "K3s/Kubernetes":

@@ -10,6 +10,10 @@ import { KUBERNETES_ONLY, type ImpactRule } from "../rule";
 import { bool, str } from "../values";
 
 const CONNECTION = "only how this program reaches the host cluster; the host provider is updated, nothing on the host changes";
+/** vCluster's pods and services are the host's: it takes no pod or service CIDR of its own. */
+const ON_HOST = "a vCluster's pods and services run in the host's networks; it has no CIDR of its own";
+const VCLUSTER_VOLUME =
+  "the control plane's volume comes from the StatefulSet's volumeClaimTemplates, which Kubernetes refuses to change: the nested cluster is deleted and created again";
 const IMMUTABLE = "k3k's CRD refuses to change it on an existing Cluster: the nested cluster is deleted and created again";
 
 export const KUBERNETES_RULES: readonly ImpactRule[] = [
@@ -35,38 +39,42 @@ export const KUBERNETES_RULES: readonly ImpactRule[] = [
   {
     field: "provider.kubernetes.gatewayClassName",
     value: str("provider.kubernetes.gatewayClassName"),
-    cells: KUBERNETES_ONLY("R"),
-    reason:
-      "the API front changes (LoadBalancer Service or Gateway + TCPRoute) and with it the address in the Cluster's TLS SANs; k3k re-renders the server config and restarts its server pods",
+    cells: KUBERNETES_ONLY("R", "X"),
+    reason: {
+      "K3s/Kubernetes":
+        "the API front changes (LoadBalancer Service or Gateway + TCPRoute) and with it the address in the Cluster's TLS SANs; k3k re-renders the server config and restarts its server pods",
+      "VCluster/Kubernetes":
+        "the API front changes (the chart's LoadBalancer Service or a Gateway + TCPRoute, whose address is an extra SAN): the control plane starts again in a new pod, so the nested cluster is created again",
+    },
   },
   {
     field: "provider.kubernetes.podCidr",
     value: str("provider.kubernetes.podCidr", KH.podCidr),
-    cells: KUBERNETES_ONLY("X"),
-    reason: IMMUTABLE,
+    cells: KUBERNETES_ONLY("X", "-"),
+    reason: { "K3s/Kubernetes": IMMUTABLE, "VCluster/Kubernetes": ON_HOST },
   },
   {
     field: "provider.kubernetes.serviceCidr",
     value: str("provider.kubernetes.serviceCidr", KH.serviceCidr),
-    cells: KUBERNETES_ONLY("X"),
-    reason: IMMUTABLE,
+    cells: KUBERNETES_ONLY("X", "-"),
+    reason: { "K3s/Kubernetes": IMMUTABLE, "VCluster/Kubernetes": ON_HOST },
   },
   {
     field: "provider.kubernetes.persistence.enabled",
     value: bool("provider.kubernetes.persistence.enabled", false),
     cells: KUBERNETES_ONLY("X"),
-    reason: IMMUTABLE,
+    reason: { "K3s/Kubernetes": IMMUTABLE, "VCluster/Kubernetes": VCLUSTER_VOLUME },
   },
   {
     field: "provider.kubernetes.persistence.storageClassName",
     value: str("provider.kubernetes.persistence.storageClassName"),
     cells: KUBERNETES_ONLY("X"),
-    reason: IMMUTABLE,
+    reason: { "K3s/Kubernetes": IMMUTABLE, "VCluster/Kubernetes": VCLUSTER_VOLUME },
   },
   {
     field: "provider.kubernetes.persistence.size",
     value: str("provider.kubernetes.persistence.size", KH.persistenceSize),
     cells: KUBERNETES_ONLY("X"),
-    reason: IMMUTABLE,
+    reason: { "K3s/Kubernetes": IMMUTABLE, "VCluster/Kubernetes": VCLUSTER_VOLUME },
   },
 ];

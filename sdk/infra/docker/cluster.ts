@@ -23,7 +23,7 @@ export function dockerCluster(
 ): ClusterInfra {
   const { name, parent, plan, protect } = ctx;
   const talos = plan.talos;
-  const distribution = plan.distribution;
+  const distribution = plan.docker!.distribution;
   const secrets = new ClusterSecrets(
     `${name}-secrets`,
     {

@@ -1,5 +1,6 @@
 /**
- * KSailCluster on a host cluster (provider Kubernetes). K3s runs through rancher/k3k (./k3k.ts). The host
+ * KSailCluster on a host cluster (provider Kubernetes). K3s runs through rancher/k3k (./k3k.ts), VCluster through
+ * its chart (./vcluster.ts). The host
  * kubeconfig is read when the program runs — from `hostKubeconfig` when given, else from the file the variable
  * named by `kubeconfigEnvVar` points at, else `spec.provider.kubernetes.kubeconfig` — and is kept secret.
  */
@@ -10,12 +11,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { KsailError } from "../../errors";
 import type { ClusterInfra, InfraContext } from "../types";
 import { k3kCluster } from "./k3k";
+import { vclusterCluster, type VClusterInfraArgs } from "./vcluster";
 
 export interface KubernetesInfraOptions {
   /** Host cluster kubeconfig (secret); default: read from the file the spec names. */
   readonly hostKubeconfig?: pulumi.Input<string>;
   /** Install the k3k operator chart (one per host). @default true */
   readonly installOperator?: boolean;
+  /** VCluster: where the chart comes from and whether to wait for its objects (tests without the internet). */
+  readonly vcluster?: Pick<VClusterInfraArgs, "chartPath" | "awaitRelease" | "createTimeoutSeconds">;
   /** Environment to read `kubeconfigEnvVar` / `contextEnvVar` from. @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -44,6 +48,22 @@ export function kubernetesCluster(ctx: InfraContext, options: KubernetesInfraOpt
     }
   }
   const hostContext = (h.contextEnvVar !== "" ? env[h.contextEnvVar] : undefined) || h.context || undefined;
+  if (plan.vcluster) {
+    const v = vclusterCluster(
+      name,
+      plan.vcluster,
+      { hostKubeconfig, hostContext, recreateKey: plan.recreateTrigger.slice(0, 16), ...options.vcluster },
+      { parent, protect },
+    );
+    return {
+      secrets: { kubeconfig: v.kubeconfig, talosconfig: pulumi.output(undefined) },
+      endpoint: v.endpoint,
+      nodes: pulumi.output(plan.nodes.map((n) => ({ name: n.name, role: n.role, address: n.address }))),
+      ready: [v.release],
+      resources: v.resources,
+      install: {},
+    };
+  }
   const nested = k3kCluster(
     name,
     plan.k3k!,

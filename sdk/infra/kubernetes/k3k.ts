@@ -7,11 +7,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import * as YAML from "yaml";
 import type { K3kClusterPlan } from "../../plan/k3k";
+import { gatewayFront, hostProvider as newHostProvider, loadBalancerFront, recreatableNamespace, withServer } from "./host";
 
-/** Namespace annotation holding the hash of what k3k cannot change in place. */
-export const RECREATE_KEY = "ksail.dev/recreate-key";
+export { RECREATE_KEY, withServer } from "./host";
 
 export interface K3kInfraArgs {
   /** Host cluster kubeconfig (kept secret). */
@@ -37,19 +36,6 @@ export interface K3kInfra {
   readonly resources: pulumi.Resource[];
 }
 
-/** The kubeconfig with every cluster's `server` replaced. */
-export function withServer(kubeconfig: string, server: string): string {
-  const doc = YAML.parse(kubeconfig) as { clusters?: { cluster?: { server?: string } }[] };
-  for (const c of doc?.clusters ?? []) if (c.cluster) c.cluster.server = server;
-  return YAML.stringify(doc);
-}
-
-/** The first address of a LoadBalancer Service's or a Gateway's status. */
-function firstAddress(addresses: { ip?: string; hostname?: string; value?: string }[] | undefined): string {
-  const a = addresses?.[0];
-  return a?.ip || a?.hostname || a?.value || "";
-}
-
 export function k3kCluster(
   name: string,
   plan: K3kClusterPlan,
@@ -57,17 +43,10 @@ export function k3kCluster(
   opts: { parent: pulumi.Resource; protect?: boolean },
 ): K3kInfra {
   const child = { parent: opts.parent };
-  const hostProvider = new k8s.Provider(
-    `${name}-host`,
-    {
-      kubeconfig: pulumi.secret(args.hostKubeconfig),
-      ...(args.hostContext ? { context: args.hostContext } : {}),
-      deleteUnreachable: false,
-      // A new host kubeconfig (rotated token, another path to the same host) updates the provider instead of
-      // replacing it and, with it, every object on the host.
-      clusterIdentifier: `ksail-host-${plan.object.metadata.name}`,
-    },
-    child,
+  const hostProvider = newHostProvider(
+    name,
+    { hostKubeconfig: args.hostKubeconfig, hostContext: args.hostContext, identity: plan.object.metadata.name },
+    opts.parent,
   );
   const onHost = { ...child, provider: hostProvider };
   const wait = args.createTimeoutSeconds ? `${args.createTimeoutSeconds}s` : undefined;
@@ -91,70 +70,22 @@ export function k3kCluster(
         );
   if (operator) resources.push(operator);
 
-  // A recreate goes through the namespace: it is replaced (deleted first, which deletes the nested cluster with it)
-  // when the fields k3k cannot change do. Everything in it takes its name from the namespace's output, unknown in
-  // such a preview, so the plugin does not dry-run the new Cluster against the old one, which k3k's CEL rules would
-  // refuse ("clusterCIDR is immutable"; the plugin previews a replacement as an apply on the existing object,
-  // pulumi/pulumi-kubernetes#3984), and the preview shows the replacement instead of failing.
-  const namespace = new k8s.core.v1.Namespace(
-    `${name}-namespace`,
-    { metadata: { name: plan.namespace, annotations: { [RECREATE_KEY]: args.recreateKey ?? plan.recreateKey } } },
-    { ...onHost, protect: opts.protect, replaceOnChanges: [`metadata.annotations["${RECREATE_KEY}"]`], deleteBeforeReplace: true },
-  );
+  // A recreate goes through the namespace (./host.ts): replaced when the fields k3k cannot change do, so k3k's CEL
+  // rules ("clusterCIDR is immutable") never see the new Cluster applied over the old one.
+  const namespace = recreatableNamespace(name, plan.namespace, args.recreateKey ?? plan.recreateKey, { ...onHost, protect: opts.protect });
   const ns = namespace.metadata.name;
   resources.push(namespace);
 
   const x = plan.exposure;
   let address: pulumi.Output<string>;
   if (x.kind === "LoadBalancer") {
-    const service = new k8s.core.v1.Service(
-      `${name}-api`,
-      {
-        // Wait for the address only: the plugin's own Service readiness also waits for endpoints, i.e. for the
-        // server pods, which k3k starts only after the Cluster exists, and the Cluster needs this address first.
-        metadata: { name: x.service, namespace: ns, annotations: { "pulumi.com/waitFor": "jsonpath={.status.loadBalancer.ingress}" } },
-        spec: {
-          type: "LoadBalancer",
-          selector: { ...x.selector },
-          ports: [{ name: "https", port: x.port, targetPort: 6443, protocol: "TCP" }],
-        },
-      },
-      { ...onHost, dependsOn: [namespace], ...timeouts },
-    );
-    resources.push(service);
-    address = service.status.apply((s) => firstAddress(s?.loadBalancer?.ingress));
+    const front = loadBalancerFront(name, { ...x, targetPort: 6443 }, { output: ns, resource: namespace }, { ...onHost, ...timeouts });
+    resources.push(...front.resources);
+    address = front.address;
   } else {
-    const gateway = new k8s.apiextensions.CustomResource(
-      `${name}-api-gateway`,
-      {
-        apiVersion: "gateway.networking.k8s.io/v1",
-        kind: "Gateway",
-        metadata: {
-          name: x.gateway,
-          namespace: plan.namespace,
-          annotations: { "pulumi.com/waitFor": "jsonpath={.status.addresses[0].value}" },
-        },
-        spec: { gatewayClassName: x.gatewayClassName, listeners: [{ name: "kube-api", protocol: "TCP", port: x.port }] },
-        // Declared (never sent) so the Gateway's status is an output: a CustomResource has outputs only for its argument keys.
-        status: undefined,
-      },
-      { ...onHost, dependsOn: [namespace], ...timeouts },
-    );
-    const route = new k8s.apiextensions.CustomResource(
-      `${name}-api-route`,
-      {
-        apiVersion: "gateway.networking.k8s.io/v1alpha2",
-        kind: "TCPRoute",
-        metadata: { name: x.route, namespace: ns },
-        spec: {
-          parentRefs: [{ name: x.gateway, sectionName: "kube-api" }],
-          rules: [{ backendRefs: [{ name: x.backend.service, port: x.backend.port }] }],
-        },
-      },
-      { ...onHost, dependsOn: [gateway] },
-    );
-    resources.push(gateway, route);
-    address = (gateway as unknown as { status: pulumi.Output<any> }).status.apply((s) => firstAddress(s?.addresses));
+    const front = gatewayFront(name, x, { plain: plan.namespace, output: ns, resource: namespace }, onHost, timeouts);
+    resources.push(...front.resources);
+    address = front.address;
   }
 
   const cluster = new k8s.apiextensions.CustomResource(

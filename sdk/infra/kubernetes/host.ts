@@ -1,0 +1,141 @@
+/**
+ * What every nested cluster shares on its host: the Kubernetes provider built from the host kubeconfig, the
+ * namespace that carries the recreate key (replacing it deletes the nested cluster with it), and a Gateway with a
+ * TCPRoute in front of the nested API server. Used by the k3k (./k3k.ts) and vCluster (./vcluster.ts) tiers.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as YAML from "yaml";
+
+/** Namespace annotation holding the hash of what cannot change in place. */
+export const RECREATE_KEY = "ksail.dev/recreate-key";
+
+/** The kubeconfig with every cluster's `server` replaced. */
+export function withServer(kubeconfig: string, server: string): string {
+  const doc = YAML.parse(kubeconfig) as { clusters?: { cluster?: { server?: string } }[] };
+  for (const c of doc?.clusters ?? []) if (c.cluster) c.cluster.server = server;
+  return YAML.stringify(doc);
+}
+
+/** The first address of a LoadBalancer Service's or a Gateway's status. */
+export function firstAddress(addresses: { ip?: string; hostname?: string; value?: string }[] | undefined): string {
+  const a = addresses?.[0];
+  return a?.ip || a?.hostname || a?.value || "";
+}
+
+/** The host's provider. A new host kubeconfig (rotated token, another path to the same host) updates it in place. */
+export function hostProvider(
+  name: string,
+  args: { hostKubeconfig: pulumi.Input<string>; hostContext?: string; identity: string },
+  parent: pulumi.Resource,
+): k8s.Provider {
+  return new k8s.Provider(
+    `${name}-host`,
+    {
+      kubeconfig: pulumi.secret(args.hostKubeconfig),
+      ...(args.hostContext ? { context: args.hostContext } : {}),
+      deleteUnreachable: false,
+      // Without it a new kubeconfig would replace the provider and, with it, every object on the host.
+      clusterIdentifier: `ksail-host-${args.identity}`,
+    },
+    { parent },
+  );
+}
+
+/**
+ * The nested cluster's namespace. A recreate goes through it: it is replaced (deleted first, which deletes the
+ * nested cluster with it) when its recreate key changes. Everything in it takes its name from the namespace's
+ * output, unknown in such a preview, so the plugin does not dry-run the new objects against the old ones (it
+ * previews a replacement as an apply on the existing object, pulumi/pulumi-kubernetes#3984) and the preview shows
+ * the replacement instead of failing.
+ */
+export function recreatableNamespace(
+  name: string,
+  namespace: string,
+  recreateKey: string,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Namespace {
+  return new k8s.core.v1.Namespace(
+    `${name}-namespace`,
+    { metadata: { name: namespace, annotations: { [RECREATE_KEY]: recreateKey } } },
+    { ...opts, replaceOnChanges: [`metadata.annotations["${RECREATE_KEY}"]`], deleteBeforeReplace: true },
+  );
+}
+
+/** A Gateway of `gatewayClassName` with a TCP listener, and a TCPRoute to `backend`; the address is the Gateway's first. */
+export function gatewayFront(
+  name: string,
+  x: {
+    gatewayClassName: string;
+    gateway: string;
+    route: string;
+    port: number;
+    backend: { service: string; port: number };
+  },
+  namespace: { plain: string; output: pulumi.Input<string>; resource: pulumi.Resource },
+  opts: pulumi.CustomResourceOptions,
+  /** The Gateway's wait for its address (custom timeouts). */
+  wait: pulumi.CustomResourceOptions = {},
+): { address: pulumi.Output<string>; resources: pulumi.Resource[] } {
+  const gateway = new k8s.apiextensions.CustomResource(
+    `${name}-api-gateway`,
+    {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "Gateway",
+      metadata: {
+        name: x.gateway,
+        namespace: namespace.plain,
+        annotations: { "pulumi.com/waitFor": "jsonpath={.status.addresses[0].value}" },
+      },
+      spec: { gatewayClassName: x.gatewayClassName, listeners: [{ name: "kube-api", protocol: "TCP", port: x.port }] },
+      // Declared (never sent) so the Gateway's status is an output: a CustomResource has outputs only for its argument keys.
+      status: undefined,
+    },
+    { ...opts, ...wait, dependsOn: [namespace.resource] },
+  );
+  const route = new k8s.apiextensions.CustomResource(
+    `${name}-api-route`,
+    {
+      apiVersion: "gateway.networking.k8s.io/v1alpha2",
+      kind: "TCPRoute",
+      metadata: { name: x.route, namespace: namespace.output },
+      spec: {
+        parentRefs: [{ name: x.gateway, sectionName: "kube-api" }],
+        rules: [{ backendRefs: [{ name: x.backend.service, port: x.backend.port }] }],
+      },
+    },
+    { ...opts, dependsOn: [gateway] },
+  );
+  const address = (gateway as unknown as { status: pulumi.Output<any> }).status.apply((s) => firstAddress(s?.addresses));
+  return { address, resources: [gateway, route] };
+}
+
+/**
+ * A LoadBalancer Service of its own in front of the nested API server's pods; the address is its first ingress. It
+ * waits for the address only: the plugin's own Service readiness also waits for endpoints, i.e. for the pods, which
+ * start only after the nested cluster is created, and that needs this address (a SAN) first.
+ */
+export function loadBalancerFront(
+  name: string,
+  x: { service: string; port: number; targetPort: number; selector: Readonly<Record<string, string>> },
+  namespace: { output: pulumi.Input<string>; resource: pulumi.Resource },
+  opts: pulumi.CustomResourceOptions,
+): { address: pulumi.Output<string>; resources: pulumi.Resource[] } {
+  const service = new k8s.core.v1.Service(
+    `${name}-api`,
+    {
+      metadata: {
+        name: x.service,
+        namespace: namespace.output,
+        annotations: { "pulumi.com/waitFor": "jsonpath={.status.loadBalancer.ingress}" },
+      },
+      spec: {
+        type: "LoadBalancer",
+        selector: { ...x.selector },
+        ports: [{ name: "https", port: x.port, targetPort: x.targetPort, protocol: "TCP" }],
+      },
+    },
+    { ...opts, dependsOn: [namespace.resource] },
+  );
+  return { address: service.status.apply((s) => firstAddress(s?.loadBalancer?.ingress)), resources: [service] };
+}

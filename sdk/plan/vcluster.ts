@@ -1,0 +1,128 @@
+/**
+ * A vCluster nested in a host cluster through its Helm chart (pure): the release, its namespace, the values this
+ * package sets over the project's own `vcluster.yaml` (vCluster's Helm values, KSail's distribution config), the
+ * Secret vCluster writes the admin kubeconfig to, and how the nested API server is exposed. Names and values follow
+ * loft-sh/vcluster v0.36.1: chart/values.yaml and chart/templates/service.yaml (the Service `<release>`, port 443 to
+ * the control plane's 8443; its pods carry `app: vcluster, release: <release>`), pkg/util/kubeconfig/kubeconfig.go
+ * (Secret `vc-<release>`, key `config`) and pkg/server/cert/cert.go (the certificate's SANs include
+ * `controlPlane.proxy.extraSANs`, where the API front's address goes).
+ */
+import * as crypto from "node:crypto";
+import { isObject } from "../config/expand";
+
+/** The vcluster chart (charts.loft.sh) KSail installs into `vcluster-<name>`. */
+export const VCLUSTER_CHART = { chart: "vcluster", repo: "https://charts.loft.sh", version: "0.36.1" } as const;
+/** The chart's own Kubernetes version (values.yaml `controlPlane.distro.k8s.image.tag`). */
+export const VCLUSTER_DEFAULT_KUBERNETES = "v1.36.0";
+
+export type VClusterExposure =
+  /**
+   * A LoadBalancer Service of this package's in front of the control plane pods (the chart's Service stays
+   * ClusterIP); its address is created first and goes in as an extra SAN, as with a Gateway.
+   */
+  | {
+      readonly kind: "LoadBalancer";
+      readonly service: string;
+      readonly port: 443;
+      readonly targetPort: 8443;
+      readonly selector: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly kind: "Gateway";
+      readonly gatewayClassName: string;
+      readonly gateway: string;
+      readonly route: string;
+      readonly port: 6443;
+      /** The chart's Service and its port (443 → the control plane's 8443). */
+      readonly backend: { readonly service: string; readonly port: 443 };
+    };
+
+export interface VClusterPlanInput {
+  readonly clusterName: string;
+  /** Control-plane replicas: 1 (embedded SQLite), or an odd number of 3 or more (embedded etcd). */
+  readonly controlPlanes: number;
+  /** `v1.36.3`; empty = the chart's own. */
+  readonly kubernetesVersion?: string;
+  readonly persistence: { readonly enabled: boolean; readonly storageClassName: string; readonly size: string };
+  readonly gatewayClassName: string;
+  /** The project's `vcluster.yaml` (vCluster's Helm values); this package's values are set over it. */
+  readonly userValues?: unknown;
+}
+
+export interface VClusterPlan {
+  readonly chart: typeof VCLUSTER_CHART;
+  /** `vcluster-<name>`: the release, its Service and the kubeconfig Secret live here. */
+  readonly namespace: string;
+  /** Release name = vCluster name = the cluster name. */
+  readonly release: string;
+  /** The Helm values: the project's vcluster.yaml with this package's settings set over it. */
+  readonly values: Record<string, unknown>;
+  /** The keys of `values` this package sets (shown by render). */
+  readonly ownValues: Record<string, unknown>;
+  readonly kubeconfigSecret: { readonly name: string; readonly key: "config" };
+  readonly exposure: VClusterExposure;
+  readonly kubernetesVersion: string;
+  /** Hash of the project's vcluster.yaml ("" when there is none): part of what recreates the nested cluster. */
+  readonly valuesSalt: string;
+}
+
+/** Deep merge of plain objects: `over` wins; lists are replaced. */
+function merge(base: unknown, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = isObject(base) ? { ...base } : {};
+  for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(out[k]) ? merge(out[k], v) : v;
+  return out;
+}
+
+/** The Kubernetes image tag a vcluster.yaml sets (`controlPlane.distro.k8s.image.tag`), if any. */
+export function userKubernetesTag(values: unknown): string | undefined {
+  let v: unknown = values;
+  for (const k of ["controlPlane", "distro", "k8s", "image", "tag"]) v = isObject(v) ? v[k] : undefined;
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+export function planVCluster(i: VClusterPlanInput): VClusterPlan {
+  const name = i.clusterName;
+  const namespace = `vcluster-${name}`;
+  const exposure: VClusterExposure =
+    i.gatewayClassName !== ""
+      ? {
+          kind: "Gateway",
+          gatewayClassName: i.gatewayClassName,
+          gateway: `ksail-${name}-api`,
+          route: `ksail-${name}-api`,
+          port: 6443,
+          backend: { service: name, port: 443 },
+        }
+      : { kind: "LoadBalancer", service: `ksail-${name}-api`, port: 443, targetPort: 8443, selector: { app: "vcluster", release: name } };
+  const ha = i.controlPlanes > 1;
+  const ownValues: Record<string, unknown> = {
+    controlPlane: {
+      ...(i.kubernetesVersion ? { distro: { k8s: { image: { tag: i.kubernetesVersion } } } } : {}),
+      ...(ha ? { backingStore: { etcd: { embedded: { enabled: true } } } } : {}),
+      statefulSet: {
+        ...(ha ? { highAvailability: { replicas: i.controlPlanes } } : {}),
+        persistence: {
+          volumeClaim: i.persistence.enabled
+            ? {
+                enabled: true,
+                size: i.persistence.size,
+                ...(i.persistence.storageClassName !== "" ? { storageClass: i.persistence.storageClassName } : {}),
+              }
+            : { enabled: false },
+        },
+      },
+    },
+  };
+  const hasUser = isObject(i.userValues) && Object.keys(i.userValues).length > 0;
+  return {
+    chart: VCLUSTER_CHART,
+    namespace,
+    release: name,
+    values: merge(hasUser ? i.userValues : {}, ownValues),
+    ownValues,
+    kubeconfigSecret: { name: `vc-${name}`, key: "config" },
+    exposure,
+    kubernetesVersion: i.kubernetesVersion || userKubernetesTag(i.userValues) || VCLUSTER_DEFAULT_KUBERNETES,
+    valuesSalt: hasUser ? crypto.createHash("sha256").update(JSON.stringify(i.userValues)).digest("hex").slice(0, 16) : "",
+  };
+}
