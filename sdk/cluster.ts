@@ -95,6 +95,7 @@ export class KSailCluster extends pulumi.ComponentResource {
       fileMirrors: args.fileMirrors,
       hetznerEndpoint: args.hetznerEndpoint,
       hetznerSpreadControlPlanes: args.hetznerSpreadControlPlanes,
+      hostExposure: args.hostExposure,
     });
     for (const w of [...(args.warnings ?? []), ...warnings]) pulumi.log.warn(w, this);
     const protect = args.protect ?? false;
@@ -108,7 +109,11 @@ export class KSailCluster extends pulumi.ComponentResource {
         : plan.provider === "Omni"
           ? omniCluster(ctx, { serviceAccountKey: args.omniServiceAccountKey, caPem: args.omniCaPem })
           : plan.provider === "Kubernetes"
-            ? kubernetesCluster(ctx, { hostKubeconfig: args.hostKubeconfig, installOperator: args.installK3kOperator })
+            ? kubernetesCluster(ctx, {
+                hostKubeconfig: args.hostKubeconfig,
+                installOperator: args.installK3kOperator,
+                hostAddress: args.hostAddress,
+              })
             : dockerCluster(ctx, { mirrorCredentials: mirrorCredentials(args.mirrors) });
     const secrets = infra.secrets;
 

@@ -189,6 +189,25 @@ export interface KSailClusterArgs {
    */
   installK3kOperator?: boolean;
   /**
+   * Provider Kubernetes only, without `spec.provider.kubernetes.gatewayClassName`: how the nested API server is
+   * reached — a LoadBalancer Service, or a NodePort Service for hosts without a load balancer (KSail falls back to
+   * one when no LoadBalancer address comes; this package takes the choice up front, so previews stay exact).
+   * K3s: Rolling (k3k restarts its servers with the new address as TLS SAN). VCluster: Recreates the cluster (its
+   * control plane starts again with the new SAN).
+   * @default "LoadBalancer"
+   * @example "NodePort"
+   */
+  hostExposure?: "LoadBalancer" | "NodePort";
+  /**
+   * Provider Kubernetes with `hostExposure: "NodePort"`: the node address clients dial (and the nested API server's
+   * certificate carries).
+   * Applied in place: K3s, k3k restarts its servers with the new SAN; VCluster, a Helm upgrade restarts the control
+   * plane with it (its state survives only with `spec.provider.kubernetes.persistence`).
+   * @default the host name of the host kubeconfig's API server (a node on single-node hosts such as kind or k3s)
+   * @example "203.0.113.7"
+   */
+  hostAddress?: pulumi.Input<string>;
+  /**
    * Warnings from `loadClusterConfig`, reported as Pulumi warnings on this resource.
    * Applied in place (informational).
    * @default none

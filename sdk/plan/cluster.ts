@@ -25,7 +25,7 @@ import { planHetznerCluster, type HetznerClusterPlan } from "./hetzner";
 import type { HetznerEndpointMode } from "./hetznerEndpoint";
 import { hetznerPlanInputFromSpec } from "./hetznerInput";
 import { omniTalosVersion, planOmniCluster, type OmniClusterPlan } from "./omni";
-import { planK3kCluster, type K3kClusterPlan } from "./k3k";
+import { planK3kCluster, type HostExposure, type K3kClusterPlan } from "./k3k";
 import { planVCluster, userKubernetesTag, type VClusterPlan } from "./vcluster";
 import { dockerTalosPlan, hetznerTalosPlan, talosKubernetesVersion, type TalosPlan } from "./talos";
 
@@ -96,6 +96,8 @@ export interface ClusterPlanInput {
   readonly fileMirrors?: readonly string[];
   /** Hetzner API endpoint: the first control plane's IP, a floating IP (Talos VIP) or a load balancer. @default floating-ip when `floatingIPEnabled`, else first-control-plane */
   readonly hetznerEndpoint?: HetznerEndpointMode;
+  /** Kubernetes provider without a gateway class: LoadBalancer or NodePort API front (KSailClusterArgs.hostExposure). */
+  readonly hostExposure?: HostExposure;
   /** Hetzner: control planes over `location` and `fallbackLocations` (KSailClusterArgs.hetznerSpreadControlPlanes). */
   readonly hetznerSpreadControlPlanes?: boolean;
 }
@@ -143,7 +145,7 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
     ]);
   if (c.provider === "Hetzner") return planHetzner(input, base, talosVersion!);
   if (c.provider === "Omni") return planOmni(input, base);
-  if (c.provider === "Kubernetes") return distribution === "VCluster" ? planVClusterOnHost(input, base) : planK3k(base);
+  if (c.provider === "Kubernetes") return distribution === "VCluster" ? planVClusterOnHost(input, base) : planK3k(input, base);
 
   const file = distributionConfigOverrides(
     distribution,
@@ -241,7 +243,7 @@ function planOmni(input: ClusterPlanInput, base: PlanBase): ClusterPlan {
 }
 
 /** K3s on a host cluster (k3k): servers and agents are pods k3k names `k3k-<name>-server-<i>` / `-agent-<i>`. */
-function planK3k(base: PlanBase): ClusterPlan {
+function planK3k(input: ClusterPlanInput, base: PlanBase): ClusterPlan {
   const eff = base.effective;
   const c = eff.cluster;
   const h = eff.provider.kubernetes;
@@ -256,6 +258,7 @@ function planK3k(base: PlanBase): ClusterPlan {
     persistence: h.persistence,
     gatewayClassName: h.gatewayClassName,
     loadBalancer: c.loadBalancer === "Enabled",
+    ...(input.hostExposure ? { hostExposure: input.hostExposure } : {}),
   });
   const nodes: PlannedNode[] = [
     ...Array.from({ length: c.controlPlanes }, (_, i) => ({
@@ -301,13 +304,18 @@ function planVClusterOnHost(input: ClusterPlanInput, base: PlanBase): ClusterPla
     persistence: h.persistence,
     gatewayClassName: h.gatewayClassName,
     userValues: input.vclusterValues,
+    ...(input.hostExposure ? { hostExposure: input.hostExposure } : {}),
   });
   return {
     ...base,
-    // What vcluster.yaml sets is applied at create like the spec fields it stands beside: a change recreates.
-    recreateTrigger: vcluster.valuesSalt
-      ? withTalosPatchSalt(base.recreateTrigger, `vcluster.yaml ${vcluster.valuesSalt}`)
-      : base.recreateTrigger,
+    // What vcluster.yaml sets is applied at create like the spec fields it stands beside, and so is a NodePort front
+    // (a new SAN restarts the control plane): a change recreates.
+    recreateTrigger: withTalosPatchSalt(
+      base.recreateTrigger,
+      [vcluster.valuesSalt ? `vcluster.yaml ${vcluster.valuesSalt}` : "", vcluster.exposure.kind === "NodePort" ? "front NodePort" : ""]
+        .filter(Boolean)
+        .join("\n") || undefined,
+    ),
     provider: "Kubernetes",
     // The chart runs a StatefulSet (pods `<name>-<i>`) with a volume or embedded etcd, else a one-pod Deployment
     // (loft-sh/vcluster chart/templates/_persistence.tpl, vcluster.kind).

@@ -40,6 +40,8 @@ export function k3kSafeName(...parts: string[]): string {
  */
 export type K3kExposure =
   | { readonly kind: "LoadBalancer"; readonly service: string; readonly port: 6443; readonly selector: Readonly<Record<string, string>> }
+  /** A NodePort Service over the server pods, reached at a host address (the host API server's by default). */
+  | { readonly kind: "NodePort"; readonly service: string; readonly port: 6443; readonly selector: Readonly<Record<string, string>> }
   | {
       readonly kind: "Gateway";
       readonly gatewayClassName: string;
@@ -62,7 +64,12 @@ export interface K3kPlanInput {
   readonly gatewayClassName: string;
   /** Effective LoadBalancer component: k3s's servicelb stays on inside the nested cluster when true. */
   readonly loadBalancer: boolean;
+  /** Without a gateway class: a LoadBalancer Service, or a NodePort Service for hosts without a load balancer. @default "LoadBalancer" */
+  readonly hostExposure?: HostExposure;
 }
+
+/** How a nested API server is exposed when no gateway class is given. */
+export type HostExposure = "LoadBalancer" | "NodePort";
 
 export interface K3kClusterPlan {
   readonly chart: typeof K3K_CHART;
@@ -106,7 +113,9 @@ export function planK3kCluster(i: K3kPlanInput): K3kClusterPlan {
           port: 6443,
           backend: { service: serverService, port: 443 },
         }
-      : { kind: "LoadBalancer", service: k3kSafeName("ksail", name, "api"), port: 6443, selector: { cluster: name, role: "server" } };
+      : i.hostExposure === "NodePort"
+        ? { kind: "NodePort", service: k3kSafeName("ksail", name, "api"), port: 6443, selector: { cluster: name, role: "server" } }
+        : { kind: "LoadBalancer", service: k3kSafeName("ksail", name, "api"), port: 6443, selector: { cluster: name, role: "server" } };
   const spec: Record<string, unknown> = {
     mode: "virtual",
     servers: i.servers,

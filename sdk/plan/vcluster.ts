@@ -9,6 +9,7 @@
  */
 import * as crypto from "node:crypto";
 import { isObject } from "../config/expand";
+import type { HostExposure } from "./k3k";
 
 /** The vcluster chart (charts.loft.sh) KSail installs into `vcluster-<name>`. */
 export const VCLUSTER_CHART = { chart: "vcluster", repo: "https://charts.loft.sh", version: "0.36.1" } as const;
@@ -23,6 +24,15 @@ export type VClusterExposure =
   | {
       readonly kind: "LoadBalancer";
       readonly service: string;
+      readonly port: 443;
+      readonly targetPort: 8443;
+      readonly selector: Readonly<Record<string, string>>;
+    }
+  /** A NodePort Service over the control plane pods, reached at a host address (the host API server's by default). */
+  | {
+      readonly kind: "NodePort";
+      readonly service: string;
+      /** The Service port, as the LoadBalancer's (a switch between the two then merges cleanly); clients use the node port. */
       readonly port: 443;
       readonly targetPort: 8443;
       readonly selector: Readonly<Record<string, string>>;
@@ -47,6 +57,8 @@ export interface VClusterPlanInput {
   readonly gatewayClassName: string;
   /** The project's `vcluster.yaml` (vCluster's Helm values); this package's values are set over it. */
   readonly userValues?: unknown;
+  /** Without a gateway class: a LoadBalancer Service, or a NodePort Service for hosts without a load balancer. @default "LoadBalancer" */
+  readonly hostExposure?: HostExposure;
 }
 
 export interface VClusterPlan {
@@ -93,7 +105,9 @@ export function planVCluster(i: VClusterPlanInput): VClusterPlan {
           port: 6443,
           backend: { service: name, port: 443 },
         }
-      : { kind: "LoadBalancer", service: `ksail-${name}-api`, port: 443, targetPort: 8443, selector: { app: "vcluster", release: name } };
+      : i.hostExposure === "NodePort"
+        ? { kind: "NodePort", service: `ksail-${name}-api`, port: 443, targetPort: 8443, selector: { app: "vcluster", release: name } }
+        : { kind: "LoadBalancer", service: `ksail-${name}-api`, port: 443, targetPort: 8443, selector: { app: "vcluster", release: name } };
   const ha = i.controlPlanes > 1;
   const ownValues: Record<string, unknown> = {
     controlPlane: {

@@ -18,7 +18,9 @@ const NESTED =
   "apiVersion: v1\nkind: Config\nclusters:\n- name: dev\n  cluster:\n    server: https://10.128.0.1\nusers:\n- name: a\n  user:\n    client-key-data: nested-key-SECRET-MARKER\n";
 const CLUSTER = { distribution: "K3s", provider: "Kubernetes", controlPlanes: 1, workers: 2 };
 
-function outputs(type: string): Record<string, unknown> | undefined {
+function outputs(type: string, _name?: string, inputs?: Record<string, any>): Record<string, unknown> | undefined {
+  if (type === "kubernetes:core/v1:Service" && inputs?.spec?.type === "NodePort")
+    return { spec: { ...inputs.spec, ports: [{ ...inputs.spec.ports[0], nodePort: 30643 }] } };
   if (type === "kubernetes:core/v1:Service") return { status: { loadBalancer: { ingress: [{ ip: "192.0.2.10" }] } } };
   if (type === "kubernetes:core/v1:Secret") return { data: { "kubeconfig.yaml": Buffer.from(NESTED).toString("base64") } };
   if (type === "kubernetes:gateway.networking.k8s.io/v1:Gateway")
@@ -91,6 +93,21 @@ describe("KSailCluster: K3s on a host cluster through k3k", () => {
     assert.equal(r.byName("dev-api-gateway").inputs.spec.gatewayClassName, "cilium");
     assert.deepEqual(r.byName("dev-k3k-cluster").inputs.spec.tlsSANs, ["192.0.2.20"], "the Gateway's address is the TLS SAN");
     assert.equal(r.stackOutputs.endpoint, "https://192.0.2.20:6443");
+  });
+
+  // KSail's last exposure tier (pkg/svc/provider/kubernetes/gateway.go, exposeViaNodePort): a NodePort Service at a
+  // node address, by default the host API server's. Before, only a LoadBalancer or a Gateway could expose k3k.
+  test("hostExposure NodePort: a NodePort Service over the servers, the host API server's host as TLS SAN, the allocated port", async () => {
+    const host =
+      "apiVersion: v1\nkind: Config\ncurrent-context: h\ncontexts:\n- name: h\n  context:\n    cluster: h\nclusters:\n- name: h\n  cluster:\n    server: https://203.0.113.8:6443\nusers: []\n";
+    const r = await record({}, { hostKubeconfig: host, hostExposure: "NodePort" });
+    const front = r.byName("dev-api");
+    assert.deepEqual(
+      [front.inputs.spec.type, front.inputs.spec.selector, front.inputs.spec.ports[0].targetPort],
+      ["NodePort", { cluster: "dev", role: "server" }, 6443],
+    );
+    assert.deepEqual(r.byName("dev-k3k-cluster").inputs.spec.tlsSANs, ["203.0.113.8"]);
+    assert.equal(r.stackOutputs.endpoint, "https://203.0.113.8:30643");
   });
 
   test("the host kubeconfig from the file the spec names, or an error naming the field", async () => {

@@ -20,7 +20,10 @@ const RELEASE = "kubernetes:helm.sh/v3:Release";
 
 function outputs(type: string, _name: string, inputs: Record<string, unknown>): Record<string, unknown> | undefined {
   if (type === RELEASE) return { status: { namespace: (inputs as { namespace?: string }).namespace, status: "deployed" } };
-  if (type === "kubernetes:core/v1:Service") return { status: { loadBalancer: { ingress: [{ ip: "192.0.2.30" }] } } };
+  if (type === "kubernetes:core/v1:Service")
+    return (inputs as any).spec?.type === "NodePort"
+      ? { spec: { ...(inputs as any).spec, ports: [{ ...(inputs as any).spec.ports[0], nodePort: 31443 }] } }
+      : { status: { loadBalancer: { ingress: [{ ip: "192.0.2.30" }] } } };
   if (type === "kubernetes:core/v1:Secret") return { data: { config: Buffer.from(NESTED).toString("base64") } };
   if (type === "kubernetes:gateway.networking.k8s.io/v1:Gateway")
     return { status: { addresses: [{ type: "IPAddress", value: "192.0.2.40" }] } };
@@ -134,6 +137,35 @@ describe("KSailCluster: a vCluster on a host cluster through its chart", () => {
         }),
       /kubernetesVersion.*v1\.35\.0.*image\.tag: v1\.36\.3/s,
     );
+  });
+});
+
+describe("the NodePort front (hosts without a load balancer)", () => {
+  // KSail falls back to a NodePort Service when no LoadBalancer address comes (pkg/svc/provider/kubernetes/gateway.go,
+  // exposeViaNodePort, with the host API server's address as fallback); here the choice is an argument, so a preview
+  // shows exactly what up does. Before, a host without a load balancer could not reach a nested cluster at all.
+  const HOST_WITH_SERVER =
+    "apiVersion: v1\nkind: Config\ncurrent-context: host\ncontexts:\n- name: host\n  context:\n    cluster: h\nclusters:\n- name: h\n  cluster:\n    server: https://203.0.113.7:6443\nusers: []\n";
+  test("VCluster: a NodePort Service over the control plane pods, the host API server's host as address and SAN, the allocated port in the endpoint", async () => {
+    const r = await record({}, {}, { hostKubeconfig: HOST_WITH_SERVER, hostExposure: "NodePort" });
+    const front = r.byName("dev-api");
+    assert.deepEqual([front.inputs.spec.type, front.inputs.spec.selector], ["NodePort", { app: "vcluster", release: "dev" }]);
+    assert.deepEqual(values(r).controlPlane.proxy, { extraSANs: ["203.0.113.7"] });
+    assert.equal(r.stackOutputs.endpoint, "https://203.0.113.7:31443");
+    const lb = await record({}, {}, { hostKubeconfig: HOST_WITH_SERVER });
+    const spec = parseSpec({ cluster: { distribution: "VCluster", provider: "Kubernetes" } }, { name: "dev" }).spec;
+    assert.notEqual(
+      planCluster({ name: "dev", spec, hostExposure: "NodePort" }).recreateTrigger,
+      planCluster({ name: "dev", spec }).recreateTrigger,
+      "switching the front recreates a vCluster",
+    );
+    void lb;
+  });
+
+  test("an explicit hostAddress wins over the kubeconfig's server", async () => {
+    const r = await record({}, {}, { hostKubeconfig: HOST_WITH_SERVER, hostExposure: "NodePort", hostAddress: "198.51.100.9" });
+    assert.deepEqual(values(r).controlPlane.proxy, { extraSANs: ["198.51.100.9"] });
+    assert.equal(r.stackOutputs.endpoint, "https://198.51.100.9:31443");
   });
 });
 

@@ -195,6 +195,24 @@ describe(
       assert.equal(JSON.parse((await api.request("GET", `${CLUSTERS}/dev`)).body).spec.clusterCIDR, "10.65.0.0/16");
     });
 
+    // KSail's NodePort tier (pkg/svc/provider/kubernetes/gateway.go, exposeViaNodePort): the same Service, switched in
+    // place; the real API server allocates the node port, and the Cluster's TLS SAN becomes the host address.
+    test("a NodePort front: the Service is switched in place, the API server allocates the port, the TLS SAN and the endpoint follow", async () => {
+      input = { ...input, hostExposure: "NodePort" };
+      const run = await stack.preview();
+      const steps = run.steps.map((s) => `${s.op} ${s.name}`).join(", ");
+      assert.deepEqual(run.opsOf("dev-api"), ["update"], steps);
+      assert.deepEqual(run.opsOf("dev-k3k-cluster"), ["update"], steps);
+      await stack.up();
+      const svc = JSON.parse((await api.request("GET", `/api/v1/namespaces/${NS}/services/ksail-dev-api`)).body);
+      const nodePort = svc.spec.ports[0].nodePort;
+      assert.equal(svc.spec.type, "NodePort");
+      assert.ok(nodePort >= 30000 && nodePort <= 32767, String(nodePort));
+      const host = new URL(YAML.parse(api.kubeconfig).clusters[0].cluster.server).hostname;
+      assert.deepEqual(JSON.parse((await api.request("GET", `${CLUSTERS}/dev`)).body).spec.tlsSANs, [host]);
+      assert.equal((await stack.stack.outputs()).endpoint.value, `https://${host}:${nodePort}`);
+    });
+
     test("destroy: the Cluster, the front and the namespace are gone", async () => {
       await stack.destroy();
       assert.equal((await api.request("GET", `${CLUSTERS}/dev`)).status, 404);

@@ -160,8 +160,8 @@ describe(
       );
     });
 
-    test("a new recreate key (persistence on, three control planes): the namespace is replaced, deleted first, and the release installed again as a StatefulSet of three with embedded etcd and a claim template", async () => {
-      input = { ...input, controlPlanes: 3, persistence: { enabled: true, storageClassName: "", size: "10Gi" } };
+    test("a new recreate key (persistence on, three control planes, a NodePort front): the namespace is replaced, deleted first, and the release installed again as a StatefulSet of three on embedded etcd with a claim template, reached at the host's address and the allocated node port", async () => {
+      input = { ...input, controlPlanes: 3, persistence: { enabled: true, storageClassName: "", size: "10Gi" }, hostExposure: "NodePort" };
       recreateKey = "key-2";
       const run = await stack.preview();
       const steps = run.steps.map((s) => `${s.op} ${s.name}`).join(", ");
@@ -176,6 +176,16 @@ describe(
       const config = JSON.parse((await api.request("GET", `/api/v1/namespaces/${NS}/secrets/vc-config-dev`)).body);
       const vclusterYaml = YAML.parse(Buffer.from(config.data["config.yaml"], "base64").toString("utf8"));
       assert.equal(vclusterYaml.controlPlane.backingStore.etcd.embedded.enabled, true);
+      // The NodePort front: the API server allocates the port; the address is the host kubeconfig's server host.
+      const front = JSON.parse((await api.request("GET", `/api/v1/namespaces/${NS}/services/ksail-dev-api`)).body);
+      const nodePort = front.spec.ports[0].nodePort;
+      assert.equal(front.spec.type, "NodePort");
+      assert.ok(nodePort >= 30000 && nodePort <= 32767, String(nodePort));
+      const host = new URL(YAML.parse(api.kubeconfig).clusters[0].cluster.server).hostname;
+      assert.deepEqual(vclusterYaml.controlPlane.proxy.extraSANs, [host]);
+      const outputs = await stack.stack.outputs();
+      assert.equal(outputs.endpoint.value, `https://${host}:${nodePort}`);
+      assert.equal(YAML.parse(outputs.kubeconfig.value).clusters[0].cluster.server, `https://${host}:${nodePort}`);
     });
 
     test("destroy: the release, the Secret and the namespace are gone", async () => {

@@ -16,6 +16,8 @@ import { vclusterCluster, type VClusterInfraArgs } from "./vcluster";
 export interface KubernetesInfraOptions {
   /** Host cluster kubeconfig (secret); default: read from the file the spec names. */
   readonly hostKubeconfig?: pulumi.Input<string>;
+  /** NodePort front: the node address clients dial. @default the host kubeconfig's API server host */
+  readonly hostAddress?: pulumi.Input<string>;
   /** Install the k3k operator chart (one per host). @default true */
   readonly installOperator?: boolean;
   /** VCluster: where the chart comes from and whether to wait for its objects (tests without the internet). */
@@ -52,7 +54,13 @@ export function kubernetesCluster(ctx: InfraContext, options: KubernetesInfraOpt
     const v = vclusterCluster(
       name,
       plan.vcluster,
-      { hostKubeconfig, hostContext, recreateKey: plan.recreateTrigger.slice(0, 16), ...options.vcluster },
+      {
+        hostKubeconfig,
+        hostContext,
+        hostAddress: options.hostAddress,
+        recreateKey: plan.recreateTrigger.slice(0, 16),
+        ...options.vcluster,
+      },
       { parent, protect },
     );
     return {
@@ -67,7 +75,13 @@ export function kubernetesCluster(ctx: InfraContext, options: KubernetesInfraOpt
   const nested = k3kCluster(
     name,
     plan.k3k!,
-    { hostKubeconfig, hostContext, installOperator: options.installOperator, recreateKey: plan.recreateTrigger.slice(0, 16) },
+    {
+      hostKubeconfig,
+      hostContext,
+      hostAddress: options.hostAddress,
+      installOperator: options.installOperator,
+      recreateKey: plan.recreateTrigger.slice(0, 16),
+    },
     { parent, protect },
   );
   return {

@@ -139,3 +139,81 @@ export function loadBalancerFront(
   );
   return { address: service.status.apply((s) => firstAddress(s?.loadBalancer?.ingress)), resources: [service] };
 }
+
+/** The host name of the API server a kubeconfig's context (else its current context) points at. */
+export function kubeconfigServerHost(kubeconfig: string, context?: string): string {
+  const doc = YAML.parse(kubeconfig) as {
+    "current-context"?: string;
+    contexts?: { name?: string; context?: { cluster?: string } }[];
+    clusters?: { name?: string; cluster?: { server?: string } }[];
+  };
+  const ctx = doc?.contexts?.find((c) => c.name === (context || doc["current-context"]));
+  const cluster =
+    doc?.clusters?.find((c) => c.name === ctx?.context?.cluster) ?? (doc?.clusters?.length === 1 ? doc.clusters[0] : undefined);
+  const server = cluster?.cluster?.server;
+  if (!server) throw new Error(`the host kubeconfig has no server for context "${context || doc?.["current-context"] || ""}"`);
+  return new URL(server).hostname.replace(/^\[(.*)\]$/, "$1");
+}
+
+/**
+ * A NodePort Service of its own in front of the nested API server's pods, for hosts without a load balancer (as
+ * KSail falls back to one). It is reached at `address` (a node address; by default the host API server's host, which
+ * is a node on single-node hosts such as kind or k3s) and the port Kubernetes allocates.
+ */
+export function nodePortFront(
+  name: string,
+  x: { service: string; port: number; targetPort: number; selector: Readonly<Record<string, string>> },
+  address: pulumi.Input<string>,
+  namespace: { output: pulumi.Input<string>; resource: pulumi.Resource },
+  opts: pulumi.CustomResourceOptions,
+): { address: pulumi.Output<string>; port: pulumi.Output<number>; resources: pulumi.Resource[] } {
+  const service = new k8s.core.v1.Service(
+    `${name}-api`,
+    {
+      metadata: { name: x.service, namespace: namespace.output, annotations: { "pulumi.com/skipAwait": "true" } },
+      spec: {
+        type: "NodePort",
+        selector: { ...x.selector },
+        // The same Service port as the LoadBalancer front, so that switching between the two updates one port.
+        ports: [{ name: "https", port: x.port, targetPort: x.targetPort, protocol: "TCP" }],
+      },
+    },
+    { ...opts, dependsOn: [namespace.resource] },
+  );
+  return {
+    address: pulumi.output(address),
+    port: service.spec.apply((s) => s?.ports?.[0]?.nodePort ?? 0),
+    resources: [service],
+  };
+}
+
+/** The API front of an exposure plan: its address (a SAN of the nested API server), port and resources. */
+export function apiFront(
+  name: string,
+  x:
+    | { kind: "LoadBalancer"; service: string; port: number; selector: Readonly<Record<string, string>> }
+    | { kind: "NodePort"; service: string; port: number; selector: Readonly<Record<string, string>> }
+    | {
+        kind: "Gateway";
+        gatewayClassName: string;
+        gateway: string;
+        route: string;
+        port: number;
+        backend: { service: string; port: number };
+      },
+  targetPort: number,
+  ctx: {
+    namespace: { plain: string; output: pulumi.Input<string>; resource: pulumi.Resource };
+    nodeAddress: () => pulumi.Input<string>;
+    opts: pulumi.CustomResourceOptions;
+    wait: pulumi.CustomResourceOptions;
+  },
+): { address: pulumi.Output<string>; port: pulumi.Output<number>; resources: pulumi.Resource[] } {
+  if (x.kind === "Gateway") {
+    const f = gatewayFront(name, x, ctx.namespace, ctx.opts, ctx.wait);
+    return { ...f, port: pulumi.output(x.port) };
+  }
+  if (x.kind === "NodePort") return nodePortFront(name, { ...x, targetPort }, ctx.nodeAddress(), ctx.namespace, ctx.opts);
+  const f = loadBalancerFront(name, { ...x, targetPort }, ctx.namespace, { ...ctx.opts, ...ctx.wait });
+  return { ...f, port: pulumi.output(x.port) };
+}

@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { K3kClusterPlan } from "../../plan/k3k";
-import { gatewayFront, hostProvider as newHostProvider, loadBalancerFront, recreatableNamespace, withServer } from "./host";
+import { apiFront, hostProvider as newHostProvider, kubeconfigServerHost, recreatableNamespace, withServer } from "./host";
 
 export { RECREATE_KEY, withServer } from "./host";
 
@@ -21,6 +21,8 @@ export interface K3kInfraArgs {
   readonly installOperator?: boolean;
   /** The namespace's recreate key. @default the plan's (k3k's immutable fields); KSailCluster passes its recreate trigger */
   readonly recreateKey?: string;
+  /** NodePort front: the node address clients dial. @default the host kubeconfig's API server host */
+  readonly hostAddress?: pulumi.Input<string>;
   /** Seconds the API front may take to get an address, and the Cluster to become Ready. @default 600 */
   readonly createTimeoutSeconds?: number;
 }
@@ -77,16 +79,14 @@ export function k3kCluster(
   resources.push(namespace);
 
   const x = plan.exposure;
-  let address: pulumi.Output<string>;
-  if (x.kind === "LoadBalancer") {
-    const front = loadBalancerFront(name, { ...x, targetPort: 6443 }, { output: ns, resource: namespace }, { ...onHost, ...timeouts });
-    resources.push(...front.resources);
-    address = front.address;
-  } else {
-    const front = gatewayFront(name, x, { plain: plan.namespace, output: ns, resource: namespace }, onHost, timeouts);
-    resources.push(...front.resources);
-    address = front.address;
-  }
+  const front = apiFront(name, x, 6443, {
+    namespace: { plain: plan.namespace, output: ns, resource: namespace },
+    nodeAddress: () => args.hostAddress ?? pulumi.output(args.hostKubeconfig).apply((k) => kubeconfigServerHost(k, args.hostContext)),
+    opts: onHost,
+    wait: timeouts,
+  });
+  resources.push(...front.resources);
+  const address = front.address;
 
   const cluster = new k8s.apiextensions.CustomResource(
     `${name}-k3k-cluster`,
@@ -112,7 +112,7 @@ export function k3kCluster(
     (m) => `${m?.namespace ?? plan.namespace}/${plan.kubeconfigSecret.name}`,
   );
   const secret = k8s.core.v1.Secret.get(`${name}-k3k-kubeconfig`, secretId, { ...onHost, dependsOn: [cluster] });
-  const endpoint = pulumi.interpolate`https://${address}:${x.port}`;
+  const endpoint = pulumi.interpolate`https://${address}:${front.port}`;
   const kubeconfig = pulumi.secret(
     pulumi.all([secret.data, endpoint]).apply(([data, server]) => {
       const raw = data?.[plan.kubeconfigSecret.key];

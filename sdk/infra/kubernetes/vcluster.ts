@@ -15,7 +15,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { VClusterPlan } from "../../plan/vcluster";
-import { gatewayFront, hostProvider as newHostProvider, loadBalancerFront, recreatableNamespace, withServer } from "./host";
+import { apiFront, hostProvider as newHostProvider, kubeconfigServerHost, recreatableNamespace, withServer } from "./host";
 
 export interface VClusterInfraArgs {
   /** Host cluster kubeconfig (kept secret). */
@@ -24,6 +24,8 @@ export interface VClusterInfraArgs {
   readonly hostContext?: string;
   /** The namespace's recreate key; KSailCluster passes its recreate trigger. */
   readonly recreateKey: string;
+  /** NodePort front: the node address clients dial. @default the host kubeconfig's API server host */
+  readonly hostAddress?: pulumi.Input<string>;
   /** Seconds the API front may take to get an address, and the release to be ready. @default 600 */
   readonly createTimeoutSeconds?: number;
   /**
@@ -65,10 +67,12 @@ export function vclusterCluster(
   const resources: pulumi.Resource[] = [hostProvider, namespace];
 
   const x = plan.exposure;
-  const front =
-    x.kind === "Gateway"
-      ? gatewayFront(name, x, { plain: plan.namespace, output: ns, resource: namespace }, onHost, timeouts)
-      : loadBalancerFront(name, x, { output: ns, resource: namespace }, { ...onHost, ...timeouts });
+  const front = apiFront(name, x, 8443, {
+    namespace: { plain: plan.namespace, output: ns, resource: namespace },
+    nodeAddress: () => args.hostAddress ?? pulumi.output(args.hostKubeconfig).apply((k) => kubeconfigServerHost(k, args.hostContext)),
+    opts: onHost,
+    wait: timeouts,
+  });
   resources.push(...front.resources);
   const address = front.address;
   const values = address.apply((a) => withExtraSans(plan.values, a ? [a] : []));
@@ -104,7 +108,7 @@ export function vclusterCluster(
   );
   resources.push(secret);
 
-  const endpoint = pulumi.interpolate`https://${address}:${x.port}`;
+  const endpoint = pulumi.interpolate`https://${address}:${front.port}`;
   const kubeconfig = pulumi.secret(
     pulumi.all([secret.data, endpoint]).apply(([data, server]) => {
       const raw = data?.[plan.kubeconfigSecret.key];
