@@ -38,19 +38,23 @@ export function k3kSafeName(...parts: string[]): string {
  * the server certificate (k3k puts only `tlsSANs`, the Service's cluster IP and names there), so this package
  * creates the front first and passes its address as a TLS SAN.
  */
+/** A Gateway of `gatewayClassName` with a TCP listener on 6443 and a TCPRoute to the nested API server's Service (port 443). */
+export interface GatewayExposure {
+  readonly kind: "Gateway";
+  readonly gatewayClassName: string;
+  readonly gateway: string;
+  readonly route: string;
+  readonly port: 6443;
+  /** The nested API server's Service and its port (443). */
+  readonly backend: { readonly service: string; readonly port: 443 };
+}
+
 export type K3kExposure =
   | { readonly kind: "LoadBalancer"; readonly service: string; readonly port: 6443; readonly selector: Readonly<Record<string, string>> }
   /** A NodePort Service over the server pods, reached at a host address (the host API server's by default). */
   | { readonly kind: "NodePort"; readonly service: string; readonly port: 6443; readonly selector: Readonly<Record<string, string>> }
-  | {
-      readonly kind: "Gateway";
-      readonly gatewayClassName: string;
-      readonly gateway: string;
-      readonly route: string;
-      readonly port: 6443;
-      /** k3k's server Service and its port (443 → the servers' 6443). */
-      readonly backend: { readonly service: string; readonly port: 443 };
-    };
+  /** To k3k's server Service (443 → the servers' 6443). */
+  | GatewayExposure;
 
 export interface K3kPlanInput {
   readonly clusterName: string;

@@ -9,7 +9,7 @@
  */
 import * as crypto from "node:crypto";
 import { isObject } from "../config/expand";
-import type { HostExposure } from "./k3k";
+import type { GatewayExposure, HostExposure } from "./k3k";
 
 /** The vcluster chart (charts.loft.sh) KSail installs into `vcluster-<name>`. */
 export const VCLUSTER_CHART = { chart: "vcluster", repo: "https://charts.loft.sh", version: "0.36.1" } as const;
@@ -37,15 +37,8 @@ export type VClusterExposure =
       readonly targetPort: 8443;
       readonly selector: Readonly<Record<string, string>>;
     }
-  | {
-      readonly kind: "Gateway";
-      readonly gatewayClassName: string;
-      readonly gateway: string;
-      readonly route: string;
-      readonly port: 6443;
-      /** The chart's Service and its port (443 → the control plane's 8443). */
-      readonly backend: { readonly service: string; readonly port: 443 };
-    };
+  /** To the chart's Service (443 → the control plane's 8443). */
+  | GatewayExposure;
 
 export interface VClusterPlanInput {
   readonly clusterName: string;

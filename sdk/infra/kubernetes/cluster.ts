@@ -50,45 +50,17 @@ export function kubernetesCluster(ctx: InfraContext, options: KubernetesInfraOpt
     }
   }
   const hostContext = (h.contextEnvVar !== "" ? env[h.contextEnvVar] : undefined) || h.context || undefined;
-  if (plan.vcluster) {
-    const v = vclusterCluster(
-      name,
-      plan.vcluster,
-      {
-        hostKubeconfig,
-        hostContext,
-        hostAddress: options.hostAddress,
-        recreateKey: plan.recreateTrigger.slice(0, 16),
-        ...options.vcluster,
-      },
-      { parent, protect },
-    );
-    return {
-      secrets: { kubeconfig: v.kubeconfig, talosconfig: pulumi.output(undefined) },
-      endpoint: v.endpoint,
-      nodes: pulumi.output(plan.nodes.map((n) => ({ name: n.name, role: n.role, address: n.address }))),
-      ready: [v.release],
-      resources: v.resources,
-      install: {},
-    };
-  }
-  const nested = k3kCluster(
-    name,
-    plan.k3k!,
-    {
-      hostKubeconfig,
-      hostContext,
-      hostAddress: options.hostAddress,
-      installOperator: options.installOperator,
-      recreateKey: plan.recreateTrigger.slice(0, 16),
-    },
-    { parent, protect },
-  );
+  const host = { hostKubeconfig, hostContext, hostAddress: options.hostAddress };
+  const recreateKey = plan.recreateTrigger.slice(0, 16);
+  const nested = plan.vcluster
+    ? vclusterCluster(name, plan.vcluster, { ...host, recreateKey, ...options.vcluster }, { parent, protect })
+    : k3kCluster(name, plan.k3k!, { ...host, installOperator: options.installOperator, recreateKey }, { parent, protect });
   return {
     secrets: { kubeconfig: nested.kubeconfig, talosconfig: pulumi.output(undefined) },
     endpoint: nested.endpoint,
     nodes: pulumi.output(plan.nodes.map((n) => ({ name: n.name, role: n.role, address: n.address }))),
-    ready: [nested.cluster],
+    // The first stage waits for the k3k Cluster (Ready) or the vCluster release.
+    ready: ["release" in nested ? nested.release : nested.cluster],
     resources: nested.resources,
     install: {},
   };

@@ -7,6 +7,18 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as YAML from "yaml";
 
+/** How a nested cluster reaches its host, and the settings every nested tier takes. */
+export interface NestedHostArgs {
+  /** Host cluster kubeconfig (kept secret). */
+  readonly hostKubeconfig: pulumi.Input<string>;
+  /** Host kubeconfig context; empty = its current context. */
+  readonly hostContext?: string;
+  /** NodePort front: the node address clients dial. @default the host kubeconfig's API server host */
+  readonly hostAddress?: pulumi.Input<string>;
+  /** Seconds the API front may take to get an address, and the nested cluster to be ready. @default 600 */
+  readonly createTimeoutSeconds?: number;
+}
+
 /** Namespace annotation holding the hash of what cannot change in place. */
 export const RECREATE_KEY = "ksail.dev/recreate-key";
 
@@ -204,7 +216,7 @@ export function apiFront(
   targetPort: number,
   ctx: {
     namespace: { plain: string; output: pulumi.Input<string>; resource: pulumi.Resource };
-    nodeAddress: () => pulumi.Input<string>;
+    host: NestedHostArgs;
     opts: pulumi.CustomResourceOptions;
     wait: pulumi.CustomResourceOptions;
   },
@@ -213,7 +225,11 @@ export function apiFront(
     const f = gatewayFront(name, x, ctx.namespace, ctx.opts, ctx.wait);
     return { ...f, port: pulumi.output(x.port) };
   }
-  if (x.kind === "NodePort") return nodePortFront(name, { ...x, targetPort }, ctx.nodeAddress(), ctx.namespace, ctx.opts);
+  if (x.kind === "NodePort") {
+    const h = ctx.host;
+    const address = h.hostAddress ?? pulumi.output(h.hostKubeconfig).apply((k) => kubeconfigServerHost(k, h.hostContext));
+    return nodePortFront(name, { ...x, targetPort }, address, ctx.namespace, ctx.opts);
+  }
   const f = loadBalancerFront(name, { ...x, targetPort }, ctx.namespace, { ...ctx.opts, ...ctx.wait });
   return { ...f, port: pulumi.output(x.port) };
 }

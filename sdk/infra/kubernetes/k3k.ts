@@ -8,23 +8,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { K3kClusterPlan } from "../../plan/k3k";
-import { apiFront, hostProvider as newHostProvider, kubeconfigServerHost, recreatableNamespace, withServer } from "./host";
+import { apiFront, hostProvider as newHostProvider, recreatableNamespace, withServer, type NestedHostArgs } from "./host";
 
 export { RECREATE_KEY, withServer } from "./host";
 
-export interface K3kInfraArgs {
-  /** Host cluster kubeconfig (kept secret). */
-  readonly hostKubeconfig: pulumi.Input<string>;
-  /** Host kubeconfig context; empty = its current context. */
-  readonly hostContext?: string;
+export interface K3kInfraArgs extends NestedHostArgs {
   /** Install the k3k operator chart; false when the host already runs it (one operator per host). @default true */
   readonly installOperator?: boolean;
   /** The namespace's recreate key. @default the plan's (k3k's immutable fields); KSailCluster passes its recreate trigger */
   readonly recreateKey?: string;
-  /** NodePort front: the node address clients dial. @default the host kubeconfig's API server host */
-  readonly hostAddress?: pulumi.Input<string>;
-  /** Seconds the API front may take to get an address, and the Cluster to become Ready. @default 600 */
-  readonly createTimeoutSeconds?: number;
 }
 
 export interface K3kInfra {
@@ -81,7 +73,7 @@ export function k3kCluster(
   const x = plan.exposure;
   const front = apiFront(name, x, 6443, {
     namespace: { plain: plan.namespace, output: ns, resource: namespace },
-    nodeAddress: () => args.hostAddress ?? pulumi.output(args.hostKubeconfig).apply((k) => kubeconfigServerHost(k, args.hostContext)),
+    host: args,
     opts: onHost,
     wait: timeouts,
   });

@@ -15,19 +15,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { VClusterPlan } from "../../plan/vcluster";
-import { apiFront, hostProvider as newHostProvider, kubeconfigServerHost, recreatableNamespace, withServer } from "./host";
+import { apiFront, hostProvider as newHostProvider, recreatableNamespace, withServer, type NestedHostArgs } from "./host";
 
-export interface VClusterInfraArgs {
-  /** Host cluster kubeconfig (kept secret). */
-  readonly hostKubeconfig: pulumi.Input<string>;
-  /** Host kubeconfig context; empty = its current context. */
-  readonly hostContext?: string;
+export interface VClusterInfraArgs extends NestedHostArgs {
   /** The namespace's recreate key; KSailCluster passes its recreate trigger. */
   readonly recreateKey: string;
-  /** NodePort front: the node address clients dial. @default the host kubeconfig's API server host */
-  readonly hostAddress?: pulumi.Input<string>;
-  /** Seconds the API front may take to get an address, and the release to be ready. @default 600 */
-  readonly createTimeoutSeconds?: number;
   /**
    * Where the chart comes from. @default the pinned chart from charts.loft.sh; tests pass a local copy of the same
    * chart (a directory) because they run without the internet.
@@ -69,7 +61,7 @@ export function vclusterCluster(
   const x = plan.exposure;
   const front = apiFront(name, x, 8443, {
     namespace: { plain: plan.namespace, output: ns, resource: namespace },
-    nodeAddress: () => args.hostAddress ?? pulumi.output(args.hostKubeconfig).apply((k) => kubeconfigServerHost(k, args.hostContext)),
+    host: args,
     opts: onHost,
     wait: timeouts,
   });
