@@ -134,6 +134,30 @@ describe("Hetzner network model: every needed flow passes, nothing else", () => 
     );
   });
 
+  // The ISO route's maintenance window: while a node waits unconfigured its Talos API takes a machine config from
+  // whoever reaches it, so it must be reachable then (from allowedCidrs, which the plan warns about when empty), and
+  // only then. Once configured, the Talos firewall (NetworkRuleConfig, part of the config that ends the maintenance)
+  // drops the worker's apid from outside; the Hetzner rule stays for the workers added later.
+  test("ISO route: a worker's Talos API is reachable from outside only while it waits in maintenance mode", () => {
+    for (const allowedCidrs of [[], ["203.0.113.0/24"]]) {
+      const plan = planHetznerCluster({ clusterName: "c", controlPlanes: 1, workers: 1, allowedCidrs });
+      const m = plan.reachability;
+      const from = { kind: "internet" as const, address: "203.0.113.7" };
+      const flow = (maintenance: boolean): Flow => ({
+        from,
+        to: { node: "c-worker-1", via: "public" },
+        protocol: "tcp",
+        port: 50000,
+        maintenance,
+      });
+      assert.equal(flowAllowed(m, flow(true)).allowed, true, "the config is applied over the maintenance API");
+      const after = flowAllowed(m, flow(false));
+      assert.equal(after.allowed, false, JSON.stringify(after));
+      assert.match(after.reason, /Talos firewall|drops/);
+      assert.equal(flowNeeded(m, flow(false)), undefined);
+    }
+  });
+
   test("ingressFirewall Disabled: every needed flow passes (and the plan warns that nothing is filtered)", () => {
     const plan = planHetznerCluster({ clusterName: "c", controlPlanes: 3, workers: 1, ingressFirewall: "Disabled", cni: "Calico" });
     assert.deepEqual(check(plan.reachability), []);
