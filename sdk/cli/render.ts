@@ -4,6 +4,8 @@ import { planInputOf } from "../plan/check";
 import { installedCharts } from "../plan/catalog";
 import { talosRenderInput } from "../plan/talos";
 import { omniClusterTemplate } from "../plan/omni";
+import type { K3kExposure } from "../plan/k3k";
+import type { VClusterExposure } from "../plan/vcluster";
 import { endpointValues, type EndpointAddress } from "../plan/hetznerEndpoint";
 import type { LoadedClusterConfig } from "../config";
 import type { K3sPki, KubeadmPki, TalosSecretsBundle } from "../pki/types";
@@ -246,6 +248,14 @@ async function dockerNodeFiles(plan: ClusterPlan, opts: RenderOptions, omitted: 
   return files;
 }
 
+/** A nested cluster's API front in words. */
+function frontText(x: K3kExposure | VClusterExposure): string {
+  if (x.kind === "Gateway")
+    return `Gateway ${x.gateway} (class ${x.gatewayClassName}) + TCPRoute to ${x.backend.service}:${x.backend.port}`;
+  if (x.kind === "NodePort") return `NodePort Service ${x.service} at the host address (hostAddress, else the host API server's)`;
+  return `LoadBalancer Service ${x.service}:${x.port}`;
+}
+
 /** The stand-ins a Hetzner rendering used: the endpoint they make, and the floating IP and token of a VIP. */
 function hetznerPlaceholders(plan: ClusterPlan): Record<string, string> {
   const e = endpointValues(plan.hetzner!.endpoint, PLACEHOLDER_ADDRESSES);
@@ -267,17 +277,13 @@ export async function renderCluster(config: LoadedClusterConfig, opts: RenderOpt
       secret: withSecrets,
     });
   } else if (plan.vcluster) {
-    // What KSailCluster installs on the host: the vcluster chart with these values (a Gateway's address joins extraSANs at create).
+    // What KSailCluster installs on the host: the vcluster chart with these values (the front's address joins extraSANs at create).
     const v = plan.vcluster;
-    const front =
-      v.exposure.kind === "Gateway"
-        ? `Gateway ${v.exposure.gateway} (class ${v.exposure.gatewayClassName}) + TCPRoute to ${v.exposure.backend.service}:443; its address is added to controlPlane.proxy.extraSANs`
-        : `the chart's Service ${v.exposure.service} as a LoadBalancer (vCluster adds its address to the certificate)`;
     files.push({
       path: "vcluster/values.yaml",
       content:
         `# Release ${v.release} of chart ${v.chart.chart} ${v.chart.version} (${v.chart.repo}) in namespace ${v.namespace}.\n` +
-        `# API front: ${front}.\n` +
+        `# API front: ${frontText(v.exposure)}; its address is added to controlPlane.proxy.extraSANs.\n` +
         `# Kubeconfig: Secret ${v.namespace}/${v.kubeconfigSecret.name}, key ${v.kubeconfigSecret.key}.\n` +
         yaml(v.values),
       secret: false,
@@ -289,7 +295,7 @@ export async function renderCluster(config: LoadedClusterConfig, opts: RenderOpt
       path: "k3k/cluster.yaml",
       content:
         `# Namespace ${k.namespace}; k3k operator chart ${k.chart.chart} ${k.chart.version} (${k.chart.repo}) in ${k.chart.namespace}.\n` +
-        `# API front: ${k.exposure.kind === "Gateway" ? `Gateway ${k.exposure.gateway} (class ${k.exposure.gatewayClassName}) + TCPRoute to ${k.exposure.backend.service}:443` : `LoadBalancer Service ${k.exposure.service}:6443`}; its address is added as spec.tlsSANs.\n` +
+        `# API front: ${frontText(k.exposure)}; its address is added as spec.tlsSANs.\n` +
         `# Kubeconfig: Secret ${k.namespace}/${k.kubeconfigSecret.name}, key ${k.kubeconfigSecret.key}.\n` +
         yaml(k.object),
       secret: false,

@@ -171,6 +171,35 @@ describe("render (pure)", () => {
     assert.equal(JSON.parse(file(r, "cluster.json").content).provider, "Kubernetes");
   });
 
+  test("VCluster on Kubernetes: the chart's values KSailCluster installs (the project's vcluster.yaml under the spec's settings), its namespace, front and kubeconfig Secret named", async () => {
+    const file1 = ksail(
+      "vc",
+      { distribution: "VCluster", provider: "Kubernetes", kubernetesVersion: "v1.36.3" },
+      "  provider:\n    kubernetes:\n      persistence:\n        enabled: true\n        size: 10Gi\n",
+    );
+    fs.writeFileSync(path.join(path.dirname(file1), "vcluster.yaml"), "sync:\n  toHost:\n    ingresses:\n      enabled: true\n");
+    const r = await renderCluster(loadClusterConfig(file1));
+    const t = file(r, "vcluster/values.yaml");
+    assert.equal(t.secret, false);
+    assert.deepEqual(YAML.parse(t.content), {
+      sync: { toHost: { ingresses: { enabled: true } } },
+      controlPlane: {
+        distro: { k8s: { image: { tag: "v1.36.3" } } },
+        statefulSet: { persistence: { volumeClaim: { enabled: true, size: "10Gi" } } },
+      },
+    });
+    assert.match(t.content, /Release vc of chart vcluster 0\.36\.1 \(https:\/\/charts\.loft\.sh\) in namespace vcluster-vc/);
+    assert.match(t.content, /LoadBalancer Service ksail-vc-api:443; its address is added to controlPlane\.proxy\.extraSANs/);
+    assert.match(t.content, /Secret vcluster-vc\/vc-vc, key config/);
+    const summary = JSON.parse(file(r, "cluster.json").content);
+    assert.deepEqual([summary.distribution, summary.provider, summary.versions.kubernetes], ["VCluster", "Kubernetes", "v1.36.3"]);
+    assert.deepEqual(
+      summary.nodes.map((n: { name: string }) => n.name),
+      ["vc-0"],
+      "a StatefulSet with a volume: pod vc-0",
+    );
+  });
+
   test("Talos on Hetzner: the renderer gets the Hetzner options (external cloud provider, private network, VIP) with placeholders for addresses known at create, placed as up places them (floating-ip: the floating IP is the endpoint and the VIP, the first control plane's reserved IP a SAN)", async () => {
     const file1 = path.join(tmp, "fip.yaml");
     fs.writeFileSync(

@@ -94,6 +94,18 @@ describe("KSailCluster: a vCluster on a host cluster through its chart", () => {
     for (const n of names) assert.ok(!/-(cilium|calico|kindnet|metrics-server|local-path|metallb)$/.test(n), n);
   });
 
+  test("installers and GitOps run on the nested cluster (its kubeconfig's provider), never on the host", async () => {
+    const r = await record({ policyEngine: "Kyverno", gitOpsEngine: "Flux", localRegistry: { registry: "ghcr.io/acme/deploy" } });
+    const names = r.resources.map((x) => x.name);
+    for (const n of ["dev-cert-manager", "dev-kyverno", "dev-flux"]) assert.ok(names.includes(n), `${n} in ${names.join(", ")}`);
+    const releases = r.resources.filter((x) => x.type === RELEASE && x.name !== "dev-vcluster");
+    assert.ok(releases.length >= 3);
+    for (const x of releases) assert.equal(x.options.provider, "dev-k8s", `${x.name} on the nested cluster`);
+    assert.equal(r.byName("dev-vcluster").options.provider, "dev-host", "only the vCluster itself on the host");
+    const k8s = r.byName("dev-k8s");
+    assert.ok(k8s.secretInputs.includes("kubeconfig"), "the nested kubeconfig stays secret");
+  });
+
   test("a gateway class: Gateway + TCPRoute to the chart's Service, the Gateway's address an extra SAN", async () => {
     const r = await record({ controlPlanes: 3 }, { gatewayClassName: "cilium", persistence: { enabled: true, size: "10Gi" } });
     const gw = r.byName("dev-api-gateway");
