@@ -59,6 +59,12 @@ export interface ClusterPlan {
   readonly provider: SupportedProvider;
   /** `recreateTrigger(spec)`: the `replacementTrigger` of every infrastructure resource. */
   readonly recreateTrigger: string;
+  /**
+   * What the project's files set that is built in at create (kind.yaml or k3d.yaml and the mirrors of a Kind or K3s
+   * cluster, a vCluster's vcluster.yaml), as a short hash; absent when they set nothing. A change recreates the
+   * cluster (it salts `recreateTrigger`); `diff` reports it as a row of its own.
+   */
+  readonly fileRecreateKey?: string;
   readonly nodes: readonly PlannedNode[];
   /** Kubernetes API URL of the kubeconfig (Docker; on Hetzner it is the endpoint address, known at create). */
   readonly endpoint?: string;
@@ -187,6 +193,7 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
     // What the file sets is built into the nodes at create time, like the spec fields it stands for: a change
     // recreates the cluster. A file that sets nothing leaves the trigger as the spec's own (no change for old stacks).
     recreateTrigger: isEmptyOverrides(fileSalt) ? base.recreateTrigger : withTalosPatchSalt(base.recreateTrigger, JSON.stringify(fileSalt)),
+    ...(isEmptyOverrides(fileSalt) ? {} : { fileRecreateKey: shortHash(JSON.stringify(fileSalt)) }),
     provider: "Docker",
     nodes,
     endpoint: `https://127.0.0.1:${docker.apiHostPort}`,
@@ -215,6 +222,8 @@ function dockerMirrors(given: readonly string[] | undefined, found: readonly str
  * A Talos patch that changes what recreates a cluster (subnets, DNS domain, identity) recreates it like the spec
  * field would; without such a patch the trigger stays the spec's own, so existing stacks see no change.
  */
+const shortHash = (s: string) => crypto.createHash("sha256").update(s).digest("hex").slice(0, 16);
+
 function withTalosPatchSalt(trigger: string, salt: string | undefined): string {
   return salt ? crypto.createHash("sha256").update(`${trigger}\n${salt}`).digest("hex") : trigger;
 }
@@ -316,6 +325,7 @@ function planVClusterOnHost(input: ClusterPlanInput, base: PlanBase): ClusterPla
         .filter(Boolean)
         .join("\n") || undefined,
     ),
+    ...(vcluster.valuesSalt ? { fileRecreateKey: vcluster.valuesSalt } : {}),
     provider: "Kubernetes",
     // The chart runs a StatefulSet (pods `<name>-<i>`) with a volume or embedded etcd, else a one-pod Deployment
     // (loft-sh/vcluster chart/templates/_persistence.tpl, vcluster.kind).

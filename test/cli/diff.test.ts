@@ -198,3 +198,52 @@ describe("ksail-pulumi diff (as a process)", () => {
     assert.equal(missingArg.code, 1);
   });
 });
+
+// What kind.yaml, k3d.yaml (and a Kind project's mirrors) or a vCluster's vcluster.yaml set is built in at create, so
+// KSailCluster recreates the cluster when it changes (the file salts its recreate trigger). Before, `diff` compared
+// the two ksail.yaml files only and said "No changes" for a change `pulumi up` then carried out as a recreate.
+describe("ksail-pulumi diff: the distribution files", () => {
+  const project = (dir: string, distribution: string, provider: string, file: string, text: string) => {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(
+      path.join(dir, "ksail.yaml"),
+      `apiVersion: ksail.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: dev\nspec:\n  cluster:\n    distribution: ${distribution}\n    provider: ${provider}\n`,
+    );
+    fs.writeFileSync(path.join(dir, file), text);
+    return path.join(dir, "ksail.yaml");
+  };
+
+  test("a changed kind.yaml or vcluster.yaml is a recreate row; the same files are no change", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-diff-files-"));
+    try {
+      const kind = (pod: string) => `kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nname: dev\nnetworking:\n  podSubnet: ${pod}\n`;
+      const a = project(path.join(tmp, "a"), "Vanilla", "Docker", "kind.yaml", kind("10.244.0.0/16"));
+      const b = project(path.join(tmp, "b"), "Vanilla", "Docker", "kind.yaml", kind("10.250.0.0/16"));
+      const same = project(path.join(tmp, "c"), "Vanilla", "Docker", "kind.yaml", kind("10.244.0.0/16"));
+      const changed = JSON.parse(cli(["diff", a, b, "-o", "json"]).stdout);
+      assert.deepEqual(fields(changed.recreateRequired), ["cluster.distributionConfig"]);
+      assert.match(changed.recreateRequired[0].reason, /kind\.yaml and the mirrors set is built into the cluster at create/);
+      assert.equal(JSON.parse(cli(["diff", a, same, "-o", "json"]).stdout).totalChanges, 0);
+
+      const v1 = project(
+        path.join(tmp, "v1"),
+        "VCluster",
+        "Kubernetes",
+        "vcluster.yaml",
+        "sync:\n  toHost:\n    ingresses:\n      enabled: true\n",
+      );
+      const v2 = project(
+        path.join(tmp, "v2"),
+        "VCluster",
+        "Kubernetes",
+        "vcluster.yaml",
+        "sync:\n  toHost:\n    ingresses:\n      enabled: false\n",
+      );
+      const r = cli(["diff", v1, v2, "-o", "json", "--exit-code"]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.deepEqual(fields(JSON.parse(r.stdout).recreateRequired), ["cluster.distributionConfig"]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { Option, type Command } from "commander";
 import type { Issue } from "../../errors";
 import type { LoadedClusterConfig } from "../../config";
+import type { ClusterPlan } from "../../plan/cluster";
 import type { SetExitCode } from "./exitCode";
 
 const line = (file: string, i: Issue): string => (i.path ? `${file}: ${i.path}: ${i.message}` : `${file}: ${i.message}`);
@@ -11,12 +12,13 @@ function load(
   check: typeof import("../../plan/check"),
   file: string,
   allowPathsOutside = false,
-): LoadedClusterConfig | undefined {
+): (LoadedClusterConfig & { plan: ClusterPlan }) | undefined {
   const r = config.validateClusterConfigFile(file, { allowPathsOutside });
   for (const w of r.warnings) process.stderr.write(`warning: ${line(file, w)}\n`);
   // The plan's checks too: diff refuses what validate, render and KSailCluster refuse.
-  const issues = r.ok && r.config ? check.planIssues(r.config).issues : r.issues;
-  if (r.ok && r.config && issues.length === 0) return r.config;
+  const planned = r.ok && r.config ? check.planIssues(r.config) : undefined;
+  const issues = planned ? planned.issues : r.issues;
+  if (r.config && planned?.plan && issues.length === 0) return { ...r.config, plan: planned.plan };
   for (const i of issues) process.stderr.write(`${line(file, i)}\n`);
   return undefined;
 }
@@ -61,6 +63,16 @@ export function registerDiff(program: Command, setExitCode: SetExitCode): void {
         });
         changes.push(...talosPatchChanges(side(before), side(after), after.spec.cluster.talos.version));
       }
+      // What the project's files set at create (kind.yaml, k3d.yaml and mirrors, vcluster.yaml): the plan's own key.
+      const [a, b] = [before.plan.fileRecreateKey ?? "", after.plan.fileRecreateKey ?? ""];
+      if (a !== b)
+        changes.push({
+          field: "cluster.distributionConfig",
+          oldValue: a === "" ? "(sets nothing)" : `(content ${a.slice(0, 8)})`,
+          newValue: b === "" ? "(sets nothing)" : `(content ${b.slice(0, 8)})`,
+          category: "recreate-required",
+          reason: `what ${after.spec.cluster.distributionConfig}${after.plan.docker && after.plan.distribution !== "Talos" ? " and the mirrors" : ""} set is built into the cluster at create; KSailCluster recreates it`,
+        });
       const summary = summarize(withoutMootChanges(changes));
       process.stdout.write(opts.output === "json" ? formatJson(summary) : formatText(summary, `🔍 Update impact: ${oldFile} → ${newFile}`));
       setExitCode(opts.exitCode && summary.totalChanges > 0 ? 2 : 0);
