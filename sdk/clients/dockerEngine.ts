@@ -1,8 +1,9 @@
 /**
  * A small Docker Engine API client (node:http / node:https, no dependency) for what the Docker provider cannot do:
- * restarting a Talos container (a reboot-required change is a STAGED apply followed by a container restart) and
+ * restarting a Talos container (a reboot-required change is a STAGED apply followed by a container restart),
  * reading the host's facts (`docker info`: storage driver, rootless, userns-remap) that decide node container flags
- * the way kind does (kubernetes-sigs/kind pkg/cluster/internal/providers/docker/util.go).
+ * the way kind does (kubernetes-sigs/kind pkg/cluster/internal/providers/docker/util.go), and running a command in
+ * a container (`docker exec`, its output read from the multiplexed stream).
  *
  * The Engine is the one the docker provider talks to: `docker:host` from its configuration when given, else
  * `DOCKER_HOST`, else the local socket; `unix://` sockets and `tcp://` hosts (TLS with `DOCKER_CERT_PATH` /
@@ -101,17 +102,38 @@ export class DockerEngineError extends Error {
 }
 
 /** One Engine API call: `path` is unversioned (`/containers/x/json`); the API version is prefixed here. */
-export function engineRequest(method: string, apiPath: string, opts: DockerEngineOptions = {}): Promise<{ status: number; body: string }> {
+export async function engineRequest(
+  method: string,
+  apiPath: string,
+  opts: DockerEngineOptions = {},
+): Promise<{ status: number; body: string }> {
+  const r = await engineCall(method, apiPath, undefined, opts);
+  return { status: r.status, body: r.body.toString("utf8") };
+}
+
+/** One Engine API call with an optional JSON body; the answer's body as bytes (an exec's multiplexed stream). */
+export function engineCall(
+  method: string,
+  apiPath: string,
+  json: unknown,
+  opts: DockerEngineOptions = {},
+): Promise<{ status: number; body: Buffer }> {
   const endpoint = resolveDockerEndpoint(opts);
   const where = "socketPath" in endpoint ? endpoint.socketPath : `${endpoint.hostname}:${endpoint.port}`;
   const timeout = opts.timeoutMs ?? 30_000;
   const fullPath = `/v${DOCKER_API_VERSION}${apiPath}`;
+  const payload = json === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(json), "utf8");
   return new Promise((resolve, reject) => {
-    const common = { path: fullPath, method, headers: { Host: "docker", "Content-Length": 0 }, timeout };
+    const headers = {
+      Host: "docker",
+      "Content-Length": payload.length,
+      ...(json === undefined ? {} : { "Content-Type": "application/json" }),
+    };
+    const common = { path: fullPath, method, headers, timeout };
     const onResponse = (res: http.IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
       res.on("error", reject);
     };
     const req =
@@ -128,7 +150,7 @@ export function engineRequest(method: string, apiPath: string, opts: DockerEngin
           : e,
       ),
     );
-    req.end();
+    req.end(payload);
   });
 }
 
@@ -247,4 +269,84 @@ export function hostFacts(info: DockerHostInfo): DockerHostFacts {
     usernsHost: info.usernsRemap,
     fuse: info.rootless,
   };
+}
+
+/**
+ * Splits the multiplexed stream of an exec or attach without a TTY into stdout and stderr, as moby's stdcopy reads it
+ * (moby/moby api pkg/stdcopy/stdcopy.go): frames of an 8-byte header — byte 0 the stream (0 stdin and 1 stdout go to
+ * stdout, 2 to stderr, 3 is an error from the daemon), bytes 4–7 the payload size, big-endian — then the payload. A
+ * truncated last frame ends the stream, as it does there; an unknown stream type or a daemon error is an Error.
+ */
+export function demuxDockerStream(stream: Buffer): { stdout: string; stderr: string } {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let at = 0;
+  while (at + 8 <= stream.length) {
+    const type = stream[at];
+    const size = stream.readUInt32BE(at + 4);
+    if (type > 3) throw new Error(`Docker Engine stream: unrecognized stream ${type}`);
+    if (at + 8 + size > stream.length) break;
+    const payload = stream.subarray(at + 8, at + 8 + size);
+    if (type === 3) throw new Error(`Docker Engine stream: error from daemon in stream: ${payload.toString("utf8")}`);
+    (type === 2 ? err : out).push(payload);
+    at += 8 + size;
+  }
+  return { stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
+}
+
+export interface ExecResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs a command in a running container and waits for it (`docker exec`: `POST /containers/{name}/exec`, then
+ * `POST /exec/{id}/start` without a TTY, whose answer is the multiplexed stream until the command ends, then
+ * `GET /exec/{id}/json` for the exit code; moby/moby api swagger.yaml ContainerExec, ExecStart, ExecInspect).
+ */
+export async function execInContainer(
+  container: string,
+  cmd: readonly string[],
+  opts: DockerEngineOptions & { readonly execEnv?: readonly string[]; readonly user?: string; readonly workingDir?: string } = {},
+): Promise<ExecResult> {
+  const what = `exec ${JSON.stringify(cmd.join(" "))} in container ${container}`;
+  const created = await engineCall(
+    "POST",
+    `/containers/${encodeURIComponent(container)}/exec`,
+    {
+      AttachStdin: false,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      Cmd: [...cmd],
+      ...(opts.execEnv ? { Env: [...opts.execEnv] } : {}),
+      ...(opts.user ? { User: opts.user } : {}),
+      ...(opts.workingDir ? { WorkingDir: opts.workingDir } : {}),
+    },
+    opts,
+  );
+  if (created.status !== 201)
+    throw new DockerEngineError(
+      created.status,
+      `Docker Engine: ${what} failed (HTTP ${created.status}): ${engineMessage(created.body.toString("utf8"))}`,
+    );
+  const id = (JSON.parse(created.body.toString("utf8")) as { Id: string }).Id;
+  const started = await engineCall("POST", `/exec/${encodeURIComponent(id)}/start`, { Detach: false, Tty: false }, opts);
+  if (started.status !== 200)
+    throw new DockerEngineError(
+      started.status,
+      `Docker Engine: ${what} did not start (HTTP ${started.status}): ${engineMessage(started.body.toString("utf8"))}`,
+    );
+  const output = demuxDockerStream(started.body);
+  // The stream ends with the command; the exit code is on the exec instance (briefly Running while the daemon records it).
+  for (let i = 0; ; i++) {
+    const r = await request("GET", `/exec/${encodeURIComponent(id)}/json`, opts);
+    if (r.status !== 200)
+      throw new DockerEngineError(r.status, `Docker Engine: inspect of ${what} failed (HTTP ${r.status}): ${engineMessage(r.body)}`);
+    const j = JSON.parse(r.body) as { Running: boolean; ExitCode: number | null };
+    if (!j.Running && j.ExitCode !== null) return { exitCode: j.ExitCode, ...output };
+    if (i >= 50) throw new Error(`Docker Engine: ${what} still runs after its output ended`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
 }

@@ -8,7 +8,14 @@
  *   `onRestart` is called: engine tests use it to simulate the Talos node rebooting into its staged config);
  * - `GET /info` answers the SystemInfo fields node containers depend on: `Driver`, `DriverStatus` (label/value pairs
  *   such as "Backing Filesystem") and `SecurityOptions` (`name=seccomp,profile=builtin`, `name=rootless`,
- *   `name=userns`, `name=cgroupns`).
+ *   `name=userns`, `name=cgroupns`);
+ * - exec (moby/moby api swagger.yaml ContainerExec, ExecStart, ExecInspect; api/server/router/container/exec.go):
+ *   `POST /containers/{id}/exec` with a JSON `ExecConfig` answers 201 `{"Id"}`, 404 for an unknown container, 409
+ *   `container <id> is not running` for a stopped one, 400 `No exec command specified` without `Cmd`;
+ *   `POST /exec/{id}/start` runs the command (the test's `exec` handler) and answers 200 with its output as the
+ *   multiplexed stream of moby's stdcopy (8-byte headers: stream 1 stdout / 2 stderr, big-endian size), 404
+ *   `No such exec instance: <id>` for an unknown id, 409 when it already ran; `GET /exec/{id}/json` answers
+ *   `{"ID","Running","ExitCode"}` (ExitCode null until it ran).
  */
 import * as http from "node:http";
 
@@ -23,6 +30,10 @@ export interface FakeDockerEngine {
   readonly state: Record<string, { running: boolean; restarts: number; pollsUntilRunning: number }>;
   /** What `GET /info` answers; tests change it. */
   info: FakeDockerInfo;
+  /** Runs an exec'd command: the test decides its output and exit code (default: exit 127, command not found). */
+  exec: (container: string, cmd: string[], env: string[]) => { stdout?: string; stderr?: string; exitCode: number };
+  /** Every exec created: container, command, environment. */
+  readonly execs: { container: string; cmd: string[]; env: string[] }[];
   close(): Promise<void>;
 }
 
@@ -49,8 +60,25 @@ export async function startFakeDockerEngine(
       DriverStatus: [["Backing Filesystem", "extfs"]],
       SecurityOptions: ["name=seccomp,profile=builtin", "name=cgroupns"],
     },
+    exec: (_c, cmd) => ({ stderr: `exec: "${cmd[0]}": executable file not found in $PATH`, exitCode: 127 }),
+    execs: [],
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+  const instances = new Map<string, { container: string; cmd: string[]; env: string[]; exitCode: number | null }>();
+  /** moby's stdcopy frame: stream byte, three zero bytes, the payload size big-endian, the payload. */
+  const frame = (stream: 1 | 2, text: string): Buffer => {
+    const payload = Buffer.from(text, "utf8");
+    const header = Buffer.alloc(8);
+    header[0] = stream;
+    header.writeUInt32BE(payload.length, 4);
+    return Buffer.concat([header, payload]);
+  };
+  const readBody = (req: http.IncomingMessage): Promise<string> =>
+    new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    });
   const server = http.createServer((req, res) => {
     requests.push({ method: req.method ?? "", url: req.url ?? "" });
     res.setHeader("Content-Type", "application/json");
@@ -71,6 +99,45 @@ export async function startFakeDockerEngine(
       url = v[2];
     }
     if (url === "/info" && req.method === "GET") return res.end(JSON.stringify({ ...engine.info, ServerVersion: "28.3.2" }));
+    const ce = /^\/containers\/([^/]+)\/exec$/.exec(url);
+    if (ce && req.method === "POST") {
+      const cname = decodeURIComponent(ce[1]);
+      void readBody(req).then((text) => {
+        const cfg = JSON.parse(text || "{}") as { Cmd?: string[] | string; Env?: string[] };
+        const cc = state[cname];
+        if (!cc) return fail(404, `No such container: ${cname}`);
+        if (!cc.running) return fail(409, `container ${cname} is not running`);
+        const cmd = typeof cfg.Cmd === "string" ? [cfg.Cmd] : (cfg.Cmd ?? []);
+        if (cmd.length === 0) return fail(400, "No exec command specified");
+        const id = `exec${instances.size + 1}`.padEnd(64, "0");
+        instances.set(id, { container: cname, cmd, env: cfg.Env ?? [], exitCode: null });
+        engine.execs.push({ container: cname, cmd, env: cfg.Env ?? [] });
+        res.statusCode = 201;
+        res.end(JSON.stringify({ Id: id }));
+      });
+      return;
+    }
+    const ex = /^\/exec\/([^/]+)\/(start|json)$/.exec(url);
+    if (ex) {
+      const inst = instances.get(decodeURIComponent(ex[1]));
+      if (!inst) return fail(404, `No such exec instance: ${decodeURIComponent(ex[1])}`);
+      if (ex[2] === "json" && req.method === "GET") return res.end(JSON.stringify({ ID: ex[1], Running: false, ExitCode: inst.exitCode }));
+      if (ex[2] === "start" && req.method === "POST") {
+        void readBody(req).then(() => {
+          if (inst.exitCode !== null) return fail(409, `exec ${ex[1]} has already run`);
+          const r = engine.exec(inst.container, inst.cmd, inst.env);
+          inst.exitCode = r.exitCode;
+          res.setHeader("Content-Type", "application/vnd.docker.raw-stream");
+          res.statusCode = 200;
+          const parts: Buffer[] = [];
+          // Output in several frames, as a process writes it, so the reader must join them.
+          for (const chunk of (r.stdout ?? "").match(/[\s\S]{1,7}/g) ?? []) parts.push(frame(1, chunk));
+          if (r.stderr) parts.push(frame(2, r.stderr));
+          res.end(Buffer.concat(parts));
+        });
+        return;
+      }
+    }
     const m = /^\/containers\/([^/]+)\/(restart|json)/.exec(url);
     const name = m ? decodeURIComponent(m[1]) : "";
     const c = state[name];
