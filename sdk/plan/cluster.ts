@@ -26,7 +26,7 @@ import type { HetznerEndpointMode } from "./hetznerEndpoint";
 import { hetznerPlanInputFromSpec } from "./hetznerInput";
 import { omniTalosVersion, planOmniCluster, type OmniClusterPlan } from "./omni";
 import { planK3kCluster, type HostExposure, type K3kClusterPlan } from "./k3k";
-import { planVCluster, userKubernetesTag, type VClusterPlan } from "./vcluster";
+import { planVCluster, type VClusterPlan } from "./vcluster";
 import { dockerTalosPlan, hetznerTalosPlan, talosKubernetesVersion, type TalosPlan } from "./talos";
 
 /** One node of the cluster as the component reports it. */
@@ -298,14 +298,6 @@ function planVClusterOnHost(input: ClusterPlanInput, base: PlanBase): ClusterPla
   const c = eff.cluster;
   const h = eff.provider.kubernetes;
   const version = c.kubernetesVersion === "" ? "" : c.kubernetesVersion.startsWith("v") ? c.kubernetesVersion : `v${c.kubernetesVersion}`;
-  const fileTag = userKubernetesTag(input.vclusterValues);
-  if (version !== "" && fileTag !== undefined && fileTag !== version)
-    throw new KsailError([
-      {
-        path: "spec.cluster.kubernetesVersion",
-        message: `is ${version}, but ${c.distributionConfig} sets controlPlane.distro.k8s.image.tag: ${fileTag}; set one of them (or both to the same version)`,
-      },
-    ]);
   const vcluster = planVCluster({
     clusterName: base.clusterName,
     controlPlanes: c.controlPlanes,
@@ -313,6 +305,7 @@ function planVClusterOnHost(input: ClusterPlanInput, base: PlanBase): ClusterPla
     persistence: h.persistence,
     gatewayClassName: h.gatewayClassName,
     userValues: input.vclusterValues,
+    valuesSource: c.distributionConfig,
     ...(input.hostExposure ? { hostExposure: input.hostExposure } : {}),
   });
   return {

@@ -9,6 +9,7 @@
  */
 import * as crypto from "node:crypto";
 import { isObject } from "../config/expand";
+import { KsailError, type Issue } from "../errors";
 import type { GatewayExposure, HostExposure } from "./k3k";
 
 /** The vcluster chart (charts.loft.sh) KSail installs into `vcluster-<name>`. */
@@ -52,6 +53,8 @@ export interface VClusterPlanInput {
   readonly userValues?: unknown;
   /** Without a gateway class: a LoadBalancer Service, or a NodePort Service for hosts without a load balancer. @default "LoadBalancer" */
   readonly hostExposure?: HostExposure;
+  /** Where the project's values come from, for messages. @default "vcluster.yaml" */
+  readonly valuesSource?: string;
 }
 
 export interface VClusterPlan {
@@ -69,6 +72,43 @@ export interface VClusterPlan {
   readonly kubernetesVersion: string;
   /** Hash of the project's vcluster.yaml ("" when there is none): part of what recreates the nested cluster. */
   readonly valuesSalt: string;
+}
+
+/** The spec field that decides each value this package sets. */
+const SPEC_FIELD_OF: readonly [RegExp, string][] = [
+  [/^controlPlane\.distro\./, "spec.cluster.kubernetesVersion"],
+  [/^controlPlane\.(backingStore|statefulSet\.highAvailability)\./, "spec.cluster.controlPlanes"],
+  [/^controlPlane\.statefulSet\.persistence\./, "spec.provider.kubernetes.persistence"],
+];
+
+function valueAt(v: unknown, keys: readonly string[]): unknown {
+  let at = v;
+  for (const k of keys) at = isObject(at) ? at[k] : undefined;
+  return at;
+}
+
+/**
+ * The values of the project's file that this package's own settings would silently replace: each is refused by the
+ * spec field that decides it (the file may repeat the same value).
+ */
+function valueConflicts(user: unknown, own: Record<string, unknown>, source: string, at: string[] = []): Issue[] {
+  const issues: Issue[] = [];
+  for (const [k, v] of Object.entries(own)) {
+    const keys = [...at, k];
+    if (isObject(v)) {
+      issues.push(...valueConflicts(user, v, source, keys));
+      continue;
+    }
+    const theirs = valueAt(user, keys);
+    if (theirs === undefined || JSON.stringify(theirs) === JSON.stringify(v)) continue;
+    const key = keys.join(".");
+    const field = SPEC_FIELD_OF.find(([re]) => re.test(key))?.[1] ?? "spec.cluster";
+    issues.push({
+      path: field,
+      message: `gives ${key} = ${JSON.stringify(v)}, but ${source} sets ${JSON.stringify(theirs)}; set it through ${field} and remove it from the file (or give both the same value)`,
+    });
+  }
+  return issues;
 }
 
 /** Deep merge of plain objects: `over` wins; lists are replaced. */
@@ -121,6 +161,14 @@ export function planVCluster(i: VClusterPlanInput): VClusterPlan {
     },
   };
   const hasUser = isObject(i.userValues) && Object.keys(i.userValues).length > 0;
+  const issues = hasUser ? valueConflicts(i.userValues, ownValues, i.valuesSource ?? "vcluster.yaml") : [];
+  const replicas = hasUser ? valueAt(i.userValues, ["controlPlane", "statefulSet", "highAvailability", "replicas"]) : undefined;
+  if (replicas !== undefined && replicas !== i.controlPlanes && !ha)
+    issues.push({
+      path: "spec.cluster.controlPlanes",
+      message: `is ${i.controlPlanes}, but ${i.valuesSource ?? "vcluster.yaml"} sets controlPlane.statefulSet.highAvailability.replicas: ${JSON.stringify(replicas)}; set the count in spec.cluster.controlPlanes (KSailCluster sets the replicas and the etcd backing store from it) and remove it from the file`,
+    });
+  if (issues.length > 0) throw new KsailError(issues, `${i.valuesSource ?? "vcluster.yaml"} contradicts the spec:`);
   return {
     chart: VCLUSTER_CHART,
     namespace,

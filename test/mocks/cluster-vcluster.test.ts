@@ -147,8 +147,32 @@ describe("KSailCluster: a vCluster on a host cluster through its chart", () => {
             .spec,
           vclusterValues: { controlPlane: { distro: { k8s: { image: { tag: "v1.36.3" } } } } },
         }),
-      /kubernetesVersion.*v1\.35\.0.*image\.tag: v1\.36\.3/s,
+      /spec\.cluster\.kubernetesVersion: gives controlPlane\.distro\.k8s\.image\.tag = "v1\.35\.0", but vcluster\.yaml sets "v1\.36\.3"/,
     );
+    // Whatever this package sets from the spec, the file may not silently set otherwise (before, it was overwritten).
+    assert.throws(
+      () =>
+        planCluster({
+          name: "dev",
+          spec,
+          vclusterValues: {
+            controlPlane: { statefulSet: { persistence: { volumeClaim: { enabled: true } }, highAvailability: { replicas: 3 } } },
+          },
+        }),
+      (e: Error) =>
+        /spec\.provider\.kubernetes\.persistence: gives controlPlane\.statefulSet\.persistence\.volumeClaim\.enabled = false, but vcluster\.yaml sets true/.test(
+          e.message,
+        ) &&
+        /spec\.cluster\.controlPlanes: is 1, but vcluster\.yaml sets controlPlane\.statefulSet\.highAvailability\.replicas: 3/.test(
+          e.message,
+        ),
+    );
+    // Repeating the spec's value in the file is fine.
+    planCluster({
+      name: "dev",
+      spec,
+      vclusterValues: { controlPlane: { statefulSet: { persistence: { volumeClaim: { enabled: false } } } } },
+    });
   });
 });
 

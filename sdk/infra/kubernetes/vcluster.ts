@@ -111,7 +111,7 @@ export function vclusterCluster(
   return { hostProvider, release, kubeconfig, endpoint, resources };
 }
 
-/** The values with the Gateway's address added to `controlPlane.proxy.extraSANs` (after any the project lists). */
+/** The values with the API front's address added to `controlPlane.proxy.extraSANs` (after any the project lists). */
 export function withExtraSans(values: Record<string, unknown>, sans: readonly string[]): Record<string, unknown> {
   if (sans.length === 0) return values;
   const cp = (values.controlPlane ?? {}) as Record<string, unknown>;
