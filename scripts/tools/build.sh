@@ -267,6 +267,16 @@ recipe_vcluster_chart() {
   echo "vcluster-chart ok ($(grep '^version:' "$dest/vcluster/Chart.yaml"))"
 }
 
+# Cilium's network policy CRDs, copied from its Go module (plain YAML).
+recipe_cilium_crds() {
+  local dest="$1" version="$2" mod dir
+  mod="$(GOFLAGS=-mod=mod go mod download -json "github.com/cilium/cilium@$version" | sed -n 's/.*"Dir": "\(.*\)",*/\1/p')"
+  dir="$mod/pkg/k8s/apis/cilium.io/client/crds/v2"
+  [ -f "$dir/ciliumclusterwidenetworkpolicies.yaml" ] || { log "cilium-crds: CRDs not found in the module"; return 1; }
+  cp "$dir/ciliumclusterwidenetworkpolicies.yaml" "$dir/ciliumnetworkpolicies.yaml" "$dest/" && chmod 644 "$dest"/*.yaml
+  echo "cilium-crds ok ($(ls "$dest" | tr '\n' ' '))"
+}
+
 # The sops CLI (getsops/sops) for the interoperability tests of `ksail-pulumi cipher` (test/protocol/sops-interop).
 recipe_sops() {
   local dest="$1" version="$2"
@@ -275,7 +285,7 @@ recipe_sops() {
 }
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver schemacheck talosvalidate talosfields k8s-provider k3k-crds flux-operator-crds vcluster-chart sops)
+[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver schemacheck talosvalidate talosfields k8s-provider k3k-crds flux-operator-crds vcluster-chart cilium-crds sops)
 status=0
 for t in "${want[@]}"; do
   case "$t" in
@@ -287,6 +297,7 @@ for t in "${want[@]}"; do
     talosfields) for v in $TALOSVALIDATE_VERSIONS; do run_recipe talosfields "$(machinery_key talosfields "$v")" recipe_talosfields || status=1; done ;;
     sops) run_recipe sops "$SOPS_VERSION" recipe_sops || status=1 ;;
     k3k-crds) run_recipe k3k-crds "$K3K_VERSION" recipe_k3k_crds || status=1 ;;
+    cilium-crds) run_recipe cilium-crds "$CILIUM_CRDS_VERSION" recipe_cilium_crds || status=1 ;;
     vcluster-chart) run_recipe vcluster-chart "$VCLUSTER_CHART_VERSION" recipe_vcluster_chart || status=1 ;;
     flux-operator-crds) run_recipe flux-operator-crds "$FLUX_OPERATOR_CRDS_VERSION" recipe_flux_operator_crds || status=1 ;;
     k8s-provider) run_recipe k8s-provider "$K8S_PROVIDER_MODULE_VERSION" recipe_k8s_provider || status=1 ;;

@@ -27,3 +27,6 @@ FLUX_OPERATOR_CRDS_VERSION=v0.59.0
 # loft-sh/vcluster's Helm chart (chart/ in the Go module of the same tag as the chart KSail pins, charts.loft.sh
 # 0.36.1): the real-engine test installs it through the real Kubernetes plugin into the real kube-apiserver.
 VCLUSTER_CHART_VERSION=v0.36.1
+# Cilium's CiliumClusterwideNetworkPolicy / CiliumNetworkPolicy CRDs (pkg/k8s/apis/cilium.io/client/crds/v2 in its Go
+# module, the version of the pinned chart): the real kube-apiserver checks the metadata-guard policy against them.
+CILIUM_CRDS_VERSION=v1.20.0
