@@ -60,6 +60,8 @@ describe("KSailCluster: a vCluster on a host cluster through its chart", () => {
       [release.inputs.name, release.inputs.chart, release.inputs.version, release.inputs.repositoryOpts.repo, release.inputs.namespace],
       ["dev", "vcluster", "0.36.1", "https://charts.loft.sh", "vcluster-dev"],
     );
+    assert.equal(release.inputs.timeout, 600, "Helm waits for the control plane longer than the plugin's 300 s default");
+    assert.equal(release.inputs.skipAwait, undefined, "Helm waits for the control plane to be ready");
     // The front is a LoadBalancer Service of its own over the control plane's pods; its address is an extra SAN.
     const front = r.byName("dev-api");
     assert.deepEqual(

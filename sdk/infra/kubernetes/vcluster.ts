@@ -78,7 +78,8 @@ export function vclusterCluster(
         : { chart: plan.chart.chart, version: plan.chart.version, repositoryOpts: { repo: plan.chart.repo } }),
       values,
       ...(args.awaitRelease === false ? { skipAwait: true } : {}),
-      ...(args.createTimeoutSeconds ? { timeout: args.createTimeoutSeconds } : {}),
+      // Helm's wait: the control plane's image pull and start; the plugin's default (300 s) is short for a cold host.
+      timeout: args.createTimeoutSeconds ?? 600,
     },
     { ...onHost, dependsOn: [namespace, ...resources.slice(2)], protect: opts.protect },
   );
