@@ -19,6 +19,17 @@ export interface NestedHostArgs {
   readonly createTimeoutSeconds?: number;
 }
 
+/** What every nested tier hands back. */
+export interface NestedInfra {
+  readonly hostProvider: k8s.Provider;
+  /** The nested cluster's admin kubeconfig, server set to the API front (secret). */
+  readonly kubeconfig: pulumi.Output<string>;
+  /** `https://<front address>:<port>`. */
+  readonly endpoint: pulumi.Output<string>;
+  /** Everything created, for ordering and the destroy guard. */
+  readonly resources: pulumi.Resource[];
+}
+
 /** Namespace annotation holding the hash of what cannot change in place. */
 export const RECREATE_KEY = "ksail.dev/recreate-key";
 

@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { K3kClusterPlan } from "../../plan/k3k";
-import { apiFront, hostProvider as newHostProvider, recreatableNamespace, withServer, type NestedHostArgs } from "./host";
+import { apiFront, hostProvider as newHostProvider, recreatableNamespace, withServer, type NestedHostArgs, type NestedInfra } from "./host";
 
 export { RECREATE_KEY, withServer } from "./host";
 
@@ -19,15 +19,8 @@ export interface K3kInfraArgs extends NestedHostArgs {
   readonly recreateKey?: string;
 }
 
-export interface K3kInfra {
-  readonly hostProvider: k8s.Provider;
+export interface K3kInfra extends NestedInfra {
   readonly cluster: k8s.apiextensions.CustomResource;
-  /** The nested cluster's admin kubeconfig, server set to the API front (secret). */
-  readonly kubeconfig: pulumi.Output<string>;
-  /** `https://<front address>:6443`. */
-  readonly endpoint: pulumi.Output<string>;
-  /** Everything created, for ordering and the destroy guard. */
-  readonly resources: pulumi.Resource[];
 }
 
 export function k3kCluster(

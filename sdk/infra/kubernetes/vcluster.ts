@@ -15,7 +15,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { VClusterPlan } from "../../plan/vcluster";
-import { apiFront, hostProvider as newHostProvider, recreatableNamespace, withServer, type NestedHostArgs } from "./host";
+import { apiFront, hostProvider as newHostProvider, recreatableNamespace, withServer, type NestedHostArgs, type NestedInfra } from "./host";
 
 export interface VClusterInfraArgs extends NestedHostArgs {
   /** The namespace's recreate key; KSailCluster passes its recreate trigger. */
@@ -29,15 +29,8 @@ export interface VClusterInfraArgs extends NestedHostArgs {
   readonly awaitRelease?: boolean;
 }
 
-export interface VClusterInfra {
-  readonly hostProvider: k8s.Provider;
+export interface VClusterInfra extends NestedInfra {
   readonly release: k8s.helm.v3.Release;
-  /** The nested cluster's admin kubeconfig, server set to the API front (secret). */
-  readonly kubeconfig: pulumi.Output<string>;
-  /** `https://<front address>:<port>`. */
-  readonly endpoint: pulumi.Output<string>;
-  /** Everything created, for ordering and the destroy guard. */
-  readonly resources: pulumi.Resource[];
 }
 
 export function vclusterCluster(
