@@ -108,6 +108,29 @@ describe("examples/prod (Talos on Hetzner 3+3, autoscaler, HA endpoint, Flux fro
   });
 });
 
+describe("examples/preview (one vCluster per pull request on a shared host)", () => {
+  test("plans under mocks: the stack names the vCluster, its namespace, front, release with vcluster.yaml, and cert-manager inside", async () => {
+    const dir = path.join(root, "examples", "preview");
+    const before = process.env.KSAIL_HOST_KUBECONFIG;
+    process.env.KSAIL_HOST_KUBECONFIG = path.join(dir, "host.example.kubeconfig");
+    try {
+      const plan = await runProgramUnderMocks({ dir, stack: "pr-1" });
+      const byName = named(plan.resources);
+      assert.equal(plan.resources[0].name, "pr-1");
+      assert.equal((byName.get("pr-1-namespace")?.inputs.metadata as any)?.name, "vcluster-pr-1");
+      assert.equal((byName.get("pr-1-api")?.inputs.spec as any)?.type, "LoadBalancer");
+      const release = byName.get("pr-1-vcluster");
+      assert.deepEqual([release?.inputs.chart, release?.inputs.name, release?.inputs.namespace], ["vcluster", "pr-1", "vcluster-pr-1"]);
+      assert.equal((byName.get("pr-1-vcluster-kubeconfig")?.inputs.metadata as any)?.name, "vc-pr-1");
+      assert.ok(byName.has("pr-1-cert-manager-release"));
+      assert.equal(byName.get("pr-1-host")?.type, "pulumi:providers:kubernetes");
+    } finally {
+      if (before === undefined) delete process.env.KSAIL_HOST_KUBECONFIG;
+      else process.env.KSAIL_HOST_KUBECONFIG = before;
+    }
+  });
+});
+
 // Output hygiene: every stack output an example exports has a value (an undefined one makes Pulumi print
 // "Undefined value … will not show as a stack output" and the output is silently missing).
 describe("examples' stack outputs are all defined", () => {
