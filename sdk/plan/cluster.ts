@@ -151,6 +151,17 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
     ]);
   if (c.provider === "Hetzner") return planHetzner(input, base, talosVersion!);
   if (c.provider === "Omni") return planOmni(input, base);
+  if (c.provider !== "Kubernetes" && input.hostExposure !== undefined)
+    throw new KsailError([
+      { path: "hostExposure", message: `applies to nested clusters (provider Kubernetes), not to ${c.provider}; remove hostExposure` },
+    ]);
+  if (c.provider === "Kubernetes" && input.hostExposure !== undefined && eff.provider.kubernetes.gatewayClassName !== "")
+    throw new KsailError([
+      {
+        path: "hostExposure",
+        message: `is ${input.hostExposure}, but spec.provider.kubernetes.gatewayClassName (${eff.provider.kubernetes.gatewayClassName}) makes the API front a Gateway; remove one of the two`,
+      },
+    ]);
   if (c.provider === "Kubernetes") return distribution === "VCluster" ? planVClusterOnHost(input, base) : planK3k(input, base);
 
   const file = distributionConfigOverrides(

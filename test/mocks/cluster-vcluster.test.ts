@@ -200,6 +200,24 @@ describe("the NodePort front (hosts without a load balancer)", () => {
     void lb;
   });
 
+  test("hostExposure beside a gateway class, or off provider Kubernetes, is refused rather than ignored", () => {
+    const spec = (cluster: Record<string, unknown>, kubernetes: Record<string, unknown> = {}) =>
+      parseSpec({ cluster, provider: { kubernetes } }, { name: "dev" }).spec;
+    assert.throws(
+      () =>
+        planCluster({
+          name: "dev",
+          spec: spec({ distribution: "VCluster", provider: "Kubernetes" }, { gatewayClassName: "cilium" }),
+          hostExposure: "NodePort",
+        }),
+      /hostExposure: is NodePort, but spec\.provider\.kubernetes\.gatewayClassName \(cilium\) makes the API front a Gateway/,
+    );
+    assert.throws(
+      () => planCluster({ name: "dev", spec: spec({ distribution: "Talos", provider: "Docker" }), hostExposure: "LoadBalancer" }),
+      /hostExposure: applies to nested clusters \(provider Kubernetes\), not to Docker/,
+    );
+  });
+
   test("an explicit hostAddress wins over the kubeconfig's server", async () => {
     const r = await record({}, {}, { hostKubeconfig: HOST_WITH_SERVER, hostExposure: "NodePort", hostAddress: "198.51.100.9" });
     assert.deepEqual(values(r).controlPlane.proxy, { extraSANs: ["198.51.100.9"] });
