@@ -5,7 +5,6 @@
  * it without a Pulumi runtime.
  */
 import { KsailError } from "../errors";
-import * as crypto from "node:crypto";
 import { recreateTrigger } from "../impact/recreate";
 import { talosPatchRecreateSalt } from "../impact/talosPatches";
 import { effective, type EffectiveSpec } from "../config/effective";
@@ -25,8 +24,10 @@ import { planHetznerCluster, type HetznerClusterPlan } from "./hetzner";
 import type { HetznerEndpointMode } from "./hetznerEndpoint";
 import { hetznerPlanInputFromSpec } from "./hetznerInput";
 import { omniTalosVersion, planOmniCluster, type OmniClusterPlan } from "./omni";
-import { planK3kCluster, type HostExposure, type K3kClusterPlan } from "./k3k";
-import { planVCluster, type VClusterPlan } from "./vcluster";
+import type { HostExposure, K3kClusterPlan } from "./k3k";
+import { planNested } from "./nested";
+import { shortHash, withTalosPatchSalt } from "./salt";
+import type { VClusterPlan } from "./vcluster";
 import { dockerTalosPlan, hetznerTalosPlan, talosKubernetesVersion, type TalosPlan } from "./talos";
 
 /** One node of the cluster as the component reports it. */
@@ -155,14 +156,7 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
     throw new KsailError([
       { path: "hostExposure", message: `applies to nested clusters (provider Kubernetes), not to ${c.provider}; remove hostExposure` },
     ]);
-  if (c.provider === "Kubernetes" && input.hostExposure !== undefined && eff.provider.kubernetes.gatewayClassName !== "")
-    throw new KsailError([
-      {
-        path: "hostExposure",
-        message: `is ${input.hostExposure}, but spec.provider.kubernetes.gatewayClassName (${eff.provider.kubernetes.gatewayClassName}) makes the API front a Gateway; remove one of the two`,
-      },
-    ]);
-  if (c.provider === "Kubernetes") return distribution === "VCluster" ? planVClusterOnHost(input, base) : planK3k(input, base);
+  if (c.provider === "Kubernetes") return planNested(input, base);
 
   const file = distributionConfigOverrides(
     distribution,
@@ -229,16 +223,6 @@ function dockerMirrors(given: readonly string[] | undefined, found: readonly str
   return [...a.mirrors, ...b.mirrors.filter((m) => !hosts.has(m.host))];
 }
 
-/**
- * A Talos patch that changes what recreates a cluster (subnets, DNS domain, identity) recreates it like the spec
- * field would; without such a patch the trigger stays the spec's own, so existing stacks see no change.
- */
-const shortHash = (s: string) => crypto.createHash("sha256").update(s).digest("hex").slice(0, 16);
-
-function withTalosPatchSalt(trigger: string, salt: string | undefined): string {
-  return salt ? crypto.createHash("sha256").update(`${trigger}\n${salt}`).digest("hex") : trigger;
-}
-
 /** Omni: the template's resources; nodes are the listed machines, or one stand-in per requested machine of a class. */
 function planOmni(input: ClusterPlanInput, base: PlanBase): ClusterPlan {
   const omni = planOmniCluster({ spec: base.effective, components: base.components, patches: input.talosConfigPatches });
@@ -262,92 +246,7 @@ function planOmni(input: ClusterPlanInput, base: PlanBase): ClusterPlan {
   };
 }
 
-/** K3s on a host cluster (k3k): servers and agents are pods k3k names `k3k-<name>-server-<i>` / `-agent-<i>`. */
-function planK3k(input: ClusterPlanInput, base: PlanBase): ClusterPlan {
-  const eff = base.effective;
-  const c = eff.cluster;
-  const h = eff.provider.kubernetes;
-  const k3k = planK3kCluster({
-    clusterName: base.clusterName,
-    servers: c.controlPlanes,
-    agents: c.workers,
-    kubernetesVersion:
-      c.kubernetesVersion === "" ? "" : c.kubernetesVersion.startsWith("v") ? c.kubernetesVersion : `v${c.kubernetesVersion}`,
-    podCidr: h.podCidr,
-    serviceCidr: h.serviceCidr,
-    persistence: h.persistence,
-    gatewayClassName: h.gatewayClassName,
-    loadBalancer: c.loadBalancer === "Enabled",
-    ...(input.hostExposure ? { hostExposure: input.hostExposure } : {}),
-  });
-  const nodes: PlannedNode[] = [
-    ...Array.from({ length: c.controlPlanes }, (_, i) => ({
-      name: `k3k-${base.clusterName}-server-${i}`,
-      role: "control-plane" as const,
-      address: "",
-      suffix: `server-${i}`,
-    })),
-    ...Array.from({ length: c.workers }, (_, i) => ({
-      name: `k3k-${base.clusterName}-agent-${i}`,
-      role: "worker" as const,
-      address: "",
-      suffix: `agent-${i}`,
-    })),
-  ];
-  return {
-    ...base,
-    provider: "Kubernetes",
-    nodes,
-    k3k,
-    versions: { kubernetes: k3k.k3sVersion.replace(/-k3s\d+$/, ""), charts: chartVersions(base.components) },
-  };
-}
-
-/** A vCluster on a host cluster: its control plane is the chart's pods; it has no nodes of its own. */
-function planVClusterOnHost(input: ClusterPlanInput, base: PlanBase): ClusterPlan {
-  const eff = base.effective;
-  const c = eff.cluster;
-  const h = eff.provider.kubernetes;
-  const version = c.kubernetesVersion === "" ? "" : c.kubernetesVersion.startsWith("v") ? c.kubernetesVersion : `v${c.kubernetesVersion}`;
-  const vcluster = planVCluster({
-    clusterName: base.clusterName,
-    controlPlanes: c.controlPlanes,
-    kubernetesVersion: version,
-    persistence: h.persistence,
-    gatewayClassName: h.gatewayClassName,
-    userValues: input.vclusterValues,
-    valuesSource: c.distributionConfig,
-    ...(input.hostExposure ? { hostExposure: input.hostExposure } : {}),
-  });
-  return {
-    ...base,
-    // What vcluster.yaml sets is applied at create like the spec fields it stands beside, and so is a NodePort front
-    // (a new SAN restarts the control plane): a change recreates.
-    recreateTrigger: withTalosPatchSalt(
-      base.recreateTrigger,
-      [vcluster.valuesSalt ? `vcluster.yaml ${vcluster.valuesSalt}` : "", vcluster.exposure.kind === "NodePort" ? "front NodePort" : ""]
-        .filter(Boolean)
-        .join("\n") || undefined,
-    ),
-    ...(vcluster.valuesSalt ? { fileRecreateKey: vcluster.valuesSalt } : {}),
-    provider: "Kubernetes",
-    // The chart runs a StatefulSet (pods `<name>-<i>`) with a volume or embedded etcd, else a one-pod Deployment
-    // (loft-sh/vcluster chart/templates/_persistence.tpl, vcluster.kind).
-    nodes:
-      h.persistence.enabled || c.controlPlanes > 1
-        ? Array.from({ length: c.controlPlanes }, (_, i) => ({
-            name: `${base.clusterName}-${i}`,
-            role: "control-plane" as const,
-            address: "",
-            suffix: `control-plane-${i}`,
-          }))
-        : [{ name: base.clusterName, role: "control-plane" as const, address: "", suffix: "control-plane" }],
-    vcluster,
-    versions: { kubernetes: vcluster.kubernetesVersion, charts: chartVersions(base.components) },
-  };
-}
-
-type PlanBase = Pick<ClusterPlan, "clusterName" | "spec" | "effective" | "distribution" | "recreateTrigger" | "components">;
+export type PlanBase = Pick<ClusterPlan, "clusterName" | "spec" | "effective" | "distribution" | "recreateTrigger" | "components">;
 
 function planHetzner(input: ClusterPlanInput, base: PlanBase, version: TalosVersion): ClusterPlan {
   const eff = base.effective;

@@ -1,0 +1,108 @@
+/**
+ * The plans of clusters nested in a host cluster (provider Kubernetes): K3s through rancher/k3k (./k3k.ts) and
+ * vCluster through its chart (./vcluster.ts), from the spec and the KSailCluster arguments that shape their API front.
+ */
+import { KsailError } from "../errors";
+import { chartVersions } from "./catalog";
+import { planK3kCluster } from "./k3k";
+import { planVCluster } from "./vcluster";
+import { withTalosPatchSalt } from "./salt";
+import type { ClusterPlan, ClusterPlanInput, PlanBase, PlannedNode } from "./cluster";
+
+/** The plan of a nested cluster; refuses a `hostExposure` beside a gateway class. */
+export function planNested(input: ClusterPlanInput, base: PlanBase): ClusterPlan {
+  const eff = base.effective;
+  if (input.hostExposure !== undefined && eff.provider.kubernetes.gatewayClassName !== "")
+    throw new KsailError([
+      {
+        path: "hostExposure",
+        message: `is ${input.hostExposure}, but spec.provider.kubernetes.gatewayClassName (${eff.provider.kubernetes.gatewayClassName}) makes the API front a Gateway; remove one of the two`,
+      },
+    ]);
+  return base.distribution === "VCluster" ? planVClusterOnHost(input, base) : planK3k(input, base);
+}
+
+/** K3s on a host cluster (k3k): servers and agents are pods k3k names `k3k-<name>-server-<i>` / `-agent-<i>`. */
+function planK3k(input: ClusterPlanInput, base: PlanBase): ClusterPlan {
+  const eff = base.effective;
+  const c = eff.cluster;
+  const h = eff.provider.kubernetes;
+  const k3k = planK3kCluster({
+    clusterName: base.clusterName,
+    servers: c.controlPlanes,
+    agents: c.workers,
+    kubernetesVersion:
+      c.kubernetesVersion === "" ? "" : c.kubernetesVersion.startsWith("v") ? c.kubernetesVersion : `v${c.kubernetesVersion}`,
+    podCidr: h.podCidr,
+    serviceCidr: h.serviceCidr,
+    persistence: h.persistence,
+    gatewayClassName: h.gatewayClassName,
+    loadBalancer: c.loadBalancer === "Enabled",
+    ...(input.hostExposure ? { hostExposure: input.hostExposure } : {}),
+  });
+  const nodes: PlannedNode[] = [
+    ...Array.from({ length: c.controlPlanes }, (_, i) => ({
+      name: `k3k-${base.clusterName}-server-${i}`,
+      role: "control-plane" as const,
+      address: "",
+      suffix: `server-${i}`,
+    })),
+    ...Array.from({ length: c.workers }, (_, i) => ({
+      name: `k3k-${base.clusterName}-agent-${i}`,
+      role: "worker" as const,
+      address: "",
+      suffix: `agent-${i}`,
+    })),
+  ];
+  return {
+    ...base,
+    provider: "Kubernetes",
+    nodes,
+    k3k,
+    versions: { kubernetes: k3k.k3sVersion.replace(/-k3s\d+$/, ""), charts: chartVersions(base.components) },
+  };
+}
+
+/** A vCluster on a host cluster: its control plane is the chart's pods; it has no nodes of its own. */
+function planVClusterOnHost(input: ClusterPlanInput, base: PlanBase): ClusterPlan {
+  const eff = base.effective;
+  const c = eff.cluster;
+  const h = eff.provider.kubernetes;
+  const version = c.kubernetesVersion === "" ? "" : c.kubernetesVersion.startsWith("v") ? c.kubernetesVersion : `v${c.kubernetesVersion}`;
+  const vcluster = planVCluster({
+    clusterName: base.clusterName,
+    controlPlanes: c.controlPlanes,
+    kubernetesVersion: version,
+    persistence: h.persistence,
+    gatewayClassName: h.gatewayClassName,
+    userValues: input.vclusterValues,
+    valuesSource: c.distributionConfig,
+    ...(input.hostExposure ? { hostExposure: input.hostExposure } : {}),
+  });
+  return {
+    ...base,
+    // What vcluster.yaml sets is applied at create like the spec fields it stands beside, and so is a NodePort front
+    // (a new SAN restarts the control plane): a change recreates.
+    recreateTrigger: withTalosPatchSalt(
+      base.recreateTrigger,
+      [vcluster.valuesSalt ? `vcluster.yaml ${vcluster.valuesSalt}` : "", vcluster.exposure.kind === "NodePort" ? "front NodePort" : ""]
+        .filter(Boolean)
+        .join("\n") || undefined,
+    ),
+    ...(vcluster.valuesSalt ? { fileRecreateKey: vcluster.valuesSalt } : {}),
+    provider: "Kubernetes",
+    // The chart runs a StatefulSet (pods `<name>-<i>`) with a volume or embedded etcd, else a one-pod Deployment
+    // (loft-sh/vcluster chart/templates/_persistence.tpl, vcluster.kind).
+    nodes:
+      h.persistence.enabled || c.controlPlanes > 1
+        ? Array.from({ length: c.controlPlanes }, (_, i) => ({
+            name: `${base.clusterName}-${i}`,
+            role: "control-plane" as const,
+            address: "",
+            suffix: `control-plane-${i}`,
+          }))
+        : [{ name: base.clusterName, role: "control-plane" as const, address: "", suffix: "control-plane" }],
+    vcluster,
+    versions: { kubernetes: vcluster.kubernetesVersion, charts: chartVersions(base.components) },
+  };
+}
