@@ -144,13 +144,22 @@ describe("examples' stack outputs are all defined", () => {
   for (const [example, stack] of [
     ["local", undefined],
     ["prod", "staging"],
+    ["preview", "pr-1"],
   ] as const) {
     test(`examples/${example}`, async () => {
       const dir = path.join(root, "examples", example);
       const names = exported(path.join(dir, "index.ts"));
       assert.ok(names.length >= 5, names.join());
-      const plan = await runProgramUnderMocks({ dir, ...(stack ? { stack } : {}) });
-      for (const n of names) assert.ok(plan.outputs[n] !== undefined, `stack output ${n} is undefined`);
+      // The preview example reads the host cluster's kubeconfig from the file $KSAIL_HOST_KUBECONFIG names.
+      const before = process.env.KSAIL_HOST_KUBECONFIG;
+      process.env.KSAIL_HOST_KUBECONFIG = path.join(dir, "host.example.kubeconfig");
+      try {
+        const plan = await runProgramUnderMocks({ dir, ...(stack ? { stack } : {}) });
+        for (const n of names) assert.ok(plan.outputs[n] !== undefined, `stack output ${n} is undefined`);
+      } finally {
+        if (before === undefined) delete process.env.KSAIL_HOST_KUBECONFIG;
+        else process.env.KSAIL_HOST_KUBECONFIG = before;
+      }
     });
   }
 });
