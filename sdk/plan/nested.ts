@@ -91,10 +91,8 @@ function planVClusterOnHost(input: ClusterPlanInput, base: PlanBase): ClusterPla
     ),
     ...(vcluster.valuesSalt ? { fileRecreateKey: vcluster.valuesSalt } : {}),
     provider: "Kubernetes",
-    // The chart runs a StatefulSet (pods `<name>-<i>`) with a volume or embedded etcd, else a one-pod Deployment
-    // (loft-sh/vcluster chart/templates/_persistence.tpl, vcluster.kind).
     nodes:
-      h.persistence.enabled || c.controlPlanes > 1
+      vcluster.controlPlaneWorkload === "StatefulSet"
         ? Array.from({ length: c.controlPlanes }, (_, i) => ({
             name: `${base.clusterName}-${i}`,
             role: "control-plane" as const,

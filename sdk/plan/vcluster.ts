@@ -70,6 +70,11 @@ export interface VClusterPlan {
   readonly kubeconfigSecret: { readonly name: string; readonly key: "config" };
   readonly exposure: VClusterExposure;
   readonly kubernetesVersion: string;
+  /**
+   * What the chart runs the control plane as: a StatefulSet (pods `<release>-<i>`) with a volume or embedded etcd,
+   * else a one-pod Deployment (loft-sh/vcluster chart/templates/_persistence.tpl, `vcluster.kind`).
+   */
+  readonly controlPlaneWorkload: "StatefulSet" | "Deployment";
   /** Hash of the project's vcluster.yaml ("" when there is none): part of what recreates the nested cluster. */
   readonly valuesSalt: string;
 }
@@ -178,6 +183,7 @@ export function planVCluster(i: VClusterPlanInput): VClusterPlan {
     kubeconfigSecret: { name: `vc-${name}`, key: "config" },
     exposure,
     kubernetesVersion: i.kubernetesVersion || userKubernetesTag(i.userValues) || VCLUSTER_DEFAULT_KUBERNETES,
+    controlPlaneWorkload: i.persistence.enabled || ha ? "StatefulSet" : "Deployment",
     valuesSalt: hasUser ? crypto.createHash("sha256").update(JSON.stringify(i.userValues)).digest("hex").slice(0, 16) : "",
   };
 }

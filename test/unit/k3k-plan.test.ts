@@ -7,7 +7,7 @@ import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import { k3kSafeName, planK3kCluster, type K3kPlanInput } from "../../sdk/plan/k3k";
-import { withServer } from "../../sdk/infra/kubernetes/k3k";
+import { withServer } from "../../sdk/infra/kubernetes/host";
 
 const INPUT: K3kPlanInput = {
   clusterName: "dev",

@@ -46,6 +46,32 @@ export function firstAddress(addresses: { ip?: string; hostname?: string; value?
   return a?.ip || a?.hostname || a?.value || "";
 }
 
+/** Custom create/update timeouts of the waits on the host, when the caller sets one. */
+export function createTimeouts(seconds: number | undefined): pulumi.CustomResourceOptions {
+  return seconds ? { customTimeouts: { create: `${seconds}s`, update: `${seconds}s` } } : {};
+}
+
+/**
+ * The nested cluster's endpoint at its API front, and the admin kubeconfig a Secret holds (base64 under `key`),
+ * pointed at that endpoint (secret).
+ */
+export function kubeconfigAtFront(
+  secretData: pulumi.Output<Record<string, string> | undefined>,
+  key: string,
+  where: string,
+  front: { address: pulumi.Output<string>; port: pulumi.Output<number> },
+): { endpoint: pulumi.Output<string>; kubeconfig: pulumi.Output<string> } {
+  const endpoint = pulumi.interpolate`https://${front.address}:${front.port}`;
+  const kubeconfig = pulumi.secret(
+    pulumi.all([secretData, endpoint]).apply(([data, server]) => {
+      const raw = data?.[key];
+      if (!raw) throw new Error(`${where} has no ${key}`);
+      return withServer(Buffer.from(raw, "base64").toString("utf8"), server);
+    }),
+  );
+  return { endpoint, kubeconfig };
+}
+
 /** The host's provider. A new host kubeconfig (rotated token, another path to the same host) updates it in place. */
 export function hostProvider(
   name: string,

@@ -8,9 +8,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { K3kClusterPlan } from "../../plan/k3k";
-import { apiFront, hostProvider as newHostProvider, recreatableNamespace, withServer, type NestedHostArgs, type NestedInfra } from "./host";
-
-export { RECREATE_KEY, withServer } from "./host";
+import {
+  apiFront,
+  hostProvider as newHostProvider,
+  recreatableNamespace,
+  createTimeouts,
+  kubeconfigAtFront,
+  type NestedHostArgs,
+  type NestedInfra,
+} from "./host";
 
 export interface K3kInfraArgs extends NestedHostArgs {
   /** Install the k3k operator chart; false when the host already runs it (one operator per host). @default true */
@@ -36,8 +42,7 @@ export function k3kCluster(
     opts.parent,
   );
   const onHost = { ...child, provider: hostProvider };
-  const wait = args.createTimeoutSeconds ? `${args.createTimeoutSeconds}s` : undefined;
-  const timeouts = wait ? { customTimeouts: { create: wait, update: wait } } : {};
+  const timeouts = createTimeouts(args.createTimeoutSeconds);
   const resources: pulumi.Resource[] = [hostProvider];
 
   const operator =
@@ -97,13 +102,11 @@ export function k3kCluster(
     (m) => `${m?.namespace ?? plan.namespace}/${plan.kubeconfigSecret.name}`,
   );
   const secret = k8s.core.v1.Secret.get(`${name}-k3k-kubeconfig`, secretId, { ...onHost, dependsOn: [cluster] });
-  const endpoint = pulumi.interpolate`https://${address}:${front.port}`;
-  const kubeconfig = pulumi.secret(
-    pulumi.all([secret.data, endpoint]).apply(([data, server]) => {
-      const raw = data?.[plan.kubeconfigSecret.key];
-      if (!raw) throw new Error(`k3k's Secret ${plan.namespace}/${plan.kubeconfigSecret.name} has no ${plan.kubeconfigSecret.key}`);
-      return withServer(Buffer.from(raw, "base64").toString("utf8"), server);
-    }),
+  const { endpoint, kubeconfig } = kubeconfigAtFront(
+    secret.data,
+    plan.kubeconfigSecret.key,
+    `k3k's Secret ${plan.namespace}/${plan.kubeconfigSecret.name}`,
+    front,
   );
   return { hostProvider, cluster, kubeconfig, endpoint, resources };
 }

@@ -15,7 +15,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { VClusterPlan } from "../../plan/vcluster";
-import { apiFront, hostProvider as newHostProvider, recreatableNamespace, withServer, type NestedHostArgs, type NestedInfra } from "./host";
+import {
+  apiFront,
+  hostProvider as newHostProvider,
+  recreatableNamespace,
+  createTimeouts,
+  kubeconfigAtFront,
+  type NestedHostArgs,
+  type NestedInfra,
+} from "./host";
 
 export interface VClusterInfraArgs extends NestedHostArgs {
   /** The namespace's recreate key; KSailCluster passes its recreate trigger. */
@@ -45,8 +53,7 @@ export function vclusterCluster(
     opts.parent,
   );
   const onHost = { parent: opts.parent, provider: hostProvider };
-  const wait = args.createTimeoutSeconds ? `${args.createTimeoutSeconds}s` : undefined;
-  const timeouts = wait ? { customTimeouts: { create: wait, update: wait } } : {};
+  const timeouts = createTimeouts(args.createTimeoutSeconds);
   const namespace = recreatableNamespace(name, plan.namespace, args.recreateKey, { ...onHost, protect: opts.protect });
   const ns = namespace.metadata.name;
   const resources: pulumi.Resource[] = [hostProvider, namespace];
@@ -94,13 +101,11 @@ export function vclusterCluster(
   );
   resources.push(secret);
 
-  const endpoint = pulumi.interpolate`https://${address}:${front.port}`;
-  const kubeconfig = pulumi.secret(
-    pulumi.all([secret.data, endpoint]).apply(([data, server]) => {
-      const raw = data?.[plan.kubeconfigSecret.key];
-      if (!raw) throw new Error(`vCluster's Secret ${plan.namespace}/${plan.kubeconfigSecret.name} has no ${plan.kubeconfigSecret.key}`);
-      return withServer(Buffer.from(raw, "base64").toString("utf8"), server);
-    }),
+  const { endpoint, kubeconfig } = kubeconfigAtFront(
+    secret.data,
+    plan.kubeconfigSecret.key,
+    `vCluster's Secret ${plan.namespace}/${plan.kubeconfigSecret.name}`,
+    front,
   );
   return { hostProvider, release, kubeconfig, endpoint, resources };
 }
