@@ -53,6 +53,18 @@ async function freePort(): Promise<number> {
 
 /** Starts etcd and kube-apiserver; resolves when `/readyz` answers 200 with the admin certificate. */
 export async function startRealKubeApiServer(o: { readySeconds?: number } = {}): Promise<RealKubeApiServer> {
+  // A port found free can be taken before etcd or the API server binds it (by another test's servers or an
+  // outgoing connection's ephemeral port while test files run in parallel): start again on new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(o);
+    } catch (e) {
+      if (attempt >= 3 || !/address already in use/.test((e as Error).message)) throw e;
+    }
+  }
+}
+
+async function startOnce(o: { readySeconds?: number }): Promise<RealKubeApiServer> {
   if (!dir) throw new Error(String(skipRealKubeApiServer));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-kube-"));
   const file = (name: string, text: string) => {
