@@ -11,6 +11,7 @@ import { parseMirrorSpecs } from "./config/mirrors";
 import { planCluster, type ClusterPlan, type ClusterVersions } from "./plan/cluster";
 import type { ComponentId } from "./plan/catalog";
 import { dockerCluster } from "./infra/docker/cluster";
+import { kwokCluster } from "./infra/docker/kwok";
 import { hetznerCluster } from "./infra/hetzner/cluster";
 import { omniCluster } from "./infra/omni/cluster";
 import { kubernetesCluster } from "./infra/kubernetes/cluster";
@@ -91,6 +92,7 @@ export class KSailCluster extends pulumi.ComponentResource {
       kindConfig: args.kindConfig,
       k3dConfig: args.k3dConfig,
       vclusterValues: args.vclusterValues,
+      kwokObjects: args.kwokObjects,
       mirrors: args.mirrors,
       fileMirrors: args.fileMirrors,
       hetznerEndpoint: args.hetznerEndpoint,
@@ -114,7 +116,9 @@ export class KSailCluster extends pulumi.ComponentResource {
                 installOperator: args.installK3kOperator,
                 hostAddress: args.hostAddress,
               })
-            : dockerCluster(ctx, { mirrorCredentials: mirrorCredentials(args.mirrors) });
+            : plan.kwok
+              ? kwokCluster(ctx)
+              : dockerCluster(ctx, { mirrorCredentials: mirrorCredentials(args.mirrors) });
     const secrets = infra.secrets;
 
     // A recreate gives a new cluster: the provider (and every Kubernetes resource) is replaced with it, while a

@@ -66,6 +66,16 @@ export interface KSailClusterArgs {
    */
   vclusterValues?: unknown;
   /**
+   * KWOK: the kwok controller's objects from the `kwok/` folder `spec.cluster.distributionConfig` names (its
+   * kustomization's `resources`), as loadClusterConfig reads them: stages, and the Logs/Exec/Attach/PortForward
+   * objects and their Cluster variants, written into the controller's configuration file as kwokctl does (a folder
+   * without stages gets the default node and pod stages). Any other kind is rejected by name.
+   * Applied in place: only the kwok controller's container is replaced (the cluster's state is in etcd and stays).
+   * @default none (the default stages)
+   * @example loadClusterConfig("ksail.yaml").kwokObjects
+   */
+  kwokObjects?: readonly { object: unknown; source: string }[];
+  /**
    * Docker only: the pull-through registry mirrors, in KSail's `--mirror-registry` syntax `[user:pass@]host[=upstream]`
    * (credentials are kept secret: they reach only the mirror container, as REGISTRY_PROXY_USERNAME/PASSWORD). A list
    * replaces the four defaults; `[]` runs none.

@@ -126,6 +126,41 @@ GO
   "$dest/kube-apiserver" --version && "$dest/etcd" --version | head -1
 }
 
+# The rest of a KWOK cluster beside kube-apiserver and etcd: kube-controller-manager and kube-scheduler from the same
+# k8s.io/kubernetes release (the same wrapper module as kube-apiserver), and kwok's controller from sigs.k8s.io/kwok
+# (a plain module: `go install` at its version). The KWOK real-peer test runs the five with the flags and files
+# KSailCluster gives their containers.
+recipe_kwok_peers() {
+  local dest="$1" kube="${2%%-kwok-*}" kwok="${2##*-kwok-}" work gomod staging
+  work="$(mktemp -d)"
+  gomod="$(GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$kube" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')"
+  [ -f "$gomod" ] || { log "kwok-peers: go.mod of k8s.io/kubernetes@$kube not found"; return 1; }
+  staging="v0.${kube#v1.}"
+  {
+    printf 'module ksail.test/kwok-peers\n\ngo 1.26\n\nrequire k8s.io/kubernetes %s\n\n' "$kube"
+    sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/src/k8s.io/.*#replace \1 => \1 '"$staging"'#p' "$gomod"
+  } > "$work/go.mod"
+  cat > "$work/tools.go" <<'GO'
+//go:build tools
+
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+)
+GO
+  local ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$kube -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(echo "$kube" | cut -d. -f2)"
+  ( cd "$work" && GOFLAGS=-mod=mod go mod tidy >/dev/null 2>&1 || true
+    cd "$work" && GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$dest/kube-controller-manager" k8s.io/kubernetes/cmd/kube-controller-manager
+    cd "$work" && GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$dest/kube-scheduler" k8s.io/kubernetes/cmd/kube-scheduler
+    GOBIN="$dest" GOFLAGS=-mod=mod go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$kwok" )
+  local rc=$?
+  rm -rf "$work"
+  [ $rc -eq 0 ] || return $rc
+  "$dest/kube-controller-manager" --version && "$dest/kube-scheduler" --version && "$dest/kwok" --version | head -1
+}
+
 # schemacheck: Pulumi's own schema binder and Python code generator (pkg/codegen at the CLI's version) around
 # test/peers/schemacheck, to check schema.json the way `pulumi package gen-sdk` reads it.
 recipe_schemacheck() {
@@ -285,12 +320,13 @@ recipe_sops() {
 }
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver schemacheck talosvalidate talosfields k8s-provider k3k-crds flux-operator-crds vcluster-chart cilium-crds sops)
+[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver kwok-peers schemacheck talosvalidate talosfields k8s-provider k3k-crds flux-operator-crds vcluster-chart cilium-crds sops)
 status=0
 for t in "${want[@]}"; do
   case "$t" in
     pulumi) { run_recipe pulumi "$PULUMI_VERSION" recipe_pulumi && pulumi_host "$cache/pulumi-$PULUMI_VERSION"; } || status=1 ;;
     kube-apiserver) run_recipe kube-apiserver "$KUBE_APISERVER_VERSION" recipe_kube_apiserver || status=1 ;;
+    kwok-peers) run_recipe kwok-peers "$KUBE_APISERVER_VERSION-kwok-$KWOK_VERSION" recipe_kwok_peers || status=1 ;;
     schemacheck) run_recipe schemacheck "$SCHEMACHECK_VERSION" recipe_schemacheck || status=1 ;;
     omnisig) run_recipe omnisig "$OMNISIG_VERSION" recipe_omnisig || status=1 ;;
     talosvalidate) for v in $TALOSVALIDATE_VERSIONS; do run_recipe talosvalidate "$(machinery_key talosvalidate "$v")" recipe_talosvalidate || status=1; done ;;

@@ -5,6 +5,9 @@ PULUMI_VERSION=v3.276.0
 OMNISIG_VERSION=v0.3.13-r1
 # kube-apiserver (k8s.io/kubernetes; staging modules at v0.36.3) with the etcd server version it requires.
 KUBE_APISERVER_VERSION=v1.36.3
+# kwok's controller (sigs.k8s.io/kwok), built with kube-controller-manager and kube-scheduler of the release above into
+# the kwok-peers tool: the version whose flags and stage API sdk/distributions/kwok follows (KSail pins it too).
+KWOK_VERSION=v0.8.0
 # Pulumi's pkg/codegen (same version as the CLI) around test/peers/schemacheck; -rN is the revision of that program.
 SCHEMACHECK_VERSION=v3.276.0-r3
 # The kubernetes provider module whose schema.json resolves schema.json's kubernetes references (the only one the

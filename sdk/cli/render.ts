@@ -8,8 +8,9 @@ import type { K3kExposure } from "../plan/k3k";
 import type { VClusterExposure } from "../plan/vcluster";
 import { endpointValues, type EndpointAddress } from "../plan/hetznerEndpoint";
 import type { LoadedClusterConfig } from "../config";
-import type { K3sPki, KubeadmPki, TalosSecretsBundle } from "../pki/types";
-import { generateK3sPki, generateKubeadmPki, generateTalosBundle } from "../pki";
+import type { K3sPki, KubeadmPki, KwokPki, TalosSecretsBundle } from "../pki/types";
+import { generateK3sPki, generateKubeadmPki, generateKwokPki, generateTalosBundle } from "../pki";
+import { KWOK_PKI_PLACEHOLDER, kwokContainerSpecs } from "../plan/kwok";
 import { renderMachineConfigs } from "../distributions/talos/render";
 import { redactMachineConfig } from "../distributions/talos/redact";
 import type { NodeFile } from "../distributions/kind";
@@ -82,7 +83,7 @@ export interface RenderOptions {
   /** Write complete configs from a throwaway identity. @default false */
   readonly withSecrets?: boolean;
   /** Identity to use (tests); generated when absent. */
-  readonly identity?: { talos?: TalosSecretsBundle; kubeadm?: KubeadmPki; k3s?: K3sPki };
+  readonly identity?: { talos?: TalosSecretsBundle; kubeadm?: KubeadmPki; k3s?: K3sPki; kwok?: KwokPki };
 }
 
 const yaml = (v: unknown) => YAML.stringify(v, { lineWidth: 0 });
@@ -168,7 +169,10 @@ function nodeFile(
   const path = `nodes/${node}/files/${rel(f.path)}`;
   if (!withSecrets && f.content === "") {
     // A certificate of the shape-only placeholder identity: issued by ClusterSecrets at create.
-    omitted.push({ path, reason: "CA certificate issued by ClusterSecrets at create; written (throwaway) with --with-secrets" });
+    omitted.push({
+      path,
+      reason: `${f.secret ? "key" : "certificate"} issued by ClusterSecrets at create; written (throwaway) with --with-secrets`,
+    });
     return [];
   }
   if (!f.secret || withSecrets) return [{ path, content: f.content, secret: f.secret && withSecrets }];
@@ -200,24 +204,44 @@ function containerFile(spec: ContainerSpec, withSecrets: boolean): RenderedFile 
   return { path: `nodes/${spec.name}/container.json`, content: `${JSON.stringify(shown, null, 2)}\n`, secret };
 }
 
+/** A container's container.json and each file uploaded into it. */
+function containerFiles(
+  spec: ContainerSpec,
+  withSecrets: boolean,
+  placeholders: readonly string[],
+  omitted: OmittedFile[],
+): RenderedFile[] {
+  return [
+    containerFile(spec, withSecrets),
+    ...(spec.uploads ?? []).flatMap((u) =>
+      nodeFile(
+        spec.name,
+        { path: u.file, content: u.content, permissions: u.permissions, secret: u.secret },
+        withSecrets,
+        placeholders,
+        omitted,
+      ),
+    ),
+  ];
+}
+
+/** KWOK: the five containers (the kwok controller's kwok.yaml among its files) and the simulated node. */
+async function kwokFiles(plan: ClusterPlan, opts: RenderOptions, omitted: OmittedFile[]): Promise<RenderedFile[]> {
+  const withSecrets = opts.withSecrets === true;
+  const pki = withSecrets ? (opts.identity?.kwok ?? (await generateKwokPki())) : KWOK_PKI_PLACEHOLDER;
+  return [
+    ...kwokContainerSpecs(plan.kwok!, pki).flatMap((spec) => containerFiles(spec, withSecrets, [], omitted)),
+    { path: "kwok/node.yaml", content: yaml(plan.kwok!.node), secret: false },
+  ];
+}
+
 /** Kind/K3s: each container's spec, every uploaded file per node (the CA set on control planes) and, for k3s, the command line. */
 async function dockerNodeFiles(plan: ClusterPlan, opts: RenderOptions, omitted: OmittedFile[]): Promise<RenderedFile[]> {
   const docker = plan.docker!;
   const withSecrets = opts.withSecrets === true;
   const files: RenderedFile[] = [];
-  const emit = (spec: ContainerSpec, placeholders: readonly string[]) => {
-    files.push(containerFile(spec, withSecrets));
-    for (const u of spec.uploads ?? [])
-      files.push(
-        ...nodeFile(
-          spec.name,
-          { path: u.file, content: u.content, permissions: u.permissions, secret: u.secret },
-          withSecrets,
-          placeholders,
-          omitted,
-        ),
-      );
-  };
+  const emit = (spec: ContainerSpec, placeholders: readonly string[]) =>
+    files.push(...containerFiles(spec, withSecrets, placeholders, omitted));
   if (plan.distribution === "Vanilla") {
     const pki = withSecrets ? (opts.identity?.kubeadm ?? (await generateKubeadmPki())) : KUBEADM_PLACEHOLDER;
     const placeholders = [KUBEADM_PLACEHOLDER.bootstrapToken, KUBEADM_PLACEHOLDER.caCertHash];
@@ -269,6 +293,7 @@ export async function renderCluster(config: LoadedClusterConfig, opts: RenderOpt
   const files: RenderedFile[] = [];
   if (plan.talos) files.push(...(await talosFiles(plan, opts)));
   else if (plan.docker) files.push(...(await dockerNodeFiles(plan, opts, omitted)));
+  else if (plan.kwok) files.push(...(await kwokFiles(plan, opts, omitted)));
   else if (plan.omni) {
     const withSecrets = opts.withSecrets === true;
     files.push({

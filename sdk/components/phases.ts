@@ -109,7 +109,7 @@ export interface InstalledComponents {
 }
 
 /** The local-path-provisioner setup each distribution ships or documents. */
-const LOCAL_PATH_FLAVOUR = { Vanilla: "kind", K3s: "k3s", Talos: "talos", VCluster: "kind" } as const;
+const LOCAL_PATH_FLAVOUR = { Vanilla: "kind", K3s: "k3s", Talos: "talos", VCluster: "kind", KWOK: "kind" } as const;
 
 type Build = { [K in InstallerId]: (name: string, opts: pulumi.ComponentResourceOptions) => Installers[K] };
 

@@ -10,6 +10,7 @@ import { issueLine, reservedKeys, validateClusterDocument, type ValidationResult
 import { DISTRIBUTION_META } from "./support";
 import { distributionConfigOverrides } from "./distributionFiles";
 import { hostsTomlServer, mirrorSpecText, talosPatchMirrorSpecs } from "./mirrors";
+import { readKwokFolder, type KwokFolderObject } from "./kwokFolder";
 
 /** One Talos patch file: its path relative to the ksail.yaml directory, and its YAML text (`${VAR}` expanded). */
 export interface PatchFile {
@@ -36,6 +37,8 @@ export interface LoadedClusterConfig {
   k3dConfig?: unknown;
   /** Parsed vcluster.yaml (VCluster: vCluster's own Helm values), when the file exists. */
   vclusterValues?: unknown;
+  /** The kwok controller objects of a KWOK project's `kwok/` folder (its kustomization's resources, in order). */
+  kwokObjects?: KwokFolderObject[];
   /**
    * Mirror specs (`host=upstream`) the project's files declare: a Kind project's `spec.cluster.vanilla.mirrorsDir`
    * (`<host>/hosts.toml`), a Talos-on-Docker project's patches (`machine.registries.mirrors`, `RegistryMirrorConfig`).
@@ -180,6 +183,17 @@ export function validateClusterConfigFile(file: string, options: LoadOptions = {
         issues.push({ path: rel, message: "is not a mapping of vCluster Helm values (as `vcluster create -f` takes them)" });
       else if (parsed !== undefined && parsed !== null) config.vclusterValues = parsed;
     } else missing("the vCluster values file");
+  } else if (c.distribution === "KWOK") {
+    if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {
+      const folder = readKwokFolder(
+        target,
+        baseDir,
+        (file, source) => expandFileText(fs.readFileSync(file, "utf8"), env, source, issues),
+        (source) => outsideIssue(source, source, baseDir, allow),
+      );
+      issues.push(...folder.issues);
+      config.kwokObjects = folder.objects;
+    } else missing("the kwok configuration folder");
   } else if (c.distribution === "Talos") {
     if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {
       warnings.push(...strayTalosEntries(target, baseDir));

@@ -24,6 +24,7 @@ export const SUPPORTED_COMBINATIONS = [
   { distribution: "Talos", provider: "Omni" },
   { distribution: "K3s", provider: "Kubernetes" },
   { distribution: "VCluster", provider: "Kubernetes" },
+  { distribution: "KWOK", provider: "Docker" },
 ] as const satisfies readonly { distribution: Distribution; provider: Provider }[];
 
 export type SupportedCombination = (typeof SUPPORTED_COMBINATIONS)[number];

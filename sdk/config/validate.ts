@@ -3,7 +3,7 @@ import type { ClusterDocument } from "./model";
 import { parseRegistrySpec, redactRegistry } from "./registry";
 import { DISTRIBUTION_META, KSAIL_PROVIDERS, SUPPORTED_COMBINATIONS, isSupportedCombination, supportedCombinationsText } from "./support";
 
-import { VERSION, validateAutoscaler, validateHetzner, validateOmni, type Report } from "./validateProviders";
+import { VERSION, validateAutoscaler, validateHetzner, validateKwok, validateOmni, type Report } from "./validateProviders";
 const CLUSTER_NAME = /^([a-z]|[a-z][a-z0-9-]*[a-z0-9])$/;
 const SCHEMATIC = /^[0-9a-f]{64}$/;
 
@@ -133,6 +133,7 @@ export function crossValidate(doc: ClusterDocument): Out {
   if (p === "Hetzner") validateHetzner(doc, clusterName, err, warn);
   if (p === "Omni" && d === "Talos") validateOmni(doc, err, warn);
   if (p === "Kubernetes") validateKubernetesHost(doc, err);
+  if (d === "KWOK" && p === "Docker") validateKwok(doc, err);
   validateAutoscaler(doc, err, warn);
   return out;
 }

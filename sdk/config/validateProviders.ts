@@ -2,6 +2,7 @@
 import { EXPANDERS, type Expander } from "./enums";
 import { cidrProblem, dnsLabelProblem, labelValueProblem, qualifiedNameProblem } from "./k8sNames";
 import type { ClusterDocument } from "./model";
+import { parseRegistrySpec } from "./registry";
 
 /** A Kubernetes or Talos version as the spec may write it (`1.36`, `v1.36.1`, `1.36.1-rc.1`). */
 export const VERSION = /^v?[0-9]+\.[0-9]+(\.[0-9]+)?([-+][0-9A-Za-z.-]+)?$/;
@@ -219,4 +220,54 @@ export function validateAutoscaler(doc: ClusterDocument, err: Report, warn: Repo
       );
     }
   }
+}
+
+/**
+ * KWOK on Docker: one etcd and one API server, nodes and pods simulated (KSail's matrix: workers N/A; CNI, CSI,
+ * cert-manager, Flux, Kyverno and Gatekeeper skipped with a warning, because webhooks served from simulated pods
+ * never answer and break later installs). Here such settings are refused by field instead of silently skipped, so
+ * the spec says what the cluster has.
+ */
+export function validateKwok(doc: ClusterDocument, err: Report): void {
+  const c = doc.spec.cluster;
+  const sim = "a KWOK cluster's nodes and pods are simulated";
+  if (c.controlPlanes !== 1)
+    err(
+      "spec.cluster.controlPlanes",
+      `is ${c.controlPlanes}; a KWOK cluster runs one etcd and one API server (kwokctl's docker runtime): set 1`,
+    );
+  if (c.workers !== 0)
+    err(
+      "spec.cluster.workers",
+      `is ${c.workers}; ${sim}: it gets one simulated node, as KSail's (add more as Node objects with the annotation kwok.x-k8s.io/node: fake): set 0`,
+    );
+  if (c.cni !== "Default") err("spec.cluster.cni", `is ${c.cni}; ${sim} and need no CNI (KSail skips it): set Default`);
+  for (const f of ["csi", "metricsServer", "loadBalancer", "certManager"] as const)
+    if (c[f] === "Enabled")
+      err(
+        `spec.cluster.${f}`,
+        `is Enabled; ${sim}, so nothing would serve it${f === "certManager" ? " (its webhook never answers)" : ""}: set Default or Disabled`,
+      );
+  if (c.policyEngine !== "None")
+    err(
+      "spec.cluster.policyEngine",
+      `is ${c.policyEngine}; ${sim}, so its admission webhook never answers and later installs fail (KSail skips it): set None`,
+    );
+  if (c.gitOpsEngine === "Flux")
+    err(
+      "spec.cluster.gitOpsEngine",
+      `is Flux; ${sim}, so Flux's controllers never reconcile (KSail skips Flux on KWOK): set None, or ArgoCD for its API objects`,
+    );
+  if (c.imageVerification === "Enabled") err("spec.cluster.imageVerification", `is Enabled; ${sim} and pull no images: set Disabled`);
+  if (c.oidc.issuerURL !== "") err("spec.cluster.oidc", "is not applied to KWOK's API server by this package; remove it");
+  if (c.localRegistry.registry !== "" && !parseRegistrySpec(c.localRegistry.registry).external)
+    err(
+      "spec.cluster.localRegistry.registry",
+      `is a local registry; ${sim} and pull nothing, so KSailCluster runs no registry beside a KWOK cluster: use an external registry (e.g. ghcr.io/<org>/<repo>) or leave it empty`,
+    );
+  if (c.gitOpsEngine === "ArgoCD" && c.localRegistry.registry === "")
+    err(
+      "spec.cluster.localRegistry.registry",
+      "is empty, so Argo CD would read from a local registry, which KSailCluster does not run beside a KWOK cluster: set an external registry such as ghcr.io/<org>/<repo>",
+    );
 }

@@ -49,7 +49,7 @@ export interface Outputs extends Inputs {
 }
 
 /** Output key holding each distribution's identity. */
-const IDENTITY_KEY = { Talos: "talos", Vanilla: "kubeadm", K3s: "k3s" } as const;
+const IDENTITY_KEY = { Talos: "talos", Vanilla: "kubeadm", K3s: "k3s", KWOK: "kwok" } as const;
 /** Inputs whose change replaces the resource (and so regenerates the identity). */
 const REPLACE_KEYS = ["clusterName", "distribution"] as const;
 /** Inputs whose change re-derives the credentials in place. */

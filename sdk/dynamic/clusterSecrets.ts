@@ -2,7 +2,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { trampoline } from "./trampoline";
 import type { IdentityDistribution } from "../pki/identity";
-import type { K3sPki, KubeadmPki, TalosSecretsBundle } from "../pki/types";
+import type { K3sPki, KubeadmPki, KwokPki, TalosSecretsBundle } from "../pki/types";
 
 /** Where the derived admin credentials point. */
 export interface ClusterSecretsEndpoints {
@@ -32,7 +32,7 @@ export interface ClusterSecretsArgs<D extends IdentityDistribution = IdentityDis
   clusterName: pulumi.Input<string>;
   /**
    * Which identity to generate: `Talos` (secrets bundle), `Vanilla` (kubeadm PKI for Kind node images) or
-   * `K3s` (k3s custom CA set and K10 token). Changing it replaces the identity: Recreates the cluster.
+   * `K3s` (k3s custom CA set and K10 token) or `KWOK` (kwokctl's CA and admin certificate). Changing it replaces the identity: Recreates the cluster.
    */
   distribution: D;
   /** Endpoints the credentials point at. Applied in place. */
@@ -67,7 +67,7 @@ const provider = trampoline(path.join(__dirname, "clusterSecrets.impl"), "handle
 type Only<D extends IdentityDistribution, Has extends IdentityDistribution, T> = D extends Has ? T : undefined;
 
 /** Outputs holding key material; stored encrypted in state. */
-export const CLUSTER_SECRETS_SECRET_OUTPUTS = ["talos", "kubeadm", "k3s", "kubeconfig", "talosconfig"];
+export const CLUSTER_SECRETS_SECRET_OUTPUTS = ["talos", "kubeadm", "k3s", "kwok", "kubeconfig", "talosconfig"];
 
 /**
  * The cluster's identity, generated in Pulumi before any node exists (so configs can be rendered for nodes
@@ -99,6 +99,8 @@ export class ClusterSecrets<D extends IdentityDistribution = IdentityDistributio
   declare readonly kubeadm: pulumi.Output<Only<D, "Vanilla", KubeadmPki>>;
   /** k3s CA set, service key and K10 token (K3s only; secret). */
   declare readonly k3s: pulumi.Output<Only<D, "K3s", K3sPki>>;
+  /** kwokctl's CA and admin certificate (KWOK only; secret). */
+  declare readonly kwok: pulumi.Output<Only<D, "KWOK", KwokPki>>;
   /** Admin kubeconfig (secret). */
   declare readonly kubeconfig: pulumi.Output<string>;
   /** Admin talosconfig (Talos only; secret). */
@@ -121,6 +123,7 @@ export class ClusterSecrets<D extends IdentityDistribution = IdentityDistributio
         talos: undefined,
         kubeadm: undefined,
         k3s: undefined,
+        kwok: undefined,
         kubeconfig: undefined,
         talosconfig: undefined,
         notAfter: undefined,

@@ -53,7 +53,7 @@ export const CODE: Record<Code, ImpactCell> = {
 };
 /**
  * Cells in column order Vanilla/Docker, K3s/Docker, Talos/Docker, Talos/Hetzner, Talos/Omni, K3s/Kubernetes,
- * VCluster/Kubernetes.
+ * VCluster/Kubernetes, KWOK/Docker.
  */
 export function cells(
   vanilla: Code,
@@ -63,6 +63,7 @@ export function cells(
   talosOmni: Code,
   k3sKubernetes: Code,
   vclusterKubernetes: Code,
+  kwokDocker: Code,
 ): Record<Combo, ImpactCell> {
   return {
     "Vanilla/Docker": CODE[vanilla],
@@ -72,10 +73,11 @@ export function cells(
     "Talos/Omni": CODE[talosOmni],
     "K3s/Kubernetes": CODE[k3sKubernetes],
     "VCluster/Kubernetes": CODE[vclusterKubernetes],
+    "KWOK/Docker": CODE[kwokDocker],
   };
 }
-export const ALL_IN_PLACE = cells("I", "I", "I", "I", "I", "I", "I");
-export const HETZNER_ONLY = (c: Code) => cells("-", "-", "-", c, "-", "-", "-");
-export const OMNI_ONLY = (c: Code) => cells("-", "-", "-", "-", c, "-", "-");
+export const ALL_IN_PLACE = cells("I", "I", "I", "I", "I", "I", "I", "I");
+export const HETZNER_ONLY = (c: Code) => cells("-", "-", "-", c, "-", "-", "-", "-");
+export const OMNI_ONLY = (c: Code) => cells("-", "-", "-", "-", c, "-", "-", "-");
 /** Rows of the Kubernetes provider: the class on K3s (k3k) and on VCluster (its chart). */
-export const KUBERNETES_ONLY = (k3k: Code, vcluster: Code = k3k) => cells("-", "-", "-", "-", "-", k3k, vcluster);
+export const KUBERNETES_ONLY = (k3k: Code, vcluster: Code = k3k) => cells("-", "-", "-", "-", "-", k3k, vcluster, "-");

@@ -2,22 +2,24 @@ import { KsailError } from "../errors";
 import { certFingerprint, DEFAULT_CLIENT_CERT_LIFETIME_MS } from "./issue";
 import { generateK3sPki } from "./k3s";
 import { generateKubeadmPki } from "./kubeadm";
+import { generateKwokPki } from "./kwok";
 import { deriveKubeconfig } from "./kubeconfig";
 import { generateTalosBundle } from "./talos";
 import { deriveTalosconfig } from "./talosconfig";
-import type { AdminCredentials, K3sPki, KubeadmPki, TalosSecretsBundle } from "./types";
+import type { AdminCredentials, K3sPki, KubeadmPki, KwokPki, TalosSecretsBundle } from "./types";
 
 /** Distributions whose identity is generated in process. */
-export const IDENTITY_DISTRIBUTIONS = ["Talos", "Vanilla", "K3s"] as const;
+export const IDENTITY_DISTRIBUTIONS = ["Talos", "Vanilla", "K3s", "KWOK"] as const;
 export type IdentityDistribution = (typeof IDENTITY_DISTRIBUTIONS)[number];
 
 /** A cluster's identity: the CA material and tokens of one distribution. */
 export type ClusterIdentity =
   | { readonly distribution: "Talos"; readonly talos: TalosSecretsBundle }
   | { readonly distribution: "Vanilla"; readonly kubeadm: KubeadmPki }
-  | { readonly distribution: "K3s"; readonly k3s: K3sPki };
+  | { readonly distribution: "K3s"; readonly k3s: K3sPki }
+  | { readonly distribution: "KWOK"; readonly kwok: KwokPki };
 
-/** Talos → secrets bundle; Vanilla (Kind node images) → kubeadm PKI; K3s → k3s custom CA set and token. */
+/** Talos → secrets bundle; Vanilla (Kind node images) → kubeadm PKI; K3s → k3s custom CA set and token; KWOK → kwokctl's CA and admin certificate. */
 export async function generateClusterIdentity(distribution: IdentityDistribution, opts: { now?: Date } = {}): Promise<ClusterIdentity> {
   switch (distribution) {
     case "Talos":
@@ -26,6 +28,8 @@ export async function generateClusterIdentity(distribution: IdentityDistribution
       return { distribution, kubeadm: await generateKubeadmPki(opts) };
     case "K3s":
       return { distribution, k3s: await generateK3sPki(opts) };
+    case "KWOK":
+      return { distribution, kwok: await generateKwokPki(opts) };
     default:
       throw new KsailError([
         { path: "distribution", message: `is ${JSON.stringify(distribution)}; allowed: ${IDENTITY_DISTRIBUTIONS.join(", ")}` },
@@ -89,6 +93,10 @@ export async function deriveAdminCredentials(identity: ClusterIdentity, opts: De
       const kc = await deriveKubeconfig({ ...common, caCert: clientCa.cert, caKey: clientCa.key, serverCaCert: serverCa.cert });
       return { kubeconfig: kc.text, notAfter: kc.notAfter };
     }
+    case "KWOK": {
+      const kc = await deriveKubeconfig({ ...common, caCert: identity.kwok.ca.cert, caKey: identity.kwok.ca.key });
+      return { kubeconfig: kc.text, notAfter: kc.notAfter };
+    }
   }
 }
 
@@ -118,5 +126,7 @@ export function identityFingerprints(identity: ClusterIdentity): Record<string, 
         etcdPeerCa: certFingerprint(p.etcdPeerCa.cert),
       };
     }
+    case "KWOK":
+      return { ca: certFingerprint(identity.kwok.ca.cert) };
   }
 }

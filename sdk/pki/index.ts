@@ -28,3 +28,4 @@ export * from "./kubeconfig";
 export * from "./talosconfig";
 export * from "./renewal";
 export * from "./identity";
+export * from "./kwok";

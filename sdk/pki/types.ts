@@ -51,6 +51,13 @@ export interface K3sPki {
   readonly token: string;
 }
 
+/** kwokctl's PKI (sigs.k8s.io/kwok pkg/kwokctl/pki): a CA and the one certificate every component uses. */
+export interface KwokPki {
+  readonly ca: CertAndKey; // pki/ca.{crt,key}, CN=kwok-ca, RSA-2048
+  /** pki/admin.{crt,key}: serving and client certificate (CN=kwok-admin, O=system:masters); its key signs service-account tokens. */
+  readonly admin: CertAndKey;
+}
+
 /** Admin credentials derived from the bundle for one endpoint. */
 export interface AdminCredentials {
   /** kubeconfig YAML (CN=admin, O=system:masters client certificate). */

@@ -17,6 +17,7 @@ export function planInputOf(config: LoadedClusterConfig, name = "ksail"): Cluste
     kindConfig: config.kindConfig,
     k3dConfig: config.k3dConfig,
     vclusterValues: config.vclusterValues,
+    kwokObjects: config.kwokObjects,
     fileMirrors: config.fileMirrors,
   };
 }

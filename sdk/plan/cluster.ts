@@ -26,6 +26,7 @@ import { hetznerPlanInputFromSpec } from "./hetznerInput";
 import { omniTalosVersion, planOmniCluster, type OmniClusterPlan } from "./omni";
 import type { HostExposure, K3kClusterPlan } from "./k3k";
 import { planNested } from "./nested";
+import { planKwok, type KwokClusterPlan } from "./kwok";
 import { shortHash, withTalosPatchSalt } from "./salt";
 import type { VClusterPlan } from "./vcluster";
 import { dockerTalosPlan, hetznerTalosPlan, talosKubernetesVersion, type TalosPlan } from "./talos";
@@ -77,6 +78,8 @@ export interface ClusterPlan {
   readonly k3k?: K3kClusterPlan;
   /** A vCluster nested in a host cluster through its chart (provider Kubernetes). */
   readonly vcluster?: VClusterPlan;
+  /** KWOK on Docker: kwokctl's five containers, the simulated node and the kwok controller's configuration. */
+  readonly kwok?: KwokClusterPlan;
   readonly talos?: TalosPlan;
   readonly components: ComponentPlan;
   readonly versions: ClusterVersions;
@@ -94,6 +97,8 @@ export interface ClusterPlanInput {
   readonly vclusterValues?: unknown;
   /** Parsed k3d.yaml (K3s) named by `distributionConfig`, as `loadClusterConfig` reads it. */
   readonly k3dConfig?: unknown;
+  /** KWOK: the kwok controller objects of the `kwok/` folder, as `loadClusterConfig` reads them. */
+  readonly kwokObjects?: readonly { object: unknown; source: string }[];
   /**
    * Pull-through mirrors in KSail's `--mirror-registry` syntax `[user:pass@]host[=upstream]` (Docker only): a list
    * replaces the four defaults, `[]` means none. @default the four defaults (docker.io, ghcr.io, quay.io, registry.k8s.io)
@@ -157,6 +162,7 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
       { path: "hostExposure", message: `applies to nested clusters (provider Kubernetes), not to ${c.provider}; remove hostExposure` },
     ]);
   if (c.provider === "Kubernetes") return planNested(input, base);
+  if (distribution === "KWOK") return planKwok(input, base);
 
   const file = distributionConfigOverrides(
     distribution,

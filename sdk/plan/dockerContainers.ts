@@ -60,7 +60,8 @@ export interface ContainerUpload {
 /** One container as the Docker engine is asked to create it (field names as the Docker provider's). */
 export interface ContainerSpec {
   readonly name: string;
-  readonly hostname: string;
+  /** Unset: Docker's default (the container id), as kwokctl leaves it. */
+  readonly hostname?: string;
   readonly image: string;
   readonly entrypoints?: readonly string[];
   readonly command?: readonly string[];
@@ -84,8 +85,8 @@ export interface ContainerSpec {
   readonly cpus?: string;
   readonly memory?: number;
   readonly labels: readonly ContainerLabel[];
-  /** The cluster network and the container's static address on it. */
-  readonly network: { readonly name: string; readonly ipv4Address: string };
+  /** The cluster network and the container's static address on it (unset: Docker assigns one, as compose does). */
+  readonly network: { readonly name: string; readonly ipv4Address?: string };
   readonly ports?: readonly ContainerPort[];
   readonly healthcheck?: ContainerHealthcheck;
   /** The container is created once this healthcheck passes (Kind nodes, K3s servers). */

@@ -3,7 +3,8 @@ import type { SupportedCombination } from "../config/support";
 import type { NodeRole } from "../distributions/roles";
 
 /** Distributions the Docker provider runs. */
-export type DockerDistribution = Extract<SupportedCombination, { provider: "Docker" }>["distribution"];
+/** The node-container distributions of the Docker plan (KWOK on Docker has its own plan: sdk/plan/kwok.ts). */
+export type DockerDistribution = Exclude<Extract<SupportedCombination, { provider: "Docker" }>["distribution"], "KWOK">;
 
 /** One node container. */
 export interface DockerNodePlan {

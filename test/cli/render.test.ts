@@ -200,6 +200,29 @@ describe("render (pure)", () => {
     );
   });
 
+  test("KWOK on Docker: each of the five containers as the engine gets it, the kwok controller's kwok.yaml from the kwok/ folder, the simulated node; the admin key only with secrets", async () => {
+    const config = loadClusterConfig(path.join(root, "test/fixtures/kwok-project/ksail.yaml"));
+    const r = await renderCluster(config);
+    const paths = r.files.map((f) => f.path);
+    for (const c of ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller"])
+      assert.ok(paths.includes(`nodes/kwok-sim-${c}/container.json`), c);
+    const api = JSON.parse(r.files.find((f) => f.path === "nodes/kwok-sim-kube-apiserver/container.json")!.content);
+    assert.equal(api.image, "registry.k8s.io/kube-apiserver:v1.36.1");
+    assert.ok(api.command.includes("--service-account-signing-key-file=/etc/kubernetes/pki/admin.key"));
+    const conf = r.files.find((f) => f.path === "nodes/kwok-sim-kwok-controller/files/root/.kwok/kwok.yaml")!.content;
+    assert.match(conf, /kind: ClusterExec\n/);
+    assert.match(conf, /name: node-initialize/);
+    assert.match(r.files.find((f) => f.path === "kwok/node.yaml")!.content, /kwok.x-k8s.io\/node: fake/);
+    assert.ok(!r.files.some((f) => /PRIVATE KEY/.test(f.content)), "no key without --with-secrets");
+    assert.ok(
+      r.omitted.some((o) => o.path === "nodes/kwok-sim-kube-apiserver/files/etc/kubernetes/pki/admin.key" && /^key issued/.test(o.reason)),
+    );
+    const full = await renderCluster(config, { withSecrets: true });
+    const key = full.files.find((f) => f.path === "nodes/kwok-sim-kube-apiserver/files/etc/kubernetes/pki/admin.key")!;
+    assert.equal(key.secret, true);
+    assert.match(key.content, /BEGIN (RSA )?PRIVATE KEY/);
+  });
+
   test("Talos on Hetzner: the renderer gets the Hetzner options (external cloud provider, private network, VIP) with placeholders for addresses known at create, placed as up places them (floating-ip: the floating IP is the endpoint and the VIP, the first control plane's reserved IP a SAN)", async () => {
     const file1 = path.join(tmp, "fip.yaml");
     fs.writeFileSync(

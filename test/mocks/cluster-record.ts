@@ -4,7 +4,7 @@ import type { ComponentResourceOptions } from "@pulumi/pulumi";
 import { recordProgram, type Recording } from "../harness/mocks";
 import { snapshot } from "../fixtures/docker/record";
 import { KSailCluster, type KSailClusterArgs } from "../../sdk/cluster";
-import { generateK3sPki, generateKubeadmPki, generateTalosBundle } from "../../sdk/pki";
+import { generateK3sPki, generateKubeadmPki, generateKwokPki, generateTalosBundle } from "../../sdk/pki";
 import { emptySummary } from "../../sdk/impact";
 
 const cache = new Map<string, Promise<unknown>>();
@@ -38,6 +38,7 @@ export async function secretsOutputs(distribution: string): Promise<Record<strin
   if (distribution === "Talos")
     return { ...base, talos: await once("talos", generateTalosBundle), talosconfig: `context: dev\nkey: ${TALOSCONFIG_MARKER}\n` };
   if (distribution === "Vanilla") return { ...base, kubeadm: await once("kubeadm", generateKubeadmPki) };
+  if (distribution === "KWOK") return { ...base, kwok: await once("kwok", generateKwokPki) };
   return { ...base, k3s: await once("k3s", generateK3sPki) };
 }
 

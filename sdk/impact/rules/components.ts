@@ -8,10 +8,16 @@ const HELM = (what: string) => `${what} is installed, upgraded or removed with H
 const K3S_ADDON = (addon: string) =>
   `K3s's bundled ${addon} is switched by a server flag: the server containers are replaced and start again on their kept data volumes (agents are untouched; with several servers Pulumi replaces them in dependency order, so expect a short API outage)`;
 /**
- * A vCluster's pods run on the host's nodes, network and storage: CNI, CSI, metrics-server and the load balancer
- * mean nothing there (KSail's matrix: N/A, never compared; validation refuses them).
+ * A vCluster's pods run on the host's nodes, network and storage, and a KWOK cluster's pods are simulated: CNI, CSI,
+ * metrics-server and the load balancer mean nothing there (KSail's matrix: N/A on VCluster; skipped on KWOK;
+ * validation refuses them on both).
  */
-const NOT_ON_VCLUSTER = cells("I", "I", "I", "I", "I", "I", "-");
+const NOT_ON_VCLUSTER = cells("I", "I", "I", "I", "I", "I", "-", "-");
+/**
+ * cert-manager and the policy engines serve admission webhooks from pods; a KWOK cluster's pods are simulated, so
+ * nothing answers and later installs fail (KSail skips them there; validation refuses them).
+ */
+const NO_WEBHOOKS_ON_KWOK = cells("I", "I", "I", "I", "I", "I", "I", "-");
 const AUTOSCALER = "cluster-autoscaler settings are applied with a Helm upgrade";
 /** Node-autoscaler settings mean nothing while it is off (no rows for them in `diff`). */
 const NODE_AUTOSCALER_ON = whileOn("cluster.autoscaler.node.enabled", "Enabled");
@@ -26,7 +32,7 @@ export const COMPONENT_RULES: readonly ImpactRule[] = [
     // Cilium ↔ Calico is a Helm switch; turning the distribution's own CNI on or off is node configuration.
     node: {
       value: (spec, combo) => (str("cluster.cni", "Default")(spec, combo) === "Default" ? "built-in" : "none"),
-      cells: cells("I", "X", "B", "B", "B", "X", "-"),
+      cells: cells("I", "X", "B", "B", "B", "X", "-", "-"),
       reason: {
         "Vanilla/Docker": "kindnet, Kind's built-in CNI, is a set of Kubernetes objects managed from Pulumi; no node is touched",
         "K3s/Docker": "flannel is switched by K3s server flags that must match on every server from creation",
@@ -63,7 +69,7 @@ export const COMPONENT_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.loadBalancer",
     value: toggle("loadBalancer"),
-    cells: cells("I", "R", "I", "I", "I", "R", "-"),
+    cells: cells("I", "R", "I", "I", "I", "R", "-", "-"),
     reason: {
       "K3s/Docker": K3S_ADDON("servicelb"),
       "K3s/Kubernetes":
@@ -71,11 +77,11 @@ export const COMPONENT_RULES: readonly ImpactRule[] = [
       "*": HELM("the load-balancer controller"),
     },
   },
-  { field: "cluster.certManager", value: str("cluster.certManager", "Disabled"), cells: ALL_IN_PLACE, reason: HELM("cert-manager") },
+  { field: "cluster.certManager", value: str("cluster.certManager", "Disabled"), cells: NO_WEBHOOKS_ON_KWOK, reason: HELM("cert-manager") },
   {
     field: "cluster.policyEngine",
     value: str("cluster.policyEngine", "None"),
-    cells: ALL_IN_PLACE,
+    cells: NO_WEBHOOKS_ON_KWOK,
     reason: HELM("the policy engine") + " (switching removes the old one)",
   },
   {

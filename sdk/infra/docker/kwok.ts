@@ -1,0 +1,84 @@
+/**
+ * KSailCluster for KWOK on Docker: identity (ClusterSecrets, kwokctl's CA and admin certificate) → network and the
+ * five component containers (sdk/plan/kwok.ts, as kwokctl's docker runtime creates them) → a gate on the API server
+ * → the simulated node. Nodes and pods are simulated by the kwok controller; there is no kubelet to wait for.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import * as k8s from "@pulumi/kubernetes";
+import { ClusterSecrets } from "../../dynamic/clusterSecrets";
+import { ClusterReadiness } from "../../dynamic/clusterReadiness";
+import { clusterProvider } from "../../components/provider";
+import type { KwokPki } from "../../pki/types";
+import { KWOK_PKI_PLACEHOLDER, kwokContainerSpecs } from "../../plan/kwok";
+import { containerArgs, NETWORK_IGNORE_CHANGES, NODE_REPLACE_ON_CHANGES } from "./nodes";
+import type { ClusterInfra, InfraContext } from "../types";
+
+export function kwokCluster(ctx: InfraContext): ClusterInfra {
+  const { name, parent, plan, protect } = ctx;
+  const kwok = plan.kwok!;
+  const trigger = plan.recreateTrigger;
+  const secrets = new ClusterSecrets(
+    `${name}-secrets`,
+    { clusterName: plan.clusterName, distribution: "KWOK", endpoints: { kubernetes: plan.endpoint! } },
+    { parent, protect },
+  );
+  const network = new docker.Network(
+    `${name}-network`,
+    { name: kwok.network.name, driver: "bridge", labels: [...kwok.network.labels] },
+    { parent, protect, replacementTrigger: trigger, deleteBeforeReplace: true, ignoreChanges: [...NETWORK_IGNORE_CHANGES] },
+  );
+  const shapes = kwokContainerSpecs(kwok, KWOK_PKI_PLACEHOLDER);
+  const pki = (secrets as ClusterSecrets<"KWOK">).kwok;
+  const containers: Record<string, docker.Container> = {};
+  shapes.forEach((shape, i) => {
+    const component = shape.name.slice(kwok.project.length + 1);
+    // kwokctl links every component to the API server (and the API server to etcd) and creates them in this order.
+    const after = i === 0 ? [] : i === 1 ? [containers.etcd] : [containers["kube-apiserver"]];
+    containers[component] = new docker.Container(
+      `${name}-${component}`,
+      containerArgs(shape, network.name, {
+        material: { value: pki, spec: (p: KwokPki) => kwokContainerSpecs(kwok, p)[i] },
+      }),
+      {
+        parent,
+        replacementTrigger: trigger,
+        deleteBeforeReplace: true,
+        replaceOnChanges: [...NODE_REPLACE_ON_CHANGES],
+        dependsOn: after,
+      },
+    );
+  });
+  const all = Object.values(containers);
+  // The node is created once the API server answers (the controllers start beside it and retry on their own).
+  const apiReady = new ClusterReadiness(
+    `${name}-api-ready`,
+    {
+      kubeconfig: secrets.kubeconfig,
+      distribution: "KWOK",
+      provider: "Docker",
+      trigger,
+      checkNodes: false,
+      checkDaemonSets: false,
+    },
+    { parent, dependsOn: all },
+  );
+  const provider = clusterProvider(
+    `${name}-kwok-k8s`,
+    { kubeconfig: secrets.kubeconfig, clusterIdentifier: `${plan.clusterName}-${trigger.slice(0, 12)}` },
+    { parent },
+  );
+  const node = new k8s.core.v1.Node(
+    `${name}-${plan.nodes[0].suffix}`,
+    { metadata: kwok.node.metadata, spec: kwok.node.spec },
+    { parent, provider, dependsOn: [apiReady] },
+  );
+  return {
+    secrets,
+    endpoint: pulumi.output(plan.endpoint!),
+    nodes: pulumi.output(plan.nodes.map((n) => ({ name: n.name, role: n.role, address: n.address }))),
+    ready: [node],
+    resources: [network, ...all, apiReady, provider],
+    install: {},
+  };
+}
