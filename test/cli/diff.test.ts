@@ -158,6 +158,54 @@ describe("ksail-pulumi diff (as a process)", () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  test("KWOK on Docker (the seeds' matrix: Kubernetes version, distribution and provider recreate; the GitOps source in place)", () => {
+    const r = cli(["diff", fx("kwok.yaml"), fx("kwok-changed.yaml"), "-o", "json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const parsed = JSON.parse(r.stdout);
+    assert.deepEqual(fields(parsed.recreateRequired), ["cluster.kubernetesVersion"]);
+    assert.match(parsed.recreateRequired[0].reason, /every component container runs the new release's image/);
+    assert.deepEqual(fields(parsed.inPlaceChanges).sort(), ["cluster.localRegistry.registry", "cluster.sops"]);
+    assert.match(
+      parsed.inPlaceChanges.find((c: any) => c.field === "cluster.localRegistry.registry").reason,
+      /simulated nodes pull nothing/,
+    );
+    // KWOK → Vanilla: the distribution row recreates.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-diff-kwok-"));
+    const vanilla = path.join(dir, "ksail.yaml");
+    fs.writeFileSync(
+      vanilla,
+      fs.readFileSync(path.join(root, fx("kwok.yaml")), "utf8").replace("distribution: KWOK", "distribution: Vanilla"),
+    );
+    const v = JSON.parse(cli(["diff", fx("kwok.yaml"), vanilla, "-o", "json"]).stdout);
+    assert.ok(fields(v.recreateRequired).includes("cluster.distribution"), JSON.stringify(v));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("KWOK: a changed kwok/ folder is an in-place row (the kwok controller's container is replaced); the same folder is no change", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-diff-kwokdir-"));
+    try {
+      const project = (name: string, stage: string) => {
+        const dir = path.join(tmp, name);
+        fs.mkdirSync(path.join(dir, "kwok"), { recursive: true });
+        fs.copyFileSync(path.join(root, "test/fixtures/kwok-project/ksail.yaml"), path.join(dir, "ksail.yaml"));
+        fs.writeFileSync(path.join(dir, "kwok/kustomization.yaml"), "resources:\n  - logs.yaml\n");
+        fs.writeFileSync(
+          path.join(dir, "kwok/logs.yaml"),
+          `apiVersion: kwok.x-k8s.io/v1alpha1\nkind: ClusterLogs\nmetadata:\n  name: logs\nspec:\n  logs:\n    - logsFile: ${stage}\n`,
+        );
+        return path.join(dir, "ksail.yaml");
+      };
+      const [a, b, c] = [project("a", "/dev/null"), project("b", "/var/log/sim.log"), project("c", "/dev/null")];
+      const changed = JSON.parse(cli(["diff", a, b, "-o", "json"]).stdout);
+      assert.deepEqual(fields(changed.inPlaceChanges), ["cluster.distributionConfig"]);
+      assert.match(changed.inPlaceChanges[0].reason, /kwok controller's configuration: its container is replaced/);
+      assert.deepEqual(changed.recreateRequired, []);
+      assert.equal(JSON.parse(cli(["diff", a, c, "-o", "json"]).stdout).totalChanges, 0);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   test("registry passwords never reach the output", () => {
     const r = cli(["diff", fx("k3s-registry.yaml"), fx("k3s-registry-moved.yaml"), "-o", "json"], { REGISTRY_PASSWORD: "s3cr3t-from-env" });
     assert.equal(r.code, 0, r.stderr);

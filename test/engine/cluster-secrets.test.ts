@@ -21,6 +21,7 @@ import {
   type TalosSecretsBundle,
   type KubeadmPki,
   type K3sPki,
+  type KwokPki,
 } from "../../sdk/pki";
 import { opensslVerify } from "../harness/openssl";
 
@@ -59,7 +60,7 @@ describe("ClusterSecrets through the dynamic-provider host", () => {
   test("registration: type token, additionalSecretOutputs, a small trampoline without key material", () => {
     assert.equal(cap.type, "pulumi-nodejs:dynamic/ksail:ClusterSecrets");
     assert.deepEqual(cap.resource.options.additionalSecretOutputs, CLUSTER_SECRETS_SECRET_OUTPUTS);
-    assert.deepEqual([...CLUSTER_SECRETS_SECRET_OUTPUTS].sort(), ["k3s", "kubeadm", "kubeconfig", "talos", "talosconfig"]);
+    assert.deepEqual([...CLUSTER_SECRETS_SECRET_OUTPUTS].sort(), ["k3s", "kubeadm", "kubeconfig", "kwok", "talos", "talosconfig"]);
     assert.ok(cap.provider.length < 4096, `__provider is ${cap.provider.length} bytes`);
     assert.match(cap.provider, /clusterSecrets\.impl/);
     assert.doesNotMatch(cap.provider, /PRIVATE KEY|CERTIFICATE|K10|BEGIN/);
@@ -91,7 +92,7 @@ describe("ClusterSecrets through the dynamic-provider host", () => {
       bad.failures.map((f) => f.property),
       ["distribution", "endpoints", "renewBeforeHours"],
     );
-    assert.match(bad.failures[0].reason, /allowed: Talos, Vanilla, K3s/);
+    assert.match(bad.failures[0].reason, /allowed: Talos, Vanilla, K3s, KWOK/);
     assert.match(bad.failures[1].reason, /https URL/);
     const noTalosEp = await host.check(cap.urn, {}, { ...news, endpoints: { kubernetes: "https://127.0.0.1:6443" } });
     assert.deepEqual(
@@ -210,6 +211,19 @@ describe("ClusterSecrets through the dynamic-provider host", () => {
     assert.match(pki.caCertHash, /^sha256:[0-9a-f]{64}$/);
     assert.match(pki.bootstrapToken, /^[a-z0-9]{6}\.[a-z0-9]{16}$/);
     assertKubeconfigSignedBy(s.outputs.kubeconfig, pki.ca.cert, "https://127.0.0.1:41000");
+    assert.equal(s.outputs.talosconfig, undefined);
+    await host.destroy(cap.urn, s);
+  });
+
+  test("KWOK: kwokctl's CA and admin certificate, credentials from the CA; the admin key stays in the secret identity", async () => {
+    const k = { ...news, clusterName: "sim", distribution: "KWOK", endpoints: { kubernetes: "https://127.0.0.1:25906" } };
+    const s = await host.up(cap.urn, k);
+    const pki = s.outputs.kwok as KwokPki;
+    assert.match(pki.admin.key, /BEGIN RSA PRIVATE KEY|BEGIN PRIVATE KEY/);
+    assert.ok(opensslVerify(pki.ca.cert, pki.admin.cert, "sslserver").ok, "the admin certificate serves the API");
+    assert.ok(opensslVerify(pki.ca.cert, pki.admin.cert, "sslclient").ok, "and authenticates the components");
+    assertKubeconfigSignedBy(s.outputs.kubeconfig, pki.ca.cert, "https://127.0.0.1:25906");
+    assert.deepEqual(Object.keys(s.outputs.caFingerprints as object), ["ca"]);
     assert.equal(s.outputs.talosconfig, undefined);
     await host.destroy(cap.urn, s);
   });

@@ -9,8 +9,9 @@
 //
 // Then it does what a user of the cluster does: the node KSailCluster creates turns Ready through the stages, a
 // Deployment's pods run and are ready (controller manager + scheduler + kwok), a Job completes, a deleted pod goes
-// away, a service-account token signed with the admin key authenticates, and the kubeconfig ClusterSecrets derives
-// reaches the API server at 127.0.0.1 (the serving certificate's SANs). What only Docker can confirm: the images'
+// away, a service-account token signed with the admin key authenticates, the kubeconfig ClusterSecrets derives
+// reaches the API server at 127.0.0.1 (the serving certificate's SANs), and the readiness gate the plan creates passes
+// (L2, through the dynamic-provider host). What only Docker can confirm: the images'
 // entrypoints and that the containers reach each other by name on the network.
 import { after, before, describe, test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -28,6 +29,11 @@ import { kwokContainerSpecs, planKwokCluster, type KwokClusterPlan } from "../..
 import type { ContainerSpec } from "../../sdk/plan/dockerContainers";
 import { KWOK_PORTS, kwokContainerName, KWOK_COMPONENTS } from "../../sdk/distributions/kwok";
 import { repoRoot } from "../harness/paths";
+import { captureProvider, startProviderHost } from "../harness/engine";
+import { ClusterReadiness } from "../../sdk/dynamic/clusterReadiness";
+import { parseSpec } from "../../sdk/config/parse";
+import { planCluster } from "../../sdk/plan/cluster";
+import { installStages } from "../../sdk/plan/catalog";
 import { builtTool, missingReason, pinnedVersion } from "./tools";
 
 const KUBE = pinnedVersion("KUBE_APISERVER_VERSION");
@@ -334,6 +340,35 @@ describe("KWOK's five containers run by the real binaries with KSailCluster's fl
       );
     } finally {
       p.kill("SIGKILL");
+    }
+  });
+
+  test("L2: the readiness gate the plan puts after the (absent) CNI stage passes on the simulated node, through the dynamic-provider host", async () => {
+    // The gate KSailCluster creates for this cluster (installStages of its component plan), with the kubeconfig
+    // ClusterSecrets derives; no kubelet, so only what kwok simulates (node Ready, pods) and the real controllers do.
+    const { spec } = parseSpec({ cluster: { distribution: "KWOK", provider: "Docker" } });
+    const cp = planCluster({ name: plan.clusterName, spec });
+    const g = installStages(cp.components).find((s) => s.gateAfter)!.gateAfter!;
+    assert.equal(g.suffix, "cni-ready");
+    const host = await startProviderHost();
+    try {
+      const cap = await captureProvider(
+        () =>
+          new ClusterReadiness("kwok-ready", {
+            kubeconfig: userKubeconfig,
+            distribution: "KWOK",
+            provider: "Docker",
+            timeouts: { apiServerSeconds: 60, nodesSeconds: 60, daemonSetsSeconds: 60, requestSeconds: 20 },
+            pollIntervalSeconds: 0.2,
+            ...g.checks,
+          }),
+      );
+      const s = await host.up(cap.urn, { ...cap.inputs, __provider: cap.provider });
+      assert.equal(s.op, "create");
+      assert.equal(s.outputs.kubernetesVersion, KUBE);
+      assert.equal(s.outputs.nodeCount, 1);
+    } finally {
+      await host.close();
     }
   });
 

@@ -293,10 +293,19 @@ describe("effective values (KSail's per distribution × provider defaults)", () 
     assert.equal(effective(spec("Vanilla", "Docker"), { name: "dev" }).cluster.connection.context, "kind-dev");
     assert.equal(effective(spec("Vanilla", "Docker")).haEnabled, false);
   });
-  test("supported combinations are exactly Vanilla/K3s/Talos on Docker, Talos on Hetzner, Talos on Omni, K3s and VCluster on Kubernetes", () => {
+  test("supported combinations are exactly Vanilla/K3s/Talos/KWOK on Docker, Talos on Hetzner, Talos on Omni, K3s and VCluster on Kubernetes", () => {
     assert.deepEqual(
       SUPPORTED_COMBINATIONS.map((c) => `${c.distribution}/${c.provider}`),
-      ["Vanilla/Docker", "K3s/Docker", "Talos/Docker", "Talos/Hetzner", "Talos/Omni", "K3s/Kubernetes", "VCluster/Kubernetes"],
+      [
+        "Vanilla/Docker",
+        "K3s/Docker",
+        "Talos/Docker",
+        "Talos/Hetzner",
+        "Talos/Omni",
+        "K3s/Kubernetes",
+        "VCluster/Kubernetes",
+        "KWOK/Docker",
+      ],
     );
     // Omni needs a machine class or machines besides the two fields (test/unit/spec-invalid, test/mocks/cluster-omni).
     for (const c of SUPPORTED_COMBINATIONS.filter((x) => x.provider !== "Omni")) {

@@ -47,6 +47,7 @@ export function registerDiff(program: Command, setExitCode: SetExitCode): void {
       // Loaded here, not at the top: the CLI loads only what the command it runs needs.
       const config = await import("../../config");
       const check = await import("../../plan/check");
+      const { shortHash } = await import("../../plan/salt");
       const { comboOf, diffSpecs, formatJson, formatText, summarize, talosPatchChanges, withoutMootChanges } = await import("../../impact");
       const before = load(config, check, oldFile, opts.allowPathsOutside);
       const after = load(config, check, newFile, opts.allowPathsOutside);
@@ -72,6 +73,16 @@ export function registerDiff(program: Command, setExitCode: SetExitCode): void {
           newValue: b === "" ? "(sets nothing)" : `(content ${b.slice(0, 8)})`,
           category: "recreate-required",
           reason: `what ${after.spec.cluster.distributionConfig}${after.plan.docker && after.plan.distribution !== "Talos" ? " and the mirrors" : ""} set is built into the cluster at create; KSailCluster recreates it`,
+        });
+      // KWOK: the kwok/ folder is the kwok controller's configuration file; a change replaces that one container.
+      const [ka, kb] = [before.plan.kwok?.kwokConfig, after.plan.kwok?.kwokConfig];
+      if (ka !== undefined && kb !== undefined && ka !== kb)
+        changes.push({
+          field: "cluster.distributionConfig",
+          oldValue: `(kwok.yaml ${shortHash(ka).slice(0, 8)})`,
+          newValue: `(kwok.yaml ${shortHash(kb).slice(0, 8)})`,
+          category: "in-place",
+          reason: `${after.spec.cluster.distributionConfig} is the kwok controller's configuration: its container is replaced with the new file; the cluster's objects (in etcd) stay`,
         });
       const summary = summarize(withoutMootChanges(changes));
       process.stdout.write(opts.output === "json" ? formatJson(summary) : formatText(summary, `🔍 Update impact: ${oldFile} → ${newFile}`));
