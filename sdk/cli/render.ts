@@ -11,6 +11,7 @@ import type { LoadedClusterConfig } from "../config";
 import type { K3sPki, KubeadmPki, KwokPki, TalosSecretsBundle } from "../pki/types";
 import { generateK3sPki, generateKubeadmPki, generateKwokPki, generateTalosBundle } from "../pki";
 import { KWOK_PKI_PLACEHOLDER, kwokContainerSpecs } from "../plan/kwok";
+import { kwokHostManifests, type KwokHostExposure } from "../plan/kwokHost";
 import { renderMachineConfigs } from "../distributions/talos/render";
 import { redactMachineConfig } from "../distributions/talos/redact";
 import type { NodeFile } from "../distributions/kind";
@@ -225,6 +226,34 @@ function containerFiles(
   ];
 }
 
+/** KWOK on a host cluster: the host objects KSailCluster applies (the Secret's key material left out) and the node. */
+function kwokHostFiles(plan: ClusterPlan): RenderedFile[] {
+  const k = plan.kwokHost!;
+  const m = kwokHostManifests(k);
+  const secret = {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: k.secretName, namespace: k.namespace },
+    type: "Opaque",
+    stringData: {
+      ...k.plainFiles,
+      "ca.crt": "(from ClusterSecrets)",
+      "admin.crt": "(from ClusterSecrets)",
+      "admin.key": "(from ClusterSecrets)",
+    },
+  };
+  return [
+    {
+      path: "kwok/host.yaml",
+      content:
+        `# Namespace ${k.namespace} on the host; API front: ${frontText(k.exposure)}. The kubeconfig checks the API server as \`kubernetes\`.\n` +
+        [secret, m.apiService, m.controlPlane, m.controller].map((o) => yaml(o)).join("---\n"),
+      secret: false,
+    },
+    { path: "kwok/node.yaml", content: yaml(plan.kwok!.node), secret: false },
+  ];
+}
+
 /** KWOK: the five containers (the kwok controller's kwok.yaml among its files) and the simulated node. */
 async function kwokFiles(plan: ClusterPlan, opts: RenderOptions, omitted: OmittedFile[]): Promise<RenderedFile[]> {
   const withSecrets = opts.withSecrets === true;
@@ -273,7 +302,7 @@ async function dockerNodeFiles(plan: ClusterPlan, opts: RenderOptions, omitted: 
 }
 
 /** A nested cluster's API front in words. */
-function frontText(x: K3kExposure | VClusterExposure): string {
+function frontText(x: K3kExposure | VClusterExposure | KwokHostExposure): string {
   if (x.kind === "Gateway")
     return `Gateway ${x.gateway} (class ${x.gatewayClassName}) + TCPRoute to ${x.backend.service}:${x.backend.port}`;
   if (x.kind === "NodePort") return `NodePort Service ${x.service} at the host address (hostAddress, else the host API server's)`;
@@ -293,6 +322,7 @@ export async function renderCluster(config: LoadedClusterConfig, opts: RenderOpt
   const files: RenderedFile[] = [];
   if (plan.talos) files.push(...(await talosFiles(plan, opts)));
   else if (plan.docker) files.push(...(await dockerNodeFiles(plan, opts, omitted)));
+  else if (plan.kwokHost) files.push(...kwokHostFiles(plan));
   else if (plan.kwok) files.push(...(await kwokFiles(plan, opts, omitted)));
   else if (plan.omni) {
     const withSecrets = opts.withSecrets === true;

@@ -8,6 +8,8 @@ export interface KubeConnection {
   readonly caPem: string;
   readonly certPem: string;
   readonly keyPem: string;
+  /** The kubeconfig's `tls-server-name`. */
+  readonly serverName?: string;
 }
 
 /** One HTTP answer. `body` is parsed JSON when the response was JSON, else the text. */
@@ -43,6 +45,8 @@ export class KubeClient {
           ca: this.conn.caPem,
           cert: this.conn.certPem,
           key: this.conn.keyPem,
+          // The kubeconfig's `tls-server-name`: the name the server's certificate is checked against instead of the host dialled.
+          ...(this.conn.serverName ? { servername: this.conn.serverName } : {}),
           agent: false,
           timeout: this.requestTimeoutMs,
           headers: {

@@ -25,6 +25,7 @@ export const SUPPORTED_COMBINATIONS = [
   { distribution: "K3s", provider: "Kubernetes" },
   { distribution: "VCluster", provider: "Kubernetes" },
   { distribution: "KWOK", provider: "Docker" },
+  { distribution: "KWOK", provider: "Kubernetes" },
 ] as const satisfies readonly { distribution: Distribution; provider: Provider }[];
 
 export type SupportedCombination = (typeof SUPPORTED_COMBINATIONS)[number];

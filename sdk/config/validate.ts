@@ -133,7 +133,7 @@ export function crossValidate(doc: ClusterDocument): Out {
   if (p === "Hetzner") validateHetzner(doc, clusterName, err, warn);
   if (p === "Omni" && d === "Talos") validateOmni(doc, err, warn);
   if (p === "Kubernetes") validateKubernetesHost(doc, err);
-  if (d === "KWOK" && p === "Docker") validateKwok(doc, err);
+  if (d === "KWOK") validateKwok(doc, err);
   validateAutoscaler(doc, err, warn);
   return out;
 }
@@ -192,7 +192,7 @@ function validateKubernetesHost(doc: ClusterDocument, err: Report): void {
   const h = doc.spec.provider.kubernetes;
   const P = "spec.provider.kubernetes";
   if (c.distribution === "VCluster") validateVClusterOnHost(doc, err);
-  else if (c.cni !== "Default")
+  else if (c.cni !== "Default" && c.distribution !== "KWOK")
     err("spec.cluster.cni", `is ${c.cni}; a nested K3s cluster runs its built-in flannel inside k3k's pods: set Default`);
   if (c.oidc.issuerURL !== "")
     err("spec.cluster.oidc", "is not applied to nested clusters by this package yet; remove it or use provider Docker");

@@ -223,7 +223,7 @@ export function validateAutoscaler(doc: ClusterDocument, err: Report, warn: Repo
 }
 
 /**
- * KWOK on Docker: one etcd and one API server, nodes and pods simulated (KSail's matrix: workers N/A; CNI, CSI,
+ * KWOK (on Docker or a host cluster): one etcd and one API server, nodes and pods simulated (KSail's matrix: workers N/A; CNI, CSI,
  * cert-manager, Flux, Kyverno and Gatekeeper skipped with a warning, because webhooks served from simulated pods
  * never answer and break later installs). Here such settings are refused by field instead of silently skipped, so
  * the spec says what the cluster has.
@@ -258,6 +258,8 @@ export function validateKwok(doc: ClusterDocument, err: Report): void {
       "spec.cluster.gitOpsEngine",
       `is Flux; ${sim}, so Flux's controllers never reconcile (KSail skips Flux on KWOK): set None, or ArgoCD for its API objects`,
     );
+  // On a host cluster the rules of every nested cluster apply already (OIDC, image verification, an external registry).
+  if (c.provider !== "Docker") return;
   if (c.imageVerification === "Enabled") err("spec.cluster.imageVerification", `is Enabled; ${sim} and pull no images: set Disabled`);
   if (c.oidc.issuerURL !== "") err("spec.cluster.oidc", "is not applied to KWOK's API server by this package; remove it");
   if (c.localRegistry.registry !== "" && !parseRegistrySpec(c.localRegistry.registry).external)

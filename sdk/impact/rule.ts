@@ -53,7 +53,7 @@ export const CODE: Record<Code, ImpactCell> = {
 };
 /**
  * Cells in column order Vanilla/Docker, K3s/Docker, Talos/Docker, Talos/Hetzner, Talos/Omni, K3s/Kubernetes,
- * VCluster/Kubernetes, KWOK/Docker.
+ * VCluster/Kubernetes, KWOK/Docker, KWOK/Kubernetes.
  */
 export function cells(
   vanilla: Code,
@@ -64,6 +64,7 @@ export function cells(
   k3sKubernetes: Code,
   vclusterKubernetes: Code,
   kwokDocker: Code,
+  kwokKubernetes: Code,
 ): Record<Combo, ImpactCell> {
   return {
     "Vanilla/Docker": CODE[vanilla],
@@ -74,10 +75,12 @@ export function cells(
     "K3s/Kubernetes": CODE[k3sKubernetes],
     "VCluster/Kubernetes": CODE[vclusterKubernetes],
     "KWOK/Docker": CODE[kwokDocker],
+    "KWOK/Kubernetes": CODE[kwokKubernetes],
   };
 }
-export const ALL_IN_PLACE = cells("I", "I", "I", "I", "I", "I", "I", "I");
-export const HETZNER_ONLY = (c: Code) => cells("-", "-", "-", c, "-", "-", "-", "-");
-export const OMNI_ONLY = (c: Code) => cells("-", "-", "-", "-", c, "-", "-", "-");
-/** Rows of the Kubernetes provider: the class on K3s (k3k) and on VCluster (its chart). */
-export const KUBERNETES_ONLY = (k3k: Code, vcluster: Code = k3k) => cells("-", "-", "-", "-", "-", k3k, vcluster, "-");
+export const ALL_IN_PLACE = cells("I", "I", "I", "I", "I", "I", "I", "I", "I");
+export const HETZNER_ONLY = (c: Code) => cells("-", "-", "-", c, "-", "-", "-", "-", "-");
+export const OMNI_ONLY = (c: Code) => cells("-", "-", "-", "-", c, "-", "-", "-", "-");
+/** Rows of the Kubernetes provider: the class on K3s (k3k), on VCluster (its chart) and on KWOK (its workloads). */
+export const KUBERNETES_ONLY = (k3k: Code, vcluster: Code = k3k, kwok: Code = vcluster) =>
+  cells("-", "-", "-", "-", "-", k3k, vcluster, "-", kwok);

@@ -2,7 +2,7 @@ import { KsailError } from "../errors";
 import { certFingerprint, DEFAULT_CLIENT_CERT_LIFETIME_MS } from "./issue";
 import { generateK3sPki } from "./k3s";
 import { generateKubeadmPki } from "./kubeadm";
-import { generateKwokPki } from "./kwok";
+import { generateKwokPki, KWOK_TLS_SERVER_NAME } from "./kwok";
 import { deriveKubeconfig } from "./kubeconfig";
 import { generateTalosBundle } from "./talos";
 import { deriveTalosconfig } from "./talosconfig";
@@ -94,7 +94,14 @@ export async function deriveAdminCredentials(identity: ClusterIdentity, opts: De
       return { kubeconfig: kc.text, notAfter: kc.notAfter };
     }
     case "KWOK": {
-      const kc = await deriveKubeconfig({ ...common, caCert: identity.kwok.ca.cert, caKey: identity.kwok.ca.key });
+      // The serving certificate names `kubernetes`, not the address the cluster is reached at (127.0.0.1 on Docker,
+      // a host cluster's front): clients check it against that name.
+      const kc = await deriveKubeconfig({
+        ...common,
+        caCert: identity.kwok.ca.cert,
+        caKey: identity.kwok.ca.key,
+        tlsServerName: KWOK_TLS_SERVER_NAME,
+      });
       return { kubeconfig: kc.text, notAfter: kc.notAfter };
     }
   }

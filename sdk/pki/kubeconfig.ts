@@ -23,6 +23,11 @@ export interface DeriveKubeconfigOptions {
   readonly now?: Date;
   /** Client certificate CN and the name prefix of the user and context. @default "admin" */
   readonly user?: string;
+  /**
+   * `tls-server-name`: the name the API server's certificate is checked against instead of the endpoint's host (a
+   * certificate that names a fixed service name, reached at an address it does not carry). @default none
+   */
+  readonly tlsServerName?: string;
 }
 
 /** A derived credential file and its client certificate's validity. */
@@ -74,7 +79,11 @@ export async function deriveKubeconfig(opts: DeriveKubeconfigOptions): Promise<D
     clusters: [
       {
         name: opts.clusterName,
-        cluster: { server: opts.endpoint, "certificate-authority-data": pemToBase64(opts.serverCaCert ?? opts.caCert) },
+        cluster: {
+          server: opts.endpoint,
+          "certificate-authority-data": pemToBase64(opts.serverCaCert ?? opts.caCert),
+          ...(opts.tlsServerName ? { "tls-server-name": opts.tlsServerName } : {}),
+        },
       },
     ],
     users: [{ name: ctx, user: { "client-certificate-data": pemToBase64(leaf.cert), "client-key-data": pemToBase64(leaf.key) } }],
@@ -91,6 +100,8 @@ export interface KubeconfigClient {
   readonly caPem: string;
   readonly certPem: string;
   readonly keyPem: string;
+  /** The cluster's `tls-server-name`, when it sets one. */
+  readonly serverName?: string;
 }
 
 /**
@@ -126,5 +137,8 @@ export function kubeconfigClientCert(kubeconfigYaml: string): KubeconfigClient {
     caPem: data(cluster, "certificate-authority-data", "clusters.cluster"),
     certPem: data(user, "client-certificate-data", "users.user"),
     keyPem: data(user, "client-key-data", "users.user"),
+    ...(typeof cluster["tls-server-name"] === "string" && cluster["tls-server-name"] !== ""
+      ? { serverName: cluster["tls-server-name"] }
+      : {}),
   };
 }

@@ -16,6 +16,8 @@ export const KWOK_ADMIN_DNS_NAMES = [
   "localhost",
 ] as const;
 export const KWOK_ADMIN_IPS = ["127.0.0.1", "::1"] as const;
+/** The name clients check the API server's certificate against (kubeconfig `tls-server-name`). */
+export const KWOK_TLS_SERVER_NAME = "kubernetes";
 
 /**
  * kwokctl's PKI (pkg/kwokctl/pki): an RSA-2048 CA (CN=kwok-ca) and one RSA-2048 "admin" certificate (CN=kwok-admin,

@@ -27,6 +27,7 @@ import { omniTalosVersion, planOmniCluster, type OmniClusterPlan } from "./omni"
 import type { HostExposure, K3kClusterPlan } from "./k3k";
 import { planNested } from "./nested";
 import { planKwok, type KwokClusterPlan } from "./kwok";
+import type { KwokHostPlan } from "./kwokHost";
 import { shortHash, withTalosPatchSalt } from "./salt";
 import type { VClusterPlan } from "./vcluster";
 import { dockerTalosPlan, hetznerTalosPlan, talosKubernetesVersion, type TalosPlan } from "./talos";
@@ -80,6 +81,8 @@ export interface ClusterPlan {
   readonly vcluster?: VClusterPlan;
   /** KWOK on Docker: kwokctl's five containers, the simulated node and the kwok controller's configuration. */
   readonly kwok?: KwokClusterPlan;
+  /** KWOK on a host cluster: its processes as the host's workloads, the Secret, the API front. */
+  readonly kwokHost?: KwokHostPlan;
   readonly talos?: TalosPlan;
   readonly components: ComponentPlan;
   readonly versions: ClusterVersions;

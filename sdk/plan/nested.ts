@@ -7,6 +7,8 @@ import { chartVersions } from "./catalog";
 import { planK3kCluster } from "./k3k";
 import { planVCluster } from "./vcluster";
 import { withTalosPatchSalt } from "./salt";
+import { planKwokCluster } from "./kwok";
+import { planKwokHost } from "./kwokHost";
 import type { ClusterPlan, ClusterPlanInput, PlanBase, PlannedNode } from "./cluster";
 
 /** The plan of a nested cluster; refuses a `hostExposure` beside a gateway class. */
@@ -19,6 +21,7 @@ export function planNested(input: ClusterPlanInput, base: PlanBase): ClusterPlan
         message: `is ${input.hostExposure}, but spec.provider.kubernetes.gatewayClassName (${eff.provider.kubernetes.gatewayClassName}) makes the API front a Gateway; remove one of the two`,
       },
     ]);
+  if (base.distribution === "KWOK") return planKwokOnHost(input, base);
   return base.distribution === "VCluster" ? planVClusterOnHost(input, base) : planK3k(input, base);
 }
 
@@ -102,5 +105,34 @@ function planVClusterOnHost(input: ClusterPlanInput, base: PlanBase): ClusterPla
         : [{ name: base.clusterName, role: "control-plane" as const, address: "", suffix: "control-plane" }],
     vcluster,
     versions: { kubernetes: vcluster.kubernetesVersion, charts: chartVersions(base.components) },
+  };
+}
+
+/**
+ * KWOK on a host cluster: kwokctl's processes as the host's workloads (./kwokHost.ts), one simulated node; the
+ * endpoint is the API front's address, known once the front exists.
+ */
+function planKwokOnHost(input: ClusterPlanInput, base: PlanBase): ClusterPlan {
+  const eff = base.effective;
+  const h = eff.provider.kubernetes;
+  const kwok = planKwokCluster({
+    clusterName: base.clusterName,
+    kubernetesVersion: eff.cluster.kubernetesVersion,
+    objects: input.kwokObjects,
+  });
+  const kwokHost = planKwokHost({
+    clusterName: base.clusterName,
+    kwok,
+    gatewayClassName: h.gatewayClassName,
+    persistence: h.persistence,
+    ...(input.hostExposure ? { hostExposure: input.hostExposure } : {}),
+  });
+  return {
+    ...base,
+    provider: "Kubernetes",
+    nodes: [{ name: kwok.node.metadata.name, role: "worker", address: "", suffix: "node" }],
+    kwok,
+    kwokHost,
+    versions: { kubernetes: kwok.kubernetesVersion, charts: chartVersions(base.components) },
   };
 }

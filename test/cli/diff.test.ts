@@ -181,6 +181,31 @@ describe("ksail-pulumi diff (as a process)", () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  test("KWOK on a host cluster: a new gateway class only moves the front (the certificate is checked as `kubernetes`); etcd's volume recreates", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-diff-kwokhost-"));
+    try {
+      const write = (name: string, provider: string) => {
+        const file = path.join(dir, `${name}.yaml`);
+        fs.writeFileSync(
+          file,
+          `apiVersion: ksail.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: pr-7\nspec:\n  cluster:\n    distribution: KWOK\n    provider: Kubernetes\n  provider:\n    kubernetes:\n${provider}`,
+        );
+        return file;
+      };
+      const a = write("a", "      kubeconfig: ~/.kube/host\n");
+      const b = write("b", "      kubeconfig: ~/.kube/host\n      gatewayClassName: eg\n");
+      const c = write("c", "      kubeconfig: ~/.kube/host\n      persistence:\n        enabled: true\n");
+      const front = JSON.parse(cli(["diff", a, b, "-o", "json"]).stdout);
+      assert.deepEqual(fields(front.inPlaceChanges), ["provider.kubernetes.gatewayClassName"]);
+      assert.match(front.inPlaceChanges[0].reason, /clients check the API server's certificate as `kubernetes`/);
+      const volume = JSON.parse(cli(["diff", a, c, "-o", "json"]).stdout);
+      assert.deepEqual(fields(volume.recreateRequired), ["provider.kubernetes.persistence.enabled"]);
+      assert.match(volume.recreateRequired[0].reason, /etcd's volume comes from the control plane StatefulSet's volumeClaimTemplates/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("KWOK: a changed kwok/ folder is an in-place row (the kwok controller's container is replaced); the same folder is no change", () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-diff-kwokdir-"));
     try {

@@ -45,7 +45,7 @@ test("KWOK on Docker: up, the simulated node Ready, destroy", { skip, timeout: 2
     const up = await stack.up({ onOutput: log });
     assert.equal(up.outputs.kubeconfig.secret, true);
     const c = kubeconfigClientCert(up.outputs.kubeconfig.value as string);
-    const ready = await waitForReadyNodes(c.server, { ca: c.caPem, cert: c.certPem, key: c.keyPem }, 1);
+    const ready = await waitForReadyNodes(c.server, { ca: c.caPem, cert: c.certPem, key: c.keyPem, servername: c.serverName }, 1);
     assert.deepEqual(ready, ["node-000000"]);
   } finally {
     await stack.destroy({ onOutput: log });

@@ -1,4 +1,4 @@
-// L4: K3s (k3k) and a vCluster nested in a REAL host cluster through `pulumi up` of the real Pulumi CLI and the real
+// L4: K3s (k3k), a vCluster and KWOK nested in a REAL host cluster through `pulumi up` of the real Pulumi CLI and the real
 // Kubernetes plugin, their nodes read with the kubeconfig KSailCluster hands out, then `pulumi destroy`. It needs what
 // this machine does not have: a host cluster (`KSAIL_E2E_HOST_KUBECONFIG`, a kubeconfig file with a client
 // certificate or token for it; kind or k3s will do) and the internet (the charts come from rancher.github.io/k3k and
@@ -33,7 +33,7 @@ async function nodesOf(kubeconfig: string, timeoutMs = 10 * 60_000): Promise<str
     const names = await new Promise<string[] | undefined>((resolve) => {
       const req = https.request(
         new URL("/api/v1/nodes", c.server),
-        { ca: c.caPem, cert: c.certPem, key: c.keyPem, timeout: 10_000 },
+        { ca: c.caPem, cert: c.certPem, key: c.keyPem, servername: c.serverName, timeout: 10_000 },
         (res) => {
           let text = "";
           res.on("data", (d: Buffer) => (text += d.toString("utf8")));
@@ -60,7 +60,7 @@ async function nodesOf(kubeconfig: string, timeoutMs = 10 * 60_000): Promise<str
   }
 }
 
-for (const distribution of ["K3s", "VCluster"] as const) {
+for (const distribution of ["K3s", "VCluster", "KWOK"] as const) {
   describe(`${distribution} on a real host cluster (L4)`, { skip }, () => {
     test(
       "up: the nested cluster serves at its front with the kubeconfig KSailCluster hands out; destroy leaves nothing",

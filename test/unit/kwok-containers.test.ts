@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { generateKwokPki } from "../../sdk/pki";
+import { deriveAdminCredentials, generateClusterIdentity, generateKwokPki, kubeconfigClientCert } from "../../sdk/pki";
 import { KWOK_PKI_PLACEHOLDER, kwokContainerSpecs, planKwokCluster } from "../../sdk/plan/kwok";
 import { kwokImages, renderKwokConfig, kwokInClusterKubeconfig } from "../../sdk/distributions/kwok";
 import { validateClusterConfigFile } from "../../sdk/config/load";
@@ -264,6 +264,38 @@ describe("spec rules of KWOK on Docker (KSail's matrix: workers N/A; CNI, CSI, c
         got.join("\n"),
       );
     });
+  test("on a host cluster: the same rules, and the host's (an external registry for Argo CD; no OIDC)", () => {
+    const host = (cluster: Record<string, unknown>) => {
+      try {
+        const { spec } = parseSpec({ cluster: { distribution: "KWOK", provider: "Kubernetes", ...cluster }, provider: { kubernetes: {} } });
+        planCluster({ name: "sim", spec });
+        return [];
+      } catch (e) {
+        if (!(e instanceof KsailError)) throw e;
+        return e.issues.map((i) => `${i.path}: ${i.message}`);
+      }
+    };
+    assert.deepEqual(host({}), []);
+    assert.deepEqual(host({ cni: "Cilium" }).length, 1, "one message for the CNI, KWOK's");
+    assert.match(host({ workers: 1 }).join("\n"), /one simulated node/);
+    assert.match(host({ gitOpsEngine: "ArgoCD" }).join("\n"), /localRegistry.registry: is empty/);
+  });
+
+  test("the derived kubeconfig checks the API server as `kubernetes` (tls-server-name), and clients read it back", async () => {
+    const identity = await generateClusterIdentity("KWOK");
+    const kc = (await deriveAdminCredentials(identity, { clusterName: "sim", endpoints: { kubernetes: "https://192.0.2.30:6443" } }))
+      .kubeconfig;
+    assert.equal(YAML.parse(kc).clusters[0].cluster["tls-server-name"], "kubernetes");
+    assert.equal(kubeconfigClientCert(kc).serverName, "kubernetes");
+    const other = (
+      await deriveAdminCredentials(await generateClusterIdentity("Vanilla"), {
+        clusterName: "k",
+        endpoints: { kubernetes: "https://127.0.0.1:6443" },
+      })
+    ).kubeconfig;
+    assert.equal(kubeconfigClientCert(other).serverName, undefined, "other distributions' kubeconfigs are unchanged");
+  });
+
   test("mirrors are refused: simulated nodes pull nothing", () => {
     const { spec } = parseSpec({ cluster: { distribution: "KWOK", provider: "Docker" } });
     assert.throws(() => planCluster({ name: "sim", spec, mirrors: ["docker.io"] }), /mirrors.*pull no images/s);

@@ -293,7 +293,7 @@ describe("effective values (KSail's per distribution × provider defaults)", () 
     assert.equal(effective(spec("Vanilla", "Docker"), { name: "dev" }).cluster.connection.context, "kind-dev");
     assert.equal(effective(spec("Vanilla", "Docker")).haEnabled, false);
   });
-  test("supported combinations are exactly Vanilla/K3s/Talos/KWOK on Docker, Talos on Hetzner, Talos on Omni, K3s and VCluster on Kubernetes", () => {
+  test("supported combinations are exactly Vanilla/K3s/Talos/KWOK on Docker, Talos on Hetzner, Talos on Omni, K3s, VCluster and KWOK on Kubernetes", () => {
     assert.deepEqual(
       SUPPORTED_COMBINATIONS.map((c) => `${c.distribution}/${c.provider}`),
       [
@@ -305,6 +305,7 @@ describe("effective values (KSail's per distribution × provider defaults)", () 
         "K3s/Kubernetes",
         "VCluster/Kubernetes",
         "KWOK/Docker",
+        "KWOK/Kubernetes",
       ],
     );
     // Omni needs a machine class or machines besides the two fields (test/unit/spec-invalid, test/mocks/cluster-omni).

@@ -82,7 +82,7 @@ export function registerDiff(program: Command, setExitCode: SetExitCode): void {
           oldValue: `(kwok.yaml ${shortHash(ka).slice(0, 8)})`,
           newValue: `(kwok.yaml ${shortHash(kb).slice(0, 8)})`,
           category: "in-place",
-          reason: `${after.spec.cluster.distributionConfig} is the kwok controller's configuration: its container is replaced with the new file; the cluster's objects (in etcd) stay`,
+          reason: `${after.spec.cluster.distributionConfig} is the kwok controller's configuration: ${after.plan.kwokHost ? "its Deployment rolls a new pod" : "its container is replaced"} with the new file; the cluster's objects (in etcd) stay`,
         });
       const summary = summarize(withoutMootChanges(changes));
       process.stdout.write(opts.output === "json" ? formatJson(summary) : formatText(summary, `🔍 Update impact: ${oldFile} → ${newFile}`));

@@ -144,7 +144,10 @@ export function kwokProcesses(clusterName: string): KwokProcess[] {
  * container name on the cluster network). The identity's certificate names `kubernetes` rather than the
  * container, so the TLS server name is set to it (client-go's `tls-server-name`).
  */
-export function kwokInClusterKubeconfig(clusterName: string): string {
+export function kwokInClusterKubeconfig(
+  clusterName: string,
+  server = `https://${kwokContainerName(clusterName, "kube-apiserver")}:6443`,
+): string {
   const project = kwokProjectName(clusterName);
   return [
     "apiVersion: v1",
@@ -152,7 +155,7 @@ export function kwokInClusterKubeconfig(clusterName: string): string {
     "clusters:",
     `- name: ${project}`,
     "  cluster:",
-    `    server: https://${kwokContainerName(clusterName, "kube-apiserver")}:6443`,
+    `    server: ${server}`,
     `    certificate-authority: ${P.caCert}`,
     "    tls-server-name: kubernetes",
     "users:",

@@ -38,20 +38,20 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.distribution",
     value: str("cluster.distribution", "Vanilla"),
-    cells: cells("X", "X", "X", "X", "X", "X", "X", "X"),
+    cells: cells("X", "X", "X", "X", "X", "X", "X", "X", "X"),
     reason: "changing the Kubernetes distribution requires cluster recreation",
   },
   {
     field: "cluster.provider",
     value: str("cluster.provider", "Docker"),
-    cells: cells("X", "X", "X", "X", "X", "X", "X", "X"),
+    cells: cells("X", "X", "X", "X", "X", "X", "X", "X", "X"),
     reason: "changing the infrastructure provider requires cluster recreation",
   },
   // ── nodes and versions ───────────────────────────────────────────────────────────────────
   {
     field: "cluster.controlPlanes",
     value: int("cluster.controlPlanes", 1),
-    cells: cells("X", "X", "I", "I", "I", "I", "X", "X"),
+    cells: cells("X", "X", "I", "I", "I", "I", "X", "X", "X"),
     reason: {
       "Vanilla/Docker": "Kind cannot add or remove nodes after creation (KSail silently ignores this change)",
       "K3s/Docker": "K3s server (control-plane) nodes cannot be added or removed after creation",
@@ -59,6 +59,7 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
       "VCluster/Kubernetes":
         "the vCluster control plane's replica count and backing store (embedded SQLite for one, embedded etcd for several) are fixed at creation",
       "KWOK/Docker": "a KWOK cluster has one etcd and one API server (kwokctl's docker runtime), fixed at creation",
+      "KWOK/Kubernetes": "a KWOK cluster has one etcd and one API server (one control-plane pod), fixed at creation",
       "Talos/Omni":
         "the control-plane machine set gains or loses a machine through template sync: Omni joins it to etcd, or removes it from etcd and wipes it",
       "*": "control-plane nodes are added, or leave etcd and are removed, one at a time",
@@ -67,7 +68,7 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.workers",
     value: int("cluster.workers", 0),
-    cells: cells("X", "I", "I", "I", "I", "I", "-", "-"),
+    cells: cells("X", "I", "I", "I", "I", "I", "-", "-", "-"),
     reason: {
       "Vanilla/Docker": "Kind cannot add or remove nodes after creation (KSail silently ignores this change)",
       "K3s/Docker": "K3s agent (worker) nodes are added or removed",
@@ -80,7 +81,7 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.kubernetesVersion",
     value: version("cluster.kubernetesVersion"),
-    cells: cells("X", "X", "I", "I", "I", "R", "X", "X"),
+    cells: cells("X", "X", "I", "I", "I", "R", "X", "X", "X"),
     reason: {
       "Vanilla/Docker": "the Kubernetes version is the kindest/node image; a new image means new nodes",
       "K3s/Docker": "the Kubernetes version is the rancher/k3s image; a new image means new nodes",
@@ -89,6 +90,8 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
         "the vCluster control plane runs the new Kubernetes image in a new pod; as KSail treats it, the nested cluster is created again",
       "KWOK/Docker":
         "every component container runs the new release's image (etcd's by the minor); etcd keeps its data in its container, so the cluster is created again",
+      "KWOK/Kubernetes":
+        "the control-plane pod runs the new release's images (etcd's by the minor); as on Docker the nested cluster is created again (its namespace is replaced)",
       "Talos/Omni":
         "Omni upgrades the Kubernetes components without a reboot (when provider.omni.kubernetesVersion is empty); it accepts one minor version per change",
       "*": "the machine config is re-rendered and Kubernetes components are upgraded without a reboot",
@@ -99,7 +102,7 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
     // The version nodes really run: an unpinned spec follows the library's default, so bumping that default is a
     // visible change of this row (Docker: the cluster is recreated coherently, not half of it; Hetzner: upgrades).
     value: talosVersionOf,
-    cells: cells("-", "-", "X", "B", "B", "-", "-", "-"),
+    cells: cells("-", "-", "X", "B", "B", "-", "-", "-", "-"),
     refine: talosDowngrade,
     reason: {
       "Talos/Docker": "Talos cannot upgrade inside a container; new node containers are created from the new image",
@@ -129,26 +132,26 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.talos.extraPortMappings",
     value: json("cluster.talos.extraPortMappings"),
-    cells: cells("-", "-", "X", "-", "-", "-", "-", "-"),
+    cells: cells("-", "-", "X", "-", "-", "-", "-", "-", "-"),
     reason: "port mappings are fixed when a Docker container is created; the control-plane container (and its etcd) would be replaced",
   },
   {
     field: "cluster.talos.drainTimeout",
     value: str("cluster.talos.drainTimeout", "10m"),
-    cells: cells("-", "-", "I", "I", "-", "-", "-", "-"),
+    cells: cells("-", "-", "I", "I", "-", "-", "-", "-", "-"),
     reason: "only affects how later node operations drain nodes",
   },
   {
     field: "cluster.talos.storageHealthTimeout",
     value: str("cluster.talos.storageHealthTimeout"),
-    cells: cells("-", "-", "I", "I", "-", "-", "-", "-"),
+    cells: cells("-", "-", "I", "I", "-", "-", "-", "-", "-"),
     reason: "only affects the storage-health gate of later reboots",
   },
   // ── node-level configuration ─────────────────────────────────────────────────────────────
   {
     field: "cluster.cdi",
     value: toggle("cdi"),
-    cells: cells("X", "-", "B", "B", "-", "-", "-", "-"),
+    cells: cells("X", "-", "B", "B", "-", "-", "-", "-", "-"),
     reason: {
       "Vanilla/Docker": "CDI is a containerd setting baked into Kind nodes at creation",
       "K3s/Docker": "CDI is not configurable on K3s",
@@ -158,7 +161,7 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.imageVerification",
     value: str("cluster.imageVerification", "Disabled"),
-    cells: cells("X", "X", "B", "B", "-", "-", "-", "-"),
+    cells: cells("X", "X", "B", "B", "-", "-", "-", "-", "-"),
     reason: {
       "Vanilla/Docker": "containerd's image verifier is switched on by each Kind node's bootstrap, at creation",
       "K3s/Docker":
@@ -171,7 +174,7 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.oidc",
     value: oidc("cluster.oidc"),
-    cells: cells("X", "X", "I", "I", "-", "-", "-", "-"),
+    cells: cells("X", "X", "I", "I", "-", "-", "-", "-", "-"),
     reason: {
       "Vanilla/Docker": "API-server OIDC flags are set by kubeadm when the Kind cluster is created",
       "K3s/Docker": "API-server OIDC flags are arguments of the K3s server containers, fixed at creation",
@@ -181,13 +184,14 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.localRegistry.registry",
     value: registry("cluster.localRegistry.registry"),
-    cells: cells("X", "I", "I", "I", "I", "I", "I", "I"),
+    cells: cells("X", "I", "I", "I", "I", "I", "I", "I", "I"),
     reason: {
       "Vanilla/Docker": "Kind bakes the containerd registry configuration into nodes at creation",
       "K3s/Docker": "K3s registries.yaml is updated on the nodes",
       "K3s/Kubernetes": "the registry must be external on a host cluster; only the GitOps configuration is updated",
       "VCluster/Kubernetes": "the registry must be external on a host cluster; only the GitOps configuration is updated",
       "KWOK/Docker": "simulated nodes pull nothing; only the GitOps configuration is updated",
+      "KWOK/Kubernetes": "simulated nodes pull nothing; only the GitOps configuration is updated",
       "Talos/Omni": "on Omni the registry is only the GitOps source (it must be external); the GitOps configuration is updated",
       "*": "Talos applies machine.registries changes without a reboot",
     },
@@ -195,20 +199,21 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.localRegistry.credentials",
     value: json("cluster.localRegistry.credentials"),
-    cells: cells("X", "I", "I", "I", "I", "I", "I", "I"),
+    cells: cells("X", "I", "I", "I", "I", "I", "I", "I", "I"),
     reason: {
       "Vanilla/Docker": "registry credentials are part of the containerd configuration baked into Kind nodes",
       "Talos/Omni": "the GitOps engine's pull secret is updated",
       "K3s/Kubernetes": "the GitOps engine's pull secret is updated",
       "VCluster/Kubernetes": "the GitOps engine's pull secret is updated",
       "KWOK/Docker": "the GitOps engine's pull secret is updated",
+      "KWOK/Kubernetes": "the GitOps engine's pull secret is updated",
       "*": "registry credentials are re-applied to the registry configuration without a reboot",
     },
   },
   {
     field: "cluster.vanilla.mirrorsDir",
     value: str("cluster.vanilla.mirrorsDir"),
-    cells: cells("X", "-", "-", "-", "-", "-", "-", "-"),
+    cells: cells("X", "-", "-", "-", "-", "-", "-", "-", "-"),
     reason: "Kind containerd mirror configuration is mounted into nodes at cluster creation",
   },
 ];

@@ -12,12 +12,12 @@ const K3S_ADDON = (addon: string) =>
  * metrics-server and the load balancer mean nothing there (KSail's matrix: N/A on VCluster; skipped on KWOK;
  * validation refuses them on both).
  */
-const NOT_ON_VCLUSTER = cells("I", "I", "I", "I", "I", "I", "-", "-");
+const NOT_ON_VCLUSTER = cells("I", "I", "I", "I", "I", "I", "-", "-", "-");
 /**
  * cert-manager and the policy engines serve admission webhooks from pods; a KWOK cluster's pods are simulated, so
  * nothing answers and later installs fail (KSail skips them there; validation refuses them).
  */
-const NO_WEBHOOKS_ON_KWOK = cells("I", "I", "I", "I", "I", "I", "I", "-");
+const NO_WEBHOOKS_ON_KWOK = cells("I", "I", "I", "I", "I", "I", "I", "-", "-");
 const AUTOSCALER = "cluster-autoscaler settings are applied with a Helm upgrade";
 /** Node-autoscaler settings mean nothing while it is off (no rows for them in `diff`). */
 const NODE_AUTOSCALER_ON = whileOn("cluster.autoscaler.node.enabled", "Enabled");
@@ -32,7 +32,7 @@ export const COMPONENT_RULES: readonly ImpactRule[] = [
     // Cilium ↔ Calico is a Helm switch; turning the distribution's own CNI on or off is node configuration.
     node: {
       value: (spec, combo) => (str("cluster.cni", "Default")(spec, combo) === "Default" ? "built-in" : "none"),
-      cells: cells("I", "X", "B", "B", "B", "X", "-", "-"),
+      cells: cells("I", "X", "B", "B", "B", "X", "-", "-", "-"),
       reason: {
         "Vanilla/Docker": "kindnet, Kind's built-in CNI, is a set of Kubernetes objects managed from Pulumi; no node is touched",
         "K3s/Docker": "flannel is switched by K3s server flags that must match on every server from creation",
@@ -69,7 +69,7 @@ export const COMPONENT_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.loadBalancer",
     value: toggle("loadBalancer"),
-    cells: cells("I", "R", "I", "I", "I", "R", "-", "-"),
+    cells: cells("I", "R", "I", "I", "I", "R", "-", "-", "-"),
     reason: {
       "K3s/Docker": K3S_ADDON("servicelb"),
       "K3s/Kubernetes":

@@ -3,7 +3,8 @@
  * diff engine defines no rules for these fields; these rows follow what really happens: k3k's CRD refuses changes
  * of the cluster and service CIDRs and of the persistence settings (CEL `self == oldSelf` in its
  * k3k.io_clusters CRD), so those recreate the nested cluster; the host connection only updates the host provider
- * (it carries a cluster identifier); the API front's address is a TLS SAN of the k3k servers.
+ * (it carries a cluster identifier); the API front's address is a TLS SAN of the k3k servers. KWOK runs as the host's
+ * own workloads: only its etcd volume is fixed at creation.
  */
 import { KUBERNETES_HOST_DEFAULTS as KH } from "../../config/defaults";
 import { KUBERNETES_ONLY, type ImpactRule } from "../rule";
@@ -14,6 +15,8 @@ const CONNECTION = "only how this program reaches the host cluster; the host pro
 const ON_HOST = "a vCluster's pods and services run in the host's networks; it has no CIDR of its own";
 const VCLUSTER_VOLUME =
   "the control plane's volume comes from the StatefulSet's volumeClaimTemplates, which Kubernetes refuses to change: the nested cluster is deleted and created again";
+const KWOK_VOLUME =
+  "etcd's volume comes from the control plane StatefulSet's volumeClaimTemplates, which Kubernetes refuses to change: the nested cluster is deleted and created again";
 const IMMUTABLE = "k3k's CRD refuses to change it on an existing Cluster: the nested cluster is deleted and created again";
 
 export const KUBERNETES_RULES: readonly ImpactRule[] = [
@@ -39,8 +42,10 @@ export const KUBERNETES_RULES: readonly ImpactRule[] = [
   {
     field: "provider.kubernetes.gatewayClassName",
     value: str("provider.kubernetes.gatewayClassName"),
-    cells: KUBERNETES_ONLY("R", "X"),
+    cells: KUBERNETES_ONLY("R", "X", "I"),
     reason: {
+      "KWOK/Kubernetes":
+        "the API front changes (a LoadBalancer or NodePort Service, or a Gateway + TCPRoute); clients check the API server's certificate as `kubernetes`, so nothing in the nested cluster changes, only the kubeconfig's address",
       "K3s/Kubernetes":
         "the API front changes (LoadBalancer Service or Gateway + TCPRoute) and with it the address in the Cluster's TLS SANs; k3k re-renders the server config and restarts its server pods",
       "VCluster/Kubernetes":
@@ -63,18 +68,18 @@ export const KUBERNETES_RULES: readonly ImpactRule[] = [
     field: "provider.kubernetes.persistence.enabled",
     value: bool("provider.kubernetes.persistence.enabled", false),
     cells: KUBERNETES_ONLY("X"),
-    reason: { "K3s/Kubernetes": IMMUTABLE, "VCluster/Kubernetes": VCLUSTER_VOLUME },
+    reason: { "K3s/Kubernetes": IMMUTABLE, "VCluster/Kubernetes": VCLUSTER_VOLUME, "KWOK/Kubernetes": KWOK_VOLUME },
   },
   {
     field: "provider.kubernetes.persistence.storageClassName",
     value: str("provider.kubernetes.persistence.storageClassName"),
     cells: KUBERNETES_ONLY("X"),
-    reason: { "K3s/Kubernetes": IMMUTABLE, "VCluster/Kubernetes": VCLUSTER_VOLUME },
+    reason: { "K3s/Kubernetes": IMMUTABLE, "VCluster/Kubernetes": VCLUSTER_VOLUME, "KWOK/Kubernetes": KWOK_VOLUME },
   },
   {
     field: "provider.kubernetes.persistence.size",
     value: str("provider.kubernetes.persistence.size", KH.persistenceSize),
     cells: KUBERNETES_ONLY("X"),
-    reason: { "K3s/Kubernetes": IMMUTABLE, "VCluster/Kubernetes": VCLUSTER_VOLUME },
+    reason: { "K3s/Kubernetes": IMMUTABLE, "VCluster/Kubernetes": VCLUSTER_VOLUME, "KWOK/Kubernetes": KWOK_VOLUME },
   },
 ];

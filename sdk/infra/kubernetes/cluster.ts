@@ -1,6 +1,6 @@
 /**
  * KSailCluster on a host cluster (provider Kubernetes). K3s runs through rancher/k3k (./k3k.ts), VCluster through
- * its chart (./vcluster.ts). The host
+ * its chart (./vcluster.ts), KWOK as the host's own workloads (./kwok.ts). The host
  * kubeconfig is read when the program runs — from `hostKubeconfig` when given, else from the file the variable
  * named by `kubeconfigEnvVar` points at, else `spec.provider.kubernetes.kubeconfig` — and is kept secret.
  */
@@ -12,6 +12,7 @@ import { KsailError } from "../../errors";
 import type { ClusterInfra, InfraContext } from "../types";
 import { k3kCluster } from "./k3k";
 import { vclusterCluster, type VClusterInfraArgs } from "./vcluster";
+import { kwokHostCluster } from "./kwok";
 
 export interface KubernetesInfraOptions {
   /** Host cluster kubeconfig (secret); default: read from the file the spec names. */
@@ -52,6 +53,7 @@ export function kubernetesCluster(ctx: InfraContext, options: KubernetesInfraOpt
   const hostContext = (h.contextEnvVar !== "" ? env[h.contextEnvVar] : undefined) || h.context || undefined;
   const host = { hostKubeconfig, hostContext, hostAddress: options.hostAddress };
   const recreateKey = plan.recreateTrigger.slice(0, 16);
+  if (plan.kwokHost) return kwokHostCluster(ctx, { ...host, recreateKey });
   const nested = plan.vcluster
     ? vclusterCluster(name, plan.vcluster, { ...host, recreateKey, ...options.vcluster }, { parent, protect })
     : k3kCluster(name, plan.k3k!, { ...host, installOperator: options.installOperator, recreateKey }, { parent, protect });

@@ -1,0 +1,99 @@
+/**
+ * KWOK on a host cluster (sdk/plan/kwokHost.ts): on the host provider, the namespace (carrying the recreate key), the
+ * API front, the KWOK identity from ClusterSecrets pointed at the front, the Secret with kwokctl's files, the
+ * ClusterIP Service, the control-plane StatefulSet and the kwok controller's Deployment; then, on the nested
+ * cluster, a gate on its API server and the simulated node. Every object is the host provider's: `pulumi destroy`
+ * and `refresh` reach them without the program, and deleting the namespace is the backstop.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { ClusterSecrets } from "../../dynamic/clusterSecrets";
+import { ClusterReadiness } from "../../dynamic/clusterReadiness";
+import { clusterProvider } from "../../components/provider";
+import { KWOK_SECRET_KEYS, kwokHostManifests } from "../../plan/kwokHost";
+import type { ClusterInfra, InfraContext } from "../types";
+import { apiFront, createTimeouts, hostProvider as newHostProvider, recreatableNamespace, type NestedHostArgs } from "./host";
+
+export function kwokHostCluster(ctx: InfraContext, host: NestedHostArgs & { recreateKey: string }): ClusterInfra {
+  const { name, parent, plan, protect } = ctx;
+  const k = plan.kwokHost!;
+  const kwok = plan.kwok!;
+  const hostProvider = newHostProvider(
+    name,
+    { hostKubeconfig: host.hostKubeconfig, hostContext: host.hostContext, identity: k.namespace },
+    parent,
+  );
+  const onHost = { parent, provider: hostProvider };
+  const timeouts = createTimeouts(host.createTimeoutSeconds);
+  const namespace = recreatableNamespace(name, k.namespace, host.recreateKey, { ...onHost, protect });
+  const ns = namespace.metadata.name;
+  const inNs = { plain: k.namespace, output: ns, resource: namespace };
+  const x = k.exposure;
+  const front = apiFront(name, x.kind === "Gateway" ? x : { ...x }, 6443, { namespace: inNs, host, opts: onHost, wait: timeouts });
+  const endpoint = pulumi.interpolate`https://${front.address}:${front.port}`;
+  const secrets = new ClusterSecrets(
+    `${name}-secrets`,
+    { clusterName: plan.clusterName, distribution: "KWOK", endpoints: { kubernetes: endpoint } },
+    { parent, protect },
+  );
+  const pki = (secrets as ClusterSecrets<"KWOK">).kwok;
+  const K = KWOK_SECRET_KEYS;
+  const secret = new k8s.core.v1.Secret(
+    `${name}-kwok-files`,
+    {
+      metadata: { name: k.secretName, namespace: ns },
+      type: "Opaque",
+      stringData: pulumi.secret(
+        pki.apply((p) => ({ ...k.plainFiles, [K.caCert]: p.ca.cert, [K.adminCert]: p.admin.cert, [K.adminKey]: p.admin.key })),
+      ),
+    },
+    { ...onHost, dependsOn: [namespace] },
+  );
+  const m = kwokHostManifests(k);
+  const apiService = new k8s.core.v1.Service(
+    `${name}-kwok-apiserver`,
+    { metadata: { ...m.apiService.metadata, namespace: ns }, spec: m.apiService.spec },
+    { ...onHost, dependsOn: [namespace] },
+  );
+  const controlPlane = new k8s.apps.v1.StatefulSet(
+    `${name}-kwok-control-plane`,
+    { metadata: { ...m.controlPlane.metadata, namespace: ns }, spec: m.controlPlane.spec as never },
+    { ...onHost, ...timeouts, dependsOn: [secret, apiService] },
+  );
+  const controller = new k8s.apps.v1.Deployment(
+    `${name}-kwok-controller`,
+    { metadata: { ...m.controller.metadata, namespace: ns }, spec: m.controller.spec as never },
+    { ...onHost, ...timeouts, dependsOn: [secret, apiService, controlPlane] },
+  );
+  const onHostResources = [hostProvider, namespace, ...front.resources, secret, apiService, controlPlane, controller];
+  const apiReady = new ClusterReadiness(
+    `${name}-api-ready`,
+    {
+      kubeconfig: secrets.kubeconfig,
+      distribution: "KWOK",
+      provider: "Kubernetes",
+      trigger: plan.recreateTrigger,
+      checkNodes: false,
+      checkDaemonSets: false,
+    },
+    { parent, dependsOn: onHostResources },
+  );
+  const nested = clusterProvider(
+    `${name}-kwok-k8s`,
+    { kubeconfig: secrets.kubeconfig, clusterIdentifier: `${plan.clusterName}-${plan.recreateTrigger.slice(0, 12)}` },
+    { parent },
+  );
+  const node = new k8s.core.v1.Node(
+    `${name}-${plan.nodes[0].suffix}`,
+    { metadata: kwok.node.metadata, spec: kwok.node.spec },
+    { parent, provider: nested, dependsOn: [apiReady] },
+  );
+  return {
+    secrets,
+    endpoint,
+    nodes: pulumi.output(plan.nodes.map((n) => ({ name: n.name, role: n.role, address: n.address }))),
+    ready: [node],
+    resources: [...onHostResources, apiReady, nested],
+    install: {},
+  };
+}
