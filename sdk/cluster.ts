@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { ClusterSpec } from "./dynamic/clusterSpec";
 import { DestroyGuard } from "./dynamic/destroyGuard";
+import { ClusterReadiness } from "./dynamic/clusterReadiness";
 import { clusterProvider } from "./components/provider";
 import { installComponents, type Installers } from "./components/phases";
 import { afterReady, readyOutput } from "./readiness";
@@ -124,7 +125,27 @@ export class KSailCluster extends pulumi.ComponentResource {
     // A recreate gives a new cluster: the provider (and every Kubernetes resource) is replaced with it, while a
     // kubeconfig change alone (rotation, endpoint) only updates the provider.
     const clusterIdentifier = `${plan.clusterName}-${trigger.slice(0, 12)}`;
-    const installProvider = clusterProvider(`${name}-k8s`, { kubeconfig: secrets.kubeconfig, clusterIdentifier }, { parent: this });
+    // The Kubernetes provider probes the cluster when it is configured and, finding it unreachable, fails every later
+    // create (pulumi-kubernetes provider.go: clusterUnreachable is set in Configure and checked in Create). It is
+    // configured as soon as its inputs are known, long before a new cluster answers, so it waits for a gate on the API
+    // server (the one the CNI stage had; the same resource on stacks that had it).
+    const apiGate = new ClusterReadiness(
+      `${name}-api-ready`,
+      {
+        kubeconfig: secrets.kubeconfig,
+        distribution: plan.components.context.distribution,
+        provider: plan.components.context.provider,
+        trigger,
+        checkNodes: false,
+        checkDaemonSets: false,
+      },
+      { parent: this, dependsOn: infra.ready },
+    );
+    const installProvider = clusterProvider(
+      `${name}-k8s`,
+      { kubeconfig: secrets.kubeconfig, clusterIdentifier },
+      { parent: this, dependsOn: [apiGate] },
+    );
     const wa = plan.components.workloadArtifact;
     const push = wa !== undefined && (args.pushWorkload ?? wa.local);
     if (push && wa.validateOnPush) validateBeforePush(wa.sourceDirectory, wa.skipKinds);
@@ -150,6 +171,7 @@ export class KSailCluster extends pulumi.ComponentResource {
       artifactDigest: workload?.digest,
       provider: installProvider,
       dependsOn: infra.ready,
+      apiGate,
       readiness: { kubeconfig: secrets.kubeconfig, trigger },
       registryCredentials: args.registryCredentials,
       sopsAgeKey: args.sopsAgeKey,
@@ -160,7 +182,7 @@ export class KSailCluster extends pulumi.ComponentResource {
     // Readiness travels with the values users hand to other resources: an Output carries the resources it was
     // computed from as dependencies (a component stands for all its children), so anything built from `ready`
     // is created after the gates (which wait for the nodes) and the installers.
-    const readyOn: pulumi.Resource[] = [...installed.gates, ...Object.values(this.components)];
+    const readyOn: pulumi.Resource[] = [apiGate, ...installed.gates, ...Object.values(this.components)];
     this.ready = readyOutput(readyOn);
     this.kubeconfig = pulumi.secret(afterReady(secrets.kubeconfig, this.ready));
     this.talosconfig = pulumi.secret(afterReady(secrets.talosconfig, this.ready));

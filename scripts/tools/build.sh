@@ -95,16 +95,23 @@ pulumi_host() {
 # module with a local path (./staging/src/k8s.io/X), so the wrapper module replaces each with its published release
 # (v0.<minor>.<patch> for v1.<minor>.<patch>); the list is read from that version's go.mod. etcd is built from the
 # go.etcd.io/etcd/server/v3 version Kubernetes itself requires (its main package is the etcd server).
-recipe_kube_apiserver() {
-  local dest="$1" version="$2" work gomod staging
-  work="$(mktemp -d)"
+# kubernetes_wrapper WORK NAME VERSION: writes WORK/go.mod of a module that requires k8s.io/kubernetes@VERSION with each
+# staging module its go.mod replaces by a local path replaced by that module's published release.
+kubernetes_wrapper() {
+  local work="$1" name="$2" version="$3" gomod staging
   gomod="$(GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$version" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')"
-  [ -f "$gomod" ] || { log "kube-apiserver: go.mod of k8s.io/kubernetes@$version not found"; return 1; }
+  [ -f "$gomod" ] || { log "$name: go.mod of k8s.io/kubernetes@$version not found"; return 1; }
   staging="v0.${version#v1.}"
   {
-    printf 'module ksail.test/kube-apiserver\n\ngo 1.26\n\nrequire k8s.io/kubernetes %s\n\n' "$version"
+    printf 'module ksail.test/%s\n\ngo 1.26\n\nrequire k8s.io/kubernetes %s\n\n' "$name" "$version"
     sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/src/k8s.io/.*#replace \1 => \1 '"$staging"'#p' "$gomod"
   } > "$work/go.mod"
+}
+
+recipe_kube_apiserver() {
+  local dest="$1" version="$2" work
+  work="$(mktemp -d)"
+  kubernetes_wrapper "$work" kube-apiserver "$version" || { rm -rf "$work"; return 1; }
   cat > "$work/tools.go" <<'GO'
 //go:build tools
 
@@ -131,15 +138,9 @@ GO
 # (a plain module: `go install` at its version). The KWOK real-peer test runs the five with the flags and files
 # KSailCluster gives their containers.
 recipe_kwok_peers() {
-  local dest="$1" kube="${2%%-kwok-*}" kwok="${2##*-kwok-}" work gomod staging
+  local dest="$1" kube="${2%%-kwok-*}" kwok="${2##*-kwok-}" work
   work="$(mktemp -d)"
-  gomod="$(GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$kube" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')"
-  [ -f "$gomod" ] || { log "kwok-peers: go.mod of k8s.io/kubernetes@$kube not found"; return 1; }
-  staging="v0.${kube#v1.}"
-  {
-    printf 'module ksail.test/kwok-peers\n\ngo 1.26\n\nrequire k8s.io/kubernetes %s\n\n' "$kube"
-    sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/src/k8s.io/.*#replace \1 => \1 '"$staging"'#p' "$gomod"
-  } > "$work/go.mod"
+  kubernetes_wrapper "$work" kwok-peers "$kube" || { rm -rf "$work"; return 1; }
   cat > "$work/tools.go" <<'GO'
 //go:build tools
 

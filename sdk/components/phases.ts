@@ -35,6 +35,12 @@ export interface InstallInputs {
   /** Resources the first stage waits for (e.g. the distribution bootstrap). */
   readonly dependsOn?: pulumi.Resource[];
   /**
+   * A gate on the API server that already exists (KSailCluster creates it, because `provider` must be configured only
+   * once the API server answers: the Kubernetes provider probes the cluster when it is configured and, finding it
+   * unreachable, fails every later create). It stands for the `api-ready` gate before the CNI stage.
+   */
+  readonly apiGate?: pulumi.Resource;
+  /**
    * Readiness gates between the phases. Without it (an existing cluster) the phases only depend on each
    * other.
    */
@@ -212,9 +218,9 @@ export function installComponents(parent: pulumi.Resource, name: string, plan: C
   const plannedStages = installStages(plan);
   const cloudController = plannedStages.some((s) => s.stage === "cloudController");
   let secret: pulumi.Resource | undefined;
-  let deps: pulumi.Resource[] = inputs.dependsOn ?? [];
+  let deps: pulumi.Resource[] = inputs.apiGate ? [inputs.apiGate] : (inputs.dependsOn ?? []);
   for (const s of plannedStages) {
-    if (s.gateBefore && r) deps = [gate(s.gateBefore, deps)];
+    if (s.gateBefore && r && !(s.gateBefore.suffix === "api-ready" && inputs.apiGate)) deps = [gate(s.gateBefore, deps)];
     // The hcloud secret is read by the CCM, or (without one) by the add-ons that need it.
     const withSecret = secret && (s.stage === "cloudController" || (s.stage === "addons" && !cloudController)) ? [...deps, secret] : deps;
     const members: pulumi.Resource[] = [];
@@ -238,7 +244,11 @@ export function installComponents(parent: pulumi.Resource, name: string, plan: C
       secret = hcloudSecret(
         `${name}-hcloud-secret`,
         { token: inputs.hcloudToken!, network: inputs.networkName },
-        { parent, provider: inputs.provider, dependsOn: gates.length > 0 ? [gates[0]] : (inputs.dependsOn ?? []) },
+        {
+          parent,
+          provider: inputs.provider,
+          dependsOn: inputs.apiGate ? [inputs.apiGate] : gates.length > 0 ? [gates[0]] : (inputs.dependsOn ?? []),
+        },
       );
     }
   }

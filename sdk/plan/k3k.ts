@@ -49,6 +49,18 @@ export interface GatewayExposure {
   readonly backend: { readonly service: string; readonly port: 443 };
 }
 
+/** The Gateway front of a nested cluster named `name` whose API server's Service is `service` (port 443). */
+export function gatewayExposure(name: string, gatewayClassName: string, service: string): GatewayExposure {
+  return {
+    kind: "Gateway",
+    gatewayClassName,
+    gateway: `ksail-${name}-api`,
+    route: `ksail-${name}-api`,
+    port: 6443,
+    backend: { service, port: 443 },
+  };
+}
+
 export type K3kExposure =
   | { readonly kind: "LoadBalancer"; readonly service: string; readonly port: 6443; readonly selector: Readonly<Record<string, string>> }
   /** A NodePort Service over the server pods, reached at a host address (the host API server's by default). */

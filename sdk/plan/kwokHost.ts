@@ -13,7 +13,7 @@
 import { shortHash } from "./salt";
 import { KWOK_PORTS, kwokInClusterKubeconfig, kwokProcesses, type KwokComponent, type KwokFile } from "../distributions/kwok";
 import type { KwokClusterPlan } from "./kwok";
-import type { GatewayExposure, HostExposure } from "./k3k";
+import { gatewayExposure, type GatewayExposure, type HostExposure } from "./k3k";
 
 export type KwokHostExposure =
   | {
@@ -95,14 +95,7 @@ export function planKwokHost(i: KwokHostInput): KwokHostPlan {
   const controllerLabels = { ...base, "app.kubernetes.io/component": "kwok-controller" };
   const exposure: KwokHostExposure =
     i.gatewayClassName !== ""
-      ? {
-          kind: "Gateway",
-          gatewayClassName: i.gatewayClassName,
-          gateway: `ksail-${name}-api`,
-          route: `ksail-${name}-api`,
-          port: 6443,
-          backend: { service: "kwok-apiserver", port: 443 },
-        }
+      ? gatewayExposure(name, i.gatewayClassName, "kwok-apiserver")
       : {
           kind: i.hostExposure === "NodePort" ? "NodePort" : "LoadBalancer",
           service: `ksail-${name}-api`,
@@ -202,7 +195,9 @@ export function kwokHostManifests(k: KwokHostPlan) {
     apiService: {
       apiVersion: "v1",
       kind: "Service",
-      metadata: { name: k.apiService, namespace: k.namespace },
+      // Not awaited: the plugin's Service readiness waits for endpoints, i.e. for the control plane's pods, which the
+      // StatefulSet brings and the API gate waits for anyway.
+      metadata: { name: k.apiService, namespace: k.namespace, annotations: { "pulumi.com/skipAwait": "true" } },
       spec: { selector: { ...k.controlPlaneLabels }, ports: [{ name: "https", port: 443, targetPort: 6443, protocol: "TCP" }] },
     },
     controlPlane: {

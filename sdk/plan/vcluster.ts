@@ -10,7 +10,7 @@
 import * as crypto from "node:crypto";
 import { isObject } from "../config/expand";
 import { KsailError, type Issue } from "../errors";
-import type { GatewayExposure, HostExposure } from "./k3k";
+import { gatewayExposure, type GatewayExposure, type HostExposure } from "./k3k";
 
 /** The vcluster chart (charts.loft.sh) KSail installs into `vcluster-<name>`. */
 export const VCLUSTER_CHART = { chart: "vcluster", repo: "https://charts.loft.sh", version: "0.36.1" } as const;
@@ -135,14 +135,7 @@ export function planVCluster(i: VClusterPlanInput): VClusterPlan {
   const namespace = `vcluster-${name}`;
   const exposure: VClusterExposure =
     i.gatewayClassName !== ""
-      ? {
-          kind: "Gateway",
-          gatewayClassName: i.gatewayClassName,
-          gateway: `ksail-${name}-api`,
-          route: `ksail-${name}-api`,
-          port: 6443,
-          backend: { service: name, port: 443 },
-        }
+      ? gatewayExposure(name, i.gatewayClassName, name)
       : i.hostExposure === "NodePort"
         ? { kind: "NodePort", service: `ksail-${name}-api`, port: 443, targetPort: 8443, selector: { app: "vcluster", release: name } }
         : { kind: "LoadBalancer", service: `ksail-${name}-api`, port: 443, targetPort: 8443, selector: { app: "vcluster", release: name } };

@@ -62,10 +62,11 @@ describe("KSailCluster: Talos on Docker", () => {
         ["dev-machine-control-plane-1", TALOS_MACHINE, "dev"],
         ["dev-machine-worker-1", TALOS_MACHINE, "dev"],
         ["dev-bootstrap", TALOS_BOOTSTRAP, "dev"],
+        // The API gate comes before the installers' provider, which the plugin configures once it exists.
+        ["dev-api-ready", READINESS, "dev"],
         ["dev-k8s", K8S_PROVIDER, "dev"],
         // Flux syncs from the local registry: the manifests are pushed there (pinned by digest).
         ["dev-workload", WORKLOAD_ARTIFACT, "dev"],
-        ["dev-api-ready", READINESS, "dev"],
         ["dev-cilium", "ksail:components:Cilium", "dev"],
         ["dev-cilium-gateway-api-crds", "kubernetes:yaml/v2:ConfigFile", "dev-cilium"],
         ["dev-cilium-release", "kubernetes:helm.sh/v3:Release", "dev-cilium"],
@@ -294,12 +295,12 @@ describe("KSailCluster: K3s and Vanilla on Docker", () => {
           ["dev-infra-network", NETWORK],
           ...MIRROR_RES.map((n) => [n, n.endsWith("-cache") ? VOLUME : CONTAINER]),
           ...nodeRes,
+          ["dev-api-ready", READINESS],
           ["dev-k8s", K8S_PROVIDER],
           // What the nodes used to install themselves is Kubernetes objects now: kindnet (Kind's CNI) in the CNI stage,
           // local-path storage and metrics-server (K3s's packaged ones are off) or the serving-cert approver (Kind).
           ...(distribution === "Vanilla"
             ? [
-                ["dev-api-ready", READINESS],
                 ["dev-kindnet", "ksail:components:Kindnet"],
                 ["dev-kindnet-objects", CONFIG_GROUP],
               ]
@@ -323,7 +324,8 @@ describe("KSailCluster: K3s and Vanilla on Docker", () => {
         ],
       );
       for (const x of r.resources.slice(1)) assert.ok(x.parent === "dev" || x.parent?.startsWith("dev-"), x.name);
-      assert.deepEqual(r.byName(distribution === "Vanilla" ? "dev-api-ready" : "dev-cni-ready").options.dependsOn, ["dev-infra"]);
+      assert.deepEqual(r.byName("dev-api-ready").options.dependsOn, ["dev-infra"]);
+      assert.deepEqual(r.byName("dev-k8s").options.dependsOn, ["dev-api-ready"]);
       assert.equal(r.byName("dev-secrets").inputs.distribution, distribution);
       for (const x of r.byType(CONTAINER)) assert.equal(x.options.replacementTrigger, trigger(cluster), x.name);
       assert.equal(r.stackOutputs.talosconfig ?? undefined, undefined);

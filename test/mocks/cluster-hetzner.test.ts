@@ -71,8 +71,8 @@ describe("KSailCluster: Talos on Hetzner (ISO route, first control plane endpoin
         ["dev-bootstrap", TALOS_BOOTSTRAP, "dev"],
         // Removes what the cluster made outside Pulumi on destroy: the installers wait for it, it waits for the network.
         ["dev-infra-cleanup", "pulumi-nodejs:dynamic/ksail:HcloudCleanup", "dev-infra"],
-        ["dev-k8s", K8S_PROVIDER, "dev"],
         ["dev-api-ready", READINESS, "dev"],
+        ["dev-k8s", K8S_PROVIDER, "dev"],
         ["dev-cilium", "ksail:components:Cilium", "dev"],
         ["dev-cilium-gateway-api-crds", "kubernetes:yaml/v2:ConfigFile", "dev-cilium"],
         ["dev-cilium-release", "kubernetes:helm.sh/v3:Release", "dev-cilium"],

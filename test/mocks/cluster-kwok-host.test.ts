@@ -93,14 +93,22 @@ describe("KSailCluster: KWOK on a host cluster, as the host's own workloads", ()
     assert.match(dep.inputs.spec.template.metadata.annotations["ksail.io/kwok-config"], /^[0-9a-f]{16}$/);
     assert.ok(dep.options.dependsOn.includes("dev-kwok-control-plane"));
 
-    const gate = r.byName("dev-api-ready");
+    const gate = r.byName("dev-kwok-api-ready");
     assert.equal(gate.type, READINESS);
     for (const dep2 of ["dev-kwok-control-plane", "dev-kwok-controller", "dev-kwok-files", "dev-api"])
       assert.ok(gate.options.dependsOn.includes(dep2), dep2);
     const node = r.byName("dev-node");
     assert.equal(node.inputs.metadata.name, "node-000000");
     assert.match(String(node.options.provider), /dev-kwok-k8s/);
-    assert.ok(r.byName("dev-cni-ready").options.dependsOn.includes("dev-node"));
+    // KSailCluster's own API gate waits for the node; the installers' provider and the next gate wait for it.
+    assert.deepEqual(r.byName("dev-api-ready").options.dependsOn, ["dev-node"]);
+    assert.deepEqual(r.byName("dev-k8s").options.dependsOn, ["dev-api-ready"]);
+    assert.deepEqual(
+      r.byName("dev-kwok-k8s").options.dependsOn,
+      ["dev-kwok-api-ready"],
+      "the nested provider is configured once the API answers",
+    );
+    assert.ok(r.byName("dev-cni-ready").options.dependsOn.includes("dev-api-ready"));
   });
 
   test("no credential in plain state; the host token and the admin key stay secret", async () => {

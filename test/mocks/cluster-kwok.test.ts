@@ -63,7 +63,7 @@ describe("KSailCluster: KWOK on Docker", () => {
     assert.match(api.inputs.uploads[0].content, /BEGIN CERTIFICATE/);
     assert.deepEqual(api.inputs.ports, [{ internal: 6443, external: api.inputs.ports[0].external, ip: "127.0.0.1", protocol: "tcp" }]);
 
-    const gate = r.byName("dev-api-ready");
+    const gate = r.byName("dev-kwok-api-ready");
     assert.equal(gate.type, READINESS);
     assert.deepEqual([gate.inputs.checkNodes, gate.inputs.checkDaemonSets], [false, false]);
     assert.deepEqual([...gate.options.dependsOn].sort(), containers.map((c) => c.name).sort());
@@ -71,12 +71,18 @@ describe("KSailCluster: KWOK on Docker", () => {
     assert.equal(node.length, 1);
     assert.equal(node[0].inputs.metadata.name, "node-000000");
     assert.equal(node[0].inputs.metadata.annotations["kwok.x-k8s.io/node"], "fake");
-    assert.deepEqual(node[0].options.dependsOn, ["dev-api-ready"]);
+    assert.deepEqual(node[0].options.dependsOn, ["dev-kwok-api-ready"]);
     assert.equal(r.byName("dev-kwok-k8s").type, K8S_PROVIDER);
     assert.match(String(node[0].options.provider), /dev-kwok-k8s/, "the node goes through the cluster's own provider");
     // The readiness gate every new cluster passes runs after the node (nodes Ready through kwok's stages).
+    assert.deepEqual(r.byName("dev-api-ready").options.dependsOn, [node[0].name], "KSailCluster's API gate waits for the node");
+    assert.deepEqual(
+      r.byName("dev-kwok-k8s").options.dependsOn,
+      ["dev-kwok-api-ready"],
+      "the nested provider is configured once the API answers",
+    );
     const cniReady = r.byName("dev-cni-ready");
-    assert.ok(cniReady.options.dependsOn.includes(node[0].name), cniReady.options.dependsOn.join(", "));
+    assert.ok(cniReady.options.dependsOn.includes("dev-api-ready"), cniReady.options.dependsOn.join(", "));
     assert.equal(cniReady.inputs.checkNodes, true, "the simulated node must be Ready");
   });
 

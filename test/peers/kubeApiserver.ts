@@ -15,7 +15,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { deriveKubeconfig, issueCa, issueClientCert, issueServerCert } from "../../sdk/pki";
-import { builtTool, missingReason, pinnedVersion } from "./tools";
+import { builtTool, missingReason, pinnedVersion, stopProcesses } from "./tools";
 
 const version = pinnedVersion("KUBE_APISERVER_VERSION");
 const dir = builtTool("kube-apiserver", version);
@@ -90,17 +90,7 @@ async function startOnce(o: { readySeconds?: number }): Promise<RealKubeApiServe
     return p;
   };
   const stop = async () => {
-    await Promise.all(
-      procs.map(
-        (p) =>
-          new Promise<void>((resolve) => {
-            if (p.exitCode !== null || p.signalCode !== null) return resolve();
-            p.once("exit", () => resolve());
-            p.kill("SIGTERM");
-            setTimeout(() => p.kill("SIGKILL"), 5000).unref();
-          }),
-      ),
-    );
+    await stopProcesses(procs);
     fs.rmSync(tmp, { recursive: true, force: true });
   };
 

@@ -21,40 +21,22 @@ import { deriveAdminCredentials, generateClusterIdentity, kubeconfigClientCert, 
 import type { KwokPki } from "../../sdk/pki/types";
 import { KubeClient } from "../../sdk/clients/kubernetes";
 import { repoRoot } from "../harness/paths";
-import { runKwok, skipKwokPeers, type KwokProcessRun, type RunningKwok } from "./kwokRun";
+import { podProcesses, runKwok, skipKwokPeers, type RunningKwok } from "./kwokRun";
 import { skipRealKubeApiServer, startRealKubeApiServer, type RealKubeApiServer } from "./kubeApiserver";
 
 const loaded = loadClusterConfig(path.join(repoRoot(), "test/fixtures/kwok-project/ksail.yaml"));
+/** The Secret's data as the infrastructure writes it. */
+function kwokSecretData(plan: ClusterPlan, pki: KwokPki): Record<string, string> {
+  const K = KWOK_SECRET_KEYS;
+  return { ...plan.kwokHost!.plainFiles, [K.caCert]: pki.ca.cert, [K.adminCert]: pki.admin.cert, [K.adminKey]: pki.admin.key };
+}
+
 const planOf = (provider: Record<string, unknown> = {}): ClusterPlan =>
   planCluster({
     name: "pr-7",
     spec: parseSpec({ cluster: { distribution: "KWOK", provider: "Kubernetes" }, provider: { kubernetes: provider } }).spec,
     kwokObjects: loaded.kwokObjects,
   });
-
-/** The Secret's data as the infrastructure writes it. */
-function secretData(plan: ClusterPlan, pki: KwokPki): Record<string, string> {
-  const K = KWOK_SECRET_KEYS;
-  return { ...plan.kwokHost!.plainFiles, [K.caCert]: pki.ca.cert, [K.adminCert]: pki.admin.cert, [K.adminKey]: pki.admin.key };
-}
-
-/** Each container of a pod spec with the files its Secret volumes mount. */
-function podProcesses(pod: any, data: Record<string, string>): KwokProcessRun[] {
-  const volumes = new Map<string, any>(pod.volumes.map((v: any) => [v.name, v]));
-  return pod.containers.map((c: any) => ({
-    name: c.name,
-    entry: c.command[0],
-    args: c.args,
-    files: c.volumeMounts.flatMap((m: any) => {
-      const v = volumes.get(m.name);
-      if (!v?.secret) return [];
-      return v.secret.items.map((it: any) => {
-        assert.ok(data[it.key] !== undefined, `the Secret has ${it.key}`);
-        return { path: `${m.mountPath}/${it.path}`, content: data[it.key], mode: it.mode ?? 0o644 };
-      });
-    }),
-  }));
-}
 
 describe("KWOK on a host cluster: the pods' processes run by the real binaries (L3)", { skip: skipKwokPeers }, () => {
   let kwok: RunningKwok;
@@ -63,7 +45,7 @@ describe("KWOK on a host cluster: the pods' processes run by the real binaries (
   before(async () => {
     plan = planOf();
     identity = await generateClusterIdentity("KWOK");
-    const data = secretData(plan, (identity as { kwok: KwokPki }).kwok);
+    const data = kwokSecretData(plan, (identity as { kwok: KwokPki }).kwok);
     const k = plan.kwokHost!;
     const procs = [
       ...podProcesses((k.controlPlane as any).template.spec, data),
@@ -149,7 +131,7 @@ describe("KWOK on a host cluster: the host objects pass a real kube-apiserver's 
             kind: "Secret",
             metadata: { name: k.secretName, namespace: k.namespace },
             type: "Opaque",
-            stringData: secretData(plan, pki.kwok),
+            stringData: kwokSecretData(plan, pki.kwok),
           },
         ],
         [`/api/v1/namespaces/${k.namespace}/services`, m.apiService],

@@ -11,7 +11,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { KwokPki } from "../../sdk/pki/types";
-import { builtTool, missingReason, pinnedVersion } from "./tools";
+import { builtTool, missingReason, pinnedVersion, stopProcesses } from "./tools";
 
 export const KUBE = pinnedVersion("KUBE_APISERVER_VERSION");
 const KWOK = pinnedVersion("KWOK_VERSION");
@@ -73,11 +73,14 @@ export async function runKwok(
   processes: readonly KwokProcessRun[],
   pki: KwokPki,
   hosts: Readonly<Record<string, string>>,
+  /** A port of the API server's own (the one a front forwards to). @default a free one */
+  o: { apiPort?: number } = {},
 ): Promise<RunningKwok> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-kwok-"));
   const root = path.join(tmp, "root");
   const port: Record<string, number> = {};
   for (const k of ["etcd", "etcdPeer", ...Object.keys(FIXED)]) port[k] = await freePort();
+  if (o.apiPort) port["kube-apiserver"] = o.apiPort;
   const served = (component: string) => (component === "etcd" ? port.etcd : port[component]);
   const hostPath = (p: string) => (/^\/(etc\/kubernetes|root\/\.kube|root\/\.kwok|etcd-data)(\/|$)/.test(p) ? `${root}${p}` : p);
   const mapText = (s: string): string => {
@@ -156,17 +159,7 @@ export async function runKwok(
     }
   };
   const stop = async () => {
-    await Promise.all(
-      procs.map(
-        (p) =>
-          new Promise<void>((resolve) => {
-            if (p.exitCode !== null || p.signalCode !== null) return resolve();
-            p.once("exit", () => resolve());
-            p.kill("SIGTERM");
-            setTimeout(() => p.kill("SIGKILL"), 5000).unref();
-          }),
-      ),
-    );
+    await stopProcesses(procs);
     fs.rmSync(tmp, { recursive: true, force: true });
   };
   try {
@@ -183,4 +176,22 @@ export async function runKwok(
     await stop();
     throw e;
   }
+}
+
+/** Each container of a pod spec as a process, with the files its Secret volumes mount from `data` (the Secret's). */
+export function podProcesses(pod: any, data: Readonly<Record<string, string>>): KwokProcessRun[] {
+  const volumes = new Map<string, any>(pod.volumes.map((v: any) => [v.name, v]));
+  return pod.containers.map((c: any) => ({
+    name: c.name,
+    entry: c.command[0],
+    args: c.args,
+    files: c.volumeMounts.flatMap((m: any) => {
+      const v = volumes.get(m.name);
+      if (!v?.secret) return [];
+      return v.secret.items.map((it: any) => {
+        assert.ok(data[it.key] !== undefined, `the Secret has ${it.key}`);
+        return { path: `${m.mountPath}/${it.path}`, content: data[it.key], mode: it.mode ?? 0o644 };
+      });
+    }),
+  }));
 }

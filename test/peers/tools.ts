@@ -2,6 +2,7 @@
 // repository (`${KSAIL_TOOLS_CACHE:-~/.cache/ksail-pulumi/tools}/<name>-<version>/`, complete once `.built`
 // is written), at the versions pinned in scripts/tools/versions.sh. Lookups are synchronous and spawn
 // nothing, so a test file can decide at load time whether its tier runs or skips (and say why).
+import type { ChildProcess } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -58,4 +59,19 @@ export function missingReason(tool: string, build: string): string {
     ? `run scripts/tools/build.sh ${build} (Go is installed; .ci/run does this before npm test)`
     : `install Go ≥ 1.26 and run scripts/tools/build.sh ${build}`;
   return `${tool} not found: ${how}`;
+}
+
+/** Stops peer processes: SIGTERM, then SIGKILL after 5 s; resolves when each has exited. */
+export async function stopProcesses(procs: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(
+    procs.map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          if (p.exitCode !== null || p.signalCode !== null) return resolve();
+          p.once("exit", () => resolve());
+          p.kill("SIGTERM");
+          setTimeout(() => p.kill("SIGKILL"), 5000).unref();
+        }),
+    ),
+  );
 }

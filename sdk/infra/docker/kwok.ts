@@ -52,7 +52,7 @@ export function kwokCluster(ctx: InfraContext): ClusterInfra {
   const all = Object.values(containers);
   // The node is created once the API server answers (the controllers start beside it and retry on their own).
   const apiReady = new ClusterReadiness(
-    `${name}-api-ready`,
+    `${name}-kwok-api-ready`,
     {
       kubeconfig: secrets.kubeconfig,
       distribution: "KWOK",
@@ -66,7 +66,9 @@ export function kwokCluster(ctx: InfraContext): ClusterInfra {
   const provider = clusterProvider(
     `${name}-kwok-k8s`,
     { kubeconfig: secrets.kubeconfig, clusterIdentifier: `${plan.clusterName}-${trigger.slice(0, 12)}` },
-    { parent },
+    // Configured only once the API server answers: the plugin marks an unreachable cluster at configure time and
+    // then fails every create (see KSailCluster's API gate).
+    { parent, dependsOn: [apiReady] },
   );
   const node = new k8s.core.v1.Node(
     `${name}-${plan.nodes[0].suffix}`,

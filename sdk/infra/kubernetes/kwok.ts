@@ -14,7 +14,14 @@ import { KWOK_SECRET_KEYS, kwokHostManifests } from "../../plan/kwokHost";
 import type { ClusterInfra, InfraContext } from "../types";
 import { apiFront, createTimeouts, hostProvider as newHostProvider, recreatableNamespace, type NestedHostArgs } from "./host";
 
-export function kwokHostCluster(ctx: InfraContext, host: NestedHostArgs & { recreateKey: string }): ClusterInfra {
+export interface KwokHostArgs extends NestedHostArgs {
+  /** The namespace's recreate key; KSailCluster passes its recreate trigger. */
+  readonly recreateKey: string;
+  /** Wait for the StatefulSet's and the Deployment's pods to be ready. @default true; false only where no kubelet runs pods (tests). */
+  readonly awaitWorkloads?: boolean;
+}
+
+export function kwokHostCluster(ctx: InfraContext, host: KwokHostArgs): ClusterInfra {
   const { name, parent, plan, protect } = ctx;
   const k = plan.kwokHost!;
   const kwok = plan.kwok!;
@@ -50,6 +57,7 @@ export function kwokHostCluster(ctx: InfraContext, host: NestedHostArgs & { recr
     { ...onHost, dependsOn: [namespace] },
   );
   const m = kwokHostManifests(k);
+  const noAwait = host.awaitWorkloads === false ? { annotations: { "pulumi.com/skipAwait": "true" } } : {};
   const apiService = new k8s.core.v1.Service(
     `${name}-kwok-apiserver`,
     { metadata: { ...m.apiService.metadata, namespace: ns }, spec: m.apiService.spec },
@@ -57,17 +65,17 @@ export function kwokHostCluster(ctx: InfraContext, host: NestedHostArgs & { recr
   );
   const controlPlane = new k8s.apps.v1.StatefulSet(
     `${name}-kwok-control-plane`,
-    { metadata: { ...m.controlPlane.metadata, namespace: ns }, spec: m.controlPlane.spec as never },
-    { ...onHost, ...timeouts, dependsOn: [secret, apiService] },
+    { metadata: { ...m.controlPlane.metadata, namespace: ns, ...noAwait }, spec: m.controlPlane.spec as never },
+    { ...onHost, ...timeouts, dependsOn: [secret] },
   );
   const controller = new k8s.apps.v1.Deployment(
     `${name}-kwok-controller`,
-    { metadata: { ...m.controller.metadata, namespace: ns }, spec: m.controller.spec as never },
+    { metadata: { ...m.controller.metadata, namespace: ns, ...noAwait }, spec: m.controller.spec as never },
     { ...onHost, ...timeouts, dependsOn: [secret, apiService, controlPlane] },
   );
   const onHostResources = [hostProvider, namespace, ...front.resources, secret, apiService, controlPlane, controller];
   const apiReady = new ClusterReadiness(
-    `${name}-api-ready`,
+    `${name}-kwok-api-ready`,
     {
       kubeconfig: secrets.kubeconfig,
       distribution: "KWOK",
@@ -81,7 +89,9 @@ export function kwokHostCluster(ctx: InfraContext, host: NestedHostArgs & { recr
   const nested = clusterProvider(
     `${name}-kwok-k8s`,
     { kubeconfig: secrets.kubeconfig, clusterIdentifier: `${plan.clusterName}-${plan.recreateTrigger.slice(0, 12)}` },
-    { parent },
+    // Configured only once the API server answers: the plugin marks an unreachable cluster at configure time and
+    // then fails every create (see KSailCluster's API gate).
+    { parent, dependsOn: [apiReady] },
   );
   const node = new k8s.core.v1.Node(
     `${name}-${plan.nodes[0].suffix}`,
