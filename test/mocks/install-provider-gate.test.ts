@@ -4,7 +4,8 @@
 // clusterUnreachable in Configure and checks it in Create). A provider resource is configured as soon as its inputs
 // and dependencies are resolved — for a new cluster that is when ClusterSecrets has the kubeconfig, long before the
 // API server answers — so before, every installer of a new (or recreated) cluster could fail. The real plugin doing
-// exactly this was caught by test/realEngine/kwok-host-cluster.test.ts (the nested provider, fixed the same way).
+// exactly this was caught by test/realEngine/kwok-host-cluster.test.ts (the nested provider, fixed the same way), and
+// test/realEngine/provider-reachability.test.ts shows the rule and the fix with a server that starts late.
 import { describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { READINESS, recordCluster } from "./cluster-record";

@@ -52,7 +52,15 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts etcd and kube-apiserver; resolves when `/readyz` answers 200 with the admin certificate. */
-export async function startRealKubeApiServer(o: { readySeconds?: number } = {}): Promise<RealKubeApiServer> {
+export interface StartOptions {
+  readonly readySeconds?: number;
+  /** The cluster CA to use (a kubeconfig derived from it beforehand then works once the server is up). @default a new one */
+  readonly ca?: { cert: string; key: string };
+  /** The API server's port on 127.0.0.1. @default a free one */
+  readonly apiPort?: number;
+}
+
+export async function startRealKubeApiServer(o: StartOptions = {}): Promise<RealKubeApiServer> {
   // A port found free can be taken before etcd or the API server binds it (by another test's servers or an
   // outgoing connection's ephemeral port while test files run in parallel): start again on new ports.
   for (let attempt = 1; ; attempt++) {
@@ -64,7 +72,7 @@ export async function startRealKubeApiServer(o: { readySeconds?: number } = {}):
   }
 }
 
-async function startOnce(o: { readySeconds?: number }): Promise<RealKubeApiServer> {
+async function startOnce(o: StartOptions): Promise<RealKubeApiServer> {
   if (!dir) throw new Error(String(skipRealKubeApiServer));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-kube-"));
   const file = (name: string, text: string) => {
@@ -72,10 +80,10 @@ async function startOnce(o: { readySeconds?: number }): Promise<RealKubeApiServe
     fs.writeFileSync(p, text, { mode: 0o600 });
     return p;
   };
-  const ca = await issueCa({ subject: { commonName: "kubernetes" }, algorithm: "ecdsa-p256", template: "kubernetes" });
+  const ca = o.ca ?? (await issueCa({ subject: { commonName: "kubernetes" }, algorithm: "ecdsa-p256", template: "kubernetes" }));
   const serving = await issueServerCert({ ca, commonName: "kube-apiserver", ips: ["127.0.0.1"], dnsNames: ["localhost", "kubernetes"] });
   const sa = crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-  const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), o.apiPort ?? (await freePort())];
 
   const procs: ChildProcess[] = [];
   let output = "";
