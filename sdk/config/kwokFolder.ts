@@ -30,7 +30,7 @@ export function readKwokFolder(
   baseDir: string,
   read: (file: string, source: string) => string | undefined,
   outside: (source: string) => Issue | undefined,
-): { objects: KwokFolderObject[]; issues: Issue[] } {
+): { objects: KwokFolderObject[]; issues: Issue[]; warnings: Issue[] } {
   const issues: Issue[] = [];
   const rel = (p: string) => path.relative(baseDir, p).split(path.sep).join("/") || ".";
   const name = KUSTOMIZATIONS.find((n) => fs.existsSync(path.join(dir, n)));
@@ -43,13 +43,14 @@ export function readKwokFolder(
           message: "has no kustomization.yaml; list the kwok objects' files under `resources:` as `ksail init` scaffolds it",
         },
       ],
+      warnings: [],
     };
   const kSource = rel(path.join(dir, name));
   const text = read(path.join(dir, name), kSource);
-  if (text === undefined) return { objects: [], issues };
+  if (text === undefined) return { objects: [], issues, warnings: [] };
   const k = YAML.parse(text) as Record<string, unknown> | null;
   if (!k || typeof k !== "object" || Array.isArray(k))
-    return { objects: [], issues: [{ path: kSource, message: "is not a kustomization (a mapping)" }] };
+    return { objects: [], issues: [{ path: kSource, message: "is not a kustomization (a mapping)" }], warnings: [] };
   for (const key of Object.keys(k))
     if (!KUSTOMIZE_FIELDS.has(key))
       issues.push({
@@ -59,7 +60,7 @@ export function readKwokFolder(
   const resources = k.resources ?? [];
   if (!Array.isArray(resources) || resources.some((r) => typeof r !== "string")) {
     issues.push({ path: `${kSource}: resources`, message: "must be a list of file names" });
-    return { objects: [], issues };
+    return { objects: [], issues, warnings: [] };
   }
   const objects: KwokFolderObject[] = [];
   resources.forEach((r: string, i) => {
@@ -82,5 +83,16 @@ export function readKwokFolder(
     });
   });
   issues.push(...kwokObjectIssues(objects));
-  return { objects, issues };
+  // kwokctl writes its default stages only when the configuration brings none (pkg/kwokctl/runtime/cluster.go Save).
+  const stages = objects.filter((o) => (o.object as { kind?: unknown } | null)?.kind === "Stage");
+  const warnings: Issue[] =
+    stages.length === 0
+      ? []
+      : [
+          {
+            path: kSource,
+            message: `brings ${stages.length} Stage object(s) (${stages.map((o) => o.source).join(", ")}); as with kwokctl they replace the default node and pod stages (node-initialize, node-heartbeat-with-lease, pod-ready, pod-complete, pod-delete), so nodes and pods only go through the stages listed here; list stages for those too if they should still become Ready`,
+          },
+        ];
+  return { objects, issues, warnings };
 }

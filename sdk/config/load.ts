@@ -192,6 +192,7 @@ export function validateClusterConfigFile(file: string, options: LoadOptions = {
         (source) => outsideIssue(source, source, baseDir, allow),
       );
       issues.push(...folder.issues);
+      warnings.push(...folder.warnings);
       config.kwokObjects = folder.objects;
     } else missing("the kwok configuration folder");
   } else if (c.distribution === "Talos") {

@@ -225,6 +225,18 @@ describe("kwok.yaml and the kwok/ folder", () => {
     assert.match(text, /kwok\/a.yaml#2: is a KwokctlConfiguration/);
   });
 
+  test("a folder that brings stages: valid, with a warning that they replace the default stages (kwokctl's rule)", () => {
+    const stage = "apiVersion: kwok.x-k8s.io/v1alpha1\nkind: Stage\nmetadata:\n  name: chaos\nspec:\n  resourceRef:\n    kind: Pod\n";
+    const r = validateClusterConfigFile(
+      project({ "ksail.yaml": KSAIL, "kwok/kustomization.yaml": "resources:\n  - chaos.yaml\n", "kwok/chaos.yaml": stage }),
+    );
+    assert.equal(r.ok, true, JSON.stringify(r.issues));
+    assert.match(
+      r.warnings.map((w) => `${w.path}: ${w.message}`).join("\n"),
+      /kwok\/kustomization.yaml: brings 1 Stage object\(s\) \(kwok\/chaos.yaml#1\); as with kwokctl they replace the default/,
+    );
+  });
+
   test("a folder without kustomization.yaml is refused; a resource outside the project is refused", () => {
     const r = validateClusterConfigFile(project({ "ksail.yaml": KSAIL, "kwok/simulation.yaml": "kind: ClusterLogs\n" }));
     assert.match(r.issues.map((i) => i.message).join("\n"), /has no kustomization.yaml/);
