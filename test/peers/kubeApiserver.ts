@@ -11,11 +11,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as https from "node:https";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { deriveKubeconfig, issueCa, issueClientCert, issueServerCert } from "../../sdk/pki";
-import { builtTool, missingReason, pinnedVersion, stopProcesses } from "./tools";
+import { builtTool, freePort, missingReason, pinnedVersion, stopProcesses } from "./tools";
 
 const version = pinnedVersion("KUBE_APISERVER_VERSION");
 const dir = builtTool("kube-apiserver", version);
@@ -38,17 +37,6 @@ export interface RealKubeApiServer {
   /** Output of both processes, for failure messages. */
   logs(): string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts etcd and kube-apiserver; resolves when `/readyz` answers 200 with the admin certificate. */

@@ -7,11 +7,12 @@ import * as assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { KwokPki } from "../../sdk/pki/types";
-import { builtTool, missingReason, pinnedVersion, stopProcesses } from "./tools";
+import { builtTool, freePort, missingReason, pinnedVersion, stopProcesses } from "./tools";
+
+export { freePort };
 
 export const KUBE = pinnedVersion("KUBE_APISERVER_VERSION");
 const KWOK = pinnedVersion("KWOK_VERSION");
@@ -44,17 +45,6 @@ export interface RunningKwok {
   readonly procs: ChildProcess[];
   output(): string;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

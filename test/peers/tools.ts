@@ -5,6 +5,7 @@
 import type { ChildProcess } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { repoRoot } from "../harness/paths";
@@ -74,4 +75,16 @@ export async function stopProcesses(procs: readonly ChildProcess[]): Promise<voi
         }),
     ),
   );
+}
+
+/** A TCP port free on 127.0.0.1 at the moment of asking (another process may still take it before it is bound). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
 }
