@@ -2,15 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { ClusterSpec } from "./dynamic/clusterSpec";
 import { DestroyGuard } from "./dynamic/destroyGuard";
-import { ClusterReadiness } from "./dynamic/clusterReadiness";
 import { clusterProvider } from "./components/provider";
-import { installComponents, type Installers } from "./components/phases";
+import { installComponents, readinessGate, type Installers } from "./components/phases";
 import { afterReady, readyOutput } from "./readiness";
 import type { ImpactSummary } from "./impact/types";
 import { parseSpec } from "./config/parse";
 import { parseMirrorSpecs } from "./config/mirrors";
 import { planCluster, type ClusterPlan, type ClusterVersions } from "./plan/cluster";
-import type { ComponentId } from "./plan/catalog";
+import { API_GATE, type ComponentId } from "./plan/catalog";
 import { dockerCluster } from "./infra/docker/cluster";
 import { kwokCluster } from "./infra/docker/kwok";
 import { hetznerCluster } from "./infra/hetzner/cluster";
@@ -129,16 +128,11 @@ export class KSailCluster extends pulumi.ComponentResource {
     // create (pulumi-kubernetes provider.go: clusterUnreachable is set in Configure and checked in Create). It is
     // configured as soon as its inputs are known, long before a new cluster answers, so it waits for a gate on the API
     // server (the one the CNI stage had; the same resource on stacks that had it).
-    const apiGate = new ClusterReadiness(
+    const apiGate = readinessGate(
       `${name}-api-ready`,
-      {
-        kubeconfig: secrets.kubeconfig,
-        distribution: plan.components.context.distribution,
-        provider: plan.components.context.provider,
-        trigger,
-        checkNodes: false,
-        checkDaemonSets: false,
-      },
+      API_GATE,
+      plan.components.context,
+      { kubeconfig: secrets.kubeconfig, trigger },
       { parent: this, dependsOn: infra.ready },
     );
     const installProvider = clusterProvider(

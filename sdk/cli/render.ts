@@ -11,7 +11,7 @@ import type { LoadedClusterConfig } from "../config";
 import type { K3sPki, KubeadmPki, KwokPki, TalosSecretsBundle } from "../pki/types";
 import { generateK3sPki, generateKubeadmPki, generateKwokPki, generateTalosBundle } from "../pki";
 import { KWOK_PKI_PLACEHOLDER, kwokContainerSpecs } from "../plan/kwok";
-import { kwokHostManifests, type KwokHostExposure } from "../plan/kwokHost";
+import { kwokHostManifests, kwokHostSecretData, type KwokHostExposure } from "../plan/kwokHost";
 import { renderMachineConfigs } from "../distributions/talos/render";
 import { redactMachineConfig } from "../distributions/talos/redact";
 import type { NodeFile } from "../distributions/kind";
@@ -226,6 +226,8 @@ function containerFiles(
   ];
 }
 
+const FROM_SECRETS = "(from ClusterSecrets)";
+
 /** KWOK on a host cluster: the host objects KSailCluster applies (the Secret's key material left out) and the node. */
 function kwokHostFiles(plan: ClusterPlan): RenderedFile[] {
   const k = plan.kwokHost!;
@@ -235,12 +237,7 @@ function kwokHostFiles(plan: ClusterPlan): RenderedFile[] {
     kind: "Secret",
     metadata: { name: k.secretName, namespace: k.namespace },
     type: "Opaque",
-    stringData: {
-      ...k.plainFiles,
-      "ca.crt": "(from ClusterSecrets)",
-      "admin.crt": "(from ClusterSecrets)",
-      "admin.key": "(from ClusterSecrets)",
-    },
+    stringData: kwokHostSecretData(k, { ca: { cert: FROM_SECRETS, key: "" }, admin: { cert: FROM_SECRETS, key: FROM_SECRETS } }),
   };
   return [
     {

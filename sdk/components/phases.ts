@@ -172,6 +172,29 @@ function builders(plan: ComponentPlan, inputs: InstallInputs): Build {
   };
 }
 
+/** A readiness gate of a plan's `GatePlan` on the cluster `context` describes, with the install's readiness settings. */
+export function readinessGate(
+  name: string,
+  g: GatePlan,
+  context: Pick<ComponentPlan["context"], "distribution" | "provider">,
+  r: NonNullable<InstallInputs["readiness"]>,
+  opts: pulumi.CustomResourceOptions,
+): ClusterReadiness {
+  return new ClusterReadiness(
+    name,
+    {
+      kubeconfig: r.kubeconfig,
+      distribution: context.distribution,
+      provider: context.provider,
+      timeouts: r.timeouts,
+      pollIntervalSeconds: r.pollIntervalSeconds,
+      trigger: r.trigger,
+      ...g.checks,
+    },
+    opts,
+  );
+}
+
 /**
  * Installs a cluster's components in the stages of `installStages(plan)`, expressed only through
  * dependencies so that Pulumi runs each stage's releases in parallel: a stage's installers wait for the
@@ -191,19 +214,7 @@ export function installComponents(parent: pulumi.Resource, name: string, plan: C
   const r = inputs.readiness;
 
   const gate = (g: GatePlan, deps: pulumi.Resource[]) => {
-    const readiness = new ClusterReadiness(
-      `${name}-${g.suffix}`,
-      {
-        kubeconfig: r!.kubeconfig,
-        distribution: ctx.distribution,
-        provider: ctx.provider,
-        timeouts: r!.timeouts,
-        pollIntervalSeconds: r!.pollIntervalSeconds,
-        trigger: r!.trigger,
-        ...g.checks,
-      },
-      { parent, dependsOn: deps },
-    );
+    const readiness = readinessGate(`${name}-${g.suffix}`, g, ctx, r!, { parent, dependsOn: deps });
     gates.push(readiness);
     stages.push([`${name}-${g.suffix}`]);
     return readiness;

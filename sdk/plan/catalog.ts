@@ -251,6 +251,9 @@ export function installers(plan: ComponentPlan): CatalogEntry[] {
   return CATALOG.filter((e) => e.applies(plan));
 }
 
+/** The gate on the API server alone (it answers, repeatedly): before the CNI stage, and before any provider is configured. */
+export const API_GATE: GatePlan = { suffix: "api-ready", checks: { checkNodes: false, checkDaemonSets: false } };
+
 /**
  * The install stages of a plan, following KSail's order: API gate → CNI → CNI gate (nodes Ready, DaemonSets,
  * the Cilium probe; Talos with metrics-server also waits for the serving-cert approver) → [Hetzner: CCM → gate
@@ -265,7 +268,7 @@ export function installStages(plan: ComponentPlan): StagePlan[] {
   const stages: StagePlan[] = [
     {
       stage: "cni",
-      ...(cni.length > 0 ? { gateBefore: { suffix: "api-ready", checks: { checkNodes: false, checkDaemonSets: false } } } : {}),
+      ...(cni.length > 0 ? { gateBefore: API_GATE } : {}),
       installers: cni,
       gateAfter: {
         suffix: "cni-ready",

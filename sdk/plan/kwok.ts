@@ -92,6 +92,11 @@ const IMAGE_OF: Readonly<Record<KwokComponent, keyof KwokImages>> = {
   "kwok-controller": "kwokController",
 };
 
+/** The image a component runs (the same in a container or a pod). */
+export function kwokImage(plan: Pick<KwokClusterPlan, "images">, component: KwokComponent): string {
+  return plan.images[IMAGE_OF[component]];
+}
+
 /** A placeholder identity for the shape of the specs (render without secrets, the infra's plain fields). */
 export const KWOK_PKI_PLACEHOLDER: KwokPki = { ca: { cert: "", key: "" }, admin: { cert: "", key: "" } };
 
@@ -124,7 +129,7 @@ export function kwokContainerSpecs(plan: KwokClusterPlan, pki: KwokPki): Contain
     });
     return {
       name: kwokContainerName(plan.clusterName, p.component),
-      image: plan.images[IMAGE_OF[p.component]],
+      image: kwokImage(plan, p.component),
       entrypoints: [p.entrypoint],
       command: [...p.args],
       restart: "unless-stopped",

@@ -11,8 +11,10 @@
  * every kubeconfig sets as its TLS server name, so the front's address needs no certificate of its own.
  */
 import { shortHash } from "./salt";
-import { KWOK_PORTS, kwokInClusterKubeconfig, kwokProcesses, type KwokComponent, type KwokFile } from "../distributions/kwok";
-import type { KwokClusterPlan } from "./kwok";
+import * as path from "node:path";
+import { KWOK_PATHS, KWOK_PORTS, kwokInClusterKubeconfig, kwokProcesses, type KwokComponent, type KwokFile } from "../distributions/kwok";
+import type { KwokPki } from "../pki/types";
+import { kwokImage, type KwokClusterPlan } from "./kwok";
 import { gatewayExposure, type GatewayExposure, type HostExposure } from "./k3k";
 
 export type KwokHostExposure =
@@ -59,18 +61,24 @@ export interface KwokHostInput {
   readonly persistence: { readonly enabled: boolean; readonly storageClassName: string; readonly size: string };
 }
 
-const DIRS: Readonly<Record<"pki" | "kube" | "kwok", string>> = { pki: "/etc/kubernetes/pki", kube: "/root/.kube", kwok: "/root/.kwok" };
-const dirOf = (f: KwokFile) => (f === "kubeconfig" ? "kube" : f === "kwokConfig" ? "kwok" : "pki");
+/** The Secret volume each file is mounted from: one per directory of kwokctl's paths, mounted at that directory. */
+const VOLUME_OF: Readonly<Record<KwokFile, string>> = {
+  caCert: "pki",
+  adminCert: "pki",
+  adminKey: "pki",
+  kubeconfig: "kubeconfig",
+  kwokConfig: "kwok",
+};
 
 function container(image: string, p: ReturnType<typeof kwokProcesses>[number], args: string[]) {
-  const dirs = [...new Set(p.files.map(dirOf))];
+  const mounts = new Map(p.files.map((f) => [VOLUME_OF[f], path.posix.dirname(KWOK_PATHS[f])]));
   return {
     name: p.component,
     image,
     command: [p.entrypoint],
     args,
     volumeMounts: [
-      ...dirs.map((d) => ({ name: d === "kube" ? "kubeconfig" : d, mountPath: DIRS[d], readOnly: true })),
+      ...[...mounts].map(([name, mountPath]) => ({ name, mountPath, readOnly: true })),
       ...(p.component === "etcd" ? [{ name: "etcd-data", mountPath: "/etcd-data" }] : []),
     ],
     ...(p.component === "kube-apiserver"
@@ -83,9 +91,13 @@ function container(image: string, p: ReturnType<typeof kwokProcesses>[number], a
   };
 }
 
-const secretVolume = (name: string, secret: string, items: [string, string, number?][]) => ({
+/** A Secret volume whose items are files at kwokctl's paths (`key` in the Secret → the file's name in its directory). */
+const secretVolume = (name: string, secret: string, items: [string, KwokFile, number?][]) => ({
   name,
-  secret: { secretName: secret, items: items.map(([key, path, mode]) => ({ key, path, ...(mode ? { mode } : {}) })) },
+  secret: {
+    secretName: secret,
+    items: items.map(([key, file, mode]) => ({ key, path: path.posix.basename(KWOK_PATHS[file]), ...(mode ? { mode } : {}) })),
+  },
 });
 
 export function planKwokHost(i: KwokHostInput): KwokHostPlan {
@@ -103,22 +115,15 @@ export function planKwokHost(i: KwokHostInput): KwokHostPlan {
           selector: controlPlaneLabels,
         };
   const procs = kwokProcesses(name);
-  const image = (c: KwokComponent) =>
-    ({
-      etcd: i.kwok.images.etcd,
-      "kube-apiserver": i.kwok.images.kubeApiserver,
-      "kube-controller-manager": i.kwok.images.kubeControllerManager,
-      "kube-scheduler": i.kwok.images.kubeScheduler,
-      "kwok-controller": i.kwok.images.kwokController,
-    })[c];
+  const image = (c: KwokComponent) => kwokImage(i.kwok, c);
   // In one pod the processes reach each other on 127.0.0.1; every other flag is kwokctl's.
   const podArgs = (p: (typeof procs)[number]) =>
     p.args.map((a) => (a.startsWith("--etcd-servers=") ? "--etcd-servers=http://127.0.0.1:2379" : a));
   const K = KWOK_SECRET_KEYS;
   const pki = secretVolume("pki", "kwok", [
-    [K.caCert, "ca.crt"],
-    [K.adminCert, "admin.crt"],
-    [K.adminKey, "admin.key", 0o400],
+    [K.caCert, "caCert"],
+    [K.adminCert, "adminCert"],
+    [K.adminKey, "adminKey", 0o400],
   ]);
   const controlPlane = {
     serviceName: "kwok-apiserver",
@@ -130,7 +135,7 @@ export function planKwokHost(i: KwokHostInput): KwokHostPlan {
         containers: procs.filter((p) => p.component !== "kwok-controller").map((p) => container(image(p.component), p, podArgs(p))),
         volumes: [
           pki,
-          secretVolume("kubeconfig", "kwok", [[K.localKubeconfig, "config"]]),
+          secretVolume("kubeconfig", "kwok", [[K.localKubeconfig, "kubeconfig"]]),
           ...(i.persistence.enabled ? [] : [{ name: "etcd-data", emptyDir: {} }]),
         ],
       },
@@ -161,8 +166,8 @@ export function planKwokHost(i: KwokHostInput): KwokHostPlan {
         containers: [container(image("kwok-controller"), kwokProc, [...kwokProc.args])],
         volumes: [
           pki,
-          secretVolume("kubeconfig", "kwok", [[K.serviceKubeconfig, "config"]]),
-          secretVolume("kwok", "kwok", [[K.kwokConfig, "kwok.yaml"]]),
+          secretVolume("kubeconfig", "kwok", [[K.serviceKubeconfig, "kubeconfig"]]),
+          secretVolume("kwok", "kwok", [[K.kwokConfig, "kwokConfig"]]),
         ],
       },
     },
@@ -208,4 +213,10 @@ export function kwokHostManifests(k: KwokHostPlan) {
     },
     controller: { apiVersion: "apps/v1", kind: "Deployment", metadata: meta("kwok-controller", k.controllerLabels), spec: k.controller },
   };
+}
+
+/** The Secret's data: the plan's files and the KWOK identity's certificates and key, under the keys the pods mount. */
+export function kwokHostSecretData(k: KwokHostPlan, pki: KwokPki): Record<string, string> {
+  const K = KWOK_SECRET_KEYS;
+  return { ...k.plainFiles, [K.caCert]: pki.ca.cert, [K.adminCert]: pki.admin.cert, [K.adminKey]: pki.admin.key };
 }

@@ -16,7 +16,7 @@ import * as path from "node:path";
 import { loadClusterConfig } from "../../sdk/config/load";
 import { parseSpec } from "../../sdk/config/parse";
 import { planCluster, type ClusterPlan } from "../../sdk/plan/cluster";
-import { KWOK_SECRET_KEYS, kwokHostManifests } from "../../sdk/plan/kwokHost";
+import { kwokHostManifests, kwokHostSecretData } from "../../sdk/plan/kwokHost";
 import { deriveAdminCredentials, generateClusterIdentity, kubeconfigClientCert, type ClusterIdentity } from "../../sdk/pki";
 import type { KwokPki } from "../../sdk/pki/types";
 import { KubeClient } from "../../sdk/clients/kubernetes";
@@ -25,12 +25,6 @@ import { podProcesses, runKwok, skipKwokPeers, type RunningKwok } from "./kwokRu
 import { skipRealKubeApiServer, startRealKubeApiServer, type RealKubeApiServer } from "./kubeApiserver";
 
 const loaded = loadClusterConfig(path.join(repoRoot(), "test/fixtures/kwok-project/ksail.yaml"));
-/** The Secret's data as the infrastructure writes it. */
-function kwokSecretData(plan: ClusterPlan, pki: KwokPki): Record<string, string> {
-  const K = KWOK_SECRET_KEYS;
-  return { ...plan.kwokHost!.plainFiles, [K.caCert]: pki.ca.cert, [K.adminCert]: pki.admin.cert, [K.adminKey]: pki.admin.key };
-}
-
 const planOf = (provider: Record<string, unknown> = {}): ClusterPlan =>
   planCluster({
     name: "pr-7",
@@ -45,7 +39,7 @@ describe("KWOK on a host cluster: the pods' processes run by the real binaries (
   before(async () => {
     plan = planOf();
     identity = await generateClusterIdentity("KWOK");
-    const data = kwokSecretData(plan, (identity as { kwok: KwokPki }).kwok);
+    const data = kwokHostSecretData(plan.kwokHost!, (identity as { kwok: KwokPki }).kwok);
     const k = plan.kwokHost!;
     const procs = [
       ...podProcesses((k.controlPlane as any).template.spec, data),
@@ -131,7 +125,7 @@ describe("KWOK on a host cluster: the host objects pass a real kube-apiserver's 
             kind: "Secret",
             metadata: { name: k.secretName, namespace: k.namespace },
             type: "Opaque",
-            stringData: kwokSecretData(plan, pki.kwok),
+            stringData: kwokHostSecretData(plan.kwokHost!, pki.kwok),
           },
         ],
         [`/api/v1/namespaces/${k.namespace}/services`, m.apiService],

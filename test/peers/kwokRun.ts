@@ -10,6 +10,7 @@ import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { KwokPki } from "../../sdk/pki/types";
+import { KWOK_PORTS } from "../../sdk/distributions/kwok";
 import { builtTool, freePort, missingReason, pinnedVersion, stopProcesses } from "./tools";
 
 export { freePort };
@@ -48,12 +49,8 @@ export interface RunningKwok {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const FIXED: Readonly<Record<string, number>> = {
-  "kube-apiserver": 6443,
-  "kube-controller-manager": 10257,
-  "kube-scheduler": 10259,
-  "kwok-controller": 10247,
-};
+/** The ports the processes serve on inside their containers or pod (etcd's are handled with its peer port). */
+const FIXED: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(KWOK_PORTS).filter(([c]) => c !== "etcd"));
 
 /**
  * Starts etcd and the API server, waits for /readyz, then the controllers. `hosts` maps each `host:port` the processes

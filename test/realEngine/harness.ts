@@ -11,6 +11,7 @@
 // server, so no `pulumi-language-nodejs` binary is needed. The only plugin is the dynamic-provider host
 // `pulumi-resource-pulumi-nodejs`, the script shipped in node_modules/@pulumi/pulumi; it runs the host of
 // this repository's @pulumi/pulumi (NODE_PATH), the same code the L2 tests drive.
+import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -90,6 +91,14 @@ export interface Run {
   printed: string;
   /** Top-level input keys that differ between a step's old and new inputs (`__` keys left out). */
   changedKeys(step: Step): string[];
+}
+
+/** Asserts the run took no step but `same` (and reads): the program matches what is deployed. */
+export function assertNothingChanges(run: Run): void {
+  assert.ok(
+    run.steps.every((s) => s.op === "same" || s.op === "read"),
+    run.steps.map((s) => `${s.op} ${s.name}`).join(", "),
+  );
 }
 
 function collector() {

@@ -19,7 +19,7 @@ import { k3kCluster } from "../../sdk/infra/kubernetes/k3k";
 import { builtTool, missingReason } from "../peers/tools";
 import { skipRealKubeApiServer, startRealKubeApiServer, type RealKubeApiServer } from "../peers/kubeApiserver";
 import { runStandIns, type ControllerLoop } from "../peers/kubeControllers";
-import { RealStack, skipRealKubernetesPlugin } from "./harness";
+import { assertNothingChanges, RealStack, skipRealKubernetesPlugin } from "./harness";
 
 const K3K = "v1.1.0";
 const crds = builtTool("k3k-crds", K3K);
@@ -164,10 +164,7 @@ describe(
 
     test("the same program again: nothing changes", async () => {
       const run = await stack.preview();
-      assert.ok(
-        run.steps.every((s) => s.op === "same" || s.op === "read"),
-        run.steps.map((s) => `${s.op} ${s.name}`).join(", "),
-      );
+      assertNothingChanges(run);
     });
 
     test("more agents: the Cluster is updated in place, nothing else", async () => {

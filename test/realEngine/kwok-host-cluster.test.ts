@@ -25,7 +25,7 @@ import { repoRoot } from "../harness/paths";
 import { skipRealKubeApiServer, startRealKubeApiServer, type RealKubeApiServer } from "../peers/kubeApiserver";
 import { runStandIns, type ControllerLoop } from "../peers/kubeControllers";
 import { podProcesses, runKwok, skipKwokPeers, type RunningKwok } from "../peers/kwokRun";
-import { RealStack, skipRealKubernetesPlugin } from "./harness";
+import { assertNothingChanges, RealStack, skipRealKubernetesPlugin } from "./harness";
 
 const NS = "ksail-dev";
 
@@ -136,10 +136,7 @@ describe(
 
     test("the same program again: nothing changes", async () => {
       const run = await stack.preview();
-      assert.ok(
-        run.steps.every((s) => s.op === "same" || s.op === "read"),
-        run.steps.map((s) => `${s.op} ${s.name}`).join(", "),
-      );
+      assertNothingChanges(run);
     });
 
     test("destroy: the node goes first (through the nested API), then every host object and the namespace", async () => {

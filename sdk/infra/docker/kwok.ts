@@ -7,10 +7,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import { ClusterSecrets } from "../../dynamic/clusterSecrets";
-import { ClusterReadiness } from "../../dynamic/clusterReadiness";
+import { readinessGate } from "../../components/phases";
+import { API_GATE } from "../../plan/catalog";
 import { clusterProvider } from "../../components/provider";
 import type { KwokPki } from "../../pki/types";
 import { KWOK_PKI_PLACEHOLDER, kwokContainerSpecs } from "../../plan/kwok";
+import { kwokProcesses, type KwokComponent } from "../../distributions/kwok";
 import { containerArgs, NETWORK_IGNORE_CHANGES, NODE_REPLACE_ON_CHANGES } from "./nodes";
 import type { ClusterInfra, InfraContext } from "../types";
 
@@ -30,37 +32,30 @@ export function kwokCluster(ctx: InfraContext): ClusterInfra {
   );
   const shapes = kwokContainerSpecs(kwok, KWOK_PKI_PLACEHOLDER);
   const pki = (secrets as ClusterSecrets<"KWOK">).kwok;
-  const containers: Record<string, docker.Container> = {};
-  shapes.forEach((shape, i) => {
-    const component = shape.name.slice(kwok.project.length + 1);
-    // kwokctl links every component to the API server (and the API server to etcd) and creates them in this order.
-    const after = i === 0 ? [] : i === 1 ? [containers.etcd] : [containers["kube-apiserver"]];
-    containers[component] = new docker.Container(
-      `${name}-${component}`,
-      containerArgs(shape, network.name, {
-        material: { value: pki, spec: (p: KwokPki) => kwokContainerSpecs(kwok, p)[i] },
+  const containers: Partial<Record<KwokComponent, docker.Container>> = {};
+  // The specs follow kwokctl's creation order; each container waits for the ones it links to.
+  kwokProcesses(kwok.clusterName).forEach((p, i) => {
+    containers[p.component] = new docker.Container(
+      `${name}-${p.component}`,
+      containerArgs(shapes[i], network.name, {
+        material: { value: pki, spec: (m: KwokPki) => kwokContainerSpecs(kwok, m)[i] },
       }),
       {
         parent,
         replacementTrigger: trigger,
         deleteBeforeReplace: true,
         replaceOnChanges: [...NODE_REPLACE_ON_CHANGES],
-        dependsOn: after,
+        dependsOn: p.after.map((c) => containers[c]!),
       },
     );
   });
-  const all = Object.values(containers);
+  const all = Object.values(containers) as docker.Container[];
   // The node is created once the API server answers (the controllers start beside it and retry on their own).
-  const apiReady = new ClusterReadiness(
+  const apiReady = readinessGate(
     `${name}-kwok-api-ready`,
-    {
-      kubeconfig: secrets.kubeconfig,
-      distribution: "KWOK",
-      provider: "Docker",
-      trigger,
-      checkNodes: false,
-      checkDaemonSets: false,
-    },
+    API_GATE,
+    { distribution: "KWOK", provider: "Docker" },
+    { kubeconfig: secrets.kubeconfig, trigger },
     { parent, dependsOn: all },
   );
   const provider = clusterProvider(

@@ -8,9 +8,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ClusterSecrets } from "../../dynamic/clusterSecrets";
-import { ClusterReadiness } from "../../dynamic/clusterReadiness";
+import { readinessGate } from "../../components/phases";
+import { API_GATE } from "../../plan/catalog";
 import { clusterProvider } from "../../components/provider";
-import { KWOK_SECRET_KEYS, kwokHostManifests } from "../../plan/kwokHost";
+import { kwokHostManifests, kwokHostSecretData } from "../../plan/kwokHost";
 import type { ClusterInfra, InfraContext } from "../types";
 import { apiFront, createTimeouts, hostProvider as newHostProvider, recreatableNamespace, type NestedHostArgs } from "./host";
 
@@ -44,15 +45,12 @@ export function kwokHostCluster(ctx: InfraContext, host: KwokHostArgs): ClusterI
     { parent, protect },
   );
   const pki = (secrets as ClusterSecrets<"KWOK">).kwok;
-  const K = KWOK_SECRET_KEYS;
   const secret = new k8s.core.v1.Secret(
     `${name}-kwok-files`,
     {
       metadata: { name: k.secretName, namespace: ns },
       type: "Opaque",
-      stringData: pulumi.secret(
-        pki.apply((p) => ({ ...k.plainFiles, [K.caCert]: p.ca.cert, [K.adminCert]: p.admin.cert, [K.adminKey]: p.admin.key })),
-      ),
+      stringData: pulumi.secret(pki.apply((p) => kwokHostSecretData(k, p))),
     },
     { ...onHost, dependsOn: [namespace] },
   );
@@ -74,16 +72,11 @@ export function kwokHostCluster(ctx: InfraContext, host: KwokHostArgs): ClusterI
     { ...onHost, ...timeouts, dependsOn: [secret, apiService, controlPlane] },
   );
   const onHostResources = [hostProvider, namespace, ...front.resources, secret, apiService, controlPlane, controller];
-  const apiReady = new ClusterReadiness(
+  const apiReady = readinessGate(
     `${name}-kwok-api-ready`,
-    {
-      kubeconfig: secrets.kubeconfig,
-      distribution: "KWOK",
-      provider: "Kubernetes",
-      trigger: plan.recreateTrigger,
-      checkNodes: false,
-      checkDaemonSets: false,
-    },
+    API_GATE,
+    { distribution: "KWOK", provider: "Kubernetes" },
+    { kubeconfig: secrets.kubeconfig, trigger: plan.recreateTrigger },
     { parent, dependsOn: onHostResources },
   );
   const nested = clusterProvider(
