@@ -217,8 +217,9 @@ export class KSailCluster extends pulumi.ComponentResource {
     this.impact = record.impact;
     this.registerOutputs({
       kubeconfig: this.kubeconfig,
-      // Omni keeps the Talos API to itself (no talosconfig): not registered there, so no undefined stack output.
-      ...(plan.provider === "Omni" || plan.provider === "Kubernetes" ? {} : { talosconfig: this.talosconfig }),
+      // Omni keeps the Talos API to itself (no talosconfig), and only Talos has one among nested clusters: not registered
+      // there, so no undefined stack output.
+      ...(plan.provider === "Omni" || (plan.provider === "Kubernetes" && !plan.talos) ? {} : { talosconfig: this.talosconfig }),
       endpoint: this.endpoint,
       clusterName: this.clusterName,
       nodes: this.nodes,

@@ -203,7 +203,8 @@ export interface KSailClusterArgs {
    * reached — a LoadBalancer Service, or a NodePort Service for hosts without a load balancer (KSail falls back to
    * one when no LoadBalancer address comes; this package takes the choice up front, so previews stay exact).
    * K3s: Rolling (k3k restarts its servers with the new address as TLS SAN). VCluster: Recreates the cluster (its
-   * control plane starts again with the new SAN).
+   * control plane starts again with the new SAN). Vanilla and Talos (Docker-in-Docker): Recreates the cluster (the pod's
+   * Docker engine reads its certificate, which names the front's address, only when it starts).
    * @default "LoadBalancer"
    * @example "NodePort"
    */
@@ -212,7 +213,9 @@ export interface KSailClusterArgs {
    * Provider Kubernetes with `hostExposure: "NodePort"`: the node address clients dial (and the nested API server's
    * certificate carries).
    * Applied in place: K3s, k3k restarts its servers with the new SAN; VCluster, a Helm upgrade restarts the control
-   * plane with it (its state survives only with `spec.provider.kubernetes.persistence`).
+   * plane with it (its state survives only with `spec.provider.kubernetes.persistence`). Vanilla and Talos
+   * (Docker-in-Docker): the engine's certificate is re-issued for the new address, but the running engine keeps the
+   * one it started with, so the docker provider can no longer reach it: change it only together with a recreate.
    * @default the host name of the host kubeconfig's API server (a node on single-node hosts such as kind or k3s)
    * @example "203.0.113.7"
    */

@@ -133,6 +133,29 @@ GO
   "$dest/kube-apiserver" --version && "$dest/etcd" --version | head -1
 }
 
+# kubeadm of the same k8s.io/kubernetes release (the same wrapper module): it parses the kubeadm configuration a Kind
+# node gets and issues the API server's certificate from the cluster's CA, as the node's `kubeadm init` does.
+recipe_kubeadm() {
+  local dest="$1" version="$2" work
+  work="$(mktemp -d)"
+  kubernetes_wrapper "$work" kubeadm "$version" || { rm -rf "$work"; return 1; }
+  cat > "$work/tools.go" <<'GO'
+//go:build tools
+
+package tools
+
+import _ "k8s.io/kubernetes/cmd/kubeadm"
+GO
+  ( cd "$work" && GOFLAGS=-mod=mod go mod tidy >/dev/null 2>&1 || true
+    cd "$work" && GOFLAGS=-mod=mod go build -trimpath \
+      -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$version -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(echo "$version" | cut -d. -f2)" \
+      -o "$dest/kubeadm" k8s.io/kubernetes/cmd/kubeadm )
+  local rc=$?
+  rm -rf "$work"
+  [ $rc -eq 0 ] || return $rc
+  "$dest/kubeadm" version -o short
+}
+
 # The rest of a KWOK cluster beside kube-apiserver and etcd: kube-controller-manager and kube-scheduler from the same
 # k8s.io/kubernetes release (the same wrapper module as kube-apiserver), and kwok's controller from sigs.k8s.io/kwok
 # (a plain module: `go install` at its version). The KWOK real-peer test runs the five with the flags and files
@@ -320,8 +343,23 @@ recipe_sops() {
   "$dest/sops" --version --disable-version-check 2>/dev/null | head -1
 }
 
+# A real Docker Engine (dockerd with containerd and runc) from Debian's packages, unpacked into the cache instead of
+# installed (no service starts, nothing outside the cache changes), with busybox-static for a local test image. The
+# tests start it as root on a private data root and socket; it needs no registry: images come from `docker import`.
+recipe_docker_engine() {
+  local dest="$1" version="$2" work pkg
+  command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1 || { log "docker-engine: needs apt-get and dpkg-deb (Debian)"; return 1; }
+  work="$(mktemp -d)"
+  ( cd "$work" && { apt-get download docker.io containerd runc busybox-static >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null 2>&1 && apt-get download docker.io containerd runc busybox-static >/dev/null; }; } ) || { rm -rf "$work"; return 1; }
+  for pkg in "$work"/*.deb; do dpkg-deb -x "$pkg" "$dest/root" || { rm -rf "$work"; return 1; }; done
+  rm -rf "$work"
+  "$dest/root/usr/sbin/dockerd" --version | grep -q "version ${version}" || { log "docker-engine: dockerd is not $version: $("$dest/root/usr/sbin/dockerd" --version)"; return 1; }
+  "$dest/root/usr/sbin/dockerd" --version
+}
+
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver kwok-peers schemacheck talosvalidate talosfields k8s-provider k3k-crds flux-operator-crds vcluster-chart cilium-crds sops)
+[ ${#want[@]} -eq 0 ] && want=(pulumi omnisig kube-apiserver kwok-peers schemacheck talosvalidate talosfields k8s-provider k3k-crds flux-operator-crds vcluster-chart cilium-crds sops docker-engine kubeadm)
 status=0
 for t in "${want[@]}"; do
   case "$t" in
@@ -337,6 +375,8 @@ for t in "${want[@]}"; do
     cilium-crds) run_recipe cilium-crds "$CILIUM_CRDS_VERSION" recipe_cilium_crds || status=1 ;;
     vcluster-chart) run_recipe vcluster-chart "$VCLUSTER_CHART_VERSION" recipe_vcluster_chart || status=1 ;;
     flux-operator-crds) run_recipe flux-operator-crds "$FLUX_OPERATOR_CRDS_VERSION" recipe_flux_operator_crds || status=1 ;;
+    kubeadm) run_recipe kubeadm "$KUBE_APISERVER_VERSION" recipe_kubeadm || status=1 ;;
+    docker-engine) run_recipe docker-engine "$DOCKER_ENGINE_VERSION" recipe_docker_engine || status=1 ;;
     k8s-provider) run_recipe k8s-provider "$K8S_PROVIDER_MODULE_VERSION" recipe_k8s_provider || status=1 ;;
     *) log "unknown tool $t"; status=1 ;;
   esac

@@ -33,3 +33,6 @@ VCLUSTER_CHART_VERSION=v0.36.1
 # Cilium's CiliumClusterwideNetworkPolicy / CiliumNetworkPolicy CRDs (pkg/k8s/apis/cilium.io/client/crds/v2 in its Go
 # module, the version of the pinned chart): the real kube-apiserver checks the metadata-guard policy against them.
 CILIUM_CRDS_VERSION=v1.20.0
+# Debian bookworm's docker.io (dockerd, with its containerd and runc packages): the real Docker Engine of the
+# Docker-in-Docker TLS test (test/peers/dind-engine-real.test.ts). Not built from Go: unpacked from the packages.
+DOCKER_ENGINE_VERSION=20.10.24

@@ -4,14 +4,12 @@ import { planInputOf } from "../plan/check";
 import { installedCharts } from "../plan/catalog";
 import { talosRenderInput } from "../plan/talos";
 import { omniClusterTemplate } from "../plan/omni";
-import type { K3kExposure } from "../plan/k3k";
-import type { VClusterExposure } from "../plan/vcluster";
 import { endpointValues, type EndpointAddress } from "../plan/hetznerEndpoint";
 import type { LoadedClusterConfig } from "../config";
 import type { K3sPki, KubeadmPki, KwokPki, TalosSecretsBundle } from "../pki/types";
 import { generateK3sPki, generateKubeadmPki, generateKwokPki, generateTalosBundle } from "../pki";
 import { KWOK_PKI_PLACEHOLDER, kwokContainerSpecs } from "../plan/kwok";
-import { kwokHostManifests, kwokHostSecretData, type KwokHostExposure } from "../plan/kwokHost";
+import { dindHostFiles, frontText, kwokHostFiles } from "./renderNested";
 import { renderMachineConfigs } from "../distributions/talos/render";
 import { redactMachineConfig } from "../distributions/talos/redact";
 import type { NodeFile } from "../distributions/kind";
@@ -226,31 +224,6 @@ function containerFiles(
   ];
 }
 
-const FROM_SECRETS = "(from ClusterSecrets)";
-
-/** KWOK on a host cluster: the host objects KSailCluster applies (the Secret's key material left out) and the node. */
-function kwokHostFiles(plan: ClusterPlan): RenderedFile[] {
-  const k = plan.kwokHost!;
-  const m = kwokHostManifests(k);
-  const secret = {
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: k.secretName, namespace: k.namespace },
-    type: "Opaque",
-    stringData: kwokHostSecretData(k, { ca: { cert: FROM_SECRETS, key: "" }, admin: { cert: FROM_SECRETS, key: FROM_SECRETS } }),
-  };
-  return [
-    {
-      path: "kwok/host.yaml",
-      content:
-        `# Namespace ${k.namespace} on the host; API front: ${frontText(k.exposure)}. The kubeconfig checks the API server as \`kubernetes\`.\n` +
-        [secret, m.apiService, m.controlPlane, m.controller].map((o) => yaml(o)).join("---\n"),
-      secret: false,
-    },
-    { path: "kwok/node.yaml", content: yaml(plan.kwok!.node), secret: false },
-  ];
-}
-
 /** KWOK: the five containers (the kwok controller's kwok.yaml among its files) and the simulated node. */
 async function kwokFiles(plan: ClusterPlan, opts: RenderOptions, omitted: OmittedFile[]): Promise<RenderedFile[]> {
   const withSecrets = opts.withSecrets === true;
@@ -296,14 +269,6 @@ async function dockerNodeFiles(plan: ClusterPlan, opts: RenderOptions, omitted: 
     }
   }
   return files;
-}
-
-/** A nested cluster's API front in words. */
-function frontText(x: K3kExposure | VClusterExposure | KwokHostExposure): string {
-  if (x.kind === "Gateway")
-    return `Gateway ${x.gateway} (class ${x.gatewayClassName}) + TCPRoute to ${x.backend.service}:${x.backend.port}`;
-  if (x.kind === "NodePort") return `NodePort Service ${x.service} at the host address (hostAddress, else the host API server's)`;
-  return `LoadBalancer Service ${x.service}:${x.port}`;
 }
 
 /** The stand-ins a Hetzner rendering used: the endpoint they make, and the floating IP and token of a VIP. */
@@ -353,6 +318,8 @@ export async function renderCluster(config: LoadedClusterConfig, opts: RenderOpt
       secret: false,
     });
   }
+  // Vanilla and Talos on a host: the Docker-in-Docker objects beside the node containers.
+  if (plan.dindHost) files.push(...dindHostFiles(plan));
   files.push(...componentFiles(plan));
   const summary = {
     clusterName: plan.clusterName,

@@ -27,6 +27,8 @@ export interface DockerEngineOptions {
   readonly host?: string;
   /** Directory with ca.pem, cert.pem, key.pem for a TLS `tcp://` host. @default DOCKER_CERT_PATH when DOCKER_TLS_VERIFY is set */
   readonly certPath?: string;
+  /** The same three PEMs in memory (wins over `certPath`): a `tcp://` host with mutual TLS. */
+  readonly tls?: { readonly ca: string; readonly cert: string; readonly key: string };
   /** Per-request timeout, ms. @default 30000 */
   readonly timeoutMs?: number;
   /** Environment to read DOCKER_* from. @default process.env */
@@ -57,6 +59,14 @@ export function resolveDockerEndpoint(opts: DockerEngineOptions = {}): DockerEnd
   if (!host) return { socketPath: "/var/run/docker.sock" };
   if (host.startsWith("unix://")) return { socketPath: host.slice("unix://".length) };
   const m = /^tcp:\/\/([^:/]+|\[[^\]]+\])(?::(\d+))?\/?$/.exec(host);
+  if (m && opts.tls) {
+    const t = opts.tls;
+    return {
+      hostname: m[1].replace(/^\[|\]$/g, ""),
+      port: m[2] ? Number(m[2]) : 2376,
+      tls: { ca: Buffer.from(t.ca), cert: Buffer.from(t.cert), key: Buffer.from(t.key) },
+    };
+  }
   if (m) {
     const certPath = opts.certPath ?? (env.DOCKER_TLS_VERIFY || env.DOCKER_CERT_PATH ? env.DOCKER_CERT_PATH : undefined);
     const tls = certPath !== undefined || !!env.DOCKER_TLS_VERIFY;
@@ -125,7 +135,12 @@ export function engineCall(
   const payload = json === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(json), "utf8");
   return new Promise((resolve, reject) => {
     const headers = {
-      Host: "docker",
+      // The address for a TCP host: Node takes the TLS server name from this header, so the engine's certificate is
+      // checked against the host it is reached at (as the docker CLI checks it); a unix socket has no host name.
+      Host:
+        "socketPath" in endpoint
+          ? "docker"
+          : `${endpoint.hostname.includes(":") ? `[${endpoint.hostname}]` : endpoint.hostname}:${endpoint.port}`,
       "Content-Length": payload.length,
       ...(json === undefined ? {} : { "Content-Type": "application/json" }),
     };

@@ -22,6 +22,8 @@ export const SUPPORTED_COMBINATIONS = [
   { distribution: "Talos", provider: "Docker" },
   { distribution: "Talos", provider: "Hetzner" },
   { distribution: "Talos", provider: "Omni" },
+  { distribution: "Vanilla", provider: "Kubernetes" },
+  { distribution: "Talos", provider: "Kubernetes" },
   { distribution: "K3s", provider: "Kubernetes" },
   { distribution: "VCluster", provider: "Kubernetes" },
   { distribution: "KWOK", provider: "Docker" },

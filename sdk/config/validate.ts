@@ -192,12 +192,16 @@ function validateKubernetesHost(doc: ClusterDocument, err: Report): void {
   const h = doc.spec.provider.kubernetes;
   const P = "spec.provider.kubernetes";
   if (c.distribution === "VCluster") validateVClusterOnHost(doc, err);
-  else if (c.cni !== "Default" && c.distribution !== "KWOK")
+  else if (c.cni !== "Default" && c.distribution === "K3s")
     err("spec.cluster.cni", `is ${c.cni}; a nested K3s cluster runs its built-in flannel inside k3k's pods: set Default`);
-  if (c.oidc.issuerURL !== "")
-    err("spec.cluster.oidc", "is not applied to nested clusters by this package yet; remove it or use provider Docker");
-  if (c.imageVerification === "Enabled")
-    err("spec.cluster.imageVerification", "is not applied to nested clusters by this package yet; set Disabled or use provider Docker");
+  if (c.distribution === "Vanilla" || c.distribution === "Talos") validateDindOnHost(doc, err);
+  // Vanilla's and Talos's nodes are the Docker plan's containers, which apply both as on provider Docker.
+  else {
+    if (c.oidc.issuerURL !== "")
+      err("spec.cluster.oidc", "is not applied to nested clusters by this package yet; remove it or use provider Docker");
+    if (c.imageVerification === "Enabled")
+      err("spec.cluster.imageVerification", "is not applied to nested clusters by this package yet; set Disabled or use provider Docker");
+  }
   for (const [field, value] of [
     ["podCidr", h.podCidr],
     ["serviceCidr", h.serviceCidr],
@@ -207,6 +211,31 @@ function validateKubernetesHost(doc: ClusterDocument, err: Report): void {
   }
   if (h.persistence.enabled && h.persistence.size !== "" && !/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(h.persistence.size))
     err(`${P}.persistence.size`, `is "${h.persistence.size}"; expected a Kubernetes quantity such as 20Gi`);
+}
+
+/**
+ * Vanilla and Talos on a host cluster (their node containers in a Docker-in-Docker pod): what would only exist inside
+ * the pod's engine, out of reach from outside it, is refused (KSail leaves the load balancer out there too).
+ */
+function validateDindOnHost(doc: ClusterDocument, err: Report): void {
+  const c = doc.spec.cluster;
+  const inPod = "the node containers run on the Docker engine of a pod on the host cluster";
+  if (c.loadBalancer === "Enabled")
+    err(
+      "spec.cluster.loadBalancer",
+      `is Enabled; ${inPod}, where ${c.distribution === "Talos" ? "MetalLB's" : "cloud-provider-kind's"} LoadBalancer addresses would be on a Docker network nothing outside the pod reaches: set Default (expose workloads through the host, e.g. an Ingress or Gateway in front of a NodePort)`,
+    );
+  c.talos.extraPortMappings.forEach((p, i) =>
+    err(
+      `spec.cluster.talos.extraPortMappings[${i}]`,
+      `is ${p.hostPort}:${p.containerPort}; ${inPod}, so a port published there is reachable only inside that pod: remove it`,
+    ),
+  );
+  if (c.vanilla.mirrorsDir !== "")
+    err(
+      "spec.cluster.vanilla.mirrorsDir",
+      `is "${c.vanilla.mirrorsDir}"; no pull-through mirrors run beside a nested cluster's nodes, which pull from the registries directly: remove it`,
+    );
 }
 
 /**

@@ -12,7 +12,11 @@ import {
   identityFingerprints,
   IDENTITY_DISTRIBUTIONS,
   needsRenewal,
+  deriveDockerTls,
+  generateDockerTlsCa,
+  type CertAndKey,
   type ClusterIdentity,
+  type DockerTls,
   type IdentityDistribution,
 } from "../pki";
 import { seconds } from "../errors";
@@ -25,6 +29,7 @@ interface Endpoints {
   kubernetes: string;
   talos?: string[];
   talosNodes?: string[];
+  docker?: string;
 }
 
 export interface Inputs {
@@ -41,6 +46,7 @@ export interface Outputs extends Inputs {
   talos?: unknown;
   kubeadm?: unknown;
   k3s?: unknown;
+  dockerTls?: DockerTls;
   kubeconfig: string;
   talosconfig?: string;
   notAfter: string;
@@ -109,6 +115,15 @@ function validate(n: Record<string, any>): Failure[] {
         reason: `endpoints.talos is ${JSON.stringify(ep?.talos)}; Talos needs at least one Talos API endpoint (host or host:port), e.g. ["127.0.0.1:50000"]`,
       });
     }
+    if (
+      ep?.docker !== undefined &&
+      !(typeof ep.docker === "string" && /^[A-Za-z0-9.:-]+$/.test(ep.docker) && !/^[a-z]+:\/\//i.test(ep.docker) && ep.docker !== "")
+    ) {
+      f.push({
+        property: "endpoints",
+        reason: `endpoints.docker is ${JSON.stringify(ep.docker)}; expected the address the Docker Engine is dialled at (an IP or DNS name, without scheme or port), e.g. "203.0.113.7"`,
+      });
+    }
     if (ep?.talosNodes !== undefined && (!Array.isArray(ep.talosNodes) || ep.talosNodes.some((e: unknown) => typeof e !== "string"))) {
       f.push({
         property: "endpoints",
@@ -149,17 +164,23 @@ function identityOf(o: Record<string, any>): ClusterIdentity {
   return { distribution: d, [key]: o[key] } as unknown as ClusterIdentity;
 }
 
-async function credentials(i: Inputs, identity: ClusterIdentity, now: Date) {
-  const creds = await deriveAdminCredentials(identity, {
-    clusterName: i.clusterName,
-    endpoints: i.endpoints,
-    lifetime: i.certLifetimeHours * HOUR_MS,
-    now,
-  });
+/**
+ * The admin credentials, and the Docker Engine's TLS when `endpoints.docker` is set (its CA from `dockerCa`, else new:
+ * a Docker endpoint added later gets its CA then).
+ */
+async function credentials(i: Inputs, identity: ClusterIdentity, now: Date, dockerCa?: CertAndKey) {
+  const lifetime = i.certLifetimeHours * HOUR_MS;
+  const { docker, ...endpoints } = i.endpoints;
+  const creds = await deriveAdminCredentials(identity, { clusterName: i.clusterName, endpoints, lifetime, now });
+  const tls = docker
+    ? await deriveDockerTls(dockerCa ?? (await generateDockerTlsCa({ now })), { address: docker, clientLifetimeMs: lifetime, now })
+    : undefined;
+  const notAfter = tls && tls.clientNotAfter < creds.notAfter ? tls.clientNotAfter : creds.notAfter;
   return {
     kubeconfig: creds.kubeconfig,
     ...(creds.talosconfig === undefined ? {} : { talosconfig: creds.talosconfig }),
-    notAfter: creds.notAfter,
+    ...(tls ? { dockerTls: { ca: tls.ca, server: tls.server, client: tls.client } } : {}),
+    notAfter,
     issuedAt: now.toISOString(),
     caFingerprints: identityFingerprints(identity),
   };
@@ -237,7 +258,7 @@ export const handler = {
     // Never regenerate the identity here: only replacement (a new clusterName or distribution) does that.
     const identity = identityOf({ ...olds, distribution: news.distribution });
     const key = IDENTITY_KEY[news.distribution];
-    const creds = await credentials(news, identity, new Date());
+    const creds = await credentials(news, identity, new Date(), (olds.dockerTls as DockerTls | undefined)?.ca);
     console.log(
       `ClusterSecrets ${news.clusterName}: re-issued the admin client certificates (valid until ${creds.notAfter}); CA material unchanged`,
     );

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { trampoline } from "./trampoline";
 import type { IdentityDistribution } from "../pki/identity";
-import type { K3sPki, KubeadmPki, KwokPki, TalosSecretsBundle } from "../pki/types";
+import type { DockerTls, K3sPki, KubeadmPki, KwokPki, TalosSecretsBundle } from "../pki/types";
 
 /** Where the derived admin credentials point. */
 export interface ClusterSecretsEndpoints {
@@ -22,6 +22,13 @@ export interface ClusterSecretsEndpoints {
    * Applied in place.
    */
   talosNodes?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Address (IP or DNS name, no port) at which a Docker Engine of the cluster is reached over TCP with mutual TLS
+   * (the Docker-in-Docker pod of a nested cluster). When set, `dockerTls` holds its CA, the daemon's serving
+   * certificate for this address and a client certificate. Applied in place: the certificates are re-issued, the CA
+   * stays.
+   */
+  docker?: pulumi.Input<string>;
 }
 
 export interface ClusterSecretsArgs<D extends IdentityDistribution = IdentityDistribution> {
@@ -67,7 +74,7 @@ const provider = trampoline(path.join(__dirname, "clusterSecrets.impl"), "handle
 type Only<D extends IdentityDistribution, Has extends IdentityDistribution, T> = D extends Has ? T : undefined;
 
 /** Outputs holding key material; stored encrypted in state. */
-export const CLUSTER_SECRETS_SECRET_OUTPUTS = ["talos", "kubeadm", "k3s", "kwok", "kubeconfig", "talosconfig"];
+export const CLUSTER_SECRETS_SECRET_OUTPUTS = ["talos", "kubeadm", "k3s", "kwok", "kubeconfig", "talosconfig", "dockerTls"];
 
 /**
  * The cluster's identity, generated in Pulumi before any node exists (so configs can be rendered for nodes
@@ -101,6 +108,8 @@ export class ClusterSecrets<D extends IdentityDistribution = IdentityDistributio
   declare readonly k3s: pulumi.Output<Only<D, "K3s", K3sPki>>;
   /** kwokctl's CA and admin certificate (KWOK only; secret). */
   declare readonly kwok: pulumi.Output<Only<D, "KWOK", KwokPki>>;
+  /** Mutual TLS of the Docker Engine at `endpoints.docker`, when given (secret). */
+  declare readonly dockerTls: pulumi.Output<DockerTls | undefined>;
   /** Admin kubeconfig (secret). */
   declare readonly kubeconfig: pulumi.Output<string>;
   /** Admin talosconfig (Talos only; secret). */
@@ -124,6 +133,7 @@ export class ClusterSecrets<D extends IdentityDistribution = IdentityDistributio
         kubeadm: undefined,
         k3s: undefined,
         kwok: undefined,
+        dockerTls: undefined,
         kubeconfig: undefined,
         talosconfig: undefined,
         notAfter: undefined,

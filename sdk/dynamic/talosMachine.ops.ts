@@ -29,8 +29,10 @@ export async function rebootNode(api: NodeApi, i: TalosMachineInputs, what: stri
   if (i.node.platform === "docker") {
     const name = i.node.containerName ?? i.node.name;
     log(i.node.name, `restarting container ${name} (Talos cannot reboot inside a container)`);
-    await restartContainer(name, 30);
-    await waitContainerRunning(name, budgets(i).rebootMs);
+    const e = i.dockerEngine;
+    const engine = e ? { host: e.host, tls: { ca: e.ca, cert: e.cert, key: e.key } } : {};
+    await restartContainer(name, 30, engine);
+    await waitContainerRunning(name, budgets(i).rebootMs, engine);
     return;
   }
   if (i.node.role === "controlplane") {

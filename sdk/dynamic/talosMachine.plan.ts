@@ -54,6 +54,14 @@ export interface MachineDrift {
   readonly version?: string;
 }
 
+/** A Docker engine reached over TCP with mutual TLS: `tcp://host:port` and the client's PEMs. */
+export interface DockerEngineAccess {
+  readonly host: string;
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
 export interface TalosMachineInputs {
   readonly node: MachineNode;
   readonly talosVersion: string;
@@ -73,6 +81,8 @@ export interface TalosMachineInputs {
   readonly resetOnDelete?: boolean;
   /** Wait budgets, seconds. */
   readonly timeouts?: { readonly apiSeconds?: number; readonly rebootSeconds?: number; readonly drainSeconds?: number };
+  /** Docker: the engine the node's container runs on, over TCP with mutual TLS (secret); absent = the local engine. */
+  readonly dockerEngine?: DockerEngineAccess;
   readonly inPlace?: ImpactMarker | string;
   readonly rebootRequired?: ImpactMarker | string;
   readonly rollingRecreate?: ImpactMarker | string;
@@ -190,6 +200,7 @@ export const INPUT_KEYS = [
   "maintenance",
   "resetOnDelete",
   "timeouts",
+  "dockerEngine",
   "inPlace",
   "rebootRequired",
   "rollingRecreate",

@@ -1,9 +1,9 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { trampoline } from "./trampoline";
-import type { ImpactMarker, MachineDrift, MachineNode } from "./talosMachine.plan";
+import type { DockerEngineAccess, ImpactMarker, MachineDrift, MachineNode } from "./talosMachine.plan";
 
-export type { MachineDrift, MachineNode, MachinePlatform, MachineRole } from "./talosMachine.plan";
+export type { DockerEngineAccess, MachineDrift, MachineNode, MachinePlatform, MachineRole } from "./talosMachine.plan";
 
 const provider = trampoline(path.join(__dirname, "talosMachine.impl.js"), "handler", [
   "check",
@@ -69,6 +69,12 @@ export interface TalosMachineArgs {
    * @default {apiSeconds: 600, rebootSeconds: 900, drainSeconds: 600}
    */
   timeouts?: { apiSeconds?: number; rebootSeconds?: number; drainSeconds?: number };
+  /**
+   * Docker nodes on an engine reached over TCP with mutual TLS (a Docker-in-Docker pod): the engine where a reboot
+   * restarts the node's container. Wrapped as a secret. Applied in place.
+   * @default the local engine (DOCKER_HOST, else the socket)
+   */
+  dockerEngine?: pulumi.Input<DockerEngineAccess>;
 }
 
 /**
@@ -119,6 +125,7 @@ export class TalosMachine extends pulumi.dynamic.Resource {
         maintenance: args.maintenance ?? false,
         resetOnDelete: args.resetOnDelete,
         timeouts: args.timeouts,
+        dockerEngine: args.dockerEngine === undefined ? undefined : pulumi.secret(args.dockerEngine),
         appliedMode: undefined,
         talosVersionReported: undefined,
         lastChange: undefined,
@@ -128,7 +135,7 @@ export class TalosMachine extends pulumi.dynamic.Resource {
         recreateRequired: undefined,
         drift: undefined,
       },
-      { ...opts, additionalSecretOutputs: ["config", "talosconfig", "kubeconfig"] },
+      { ...opts, additionalSecretOutputs: ["config", "talosconfig", "kubeconfig", "dockerEngine"] },
       "ksail",
       "TalosMachine",
     );

@@ -53,7 +53,8 @@ export const CODE: Record<Code, ImpactCell> = {
 };
 /**
  * Cells in column order Vanilla/Docker, K3s/Docker, Talos/Docker, Talos/Hetzner, Talos/Omni, K3s/Kubernetes,
- * VCluster/Kubernetes, KWOK/Docker, KWOK/Kubernetes.
+ * VCluster/Kubernetes, KWOK/Docker, KWOK/Kubernetes, then Vanilla/Kubernetes and Talos/Kubernetes — by default
+ * Vanilla/Docker's and Talos/Docker's cells: their nodes are the same containers, on the engine of a Docker-in-Docker pod.
  */
 export function cells(
   vanilla: Code,
@@ -65,6 +66,8 @@ export function cells(
   vclusterKubernetes: Code,
   kwokDocker: Code,
   kwokKubernetes: Code,
+  vanillaKubernetes: Code = vanilla,
+  talosKubernetes: Code = talosDocker,
 ): Record<Combo, ImpactCell> {
   return {
     "Vanilla/Docker": CODE[vanilla],
@@ -72,6 +75,8 @@ export function cells(
     "Talos/Docker": CODE[talosDocker],
     "Talos/Hetzner": CODE[talosHetzner],
     "Talos/Omni": CODE[talosOmni],
+    "Vanilla/Kubernetes": CODE[vanillaKubernetes],
+    "Talos/Kubernetes": CODE[talosKubernetes],
     "K3s/Kubernetes": CODE[k3sKubernetes],
     "VCluster/Kubernetes": CODE[vclusterKubernetes],
     "KWOK/Docker": CODE[kwokDocker],
@@ -81,6 +86,9 @@ export function cells(
 export const ALL_IN_PLACE = cells("I", "I", "I", "I", "I", "I", "I", "I", "I");
 export const HETZNER_ONLY = (c: Code) => cells("-", "-", "-", c, "-", "-", "-", "-", "-");
 export const OMNI_ONLY = (c: Code) => cells("-", "-", "-", "-", c, "-", "-", "-", "-");
-/** Rows of the Kubernetes provider: the class on K3s (k3k), on VCluster (its chart) and on KWOK (its workloads). */
-export const KUBERNETES_ONLY = (k3k: Code, vcluster: Code = k3k, kwok: Code = vcluster) =>
-  cells("-", "-", "-", "-", "-", k3k, vcluster, "-", kwok);
+/**
+ * Rows of the Kubernetes provider: the class on K3s (k3k), on VCluster (its chart), on KWOK (its workloads) and on
+ * Vanilla and Talos (the Docker-in-Docker pod).
+ */
+export const KUBERNETES_ONLY = (k3k: Code, vcluster: Code = k3k, kwok: Code = vcluster, dind: Code = kwok) =>
+  cells("-", "-", "-", "-", "-", k3k, vcluster, "-", kwok, dind, dind);

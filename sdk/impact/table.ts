@@ -28,7 +28,15 @@ export const IMPACT_TABLE: readonly ImpactRule[] = [
 /** The reason text of a rule for a combination. */
 export function reasonOf(rule: Pick<ImpactRule, "reason">, combo: Combo): string {
   if (typeof rule.reason === "string") return rule.reason;
-  return rule.reason[combo] ?? rule.reason["*"] ?? "";
+  // Vanilla and Talos on a host run their Docker node containers in a pod's engine: that reason holds unless they have their own.
+  // (Talos's pod rows, the host settings, read as Vanilla's.)
+  const docker =
+    combo === "Vanilla/Kubernetes"
+      ? rule.reason["Vanilla/Docker"]
+      : combo === "Talos/Kubernetes"
+        ? (rule.reason["Talos/Docker"] ?? rule.reason["Vanilla/Kubernetes"])
+        : undefined;
+  return rule.reason[combo] ?? docker ?? rule.reason["*"] ?? "";
 }
 
 /** The rule covering a spec path (exact or ancestor), if any. */

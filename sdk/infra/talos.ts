@@ -4,7 +4,7 @@
  * for, platform specifics) and calls `talosMachines` once; nothing here reaches back into the provider's resources.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { TalosMachine, type MachineNode, type MachinePlatform } from "../dynamic/talosMachine";
+import { TalosMachine, type DockerEngineAccess, type MachineNode, type MachinePlatform } from "../dynamic/talosMachine";
 import { TalosBootstrap } from "../dynamic/talosBootstrap";
 import { HcloudIsoDetach, type HcloudIsoDetachArgs } from "../dynamic/hcloudIsoDetach";
 import type { RenderedMachineConfigs } from "../distributions/talos/render";
@@ -44,6 +44,8 @@ export interface MachineTarget {
   readonly installImage?: string;
   /** The first apply goes to the maintenance-mode API (Hetzner ISO route). */
   readonly maintenance?: boolean;
+  /** Docker nodes in a Docker-in-Docker pod: the engine where a reboot restarts the container (secret). */
+  readonly dockerEngine?: pulumi.Input<DockerEngineAccess>;
   /** Hetzner ISO route: the step that ends the install; TalosBootstrap waits for the first control plane's. */
   readonly isoDetach?: IsoDetachStep;
 }
@@ -116,6 +118,7 @@ export function talosMachines(
         ...(drainSeconds !== undefined ? { timeouts: { drainSeconds } } : {}),
         ...(t.installImage !== undefined ? { installImage: t.installImage } : {}),
         ...(t.maintenance !== undefined ? { maintenance: t.maintenance } : {}),
+        ...(t.dockerEngine !== undefined ? { dockerEngine: t.dockerEngine } : {}),
       },
       {
         parent: ctx.parent,

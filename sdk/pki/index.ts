@@ -29,3 +29,4 @@ export * from "./talosconfig";
 export * from "./renewal";
 export * from "./identity";
 export * from "./kwok";
+export * from "./dockerTls";

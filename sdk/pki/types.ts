@@ -67,3 +67,13 @@ export interface AdminCredentials {
   /** Client certificate expiry (ISO 8601), for the renewal window. */
   readonly notAfter: string;
 }
+
+/**
+ * Mutual TLS of a Docker Engine reached over TCP (the Docker-in-Docker pod of a nested cluster): a CA, the
+ * daemon's serving certificate for the address clients dial, and one client certificate.
+ */
+export interface DockerTls {
+  readonly ca: CertAndKey;
+  readonly server: CertAndKey;
+  readonly client: CertAndKey;
+}

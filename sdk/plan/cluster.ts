@@ -12,25 +12,24 @@ import type { TalosPatchSet } from "../config/load";
 import type { Spec } from "../config/model";
 import { isSupportedCombination, supportedCombinationsText, type SupportedDistribution, type SupportedProvider } from "../config/support";
 import type { NodeRole } from "../distributions/roles";
-import { DEFAULT_TALOS_VERSION, parseTalosVersion, talosImage, type TalosVersion } from "../distributions/talos/versions";
+import { DEFAULT_TALOS_VERSION, parseTalosVersion, type TalosVersion } from "../distributions/talos/versions";
 import { talosPatchIssues } from "../distributions/talos/fields";
 import { componentPlan, type ComponentPlan } from "./components";
 import { chartVersions, type ComponentId } from "./catalog";
-import { DEFAULT_IMAGES, DEFAULT_MIRRORS, planDockerCluster, type DockerClusterPlan, type DockerDistribution } from "./docker";
-import { dockerPlanInputFromSpec } from "./dockerInput";
-import { distributionConfigOverrides, isEmptyOverrides } from "../config/distributionFiles";
-import { mirrorSpecText, parseMirrorSpecs, type MirrorSpec } from "../config/mirrors";
+import type { DockerClusterPlan } from "./docker";
 import { planHetznerCluster, type HetznerClusterPlan } from "./hetzner";
 import type { HetznerEndpointMode } from "./hetznerEndpoint";
 import { hetznerPlanInputFromSpec } from "./hetznerInput";
 import { omniTalosVersion, planOmniCluster, type OmniClusterPlan } from "./omni";
 import type { HostExposure, K3kClusterPlan } from "./k3k";
 import { planNested } from "./nested";
+import { planDockerNodes } from "./dockerCluster";
 import { planKwok, type KwokClusterPlan } from "./kwok";
 import type { KwokHostPlan } from "./kwokHost";
-import { shortHash, withTalosPatchSalt } from "./salt";
+import type { DindHostPlan } from "./dindHost";
+import { withTalosPatchSalt } from "./salt";
 import type { VClusterPlan } from "./vcluster";
-import { dockerTalosPlan, hetznerTalosPlan, talosKubernetesVersion, type TalosPlan } from "./talos";
+import { hetznerTalosPlan, talosKubernetesVersion, type TalosPlan } from "./talos";
 
 /** One node of the cluster as the component reports it. */
 export interface PlannedNode {
@@ -83,6 +82,8 @@ export interface ClusterPlan {
   readonly kwok?: KwokClusterPlan;
   /** KWOK on a host cluster: its processes as the host's workloads, the Secret, the API front. */
   readonly kwokHost?: KwokHostPlan;
+  /** Vanilla on a host cluster: the Docker-in-Docker pod whose engine runs `docker`'s node containers, and its fronts. */
+  readonly dindHost?: DindHostPlan;
   readonly talos?: TalosPlan;
   readonly components: ComponentPlan;
   readonly versions: ClusterVersions;
@@ -166,70 +167,7 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
     ]);
   if (c.provider === "Kubernetes") return planNested(input, base);
   if (distribution === "KWOK") return planKwok(input, base);
-
-  const file = distributionConfigOverrides(
-    distribution,
-    { kindConfig: input.kindConfig, k3dConfig: input.k3dConfig },
-    {
-      source: c.distributionConfig,
-      kubernetesVersion: c.kubernetesVersion,
-      cni: c.cni,
-      loadBalancer: c.loadBalancer === "Enabled",
-    },
-  );
-  if (file.issues.length > 0) throw new KsailError(file.issues, `${c.distributionConfig} asks for what KSailCluster does not do:`);
-  const mirrors = dockerMirrors(input.mirrors, input.fileMirrors);
-  const dockerInput = dockerPlanInputFromSpec(eff, { fromFile: file.overrides, ...(mirrors ? { mirrors } : {}) });
-  // The file's node image only counts as a change when it is not the image the spec selects anyway.
-  const { image: fileImage, ...shaping } = file.overrides;
-  const specImage = dockerPlanInputFromSpec(eff).image ?? DEFAULT_IMAGES[distribution as DockerDistribution];
-  const fileSalt = {
-    ...shaping,
-    ...(fileImage !== undefined && fileImage !== specImage ? { image: fileImage } : {}),
-    // Kind and K3s nodes get their mirror configuration at create (hosts.toml, registries.yaml), so a mirror list
-    // other than the defaults is part of what recreates them (KSail: "changing mirrors requires recreation");
-    // Talos applies machine.registries in place.
-    ...(mirrors && distribution !== "Talos" ? { mirrors: mirrors.map(mirrorSpecText) } : {}),
-  };
-  const docker = planDockerCluster(talosVersion ? { ...dockerInput, image: talosImage(talosVersion) } : dockerInput);
-  const nodes = docker.nodes.map((n) => ({
-    name: n.name,
-    role: n.role,
-    address: n.ip,
-    suffix: n.name.slice(docker.clusterName.length + 1),
-  }));
-  const talos = talosVersion
-    ? dockerTalosPlan({ spec: eff, version: talosVersion, components, nodes, patches: input.talosConfigPatches }, docker)
-    : undefined;
-  const kubernetes = talosVersion ? talosKubernetesVersion(eff, talosVersion) : docker.kubernetesVersion;
-  return {
-    ...base,
-    // What the file sets is built into the nodes at create time, like the spec fields it stands for: a change
-    // recreates the cluster. A file that sets nothing leaves the trigger as the spec's own (no change for old stacks).
-    recreateTrigger: isEmptyOverrides(fileSalt) ? base.recreateTrigger : withTalosPatchSalt(base.recreateTrigger, JSON.stringify(fileSalt)),
-    ...(isEmptyOverrides(fileSalt) ? {} : { fileRecreateKey: shortHash(JSON.stringify(fileSalt)) }),
-    provider: "Docker",
-    nodes,
-    endpoint: `https://127.0.0.1:${docker.apiHostPort}`,
-    docker,
-    talos,
-    versions: { ...(talos ? { talos: talos.version } : {}), kubernetes, charts: chartVersions(components) },
-  };
-}
-
-/**
- * The mirror list of a Docker cluster: the given specs (or, when none are given, the four defaults) plus the hosts
- * the project's files declare that the list does not name; undefined = the defaults unchanged. Throws a KsailError
- * naming each bad spec.
- */
-function dockerMirrors(given: readonly string[] | undefined, found: readonly string[] | undefined): MirrorSpec[] | undefined {
-  if (given === undefined && (found === undefined || found.length === 0)) return undefined;
-  const a = given === undefined ? { mirrors: DEFAULT_MIRRORS.map((m) => ({ ...m })), issues: [] } : parseMirrorSpecs(given, "mirrors");
-  const b = parseMirrorSpecs(found ?? [], "fileMirrors");
-  const issues = [...a.issues, ...b.issues];
-  if (issues.length > 0) throw new KsailError(issues, "Cannot plan the registry mirrors:");
-  const hosts = new Set(a.mirrors.map((m) => m.host));
-  return [...a.mirrors, ...b.mirrors.filter((m) => !hosts.has(m.host))];
+  return planDockerNodes(input, base, talosVersion);
 }
 
 /** Omni: the template's resources; nodes are the listed machines, or one stand-in per requested machine of a class. */

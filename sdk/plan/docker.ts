@@ -263,6 +263,7 @@ export function planDockerCluster(input: DockerPlanInput): DockerClusterPlan {
       mtu: input.mtu ?? 1500,
     },
     apiHostPort,
+    ...(input.apiPublishAddress && input.apiPublishAddress !== "127.0.0.1" ? { apiPublishAddress: input.apiPublishAddress } : {}),
     talosApiHostPort,
     extraPorts,
     mirrors,

@@ -127,13 +127,14 @@ export function isFirstControlPlane(node: DockerNodePlan): boolean {
   return node.role === "control-plane" && node.index === 1;
 }
 
-/** Published ports of a node: the API (and Talos apid) on 127.0.0.1 on the first control plane, plus extras. */
+/** Published ports of a node: the API (and Talos apid) on 127.0.0.1 (or the plan's API address) on the first control plane, plus extras. */
 function nodePorts(plan: DockerClusterPlan, node: DockerNodePlan): ContainerPort[] {
   if (!isFirstControlPlane(node)) return [];
   const ports: ContainerPort[] = [];
   if (plan.distribution === "Talos" && plan.talosApiHostPort !== undefined)
-    ports.push({ internal: 50000, external: plan.talosApiHostPort, ip: "127.0.0.1", protocol: "tcp" });
-  if (!plan.loadBalancer) ports.push({ internal: 6443, external: plan.apiHostPort, ip: "127.0.0.1", protocol: "tcp" });
+    ports.push({ internal: 50000, external: plan.talosApiHostPort, ip: plan.apiPublishAddress ?? "127.0.0.1", protocol: "tcp" });
+  if (!plan.loadBalancer)
+    ports.push({ internal: 6443, external: plan.apiHostPort, ip: plan.apiPublishAddress ?? "127.0.0.1", protocol: "tcp" });
   for (const p of plan.extraPorts) ports.push({ internal: p.containerPort, external: p.hostPort, ip: "0.0.0.0", protocol: p.protocol });
   return ports;
 }
@@ -284,7 +285,7 @@ export function kindLoadBalancerSpec(plan: DockerClusterPlan): ContainerSpec {
       { label: "io.x-k8s.kind.role", value: "external-load-balancer" },
     ],
     network: onNetwork(plan, lb.ip),
-    ports: [{ internal: 6443, external: plan.apiHostPort, ip: "127.0.0.1", protocol: "tcp" }],
+    ports: [{ internal: 6443, external: plan.apiHostPort, ip: plan.apiPublishAddress ?? "127.0.0.1", protocol: "tcp" }],
     uploads: [
       {
         file: ENVOY_CONFIG_PATH,
@@ -371,7 +372,7 @@ export function k3sLoadBalancerSpec(plan: DockerClusterPlan): ContainerSpec {
     restart: "unless-stopped",
     labels: [...commonLabels(plan, "loadbalancer"), { label: "k3d.role", value: "loadbalancer" }],
     network: onNetwork(plan, lb.ip),
-    ports: [{ internal: 6443, external: plan.apiHostPort, ip: "127.0.0.1", protocol: "tcp" }],
+    ports: [{ internal: 6443, external: plan.apiHostPort, ip: plan.apiPublishAddress ?? "127.0.0.1", protocol: "tcp" }],
     uploads: [
       {
         file: K3D_PROXY_CONFIG_PATH,

@@ -21,10 +21,12 @@ export function dockerPlanInputFromSpec(
     networkCidr?: string;
     /** What the kind.yaml / k3d.yaml named by `distributionConfig` sets (`distributionConfigOverrides`). */
     fromFile?: DistributionConfigOverrides;
+    /** The engine is a Docker-in-Docker pod's on a host cluster (provider Kubernetes). */
+    inPod?: boolean;
   } = {},
 ): DockerPlanInput {
   const c = spec.cluster;
-  if (c.provider !== "Docker")
+  if (c.provider !== (options.inPod ? "Kubernetes" : "Docker"))
     throw new KsailError([
       {
         path: "spec.cluster.provider",

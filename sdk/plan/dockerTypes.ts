@@ -79,6 +79,11 @@ export interface DockerClusterPlan {
   };
   /** Host port (127.0.0.1) of the Kubernetes API. */
   readonly apiHostPort: number;
+  /**
+   * Address the Kubernetes API is published on; absent = 127.0.0.1. A cluster inside a Docker-in-Docker pod
+   * publishes it on every address of the pod (`0.0.0.0`), where the host's API front reaches it.
+   */
+  readonly apiPublishAddress?: string;
   /** Host port (127.0.0.1) of the Talos apid on the first control plane (Talos only). */
   readonly talosApiHostPort?: number;
   /** Extra `hostPort:containerPort/proto` mappings on the first control plane. */
@@ -128,6 +133,8 @@ export interface DockerPlanInput {
   readonly mtu?: number;
   /** API host port; default allocated from the cluster name. */
   readonly apiHostPort?: number;
+  /** Address the API is published on; default 127.0.0.1. */
+  readonly apiPublishAddress?: string;
   /** Talos apid host port; default allocated from the cluster name. */
   readonly talosApiHostPort?: number;
   /** Extra port mappings on the first control plane, `hostPort:containerPort[/proto]`. */

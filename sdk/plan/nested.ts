@@ -1,6 +1,7 @@
 /**
- * The plans of clusters nested in a host cluster (provider Kubernetes): K3s through rancher/k3k (./k3k.ts) and
- * vCluster through its chart (./vcluster.ts), from the spec and the KSailCluster arguments that shape their API front.
+ * The plans of clusters nested in a host cluster (provider Kubernetes): K3s through rancher/k3k (./k3k.ts),
+ * vCluster through its chart (./vcluster.ts), KWOK as the host's workloads (./kwokHost.ts) and Vanilla in a
+ * Docker-in-Docker pod (./dindHost.ts), from the spec and the KSailCluster arguments that shape their API front.
  */
 import { KsailError } from "../errors";
 import { chartVersions } from "./catalog";
@@ -9,6 +10,9 @@ import { planVCluster } from "./vcluster";
 import { withTalosPatchSalt } from "./salt";
 import { planKwokCluster } from "./kwok";
 import { planKwokHost } from "./kwokHost";
+import { planDockerNodes } from "./dockerCluster";
+import { DIND_API_PORT, DIND_MTU, DIND_TALOS_PORT, planDindHost } from "./dindHost";
+import { DEFAULT_TALOS_VERSION, parseTalosVersion } from "../distributions/talos/versions";
 import type { ClusterPlan, ClusterPlanInput, PlanBase, PlannedNode } from "./cluster";
 
 /** The plan of a nested cluster; refuses a `hostExposure` beside a gateway class. */
@@ -22,6 +26,7 @@ export function planNested(input: ClusterPlanInput, base: PlanBase): ClusterPlan
       },
     ]);
   if (base.distribution === "KWOK") return planKwokOnHost(input, base);
+  if (base.distribution === "Vanilla" || base.distribution === "Talos") return planDindOnHost(input, base);
   return base.distribution === "VCluster" ? planVClusterOnHost(input, base) : planK3k(input, base);
 }
 
@@ -135,4 +140,31 @@ function planKwokOnHost(input: ClusterPlanInput, base: PlanBase): ClusterPlan {
     kwokHost,
     versions: { kubernetes: kwok.kubernetesVersion, charts: chartVersions(base.components) },
   };
+}
+
+/**
+ * Vanilla and Talos on a host cluster: their node containers on the Docker Engine of a Docker-in-Docker pod
+ * (./dindHost.ts), planned as on provider Docker except for the ports and address they are published on in the pod,
+ * the MTU and the mirrors (none).
+ */
+function planDindOnHost(input: ClusterPlanInput, base: PlanBase): ClusterPlan {
+  const h = base.effective.provider.kubernetes;
+  const talos = base.distribution === "Talos";
+  const talosVersion = talos ? parseTalosVersion(base.effective.cluster.talos.version || DEFAULT_TALOS_VERSION) : undefined;
+  const nodes = planDockerNodes(input, base, talosVersion, {
+    apiPort: DIND_API_PORT,
+    mtu: DIND_MTU,
+    ...(talos ? { talosPort: DIND_TALOS_PORT } : {}),
+  });
+  const dindHost = planDindHost({
+    clusterName: base.clusterName,
+    talos,
+    gatewayClassName: h.gatewayClassName,
+    persistence: h.persistence,
+    ...(input.hostExposure ? { hostExposure: input.hostExposure } : {}),
+  });
+  // The engine's serving certificate names its front's address: a switch between a LoadBalancer and a NodePort front
+  // (like a new gateway class, a recreate row) needs a new engine.
+  const front = input.hostExposure === "NodePort" && h.gatewayClassName === "" ? "front NodePort" : undefined;
+  return { ...nodes, recreateTrigger: withTalosPatchSalt(nodes.recreateTrigger, front), dindHost };
 }

@@ -116,6 +116,8 @@ export interface TalosRenderFacts {
   readonly apiToken?: string;
   /** The config contract pinned when the cluster was created (ClusterSecrets `talosContract`); default the version's own. */
   readonly contract?: string;
+  /** Docker-in-Docker: the fronts' addresses, added to the API server's and apid's certificate SANs. */
+  readonly certSANs?: readonly string[];
 }
 
 /** The renderer input of a Talos plan: Docker's endpoint from the plan, Hetzner's from the assigned addresses. */
@@ -126,7 +128,14 @@ export function talosRenderInput(
   const talos = plan.talos;
   if (!talos) throw new Error("talosRenderInput: the plan is not a Talos cluster");
   const contract = facts.contract ? { contract: facts.contract as TalosMinor } : {};
-  if (!plan.hetzner) return { ...talos.render, ...contract, endpoint: talos.endpoint!, secrets: facts.secrets };
+  if (!plan.hetzner)
+    return {
+      ...talos.render,
+      ...contract,
+      endpoint: talos.endpoint!,
+      ...(facts.certSANs ? { certSANs: [...facts.certSANs] } : {}),
+      secrets: facts.secrets,
+    };
   const e = endpointValues(plan.hetzner.endpoint, facts.addresses ?? {});
   return {
     ...talos.render,

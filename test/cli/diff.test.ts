@@ -206,6 +206,38 @@ describe("ksail-pulumi diff (as a process)", () => {
     }
   });
 
+  test("Vanilla on a host cluster: a new gateway class recreates (the engine's certificate names the front); the engine's volume recreates; a CNI change is in place as on Docker", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-diff-dind-"));
+    try {
+      const write = (name: string, cluster: string, provider: string) => {
+        const file = path.join(dir, `${name}.yaml`);
+        fs.writeFileSync(
+          file,
+          `apiVersion: ksail.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: pr-9\nspec:\n  cluster:\n    distribution: Vanilla\n    provider: Kubernetes\n${cluster}  provider:\n    kubernetes:\n${provider}`,
+        );
+        return file;
+      };
+      const a = write("a", "", "      kubeconfig: ~/.kube/host\n");
+      const b = write("b", "", "      kubeconfig: ~/.kube/host\n      gatewayClassName: eg\n");
+      const c = write("c", "", "      kubeconfig: ~/.kube/host\n      persistence:\n        enabled: true\n");
+      const d = write("d", "    cni: Cilium\n", "      kubeconfig: ~/.kube/host\n");
+      const e = write("e", "", "      kubeconfig: ~/.kube/host\n      podCidr: 10.99.0.0/16\n");
+      const front = JSON.parse(cli(["diff", a, b, "-o", "json"]).stdout);
+      assert.deepEqual(fields(front.recreateRequired), ["provider.kubernetes.gatewayClassName"]);
+      assert.match(front.recreateRequired[0].reason, /the address in the Docker engine's serving certificate/);
+      const volume = JSON.parse(cli(["diff", a, c, "-o", "json"]).stdout);
+      assert.deepEqual(fields(volume.recreateRequired), ["provider.kubernetes.persistence.enabled"]);
+      assert.match(volume.recreateRequired[0].reason, /the engine's \/var\/lib\/docker/);
+      const cni = JSON.parse(cli(["diff", a, d, "-o", "json"]).stdout);
+      assert.deepEqual(fields(cni.inPlaceChanges), ["cluster.cni"]);
+      assert.match(cni.inPlaceChanges[0].reason, /installed, upgraded or removed with Helm; no node is touched/);
+      const cidr = JSON.parse(cli(["diff", a, e, "-o", "json"]).stdout);
+      assert.deepEqual([cidr.recreateRequired, cidr.inPlaceChanges], [[], []], "the host's CIDRs are not Kind's: no row");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("KWOK: a changed kwok/ folder is an in-place row (the kwok controller's container is replaced); the same folder is no change", () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-diff-kwokdir-"));
     try {

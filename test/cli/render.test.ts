@@ -171,6 +171,41 @@ describe("render (pure)", () => {
     assert.equal(JSON.parse(file(r, "cluster.json").content).provider, "Kubernetes");
   });
 
+  test("Vanilla on Kubernetes: the Docker-in-Docker objects on the host (no key material) and each node container as the pod's engine gets it", async () => {
+    const r = await renderCluster(loadClusterConfig(ksail("dind", { distribution: "Vanilla", provider: "Kubernetes", workers: 1 })));
+    const host = file(r, "dind/host.yaml");
+    assert.equal(host.secret, false);
+    const [secret, service, sts] = YAML.parseAllDocuments(
+      host.content
+        .split("\n")
+        .filter((l) => !l.startsWith("#"))
+        .join("\n"),
+    ).map((d) => d.toJSON());
+    assert.deepEqual(Object.values(secret.stringData), ["(from ClusterSecrets)", "(from ClusterSecrets)", "(from ClusterSecrets)"]);
+    assert.deepEqual(
+      [service.kind, service.metadata.name, sts.kind, sts.metadata.namespace],
+      ["Service", "dind", "StatefulSet", "ksail-dind"],
+    );
+    assert.equal(sts.spec.template.spec.containers[0].image, "docker:28-dind");
+    assert.match(host.content, /Docker engine front: LoadBalancer Service ksail-dind-docker:2376; mutual TLS/);
+    const cp = JSON.parse(file(r, "nodes/dind-control-plane-1/container.json").content);
+    assert.deepEqual(cp.ports, [{ internal: 6443, external: 6443, ip: "0.0.0.0", protocol: "tcp" }]);
+    assert.ok(file(r, "nodes/dind-worker-1/container.json"));
+    assert.ok(!r.files.some((f) => /PRIVATE KEY/.test(f.content)));
+    assert.equal(JSON.parse(file(r, "cluster.json").content).endpoint, null, "the API front's address is known at create");
+  });
+
+  test("Talos on Kubernetes: machine configs per node and the Docker-in-Docker objects with apid's front", async () => {
+    const r = await renderCluster(loadClusterConfig(ksail("tdind", { distribution: "Talos", provider: "Kubernetes", workers: 1 })));
+    const host = file(r, "dind/host.yaml");
+    assert.match(host.content, /Talos API front: LoadBalancer Service ksail-tdind-talos:50000/);
+    assert.ok(
+      r.files.some((f) => f.path.startsWith("talos/nodes/")),
+      r.files.map((f) => f.path).join(", "),
+    );
+    assert.ok(!r.files.some((f) => /PRIVATE KEY/.test(f.content)));
+  });
+
   test("VCluster on Kubernetes: the chart's values KSailCluster installs (the project's vcluster.yaml under the spec's settings), its namespace, front and kubeconfig Secret named", async () => {
     const file1 = ksail(
       "vc",

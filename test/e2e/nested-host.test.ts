@@ -1,8 +1,8 @@
-// L4: K3s (k3k), a vCluster and KWOK nested in a REAL host cluster through `pulumi up` of the real Pulumi CLI and the real
+// L4: K3s (k3k), a vCluster, KWOK, Vanilla and Talos (Docker-in-Docker) nested in a REAL host cluster through `pulumi up` of the real Pulumi CLI and the real
 // Kubernetes plugin, their nodes read with the kubeconfig KSailCluster hands out, then `pulumi destroy`. It needs what
 // this machine does not have: a host cluster (`KSAIL_E2E_HOST_KUBECONFIG`, a kubeconfig file with a client
 // certificate or token for it; kind or k3s will do) and the internet (the charts come from rancher.github.io/k3k and
-// charts.loft.sh). Without them it skips with the reason. The API front is a NodePort Service (most test hosts have no
+// charts.loft.sh; Vanilla's and Talos's docker provider plugin and node images). Without them it skips with the reason. The API front is a NodePort Service (most test hosts have no
 // load balancer); `KSAIL_E2E_HOST_EXPOSURE=LoadBalancer` switches it.
 //
 // This is what the real-engine tier (test/realEngine/k3k-cluster, vcluster-cluster) cannot show: the nested control
@@ -60,7 +60,7 @@ async function nodesOf(kubeconfig: string, timeoutMs = 10 * 60_000): Promise<str
   }
 }
 
-for (const distribution of ["K3s", "VCluster", "KWOK"] as const) {
+for (const distribution of ["K3s", "VCluster", "KWOK", "Vanilla", "Talos"] as const) {
   describe(`${distribution} on a real host cluster (L4)`, { skip }, () => {
     test(
       "up: the nested cluster serves at its front with the kubeconfig KSailCluster hands out; destroy leaves nothing",
@@ -80,7 +80,13 @@ for (const distribution of ["K3s", "VCluster", "KWOK"] as const) {
             });
             return { kubeconfig: cluster.kubeconfig, endpoint: cluster.endpoint };
           },
-          { plugins: ["kubernetes"] },
+          // Vanilla's Docker layer needs the docker provider plugin, which the engine downloads where it can.
+          {
+            plugins: ["kubernetes"],
+            ...(distribution === "Vanilla" || distribution === "Talos"
+              ? { env: { PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "false" } }
+              : {}),
+          },
         );
         try {
           await stack.up();

@@ -22,6 +22,7 @@ import {
   type KubeadmPki,
   type K3sPki,
   type KwokPki,
+  type DockerTls,
 } from "../../sdk/pki";
 import { opensslVerify } from "../harness/openssl";
 
@@ -60,7 +61,15 @@ describe("ClusterSecrets through the dynamic-provider host", () => {
   test("registration: type token, additionalSecretOutputs, a small trampoline without key material", () => {
     assert.equal(cap.type, "pulumi-nodejs:dynamic/ksail:ClusterSecrets");
     assert.deepEqual(cap.resource.options.additionalSecretOutputs, CLUSTER_SECRETS_SECRET_OUTPUTS);
-    assert.deepEqual([...CLUSTER_SECRETS_SECRET_OUTPUTS].sort(), ["k3s", "kubeadm", "kubeconfig", "kwok", "talos", "talosconfig"]);
+    assert.deepEqual([...CLUSTER_SECRETS_SECRET_OUTPUTS].sort(), [
+      "dockerTls",
+      "k3s",
+      "kubeadm",
+      "kubeconfig",
+      "kwok",
+      "talos",
+      "talosconfig",
+    ]);
     assert.ok(cap.provider.length < 4096, `__provider is ${cap.provider.length} bytes`);
     assert.match(cap.provider, /clusterSecrets\.impl/);
     assert.doesNotMatch(cap.provider, /PRIVATE KEY|CERTIFICATE|K10|BEGIN/);
@@ -226,6 +235,42 @@ describe("ClusterSecrets through the dynamic-provider host", () => {
     assert.deepEqual(Object.keys(s.outputs.caFingerprints as object), ["ca"]);
     assert.equal(s.outputs.talosconfig, undefined);
     await host.destroy(cap.urn, s);
+  });
+
+  test("Docker engine TLS (Vanilla on a host): a CA, the serving certificate for endpoints.docker, a client certificate; re-issued in place with the same CA", async () => {
+    const v = {
+      ...news,
+      clusterName: "nested",
+      distribution: "Vanilla",
+      endpoints: { kubernetes: "https://192.0.2.30:6443", docker: "192.0.2.31" },
+    };
+    const bad = await host.check(cap.urn, {}, { ...v, endpoints: { ...v.endpoints, docker: "tcp://192.0.2.31:2376" } });
+    assert.deepEqual(
+      bad.failures.map((f) => f.property),
+      ["endpoints"],
+    );
+    assert.match(bad.failures[0].reason, /endpoints\.docker .*without scheme or port/);
+    const s = await host.up(cap.urn, v);
+    const tls = s.outputs.dockerTls as DockerTls;
+    assert.ok(opensslVerify(tls.ca.cert, tls.server.cert, "sslserver").ok, "the engine's certificate serves");
+    assert.ok(opensslVerify(tls.ca.cert, tls.client.cert, "sslclient").ok, "the client certificate authenticates");
+    assert.ok(!opensslVerify(tls.ca.cert, tls.client.cert, "sslserver").ok, "the client certificate does not serve");
+    const server = new crypto.X509Certificate(tls.server.cert);
+    assert.ok(server.checkIP("192.0.2.31"), server.subjectAltName);
+    assert.ok(server.checkIP("127.0.0.1") && server.checkHost("localhost"), "and the pod's own probes");
+    assert.ok(new crypto.X509Certificate(tls.client.cert).checkPrivateKey(crypto.createPrivateKey(tls.client.key)));
+    // The front moves to a DNS name: new certificates for it, the same CA (the engine keeps trusting its clients).
+    const moved = await host.up(cap.urn, { ...v, endpoints: { ...v.endpoints, docker: "docker.example.test" } }, s);
+    assert.equal(moved.op, "update");
+    const t2 = moved.outputs.dockerTls as DockerTls;
+    assert.equal(t2.ca.cert, tls.ca.cert);
+    assert.ok(new crypto.X509Certificate(t2.server.cert).checkHost("docker.example.test"));
+    assert.notEqual(t2.client.cert, tls.client.cert);
+    // Without a Docker endpoint there is no engine TLS.
+    const plain = await host.up(cap.urn, { ...v, clusterName: "flat", endpoints: { kubernetes: "https://127.0.0.1:6443" } });
+    assert.equal(plain.outputs.dockerTls, undefined);
+    await host.destroy(cap.urn, moved);
+    await host.destroy(cap.urn, plain);
   });
 
   test("renewal: inside the window the next up re-issues client certificates with the same CA", async () => {

@@ -63,7 +63,7 @@ describe("TalosMachine through the dynamic-provider host (hcloud control plane o
     assert.match(cap.provider, /talosMachine\.impl/);
     assert.ok(!cap.provider.includes("PRIVATE KEY") && !cap.provider.includes(cluster.talosconfig.slice(0, 40)));
     assert.deepEqual([...cap.secretInputs].sort(), ["config", "kubeconfig", "talosconfig"]);
-    assert.deepEqual(cap.resource.options.additionalSecretOutputs, ["config", "talosconfig", "kubeconfig"]);
+    assert.deepEqual(cap.resource.options.additionalSecretOutputs, ["config", "talosconfig", "kubeconfig", "dockerEngine"]);
   });
 
   test("create applies NO_REBOOT (never AUTO, which reboots by itself on Talos < 1.14) and records the version", async () => {

@@ -60,6 +60,9 @@ describe("KSailCluster: K3s on a host cluster through k3k", () => {
     const ns = r.byName("dev-namespace");
     assert.equal(ns.inputs.metadata.name, "k3k-dev");
     assert.match(ns.inputs.metadata.annotations["ksail.dev/recreate-key"], /^[0-9a-f]{16}$/);
+    // k3k's server and agent pods run privileged: a host enforcing Pod Security `baseline` by default (Talos) would
+    // refuse them in an unlabelled namespace and the Cluster would never leave Provisioning (KSail labels it too).
+    assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "privileged");
     const cluster = r.byName("dev-k3k-cluster");
     assert.deepEqual(
       [cluster.inputs.apiVersion, cluster.inputs.kind, cluster.inputs.spec.mode, cluster.inputs.spec.servers, cluster.inputs.spec.agents],

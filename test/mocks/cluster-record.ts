@@ -4,7 +4,14 @@ import type { ComponentResourceOptions } from "@pulumi/pulumi";
 import { recordProgram, type Recording } from "../harness/mocks";
 import { snapshot } from "../fixtures/docker/record";
 import { KSailCluster, type KSailClusterArgs } from "../../sdk/cluster";
-import { generateK3sPki, generateKubeadmPki, generateKwokPki, generateTalosBundle } from "../../sdk/pki";
+import {
+  deriveDockerTls,
+  generateDockerTlsCa,
+  generateK3sPki,
+  generateKubeadmPki,
+  generateKwokPki,
+  generateTalosBundle,
+} from "../../sdk/pki";
 import { emptySummary } from "../../sdk/impact";
 
 const cache = new Map<string, Promise<unknown>>();
@@ -67,6 +74,17 @@ export interface ClusterRun {
 export async function recordCluster(run: ClusterRun): Promise<Recording> {
   const distribution = String(run.cluster.distribution ?? "Vanilla");
   const outs = await secretsOutputs(distribution);
+  // A Docker engine reached over mutual TLS (Vanilla on a host): its certificates, as ClusterSecrets derives them.
+  const dockerTls =
+    distribution === "Vanilla" || distribution === "Talos"
+      ? await once("dockerTls", async () => {
+          const { clientNotAfter: _, ...tls } = await deriveDockerTls(await generateDockerTlsCa(), {
+            address: "192.0.2.31",
+            clientLifetimeMs: 3_600_000,
+          });
+          return tls;
+        })
+      : undefined;
   return recordProgram(
     () => {
       const c = new KSailCluster(
@@ -97,7 +115,8 @@ export async function recordCluster(run: ClusterRun): Promise<Recording> {
       secretKeys: run.secretKeys,
       state: (a) => {
         if (a.preview) return undefined;
-        if (a.type === CLUSTER_SECRETS) return { outputs: outs };
+        if (a.type === CLUSTER_SECRETS)
+          return { outputs: (a.inputs as { endpoints?: { docker?: string } }).endpoints?.docker ? { ...outs, dockerTls } : outs };
         // A real ClusterSpec create returns the applied spec and an empty impact (clusterSpec.impl.ts).
         if (a.type === CLUSTER_SPEC) return { outputs: { appliedSpec: a.inputs.__spec, impact: emptySummary() } };
         const extra = run.outputs?.(a.type, a.name, a.inputs as Record<string, unknown>);

@@ -46,6 +46,8 @@ export interface StartOptions {
   readonly ca?: { cert: string; key: string };
   /** The API server's port on 127.0.0.1. @default a free one */
   readonly apiPort?: number;
+  /** More kube-apiserver flags (e.g. `--allow-privileged=true`, an admission configuration), appended. */
+  readonly extraArgs?: readonly string[];
 }
 
 export async function startRealKubeApiServer(o: StartOptions = {}): Promise<RealKubeApiServer> {
@@ -118,6 +120,7 @@ async function startOnce(o: StartOptions): Promise<RealKubeApiServer> {
       "--authorization-mode=Node,RBAC",
       "--enable-priority-and-fairness=false",
       "--v=0",
+      ...(o.extraArgs ?? []),
     ]);
     const url = `https://127.0.0.1:${apiPort}`;
     const client = await issueClientCert({ ca, subject: { commonName: "probe", organizations: ["system:masters"] } });

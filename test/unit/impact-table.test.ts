@@ -85,9 +85,12 @@ describe("impactLine (JSDoc impact lines)", () => {
     assert.equal(impactLine("provider.hetzner.location"), "Recreates the cluster");
     assert.equal(
       impactLine("cluster.workers"),
-      "Recreates the cluster on Vanilla/Docker; applied in place on K3s/Docker, Talos/Docker, Talos/Hetzner, Talos/Omni, K3s/Kubernetes",
+      "Recreates the cluster on Vanilla/Docker, Vanilla/Kubernetes; applied in place on K3s/Docker, Talos/Docker, Talos/Hetzner, Talos/Omni, Talos/Kubernetes, K3s/Kubernetes",
     );
-    assert.equal(impactLine("cluster.talos.version"), "Recreates the cluster on Talos/Docker; nodes reboot on Talos/Hetzner, Talos/Omni");
+    assert.equal(
+      impactLine("cluster.talos.version"),
+      "Recreates the cluster on Talos/Docker, Talos/Kubernetes; nodes reboot on Talos/Hetzner, Talos/Omni",
+    );
     assert.equal(impactLine("cluster.connection"), undefined);
   });
 });

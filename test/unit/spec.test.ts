@@ -293,7 +293,7 @@ describe("effective values (KSail's per distribution × provider defaults)", () 
     assert.equal(effective(spec("Vanilla", "Docker"), { name: "dev" }).cluster.connection.context, "kind-dev");
     assert.equal(effective(spec("Vanilla", "Docker")).haEnabled, false);
   });
-  test("supported combinations are exactly Vanilla/K3s/Talos/KWOK on Docker, Talos on Hetzner, Talos on Omni, K3s, VCluster and KWOK on Kubernetes", () => {
+  test("supported combinations are exactly Vanilla/K3s/Talos/KWOK on Docker, Talos on Hetzner, Talos on Omni, and every distribution but EKS/GKE/AKS on Kubernetes", () => {
     assert.deepEqual(
       SUPPORTED_COMBINATIONS.map((c) => `${c.distribution}/${c.provider}`),
       [
@@ -302,6 +302,8 @@ describe("effective values (KSail's per distribution × provider defaults)", () 
         "Talos/Docker",
         "Talos/Hetzner",
         "Talos/Omni",
+        "Vanilla/Kubernetes",
+        "Talos/Kubernetes",
         "K3s/Kubernetes",
         "VCluster/Kubernetes",
         "KWOK/Docker",

@@ -132,7 +132,7 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.talos.extraPortMappings",
     value: json("cluster.talos.extraPortMappings"),
-    cells: cells("-", "-", "X", "-", "-", "-", "-", "-", "-"),
+    cells: cells("-", "-", "X", "-", "-", "-", "-", "-", "-", "-", "-"),
     reason: "port mappings are fixed when a Docker container is created; the control-plane container (and its etcd) would be replaced",
   },
   {
@@ -213,7 +213,10 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.vanilla.mirrorsDir",
     value: str("cluster.vanilla.mirrorsDir"),
-    cells: cells("X", "-", "-", "-", "-", "-", "-", "-", "-"),
-    reason: "Kind containerd mirror configuration is mounted into nodes at cluster creation",
+    cells: cells("X", "-", "-", "-", "-", "-", "-", "-", "-", "-"),
+    reason: {
+      "Vanilla/Docker": "Kind containerd mirror configuration is mounted into nodes at cluster creation",
+      "*": "no pull-through mirrors run beside a nested cluster's nodes (refused)",
+    },
   },
 ];

@@ -69,8 +69,11 @@ export const COMPONENT_RULES: readonly ImpactRule[] = [
   {
     field: "cluster.loadBalancer",
     value: toggle("loadBalancer"),
-    cells: cells("I", "R", "I", "I", "I", "R", "-", "-", "-"),
+    cells: cells("I", "R", "I", "I", "I", "R", "-", "-", "-", "-", "-"),
     reason: {
+      "Vanilla/Kubernetes":
+        "refused: cloud-provider-kind would give LoadBalancer Services addresses on the Docker network inside the pod, which nothing outside reaches",
+      "Talos/Kubernetes": "refused: MetalLB would announce addresses on the Docker network inside the pod, which nothing outside reaches",
       "K3s/Docker": K3S_ADDON("servicelb"),
       "K3s/Kubernetes":
         "servicelb is a --disable flag in the Cluster's serverArgs; k3k re-renders the server config and restarts its server pods",

@@ -3,6 +3,7 @@
  * and node containers → (Talos) machines and bootstrap.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type * as docker from "@pulumi/docker";
 import { ClusterSecrets } from "../../dynamic/clusterSecrets";
 import { DockerClusterInfra } from "./infra";
 import type { MirrorCredentials } from "./registry";
@@ -12,35 +13,62 @@ import { renderMachineConfigs } from "../../distributions/talos/render";
 import { talosRenderInput } from "../../plan/talos";
 import { talosMachines, type MachineTarget } from "../talos";
 import type { ClusterInfra, InfraContext } from "../types";
+import type { DockerEngineAccess } from "../../dynamic/talosMachine";
 
 /** `protect` reaches only the network among the Docker resources (a worker can still be removed). */
 const protectNetwork: pulumi.ResourceTransformation = (a) =>
   a.type === "docker:index/network:Network" ? { props: a.props, opts: { ...a.opts, protect: true } } : undefined;
 
+/**
+ * The Docker engine of a Docker-in-Docker pod on a host cluster (sdk/infra/kubernetes/dind.ts): the identity it created
+ * with the fronts' endpoints (the engine's TLS must exist before the pod), the docker provider configured for the
+ * engine, what that waits for, and where the fronts are.
+ */
+export interface PodEngine {
+  readonly secrets: ClusterSecrets;
+  readonly provider: docker.Provider;
+  readonly dependsOn: pulumi.Resource[];
+  /** The Kubernetes API at its front (`https://<address>:<port>`). */
+  readonly endpoint: pulumi.Output<string>;
+  /** Talos: the first control plane's apid at its front (`<address>:<port>`). */
+  readonly talosEndpoint?: pulumi.Output<string>;
+  /** Talos: the fronts' addresses, certificate SANs of the API server and of apid. */
+  readonly certSANs?: pulumi.Output<string[]>;
+  /** Vanilla: the kubeconfig checked as a name kubeadm's serving certificate holds (its SANs come from the pure plan). */
+  readonly kubeconfig?: pulumi.Output<string>;
+  /** Talos: the engine as TalosMachine reaches it to restart a node's container (a reboot) (secret). */
+  readonly dockerEngine?: pulumi.Output<DockerEngineAccess>;
+}
+
 export function dockerCluster(
   ctx: InfraContext,
-  opts: { mirrorCredentials?: Readonly<Record<string, MirrorCredentials>> } = {},
+  opts: { mirrorCredentials?: Readonly<Record<string, MirrorCredentials>>; engine?: PodEngine } = {},
 ): ClusterInfra {
   const { name, parent, plan, protect } = ctx;
   const talos = plan.talos;
   const distribution = plan.docker!.distribution;
-  const secrets = new ClusterSecrets(
-    `${name}-secrets`,
-    {
-      clusterName: plan.clusterName,
-      distribution,
-      endpoints: {
-        kubernetes: plan.endpoint!,
-        ...(talos ? { talos: [talos.apiEndpoint!], talosNodes: [plan.nodes[0].address] } : {}),
+  const engine = opts.engine;
+  const secrets =
+    engine?.secrets ??
+    new ClusterSecrets(
+      `${name}-secrets`,
+      {
+        clusterName: plan.clusterName,
+        distribution,
+        endpoints: {
+          kubernetes: plan.endpoint!,
+          ...(talos ? { talos: [talos.apiEndpoint!], talosNodes: [plan.nodes[0].address] } : {}),
+        },
+        ...(talos ? { talosVersion: talos.version } : {}),
       },
-      ...(talos ? { talosVersion: talos.version } : {}),
-    },
-    { parent, protect },
-  );
+      { parent, protect },
+    );
   const rendered = talos
     ? pulumi
-        .all([(secrets as ClusterSecrets<"Talos">).talos, secrets.talosContract])
-        .apply(([bundle, contract]) => renderMachineConfigs(talosRenderInput(plan, { secrets: bundle, contract })))
+        .all([(secrets as ClusterSecrets<"Talos">).talos, secrets.talosContract, engine?.certSANs])
+        .apply(([bundle, contract, certSANs]) =>
+          renderMachineConfigs(talosRenderInput(plan, { secrets: bundle, contract, ...(certSANs ? { certSANs } : {}) })),
+        )
     : undefined;
   const infra = new DockerClusterInfra(
     `${name}-infra`,
@@ -53,10 +81,15 @@ export function dockerCluster(
       kubeadmPki: distribution === "Vanilla" ? (secrets as ClusterSecrets<"Vanilla">).kubeadm : undefined,
       k3sPki: distribution === "K3s" ? (secrets as ClusterSecrets<"K3s">).k3s : undefined,
       mirrorCredentials: opts.mirrorCredentials,
-      // Kind and K3s nodes take host-dependent flags (kind's rules); Talos containers do not use them.
-      ...(distribution !== "Talos" ? { hostFacts: programHostFacts(parent) } : {}),
+      // Kind and K3s nodes take host-dependent flags (kind's rules); Talos containers do not use them. A pod's engine is
+      // docker:dind's (overlay2, rootful, no userns-remap), where none of them applies.
+      ...(distribution !== "Talos" && !engine ? { hostFacts: programHostFacts(parent) } : {}),
     },
-    { parent, ...(protect ? { transformations: [protectNetwork] } : {}) },
+    {
+      parent,
+      ...(protect ? { transformations: [protectNetwork] } : {}),
+      ...(engine ? { providers: [engine.provider], dependsOn: engine.dependsOn } : {}),
+    },
   );
 
   let ready: pulumi.Resource[] = [infra];
@@ -67,15 +100,16 @@ export function dockerCluster(
       suffix: n.suffix,
       role: n.role,
       platform: "docker",
-      endpoint: talos.apiEndpoint!,
+      endpoint: engine?.talosEndpoint ?? talos.apiEndpoint!,
+      ...(engine?.dockerEngine ? { dockerEngine: engine.dockerEngine } : {}),
       address: n.address,
       dependsOn: [infra.nodeContainers[n.name]],
     }));
     ready = talosMachines(ctx, { targets, rendered, talosconfig: secrets.talosconfig, kubeconfig: secrets.kubeconfig }).ready;
   }
   return {
-    secrets,
-    endpoint: pulumi.output(plan.endpoint!),
+    secrets: engine?.kubeconfig ? { kubeconfig: engine.kubeconfig, talosconfig: pulumi.output(undefined) } : secrets,
+    endpoint: engine?.endpoint ?? pulumi.output(plan.endpoint!),
     nodes: pulumi.output(plan.nodes.map((n) => ({ name: n.name, role: n.role, address: n.address }))),
     rendered,
     ready,

@@ -1,6 +1,7 @@
 /**
  * KSailCluster on a host cluster (provider Kubernetes). K3s runs through rancher/k3k (./k3k.ts), VCluster through
- * its chart (./vcluster.ts), KWOK as the host's own workloads (./kwok.ts). The host
+ * its chart (./vcluster.ts), KWOK as the host's own workloads (./kwok.ts), Vanilla in a Docker-in-Docker pod
+ * (./dind.ts). The host
  * kubeconfig is read when the program runs — from `hostKubeconfig` when given, else from the file the variable
  * named by `kubeconfigEnvVar` points at, else `spec.provider.kubernetes.kubeconfig` — and is kept secret.
  */
@@ -13,6 +14,7 @@ import type { ClusterInfra, InfraContext } from "../types";
 import { k3kCluster } from "./k3k";
 import { vclusterCluster, type VClusterInfraArgs } from "./vcluster";
 import { kwokHostCluster } from "./kwok";
+import { dindHostCluster, type DindHostArgs } from "./dind";
 
 export interface KubernetesInfraOptions {
   /** Host cluster kubeconfig (secret); default: read from the file the spec names. */
@@ -23,6 +25,8 @@ export interface KubernetesInfraOptions {
   readonly installOperator?: boolean;
   /** VCluster: where the chart comes from and whether to wait for its objects (tests without the internet). */
   readonly vcluster?: Pick<VClusterInfraArgs, "chartPath" | "awaitRelease" | "createTimeoutSeconds">;
+  /** Vanilla (Docker-in-Docker): whether to wait for the engine's pod (tests without a kubelet). */
+  readonly dind?: Pick<DindHostArgs, "awaitWorkloads" | "createTimeoutSeconds">;
   /** Environment to read `kubeconfigEnvVar` / `contextEnvVar` from. @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -54,6 +58,7 @@ export function kubernetesCluster(ctx: InfraContext, options: KubernetesInfraOpt
   const host = { hostKubeconfig, hostContext, hostAddress: options.hostAddress };
   const recreateKey = plan.recreateTrigger.slice(0, 16);
   if (plan.kwokHost) return kwokHostCluster(ctx, { ...host, recreateKey });
+  if (plan.dindHost) return dindHostCluster(ctx, { ...host, recreateKey, ...options.dind });
   const nested = plan.vcluster
     ? vclusterCluster(name, plan.vcluster, { ...host, recreateKey, ...options.vcluster }, { parent, protect })
     : k3kCluster(name, plan.k3k!, { ...host, installOperator: options.installOperator, recreateKey }, { parent, protect });

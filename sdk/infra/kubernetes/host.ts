@@ -40,6 +40,16 @@ export function withServer(kubeconfig: string, server: string): string {
   return YAML.stringify(doc);
 }
 
+/**
+ * The kubeconfig with every cluster's `tls-server-name` set: the API server's certificate is then checked against
+ * `name` (a name every kubeadm serving certificate holds, such as `kubernetes`) instead of the front's address.
+ */
+export function withTlsServerName(kubeconfig: string, name: string): string {
+  const doc = YAML.parse(kubeconfig) as { clusters?: { cluster?: Record<string, unknown> }[] };
+  for (const c of doc?.clusters ?? []) if (c.cluster) c.cluster["tls-server-name"] = name;
+  return YAML.stringify(doc);
+}
+
 /** The first address of a LoadBalancer Service's or a Gateway's status. */
 export function firstAddress(addresses: { ip?: string; hostname?: string; value?: string }[] | undefined): string {
   const a = addresses?.[0];
@@ -92,6 +102,17 @@ export function hostProvider(
 }
 
 /**
+ * Pod Security Admission labels of a namespace whose pods run privileged (k3k's servers and agents, the
+ * Docker-in-Docker engine): hosts that enforce `baseline` by default (Talos does, for every namespace without a
+ * label) would refuse those pods, and the nested cluster would never start. KSail labels these namespaces the same way.
+ */
+export const PRIVILEGED_NAMESPACE: Readonly<Record<string, string>> = {
+  "pod-security.kubernetes.io/enforce": "privileged",
+  "pod-security.kubernetes.io/audit": "privileged",
+  "pod-security.kubernetes.io/warn": "privileged",
+};
+
+/**
  * The nested cluster's namespace. A recreate goes through it: it is replaced (deleted first, which deletes the
  * nested cluster with it) when its recreate key changes. Everything in it takes its name from the namespace's
  * output, unknown in such a preview, so the plugin does not dry-run the new objects against the old ones (it
@@ -103,10 +124,12 @@ export function recreatableNamespace(
   namespace: string,
   recreateKey: string,
   opts: pulumi.CustomResourceOptions,
+  /** Labels (changed in place), e.g. `PRIVILEGED_NAMESPACE`. */
+  labels?: Readonly<Record<string, string>>,
 ): k8s.core.v1.Namespace {
   return new k8s.core.v1.Namespace(
     `${name}-namespace`,
-    { metadata: { name: namespace, annotations: { [RECREATE_KEY]: recreateKey } } },
+    { metadata: { name: namespace, annotations: { [RECREATE_KEY]: recreateKey }, ...(labels ? { labels: { ...labels } } : {}) } },
     { ...opts, replaceOnChanges: [`metadata.annotations["${RECREATE_KEY}"]`], deleteBeforeReplace: true },
   );
 }
@@ -125,9 +148,12 @@ export function gatewayFront(
   opts: pulumi.CustomResourceOptions,
   /** The Gateway's wait for its address (custom timeouts). */
   wait: pulumi.CustomResourceOptions = {},
+  /** What the front serves, in the resource names. */
+  role = "api",
 ): { address: pulumi.Output<string>; resources: pulumi.Resource[] } {
+  const listener = role === "api" ? "kube-api" : role;
   const gateway = new k8s.apiextensions.CustomResource(
-    `${name}-api-gateway`,
+    `${name}-${role}-gateway`,
     {
       apiVersion: "gateway.networking.k8s.io/v1",
       kind: "Gateway",
@@ -136,20 +162,20 @@ export function gatewayFront(
         namespace: namespace.plain,
         annotations: { "pulumi.com/waitFor": "jsonpath={.status.addresses[0].value}" },
       },
-      spec: { gatewayClassName: x.gatewayClassName, listeners: [{ name: "kube-api", protocol: "TCP", port: x.port }] },
+      spec: { gatewayClassName: x.gatewayClassName, listeners: [{ name: listener, protocol: "TCP", port: x.port }] },
       // Declared (never sent) so the Gateway's status is an output: a CustomResource has outputs only for its argument keys.
       status: undefined,
     },
     { ...opts, ...wait, dependsOn: [namespace.resource] },
   );
   const route = new k8s.apiextensions.CustomResource(
-    `${name}-api-route`,
+    `${name}-${role}-route`,
     {
       apiVersion: "gateway.networking.k8s.io/v1alpha2",
       kind: "TCPRoute",
       metadata: { name: x.route, namespace: namespace.output },
       spec: {
-        parentRefs: [{ name: x.gateway, sectionName: "kube-api" }],
+        parentRefs: [{ name: x.gateway, sectionName: listener }],
         rules: [{ backendRefs: [{ name: x.backend.service, port: x.backend.port }] }],
       },
     },
@@ -169,9 +195,10 @@ export function loadBalancerFront(
   x: { service: string; port: number; targetPort: number; selector: Readonly<Record<string, string>> },
   namespace: { output: pulumi.Input<string>; resource: pulumi.Resource },
   opts: pulumi.CustomResourceOptions,
+  role = "api",
 ): { address: pulumi.Output<string>; resources: pulumi.Resource[] } {
   const service = new k8s.core.v1.Service(
-    `${name}-api`,
+    `${name}-${role}`,
     {
       metadata: {
         name: x.service,
@@ -215,9 +242,10 @@ export function nodePortFront(
   address: pulumi.Input<string>,
   namespace: { output: pulumi.Input<string>; resource: pulumi.Resource },
   opts: pulumi.CustomResourceOptions,
+  role = "api",
 ): { address: pulumi.Output<string>; port: pulumi.Output<number>; resources: pulumi.Resource[] } {
   const service = new k8s.core.v1.Service(
-    `${name}-api`,
+    `${name}-${role}`,
     {
       metadata: { name: x.service, namespace: namespace.output, annotations: { "pulumi.com/skipAwait": "true" } },
       spec: {
@@ -256,17 +284,57 @@ export function apiFront(
     host: NestedHostArgs;
     opts: pulumi.CustomResourceOptions;
     wait: pulumi.CustomResourceOptions;
+    /** What the front serves, in the resource names. @default "api" */
+    role?: string;
   },
 ): { address: pulumi.Output<string>; port: pulumi.Output<number>; resources: pulumi.Resource[] } {
+  const role = ctx.role ?? "api";
   if (x.kind === "Gateway") {
-    const f = gatewayFront(name, x, ctx.namespace, ctx.opts, ctx.wait);
+    const f = gatewayFront(name, x, ctx.namespace, ctx.opts, ctx.wait, role);
     return { ...f, port: pulumi.output(x.port) };
   }
   if (x.kind === "NodePort") {
     const h = ctx.host;
     const address = h.hostAddress ?? pulumi.output(h.hostKubeconfig).apply((k) => kubeconfigServerHost(k, h.hostContext));
-    return nodePortFront(name, { ...x, targetPort }, address, ctx.namespace, ctx.opts);
+    return nodePortFront(name, { ...x, targetPort }, address, ctx.namespace, ctx.opts, role);
   }
-  const f = loadBalancerFront(name, { ...x, targetPort }, ctx.namespace, { ...ctx.opts, ...ctx.wait });
+  const f = loadBalancerFront(name, { ...x, targetPort }, ctx.namespace, { ...ctx.opts, ...ctx.wait }, role);
   return { ...f, port: pulumi.output(x.port) };
+}
+
+/** A nested cluster whose workloads KSailCluster defines itself on the host (KWOK's processes, the Docker-in-Docker engine). */
+export interface WorkloadHostArgs extends NestedHostArgs {
+  /** The namespace's recreate key; KSailCluster passes its recreate trigger. */
+  readonly recreateKey: string;
+  /** Wait for the workloads' pods to be ready. @default true; false only where no kubelet runs pods (tests). */
+  readonly awaitWorkloads?: boolean;
+}
+
+/**
+ * What such a cluster starts from on its host: the host provider, the options of objects on it, the create timeouts
+ * and the namespace (with its recreate key and `labels`), also in the shape the fronts take.
+ */
+export function workloadHost(
+  name: string,
+  namespaceName: string,
+  host: WorkloadHostArgs,
+  ctx: { parent: pulumi.Resource; protect: boolean },
+  labels?: Readonly<Record<string, string>>,
+) {
+  const provider = hostProvider(
+    name,
+    { hostKubeconfig: host.hostKubeconfig, hostContext: host.hostContext, identity: namespaceName },
+    ctx.parent,
+  );
+  const onHost = { parent: ctx.parent, provider };
+  const namespace = recreatableNamespace(name, namespaceName, host.recreateKey, { ...onHost, protect: ctx.protect }, labels);
+  return {
+    hostProvider: provider,
+    onHost,
+    timeouts: createTimeouts(host.createTimeoutSeconds),
+    namespace,
+    inNs: { plain: namespaceName, output: namespace.metadata.name, resource: namespace as pulumi.Resource },
+    /** For the workloads: no wait on their pods when asked (tests without a kubelet). */
+    noAwait: host.awaitWorkloads === false ? { annotations: { "pulumi.com/skipAwait": "true" } } : {},
+  };
 }

@@ -12,6 +12,7 @@ import {
   apiFront,
   hostProvider as newHostProvider,
   recreatableNamespace,
+  PRIVILEGED_NAMESPACE,
   createTimeouts,
   kubeconfigAtFront,
   type NestedHostArgs,
@@ -64,7 +65,14 @@ export function k3kCluster(
 
   // A recreate goes through the namespace (./host.ts): replaced when the fields k3k cannot change do, so k3k's CEL
   // rules ("clusterCIDR is immutable") never see the new Cluster applied over the old one.
-  const namespace = recreatableNamespace(name, plan.namespace, args.recreateKey ?? plan.recreateKey, { ...onHost, protect: opts.protect });
+  // k3k's server and agent pods run privileged (KSail labels the namespace the same way).
+  const namespace = recreatableNamespace(
+    name,
+    plan.namespace,
+    args.recreateKey ?? plan.recreateKey,
+    { ...onHost, protect: opts.protect },
+    PRIVILEGED_NAMESPACE,
+  );
   const ns = namespace.metadata.name;
   resources.push(namespace);
 

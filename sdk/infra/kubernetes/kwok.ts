@@ -13,29 +13,16 @@ import { API_GATE } from "../../plan/catalog";
 import { clusterProvider } from "../../components/provider";
 import { kwokHostManifests, kwokHostSecretData } from "../../plan/kwokHost";
 import type { ClusterInfra, InfraContext } from "../types";
-import { apiFront, createTimeouts, hostProvider as newHostProvider, recreatableNamespace, type NestedHostArgs } from "./host";
+import { apiFront, workloadHost, type WorkloadHostArgs } from "./host";
 
-export interface KwokHostArgs extends NestedHostArgs {
-  /** The namespace's recreate key; KSailCluster passes its recreate trigger. */
-  readonly recreateKey: string;
-  /** Wait for the StatefulSet's and the Deployment's pods to be ready. @default true; false only where no kubelet runs pods (tests). */
-  readonly awaitWorkloads?: boolean;
-}
+export type KwokHostArgs = WorkloadHostArgs;
 
 export function kwokHostCluster(ctx: InfraContext, host: KwokHostArgs): ClusterInfra {
   const { name, parent, plan, protect } = ctx;
   const k = plan.kwokHost!;
   const kwok = plan.kwok!;
-  const hostProvider = newHostProvider(
-    name,
-    { hostKubeconfig: host.hostKubeconfig, hostContext: host.hostContext, identity: k.namespace },
-    parent,
-  );
-  const onHost = { parent, provider: hostProvider };
-  const timeouts = createTimeouts(host.createTimeoutSeconds);
-  const namespace = recreatableNamespace(name, k.namespace, host.recreateKey, { ...onHost, protect });
-  const ns = namespace.metadata.name;
-  const inNs = { plain: k.namespace, output: ns, resource: namespace };
+  const { hostProvider, onHost, timeouts, namespace, inNs, noAwait } = workloadHost(name, k.namespace, host, { parent, protect });
+  const ns = inNs.output;
   const x = k.exposure;
   const front = apiFront(name, x.kind === "Gateway" ? x : { ...x }, 6443, { namespace: inNs, host, opts: onHost, wait: timeouts });
   const endpoint = pulumi.interpolate`https://${front.address}:${front.port}`;
@@ -55,7 +42,6 @@ export function kwokHostCluster(ctx: InfraContext, host: KwokHostArgs): ClusterI
     { ...onHost, dependsOn: [namespace] },
   );
   const m = kwokHostManifests(k);
-  const noAwait = host.awaitWorkloads === false ? { annotations: { "pulumi.com/skipAwait": "true" } } : {};
   const apiService = new k8s.core.v1.Service(
     `${name}-kwok-apiserver`,
     { metadata: { ...m.apiService.metadata, namespace: ns }, spec: m.apiService.spec },
