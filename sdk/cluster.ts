@@ -15,6 +15,7 @@ import { kwokCluster } from "./infra/docker/kwok";
 import { hetznerCluster } from "./infra/hetzner/cluster";
 import { omniCluster } from "./infra/omni/cluster";
 import { kubernetesCluster } from "./infra/kubernetes/cluster";
+import { vindCluster } from "./infra/docker/vind";
 import type { KSailClusterNode } from "./infra/types";
 import { WorkloadArtifact } from "./dynamic/workloadArtifact";
 import { KsailError } from "./errors";
@@ -118,7 +119,9 @@ export class KSailCluster extends pulumi.ComponentResource {
               })
             : plan.kwok
               ? kwokCluster(ctx)
-              : dockerCluster(ctx, { mirrorCredentials: mirrorCredentials(args.mirrors) });
+              : plan.vind
+                ? vindCluster(ctx)
+                : dockerCluster(ctx, { mirrorCredentials: mirrorCredentials(args.mirrors) });
     const secrets = infra.secrets;
 
     // A recreate gives a new cluster: the provider (and every Kubernetes resource) is replaced with it, while a

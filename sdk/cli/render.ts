@@ -10,6 +10,7 @@ import type { K3sPki, KubeadmPki, KwokPki, TalosSecretsBundle } from "../pki/typ
 import { generateK3sPki, generateKubeadmPki, generateKwokPki, generateTalosBundle } from "../pki";
 import { KWOK_PKI_PLACEHOLDER, kwokContainerSpecs } from "../plan/kwok";
 import { dindHostFiles, frontText, kwokHostFiles } from "./renderNested";
+import { vindInstallScript, vindJoinScript } from "../plan/vind";
 import { renderMachineConfigs } from "../distributions/talos/render";
 import { redactMachineConfig } from "../distributions/talos/redact";
 import type { NodeFile } from "../distributions/kind";
@@ -286,7 +287,14 @@ export async function renderCluster(config: LoadedClusterConfig, opts: RenderOpt
   else if (plan.docker) files.push(...(await dockerNodeFiles(plan, opts, omitted)));
   else if (plan.kwokHost) files.push(...kwokHostFiles(plan));
   else if (plan.kwok) files.push(...(await kwokFiles(plan, opts, omitted)));
-  else if (plan.omni) {
+  else if (plan.vind) {
+    // VCluster on Docker: each container as the engine gets it (vcluster.yaml among the control plane's files) and the
+    // steps run inside (the join token comes from the install step at create).
+    const v = plan.vind;
+    for (const n of [v.controlPlane, ...v.workers]) files.push(...containerFiles(n.spec, false, [], omitted));
+    files.push({ path: "vind/install.sh", content: `${vindInstallScript(v)}\n`, secret: false });
+    if (v.workers.length > 0) files.push({ path: "vind/join.sh", content: `${vindJoinScript(v)}\n`, secret: false });
+  } else if (plan.omni) {
     const withSecrets = opts.withSecrets === true;
     files.push({
       path: "omni/cluster-template.yaml",

@@ -26,6 +26,7 @@ export const SUPPORTED_COMBINATIONS = [
   { distribution: "Talos", provider: "Kubernetes" },
   { distribution: "K3s", provider: "Kubernetes" },
   { distribution: "VCluster", provider: "Kubernetes" },
+  { distribution: "VCluster", provider: "Docker" },
   { distribution: "KWOK", provider: "Docker" },
   { distribution: "KWOK", provider: "Kubernetes" },
 ] as const satisfies readonly { distribution: Distribution; provider: Provider }[];

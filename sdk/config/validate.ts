@@ -133,6 +133,7 @@ export function crossValidate(doc: ClusterDocument): Out {
   if (p === "Hetzner") validateHetzner(doc, clusterName, err, warn);
   if (p === "Omni" && d === "Talos") validateOmni(doc, err, warn);
   if (p === "Kubernetes") validateKubernetesHost(doc, err);
+  if (p === "Docker" && d === "VCluster") validateVindOnDocker(doc, err);
   if (d === "KWOK") validateKwok(doc, err);
   validateAutoscaler(doc, err, warn);
   return out;
@@ -235,6 +236,38 @@ function validateDindOnHost(doc: ClusterDocument, err: Report): void {
     err(
       "spec.cluster.vanilla.mirrorsDir",
       `is "${c.vanilla.mirrorsDir}"; no pull-through mirrors run beside a nested cluster's nodes, which pull from the registries directly: remove it`,
+    );
+}
+
+/**
+ * VCluster on Docker (vCluster's Docker driver): KSail's matrix makes CNI, CSI, metrics-server, the load balancer and
+ * the workers N/A (vCluster runs its own; workers come from vcluster.yaml's `experimental.docker.nodes`), so asking for
+ * them is refused instead of silently ignored; the driver runs one control plane; no local registry is wired in.
+ */
+function validateVindOnDocker(doc: ClusterDocument, err: Report): void {
+  const c = doc.spec.cluster;
+  const own = "vCluster's Docker driver brings its own";
+  if (c.cni !== "Default") err("spec.cluster.cni", `is ${c.cni}; ${own} (flannel): set Default`);
+  for (const f of ["csi", "metricsServer", "loadBalancer"] as const)
+    if (c[f] === "Enabled") err(`spec.cluster.${f}`, `is Enabled; ${own} and this package installs no ${f} into it: set Default`);
+  if (c.workers !== 0)
+    err(
+      "spec.cluster.workers",
+      `is ${c.workers}; a vCluster's Docker workers are listed in vcluster.yaml (experimental.docker.nodes): set 0 and list them there`,
+    );
+  if (c.controlPlanes !== 1)
+    err("spec.cluster.controlPlanes", `is ${c.controlPlanes}; vCluster's Docker driver runs one control-plane container: set 1`);
+  if (c.oidc.issuerURL !== "") err("spec.cluster.oidc", "is not applied to a vCluster by this package yet; remove it");
+  if (c.imageVerification === "Enabled") err("spec.cluster.imageVerification", "is not available on vCluster; set Disabled");
+  if (c.localRegistry.registry !== "" && !parseRegistrySpec(c.localRegistry.registry).external)
+    err(
+      "spec.cluster.localRegistry.registry",
+      `"${redactRegistry(c.localRegistry.registry)}" is a local registry, which this package does not wire into a vCluster's nodes; use an external registry such as ghcr.io/<org>/<repo>`,
+    );
+  else if (c.localRegistry.registry === "" && c.gitOpsEngine !== "None")
+    err(
+      "spec.cluster.localRegistry.registry",
+      `is empty, so ${c.gitOpsEngine} would pull from a local registry this package does not wire into a vCluster's nodes; set an external registry such as ghcr.io/<org>/<repo>`,
     );
 }
 

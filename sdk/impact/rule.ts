@@ -54,7 +54,8 @@ export const CODE: Record<Code, ImpactCell> = {
 /**
  * Cells in column order Vanilla/Docker, K3s/Docker, Talos/Docker, Talos/Hetzner, Talos/Omni, K3s/Kubernetes,
  * VCluster/Kubernetes, KWOK/Docker, KWOK/Kubernetes, then Vanilla/Kubernetes and Talos/Kubernetes — by default
- * Vanilla/Docker's and Talos/Docker's cells: their nodes are the same containers, on the engine of a Docker-in-Docker pod.
+ * Vanilla/Docker's and Talos/Docker's cells: their nodes are the same containers, on the engine of a Docker-in-Docker pod
+ * — and VCluster/Docker, by default VCluster/Kubernetes's: the same vCluster, its components installed the same way.
  */
 export function cells(
   vanilla: Code,
@@ -68,6 +69,7 @@ export function cells(
   kwokKubernetes: Code,
   vanillaKubernetes: Code = vanilla,
   talosKubernetes: Code = talosDocker,
+  vclusterDocker: Code = vclusterKubernetes,
 ): Record<Combo, ImpactCell> {
   return {
     "Vanilla/Docker": CODE[vanilla],
@@ -79,6 +81,7 @@ export function cells(
     "Talos/Kubernetes": CODE[talosKubernetes],
     "K3s/Kubernetes": CODE[k3sKubernetes],
     "VCluster/Kubernetes": CODE[vclusterKubernetes],
+    "VCluster/Docker": CODE[vclusterDocker],
     "KWOK/Docker": CODE[kwokDocker],
     "KWOK/Kubernetes": CODE[kwokKubernetes],
   };
@@ -91,4 +94,4 @@ export const OMNI_ONLY = (c: Code) => cells("-", "-", "-", "-", c, "-", "-", "-"
  * Vanilla and Talos (the Docker-in-Docker pod).
  */
 export const KUBERNETES_ONLY = (k3k: Code, vcluster: Code = k3k, kwok: Code = vcluster, dind: Code = kwok) =>
-  cells("-", "-", "-", "-", "-", k3k, vcluster, "-", kwok, dind, dind);
+  cells("-", "-", "-", "-", "-", k3k, vcluster, "-", kwok, dind, dind, "-");

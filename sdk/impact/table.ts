@@ -30,12 +30,15 @@ export function reasonOf(rule: Pick<ImpactRule, "reason">, combo: Combo): string
   if (typeof rule.reason === "string") return rule.reason;
   // Vanilla and Talos on a host run their Docker node containers in a pod's engine: that reason holds unless they have their own.
   // (Talos's pod rows, the host settings, read as Vanilla's.)
+  // VCluster on Docker reads as VCluster on a host only where it has no reason of its own.
   const docker =
-    combo === "Vanilla/Kubernetes"
-      ? rule.reason["Vanilla/Docker"]
-      : combo === "Talos/Kubernetes"
-        ? (rule.reason["Talos/Docker"] ?? rule.reason["Vanilla/Kubernetes"])
-        : undefined;
+    combo === "VCluster/Docker"
+      ? rule.reason["VCluster/Kubernetes"]
+      : combo === "Vanilla/Kubernetes"
+        ? rule.reason["Vanilla/Docker"]
+        : combo === "Talos/Kubernetes"
+          ? (rule.reason["Talos/Docker"] ?? rule.reason["Vanilla/Kubernetes"])
+          : undefined;
   return rule.reason[combo] ?? docker ?? rule.reason["*"] ?? "";
 }
 

@@ -27,6 +27,8 @@ import { planDockerNodes } from "./dockerCluster";
 import { planKwok, type KwokClusterPlan } from "./kwok";
 import type { KwokHostPlan } from "./kwokHost";
 import type { DindHostPlan } from "./dindHost";
+import { planVind, type VindPlan } from "./vind";
+import { allocateHostPort } from "./docker";
 import { withTalosPatchSalt } from "./salt";
 import type { VClusterPlan } from "./vcluster";
 import { hetznerTalosPlan, talosKubernetesVersion, type TalosPlan } from "./talos";
@@ -84,6 +86,8 @@ export interface ClusterPlan {
   readonly kwokHost?: KwokHostPlan;
   /** Vanilla on a host cluster: the Docker-in-Docker pod whose engine runs `docker`'s node containers, and its fronts. */
   readonly dindHost?: DindHostPlan;
+  /** VCluster on Docker (vCluster's Docker driver): the control plane and worker containers, the install and joins. */
+  readonly vind?: VindPlan;
   readonly talos?: TalosPlan;
   readonly components: ComponentPlan;
   readonly versions: ClusterVersions;
@@ -167,7 +171,43 @@ export function planCluster(input: ClusterPlanInput): ClusterPlan {
     ]);
   if (c.provider === "Kubernetes") return planNested(input, base);
   if (distribution === "KWOK") return planKwok(input, base);
+  if (distribution === "VCluster") return planVindCluster(input, base);
   return planDockerNodes(input, base, talosVersion);
+}
+
+/** VCluster on Docker: the control plane and the workers vcluster.yaml lists; the API on 127.0.0.1. */
+function planVindCluster(input: ClusterPlanInput, base: PlanBase): ClusterPlan {
+  const c = base.effective.cluster;
+  if ((input.mirrors?.length ?? 0) > 0 || (input.fileMirrors?.length ?? 0) > 0)
+    throw new KsailError([
+      {
+        path: input.mirrors?.length ? "mirrors" : "fileMirrors",
+        message:
+          "pull-through mirrors are not wired into a vCluster's nodes by this package; remove them (the nodes pull from the registries directly)",
+      },
+    ]);
+  const v = c.kubernetesVersion === "" ? "" : c.kubernetesVersion.startsWith("v") ? c.kubernetesVersion : `v${c.kubernetesVersion}`;
+  const vind = planVind({
+    clusterName: base.clusterName,
+    kubernetesVersion: v,
+    userValues: input.vclusterValues,
+    apiHostPort: allocateHostPort(base.clusterName, "api"),
+    valuesSource: c.distributionConfig,
+  });
+  return {
+    ...base,
+    // What vcluster.yaml sets is applied at create (the workers too): a change recreates.
+    recreateTrigger: withTalosPatchSalt(base.recreateTrigger, vind.valuesSalt ? `vcluster.yaml ${vind.valuesSalt}` : undefined),
+    ...(vind.valuesSalt ? { fileRecreateKey: vind.valuesSalt } : {}),
+    provider: "Docker",
+    nodes: [
+      { name: vind.controlPlane.name, role: "control-plane", address: "", suffix: "control-plane" },
+      ...vind.workers.map((w) => ({ name: w.name, role: "worker" as const, address: "", suffix: `node-${w.name}` })),
+    ],
+    endpoint: `https://127.0.0.1:${vind.apiHostPort}`,
+    vind,
+    versions: { kubernetes: vind.kubernetesVersion, charts: chartVersions(base.components) },
+  };
 }
 
 /** Omni: the template's resources; nodes are the listed machines, or one stand-in per requested machine of a class. */

@@ -86,7 +86,7 @@ export interface ContainerSpec {
   readonly memory?: number;
   readonly labels: readonly ContainerLabel[];
   /** The cluster network and the container's static address on it (unset: Docker assigns one, as compose does). */
-  readonly network: { readonly name: string; readonly ipv4Address?: string };
+  readonly network: { readonly name: string; readonly ipv4Address?: string; readonly aliases?: readonly string[] };
   readonly ports?: readonly ContainerPort[];
   readonly healthcheck?: ContainerHealthcheck;
   /** The container is created once this healthcheck passes (Kind nodes, K3s servers). */

@@ -3,8 +3,8 @@ import type { SupportedCombination } from "../config/support";
 import type { NodeRole } from "../distributions/roles";
 
 /** Distributions the Docker provider runs. */
-/** The node-container distributions of the Docker plan (KWOK on Docker has its own plan: sdk/plan/kwok.ts). */
-export type DockerDistribution = Exclude<Extract<SupportedCombination, { provider: "Docker" }>["distribution"], "KWOK">;
+/** The node-container distributions of the Docker plan (KWOK and VCluster on Docker have their own: sdk/plan/kwok.ts, vind.ts). */
+export type DockerDistribution = Exclude<Extract<SupportedCombination, { provider: "Docker" }>["distribution"], "KWOK" | "VCluster">;
 
 /** One node container. */
 export interface DockerNodePlan {

@@ -238,6 +238,36 @@ describe("ksail-pulumi diff (as a process)", () => {
     }
   });
 
+  test("VCluster on Docker (the seeds' matrix): the Kubernetes version recreates, cert-manager and the GitOps engine are in place", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-diff-vind-"));
+    fs.writeFileSync(path.join(dir, "vcluster.yaml"), "sync:\n  toHost:\n    ingresses:\n      enabled: true\n");
+    try {
+      const write = (name: string, cluster: string) => {
+        const file = path.join(dir, `${name}.yaml`);
+        fs.writeFileSync(
+          file,
+          `apiVersion: ksail.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: vind\nspec:\n  cluster:\n    distribution: VCluster\n    provider: Docker\n${cluster}`,
+        );
+        return file;
+      };
+      const a = write("a", "");
+      const b = write("b", "    kubernetesVersion: 1.35.3\n");
+      const r = JSON.parse(cli(["diff", a, b, "-o", "json"]).stdout);
+      assert.deepEqual(fields(r.recreateRequired), ["cluster.kubernetesVersion"]);
+      assert.match(r.recreateRequired[0].reason, /staged from the new release's image/);
+      const c = write("c", "    certManager: Enabled\n    gitOpsEngine: Flux\n    localRegistry:\n      registry: ghcr.io/me/app\n");
+      const inPlace = JSON.parse(cli(["diff", a, c, "-o", "json"]).stdout);
+      assert.deepEqual(inPlace.recreateRequired, []);
+      assert.deepEqual(fields(inPlace.inPlaceChanges).sort(), [
+        "cluster.certManager",
+        "cluster.gitOpsEngine",
+        "cluster.localRegistry.registry",
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("KWOK: a changed kwok/ folder is an in-place row (the kwok controller's container is replaced); the same folder is no change", () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-diff-kwokdir-"));
     try {

@@ -206,6 +206,19 @@ describe("render (pure)", () => {
     assert.ok(!r.files.some((f) => /PRIVATE KEY/.test(f.content)));
   });
 
+  test("VCluster on Docker: each container as the engine gets it (vcluster.yaml among the control plane's files) and the install step", async () => {
+    fs.writeFileSync(path.join(tmp, "vd-values.yaml"), "experimental:\n  docker:\n    nodes:\n      - name: w1\n");
+    const r = await renderCluster(
+      loadClusterConfig(ksail("vd", { distribution: "VCluster", provider: "Docker", distributionConfig: "vd-values.yaml" })),
+    );
+    const cp = JSON.parse(file(r, "nodes/vcluster.cp.vd/container.json").content);
+    assert.deepEqual([cp.image, cp.privileged, cp.hostname], ["ghcr.io/loft-sh/vm-container", true, "vd"]);
+    assert.match(file(r, "nodes/vcluster.cp.vd/files/etc/vcluster/vcluster.yaml").content, /standalone:\n\s+enabled: true/);
+    assert.ok(file(r, "nodes/vcluster.node.vd.w1/container.json"));
+    assert.match(file(r, "vind/install.sh").content, /install-standalone\.sh/);
+    assert.match(file(r, "vind/join.sh").content, /node\/join\?token=\$KSAIL_TOKEN/);
+  });
+
   test("VCluster on Kubernetes: the chart's values KSailCluster installs (the project's vcluster.yaml under the spec's settings), its namespace, front and kubeconfig Secret named", async () => {
     const file1 = ksail(
       "vc",

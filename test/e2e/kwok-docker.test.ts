@@ -6,10 +6,8 @@
 // installed at the SDKs' versions).
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { dockerE2eSkipReason, waitForReadyNodes } from "../fixtures/docker/e2e";
+import { dockerE2eSkipReason, upProgram, waitForReadyNodes } from "../fixtures/docker/e2e";
 import { KSailCluster } from "../../sdk/cluster";
 import { loadClusterConfig } from "../../sdk/config/load";
 import { planKwokCluster } from "../../sdk/plan/kwok";
@@ -21,35 +19,22 @@ const images = Object.values(planKwokCluster({ clusterName: "ksail-e2e-kwok" }).
 const skip = dockerE2eSkipReason(images);
 
 test("KWOK on Docker: up, the simulated node Ready, destroy", { skip, timeout: 20 * 60_000 }, async () => {
-  const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ksail-e2e-kwok-"));
   const log = (s: string) => process.stdout.write(s);
-  const stack = await LocalWorkspace.createOrSelectStack(
-    {
-      stackName: "e2e",
-      projectName: "ksail-e2e-kwok",
-      program: async () => {
-        const c = new KSailCluster("ksail-e2e-kwok", { ...config, name: "ksail-e2e-kwok" });
-        return { kubeconfig: c.kubeconfig, endpoint: c.endpoint, nodes: c.nodes };
-      },
+  const run = await upProgram(
+    "ksail-e2e-kwok",
+    async () => {
+      const c = new KSailCluster("ksail-e2e-kwok", { ...config, name: "ksail-e2e-kwok" });
+      return { kubeconfig: c.kubeconfig, endpoint: c.endpoint, nodes: c.nodes };
     },
-    {
-      workDir: dir,
-      envVars: { PULUMI_BACKEND_URL: `file://${dir}`, PULUMI_CONFIG_PASSPHRASE: "ksail-e2e" },
-      projectSettings: { name: "ksail-e2e-kwok", runtime: "nodejs", backend: { url: `file://${dir}` } },
-    },
+    log,
+    ["docker", "kubernetes"],
   );
-  for (const p of ["docker", "kubernetes"])
-    await stack.workspace.installPlugin(p, `v${(require(`@pulumi/${p}/package.json`) as { version: string }).version}`);
   try {
-    const up = await stack.up({ onOutput: log });
-    assert.equal(up.outputs.kubeconfig.secret, true);
-    const c = kubeconfigClientCert(up.outputs.kubeconfig.value as string);
+    assert.equal(run.outputs.kubeconfig.secret, true);
+    const c = kubeconfigClientCert(run.outputs.kubeconfig.value as string);
     const ready = await waitForReadyNodes(c.server, { ca: c.caPem, cert: c.certPem, key: c.keyPem, servername: c.serverName }, 1);
     assert.deepEqual(ready, ["node-000000"]);
   } finally {
-    await stack.destroy({ onOutput: log });
-    await stack.workspace.removeStack("e2e");
-    fs.rmSync(dir, { recursive: true, force: true });
+    await run.destroy();
   }
 });

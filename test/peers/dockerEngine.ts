@@ -61,6 +61,8 @@ export async function startDockerd(args: readonly string[]): Promise<RunningDock
     const list = ids.stdout?.toString().split(/\s+/).filter(Boolean) ?? [];
     if (list.length > 0)
       spawnSync(path.join(root, "usr/bin/docker"), ["rm", "-f", ...list], { env: { ...env, DOCKER_HOST: `unix://${socketPath}` } });
+    // Networks too: their bridges outlive the daemon otherwise, and a later run's network of the same subnet clashes.
+    spawnSync(path.join(root, "usr/bin/docker"), ["network", "prune", "-f"], { env: { ...env, DOCKER_HOST: `unix://${socketPath}` } });
     await stopProcesses([proc]);
     fs.closeSync(out);
     const mounts = fs

@@ -293,7 +293,7 @@ describe("effective values (KSail's per distribution × provider defaults)", () 
     assert.equal(effective(spec("Vanilla", "Docker"), { name: "dev" }).cluster.connection.context, "kind-dev");
     assert.equal(effective(spec("Vanilla", "Docker")).haEnabled, false);
   });
-  test("supported combinations are exactly Vanilla/K3s/Talos/KWOK on Docker, Talos on Hetzner, Talos on Omni, and every distribution but EKS/GKE/AKS on Kubernetes", () => {
+  test("supported combinations are exactly every distribution but EKS/GKE/AKS on Docker and on Kubernetes, Talos on Hetzner and on Omni", () => {
     assert.deepEqual(
       SUPPORTED_COMBINATIONS.map((c) => `${c.distribution}/${c.provider}`),
       [
@@ -306,6 +306,7 @@ describe("effective values (KSail's per distribution × provider defaults)", () 
         "Talos/Kubernetes",
         "K3s/Kubernetes",
         "VCluster/Kubernetes",
+        "VCluster/Docker",
         "KWOK/Docker",
         "KWOK/Kubernetes",
       ],

@@ -58,6 +58,7 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
       "K3s/Kubernetes": "k3k scales the Cluster's server pods (its CRD allows any count of at least one); the nested cluster stays",
       "VCluster/Kubernetes":
         "the vCluster control plane's replica count and backing store (embedded SQLite for one, embedded etcd for several) are fixed at creation",
+      "VCluster/Docker": "vCluster's Docker driver runs one control-plane container, created with the cluster",
       "KWOK/Docker": "a KWOK cluster has one etcd and one API server (kwokctl's docker runtime), fixed at creation",
       "KWOK/Kubernetes": "a KWOK cluster has one etcd and one API server (one control-plane pod), fixed at creation",
       "Talos/Omni":
@@ -88,6 +89,8 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
       "K3s/Kubernetes": "the Cluster's rancher/k3s tag changes; k3k rolls its server and agent pods to the new image",
       "VCluster/Kubernetes":
         "the vCluster control plane runs the new Kubernetes image in a new pod; as KSail treats it, the nested cluster is created again",
+      "VCluster/Docker":
+        "the Kubernetes binaries are staged from the new release's image and installed by the standalone installer at create; as KSail treats it, the cluster is created again",
       "KWOK/Docker":
         "every component container runs the new release's image (etcd's by the minor); etcd keeps its data in its container, so the cluster is created again",
       "KWOK/Kubernetes":
@@ -190,6 +193,8 @@ export const CLUSTER_RULES: readonly ImpactRule[] = [
       "K3s/Docker": "K3s registries.yaml is updated on the nodes",
       "K3s/Kubernetes": "the registry must be external on a host cluster; only the GitOps configuration is updated",
       "VCluster/Kubernetes": "the registry must be external on a host cluster; only the GitOps configuration is updated",
+      "VCluster/Docker":
+        "the registry must be external (no local registry is wired into the vCluster's nodes); only the GitOps configuration is updated",
       "KWOK/Docker": "simulated nodes pull nothing; only the GitOps configuration is updated",
       "KWOK/Kubernetes": "simulated nodes pull nothing; only the GitOps configuration is updated",
       "Talos/Omni": "on Omni the registry is only the GitOps source (it must be external); the GitOps configuration is updated",

@@ -127,7 +127,9 @@ export function containerArgs<T = never>(
           ),
         }
       : {}),
-    networksAdvanced: [{ name: networkName, ipv4Address: network.ipv4Address }],
+    networksAdvanced: [
+      { name: networkName, ipv4Address: network.ipv4Address, ...(network.aliases ? { aliases: [...network.aliases] } : {}) },
+    ],
     ...(uploads
       ? {
           uploads: uploads.map((f, i) => {
