@@ -99,6 +99,8 @@ export class KSailCluster extends pulumi.ComponentResource {
       hetznerEndpoint: args.hetznerEndpoint,
       hetznerSpreadControlPlanes: args.hetznerSpreadControlPlanes,
       hostExposure: args.hostExposure,
+      // A plain address is part of the plan (the Docker-in-Docker engine's certificate names it).
+      ...(typeof args.hostAddress === "string" ? { hostAddress: args.hostAddress } : {}),
     });
     for (const w of [...(args.warnings ?? []), ...warnings]) pulumi.log.warn(w, this);
     const protect = args.protect ?? false;

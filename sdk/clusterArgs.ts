@@ -214,8 +214,9 @@ export interface KSailClusterArgs {
    * certificate carries).
    * Applied in place: K3s, k3k restarts its servers with the new SAN; VCluster, a Helm upgrade restarts the control
    * plane with it (its state survives only with `spec.provider.kubernetes.persistence`). Vanilla and Talos
-   * (Docker-in-Docker): the engine's certificate is re-issued for the new address, but the running engine keeps the
-   * one it started with, so the docker provider can no longer reach it: change it only together with a recreate.
+   * (Docker-in-Docker): Recreates the cluster when given as a plain string (the engine's certificate names the address
+   * and the engine reads it only when it starts); given as an Output, the engine's certificate is re-issued but the
+   * running engine keeps the one it started with, so change it only together with a recreate.
    * @default the host name of the host kubeconfig's API server (a node on single-node hosts such as kind or k3s)
    * @example "203.0.113.7"
    */

@@ -118,6 +118,8 @@ export interface ClusterPlanInput {
   readonly hetznerEndpoint?: HetznerEndpointMode;
   /** Kubernetes provider without a gateway class: LoadBalancer or NodePort API front (KSailClusterArgs.hostExposure). */
   readonly hostExposure?: HostExposure;
+  /** The NodePort front's address when given as a plain string (KSailClusterArgs.hostAddress). */
+  readonly hostAddress?: string;
   /** Hetzner: control planes over `location` and `fallbackLocations` (KSailClusterArgs.hetznerSpreadControlPlanes). */
   readonly hetznerSpreadControlPlanes?: boolean;
 }

@@ -166,7 +166,12 @@ describe("KSailCluster: Vanilla on a host cluster, in a Docker-in-Docker pod", (
     assert.equal(g.byName("dev-dind-docker").inputs.host, "tcp://198.51.100.8:2376");
   });
 
-  test("a NodePort front salts the recreate trigger (the engine's certificate names the front's address)", async () => {
+  test("a NodePort front, and another plain NodePort address, salt the recreate trigger (the engine's certificate names the address)", async () => {
+    const key = (r: Awaited<ReturnType<typeof record>>) => r.byName("dev-namespace").inputs.metadata.annotations["ksail.dev/recreate-key"];
+    const a = await record({}, {}, { hostExposure: "NodePort", hostAddress: "192.0.2.50" });
+    const b = await record({}, {}, { hostExposure: "NodePort", hostAddress: "192.0.2.51" });
+    assert.notEqual(key(a), key(b));
+    assert.equal(a.byName("dev-dind-docker").inputs.host, "tcp://192.0.2.50:32376");
     const lb = await record();
     const np = await record({}, {}, { hostExposure: "NodePort" });
     assert.notEqual(
