@@ -15,11 +15,37 @@ export function dockerEngineRoot(): string | undefined {
   return dir ? path.join(dir, "root") : undefined;
 }
 
+/**
+ * Whether this machine can run the engine at all: a plain dockerd (no settings of ours) starts, answers and runs a
+ * container from a local image. Only what the machine lacks makes the tier skip; the tests' own settings are tested.
+ */
+function probeEngine(root: string): string | false {
+  const script = `
+set -u
+dir=$(mktemp -d /tmp/kp-XXXXXX); export PATH="${root}/usr/sbin:${root}/usr/bin:$PATH"
+dockerd --iptables=false --ip6tables=false --bridge=none --data-root "$dir/root" --exec-root "$dir/exec" --pidfile "$dir/pid" --host "unix://$dir/d.sock" >"$dir/log" 2>&1 &
+pid=$!; ok=1
+for i in $(seq 1 120); do docker -H "unix://$dir/d.sock" version >/dev/null 2>&1 && { ok=0; break; }; kill -0 $pid 2>/dev/null || break; sleep 0.25; done
+if [ $ok = 0 ]; then
+  mkdir -p "$dir/img/bin" && cp "${root}/bin/busybox" "$dir/img/bin/" && ln -s busybox "$dir/img/bin/true"
+  tar -C "$dir/img" -c . | docker -H "unix://$dir/d.sock" import - probe:1 >/dev/null 2>&1 &&
+    docker -H "unix://$dir/d.sock" run --rm --network none probe:1 /bin/true >"$dir/run" 2>&1 || { ok=2; cat "$dir/run" >>"$dir/log"; }
+fi
+kill $pid 2>/dev/null; wait $pid 2>/dev/null
+[ $ok = 0 ] || tail -3 "$dir/log"
+awk '{print $2}' /proc/self/mounts | grep "^$dir/" | sort -r | while read -r m; do umount -l "$m"; done
+rm -rf "$dir"; exit $ok`;
+  const r = spawnSync("bash", ["-c", script], { encoding: "utf8", timeout: 90_000 });
+  if (r.status === 0) return false;
+  return `dockerd cannot run here (${r.status === 2 ? "it starts but cannot run a container" : "it does not start"}): ${`${r.stdout}${r.stderr}`.trim().split("\n").pop() ?? ""}`;
+}
+
 /** Why the real Docker Engine tier cannot run here, or false. */
 export const skipDockerEngine: string | false = (() => {
   if (process.platform !== "linux") return "the Docker Engine peer runs on Linux only";
   if (process.getuid?.() !== 0) return "dockerd needs root (mounts, namespaces, bridges); run the tests as root";
-  return dockerEngineRoot() ? false : missingReason("docker-engine (Debian's docker.io, containerd, runc)", "docker-engine");
+  const root = dockerEngineRoot();
+  return root ? probeEngine(root) : missingReason("docker-engine (Debian's docker.io, containerd, runc)", "docker-engine");
 })();
 
 export interface RunningDockerd {
