@@ -12,7 +12,7 @@
  * only a client holding a certificate of the cluster's own CA (ClusterSecrets) is accepted.
  */
 import type { DockerTls } from "../pki/types";
-import type { GatewayExposure, HostExposure } from "./k3k";
+import { hostFront, type HostExposure, type HostFront } from "./k3k";
 
 /** KSail's pod (devantler-tech/ksail pkg/svc/provider/kubernetes/dind.go): image, container name, MTU, API port. */
 export const DIND_IMAGE = "docker:28-dind";
@@ -32,17 +32,7 @@ export const DIND_CERT_DIR = "/certs";
 export const DIND_TLS_KEYS = { ca: "ca.pem", cert: "cert.pem", key: "key.pem" } as const;
 
 /** A front of the pod: a Service of its own (LoadBalancer or NodePort), or a Gateway with a TCPRoute to `dind`. */
-export type DindExposure =
-  | {
-      readonly kind: "LoadBalancer" | "NodePort";
-      readonly service: string;
-      readonly port: number;
-      readonly selector: Readonly<Record<string, string>>;
-    }
-  | (Omit<GatewayExposure, "port" | "backend"> & {
-      readonly port: number;
-      readonly backend: { readonly service: string; readonly port: number };
-    });
+export type DindExposure = HostFront;
 
 export interface DindHostPlan {
   /** `ksail-<name>` (KSail's namespace of a Docker-in-Docker cluster). */
@@ -70,17 +60,8 @@ export interface DindHostInput {
   readonly persistence: { readonly enabled: boolean; readonly storageClassName: string; readonly size: string };
 }
 
-function exposure(
-  i: DindHostInput,
-  role: "api" | "docker" | "talos",
-  port: number,
-  labels: Readonly<Record<string, string>>,
-): DindExposure {
-  const name = `ksail-${i.clusterName}-${role}`;
-  if (i.gatewayClassName !== "")
-    return { kind: "Gateway", gatewayClassName: i.gatewayClassName, gateway: name, route: name, port, backend: { service: "dind", port } };
-  return { kind: i.hostExposure === "NodePort" ? "NodePort" : "LoadBalancer", service: name, port, selector: labels };
-}
+const exposure = (i: DindHostInput, role: "api" | "docker" | "talos", port: number, labels: Readonly<Record<string, string>>) =>
+  hostFront(i, role, port, labels, { service: "dind", port });
 
 export function planDindHost(i: DindHostInput): DindHostPlan {
   const labels = { "app.kubernetes.io/name": "dind", "ksail.io/cluster": i.clusterName };

@@ -49,6 +49,40 @@ export interface GatewayExposure {
   readonly backend: { readonly service: string; readonly port: 443 };
 }
 
+/**
+ * A front of this package's own in front of a nested cluster's pods (KWOK's workloads, the Docker-in-Docker engine):
+ * a Gateway `ksail-<name>-<role>` with a TCPRoute to `backend` when a gateway class is given, else a LoadBalancer
+ * Service of that name over `selector`, or a NodePort one (`hostExposure`).
+ */
+export type HostFront =
+  | {
+      readonly kind: "LoadBalancer" | "NodePort";
+      readonly service: string;
+      readonly port: number;
+      readonly selector: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly kind: "Gateway";
+      readonly gatewayClassName: string;
+      readonly gateway: string;
+      readonly route: string;
+      readonly port: number;
+      readonly backend: { readonly service: string; readonly port: number };
+    };
+
+export function hostFront(
+  i: { readonly clusterName: string; readonly gatewayClassName: string; readonly hostExposure?: HostExposure },
+  role: string,
+  port: number,
+  selector: Readonly<Record<string, string>>,
+  backend: { readonly service: string; readonly port: number },
+): HostFront {
+  const name = `ksail-${i.clusterName}-${role}`;
+  if (i.gatewayClassName !== "")
+    return { kind: "Gateway", gatewayClassName: i.gatewayClassName, gateway: name, route: name, port, backend };
+  return { kind: i.hostExposure === "NodePort" ? "NodePort" : "LoadBalancer", service: name, port, selector };
+}
+
 /** The Gateway front of a nested cluster named `name` whose API server's Service is `service` (port 443). */
 export function gatewayExposure(name: string, gatewayClassName: string, service: string): GatewayExposure {
   return {

@@ -15,16 +15,9 @@ import * as path from "node:path";
 import { KWOK_PATHS, KWOK_PORTS, kwokInClusterKubeconfig, kwokProcesses, type KwokComponent, type KwokFile } from "../distributions/kwok";
 import type { KwokPki } from "../pki/types";
 import { kwokImage, type KwokClusterPlan } from "./kwok";
-import { gatewayExposure, type GatewayExposure, type HostExposure } from "./k3k";
+import { hostFront, type HostExposure, type HostFront } from "./k3k";
 
-export type KwokHostExposure =
-  | {
-      readonly kind: "LoadBalancer" | "NodePort";
-      readonly service: string;
-      readonly port: 6443;
-      readonly selector: Readonly<Record<string, string>>;
-    }
-  | GatewayExposure;
+export type KwokHostExposure = HostFront;
 
 /** The Secret's keys: the files, under the names the pods mount them by. */
 export const KWOK_SECRET_KEYS = {
@@ -105,15 +98,7 @@ export function planKwokHost(i: KwokHostInput): KwokHostPlan {
   const base = { "app.kubernetes.io/name": "kwok", "ksail.io/cluster": name };
   const controlPlaneLabels = { ...base, "app.kubernetes.io/component": "control-plane" };
   const controllerLabels = { ...base, "app.kubernetes.io/component": "kwok-controller" };
-  const exposure: KwokHostExposure =
-    i.gatewayClassName !== ""
-      ? gatewayExposure(name, i.gatewayClassName, "kwok-apiserver")
-      : {
-          kind: i.hostExposure === "NodePort" ? "NodePort" : "LoadBalancer",
-          service: `ksail-${name}-api`,
-          port: 6443,
-          selector: controlPlaneLabels,
-        };
+  const exposure = hostFront(i, "api", 6443, controlPlaneLabels, { service: "kwok-apiserver", port: 443 });
   const procs = kwokProcesses(name);
   const image = (c: KwokComponent) => kwokImage(i.kwok, c);
   // In one pod the processes reach each other on 127.0.0.1; every other flag is kwokctl's.

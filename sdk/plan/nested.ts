@@ -166,8 +166,6 @@ function planDindOnHost(input: ClusterPlanInput, base: PlanBase): ClusterPlan {
   // The engine's serving certificate names its front's address: a switch between a LoadBalancer and a NodePort front
   // (like a new gateway class, a recreate row), or another NodePort address, needs a new engine.
   const front =
-    input.hostExposure === "NodePort" && h.gatewayClassName === ""
-      ? `front NodePort${input.hostAddress ? ` ${input.hostAddress}` : ""}`
-      : undefined;
+    dindHost.dockerExposure.kind === "NodePort" ? `front NodePort${input.hostAddress ? ` ${input.hostAddress}` : ""}` : undefined;
   return { ...nodes, recreateTrigger: withTalosPatchSalt(nodes.recreateTrigger, front), dindHost };
 }

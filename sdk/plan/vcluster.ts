@@ -116,10 +116,10 @@ function valueConflicts(user: unknown, own: Record<string, unknown>, source: str
   return issues;
 }
 
-/** Deep merge of plain objects: `over` wins; lists are replaced. */
-function merge(base: unknown, over: Record<string, unknown>): Record<string, unknown> {
+/** Deep merge of plain objects (vCluster values): `over` wins; lists are replaced. */
+export function mergeValues(base: unknown, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = isObject(base) ? { ...base } : {};
-  for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(out[k]) ? merge(out[k], v) : v;
+  for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(out[k]) ? mergeValues(out[k], v) : v;
   return out;
 }
 
@@ -171,7 +171,7 @@ export function planVCluster(i: VClusterPlanInput): VClusterPlan {
     chart: VCLUSTER_CHART,
     namespace,
     release: name,
-    values: merge(hasUser ? i.userValues : {}, ownValues),
+    values: mergeValues(hasUser ? i.userValues : {}, ownValues),
     ownValues,
     kubeconfigSecret: { name: `vc-${name}`, key: "config" },
     exposure,

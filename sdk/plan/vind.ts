@@ -23,7 +23,7 @@ import * as YAML from "yaml";
 import { isObject } from "../config/expand";
 import { KsailError, type Issue } from "../errors";
 import { shortHash } from "./salt";
-import { VCLUSTER_CHART, VCLUSTER_DEFAULT_KUBERNETES } from "./vcluster";
+import { mergeValues, VCLUSTER_CHART, VCLUSTER_DEFAULT_KUBERNETES } from "./vcluster";
 import type { ContainerSpec } from "./dockerContainers";
 
 /** pkg/constants/cli.go and create_docker.go's `containerVolumes`. */
@@ -95,13 +95,6 @@ function driverValues(version: string | undefined): Record<string, unknown> {
   };
 }
 
-function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b))
-    out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Record<string, unknown>, v as Record<string, unknown>) : v;
-  return out;
-}
-
 /** `8080:80[/udp]` or `127.0.0.1:8080:80` (docker -p) as a ContainerPort. */
 function parsePort(s: string, path: string, issues: Issue[]) {
   const m = /^(?:(\d+\.\d+\.\d+\.\d+):)?(\d+):(\d+)(?:\/(tcp|udp))?$/.exec(s);
@@ -161,7 +154,7 @@ export function planVind(i: VindInput): VindPlan {
         if (!(DOCKER_KEYS as readonly string[]).includes(k))
           issues.push({ path: `${path}.${k}`, message: `is not supported on Docker by this package; use ${DOCKER_KEYS.join(", ")}` });
   });
-  const values = merge(user as Record<string, unknown>, driverValues(i.kubernetesVersion ? version : undefined));
+  const values = mergeValues(user, driverValues(i.kubernetesVersion ? version : undefined));
   const cpName = `${VIND.controlPlanePrefix}${i.clusterName}`;
   const volumeOf = (owner: string, v: string) => `${owner}.${v}`;
   const binaries = {
@@ -246,6 +239,17 @@ export function planVind(i: VindInput): VindPlan {
 }
 
 /**
+ * The kubelet's resolv.conf from the container's upstream DNS (create_docker.go getHostDNSServer and
+ * ensureK8sResolvConf): Docker's ExtServers comment, else the first nameserver but 127.0.0.11; `required` fails without one.
+ */
+function kubeletResolvConf(required: boolean): string[] {
+  return [
+    `ip=$(grep 'ExtServers' /etc/resolv.conf | grep -oE '[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+' | head -n 1 || true); [ -n "$ip" ] || ip=$(awk '/^nameserver/ && $2 != "127.0.0.11" {print $2; exit}' /etc/resolv.conf)${required ? '; [ -n "$ip" ] || { echo "no upstream DNS server in /etc/resolv.conf" >&2; exit 1; }' : ""}`,
+    `printf '# Custom Kubelet DNS resolver\\nnameserver %s\\noptions ndots:0\\n' "$ip" > ${VIND.resolvConf}`,
+  ];
+}
+
+/**
  * The install step inside the control plane (create_docker.go installVClusterStandalone and ensureK8sResolvConf): wait
  * for systemd, write the kubelet's resolv.conf from the container's own upstream DNS (Docker's ExtServers comment, else
  * the first nameserver but 127.0.0.11), then run the release's install-standalone.sh without download or wait; then
@@ -255,8 +259,7 @@ export function vindInstallScript(p: VindPlan): string {
   return [
     "set -e -o pipefail",
     'for i in $(seq 1 120); do state=$(systemctl is-system-running 2>/dev/null || true); [ "$state" = "running" ] || [ "$state" = "degraded" ] && break; sleep 0.5; done',
-    `ip=$(grep 'ExtServers' /etc/resolv.conf | grep -oE '[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+' | head -n 1 || true); [ -n "$ip" ] || ip=$(awk '/^nameserver/ && $2 != "127.0.0.11" {print $2; exit}' /etc/resolv.conf); [ -n "$ip" ] || { echo "no upstream DNS server in /etc/resolv.conf" >&2; exit 1; }`,
-    `printf '# Custom Kubelet DNS resolver\\nnameserver %s\\noptions ndots:0\\n' "$ip" > ${VIND.resolvConf}`,
+    ...kubeletResolvConf(true),
     `curl -sfLk "https://github.com/loft-sh/vcluster/releases/download/v${p.version}/install-standalone.sh" | sh -s -- --skip-download --skip-wait --vcluster-name ${p.clusterName} --join-token "$KSAIL_TOKEN"`,
     'for i in $(seq 1 360); do count=$(kubectl get nodes --request-timeout=10s --no-headers 2>/dev/null | wc -l); [ "$count" -ge 1 ] && exit 0; sleep 0.5; done; echo "the control plane node did not join within 3 minutes" >&2; exit 1',
   ].join("\n");
@@ -266,8 +269,7 @@ export function vindInstallScript(p: VindPlan): string {
 export function vindJoinScript(p: VindPlan): string {
   return [
     "set -e",
-    `ip=$(grep 'ExtServers' /etc/resolv.conf | grep -oE '[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+' | head -n 1 || true); [ -n "$ip" ] || ip=$(awk '/^nameserver/ && $2 != "127.0.0.11" {print $2; exit}' /etc/resolv.conf)`,
-    `printf '# Custom Kubelet DNS resolver\\nnameserver %s\\noptions ndots:0\\n' "$ip" > ${VIND.resolvConf}`,
+    ...kubeletResolvConf(false),
     "sleep 2",
     // The token is lowercase letters (VIND_TOKEN_ALPHABET, pkg/util/random): nothing to escape in the query.
     `until curl -fsSLk -o /tmp/join.sh "https://${p.clusterName}:${VIND.port}/node/join?token=$KSAIL_TOKEN&type=worker"; do echo "Waiting for vCluster API to be ready..."; sleep 2; done`,

@@ -22,11 +22,18 @@ export async function readHostFacts(
   }
 }
 
+/** Where the docker provider's engine is, from its configuration (`docker:host`, `docker:certPath`); empty = DOCKER_HOST. */
+export function providerEngine(): { host?: string; certPath?: string } {
+  const docker = new pulumi.Config("docker");
+  const host = docker.get("host");
+  const certPath = docker.get("certPath");
+  return { ...(host ? { host } : {}), ...(certPath ? { certPath } : {}) };
+}
+
 /** The facts of the docker provider's host for this program run; undefined under the mock runtime. */
 export function programHostFacts(parent: pulumi.Resource): pulumi.Output<DockerHostFacts | undefined> | undefined {
   // The mock runtime's monitor (setMocks) marks a run that must stay offline.
   const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as typeof import("@pulumi/pulumi/runtime/mocks");
   if (pulumi.runtime.getMonitor() instanceof MockMonitor) return undefined;
-  const docker = new pulumi.Config("docker");
-  return pulumi.output(readHostFacts({ host: docker.get("host"), certPath: docker.get("certPath") }, (m) => pulumi.log.warn(m, parent)));
+  return pulumi.output(readHostFacts(providerEngine(), (m) => pulumi.log.warn(m, parent)));
 }

@@ -8,18 +8,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as YAML from "yaml";
-import { DockerExec, type DockerExecEngine } from "../../dynamic/dockerExec";
+import { DockerExec } from "../../dynamic/dockerExec";
+import { providerEngine } from "./hostFacts";
 import { VIND, VIND_TOKEN_LENGTH, vindInstallScript, vindJoinScript, vindKubeconfigScript } from "../../plan/vind";
 import { containerArgs, NETWORK_IGNORE_CHANGES, NODE_REPLACE_ON_CHANGES } from "./nodes";
 import type { ClusterInfra, InfraContext } from "../types";
-
-/** The engine the docker provider uses, for the steps run through the Engine API. */
-function providerEngine(): DockerExecEngine {
-  const c = new pulumi.Config("docker");
-  const host = c.get("host");
-  const certPath = c.get("certPath");
-  return { ...(host ? { host } : {}), ...(certPath ? { certPath } : {}) };
-}
 
 /** The kubeconfig vCluster wrote, pointed at the port published on 127.0.0.1 (its CA kept: 127.0.0.1 is a SAN). */
 export function vindKubeconfig(raw: string, server: string, context: string): string {
